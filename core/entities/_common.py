@@ -1,0 +1,132 @@
+"""Shared building blocks of the entities: time, windows, sources, identifiers and validators."""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "FieldValueError",
+    "MetricSource",
+    "Window",
+    "WindowUnit",
+    "aware",
+    "country_code",
+    "new_id",
+    "non_negative",
+    "platform_name",
+    "unit_interval",
+    "utcnow",
+]
+
+_PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class FieldValueError(ValueError):
+    """A validator's complaint about one field, so that error paths can name it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id(prefix: str) -> str:
+    """A fresh opaque id such as ``deal_3f2a...``; the prefix tells a reader what it names."""
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+class MetricSource(enum.StrEnum):
+    """Where a figure came from."""
+
+    PLATFORM = "platform"  # read from the platform's API for an authorised account
+    ESTIMATED = "estimated"  # modelled or taken from a third-party estimate
+    REPORTED = "reported"  # reported by the creator or imported from a partner export
+
+
+class WindowUnit(enum.StrEnum):
+    DAYS = "days"
+    POSTS = "posts"
+    LIFETIME = "lifetime"
+
+
+def _window_length(instance: Window, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if instance.unit is WindowUnit.LIFETIME:
+        if value is not None:
+            raise FieldValueError(attribute.name, "a lifetime window has no length")
+    elif value is None or value < 1:
+        raise FieldValueError(attribute.name, f"a window in {instance.unit} needs a length of at least 1")
+
+
+@attrs.frozen(kw_only=True)
+class Window:
+    """What a figure was computed over: the last N days, the last N posts, or the account's lifetime."""
+
+    unit: WindowUnit
+    length: int | None = attrs.field(default=None, validator=_window_length)
+
+    @classmethod
+    def days(cls, n: int) -> Window:
+        return cls(unit=WindowUnit.DAYS, length=n)
+
+    @classmethod
+    def posts(cls, n: int) -> Window:
+        return cls(unit=WindowUnit.POSTS, length=n)
+
+    @classmethod
+    def lifetime(cls) -> Window:
+        return cls(unit=WindowUnit.LIFETIME)
+
+    def __str__(self) -> str:
+        return "lifetime" if self.unit is WindowUnit.LIFETIME else f"last {self.length} {self.unit}"
+
+
+def aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+    """Datetimes must carry a time zone: a naive time is ambiguous across markets."""
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise FieldValueError(attribute.name, "must be timezone-aware")
+
+
+def non_negative(instance: Any, attribute: attrs.Attribute[Any], value: int | float | None) -> None:
+    if value is not None and value < 0:
+        raise FieldValueError(attribute.name, f"must be >= 0, got {value}")
+
+
+def unit_interval(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise FieldValueError(attribute.name, f"must be between 0 and 1, got {value}")
+
+
+def platform_name(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not _PLATFORM_NAME.match(value):
+        raise FieldValueError(attribute.name, f"must be a lower-case plugin name like 'tiktok', got {value!r}")
+
+
+def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    values = value if isinstance(value, tuple | frozenset) else (value,)
+    for code in values:
+        if code is not None and not _COUNTRY.match(code):
+            raise FieldValueError(attribute.name, f"must hold ISO 3166-1 alpha-2 codes like 'US', got {code!r}")
+
+
+def positive(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and value < 1:
+        raise FieldValueError(attribute.name, f"must be >= 1, got {value}")
+
+
+def each(check: Callable[[Any, attrs.Attribute[Any], Any], None]) -> Callable[..., None]:
+    def run(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        for item in value:
+            check(instance, attribute, item)
+
+    return run

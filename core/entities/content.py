@@ -1,0 +1,86 @@
+"""Content review: drafts in versions, automatic rule checks, feedback, and the published post."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from ._common import aware, non_negative, platform_name, positive
+
+__all__ = [
+    "CheckResult",
+    "ContentReview",
+    "ContentSubmission",
+    "FeedbackItem",
+    "PublishedPost",
+    "ReviewDecision",
+]
+
+
+@attrs.frozen(kw_only=True)
+class CheckResult:
+    """One automatic check on a draft: ``rule`` such as ``banned_word:cure`` or ``disclosure``."""
+
+    rule: str
+    passed: bool
+    detail: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ContentSubmission:
+    """A draft (or a revision of it) submitted for review."""
+
+    id: str
+    deal_id: str
+    version: int = attrs.field(validator=positive)
+    submitted_by: str
+    submitted_at: datetime = attrs.field(validator=aware)
+    caption: str = ""
+    script: str = ""
+    media_urls: tuple[str, ...] = ()
+    elements: tuple[str, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+
+    @property
+    def checks_passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackItem:
+    text: str
+    at_seconds: float | None = attrs.field(default=None, validator=non_negative)
+    rule: str | None = None
+
+
+class ReviewDecision(enum.StrEnum):
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    AUTO_APPROVED = "auto_approved"
+
+
+@attrs.frozen(kw_only=True)
+class ContentReview:
+    id: str
+    deal_id: str
+    submission_id: str
+    reviewer_id: str
+    decision: ReviewDecision
+    reviewed_at: datetime = attrs.field(validator=aware)
+    items: tuple[FeedbackItem, ...] = ()
+    revisions_used: int = attrs.field(default=0, validator=non_negative)
+
+
+@attrs.frozen(kw_only=True)
+class PublishedPost:
+    """The live post, linked so that metrics can be read for it."""
+
+    id: str
+    deal_id: str
+    submission_id: str
+    platform: str = attrs.field(validator=platform_name)
+    platform_post_id: str
+    url: str
+    published_at: datetime = attrs.field(validator=aware)

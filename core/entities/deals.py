@@ -1,0 +1,58 @@
+"""A deal: one creator, one brief, from invitation to completion."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from ..money import Money
+from ._common import aware, platform_name, positive
+from .negotiation import Terms
+
+__all__ = ["Deal", "DealState"]
+
+
+class DealState(enum.StrEnum):
+    INVITED = "invited"
+    NEGOTIATING = "negotiating"
+    AGREED = "agreed"
+    CONTRACT_SENT = "contract_sent"
+    EXECUTED = "executed"
+    FUNDED = "funded"
+    IN_PRODUCTION = "in_production"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    DISPUTED = "disputed"
+
+
+@attrs.frozen(kw_only=True)
+class Deal:
+    """The current state of one partnership; its history lives in the audit trail and its own records."""
+
+    id: str
+    brief_id: str
+    brand_id: str
+    creator_id: str
+    platform: str = attrs.field(validator=platform_name)
+    state: DealState
+    created_at: datetime = attrs.field(validator=aware)
+    updated_at: datetime = attrs.field(validator=aware)
+    # Every waiting state has one: past it, the deal expires (or follows its configured rule).
+    deadline: datetime | None = attrs.field(default=None, validator=aware)
+    awaiting: str | None = None
+    manager_id: str | None = None
+    agency_id: str | None = None
+    terms: Terms | None = None
+    price: Money | None = None
+    contract_id: str | None = None
+    revisions_used: int = 0
+    version: int = attrs.field(default=1, validator=positive)
+    state_before_dispute: DealState | None = None

@@ -1,0 +1,105 @@
+"""Reaching creators: templates, invitations, and the message thread of each deal."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from ._common import aware, platform_name, positive
+
+__all__ = [
+    "Channel",
+    "Direction",
+    "Invitation",
+    "InvitationStatus",
+    "Message",
+    "MessageTemplate",
+    "OutreachReceipt",
+    "Thread",
+]
+
+
+class Channel(enum.StrEnum):
+    """How a message travels: through the platform's own API, or outside it (recorded, not sent, by the SDK)."""
+
+    PLATFORM = "platform"
+    EMAIL = "email"
+    DIRECT_MESSAGE = "direct_message"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+@attrs.frozen(kw_only=True)
+class MessageTemplate:
+    """A reusable outreach text; ``{creator.display_name}``-style fields are filled per creator."""
+
+    id: str
+    name: str
+    body: str
+    subject: str = ""
+    version: int = attrs.field(default=1, validator=positive)
+
+
+class InvitationStatus(enum.StrEnum):
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+@attrs.frozen(kw_only=True)
+class Invitation:
+    id: str
+    deal_id: str
+    brief_id: str
+    creator_id: str
+    sent_by: str
+    channel: Channel
+    body: str
+    sent_at: datetime = attrs.field(validator=aware)
+    respond_by: datetime = attrs.field(validator=aware)
+    subject: str = ""
+    platform: str | None = attrs.field(default=None, validator=platform_name)
+    template_id: str | None = None
+    status: InvitationStatus = InvitationStatus.SENT
+    platform_ref: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Thread:
+    """The conversation of one deal."""
+
+    id: str
+    deal_id: str
+    participants: tuple[str, ...]
+    created_at: datetime = attrs.field(validator=aware)
+    subject: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Message:
+    id: str
+    thread_id: str
+    sender_id: str
+    direction: Direction
+    channel: Channel
+    body: str
+    sent_at: datetime = attrs.field(validator=aware)
+    platform_ref: str | None = None
+    attachments: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class OutreachReceipt:
+    """What a platform answered when it accepted an invitation or message."""
+
+    platform: str = attrs.field(validator=platform_name)
+    platform_ref: str
+    accepted_at: datetime = attrs.field(validator=aware)
+    invite_link: str | None = None

@@ -1,0 +1,95 @@
+"""Who takes part in a deal: brands, agencies, talent managers, and the scopes a roster entry grants."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from ._common import aware, country_code
+
+__all__ = ["Agency", "Brand", "PartyKind", "RosterEntry", "Scope", "TalentManager", "VerificationStatus"]
+
+
+class PartyKind(enum.StrEnum):
+    BRAND = "brand"
+    AGENCY = "agency"
+    TALENT_MANAGER = "talent_manager"
+    CREATOR = "creator"
+    PLATFORM = "platform"
+    SYSTEM = "system"
+
+
+class VerificationStatus(enum.StrEnum):
+    """A brand's standing with the marketplace; only verified brands may publish paid tasks."""
+
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+@attrs.frozen(kw_only=True)
+class Brand:
+    id: str
+    name: str
+    verification: VerificationStatus = VerificationStatus.UNVERIFIED
+    verified_at: datetime | None = attrs.field(default=None, validator=aware)
+    legal_name: str = ""
+    country: str | None = attrs.field(default=None, validator=country_code)
+    industry: str = ""
+    signing_key: str | None = None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification is VerificationStatus.VERIFIED
+
+
+@attrs.frozen(kw_only=True)
+class Agency:
+    """An agency or talent-management company; its roster and deals form one workspace."""
+
+    id: str
+    name: str
+    country: str | None = attrs.field(default=None, validator=country_code)
+
+
+@attrs.frozen(kw_only=True)
+class TalentManager:
+    id: str
+    name: str
+    agency_id: str
+    email: str | None = None
+    signing_key: str | None = None
+
+
+class Scope(enum.StrEnum):
+    """What a manager may do for a creator on their roster."""
+
+    VIEW_STATS = "view_stats"
+    EDIT_RATES = "edit_rates"
+    NEGOTIATE = "negotiate"
+    MANAGE_CONTENT = "manage_content"
+    # Granted only by the creator: the manager signs contracts on the creator's behalf.
+    SIGN_ON_BEHALF = "sign_on_behalf"
+
+
+@attrs.frozen(kw_only=True)
+class RosterEntry:
+    """A creator on a manager's roster and the scopes the manager holds; ``removed_at`` ends all of them."""
+
+    id: str
+    agency_id: str
+    manager_id: str
+    creator_id: str
+    scopes: frozenset[Scope] = frozenset()
+    added_at: datetime = attrs.field(validator=aware)
+    removed_at: datetime | None = attrs.field(default=None, validator=aware)
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+    def allows(self, scope: Scope) -> bool:
+        return self.active and scope in self.scopes

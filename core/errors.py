@@ -1,0 +1,277 @@
+"""The errors creatorkit raises.
+
+Every error derives from :class:`CreatorkitError`, so an embedding app can catch the SDK's failures
+with one ``except`` and still tell them apart::
+
+    CreatorkitError
+    ├── ConfigError                  the config file or a plugin's settings are wrong (every problem, with its key)
+    ├── PluginError                  something about a plugin
+    │   ├── PluginLoadError          an enabled plugin is missing, failed to import, or its name is taken twice
+    │   ├── PluginContractError      a plugin broke the hook contract (bad output, undeclared capability)
+    │   └── CapabilityMissing        the plugin does not offer the stage that was asked for
+    ├── ValidationError              input data is malformed (every problem, with its field path)
+    ├── NotFound                     an entity id that does not exist (or is invisible to the acting party)
+    ├── PermissionDenied             the acting party may not do this
+    ├── StateError                   an illegal state change; names the state and the allowed moves
+    │   └── ConflictError            someone else changed the entity first (optimistic concurrency)
+    ├── SignatureError               a forged, stale or misplaced signature
+    ├── StoreError                   the store cannot be opened, migrated or written
+    ├── AuditIntegrityError          the audit chain is broken; names the first bad event
+    ├── PlatformError                a social platform answered with an error
+    │   ├── AuthExpired              the access token expired or was revoked; refresh or re-authorise
+    │   ├── RateLimited              throttled; ``retry_after`` says when to try again, if known
+    │   └── Transient                a temporary failure worth retrying
+    └── PaymentError                 a payment provider or the ledger refused a money movement
+
+Each class keeps the facts a caller needs as attributes, not only in the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = [
+    "AuditIntegrityError",
+    "AuthExpired",
+    "CapabilityMissing",
+    "ConfigError",
+    "ConflictError",
+    "CreatorkitError",
+    "NotFound",
+    "PaymentError",
+    "PermissionDenied",
+    "PlatformError",
+    "PluginContractError",
+    "PluginError",
+    "PluginLoadError",
+    "Problem",
+    "RateLimited",
+    "SignatureError",
+    "StateError",
+    "StoreError",
+    "Transient",
+    "ValidationError",
+]
+
+
+class CreatorkitError(Exception):
+    """Root of every error the SDK raises."""
+
+
+class Problem:
+    """One thing wrong with an input: where (a dotted key or field path) and what."""
+
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path or '<root>'}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"Problem({self.path!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and (self.path, self.message) == (other.path, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message))
+
+
+class _ProblemsError(CreatorkitError):
+    """An error that reports every problem found at once, each with its path."""
+
+    def __init__(self, summary: str, problems: Iterable[Problem]) -> None:
+        self.summary = summary
+        self.problems: list[Problem] = list(problems)
+        lines = [summary, *(f"  - {p}" for p in self.problems)]
+        super().__init__("\n".join(lines))
+
+    @property
+    def paths(self) -> list[str]:
+        return [p.path for p in self.problems]
+
+
+class ConfigError(_ProblemsError):
+    """The configuration is invalid. ``problems`` lists each one with its key path (``plugins.tiktok.mode``)."""
+
+    def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:
+        self.source = source
+        where = f" in {source}" if source else ""
+        super().__init__(f"invalid configuration{where}", problems)
+
+
+class ValidationError(_ProblemsError, ValueError):
+    """Input data does not fit its type or schema. ``problems`` name each field path.
+
+    Also a :class:`ValueError`, so attrs/cattrs validation collects it like any bad value.
+    """
+
+    def __init__(self, problems: Iterable[Problem], what: str = "data") -> None:
+        self.what = what
+        super().__init__(f"invalid {what}", problems)
+
+
+class PluginError(CreatorkitError):
+    """Something about a plugin. ``plugin`` is its entry-point name."""
+
+    def __init__(self, plugin: str, message: str) -> None:
+        self.plugin = plugin
+        super().__init__(f"plugin {plugin!r}: {message}")
+
+
+class PluginLoadError(PluginError):
+    """An enabled plugin could not be loaded; ``installed`` lists the names that could have been."""
+
+    def __init__(
+        self, plugin: str, message: str, *, group: str | None = None, installed: Sequence[str] = ()
+    ) -> None:
+        self.group = group
+        self.installed = list(installed)
+        super().__init__(plugin, message)
+
+
+class PluginContractError(PluginError):
+    """A plugin broke the contract: ``hook`` it was answering, ``problems`` with field paths."""
+
+    def __init__(self, plugin: str, hook: str, problems: Iterable[Problem] | str) -> None:
+        self.hook = hook
+        if isinstance(problems, str):
+            self.problems: list[Problem] = [Problem("", problems)]
+        else:
+            self.problems = list(problems)
+        detail = "; ".join(str(p) for p in self.problems)
+        super().__init__(plugin, f"broke the contract of {hook}: {detail}")
+
+
+class CapabilityMissing(PluginError):
+    """The plugin does not offer ``capability``; ``alternative`` says what it offers instead, if anything."""
+
+    def __init__(self, plugin: str, capability: str, alternative: str | None = None) -> None:
+        self.capability = capability
+        self.alternative = alternative
+        message = f"does not offer {capability!r}"
+        if alternative:
+            message += f"; instead: {alternative}"
+        super().__init__(plugin, message)
+
+
+class NotFound(CreatorkitError):
+    """No ``kind`` with this ``id`` is visible to the caller."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        self.kind = kind
+        self.id = id
+        super().__init__(f"{kind} {id!r} not found")
+
+
+class PermissionDenied(CreatorkitError):
+    """``actor`` may not perform ``action`` (on ``entity``); ``reason`` says which rule refused it."""
+
+    def __init__(self, actor: str, action: str, reason: str, entity: str | None = None) -> None:
+        self.actor = actor
+        self.action = action
+        self.reason = reason
+        self.entity = entity
+        on = f" on {entity}" if entity else ""
+        super().__init__(f"{actor} may not {action}{on}: {reason}")
+
+
+class StateError(CreatorkitError):
+    """``action`` is not allowed in ``state``; ``allowed`` lists the moves that are."""
+
+    def __init__(self, entity: str, state: str, action: str, allowed: Iterable[str], detail: str = "") -> None:
+        self.entity = entity
+        self.state = state
+        self.action = action
+        self.allowed = sorted(allowed)
+        moves = ", ".join(self.allowed) or "none (final state)"
+        extra = f" ({detail})" if detail else ""
+        super().__init__(f"{entity} is {state}: cannot {action}{extra}; allowed: {moves}")
+
+
+class ConflictError(StateError):
+    """The entity changed underneath the caller; reload and try again."""
+
+    def __init__(self, entity: str, expected_version: int, actual_version: int | None) -> None:
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        CreatorkitError.__init__(
+            self,
+            f"{entity} was changed concurrently (expected version {expected_version}, "
+            f"found {actual_version}); reload and retry",
+        )
+        self.entity = entity
+        self.state = "changed"
+        self.action = "update"
+        self.allowed = []
+
+
+class SignatureError(CreatorkitError):
+    """A signature that does not verify, signs an outdated hash, or comes from the wrong party."""
+
+    def __init__(self, message: str, *, signer: str | None = None, document: str | None = None) -> None:
+        self.signer = signer
+        self.document = document
+        super().__init__(message)
+
+
+class StoreError(CreatorkitError):
+    """The store cannot be opened, migrated or written."""
+
+
+class AuditIntegrityError(CreatorkitError):
+    """The audit chain does not verify; ``sequence`` is the first broken event."""
+
+    def __init__(self, sequence: int, reason: str) -> None:
+        self.sequence = sequence
+        self.reason = reason
+        super().__init__(f"audit chain broken at event {sequence}: {reason}")
+
+
+class PlatformError(CreatorkitError):
+    """A platform refused a call: which ``platform``, its own ``code`` and the ``request_id`` for support."""
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        code: str | int | None = None,
+        request_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.platform = platform
+        self.code = code
+        self.request_id = request_id
+        self.details = details or {}
+        suffix = f" (code {code})" if code is not None else ""
+        super().__init__(f"{platform}: {message}{suffix}")
+
+
+class AuthExpired(PlatformError):
+    """The token expired or was revoked; refresh it or ask the account owner to re-authorise."""
+
+
+class RateLimited(PlatformError):
+    """Throttled by the platform; ``retry_after`` (seconds) when the platform said so."""
+
+    def __init__(self, platform: str, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(platform, message, **kw)
+
+
+class Transient(PlatformError):
+    """A temporary failure (timeout, 5xx) that is safe to retry."""
+
+
+class PaymentError(CreatorkitError):
+    """A payment provider or the ledger refused a money movement; ``operation_id`` identifies it."""
+
+    def __init__(self, message: str, *, provider: str | None = None, operation_id: str | None = None) -> None:
+        self.provider = provider
+        self.operation_id = operation_id
+        super().__init__(message)
