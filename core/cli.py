@@ -1,0 +1,261 @@
+"""The ``creatorkit`` command line, for agencies running campaigns.
+
+Every command takes ``--config PATH`` (default: ``$CREATORKIT_CONFIG`` or ``./creatorkit.toml``). Exit codes:
+0 success, 1 the command ran and found problems (an invalid config, a broken audit chain), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ._version import __version__
+from .config import DEFAULT_CONFIG_NAME, Config, find_config
+from .errors import ConfigError, CreatorkitError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(command: F) -> F:
+    """Turn the SDK's typed errors into a message on stderr and exit code 1 instead of a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CreatorkitError as exc:
+            _fail(str(exc))
+
+    return run  # type: ignore[return-value]
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    return "\n".join(lines)
+
+
+class _Context:
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+
+    def config(self) -> Config:
+        return Config.load(self.config_path)
+
+
+pass_context = click.make_pass_decorator(_Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="creatorkit")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="CREATORKIT_CONFIG",
+    help=f"Config file (default: ./{DEFAULT_CONFIG_NAME}).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Run creator partnerships across TikTok, Instagram, Kuaishou and the plugins you enable."""
+    ctx.obj = _Context(config_path)
+
+
+_TEMPLATE = """\
+# creatorkit configuration. Secrets never go in this file: write "${{ENV_VAR}}" and set the variable.
+# Check it with: creatorkit config check
+
+[creatorkit]
+# Where deals, contracts and the audit trail live: a SQLite file (nothing to start) or postgresql://...
+store = "sqlite:///creatorkit.db"
+# true: a plugin that fails to load is an error instead of a warning (also CREATORKIT_STRICT_PLUGINS=1)
+strict_plugins = false
+
+[workflow]
+# Every waiting state has a deadline, in days, so no deal and no escrowed money waits forever.
+invitation_response_days = 7
+offer_response_days = 3
+signature_days = 5
+draft_days = 14
+review_days = 3
+# A draft the brand leaves unanswered: "auto_approve" after auto_approve_after_days, or "expire".
+unanswered_review = "auto_approve"
+auto_approve_after_days = 14
+
+# One table per plugin you enable: [platforms.<name>] or [payments.<name>].
+# mode = "sandbox" answers from the plugin's synthetic data set and never touches the network.
+{plugins}"""
+
+
+def _plugin_sections() -> str:
+    from .plugins import installed_plugins
+
+    found = installed_plugins()
+    if not found:
+        return (
+            "# No creatorkit plugins are installed yet; `creatorkit plugins` lists them once they are.\n"
+            "# [platforms.tiktok]\n# enabled = true\n# mode = \"sandbox\"\n"
+        )
+    out = []
+    for plugin in found:
+        section = "platforms" if plugin.group == "creatorkit.platforms" else "payments"
+        out.append(
+            f"# {plugin.distribution or plugin.value} {plugin.version or ''}".rstrip()
+            + f"\n[{section}.{plugin.name}]\nenabled = true\nmode = \"sandbox\"\n"
+        )
+    return "\n".join(out)
+
+
+@main.command()
+@click.option("--path", "path", type=click.Path(dir_okay=False), default=DEFAULT_CONFIG_NAME, show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, force: bool) -> None:
+    """Write a commented creatorkit.toml enabling the installed plugins in sandbox mode."""
+    target = Path(path)
+    if target.exists() and not force:
+        _fail(f"{target} already exists; pass --force to overwrite it")
+    target.write_text(_TEMPLATE.format(plugins=_plugin_sections()), encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
+def describe_plugins(config: Config) -> list[dict[str, Any]]:
+    """Every installed plugin (and every enabled one that is not installed), as ``plugins --json`` shows it."""
+    from importlib import metadata as importlib_metadata
+
+    from .plugins import PluginHost, installed_plugins
+
+    scratch = PluginHost()
+    rows: list[dict[str, Any]] = []
+    seen = set()
+    for plugin in installed_plugins():
+        section = "platforms" if plugin.group == "creatorkit.platforms" else "payments"
+        settings = config.plugin(plugin.name, section)
+        row: dict[str, Any] = {
+            "name": plugin.name,
+            "kind": str(plugin.kind),
+            "group": plugin.group,
+            "distribution": plugin.distribution,
+            "version": plugin.version,
+            "enabled": bool(settings and settings.enabled),
+            "mode": str(settings.mode) if settings else None,
+            "hooks": [],
+            "capabilities": [],
+            "missing": {},
+            "load_error": None,
+        }
+        seen.add((section, plugin.name))
+        try:
+            entry_point = next(
+                ep for ep in importlib_metadata.entry_points(group=plugin.group, name=plugin.name)
+                if ep.value == plugin.value
+            )  # fmt: skip
+            meta = scratch.register(entry_point.load(), name=plugin.name, group=plugin.group, configure=False)
+        except Exception as exc:
+            row["load_error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            row["hooks"] = list(scratch.hooks(plugin.name))
+            row["capabilities"] = sorted(str(c) for c in meta.capabilities)
+            row["missing"] = dict(sorted(meta.missing.items()))
+            row["display_name"] = meta.display_name
+            scratch.unregister(plugin.name)
+        rows.append(row)
+    for settings in config.plugins:
+        if (settings.section, settings.name) not in seen:
+            rows.append(
+                {
+                    "name": settings.name,
+                    "kind": "platform" if settings.section == "platforms" else "payment",
+                    "group": settings.group,
+                    "distribution": None,
+                    "version": None,
+                    "enabled": settings.enabled,
+                    "mode": str(settings.mode),
+                    "hooks": [],
+                    "capabilities": [],
+                    "missing": {},
+                    "load_error": f"not installed (named in [{settings.key}])",
+                }
+            )
+    return rows
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per plugin.")
+@pass_context
+@reports_errors
+def plugins(ctx: _Context, as_json: bool) -> None:
+    """List installed plugins: kind, distribution, enabled, capabilities, load errors."""
+    rows = describe_plugins(ctx.config())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no creatorkit plugins installed")
+        return
+    click.echo(
+        table(
+            [
+                [
+                    r["name"],
+                    r["kind"],
+                    f"{r['distribution'] or '-'} {r['version'] or ''}".strip(),
+                    "yes" if r["enabled"] else "no",
+                    ", ".join(r["capabilities"]) or "-",
+                    r["load_error"] or "",
+                ]
+                for r in rows
+            ],
+            ["name", "kind", "distribution", "enabled", "capabilities", "error"],
+        )
+    )
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("check")
+@pass_context
+def config_check(ctx: _Context) -> None:
+    """Validate the config and load every enabled plugin with its settings; list every problem."""
+    from .plugins import PluginHost
+
+    path = ctx.config_path or find_config()
+    try:
+        loaded = Config.load(path)
+    except ConfigError as exc:
+        click.echo(f"{exc.source or 'config'}: {len(exc.problems)} problem(s)", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem.path or '<file>'}: {problem.message}", err=True)
+        sys.exit(1)
+    try:
+        host = PluginHost.from_config(loaded, strict=True)
+    except ConfigError as exc:
+        click.echo(f"{path}: plugin settings: {len(exc.problems)} problem(s)", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem.path}: {problem.message}", err=True)
+        sys.exit(1)
+    except CreatorkitError as exc:
+        _fail(str(exc))
+    where = path or "(no config file; defaults)"
+    click.echo(f"{where}: ok; enabled plugins: {', '.join(host.names) or 'none'}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,227 @@
+"""The ``creatorkit.toml`` file: which plugins run, with what settings, against which store.
+
+```toml
+[creatorkit]
+store = "sqlite:///creatorkit.db"
+
+[platforms.tiktok]
+enabled = true
+mode = "sandbox"                          # or "live"
+access_token = "${TIKTOK_ACCESS_TOKEN}"   # secrets come from the environment, never from the file
+
+[payments.ledger]
+enabled = true
+```
+
+Loading collects every problem before giving up: TOML syntax, unknown keys, wrong types and missing
+environment variables all come back together in one :class:`~creatorkit.errors.ConfigError`, each with its
+key path (``platforms.tiktok.mode``). Values taken from the environment are remembered as secrets, so that
+:meth:`Config.redacted` can show the config without them.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import ConfigError, Problem
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_NAME",
+    "Config",
+    "Mode",
+    "PluginSettings",
+    "WorkflowSettings",
+    "find_config",
+]
+
+CONFIG_ENV = "CREATORKIT_CONFIG"
+DEFAULT_CONFIG_NAME = "creatorkit.toml"
+DEFAULT_STORE = "sqlite:///creatorkit.db"
+#: Entry-point group for each plugin table in the config.
+GROUPS = {"platforms": "creatorkit.platforms", "payments": "creatorkit.payments"}
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class Mode(enum.StrEnum):
+    SANDBOX = "sandbox"
+    LIVE = "live"
+
+
+@attrs.frozen(kw_only=True)
+class PluginSettings:
+    """One ``[platforms.<name>]`` or ``[payments.<name>]`` table."""
+
+    name: str
+    section: str
+    enabled: bool = True
+    mode: Mode = Mode.SANDBOX
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
+    secret_keys: frozenset[str] = frozenset()
+
+    @property
+    def group(self) -> str:
+        return GROUPS[self.section]
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+@attrs.frozen(kw_only=True)
+class WorkflowSettings:
+    """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever."""
+
+    invitation_response_days: int = 7
+    offer_response_days: int = 3
+    signature_days: int = 5
+    funding_days: int = 5
+    draft_days: int = 14
+    review_days: int = 3
+    unanswered_review: str = "auto_approve"
+    auto_approve_after_days: int = 14
+    publish_days: int = 7
+    measurement_days: int = 30
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    source: str | None = None
+    store: str = DEFAULT_STORE
+    strict_plugins: bool = False
+    validate_outputs: bool = False
+    workflow: WorkflowSettings = WorkflowSettings()
+    plugins: tuple[PluginSettings, ...] = ()
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+        """Read ``path`` (or the file :func:`find_config` finds); with no file at all, an empty config."""
+        env = os.environ if env is None else env
+        found = Path(path) if path is not None else find_config(env)
+        if found is None:
+            return cls()
+        try:
+            text = found.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError([Problem("", f"cannot read {found}: {exc.strerror}")], str(found)) from None
+        return cls.from_toml(text, source=str(found), env=env)
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str | None = None, env: Mapping[str, str] | None = None) -> Config:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([Problem("", f"not valid TOML: {exc}")], source) from None
+        return cls.from_mapping(data, source=source, env=env)
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, source: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Config:
+        env = os.environ if env is None else env
+        problems: list[Problem] = []
+        secrets: set[str] = set()
+        resolved = _interpolate(data, "", env, problems, secrets)
+        from . import schemas
+
+        problems.extend(schemas.errors("CreatorkitConfig", resolved))
+        if problems:
+            raise ConfigError(sorted(problems, key=lambda p: p.path), source)
+        core = resolved.get("creatorkit", {})
+        plugins = []
+        for section in GROUPS:
+            for name, table in sorted(resolved.get(section, {}).items()):
+                prefix = f"{section}.{name}."
+                plugins.append(
+                    PluginSettings(
+                        name=name,
+                        section=section,
+                        enabled=table.get("enabled", True),
+                        mode=Mode(table.get("mode", Mode.SANDBOX)),
+                        settings={k: v for k, v in table.items() if k not in ("enabled", "mode")},
+                        secret_keys=frozenset(
+                            key.removeprefix(prefix) for key in secrets if key.startswith(prefix)
+                        ),
+                    )
+                )
+        return cls(
+            source=source,
+            store=core.get("store", DEFAULT_STORE),
+            strict_plugins=core.get("strict_plugins", False),
+            validate_outputs=core.get("validate_outputs", False),
+            workflow=WorkflowSettings(**resolved.get("workflow", {})),
+            plugins=tuple(plugins),
+        )
+
+    def enabled(self, section: str | None = None) -> list[PluginSettings]:
+        return [p for p in self.plugins if p.enabled and (section is None or p.section == section)]
+
+    def plugin(self, name: str, section: str | None = None) -> PluginSettings | None:
+        for item in self.plugins:
+            if item.name == name and (section is None or item.section == section):
+                return item
+        return None
+
+    def redacted(self) -> dict[str, Any]:
+        """The config as data with every value that came from the environment replaced by ``"***"``."""
+        out: dict[str, Any] = {
+            "creatorkit": {
+                "store": _mask_url(self.store),
+                "strict_plugins": self.strict_plugins,
+                "validate_outputs": self.validate_outputs,
+            },
+            "workflow": attrs.asdict(self.workflow),
+        }
+        for item in self.plugins:
+            table: dict[str, Any] = {"enabled": item.enabled, "mode": str(item.mode)}
+            for key, value in item.settings.items():
+                table[key] = "***" if key in item.secret_keys else value
+            out.setdefault(item.section, {})[item.name] = table
+        return out
+
+
+def find_config(env: Mapping[str, str] | None = None) -> Path | None:
+    """``$CREATORKIT_CONFIG`` if set, else ``./creatorkit.toml`` if it exists, else nothing."""
+    env = os.environ if env is None else env
+    named = env.get(CONFIG_ENV)
+    if named:
+        return Path(named)
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[Problem], secrets: set[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: _interpolate(item, f"{path}.{key}" if path else str(key), env, problems, secrets)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_interpolate(item, f"{path}[{i}]", env, problems, secrets) for i, item in enumerate(value)]
+    if isinstance(value, str) and "${" in value:
+
+        def substitute(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            problems.append(Problem(path, f"environment variable {name} is not set"))
+            return ""
+
+        secrets.add(path)
+        return _ENV_REF.sub(substitute, value)
+    return value
+
+
+def _mask_url(url: str) -> str:
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)

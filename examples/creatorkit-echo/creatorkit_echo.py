@@ -1,0 +1,236 @@
+"""creatorkit-echo: the smallest complete platform plugin, shipped as its own distribution.
+
+It shows a plugin author the whole shape: an entry point in ``creatorkit.platforms``, metadata whose
+capabilities match the hooks implemented, a ``missing`` explanation for the stage it cannot do, settings
+checked by a JSON Schema, typed errors, and outputs built as creatorkit entities. Its "platform" is a small
+deterministic roster generated in memory, so it never touches the network.
+
+Settings (``[platforms.echo]`` in creatorkit.toml):
+
+* ``latency_ms`` (int, default 0): wait this long in every stage call, to simulate a slow platform.
+* ``fail_discovery`` (bool, default false): make discovery raise a transient platform error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from creatorkit import Money, NotFound, Transient, hookimpl
+from creatorkit.entities import (
+    AudienceBreakdown,
+    AudienceDimension,
+    AudienceProfile,
+    AudienceShare,
+    Capability,
+    Count,
+    CreatorCandidate,
+    CreatorMetrics,
+    CreatorProfile,
+    Denominator,
+    DeliverableType,
+    DiscoveryPage,
+    DiscoveryQuery,
+    Invitation,
+    Message,
+    MetricSource,
+    OutreachReceipt,
+    PlatformAccount,
+    PluginKind,
+    PluginMetadata,
+    PriceTier,
+    Rate,
+    RateCard,
+    Statistic,
+    Window,
+)
+
+__version__ = "0.1.0"
+
+# The instant the synthetic data set describes; fixed so every run returns the same figures.
+AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+CATEGORIES = ("beauty", "gaming", "food", "travel", "fitness", "tech")
+COUNTRIES = ("US", "GB", "KR", "IT", "ES", "PL")
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "latency_ms": {"type": "integer", "minimum": 0, "maximum": 60000},
+        "fail_discovery": {"type": "boolean"},
+    },
+}
+
+
+def _number(seed: str, low: int, high: int) -> int:
+    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    return low + digest % (high - low + 1)
+
+
+def _creator(index: int, platform: str) -> CreatorCandidate:
+    handle = f"echo_creator_{index:02d}"
+    followers = _number(handle + ":followers", 5_000, 2_500_000)
+    window = Window.posts(30)
+    account = PlatformAccount(
+        platform=platform,
+        account_id=f"{platform}-{index:04d}",
+        handle=handle,
+        display_name=f"Echo Creator {index:02d}",
+        followers=Count(value=followers, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=AS_OF),
+    )
+    average_views = _number(handle + ":views", followers // 20 + 1, followers // 2 + 10)
+    profile = CreatorProfile(
+        id=f"echo:{handle}",
+        display_name=account.display_name,
+        accounts=(account,),
+        categories=(CATEGORIES[index % len(CATEGORIES)],),
+        country=COUNTRIES[index % len(COUNTRIES)],
+        languages=("en",),
+        rate_card=RateCard(
+            tiers=(
+                PriceTier(
+                    deliverable=DeliverableType.SHORT_VIDEO,
+                    price=Money(_number(handle + ":price", 200, 5_000) * 100, "USD"),
+                    label="21-60 s video",
+                ),
+            ),
+            negotiable=index % 3 != 0,
+            updated_at=AS_OF,
+        ),
+    )
+    metrics = CreatorMetrics(
+        platform=platform,
+        account_id=account.account_id,
+        as_of=AS_OF,
+        followers=account.followers,
+        average_views=Count(
+            value=average_views, window=window, source=MetricSource.PLATFORM, as_of=AS_OF, statistic=Statistic.MEAN
+        ),
+        engagement_rate=Rate(
+            value=_number(handle + ":er", 10, 120) / 1000,
+            denominator=Denominator.VIEWS,
+            window=window,
+            source=MetricSource.PLATFORM,
+            as_of=AS_OF,
+        ),
+    )
+    female = _number(handle + ":female", 20, 80) / 100
+    audience = AudienceProfile(
+        platform=platform,
+        account_id=account.account_id,
+        breakdowns=(
+            AudienceBreakdown(
+                dimension=AudienceDimension.GENDER,
+                shares=(
+                    AudienceShare(key="female", share=female),
+                    AudienceShare(key="male", share=round(1 - female, 2)),
+                ),
+                source=MetricSource.PLATFORM,
+                as_of=AS_OF,
+                sample_size=followers,
+            ),
+        ),
+    )
+    return CreatorCandidate(platform=platform, profile=profile, metrics=metrics, audience=audience)
+
+
+class EchoPlatform:
+    """A platform plugin answering from 24 synthetic creators. ``name`` lets tests register several."""
+
+    def __init__(self, name: str = "echo", size: int = 24) -> None:
+        self.name = name
+        self.latency = 0.0
+        self.fail_discovery = False
+        self.creators = [_creator(i, name) for i in range(size)]
+        self.sent: list[str] = []
+
+    def _wait(self) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+
+    @hookimpl
+    def creatorkit_plugin_metadata(self) -> PluginMetadata:
+        return PluginMetadata(
+            name=self.name,
+            kind=PluginKind.PLATFORM,
+            display_name="Echo (reference plugin)",
+            description="Answers from a deterministic in-memory roster; for tests and as an example.",
+            capabilities=frozenset(
+                {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.OUTREACH, Capability.METRICS}
+            ),
+            missing={
+                Capability.CONTRACTING: "echo has no marketplace to place orders on; record the contract only",
+                Capability.AUDIENCE: "audience comes with discovery and lookup results",
+            },
+            settings_schema=SETTINGS_SCHEMA,
+        )
+
+    @hookimpl
+    def creatorkit_configure(self, settings: Mapping[str, Any]) -> None:
+        self.latency = settings.get("latency_ms", 0) / 1000
+        self.fail_discovery = settings.get("fail_discovery", False)
+
+    @hookimpl
+    def creatorkit_discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
+        self._wait()
+        if self.fail_discovery:
+            raise Transient(self.name, "discovery is failing (fail_discovery = true)", code="ECHO_FAIL")
+        found = [c for c in self.creators if _matches(c, query)]
+        start = int(query.cursor or 0)
+        page = found[start : start + query.limit]
+        after = start + len(page)
+        return DiscoveryPage(
+            platform=self.name,
+            candidates=tuple(page),
+            next_cursor=str(after) if after < len(found) else None,
+            total=len(found),
+        )
+
+    @hookimpl
+    def creatorkit_lookup_creator(self, handle: str) -> CreatorCandidate:
+        self._wait()
+        for candidate in self.creators:
+            if candidate.profile.accounts[0].handle == handle.lstrip("@"):
+                return candidate
+        raise NotFound("creator", handle)
+
+    @hookimpl
+    def creatorkit_fetch_creator_metrics(self, account: PlatformAccount) -> CreatorMetrics:
+        metrics = self.creatorkit_lookup_creator(account.handle).metrics
+        if metrics is None:
+            raise NotFound("metrics", account.handle)
+        return metrics
+
+    @hookimpl
+    def creatorkit_send_invitation(self, invitation: Invitation, account: PlatformAccount) -> OutreachReceipt:
+        self.creatorkit_lookup_creator(account.handle)
+        return self._receipt(invitation.id)
+
+    @hookimpl
+    def creatorkit_send_message(self, message: Message, account: PlatformAccount) -> OutreachReceipt:
+        self.creatorkit_lookup_creator(account.handle)
+        return self._receipt(message.id)
+
+    def _receipt(self, ref: str) -> OutreachReceipt:
+        self.sent.append(ref)
+        return OutreachReceipt(
+            platform=self.name,
+            platform_ref=f"echo-{hashlib.sha256(ref.encode()).hexdigest()[:16]}",
+            accepted_at=AS_OF,
+        )
+
+
+def _matches(candidate: CreatorCandidate, query: DiscoveryQuery) -> bool:
+    profile = candidate.profile
+    followers = profile.accounts[0].followers.value if profile.accounts[0].followers else 0
+    if query.categories and not set(query.categories) & set(profile.categories):
+        return False
+    if query.countries and profile.country not in query.countries:
+        return False
+    if query.min_followers is not None and followers < query.min_followers:
+        return False
+    if query.max_followers is not None and followers > query.max_followers:
+        return False
+    return not (query.keywords and query.keywords.lower() not in profile.display_name.lower())
