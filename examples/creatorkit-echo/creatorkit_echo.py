@@ -163,6 +163,7 @@ class EchoPlatform:
             missing={
                 Capability.CONTRACTING: "echo has no marketplace to place orders on; record the contract only",
                 Capability.AUDIENCE: "audience comes with discovery and lookup results",
+                Capability.POST_METRICS: "echo publishes nothing, so it has no posts to measure",
             },
             settings_schema=SETTINGS_SCHEMA,
         )

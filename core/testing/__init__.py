@@ -1,0 +1,26 @@
+"""The conformance kit: base test classes a plugin author subclasses to prove the plugin keeps the contract.
+
+Opt in from your plugin's ``conftest.py``::
+
+    pytest_plugins = ["creatorkit.testing"]
+
+and subclass the suite for your kind of plugin::
+
+    from creatorkit.testing import PlatformPluginContract
+
+    class TestMyPlatform(PlatformPluginContract):
+        plugin_name = "myplatform"
+        known_handle = "some_creator"       # a creator your sandbox knows
+        unknown_handle = "nobody_here"      # one it does not
+
+The suite loads the plugin through its installed entry point in sandbox mode, with the network switched off,
+and checks: metadata is present and names the plugin; capabilities match the hooks implemented; every stage the
+platform cannot do is explained in ``missing``; every output is the promised entity and validates against its
+JSON Schema; undeclared stages raise :class:`~creatorkit.errors.CapabilityMissing`; failures are the SDK's typed
+errors. Tests for a capability the plugin does not declare are skipped with the reason, never silently passed.
+"""
+
+from ._fixtures import network_disabled, no_network
+from ._platform import PlatformPluginContract, assert_valid_entity
+
+__all__ = ["PlatformPluginContract", "assert_valid_entity", "network_disabled", "no_network"]

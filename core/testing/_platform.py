@@ -1,0 +1,269 @@
+"""The conformance suite for platform plugins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta, timezone
+from importlib import metadata as importlib_metadata
+from typing import Any, ClassVar
+
+import attrs
+import pytest
+
+from .. import schemas
+from ..config import Mode, PluginSettings
+from ..converter import unstructure
+from ..entities import (
+    Capability,
+    Channel,
+    CreatorCandidate,
+    DiscoveryPage,
+    DiscoveryQuery,
+    Invitation,
+    Message,
+    Direction,
+    PlatformAccount,
+    PlatformOrderRequest,
+    PluginKind,
+    PublishedPost,
+    Rate,
+)
+from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
+from ..plugins import CAPABILITY_HOOKS, PlatformClient, PluginHost
+from ._fixtures import network_disabled
+
+__all__ = ["PlatformPluginContract", "assert_valid_entity"]
+
+#: The stages a platform plugin either offers or explains in ``missing``.
+PLATFORM_STAGES = (
+    Capability.DISCOVERY,
+    Capability.CREATOR_LOOKUP,
+    Capability.OUTREACH,
+    Capability.CONTRACTING,
+    Capability.METRICS,
+    Capability.AUDIENCE,
+    Capability.POST_METRICS,
+)
+
+
+def assert_valid_entity(value: object) -> None:
+    """Assert that an entity validates against the JSON Schema of its class, naming every bad field."""
+    name = type(value).__name__
+    problems = schemas.errors(name, unstructure(value))
+    assert not problems, f"{name} breaks its schema: " + "; ".join(str(p) for p in problems)
+    _assert_rates_are_qualified(value, name)
+
+
+def _assert_rates_are_qualified(value: object, path: str) -> None:
+    if isinstance(value, Rate):
+        assert value.as_of.tzinfo is not None, f"{path}: as_of must be timezone-aware"
+        return
+    if attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            _assert_rates_are_qualified(getattr(value, field.name), f"{path}.{field.name}")
+    elif isinstance(value, tuple | list):
+        for i, item in enumerate(value):
+            _assert_rates_are_qualified(item, f"{path}[{i}]")
+
+
+class PlatformPluginContract:
+    """Subclass with ``plugin_name`` (and the data your sandbox knows) to run the platform contract suite."""
+
+    #: The entry-point name in ``creatorkit.platforms``.
+    plugin_name: ClassVar[str]
+    #: Settings for the plugin's table, as they would appear in creatorkit.toml.
+    settings: ClassVar[Mapping[str, Any]] = {}
+    #: A handle the sandbox knows and one it does not.
+    known_handle: ClassVar[str | None] = None
+    unknown_handle: ClassVar[str] = "no_such_creator_zz9"
+    #: A discovery query that returns at least one creator in the sandbox.
+    discovery_query: ClassVar[DiscoveryQuery] = DiscoveryQuery(limit=5)
+    #: A post id the sandbox has metrics for (needed only with the post_metrics capability).
+    known_post_id: ClassVar[str | None] = None
+
+    # -- fixtures ------------------------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def host(self) -> Iterator[PluginHost]:
+        """The plugin loaded through its installed entry point, configured in sandbox mode."""
+        entry_points = list(importlib_metadata.entry_points(group="creatorkit.platforms", name=self.plugin_name))
+        assert entry_points, f"no entry point named {self.plugin_name!r} in creatorkit.platforms; is it installed?"
+        host = PluginHost(validate_outputs=True)
+        settings = PluginSettings(
+            name=self.plugin_name, section="platforms", mode=Mode.SANDBOX, settings=dict(self.settings)
+        )
+        with network_disabled():
+            host.register(
+                entry_points[0].load(), name=self.plugin_name, group="creatorkit.platforms", settings=settings
+            )
+            yield host
+
+    @pytest.fixture
+    def platform(self, host: PluginHost) -> PlatformClient:
+        return host.platform(self.plugin_name)
+
+    def _require(self, platform: PlatformClient, capability: Capability) -> None:
+        if not platform.supports(capability):
+            reason = platform.metadata.missing.get(capability, "not declared")
+            pytest.skip(f"{self.plugin_name} does not offer {capability}: {reason}")
+
+    def _account(self, platform: PlatformClient) -> PlatformAccount:
+        self._require(platform, Capability.CREATOR_LOOKUP)
+        assert self.known_handle, "set known_handle to a creator your sandbox knows"
+        candidate = platform.lookup_creator(self.known_handle)
+        account = candidate.profile.account_on(self.plugin_name)
+        assert account is not None, f"lookup of {self.known_handle!r} returned no {self.plugin_name} account"
+        return account
+
+    # -- metadata and capabilities --------------------------------------------------------------------------------
+
+    def test_metadata_names_the_plugin(self, platform: PlatformClient) -> None:
+        meta = platform.metadata
+        assert meta.name == self.plugin_name
+        assert meta.kind is PluginKind.PLATFORM
+        assert meta.display_name.strip(), "display_name must say what the plugin is"
+        assert_valid_entity(meta)
+
+    def test_capabilities_match_hooks(self, host: PluginHost) -> None:
+        meta = host.metadata(self.plugin_name)
+        implemented = set(host.hooks(self.plugin_name))
+        for capability, hooks in CAPABILITY_HOOKS.items():
+            if capability in meta.capabilities:
+                assert set(hooks) <= implemented, f"declares {capability} without implementing {hooks}"
+            else:
+                assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
+
+    def test_missing_stages_are_explained(self, platform: PlatformClient) -> None:
+        meta = platform.metadata
+        unexplained = [s for s in PLATFORM_STAGES if s not in meta.capabilities and not meta.missing.get(s)]
+        assert not unexplained, f"stages neither offered nor explained in missing: {unexplained}"
+
+    def test_undeclared_stage_raises_capability_missing(self, platform: PlatformClient) -> None:
+        absent = [s for s in PLATFORM_STAGES if s not in platform.metadata.capabilities]
+        if not absent:
+            pytest.skip("the plugin offers every platform stage")
+        calls = {
+            Capability.DISCOVERY: lambda: platform.discover_creators(DiscoveryQuery()),
+            Capability.CREATOR_LOOKUP: lambda: platform.lookup_creator("x"),
+            Capability.OUTREACH: lambda: platform.send_message(_message(), _dummy_account(self.plugin_name)),
+            Capability.CONTRACTING: lambda: platform.get_order("x"),
+            Capability.METRICS: lambda: platform.fetch_creator_metrics(_dummy_account(self.plugin_name)),
+            Capability.AUDIENCE: lambda: platform.fetch_audience(_dummy_account(self.plugin_name)),
+            Capability.POST_METRICS: lambda: platform.fetch_post_metrics(_post(self.plugin_name, "x")),
+        }
+        for stage in absent:
+            with pytest.raises(CapabilityMissing) as caught:
+                calls[stage]()
+            assert caught.value.capability == stage
+
+    # -- stage outputs -----------------------------------------------------------------------------------------
+
+    def test_discovery_returns_valid_page(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        with network_disabled():
+            page = platform.discover_creators(self.discovery_query)
+        assert isinstance(page, DiscoveryPage)
+        assert page.platform == self.plugin_name
+        assert page.candidates, "the discovery_query should find at least one creator in the sandbox"
+        assert len(page.candidates) <= self.discovery_query.limit
+        assert_valid_entity(page)
+
+    def test_discovery_pages_do_not_repeat(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        query = attrs.evolve(self.discovery_query, limit=1)
+        with network_disabled():
+            first = platform.discover_creators(query)
+            if first.next_cursor is None:
+                pytest.skip("the sandbox returns a single page for the discovery_query")
+            second = platform.discover_creators(attrs.evolve(query, cursor=first.next_cursor))
+        assert {c.profile.id for c in first.candidates}.isdisjoint({c.profile.id for c in second.candidates})
+
+    def test_lookup_returns_valid_candidate(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.CREATOR_LOOKUP)
+        assert self.known_handle, "set known_handle to a creator your sandbox knows"
+        with network_disabled():
+            candidate = platform.lookup_creator(self.known_handle)
+        assert isinstance(candidate, CreatorCandidate)
+        assert_valid_entity(candidate)
+
+    def test_lookup_of_unknown_creator_is_a_typed_error(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.CREATOR_LOOKUP)
+        with network_disabled(), pytest.raises(CreatorkitError) as caught:
+            platform.lookup_creator(self.unknown_handle)
+        assert isinstance(caught.value, NotFound | PlatformError), f"raised {type(caught.value).__name__}"
+
+    def test_metrics_are_valid_and_qualified(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.METRICS)
+        account = self._account(platform)
+        with network_disabled():
+            metrics = platform.fetch_creator_metrics(account)
+        assert metrics.platform == self.plugin_name
+        assert_valid_entity(metrics)
+
+    def test_audience_is_valid(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.AUDIENCE)
+        account = self._account(platform)
+        with network_disabled():
+            audience = platform.fetch_audience(account)
+        assert_valid_entity(audience)
+
+    def test_post_metrics_are_valid(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.POST_METRICS)
+        assert self.known_post_id, "set known_post_id to a post your sandbox knows"
+        with network_disabled():
+            metrics = platform.fetch_post_metrics(_post(self.plugin_name, self.known_post_id))
+        assert_valid_entity(metrics)
+
+    def test_outreach_returns_receipts(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.OUTREACH)
+        account = self._account(platform)
+        with network_disabled():
+            receipt = platform.send_invitation(_invitation(self.plugin_name), account)
+            message_receipt = platform.send_message(_message(), account)
+        for item in (receipt, message_receipt):
+            assert item.platform == self.plugin_name
+            assert item.platform_ref
+            assert_valid_entity(item)
+
+    def test_contracting_places_an_order(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.CONTRACTING)
+        assert self.known_handle, "set known_handle to a creator your sandbox knows"
+        request = PlatformOrderRequest(
+            deal_id="deal_conformance", brand_name="Conformance", description="contract test",
+            creator_handles=(self.known_handle,),
+        )  # fmt: skip
+        with network_disabled():
+            order = platform.place_order(request)
+            again = platform.get_order(order.order_id)
+        assert order.platform == self.plugin_name
+        assert again.order_id == order.order_id
+        assert_valid_entity(order)
+
+
+_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _dummy_account(platform: str) -> PlatformAccount:
+    return PlatformAccount(platform=platform, account_id="conformance", handle="conformance")
+
+
+def _invitation(platform: str) -> Invitation:
+    return Invitation(
+        id="inv_conformance", deal_id="deal_conformance", brief_id="brief_conformance",
+        creator_id="creator_conformance", sent_by="brand_conformance", channel=Channel.PLATFORM,
+        body="We would like to work with you.", sent_at=_NOW, respond_by=_NOW + timedelta(days=7), platform=platform,
+    )  # fmt: skip
+
+
+def _message() -> Message:
+    return Message(
+        id="msg_conformance", thread_id="thread_conformance", sender_id="brand_conformance",
+        direction=Direction.OUTBOUND, channel=Channel.PLATFORM, body="Hello!", sent_at=_NOW,
+    )  # fmt: skip
+
+
+def _post(platform: str, post_id: str) -> PublishedPost:
+    return PublishedPost(
+        id="post_conformance", deal_id="deal_conformance", submission_id="sub_conformance", platform=platform,
+        platform_post_id=post_id, url=f"https://example.invalid/{post_id}", published_at=_NOW,
+    )  # fmt: skip
