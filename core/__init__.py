@@ -4,10 +4,9 @@ The package root re-exports the names an embedding app or a plugin author needs;
 its own module (``creatorkit.entities``, ``creatorkit.plugins``, ``creatorkit.config``, ...).
 """
 
-from . import entities
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .config import Config
-from .converter import converter, structure, unstructure
 from .errors import (
     AuditIntegrityError,
     AuthExpired,
@@ -30,9 +29,46 @@ from .errors import (
     Transient,
     ValidationError,
 )
-from .hookspecs import hookimpl
-from .money import Money, allocate
-from .plugins import PluginContext, PluginHost
+
+if TYPE_CHECKING:
+    from . import entities
+    from .config import Config
+    from .converter import converter, structure, unstructure
+    from .hookspecs import hookimpl
+    from .money import Money, allocate
+    from .plugins import PluginContext, PluginHost
+
+# Names resolved on first use, so that `import creatorkit` (and with it the CLI's start) does not pay for
+# building every entity class and loading cattrs and pluggy until something needs them.
+_LAZY = {
+    "Config": "config",
+    "Money": "money",
+    "PluginContext": "plugins",
+    "PluginHost": "plugins",
+    "allocate": "money",
+    "converter": "converter",
+    "entities": None,
+    "hookimpl": "hookspecs",
+    "structure": "converter",
+    "unstructure": "converter",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'creatorkit' has no attribute {name!r}")
+    import importlib
+
+    module_name = _LAZY[name]
+    module = importlib.import_module(f".{module_name or name}", __name__)
+    value = module if module_name is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AuditIntegrityError",
