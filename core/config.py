@@ -91,6 +91,7 @@ class WorkflowSettings:
     auto_approve_after_days: int = 14
     publish_days: int = 7
     measurement_days: int = 30
+    dispute_days: int = 30
 
 
 @attrs.frozen(kw_only=True)

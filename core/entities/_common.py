@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 import re
 import uuid
 from collections.abc import Callable
@@ -95,6 +96,11 @@ def aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None
     """Datetimes must carry a time zone: a naive time is ambiguous across markets."""
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise FieldValueError(attribute.name, "must be timezone-aware")
+
+
+def finite(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not math.isfinite(value):
+        raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
 
 
 def non_negative(instance: Any, attribute: attrs.Attribute[Any], value: int | float | None) -> None:

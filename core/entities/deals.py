@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import aware, platform_name, positive
+from ._common import aware, non_negative, platform_name, positive
 from .negotiation import Terms
 
 __all__ = ["Deal", "DealState"]
@@ -20,7 +20,6 @@ class DealState(enum.StrEnum):
     AGREED = "agreed"
     CONTRACT_SENT = "contract_sent"
     EXECUTED = "executed"
-    FUNDED = "funded"
     IN_PRODUCTION = "in_production"
     IN_REVIEW = "in_review"
     CHANGES_REQUESTED = "changes_requested"
@@ -53,6 +52,6 @@ class Deal:
     terms: Terms | None = None
     price: Money | None = None
     contract_id: str | None = None
-    revisions_used: int = 0
+    revisions_used: int = attrs.field(default=0, validator=non_negative)
     version: int = attrs.field(default=1, validator=positive)
     state_before_dispute: DealState | None = None

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import aware, non_negative, platform_name, unit_interval
+from ._common import aware, country_code, non_negative, platform_name, positive, unit_interval
 from .creators import CreatorCandidate
 
 __all__ = ["DiscoveryPage", "DiscoveryQuery", "Match", "ScoreComponent"]
@@ -42,15 +42,15 @@ class DiscoveryQuery:
 
     keywords: str = ""
     categories: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
+    countries: tuple[str, ...] = attrs.field(default=(), validator=country_code)
     languages: tuple[str, ...] = ()
     min_followers: int | None = attrs.field(default=None, validator=non_negative)
     max_followers: int | None = attrs.field(default=None, validator=non_negative)
     min_engagement_rate: float | None = attrs.field(default=None, validator=non_negative)
-    audience_countries: tuple[str, ...] = ()
+    audience_countries: tuple[str, ...] = attrs.field(default=(), validator=country_code)
     audience_genders: tuple[str, ...] = ()
     audience_ages: tuple[str, ...] = ()
-    limit: int = attrs.field(default=50, validator=non_negative)
+    limit: int = attrs.field(default=50, validator=positive)
     cursor: str | None = None
 
 

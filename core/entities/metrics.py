@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import MetricSource, Window, aware, non_negative, platform_name
+from ._common import MetricSource, Window, aware, finite, non_negative, platform_name
 
 __all__ = ["Count", "CreatorMetrics", "Denominator", "PostMetrics", "Rate", "Statistic"]
 
@@ -31,9 +31,12 @@ class Statistic(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class Rate:
-    """A ratio such as engagement or completion rate: ``value`` = numerator / denominator over ``window``."""
+    """A ratio such as engagement or completion rate: ``value`` = numerator / denominator over ``window``.
 
-    value: float = attrs.field(validator=non_negative)
+    Negative only where the figure can fall, such as follower growth.
+    """
+
+    value: float = attrs.field(validator=finite)
     denominator: Denominator
     window: Window
     source: MetricSource

@@ -77,7 +77,10 @@ class Scope(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class RosterEntry:
-    """A creator on a manager's roster and the scopes the manager holds; ``removed_at`` ends all of them."""
+    """A creator on a manager's roster and the scopes the manager holds.
+
+    Scopes take effect once the creator has accepted (``accepted_at``); ``removed_at`` ends all of them at once.
+    """
 
     id: str
     agency_id: str
@@ -85,11 +88,12 @@ class RosterEntry:
     creator_id: str
     scopes: frozenset[Scope] = frozenset()
     added_at: datetime = attrs.field(validator=aware)
+    accepted_at: datetime | None = attrs.field(default=None, validator=aware)
     removed_at: datetime | None = attrs.field(default=None, validator=aware)
 
     @property
     def active(self) -> bool:
-        return self.removed_at is None
+        return self.accepted_at is not None and self.removed_at is None
 
     def allows(self, scope: Scope) -> bool:
         return self.active and scope in self.scopes

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from ..money import Money
-from ._common import aware, platform_name
+from ._common import aware, platform_name, positive
 
 __all__ = [
     "Capability",
@@ -66,7 +66,7 @@ class PlatformOrderRequest:
     brand_name: str
     description: str
     creator_handles: tuple[str, ...]
-    deliverable_count: int = 1
+    deliverable_count: int = attrs.field(default=1, validator=positive)
     price: Money | None = None
     publish_by: datetime | None = attrs.field(default=None, validator=aware)
 

@@ -1,0 +1,887 @@
+"""One realistic instance of every entity, built with the attrs constructors.
+
+The story: Brightside Kitchen (a US cookware brand) runs a skillet campaign; Maya Chen (@mayacooks, a TikTok
+food creator managed by Northstar Talent) negotiates, signs, drafts, publishes and is paid in USD. The
+escrow and ledger samples come from a Japanese deal in JPY, the payout from a Kuwaiti creator's deal in KWD
+(three decimals), so that every currency exponent appears.
+
+``SAMPLES`` maps each schema name to its instance; ``EXTRA_SAMPLES`` adds the edge cases a single instance
+cannot show (a lifetime window, each kind of KPI target, a dated milestone, defaults only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from creatorkit.entities import (
+    Agency,
+    AudienceBreakdown,
+    AudienceDimension,
+    AudienceProfile,
+    AudienceShare,
+    AudienceTarget,
+    AuditEvent,
+    AvailabilityWindow,
+    Brand,
+    BriefStatus,
+    Budget,
+    CampaignBrief,
+    CancellationTerms,
+    Capability,
+    Channel,
+    CheckResult,
+    ContentReview,
+    ContentRules,
+    ContentSubmission,
+    Contract,
+    ContractClauses,
+    ContractStatus,
+    ContractTemplate,
+    ContractTimeline,
+    Count,
+    CreatorCandidate,
+    CreatorMetrics,
+    CreatorProfile,
+    CreatorRequirements,
+    Deal,
+    DealState,
+    Deliverable,
+    DeliverableType,
+    Denominator,
+    Direction,
+    DiscoveryPage,
+    DiscoveryQuery,
+    Dispute,
+    DisputeStatus,
+    Escrow,
+    EscrowMilestone,
+    EscrowStatus,
+    Event,
+    Exclusivity,
+    FeeBreakdown,
+    FeedbackItem,
+    Invitation,
+    InvitationStatus,
+    IpOwner,
+    IpOwnership,
+    Kpi,
+    KpiMetric,
+    LedgerEntry,
+    LedgerEntryStatus,
+    Match,
+    Message,
+    MessageTemplate,
+    MetricSource,
+    MilestoneTrigger,
+    Money,
+    Offer,
+    OfferStatus,
+    OperationKind,
+    OperationStatus,
+    OutreachReceipt,
+    PastCollaboration,
+    PaymentMilestone,
+    PaymentSchedule,
+    Payout,
+    PayoutStatus,
+    PlatformAccount,
+    PlatformOrder,
+    PlatformOrderRequest,
+    PluginKind,
+    PluginMetadata,
+    Posting,
+    PostMetrics,
+    PriceTier,
+    Product,
+    ProviderOperation,
+    ProviderRequest,
+    PublishedPost,
+    Rate,
+    RateCard,
+    ReviewDecision,
+    RosterEntry,
+    ScheduleKind,
+    Scope,
+    ScoreComponent,
+    Signature,
+    Statistic,
+    TalentManager,
+    Terms,
+    Thread,
+    Timeline,
+    UsageRights,
+    VerificationStatus,
+    WebhookNotice,
+    Window,
+)
+
+__all__ = ["EXTRA_SAMPLES", "SAMPLES", "sample"]
+
+NEW_YORK = timezone(timedelta(hours=-5))
+TOKYO = timezone(timedelta(hours=9))
+KUWAIT = timezone(timedelta(hours=3))
+START = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
+
+
+def at(days: float, tz: timezone = UTC) -> datetime:
+    """A moment ``days`` after the campaign started, shown in ``tz``."""
+    return (START + timedelta(days=days)).astimezone(tz)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+BRAND_ID = "brand_brightside"
+AGENCY_ID = "agency_northstar"
+MANAGER_ID = "mgr_jordan_alvarez"
+CREATOR_ID = "cr_maya_chen"
+BRIEF_ID = "brief_skillet_spring25"
+DEAL_ID = "deal_9c41e2b07a5d4f1e"
+CONTRACT_ID = "contract_9c41e2b07a5d4f1e_v2"
+TIKTOK_ACCOUNT = "6987312045518291974"
+POST_ID = "7480193355120840982"
+PRICE = Money(450_000, "USD")  # $4,500.00
+
+# --- metrics and audience --------------------------------------------------------------------------------
+
+window = Window.posts(20)
+followers = Count(
+    value=2_340_512, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=at(0), provider="tiktok"
+)
+average_views = Count(
+    value=418_900, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN
+)
+engagement_rate = Rate(
+    value=0.087,
+    denominator=Denominator.VIEWS,
+    window=window,
+    source=MetricSource.PLATFORM,
+    as_of=at(0),
+    denominator_value=8_378_000,
+    provider="tiktok",
+)
+creator_metrics = CreatorMetrics(
+    platform="tiktok",
+    account_id=TIKTOK_ACCOUNT,
+    as_of=at(0),
+    followers=followers,
+    average_views=average_views,
+    median_views=Count(
+        value=301_250, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEDIAN
+    ),
+    six_second_view_rate=Rate(
+        value=0.41, denominator=Denominator.PLAYS, window=window, source=MetricSource.PLATFORM, as_of=at(0)
+    ),
+    completion_rate=Rate(
+        value=0.23, denominator=Denominator.PLAYS, window=window, source=MetricSource.PLATFORM, as_of=at(0)
+    ),
+    engagement_rate=engagement_rate,
+    average_likes=Count(
+        value=31_400, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN
+    ),
+    average_comments=Count(
+        value=612, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN
+    ),
+    average_shares=Count(
+        value=1_870, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN
+    ),
+    average_saves=Count(
+        value=2_530, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN
+    ),
+    reach=Count(
+        value=5_120_000,
+        window=Window.days(28),
+        source=MetricSource.ESTIMATED,
+        as_of=at(0),
+        provider="hypeauditor",
+    ),
+    follower_growth_rate=Rate(
+        value=0.012,
+        denominator=Denominator.FOLLOWERS,
+        window=Window.days(30),
+        source=MetricSource.PLATFORM,
+        as_of=at(0),
+    ),
+)
+
+age_share = AudienceShare(key="18-24", share=0.46)
+age_breakdown = AudienceBreakdown(
+    dimension=AudienceDimension.AGE,
+    shares=(age_share, AudienceShare(key="25-34", share=0.31), AudienceShare(key="13-17", share=0.12)),
+    source=MetricSource.PLATFORM,
+    as_of=at(0),
+    sample_size=2_340_512,
+)
+audience = AudienceProfile(
+    platform="tiktok",
+    account_id=TIKTOK_ACCOUNT,
+    breakdowns=(
+        age_breakdown,
+        AudienceBreakdown(
+            dimension=AudienceDimension.GENDER,
+            shares=(AudienceShare(key="female", share=0.68), AudienceShare(key="male", share=0.30)),
+            source=MetricSource.PLATFORM,
+            as_of=at(0),
+        ),
+        AudienceBreakdown(
+            dimension=AudienceDimension.COUNTRY,
+            shares=(AudienceShare(key="US", share=0.71), AudienceShare(key="CA", share=0.08)),
+            source=MetricSource.ESTIMATED,
+            as_of=at(-2),
+            provider="hypeauditor",
+        ),
+    ),
+)
+
+# --- creators ----------------------------------------------------------------------------------------------
+
+account = PlatformAccount(
+    platform="tiktok",
+    account_id=TIKTOK_ACCOUNT,
+    handle="mayacooks",
+    display_name="Maya Chen | 20-minute dinners",
+    url="https://www.tiktok.com/@mayacooks",
+    verified=True,
+    followers=followers,
+)
+video_tier = PriceTier(deliverable=DeliverableType.SHORT_VIDEO, price=PRICE, label="21-60 s video")
+rate_card = RateCard(
+    tiers=(
+        video_tier,
+        PriceTier(
+            deliverable=DeliverableType.LIVESTREAM, price=Money(1_200_000, "USD"), label="1 h shoppable live"
+        ),
+        PriceTier(
+            deliverable=DeliverableType.STORY, price=Money(80_000, "USD"), label="story set", min_quantity=3
+        ),
+    ),
+    negotiable=True,
+    updated_at=at(-20, NEW_YORK),
+)
+availability = AvailabilityWindow(
+    starts=date(2025, 3, 10), ends=date(2025, 4, 30), note="Travelling 4-6 April"
+)
+past_collaboration = PastCollaboration(
+    brand_name="Olive & Ember",
+    completed_on=date(2024, 11, 18),
+    platform="tiktok",
+    campaign_name="Holiday hosting",
+    deliverable=DeliverableType.SHORT_VIDEO,
+    post_url="https://www.tiktok.com/@mayacooks/video/7437718201112345678",
+)
+creator = CreatorProfile(
+    id=CREATOR_ID,
+    display_name="Maya Chen",
+    accounts=(account,),
+    categories=("food", "cooking"),
+    tags=("weeknight dinners", "meal prep", "one-pan recipes"),
+    country="US",
+    languages=("en",),
+    bio="Fast, honest home cooking from a tiny Brooklyn kitchen.",
+    rate_card=rate_card,
+    availability=(availability,),
+    past_collaborations=(past_collaboration,),
+    signing_key="MCowBQYDK2VwAyEAq6n8Yl1p8RZ4T2Tq7w5bO1dV0Ck3hH3mZpGJ0k2wJ7s=",
+    email="maya@mayacooks.co",
+)
+candidate = CreatorCandidate(
+    platform="tiktok", profile=creator, metrics=creator_metrics, audience=audience, rank=0
+)
+
+# --- parties -----------------------------------------------------------------------------------------------
+
+brand = Brand(
+    id=BRAND_ID,
+    name="Brightside Kitchen",
+    verification=VerificationStatus.VERIFIED,
+    verified_at=at(-60),
+    legal_name="Brightside Kitchen, Inc.",
+    country="US",
+    industry="cookware",
+)
+agency = Agency(id=AGENCY_ID, name="Northstar Talent", country="US")
+manager = TalentManager(
+    id=MANAGER_ID, name="Jordan Alvarez", agency_id=AGENCY_ID, email="jordan@northstartalent.com"
+)
+roster_entry = RosterEntry(
+    id="roster_31f0",
+    agency_id=AGENCY_ID,
+    manager_id=MANAGER_ID,
+    creator_id=CREATOR_ID,
+    scopes=frozenset({Scope.VIEW_STATS, Scope.EDIT_RATES, Scope.NEGOTIATE, Scope.MANAGE_CONTENT}),
+    added_at=at(-400),
+    accepted_at=at(-399),
+)
+
+# --- the brief ---------------------------------------------------------------------------------------------
+
+product = Product(
+    name='Brightside 10" Ceramic Skillet',
+    description="PFAS-free ceramic nonstick skillet, oven-safe to 500 °F.",
+    url="https://brightsidekitchen.com/products/ceramic-skillet-10",
+    category="cookware",
+)
+budget = Budget(total=Money(2_500_000, "USD"), per_creator_max=Money(600_000, "USD"), includes_fees=True)
+audience_target = AudienceTarget(dimension=AudienceDimension.AGE, keys=("18-24", "25-34"), min_share=0.6)
+requirements = CreatorRequirements(
+    platforms=("tiktok", "instagram"),
+    categories=("food",),
+    tags=("recipes",),
+    countries=("US", "CA"),
+    languages=("en",),
+    min_followers=100_000,
+    max_followers=5_000_000,
+    min_engagement_rate=0.04,
+)
+deliverable = Deliverable(
+    type=DeliverableType.SHORT_VIDEO,
+    quantity=1,
+    platform="tiktok",
+    description="A 30-60 s one-pan recipe cooked in the skillet",
+    min_duration_seconds=30,
+    due=at(21),
+)
+timeline = Timeline(publish_from=at(14), publish_until=at(35), apply_by=at(5), draft_due=at(18))
+views_kpi = Kpi(metric=KpiMetric.VIEWS, target_count=1_500_000)
+content_rules = ContentRules(
+    key_selling_points=("PFAS-free coating", "oven-safe to 500 °F"),
+    banned_words=("non-toxic", "guaranteed"),
+    required_elements=("product close-up", "food release shot"),
+    disclosure_tags=("#ad", "#BrightsidePartner"),
+    required_mentions=("@brightsidekitchen",),
+)
+brief = CampaignBrief(
+    id=BRIEF_ID,
+    brand_id=BRAND_ID,
+    name="Spring skillet launch",
+    product=product,
+    budget=budget,
+    timeline=timeline,
+    deliverables=(deliverable,),
+    requirements=requirements,
+    target_audience=(audience_target,),
+    kpis=(views_kpi, Kpi(metric=KpiMetric.CPM, target_cost=Money(1_150, "USD"))),
+    content_rules=content_rules,
+    status=BriefStatus.PUBLISHED,
+    created_at=at(-3),
+    published_at=at(-1),
+)
+
+# --- discovery and matching --------------------------------------------------------------------------------
+
+score_component = ScoreComponent(
+    name="audience_fit.age",
+    score=0.82,
+    weight=0.3,
+    explanation="77 % of the audience is 18-34; the brief asks for at least 60 %.",
+)
+match = Match(
+    brief_id=BRIEF_ID,
+    creator_id=CREATOR_ID,
+    platform="tiktok",
+    score=0.74,
+    components=(
+        score_component,
+        ScoreComponent(name="price", score=0.9, weight=0.2, explanation="$4,500 is under the $6,000 cap."),
+        ScoreComponent(
+            name="brand_safety", score=1.0, weight=0.0, explanation="No flagged posts.", veto=False
+        ),
+    ),
+    as_of=at(0),
+)
+discovery_query = DiscoveryQuery(
+    keywords="easy dinner recipes",
+    categories=("food",),
+    countries=("US",),
+    languages=("en",),
+    min_followers=100_000,
+    max_followers=5_000_000,
+    min_engagement_rate=0.04,
+    audience_countries=("US", "CA"),
+    audience_genders=("female",),
+    audience_ages=("18-24", "25-34"),
+    limit=20,
+)
+discovery_page = DiscoveryPage(
+    platform="tiktok", candidates=(candidate,), next_cursor="eyJvZmZzZXQiOjIwfQ", total=137
+)
+
+# --- negotiation and contract ------------------------------------------------------------------------------
+
+deposit = PaymentMilestone(
+    label="Signing deposit", amount=Money(225_000, "USD"), trigger=MilestoneTrigger.ON_SIGNATURE
+)
+schedule = PaymentSchedule(
+    kind=ScheduleKind.MILESTONES,
+    milestones=(
+        deposit,
+        PaymentMilestone(
+            label="On publication", amount=Money(225_000, "USD"), trigger=MilestoneTrigger.ON_PUBLICATION
+        ),
+    ),
+)
+terms = Terms(
+    price=PRICE,
+    deliverables=(deliverable,),
+    payment=schedule,
+    publish_by=at(28),
+    revision_limit=2,
+    usage_rights_days=90,
+    exclusivity_days=60,
+)
+offer = Offer(
+    id="offer_5b7d",
+    deal_id=DEAL_ID,
+    from_party=MANAGER_ID,
+    to_party=BRAND_ID,
+    terms=terms,
+    created_at=at(2, NEW_YORK),
+    respond_by=at(5, NEW_YORK),
+    status=OfferStatus.ACCEPTED,
+    counter_to="offer_1a20",
+    note="Maya can do $4,500 with 90 days of Spark Ads usage.",
+)
+ip = IpOwnership(
+    owner=IpOwner.CREATOR, notes="Creator keeps copyright and licenses use per the usage rights."
+)
+usage_rights = UsageRights(
+    channels=("organic", "spark_ads"), duration_days=90, territories=("US", "CA"), paid_ads=True
+)
+exclusivity = Exclusivity(category="cookware", duration_days=60, competitors=("Olive & Ember", "Caraway"))
+contract_timeline = ContractTimeline(
+    draft_due=at(18), publish_by=at(28), review_days=3, auto_approve_after_days=14
+)
+cancellation = CancellationTerms(notice_days=7, kill_fee_bp=2_500, refund_unreleased_escrow=True)
+clauses = ContractClauses(
+    deliverables=(deliverable,),
+    payment=schedule,
+    timeline=contract_timeline,
+    content_requirements=content_rules,
+    revision_limit=2,
+    ip=ip,
+    usage_rights=usage_rights,
+    exclusivity=exclusivity,
+    cancellation=cancellation,
+    governing_law="State of New York, USA",
+)
+template = ContractTemplate(
+    id="tpl_standard_creator",
+    name="Standard creator agreement",
+    version=3,
+    body="This agreement between {brand.legal_name} and {creator.display_name} covers {deliverables}.",
+    default_revision_limit=2,
+    default_ip=IpOwnership(),
+    default_usage_rights=UsageRights(),
+    default_cancellation=CancellationTerms(notice_days=3),
+)
+contract_text = (
+    "This agreement between Brightside Kitchen, Inc. and Maya Chen covers 1 short video on TikTok."
+)
+contract = Contract(
+    id=CONTRACT_ID,
+    deal_id=DEAL_ID,
+    version=2,
+    template_id=template.id,
+    template_version=template.version,
+    brand_id=BRAND_ID,
+    creator_id=CREATOR_ID,
+    price=PRICE,
+    clauses=clauses,
+    text=contract_text,
+    created_at=at(6),
+    content_hash=sha256(contract_text),
+    status=ContractStatus.EXECUTED,
+    supersedes="contract_9c41e2b07a5d4f1e_v1",
+)
+signature = Signature(
+    id="sig_72aa",
+    contract_id=CONTRACT_ID,
+    contract_hash=contract.content_hash,
+    signer_id=MANAGER_ID,
+    party_id=CREATOR_ID,
+    public_key="MCowBQYDK2VwAyEA3l5y0yXK1Xq0qL3mC9y0hLrK0qH0v8m6m6dJ8tYy0ZM=",
+    signature="b1p0V9l7xJw5oQ0f4Gm2M1o8gZr3L6aN0yT5cJ8wq2Jp9t1s3u4v5w6x7y8z9A0BCDEFGHIJKLMNOPQRSTUVW==",
+    signed_at=at(7, NEW_YORK),
+)
+deal = Deal(
+    id=DEAL_ID,
+    brief_id=BRIEF_ID,
+    brand_id=BRAND_ID,
+    creator_id=CREATOR_ID,
+    platform="tiktok",
+    state=DealState.IN_REVIEW,
+    created_at=at(1),
+    updated_at=at(19),
+    deadline=at(22),
+    awaiting=BRAND_ID,
+    manager_id=MANAGER_ID,
+    agency_id=AGENCY_ID,
+    terms=terms,
+    price=PRICE,
+    contract_id=CONTRACT_ID,
+    revisions_used=1,
+    version=9,
+)
+
+# --- outreach ----------------------------------------------------------------------------------------------
+
+message_template = MessageTemplate(
+    id="tpl_msg_food_first",
+    name="First contact: food creators",
+    body="Hi {creator.display_name}! We loved your one-pan series and would like to send you our skillet.",
+    subject="Paid partnership: Brightside Kitchen",
+    version=2,
+)
+invitation = Invitation(
+    id="inv_0d3e",
+    deal_id=DEAL_ID,
+    brief_id=BRIEF_ID,
+    creator_id=CREATOR_ID,
+    sent_by=BRAND_ID,
+    channel=Channel.PLATFORM,
+    body="Hi Maya Chen! We loved your one-pan series and would like to send you our new skillet.",
+    sent_at=at(1),
+    respond_by=at(4),
+    subject="Paid partnership: Brightside Kitchen",
+    platform="tiktok",
+    template_id=message_template.id,
+    status=InvitationStatus.ACCEPTED,
+    platform_ref="TTCM-INV-88231",
+)
+thread = Thread(
+    id="thread_c8e1",
+    deal_id=DEAL_ID,
+    participants=(BRAND_ID, MANAGER_ID, CREATOR_ID),
+    created_at=at(1),
+    subject="Spring skillet launch",
+)
+message = Message(
+    id="msg_44b9",
+    thread_id=thread.id,
+    sender_id=MANAGER_ID,
+    direction=Direction.INBOUND,
+    channel=Channel.EMAIL,
+    body="Attaching Maya's media kit; she is free from 10 March.",
+    sent_at=at(1.5, NEW_YORK),
+    attachments=("https://files.northstartalent.com/kits/maya-chen-2025.pdf",),
+)
+outreach_receipt = OutreachReceipt(
+    platform="tiktok",
+    platform_ref="TTCM-INV-88231",
+    accepted_at=at(1),
+    invite_link="https://creatormarketplace.tiktok.com/invitation/88231",
+)
+
+# --- content -----------------------------------------------------------------------------------------------
+
+check = CheckResult(rule="disclosure", passed=True, detail="#ad found in the caption")
+submission = ContentSubmission(
+    id="sub_e210",
+    deal_id=DEAL_ID,
+    version=2,
+    submitted_by=CREATOR_ID,
+    submitted_at=at(18.5, NEW_YORK),
+    caption="Crispy lemon chicken thighs in one pan 🍋 #ad #BrightsidePartner @brightsidekitchen",
+    script="Hook: the skin that never sticks. Sear, flip, into the oven, done in 25 minutes.",
+    media_urls=("https://cdn.creatorkit.dev/drafts/sub_e210/v2.mp4",),
+    elements=("product close-up", "food release shot"),
+    checks=(check, CheckResult(rule="banned_word:non-toxic", passed=True)),
+)
+feedback = FeedbackItem(text="Please show the logo on the handle in the first 3 seconds.", at_seconds=2.5)
+review = ContentReview(
+    id="rev_8f02",
+    deal_id=DEAL_ID,
+    submission_id=submission.id,
+    reviewer_id=BRAND_ID,
+    decision=ReviewDecision.CHANGES_REQUESTED,
+    reviewed_at=at(19.5, NEW_YORK),
+    items=(
+        feedback,
+        FeedbackItem(text="Say 'PFAS-free' rather than 'chemical-free'.", rule="key_selling_points"),
+    ),
+    revisions_used=1,
+)
+published_post = PublishedPost(
+    id="post_1c7a",
+    deal_id=DEAL_ID,
+    submission_id=submission.id,
+    platform="tiktok",
+    platform_post_id=POST_ID,
+    url=f"https://www.tiktok.com/@mayacooks/video/{POST_ID}",
+    published_at=at(24),
+)
+post_window = Window.lifetime()
+post_metrics = PostMetrics(
+    platform="tiktok",
+    platform_post_id=POST_ID,
+    as_of=at(31),
+    views=Count(value=1_184_302, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+    reach=Count(value=903_118, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+    likes=Count(value=96_410, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+    comments=Count(value=1_204, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+    shares=Count(value=3_877, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+    saves=Count(value=7_302, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+    engagement_rate=Rate(
+        value=0.0916,
+        denominator=Denominator.VIEWS,
+        window=post_window,
+        source=MetricSource.PLATFORM,
+        as_of=at(31),
+        denominator_value=1_184_302,
+    ),
+    completion_rate=Rate(
+        value=0.27,
+        denominator=Denominator.PLAYS,
+        window=post_window,
+        source=MetricSource.PLATFORM,
+        as_of=at(31),
+    ),
+    six_second_view_rate=Rate(
+        value=0.44,
+        denominator=Denominator.PLAYS,
+        window=post_window,
+        source=MetricSource.PLATFORM,
+        as_of=at(31),
+    ),
+)
+
+# --- payments: a JPY escrow and ledger, a KWD payout -------------------------------------------------------
+
+JP_DEAL_ID = "deal_4e0a77c1d2b94b3a"
+escrow_deposit = EscrowMilestone(
+    label="着手金 (signing deposit)", amount=Money(190_000, "JPY"), released=True, released_at=at(8, TOKYO)
+)
+escrow = Escrow(
+    id="escrow_6a19",
+    deal_id=JP_DEAL_ID,
+    provider="stripe_connect",
+    amount=Money(380_000, "JPY"),  # ¥380,000
+    status=EscrowStatus.PARTIALLY_RELEASED,
+    operation_id="op_fund_6a19",
+    created_at=at(7, TOKYO),
+    milestones=(
+        escrow_deposit,
+        EscrowMilestone(label="公開後 (on publication)", amount=Money(190_000, "JPY")),
+    ),
+    released=Money(190_000, "JPY"),
+    provider_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
+)
+posting = Posting(account=f"deal_escrow:{JP_DEAL_ID}", amount=Money(190_000, "JPY"))
+ledger_entry = LedgerEntry(
+    id="je_000042",
+    operation_id="op_release_6a19_1",
+    postings=(posting, Posting(account="creator_payable:cr_haruka_sato", amount=Money(-190_000, "JPY"))),
+    status=LedgerEntryStatus.POSTED,
+    created_at=at(8, TOKYO),
+    memo="Release signing deposit",
+    sequence=42,
+)
+# 1,250.500 KWD gross: 10 % platform commission, 15 % agency cut, the rest to the creator.
+fees = FeeBreakdown(
+    gross=Money(1_250_500, "KWD"),
+    platform_fee=Money(125_050, "KWD"),
+    agency_cut=Money(187_575, "KWD"),
+    creator_net=Money(937_875, "KWD"),
+    platform_fee_bp=1_000,
+    agency_cut_bp=1_500,
+)
+payout = Payout(
+    id="payout_b51c",
+    deal_id="deal_70f3aa9e01c64d28",
+    payee_id="cr_fatima_alsabah",
+    amount=fees.creator_net,
+    fees=fees,
+    provider="ledger",
+    operation_id="op_payout_b51c",
+    status=PayoutStatus.PAID,
+    created_at=at(40, KUWAIT),
+    provider_ref="ledger:je_000117",
+)
+
+# --- plugins -----------------------------------------------------------------------------------------------
+
+plugin_metadata = PluginMetadata(
+    name="kuaishou",
+    kind=PluginKind.PLATFORM,
+    display_name="Kuaishou",
+    capabilities=frozenset({Capability.METRICS, Capability.POST_METRICS, Capability.AUDIENCE}),
+    description="Kuaishou open platform: account and video metrics, audience portraits.",
+    homepage="https://open.kuaishou.com",
+    missing={"discovery": "No public creator marketplace API; import a partner export instead."},
+    settings_schema={
+        "type": "object",
+        "properties": {"app_id": {"type": "string"}, "mode": {"enum": ["live", "sandbox"]}},
+        "required": ["app_id"],
+    },
+)
+order_request = PlatformOrderRequest(
+    deal_id=DEAL_ID,
+    brand_name="Brightside Kitchen",
+    description="One 30-60 s one-pan recipe video featuring the ceramic skillet.",
+    creator_handles=("mayacooks",),
+    deliverable_count=1,
+    price=PRICE,
+    publish_by=at(28),
+)
+platform_order = PlatformOrder(
+    platform="tiktok",
+    order_id="TTO-2025-000381",
+    deal_id=DEAL_ID,
+    status="pending_creator_acceptance",
+    created_at=at(8),
+    invite_link="https://creatormarketplace.tiktok.com/order/TTO-2025-000381",
+)
+provider_request = ProviderRequest(
+    operation_id="op_fund_6a19",
+    kind=OperationKind.FUND,
+    amount=Money(380_000, "JPY"),
+    deal_id=JP_DEAL_ID,
+    metadata={"brief_id": "brief_matcha_jp", "brand_id": "brand_ujien"},
+)
+provider_operation = ProviderOperation(
+    provider="stripe_connect",
+    operation_id="op_fund_6a19",
+    kind=OperationKind.FUND,
+    status=OperationStatus.SUCCEEDED,
+    amount=Money(380_000, "JPY"),
+    provider_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
+    updated_at=at(7, TOKYO),
+)
+webhook_notice = WebhookNotice(
+    source="stripe_connect",
+    event_id="evt_3QxR7cL2eZvKYlo20mF1kZ8x",
+    event_type="payment_intent.succeeded",
+    object_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
+    received_at=at(7.001),
+)
+
+# --- audit -------------------------------------------------------------------------------------------------
+
+audit_event = AuditEvent(
+    sequence=1_042,
+    actor_id=MANAGER_ID,
+    action="offer.accepted",
+    entity_kind="offer",
+    entity_id=offer.id,
+    payload_hash=sha256("offer_5b7d accepted"),
+    occurred_at=at(3),
+    prev_hash=sha256("event 1041"),
+    hash=sha256("event 1042"),
+    on_behalf_of=CREATOR_ID,
+    workspace_id=AGENCY_ID,
+)
+dispute = Dispute(
+    id="dispute_0f9e",
+    deal_id=DEAL_ID,
+    opened_by=BRAND_ID,
+    reason="The video went live two days after publish_by.",
+    opened_at=at(31),
+    status=DisputeStatus.SETTLED,
+    resolution="Creator accepted a 10 % reduction of the final milestone.",
+    resolved_at=at(36),
+)
+event = Event(
+    name="deal.state_changed",
+    entity_kind="deal",
+    entity_id=DEAL_ID,
+    occurred_at=at(19),
+    actor_id=BRAND_ID,
+    data={"from": "in_review", "to": "changes_requested", "revision": 1},
+)
+
+#: One instance per schema name.
+SAMPLES: dict[str, Any] = {
+    type(value).__name__: value
+    for value in (
+        agency, age_breakdown, audience, age_share, audience_target, audit_event, availability, brand,
+        budget, brief, cancellation, check, review, content_rules, submission, contract, clauses, template,
+        contract_timeline, followers, candidate, creator_metrics, creator, requirements, deal, deliverable,
+        discovery_page, discovery_query, dispute, escrow, escrow_deposit, event, exclusivity, fees,
+        feedback, invitation, ip, views_kpi, ledger_entry, match, message, message_template, PRICE, offer,
+        outreach_receipt, past_collaboration, deposit, schedule, payout, account, platform_order,
+        order_request, plugin_metadata, post_metrics, posting, video_tier, product, provider_operation,
+        provider_request, published_post, engagement_rate, rate_card, roster_entry, score_component,
+        signature, manager, terms, thread, timeline, usage_rights, webhook_notice, window,
+    )
+}  # fmt: skip
+
+#: Edge cases as (schema name, instance): each branch of a conditional rule, other currencies, defaults only.
+EXTRA_SAMPLES: list[tuple[str, Any]] = [
+    ("Window", Window.lifetime()),
+    ("Window", Window.days(28)),
+    ("Kpi", Kpi(metric=KpiMetric.ENGAGEMENT_RATE, target_rate=0.05)),
+    ("Kpi", Kpi(metric=KpiMetric.CPV, target_cost=Money(2, "USD"))),
+    ("Money", Money(380_000, "JPY")),
+    ("Money", Money(1_250_500, "KWD")),
+    ("Money", Money(-190_000, "JPY")),
+    (
+        "PaymentMilestone",
+        PaymentMilestone(
+            label="KPI bonus",
+            amount=Money(50_000, "USD"),
+            trigger=MilestoneTrigger.ON_DATE,
+            due=at(45, NEW_YORK),
+        ),
+    ),
+    (
+        "PaymentSchedule",
+        PaymentSchedule(
+            kind=ScheduleKind.PREPAY,
+            milestones=(
+                PaymentMilestone(label="Full fee", amount=PRICE, trigger=MilestoneTrigger.ON_SIGNATURE),
+            ),
+        ),
+    ),
+    (
+        "Deal",
+        Deal(
+            id="deal_min",
+            brief_id=BRIEF_ID,
+            brand_id=BRAND_ID,
+            creator_id=CREATOR_ID,
+            platform="tiktok",
+            state=DealState.DISPUTED,
+            created_at=at(1),
+            updated_at=at(2),
+            state_before_dispute=DealState.PUBLISHED,
+        ),
+    ),
+    (
+        "CampaignBrief",
+        CampaignBrief(
+            id="brief_min",
+            brand_id=BRAND_ID,
+            name="Defaults only",
+            product=Product(name="Skillet"),
+            budget=Budget(total=Money(1_000_000, "JPY")),
+            timeline=Timeline(publish_from=at(0), publish_until=at(0)),
+        ),
+    ),
+    ("CreatorProfile", CreatorProfile(id="cr_min", display_name="Haruka Sato")),
+    (
+        "RosterEntry",
+        RosterEntry(
+            id="roster_min",
+            agency_id=AGENCY_ID,
+            manager_id=MANAGER_ID,
+            creator_id=CREATOR_ID,
+            added_at=at(0),
+            accepted_at=at(2),
+            removed_at=at(30),
+        ),
+    ),
+    ("ContractTimeline", ContractTimeline(draft_due=at(3), publish_by=at(10), auto_approve_after_days=None)),
+    ("UsageRights", UsageRights(duration_days=None)),
+    (
+        "PluginMetadata",
+        PluginMetadata(name="payments_ledger", kind=PluginKind.PAYMENT, display_name="Ledger"),
+    ),
+]
+
+
+def sample(name: str) -> Any:
+    """The sample instance for schema ``name``."""
+    return SAMPLES[name]
