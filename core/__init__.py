@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .converter import converter, structure, unstructure
     from .hookspecs import hookimpl
+    from .kit import Creatorkit
     from .money import Money, allocate
     from .plugins import PluginContext, PluginHost
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 # building every entity class and loading cattrs and pluggy until something needs them.
 _LAZY = {
     "Config": "config",
+    "Creatorkit": "kit",
     "Money": "money",
     "PluginContext": "plugins",
     "PluginHost": "plugins",
@@ -77,6 +79,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConflictError",
+    "Creatorkit",
     "CreatorkitError",
     "Money",
     "NotFound",

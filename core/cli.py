@@ -257,5 +257,140 @@ def config_check(ctx: _Context) -> None:
     click.echo(f"{where}: ok; enabled plugins: {', '.join(host.names) or 'none'}")
 
 
+# -- workflow commands (they open the store named in the config) -----------------------------------------------
+
+
+def _actor(value: str | None, config: Config) -> Any:
+    from .entities import PartyKind
+    from .services import Actor
+
+    chosen = value or config.acting_as
+    if not chosen:
+        _fail("say who is acting: --as agency:<id> (or talent_manager:, brand:, creator:), "
+              "or set [creatorkit] acting_as", 2)  # fmt: skip
+    assert chosen is not None
+    kind, _, party = chosen.partition(":")
+    try:
+        return Actor(party, PartyKind(kind))
+    except ValueError:
+        kinds = ", ".join(k.value for k in PartyKind)
+        _fail(f"--as {chosen!r}: the kind must be one of {kinds}", 2)
+
+
+def _open_kit(ctx: _Context) -> Any:
+    from .kit import Creatorkit
+
+    return Creatorkit.open(ctx.config_path)
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+as_option = click.option("--as", "acting_as", metavar="KIND:ID", help="The party acting (default: acting_as).")
+
+
+@main.command()
+@click.option("--tab", type=click.Choice(["pending", "active", "finished", "inactive"]), help="Only one tab.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per deal.")
+@as_option
+@pass_context
+@reports_errors
+def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | None) -> None:
+    """The campaign board: campaign, brand, creator, price, status, what needs action and by when."""
+    from .services.deal_states import Tab
+
+    with _open_kit(ctx) as kit:
+        rows = kit.deals.board(_actor(acting_as, kit.config), tab=Tab(tab) if tab else None)
+    if as_json:
+        from .converter import unstructure
+
+        click.echo(json.dumps([unstructure(row) for row in rows], indent=2))
+        return
+    if not rows:
+        click.echo(f"no deals{f' on the {tab} tab' if tab else ''}")
+        return
+    click.echo(
+        table(
+            [
+                [r.campaign, r.brand, r.creator, str(r.price) if r.price else "-", str(r.state), str(r.tab),
+                 f"{r.needs_action_by}: {r.next_step}" if r.next_step else "-", _when(r.deadline)]
+                for r in rows
+            ],  # fmt: skip
+            ["campaign", "brand", "creator", "price", "status", "tab", "needs action", "by"],
+        )
+    )
+
+
+@main.group()
+def audit() -> None:
+    """Verify the tamper-evident audit trail; export a deal's evidence bundle."""
+
+
+@audit.command("verify")
+@pass_context
+@reports_errors
+def audit_verify(ctx: _Context) -> None:
+    """Exit 0 when every event's hash and link verify; otherwise name the first broken event."""
+    with _open_kit(ctx) as kit:
+        report = kit.audit.verify()
+    if report.ok:
+        click.echo(f"audit trail intact: {report.events} events")
+        return
+    click.echo(f"audit trail BROKEN at event {report.first_bad}: {report.reason}", err=True)
+    sys.exit(1)
+
+
+@audit.command("export")
+@click.argument("deal_id")
+@click.option("--out", type=click.Path(dir_okay=False), help="Bundle path (default: evidence-<deal>.zip).")
+@as_option
+@pass_context
+@reports_errors
+def audit_export(ctx: _Context, deal_id: str, out: str | None, acting_as: str | None) -> None:
+    """Write DEAL_ID's evidence bundle: events, messages, contract versions, signatures, content."""
+    with _open_kit(ctx) as kit:
+        actor = _actor(acting_as, kit.config)
+        path = kit.audit.export(actor, deal_id, out or f"evidence-{deal_id}.zip")
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@pass_context
+@reports_errors
+def deadlines(ctx: _Context) -> None:
+    """Apply every overdue deal's timeout rule (expire, auto-approve, complete). Run it from cron."""
+    with _open_kit(ctx) as kit:
+        moved = kit.deals.process_deadlines()
+    for deal in moved:
+        click.echo(f"{deal.id}: {deal.state}")
+    click.echo(f"{len(moved)} deal(s) moved")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per roster entry.")
+@as_option
+@pass_context
+@reports_errors
+def roster(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
+    """The roster: creators, their managers and the scopes each holds."""
+    with _open_kit(ctx) as kit:
+        entries = kit.roster.entries(_actor(acting_as, kit.config))
+    if as_json:
+        from .converter import unstructure
+
+        click.echo(json.dumps([unstructure(e) for e in entries], indent=2))
+        return
+    click.echo(
+        table(
+            [[e.creator_id, e.manager_id, "active" if e.active else "awaiting creator",
+              ", ".join(sorted(map(str, e.scopes)))] for e in entries],  # fmt: skip
+            ["creator", "manager", "status", "scopes"],
+        )
+        if entries
+        else "no roster entries"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

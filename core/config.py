@@ -100,6 +100,7 @@ class Config:
     store: str = DEFAULT_STORE
     strict_plugins: bool = False
     validate_outputs: bool = False
+    acting_as: str | None = None
     workflow: WorkflowSettings = WorkflowSettings()
     plugins: tuple[PluginSettings, ...] = ()
 
@@ -159,6 +160,7 @@ class Config:
             store=core.get("store", DEFAULT_STORE),
             strict_plugins=core.get("strict_plugins", False),
             validate_outputs=core.get("validate_outputs", False),
+            acting_as=core.get("acting_as"),
             workflow=WorkflowSettings(**resolved.get("workflow", {})),
             plugins=tuple(plugins),
         )
@@ -179,6 +181,7 @@ class Config:
                 "store": _mask_url(self.store),
                 "strict_plugins": self.strict_plugins,
                 "validate_outputs": self.validate_outputs,
+                "acting_as": self.acting_as,
             },
             "workflow": attrs.asdict(self.workflow),
         }

@@ -1,0 +1,159 @@
+"""``Creatorkit``: one object for an embedding app — store, plugins, configuration, clock and the services.
+
+```python
+from creatorkit import Creatorkit
+from creatorkit.services import Actor
+
+with Creatorkit.open("creatorkit.toml") as kit:
+    deal = kit.outreach.invite(Actor.brand("brand_1"), brief_id=..., creator_id=..., platform="tiktok", ...)
+```
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from .config import Config
+from .plugins import PluginHost
+
+if TYPE_CHECKING:
+    from .services.aftercare import AftercareService
+    from .services.audit_trail import AuditService
+    from .services.briefs import BriefService
+    from .services.content import ContentService
+    from .services.contracts import ContractService
+    from .services.creator_pages import CreatorPageService
+    from .services.deals import DealService
+    from .services.negotiation import NegotiationService
+    from .services.outreach import OutreachService
+    from .services.parties import PartyService
+    from .services.roster import RosterService
+    from .store import Store
+
+__all__ = ["Creatorkit"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Creatorkit:
+    """The SDK's entry point. Services are attributes: ``kit.roster``, ``kit.outreach``, ``kit.contracts``, ..."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        plugins: PluginHost | None = None,
+        config: Config | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.store = store
+        self.plugins = plugins or PluginHost()
+        self.config = config or Config()
+        self.clock = clock
+
+    @classmethod
+    def open(
+        cls,
+        config: Config | str | os.PathLike[str] | None = None,
+        *,
+        store: str | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> Creatorkit:
+        """Load the config (a path, a :class:`Config`, or the default lookup), open its store, load its plugins."""
+        from .store import open_store
+
+        loaded = config if isinstance(config, Config) else Config.load(config)
+        if loaded.source and store is None and loaded.store.startswith("sqlite:///") and not loaded.store.startswith(
+            "sqlite:////"
+        ):
+            # A relative SQLite path in a config file is relative to that file, not to the current directory.
+            relative = loaded.store.removeprefix("sqlite:///")
+            store = "sqlite:///" + str(Path(loaded.source).resolve().parent / relative)
+        return cls(
+            store=open_store(store or loaded.store), plugins=PluginHost.from_config(loaded), config=loaded, clock=clock
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Creatorkit:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType | None) -> None:
+        self.close()
+
+    # -- services (built on first use) -------------------------------------------------------------------------
+
+    @functools.cached_property
+    def parties(self) -> PartyService:
+        from .services.parties import PartyService
+
+        return PartyService(self)
+
+    @functools.cached_property
+    def roster(self) -> RosterService:
+        from .services.roster import RosterService
+
+        return RosterService(self)
+
+    @functools.cached_property
+    def creators(self) -> CreatorPageService:
+        from .services.creator_pages import CreatorPageService
+
+        return CreatorPageService(self)
+
+    @functools.cached_property
+    def briefs(self) -> BriefService:
+        from .services.briefs import BriefService
+
+        return BriefService(self)
+
+    @functools.cached_property
+    def outreach(self) -> OutreachService:
+        from .services.outreach import OutreachService
+
+        return OutreachService(self)
+
+    @functools.cached_property
+    def negotiation(self) -> NegotiationService:
+        from .services.negotiation import NegotiationService
+
+        return NegotiationService(self)
+
+    @functools.cached_property
+    def contracts(self) -> ContractService:
+        from .services.contracts import ContractService
+
+        return ContractService(self)
+
+    @functools.cached_property
+    def content(self) -> ContentService:
+        from .services.content import ContentService
+
+        return ContentService(self)
+
+    @functools.cached_property
+    def deals(self) -> DealService:
+        from .services.deals import DealService
+
+        return DealService(self)
+
+    @functools.cached_property
+    def audit(self) -> AuditService:
+        from .services.audit_trail import AuditService
+
+        return AuditService(self)
+
+    @functools.cached_property
+    def aftercare(self) -> AftercareService:
+        from .services.aftercare import AftercareService
+
+        return AftercareService(self)

@@ -1,0 +1,266 @@
+"""What every service shares: the acting party, one transaction per call with its audit event, and access rules.
+
+A service call takes the :class:`Actor` doing it. The embedding app authenticates its users and maps each to
+the party it acts as; services only authorise. Each call runs in one store transaction that contains the state
+change *and* its audit event(s): it happens entirely or not at all. A refusal (``PermissionDenied``) is itself
+recorded, in a transaction of its own, so the trail shows who tried what. Events are announced to plugins and
+listeners only after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from ..converter import structure, unstructure
+from ..entities import Deal, Event, PartyKind, RosterEntry, Scope
+from ..errors import NotFound, PermissionDenied
+from .deal_states import Role, Transition
+
+if TYPE_CHECKING:
+    from ..kit import Creatorkit
+    from ..store import Record, Transaction
+
+__all__ = ["Actor", "Change", "Service"]
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+
+@attrs.frozen
+class Actor:
+    """The party a call is made as: ``Actor.brand("brand_1")``, ``Actor.manager("mgr_7")``, ..."""
+
+    id: str
+    kind: PartyKind
+
+    @classmethod
+    def brand(cls, id: str) -> Actor:
+        return cls(id, PartyKind.BRAND)
+
+    @classmethod
+    def creator(cls, id: str) -> Actor:
+        return cls(id, PartyKind.CREATOR)
+
+    @classmethod
+    def manager(cls, id: str) -> Actor:
+        return cls(id, PartyKind.TALENT_MANAGER)
+
+    @classmethod
+    def agency(cls, id: str) -> Actor:
+        return cls(id, PartyKind.AGENCY)
+
+    @classmethod
+    def system(cls, id: str = "system") -> Actor:
+        """Deadlines, payment callbacks and the platform's arbiter act as the system."""
+        return cls(id, PartyKind.SYSTEM)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+#: Store kinds of the party records, by party kind.
+PARTY_KINDS = {
+    PartyKind.BRAND: "brand",
+    PartyKind.AGENCY: "agency",
+    PartyKind.TALENT_MANAGER: "talent_manager",
+    PartyKind.CREATOR: "creator",
+}
+
+
+class Change:
+    """The writes of one service call: its transaction, audit entries and the events to announce after commit."""
+
+    def __init__(self, tx: Transaction, actor: Actor, now: datetime) -> None:
+        self.tx = tx
+        self.actor = actor
+        self.now = now
+        self.events: list[Event] = []
+        self._audit: list[dict[str, Any]] = []
+
+    @property
+    def audited(self) -> bool:
+        return bool(self._audit)
+
+    def audit(
+        self,
+        action: str,
+        entity_kind: str,
+        entity_id: str,
+        payload: Any,
+        *,
+        on_behalf_of: str | None = None,
+        workspace: str | None = None,
+    ) -> None:
+        # Appended at the end of the transaction (flush_audit): in PostgreSQL the first append locks the chain's
+        # head row until commit, so appending last keeps two transactions from deadlocking on head and document.
+        self._audit.append(
+            {
+                "actor_id": str(self.actor), "action": action, "entity_kind": entity_kind, "entity_id": entity_id,
+                "payload": payload, "on_behalf_of": on_behalf_of, "workspace_id": workspace, "occurred_at": self.now,
+            }
+        )  # fmt: skip
+
+    def flush_audit(self) -> None:
+        for entry in self._audit:
+            self.tx.append_audit(**entry)
+
+    def event(self, name: str, entity_kind: str, entity_id: str, **data: Any) -> None:
+        self.events.append(
+            Event(
+                name=name, entity_kind=entity_kind, entity_id=entity_id, occurred_at=self.now,
+                actor_id=str(self.actor), data=data,
+            )
+        )  # fmt: skip
+
+    # -- entity persistence ------------------------------------------------------------------------------------
+
+    def insert(self, kind: str, entity: Any, *, workspace: str | None = None, parent: str | None = None,
+               state: str | None = None) -> None:  # fmt: skip
+        self.tx.insert(kind, entity.id, unstructure(entity), workspace=workspace, parent=parent, state=state,
+                       now=self.now)  # fmt: skip
+
+    def load(self, kind: str, id: str, cls: type[E]) -> E:
+        return structure(self.tx.require(kind, id).doc, cls)
+
+    def find(self, kind: str, cls: type[E], **filters: Any) -> list[E]:
+        return [structure(record.doc, cls) for record in self.tx.find(kind, **filters)]
+
+    def save_deal(self, deal: Deal, *, expected_version: int) -> Deal:
+        """Write ``deal`` over version ``expected_version``; a concurrent writer makes this a ConflictError."""
+        saved = attrs.evolve(deal, version=expected_version + 1, updated_at=self.now)
+        self.tx.update("deal", deal.id, unstructure(saved), expected_version=expected_version, state=str(saved.state),
+                       now=self.now)  # fmt: skip
+        return saved
+
+
+class Service:
+    """Base of every service module: access to the kit, its store, its clock and its plugins."""
+
+    def __init__(self, kit: Creatorkit) -> None:
+        self.kit = kit
+
+    @property
+    def now(self) -> datetime:
+        return self.kit.clock()
+
+    def days(self, n: int) -> datetime:
+        return self.now + timedelta(days=n)
+
+    def _write(self, actor: Actor, action: str, work: Callable[[Change], T]) -> T:
+        """Run ``work`` in one transaction with its audit event; record refusals; announce events after commit."""
+        now = self.now
+        try:
+            with self.kit.store.transaction() as tx:
+                change = Change(tx, actor, now)
+                self.check_actor(tx, actor)
+                result = work(change)
+                if not change.audited:
+                    raise AssertionError(f"service action {action!r} changed state without an audit event")
+                change.flush_audit()
+        except PermissionDenied as denied:
+            self._record_denial(actor, action, denied, now)
+            raise
+        for event in change.events:
+            self.kit.plugins.notify(event)
+        return result
+
+    def _read(self, actor: Actor, work: Callable[[Transaction], T]) -> T:
+        with self.kit.store.read() as tx:
+            self.check_actor(tx, actor)
+            return work(tx)
+
+    def _record_denial(self, actor: Actor, action: str, denied: PermissionDenied, now: datetime) -> None:
+        with self.kit.store.transaction() as tx:
+            tx.append_audit(
+                actor_id=str(actor), action=f"denied.{action}", entity_kind="denial",
+                entity_id=denied.entity or "-", payload={"reason": denied.reason, "action": action},
+                occurred_at=now,
+            )  # fmt: skip
+
+    # -- who is acting -----------------------------------------------------------------------------------------
+
+    def check_actor(self, tx: Transaction, actor: Actor) -> None:
+        """The acting party must exist (the system always does)."""
+        if actor.kind is PartyKind.SYSTEM:
+            return
+        kind = PARTY_KINDS.get(actor.kind)
+        if kind is None or tx.get(kind, actor.id) is None:
+            raise PermissionDenied(str(actor), "act", "no such party is registered")
+
+    def roster_entry(self, tx: Transaction, manager_id: str, creator_id: str) -> RosterEntry | None:
+        """The manager's active roster entry for the creator, if any."""
+        for record in tx.find("roster_entry", parent=creator_id):
+            entry = structure(record.doc, RosterEntry)
+            if entry.manager_id == manager_id and entry.active:
+                return entry
+        return None
+
+    def acts_for_creator(self, tx: Transaction, actor: Actor, creator_id: str, scope: Scope | None) -> bool:
+        """True when ``actor`` is the creator, or a manager holding ``scope`` for them (any active entry if None)."""
+        if actor.kind is PartyKind.CREATOR:
+            return actor.id == creator_id
+        if actor.kind is PartyKind.TALENT_MANAGER:
+            entry = self.roster_entry(tx, actor.id, creator_id)
+            return entry is not None and (scope is None or scope in entry.scopes)
+        return False
+
+    def can_see_deal(self, tx: Transaction, actor: Actor, deal: Deal) -> bool:
+        if actor.kind is PartyKind.SYSTEM:
+            return True
+        if actor.kind is PartyKind.BRAND:
+            return actor.id == deal.brand_id
+        if actor.kind is PartyKind.AGENCY:
+            return any(
+                structure(r.doc, RosterEntry).active
+                for r in tx.find("roster_entry", parent=deal.creator_id, workspace=actor.id)
+            )
+        return self.acts_for_creator(tx, actor, deal.creator_id, None)
+
+    def load_deal(self, tx: Transaction, actor: Actor, deal_id: str) -> tuple[Deal, Record]:
+        """The deal and its record, or NotFound when it does not exist or the actor may not see it."""
+        record = tx.get("deal", deal_id)
+        if record is None:
+            raise NotFound("deal", deal_id)
+        # The record's version is the concurrency token; the copy inside the document is informational.
+        deal = attrs.evolve(structure(record.doc, Deal), version=record.version)
+        if not self.can_see_deal(tx, actor, deal):
+            # Another workspace's deal: say it does not exist rather than that it is forbidden.
+            raise NotFound("deal", deal_id)
+        return deal, record
+
+    def role_in(self, tx: Transaction, actor: Actor, deal: Deal, transition: Transition, action: str) -> Role:
+        """The role ``actor`` plays for ``transition`` on ``deal``, or PermissionDenied naming the rule."""
+        entity = f"deal {deal.id}"
+        if actor.kind is PartyKind.SYSTEM:
+            role = Role.SYSTEM
+        elif actor.kind is PartyKind.BRAND and actor.id == deal.brand_id:
+            role = Role.BRAND
+        elif actor.kind is PartyKind.CREATOR and actor.id == deal.creator_id:
+            role = Role.CREATOR
+        elif actor.kind is PartyKind.TALENT_MANAGER and self.acts_for_creator(tx, actor, deal.creator_id, None):
+            if transition.scope is not None and not self.acts_for_creator(
+                tx, actor, deal.creator_id, transition.scope
+            ):
+                raise PermissionDenied(
+                    str(actor), action, f"the roster entry for {deal.creator_id} lacks the {transition.scope} scope",
+                    entity,
+                )  # fmt: skip
+            role = Role.CREATOR
+        else:
+            raise PermissionDenied(str(actor), action, "not a party to this deal", entity)
+        if role not in transition.by:
+            allowed = ", ".join(sorted(transition.by))
+            raise PermissionDenied(str(actor), action, f"only {allowed} may {action} a deal", entity)
+        return role
+
+
+def ids(items: Iterable[Any]) -> list[str]:
+    return [item.id for item in items]
+
+
+def first(items: Sequence[T]) -> T | None:
+    return items[0] if items else None

@@ -1,0 +1,104 @@
+"""Parties: brands (with the verification that gates paid tasks), agencies, talent managers and creators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ..converter import structure, unstructure
+from ..entities import Agency, Brand, CreatorProfile, PartyKind, TalentManager, VerificationStatus, new_id
+from ..errors import PermissionDenied, Problem, ValidationError
+from ._base import PARTY_KINDS, Actor, Change, Service
+from .signing import check_public_key
+
+__all__ = ["PartyService"]
+
+
+class PartyService(Service):
+    """Registering parties. Registration is the embedding app's onboarding step, so it runs as the system."""
+
+    def register_brand(self, actor: Actor, *, name: str, country: str | None = None, legal_name: str = "",
+                       industry: str = "", id: str | None = None) -> Brand:  # fmt: skip
+        brand = Brand(id=id or new_id("brand"), name=_named(name), country=country, legal_name=legal_name,
+                      industry=industry)  # fmt: skip
+        return self._register(actor, "brand", brand, workspace=brand.id)
+
+    def register_agency(self, actor: Actor, *, name: str, country: str | None = None, id: str | None = None) -> Agency:
+        agency = Agency(id=id or new_id("agency"), name=_named(name), country=country)
+        return self._register(actor, "agency", agency, workspace=agency.id)
+
+    def register_manager(self, actor: Actor, *, agency_id: str, name: str, email: str | None = None,
+                         id: str | None = None) -> TalentManager:  # fmt: skip
+        manager = TalentManager(id=id or new_id("mgr"), name=_named(name), agency_id=agency_id, email=email)
+
+        def work(change: Change) -> TalentManager:
+            self._only_system_or(change, actor, PartyKind.AGENCY, agency_id, "register_manager")
+            change.tx.require("agency", agency_id)
+            change.insert("talent_manager", manager, workspace=agency_id)
+            change.audit("party.register", "talent_manager", manager.id, {"agency_id": agency_id}, workspace=agency_id)
+            return manager
+
+        return self._write(actor, "register_manager", work)
+
+    def register_creator(self, actor: Actor, profile: CreatorProfile) -> CreatorProfile:
+        _named(profile.display_name)
+        return self._register(actor, "creator", profile, workspace=profile.id)
+
+    def _register(self, actor: Actor, kind: str, party: Any, *, workspace: str) -> Any:
+        def work(change: Change) -> Any:
+            self._only_system_or(change, actor, None, None, f"register_{kind}")
+            change.insert(kind, party, workspace=workspace)
+            change.audit("party.register", kind, party.id, {"name": getattr(party, "name", None) or
+                                                            getattr(party, "display_name", "")}, workspace=workspace)  # fmt: skip
+            return party
+
+        return self._write(actor, f"register_{kind}", work)
+
+    def set_brand_verification(self, actor: Actor, brand_id: str, status: VerificationStatus) -> Brand:
+        """The marketplace (system) records a brand's verification; only verified brands publish paid tasks."""
+
+        def work(change: Change) -> Brand:
+            if actor.kind is not PartyKind.SYSTEM:
+                raise PermissionDenied(str(actor), "verify_brand", "only the marketplace verifies brands",
+                                       f"brand {brand_id}")  # fmt: skip
+            record = change.tx.require("brand", brand_id)
+            brand = attrs.evolve(structure(record.doc, Brand), verification=status,
+                                 verified_at=change.now if status is VerificationStatus.VERIFIED else None)  # fmt: skip
+            change.tx.update("brand", brand_id, unstructure(brand), expected_version=record.version, now=change.now)
+            change.audit("brand.verification", "brand", brand_id, {"status": str(status)}, workspace=brand_id)
+            return brand
+
+        return self._write(actor, "verify_brand", work)
+
+    def set_signing_key(self, actor: Actor, public_key: str) -> None:
+        """A party registers the Ed25519 public key (base64) its contract signatures will verify against."""
+        check_public_key(public_key)
+        kind = PARTY_KINDS.get(actor.kind)
+        if kind is None or actor.kind is PartyKind.AGENCY:
+            raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
+
+        def work(change: Change) -> None:
+            record = change.tx.require(kind, actor.id)
+            doc = dict(record.doc, signing_key=public_key)
+            change.tx.update(kind, actor.id, doc, expected_version=record.version, now=change.now)
+            change.audit("party.signing_key", kind, actor.id, {"public_key": public_key}, workspace=record.workspace)
+
+        self._write(actor, "set_signing_key", work)
+
+    def get(self, actor: Actor, kind: PartyKind, party_id: str) -> Any:
+        classes = {PartyKind.BRAND: Brand, PartyKind.AGENCY: Agency, PartyKind.TALENT_MANAGER: TalentManager,
+                   PartyKind.CREATOR: CreatorProfile}  # fmt: skip
+        return self._read(actor, lambda tx: structure(tx.require(PARTY_KINDS[kind], party_id).doc, classes[kind]))
+
+    def _only_system_or(self, change: Change, actor: Actor, kind: PartyKind | None, id: str | None,
+                        action: str) -> None:  # fmt: skip
+        if actor.kind is PartyKind.SYSTEM or (kind is not None and actor.kind is kind and actor.id == id):
+            return
+        raise PermissionDenied(str(actor), action, "parties are registered by the embedding app (system)")
+
+
+def _named(name: str) -> str:
+    if not name.strip():
+        raise ValidationError([Problem("name", "must not be empty")], "party")
+    return name

@@ -1,0 +1,144 @@
+"""Talent managers' rosters and the scopes a creator grants.
+
+An agency (or one of its managers) proposes a roster entry with scopes; it takes effect when the creator
+accepts. Only the creator can grant ``sign_on_behalf``. Removing the entry — by the creator, the manager or
+the agency — revokes every scope at once. Rosters hold no platform credentials: a manager works through the
+creator's grants, never through the creator's login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from ..converter import structure, unstructure
+from ..entities import PartyKind, RosterEntry, Scope, TalentManager, new_id
+from ..errors import NotFound, PermissionDenied, StateError
+from ._base import Actor, Change, Service
+
+__all__ = ["RosterService"]
+
+#: What an agency may ask for when proposing an entry; signing is the creator's grant alone.
+PROPOSABLE = frozenset(Scope) - {Scope.SIGN_ON_BEHALF}
+
+
+class RosterService(Service):
+    def propose(self, actor: Actor, *, manager_id: str, creator_id: str, scopes: Iterable[Scope]) -> RosterEntry:
+        """Ask a creator to join ``manager_id``'s roster with ``scopes``; effective once the creator accepts."""
+        wanted = frozenset(Scope(s) for s in scopes)
+        if Scope.SIGN_ON_BEHALF in wanted:
+            raise PermissionDenied(str(actor), "propose_roster_entry",
+                                   "sign_on_behalf can only be granted by the creator (grant_signing)")  # fmt: skip
+
+        def work(change: Change) -> RosterEntry:
+            manager = structure(change.tx.require("talent_manager", manager_id).doc, TalentManager)
+            self._agency_side(actor, manager, "propose_roster_entry")
+            change.tx.require("creator", creator_id)
+            for record in change.tx.find("roster_entry", parent=creator_id, workspace=manager.agency_id):
+                existing = structure(record.doc, RosterEntry)
+                if existing.manager_id == manager_id and existing.removed_at is None:
+                    raise StateError(f"roster entry {existing.id}", "open", "propose_roster_entry", [],
+                                     "this creator already has an open entry on this roster")  # fmt: skip
+            entry = RosterEntry(id=new_id("roster"), agency_id=manager.agency_id, manager_id=manager_id,
+                                creator_id=creator_id, scopes=wanted, added_at=change.now)  # fmt: skip
+            change.insert("roster_entry", entry, workspace=manager.agency_id, parent=creator_id, state="proposed")
+            change.audit("roster.propose", "roster_entry", entry.id, unstructure(entry), workspace=manager.agency_id)
+            return entry
+
+        return self._write(actor, "propose_roster_entry", work)
+
+    def accept(self, actor: Actor, entry_id: str) -> RosterEntry:
+        """The creator accepts the manager; the proposed scopes take effect now."""
+        return self._creator_change(actor, entry_id, "accept_roster_entry",
+                                    lambda e, now: attrs.evolve(e, accepted_at=now), state="active")  # fmt: skip
+
+    def grant_signing(self, actor: Actor, entry_id: str) -> RosterEntry:
+        """The creator lets the manager sign contracts on their behalf."""
+        return self._creator_change(
+            actor, entry_id, "grant_signing", lambda e, now: attrs.evolve(e, scopes=e.scopes | {Scope.SIGN_ON_BEHALF})
+        )
+
+    def set_scopes(self, actor: Actor, entry_id: str, scopes: Iterable[Scope]) -> RosterEntry:
+        """The creator sets exactly which scopes the manager holds (including or excluding signing)."""
+        wanted = frozenset(Scope(s) for s in scopes)
+        return self._creator_change(actor, entry_id, "set_roster_scopes", lambda e, now: attrs.evolve(e, scopes=wanted))
+
+    def remove(self, actor: Actor, entry_id: str) -> RosterEntry:
+        """End the entry: the manager loses every scope for this creator at once."""
+
+        def work(change: Change) -> RosterEntry:
+            record = change.tx.get("roster_entry", entry_id)
+            entry = self._visible(change, actor, record, entry_id)
+            if entry.removed_at is not None:
+                raise StateError(f"roster entry {entry_id}", "removed", "remove_roster_entry", [])
+            removed = attrs.evolve(entry, removed_at=change.now)
+            change.tx.update("roster_entry", entry_id, unstructure(removed), expected_version=record.version,
+                             state="removed", now=change.now)  # fmt: skip
+            change.audit("roster.remove", "roster_entry", entry_id, {"creator_id": entry.creator_id},
+                         workspace=entry.agency_id)  # fmt: skip
+            change.event("roster.removed", "roster_entry", entry_id, creator_id=entry.creator_id,
+                         manager_id=entry.manager_id)  # fmt: skip
+            return removed
+
+        return self._write(actor, "remove_roster_entry", work)
+
+    def entries(self, actor: Actor, *, include_removed: bool = False) -> list[RosterEntry]:
+        """The roster as the actor sees it: an agency's or manager's entries, or a creator's own."""
+
+        def work(tx: object) -> list[RosterEntry]:
+            if actor.kind is PartyKind.CREATOR:
+                records = tx.find("roster_entry", parent=actor.id)  # type: ignore[attr-defined]
+            elif actor.kind is PartyKind.AGENCY:
+                records = tx.find("roster_entry", workspace=actor.id)  # type: ignore[attr-defined]
+            elif actor.kind is PartyKind.TALENT_MANAGER:
+                manager = structure(tx.require("talent_manager", actor.id).doc, TalentManager)  # type: ignore[attr-defined]
+                records = [r for r in tx.find("roster_entry", workspace=manager.agency_id)  # type: ignore[attr-defined]
+                           if r.doc["manager_id"] == actor.id]  # fmt: skip
+            else:
+                raise PermissionDenied(str(actor), "list_roster", "brands have no roster")
+            found = [structure(r.doc, RosterEntry) for r in records]
+            return [e for e in found if include_removed or e.removed_at is None]
+
+        return self._read(actor, work)
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _agency_side(self, actor: Actor, manager: TalentManager, action: str) -> None:
+        if actor.kind is PartyKind.AGENCY and actor.id == manager.agency_id:
+            return
+        if actor.kind is PartyKind.TALENT_MANAGER and actor.id == manager.id:
+            return
+        raise PermissionDenied(str(actor), action, f"only agency {manager.agency_id} or the manager may do this")
+
+    def _visible(self, change: Change, actor: Actor, record: object, entry_id: str) -> RosterEntry:
+        if record is None:
+            raise NotFound("roster_entry", entry_id)
+        entry = structure(record.doc, RosterEntry)  # type: ignore[attr-defined]
+        allowed = (
+            (actor.kind is PartyKind.CREATOR and actor.id == entry.creator_id)
+            or (actor.kind is PartyKind.AGENCY and actor.id == entry.agency_id)
+            or (actor.kind is PartyKind.TALENT_MANAGER and actor.id == entry.manager_id)
+        )
+        if not allowed:
+            raise NotFound("roster_entry", entry_id)
+        return entry
+
+    def _creator_change(self, actor: Actor, entry_id: str, action: str, edit: object, state: str | None = None
+                        ) -> RosterEntry:  # fmt: skip
+        def work(change: Change) -> RosterEntry:
+            record = change.tx.get("roster_entry", entry_id)
+            entry = self._visible(change, actor, record, entry_id)
+            if actor.kind is not PartyKind.CREATOR:
+                raise PermissionDenied(str(actor), action, "only the creator decides this", f"roster_entry {entry_id}")
+            if entry.removed_at is not None:
+                raise StateError(f"roster entry {entry_id}", "removed", action, [])
+            changed = edit(entry, change.now)  # type: ignore[operator]
+            kwargs = {"state": state} if state else {}
+            change.tx.update("roster_entry", entry_id, unstructure(changed), expected_version=record.version,  # type: ignore[attr-defined]
+                             now=change.now, **kwargs)  # fmt: skip
+            change.audit(f"roster.{action}", "roster_entry", entry_id, {"scopes": sorted(map(str, changed.scopes))},
+                         on_behalf_of=None, workspace=entry.agency_id)  # fmt: skip
+            return changed  # type: ignore[no-any-return]
+
+        return self._write(actor, action, work)

@@ -1,0 +1,62 @@
+"""Where creatorkit keeps its state: documents plus a tamper-evident audit chain, in SQLite or PostgreSQL.
+
+Open a store with :func:`open_store` and do every change inside one transaction, together with its audit
+event, so that it either happens with its record or not at all::
+
+    store = open_store("creatorkit.db")                  # or "postgresql://user@host/db", or ":memory:"
+    with store.transaction() as tx:
+        deal = tx.require("deal", deal_id)
+        tx.update("deal", deal_id, {**deal.doc, "price": 500}, expected_version=deal.version)
+        tx.append_audit(actor_id=manager_id, action="deal.price_changed", entity_kind="deal",
+                        entity_id=deal_id, payload={"price": 500})
+
+Updates are optimistic: a stale ``expected_version`` raises :class:`~creatorkit.errors.ConflictError`.
+Check the chain with :func:`creatorkit.audit.verify_chain`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import StoreError
+from ._base import UNCHANGED, Order, Record, Store, Transaction
+
+__all__ = ["UNCHANGED", "Order", "Record", "Store", "Transaction", "open_store"]
+
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_SQLITE_SCHEME = "sqlite://"
+
+
+def open_store(url_or_path: str | os.PathLike[str]) -> Store:
+    """Open (creating and migrating as needed) the store at ``url_or_path``.
+
+    - ``postgresql://user:password@host:port/db`` (or ``postgres://``): a PostgreSQL store (needs psycopg).
+    - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``: a SQLite file, as SQLAlchemy spells it.
+    - ``:memory:`` or ``sqlite://``: a private in-memory SQLite store.
+    - anything else: a path to a SQLite file.
+    """
+    if isinstance(url_or_path, os.PathLike):
+        from .sqlite import SqliteStore
+
+        return SqliteStore(url_or_path)
+    if not isinstance(url_or_path, str) or not url_or_path:
+        raise StoreError(f"a store needs a path or URL, not {url_or_path!r}")
+    if url_or_path.startswith(_POSTGRES_SCHEMES):
+        from .postgres import PostgresStore
+
+        return PostgresStore(url_or_path)
+    from .sqlite import SqliteStore
+
+    if url_or_path.startswith(_SQLITE_SCHEME):
+        path = url_or_path[len(_SQLITE_SCHEME) :]
+        if path in ("", "/", "/:memory:"):
+            return SqliteStore(":memory:")
+        if not path.startswith("/"):
+            raise StoreError(f"a sqlite URL has three slashes before the path: sqlite:///{path}")
+        return SqliteStore(path[1:])
+    if "://" in url_or_path:
+        scheme = url_or_path.split("://", 1)[0]
+        raise StoreError(
+            f"unsupported store URL scheme {scheme!r}: use a file path, sqlite:/// or postgresql://"
+        )
+    return SqliteStore(url_or_path)

@@ -1,0 +1,155 @@
+"""The store's schema, as an ordered list of versioned migrations, with SQL per dialect where it differs.
+
+A store applies the missing ones when it opens, in one transaction, and records each in
+``schema_migrations``. A database migrated by a newer creatorkit than this one is refused, never touched.
+To change the schema, append a :class:`Migration`; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ..errors import StoreError
+
+__all__ = ["LATEST", "MIGRATIONS", "Migration", "bookkeeping_table", "check_supported", "pending"]
+
+
+@attrs.frozen
+class Migration:
+    """One schema step: its ``version`` (1, 2, ...), what it does, and its statements per dialect."""
+
+    version: int
+    description: str
+    sqlite: tuple[str, ...]
+    postgresql: tuple[str, ...]
+
+    def statements(self, dialect: str) -> tuple[str, ...]:
+        if dialect == "sqlite":
+            return self.sqlite
+        if dialect == "postgresql":
+            return self.postgresql
+        raise StoreError(f"no migrations for dialect {dialect!r}")
+
+
+_GENESIS = "0" * 64
+
+_INDEXES = (
+    "CREATE INDEX documents_kind_workspace ON documents (kind, workspace)",
+    "CREATE INDEX documents_kind_parent ON documents (kind, parent)",
+    "CREATE INDEX documents_kind_state ON documents (kind, state)",
+    "CREATE INDEX audit_events_entity ON audit_events (entity_id)",
+    "CREATE INDEX audit_events_workspace ON audit_events (workspace_id)",
+)
+
+_INITIAL = Migration(
+    1,
+    "documents, the audit chain and its head",
+    sqlite=(
+        """CREATE TABLE documents (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            workspace TEXT,
+            parent TEXT,
+            state TEXT,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )""",
+        """CREATE TABLE audit_events (
+            sequence INTEGER PRIMARY KEY,
+            actor_id TEXT NOT NULL,
+            on_behalf_of TEXT,
+            action TEXT NOT NULL,
+            entity_kind TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            workspace_id TEXT,
+            payload_hash TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sequence INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        f"INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '{_GENESIS}')",
+        # Append-only by default; the hash chain still catches anyone who drops these first.
+        """CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+           BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+        """CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+           BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+        *_INDEXES,
+    ),
+    postgresql=(
+        """CREATE TABLE documents (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            workspace TEXT,
+            parent TEXT,
+            state TEXT,
+            version INTEGER NOT NULL,
+            doc JSONB NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (kind, id)
+        )""",
+        # occurred_at stays text: it is hashed exactly as stored.
+        """CREATE TABLE audit_events (
+            sequence BIGINT PRIMARY KEY,
+            actor_id TEXT NOT NULL,
+            on_behalf_of TEXT,
+            action TEXT NOT NULL,
+            entity_kind TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            workspace_id TEXT,
+            payload_hash TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sequence BIGINT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        f"INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '{_GENESIS}')",
+        """CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$""",
+        """CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events
+           FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()""",
+        *_INDEXES,
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL,)
+"""Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
+
+LATEST: int = MIGRATIONS[-1].version
+"""The schema version this code writes and expects."""
+
+
+def bookkeeping_table(dialect: str) -> str:
+    """The statement that creates ``schema_migrations`` if it is missing."""
+    applied_at = "TIMESTAMPTZ" if dialect == "postgresql" else "TEXT"
+    return (
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+        f" applied_at {applied_at} NOT NULL)"
+    )
+
+
+def check_supported(current: int, *, where: str) -> None:
+    """Refuse a database whose schema is newer than this code knows."""
+    if current > LATEST:
+        raise StoreError(
+            f"the store at {where} has schema version {current}, but this creatorkit only knows up to "
+            f"version {LATEST}; upgrade creatorkit to open it"
+        )
+
+
+def pending(current: int) -> list[Migration]:
+    """The migrations still to apply on a database at schema version ``current``, in order."""
+    return [m for m in MIGRATIONS if m.version > current]

@@ -1,0 +1,151 @@
+"""Every transition in the deal table: allowed for the roles it names, refused for the others and elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from creatorkit.converter import unstructure
+from creatorkit.entities import Deal, DealState, Scope
+from creatorkit.errors import NotFound, PermissionDenied, StateError
+from creatorkit.services import TABS, TRANSITIONS, Actor, Role
+from creatorkit.services.deal_states import FINAL_STATES, ON_TIMEOUT, next_state, tab_of, timeout_action
+
+from .conftest import START, World
+
+ALL_ACTIONS = sorted({action for moves in TRANSITIONS.values() for action in moves})
+CASES = [(state, action) for state, moves in TRANSITIONS.items() for action in moves]
+REFUSED = [(state, action) for state in DealState for action in ALL_ACTIONS if action not in TRANSITIONS[state]]
+
+
+def test_every_state_is_in_the_table_and_on_exactly_one_tab() -> None:
+    assert set(TRANSITIONS) == set(DealState)
+    for state in DealState:
+        assert sum(state in states for states in TABS.values()) == 1, state
+        assert tab_of(state) in TABS
+
+
+def test_every_waiting_state_has_a_timeout_rule_that_is_a_legal_move() -> None:
+    for state in DealState:
+        if state in FINAL_STATES:
+            assert state not in ON_TIMEOUT
+            continue
+        action = timeout_action(state)
+        assert action is not None, f"{state} could wait forever"
+        assert Role.SYSTEM in next_state("d", state, action).by
+    assert timeout_action(DealState.IN_REVIEW, "expire") == "expire"
+
+
+def test_every_transition_target_is_a_state() -> None:
+    for state, moves in TRANSITIONS.items():
+        for action, transition in moves.items():
+            assert transition.to in DealState, (state, action)
+            assert transition.by, (state, action)
+
+
+@pytest.mark.parametrize(("state", "action"), REFUSED, ids=[f"{s}-{a}" for s, a in REFUSED])
+def test_moves_outside_the_table_raise_state_error_naming_the_allowed_moves(state: DealState, action: str) -> None:
+    with pytest.raises(StateError) as caught:
+        next_state("deal_x", state, action)
+    assert caught.value.state == str(state)
+    assert caught.value.allowed == sorted(TRANSITIONS[state])
+    assert str(state) in str(caught.value)
+
+
+# -- through the service: each role the table names may do it, every other party may not -------------------------
+
+
+def _deal_in(world: World, state: DealState, suffix: str = "") -> Deal:
+    now = world.clock()
+    deal = Deal(
+        id=f"deal_{state}{suffix}", brief_id=world.brief.id, brand_id=world.brand.id, creator_id=world.creator.id,
+        platform="echo", state=state, created_at=now, updated_at=now, deadline=None,
+        state_before_dispute=DealState.IN_PRODUCTION if state is DealState.DISPUTED else None,
+    )  # fmt: skip
+    with world.kit.store.transaction() as tx:
+        tx.insert("deal", deal.id, unstructure(deal), workspace=deal.brand_id, parent=deal.creator_id,
+                  state=str(state), now=now)  # fmt: skip
+    return deal
+
+
+def _apply(world: World, actor: Actor, deal_id: str, action: str) -> Deal:
+    kit = world.kit
+
+    def work(change: Any) -> Deal:
+        deal, _ = kit.deals.load_deal(change.tx, actor, deal_id)
+        return kit.deals.apply(change, deal, action)
+
+    return kit.deals._write(actor, action, work)
+
+
+def _actors(world: World) -> dict[str, Actor]:
+    return {
+        "brand": world.brand,
+        "creator": world.creator,
+        "manager": world.manager,
+        "system": world.system,
+        "other_brand": world.unverified_brand,
+        "other_creator": world.other_creator,
+        "other_manager": world.other_manager,
+    }
+
+
+def _may(world: World, who: str, state: DealState, action: str) -> bool:
+    transition = TRANSITIONS[state][action]
+    if who == "brand":
+        return Role.BRAND in transition.by
+    if who == "system":
+        return Role.SYSTEM in transition.by
+    if who == "creator":
+        return Role.CREATOR in transition.by
+    if who == "manager":
+        granted = {Scope.VIEW_STATS, Scope.EDIT_RATES, Scope.NEGOTIATE, Scope.MANAGE_CONTENT}
+        return Role.CREATOR in transition.by and (transition.scope is None or transition.scope in granted)
+    return False
+
+
+@pytest.mark.parametrize(("state", "action"), CASES, ids=[f"{s}-{a}" for s, a in CASES])
+def test_each_transition_is_allowed_exactly_for_its_roles(world: World, state: DealState, action: str) -> None:
+    allowed = []
+    for who, actor in _actors(world).items():
+        deal = _deal_in(world, state, f"_{who}")
+        if _may(world, who, state, action):
+            moved = _apply(world, actor, deal.id, action)
+            expected = deal.state_before_dispute if action == "resolve_resume" else TRANSITIONS[state][action].to
+            assert moved.state is expected, (who, action)
+            assert moved.version == deal.version + 1
+            allowed.append(who)
+        else:
+            # Outsiders cannot even see the deal (NotFound); parties without the role are refused.
+            with pytest.raises((PermissionDenied, NotFound)):
+                _apply(world, actor, deal.id, action)
+            unchanged = world.kit.deals.get(world.system, deal.id)
+            assert unchanged.state is state and unchanged.version == deal.version
+    assert allowed, f"nobody may {action} in {state}"
+
+
+def test_a_refused_transition_is_recorded_in_the_audit_trail(world: World) -> None:
+    deal = _deal_in(world, DealState.IN_REVIEW)
+    with pytest.raises(PermissionDenied):
+        _apply(world, world.creator, deal.id, "approve")
+    with world.kit.store.read() as tx:
+        denials = [e for e in tx.audit_for(entity_ids=[f"deal {deal.id}"]) if e.action == "denied.approve"]
+    assert denials and denials[0].actor_id == str(world.creator)
+
+
+def test_deadline_moves_with_each_waiting_state(world: World) -> None:
+    deal = world.invite()
+    assert deal.deadline is not None and deal.deadline > START
+    accepted = world.kit.outreach.respond(world.creator, deal.id, accept=True)
+    assert accepted.deadline is not None
+    assert accepted.awaiting is not None
+
+
+def test_overdue_deals_follow_their_timeout_rule(world: World) -> None:
+    invited = world.invite()
+    world.clock.advance(days=world.kit.config.workflow.invitation_response_days + 1)
+    moved = world.kit.deals.process_deadlines()
+    assert [d.id for d in moved] == [invited.id]
+    assert moved[0].state is DealState.EXPIRED
+    assert world.kit.deals.process_deadlines() == []  # idempotent

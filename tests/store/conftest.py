@@ -1,0 +1,36 @@
+"""Fixtures for the store suite: every test taking ``store`` or ``db`` runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ``CREATORKIT_TEST_POSTGRES_URL`` (``eval "$(bash .ci/postgres.sh)"`` starts one);
+each test gets a schema of its own, dropped afterwards. Without the variable the PostgreSQL cases are
+skipped, except on CI (``CI=true``), where they fail: CI must exercise the real server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from databases import Database, PostgresDatabase, SqliteDatabase, postgres_url_or_skip
+
+from creatorkit.store import Store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database of each dialect (a fresh file; a fresh PostgreSQL schema)."""
+    database: Database
+    if request.param == "sqlite":
+        database = SqliteDatabase(tmp_path / "store.db")
+    else:
+        database = PostgresDatabase(postgres_url_or_skip())
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def store(db: Database) -> Store:
+    """A migrated, empty store of each dialect."""
+    return db.open()

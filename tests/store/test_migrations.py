@@ -1,0 +1,87 @@
+"""Schema migrations: applied once, recorded, all-or-nothing, and never run against a newer database."""
+
+from __future__ import annotations
+
+import pytest
+
+from creatorkit.errors import StoreError
+from creatorkit.store import migrations
+
+from .conftest import Database
+
+
+def test_versions_are_contiguous_from_one() -> None:
+    assert [m.version for m in migrations.MIGRATIONS] == list(range(1, len(migrations.MIGRATIONS) + 1))
+    assert migrations.MIGRATIONS[-1].version == migrations.LATEST
+    for migration in migrations.MIGRATIONS:
+        assert migration.sqlite and migration.postgresql and migration.description
+
+
+def test_a_new_store_is_at_the_latest_version(db: Database) -> None:
+    store = db.open()
+    assert store.schema_version() == migrations.LATEST
+    versions = db.execute("SELECT version, description FROM schema_migrations ORDER BY version")
+    assert versions == [(m.version, m.description) for m in migrations.MIGRATIONS]
+
+
+def test_opening_again_applies_nothing_and_keeps_the_data(db: Database) -> None:
+    first = db.open()
+    with first.transaction() as tx:
+        tx.insert("deal", "d1", {"kept": True})
+        tx.append_audit(actor_id="m", action="deal.created", entity_kind="deal", entity_id="d1", payload={})
+    first.close()
+    second = db.open()
+    third = db.open()
+    assert second.schema_version() == third.schema_version() == migrations.LATEST
+    assert db.execute("SELECT COUNT(*) FROM schema_migrations") == [(len(migrations.MIGRATIONS),)]
+    with third.read() as tx:
+        assert tx.require("deal", "d1").doc == {"kept": True}
+    assert third.audit_head()[0] == 1
+
+
+def test_a_database_newer_than_the_code_is_refused(db: Database) -> None:
+    db.open().close()
+    newer = migrations.LATEST + 1
+    db.execute(
+        "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, 'from the future', ?)",
+        (newer, "2030-01-01T00:00:00+00:00"),
+    )
+    with pytest.raises(StoreError) as caught:
+        db.open()
+    message = str(caught.value)
+    assert f"version {newer}" in message
+    assert f"version {migrations.LATEST}" in message
+
+
+def test_a_failing_migration_changes_nothing(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    db.open().close()
+    broken = migrations.Migration(
+        migrations.LATEST + 1,
+        "half of a change",
+        sqlite=("CREATE TABLE half_done (x INTEGER)", "THIS IS NOT SQL"),
+        postgresql=("CREATE TABLE half_done (x INTEGER)", "THIS IS NOT SQL"),
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
+    monkeypatch.setattr(migrations, "LATEST", broken.version)
+    with pytest.raises(StoreError, match="migrate"):
+        db.open()
+    monkeypatch.undo()
+    store = db.open()
+    assert store.schema_version() == migrations.LATEST
+    with pytest.raises(Exception, match="half_done"):
+        db.execute("SELECT * FROM half_done")
+
+
+def test_a_pending_migration_is_applied_on_open(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    db.open().close()
+    extra = migrations.Migration(
+        migrations.LATEST + 1,
+        "an extra table",
+        sqlite=("CREATE TABLE extra (x INTEGER)",),
+        postgresql=("CREATE TABLE extra (x INTEGER)",),
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
+    monkeypatch.setattr(migrations, "LATEST", extra.version)
+    store = db.open()
+    assert store.schema_version() == extra.version
+    assert db.execute("SELECT COUNT(*) FROM extra") == [(0,)]
