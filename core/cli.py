@@ -129,7 +129,10 @@ def init(path: str, force: bool) -> None:
     target = Path(path)
     if target.exists() and not force:
         _fail(f"{target} already exists; pass --force to overwrite it")
-    target.write_text(_TEMPLATE.format(plugins=_plugin_sections()), encoding="utf-8")
+    try:
+        target.write_text(_TEMPLATE.format(plugins=_plugin_sections()), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror}")
     click.echo(f"wrote {target}")
 
 

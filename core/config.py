@@ -49,6 +49,7 @@ DEFAULT_STORE = "sqlite:///creatorkit.db"
 #: Entry-point group for each plugin table in the config.
 GROUPS = {"platforms": "creatorkit.platforms", "payments": "creatorkit.payments"}
 
+_PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -97,6 +98,8 @@ class WorkflowSettings:
 @attrs.frozen(kw_only=True)
 class Config:
     source: str | None = None
+    #: Dotted paths of every value that came from the environment (``creatorkit.store``, ``platforms.x.token``).
+    secret_paths: frozenset[str] = frozenset()
     store: str = DEFAULT_STORE
     strict_plugins: bool = False
     validate_outputs: bool = False
@@ -133,6 +136,13 @@ class Config:
         problems: list[Problem] = []
         secrets: set[str] = set()
         resolved = _interpolate(data, "", env, problems, secrets)
+        for section in GROUPS:
+            tables = resolved.get(section)
+            if isinstance(tables, dict):
+                for name in [n for n in tables if not _PLUGIN_NAME.match(str(n))]:
+                    problems.append(Problem(f"{section}.{name}", "plugin names are lower-case letters, digits "
+                                            "and '_', starting with a letter (at most 40)"))  # fmt: skip
+                    del tables[name]
         from . import schemas
 
         problems.extend(schemas.errors("CreatorkitConfig", resolved))
@@ -152,11 +162,12 @@ class Config:
                         settings={k: v for k, v in table.items() if k not in ("enabled", "mode")},
                         secret_keys=frozenset(
                             key.removeprefix(prefix) for key in secrets if key.startswith(prefix)
-                        ),
+                        ),  # paths inside the table: "client_secret", "auth.token", "tokens[0]"
                     )
                 )
         return cls(
             source=source,
+            secret_paths=frozenset(secrets),
             store=core.get("store", DEFAULT_STORE),
             strict_plugins=core.get("strict_plugins", False),
             validate_outputs=core.get("validate_outputs", False),
@@ -178,7 +189,7 @@ class Config:
         """The config as data with every value that came from the environment replaced by ``"***"``."""
         out: dict[str, Any] = {
             "creatorkit": {
-                "store": _mask_url(self.store),
+                "store": "***" if "creatorkit.store" in self.secret_paths else _mask_url(self.store),
                 "strict_plugins": self.strict_plugins,
                 "validate_outputs": self.validate_outputs,
                 "acting_as": self.acting_as,
@@ -187,8 +198,7 @@ class Config:
         }
         for item in self.plugins:
             table: dict[str, Any] = {"enabled": item.enabled, "mode": str(item.mode)}
-            for key, value in item.settings.items():
-                table[key] = "***" if key in item.secret_keys else value
+            table.update(_mask(dict(item.settings), "", item.secret_keys))
             out.setdefault(item.section, {})[item.name] = table
         return out
 
@@ -215,15 +225,26 @@ def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[P
 
         def substitute(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
+            if default is not None:
+                # As in the shell, ":-" takes the default when the variable is unset *or* empty.
+                return env.get(name) or default
             if name in env:
                 return env[name]
-            if default is not None:
-                return default
             problems.append(Problem(path, f"environment variable {name} is not set"))
             return ""
 
         secrets.add(path)
         return _ENV_REF.sub(substitute, value)
+    return value
+
+
+def _mask(value: Any, path: str, secrets: frozenset[str]) -> Any:
+    if path in secrets:
+        return "***"
+    if isinstance(value, dict):
+        return {key: _mask(item, f"{path}.{key}" if path else str(key), secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask(item, f"{path}[{i}]", secrets) for i, item in enumerate(value)]
     return value
 
 

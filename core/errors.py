@@ -151,9 +151,9 @@ class CapabilityMissing(PluginError):
     """The plugin does not offer ``capability``; ``alternative`` says what it offers instead, if anything."""
 
     def __init__(self, plugin: str, capability: str, alternative: str | None = None) -> None:
-        self.capability = capability
+        self.capability = str(capability)
         self.alternative = alternative
-        message = f"does not offer {capability!r}"
+        message = f"does not offer {self.capability!r}"
         if alternative:
             message += f"; instead: {alternative}"
         super().__init__(plugin, message)

@@ -211,17 +211,28 @@ class PluginHost:
             )
         self._refuse_duplicates(group, [s.name for s in wanted])
         failures: dict[str, BaseException] = {}
+        unseen: set[str] = set()
 
         def on_failure(manager: object, entry_point: Any, exc: BaseException) -> None:
             failures[entry_point.name] = exc
 
+        # stevedore caches a group's entry points (in the process and on disk); drop the in-process copy so a
+        # config reloaded after an install sees the new plugin.
+        NamedExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
         manager = NamedExtensionManager(
             namespace=group,
             names=[s.name for s in wanted],
             name_order=True,
             on_load_failure_callback=on_failure,
-            on_missing_entrypoints_callback=lambda names: None,
+            on_missing_entrypoints_callback=unseen.update,
         )
+        plugins = {extension.name: extension.plugin for extension in manager}
+        # A name importlib.metadata lists but stevedore's cache did not know yet: load it the same way by hand.
+        for name in sorted(unseen - set(failures) - set(plugins)):
+            try:
+                plugins[name] = next(iter(importlib_metadata.entry_points(group=group, name=name))).load()
+            except Exception as exc:
+                failures[name] = exc
         for name, exc in failures.items():
             reason = f"{type(exc).__name__}: {exc}"
             if strict:
@@ -230,12 +241,12 @@ class PluginHost:
             warnings.warn(
                 f"plugin {name!r} ({group}) failed to load and is skipped: {reason}", PluginLoadWarning, stacklevel=3
             )
-        by_name = {s.name: s for s in wanted}
-        for extension in manager:
-            self.register(
-                extension.plugin, name=extension.name, group=group,
-                settings=by_name[extension.name], installed=installed.get(extension.name),
-            )  # fmt: skip
+        for settings in wanted:
+            if settings.name in plugins:
+                self.register(
+                    plugins[settings.name], name=settings.name, group=group, settings=settings,
+                    installed=installed.get(settings.name),
+                )  # fmt: skip
 
     @staticmethod
     def _refuse_duplicates(group: str, names: Sequence[str]) -> None:
@@ -298,7 +309,7 @@ class PluginHost:
         impl = self._impl_of(hook, plugin)
         if impl is None:
             raise PluginContractError(name, hook, "every plugin must implement creatorkit_plugin_metadata")
-        meta = self._accept(name, hook, PluginMetadata, _call_impl(impl))
+        meta = self._accept(name, hook, PluginMetadata, _guarded(name, hook, impl))
         problems = []
         if meta.name != name:
             problems.append(Problem("name", f"is {meta.name!r} but the plugin is registered as {name!r}"))
@@ -328,7 +339,8 @@ class PluginHost:
             raise ConfigError([Problem(settings.key, f"plugin {name!r} takes no settings, got: {keys}")])
         impl = self._impl_of("creatorkit_configure", plugin)
         if impl is not None:
-            _call_impl(impl, settings=dict(settings.settings), context=PluginContext(name=name, mode=settings.mode))
+            context = PluginContext(name=name, mode=settings.mode)
+            _guarded(name, "creatorkit_configure", impl, settings=dict(settings.settings), context=context)
 
     def _impl_of(self, hook: str, plugin: object) -> pluggy.HookImpl | None:
         caller = getattr(self.pm.hook, hook)
@@ -516,6 +528,16 @@ def _call_impl(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
     return impl.function(*(kwargs[name] for name in impl.argnames))
 
 
+def _guarded(name: str, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    """Call one implementation; an exception that is not one of the SDK's typed errors breaks the contract."""
+    try:
+        return _call_impl(impl, **kwargs)
+    except CreatorkitError:
+        raise
+    except Exception as exc:
+        raise PluginContractError(name, hook, f"raised {type(exc).__name__}: {exc}") from exc
+
+
 def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], prefix: str) -> list[Problem]:
     from jsonschema import Draft202012Validator
 
@@ -525,7 +547,13 @@ def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], pref
         path = prefix
         for part in error.absolute_path:
             path += f"[{part}]" if isinstance(part, int) else f".{part}"
-        if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        if error.validator == "required" and isinstance(error.instance, Mapping):
+            problems.extend(
+                Problem(f"{path}.{key}", "required setting missing")
+                for key in error.validator_value
+                if key not in error.instance
+            )
+        elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
             known = set(error.schema.get("properties", {}))
             problems.extend(Problem(f"{path}.{key}", "unknown setting") for key in error.instance if key not in known)
         else:

@@ -149,3 +149,19 @@ def test_overdue_deals_follow_their_timeout_rule(world: World) -> None:
     assert [d.id for d in moved] == [invited.id]
     assert moved[0].state is DealState.EXPIRED
     assert world.kit.deals.process_deadlines() == []  # idempotent
+
+
+def test_the_documented_table_is_the_table() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "workflow.md").read_text(encoding="utf-8")
+    rows = {line for line in doc.splitlines() if line.startswith("| `") and not line.startswith("| `kit.")}
+    expected = set()
+    for state, moves in TRANSITIONS.items():
+        if not moves:
+            expected.add(f"| `{state}` | {tab_of(state)} | — (final) | | | |")
+        for action, t in moves.items():
+            to = "the state before the dispute" if action == "resolve_resume" else f"`{t.to}`"
+            who = ", ".join(sorted(t.by))
+            expected.add(f"| `{state}` | {tab_of(state)} | `{action}` | {to} | {who} | {t.scope or ''} |")
+    assert rows == expected, "docs/workflow.md's state table differs from deal_states.TRANSITIONS"
