@@ -116,6 +116,16 @@ from creatorkit.entities import (
     WebhookNotice,
     Window,
 )
+from creatorkit.entities.aftercare import (
+    Appreciation,
+    AppreciationKind,
+    BrandEvent,
+    CollaborationFeedback,
+    CollaborationSide,
+    EventInvitation,
+    RelationshipSummary,
+    RsvpStatus,
+)
 
 __all__ = ["EXTRA_SAMPLES", "SAMPLES", "sample"]
 
@@ -792,6 +802,76 @@ event = Event(
     data={"from": "in_review", "to": "changes_requested", "revision": 1},
 )
 
+# --- after the campaign -----------------------------------------------------------------------------------
+
+appreciation = Appreciation(
+    id="thanks_51d0",
+    deal_id=DEAL_ID,
+    brand_id=BRAND_ID,
+    creator_id=CREATOR_ID,
+    kind=AppreciationKind.GIFT,
+    sent_by=f"brand:{BRAND_ID}",
+    sent_at=at(62, NEW_YORK),
+    message="Your skillet video sold out the first batch. Thank you, Maya!",
+    gift_description="The new 12-inch carbon-steel skillet, engraved",
+    gift_value=Money(12_900, "USD"),
+)
+collaboration_feedback = CollaborationFeedback(
+    id="fb_0c3e",
+    deal_id=DEAL_ID,
+    from_side=CollaborationSide.CREATOR,
+    from_party=CREATOR_ID,
+    about_party=BRAND_ID,
+    submitted_by=f"talent_manager:{MANAGER_ID}",
+    rating=5,
+    would_work_again=True,
+    submitted_at=at(61),
+    comments="Clear brief, one round of feedback, paid on time.",
+)
+brand_event = BrandEvent(
+    id="evt_summer_cookout",
+    brand_id=BRAND_ID,
+    name="Brightside Summer Cookout",
+    starts_at=at(90, NEW_YORK),
+    ends_at=at(90.25, NEW_YORK),
+    created_at=at(63),
+    details="Live grilling with the new skillet line; VIP dinner from 8 pm.",
+    location="Pier 57, New York",
+    capacity=40,
+    promotional_agreement="Post at least one story from the event tagged @brightsidekitchen #ad",
+)
+event_invitation = EventInvitation(
+    id="evtinv_7d21",
+    event_id=brand_event.id,
+    brand_id=BRAND_ID,
+    creator_id=CREATOR_ID,
+    invited_by=f"brand:{BRAND_ID}",
+    invited_at=at(63),
+    message="We would love to have you cook with us.",
+    status=RsvpStatus.ACCEPTED,
+    responded_at=at(64, NEW_YORK),
+    responded_by=f"talent_manager:{MANAGER_ID}",
+    agreement_accepted=True,
+)
+relationship_summary = RelationshipSummary(
+    brand_id=BRAND_ID,
+    creator_id=CREATOR_ID,
+    deals_total=3,
+    deals_completed=2,
+    deals_cancelled=1,
+    disputes=1,
+    first_deal_at=at(-200),
+    last_completed_at=at(60),
+    average_rating_from_brand=4.5,
+    ratings_from_brand=2,
+    average_rating_from_creator=5.0,
+    ratings_from_creator=1,
+    brand_would_work_again=True,
+    creator_would_work_again=True,
+    appreciations_sent=2,
+    total_paid=(Money(380_000, "JPY"), Money(900_000, "USD")),
+)
+
 #: One instance per schema name.
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
@@ -805,11 +885,26 @@ SAMPLES: dict[str, Any] = {
         order_request, plugin_metadata, post_metrics, posting, video_tier, product, provider_operation,
         provider_request, published_post, engagement_rate, rate_card, roster_entry, score_component,
         signature, manager, terms, thread, timeline, usage_rights, webhook_notice, window,
+        appreciation, collaboration_feedback, brand_event, event_invitation, relationship_summary,
     )
 }  # fmt: skip
 
 #: Edge cases as (schema name, instance): each branch of a conditional rule, other currencies, defaults only.
 EXTRA_SAMPLES: list[tuple[str, Any]] = [
+    (
+        "Appreciation",
+        Appreciation(
+            id="thanks_note", deal_id=DEAL_ID, brand_id=BRAND_ID, creator_id=CREATOR_ID,
+            kind=AppreciationKind.THANK_YOU_NOTE, sent_by=f"brand:{BRAND_ID}", sent_at=at(61), message="Thank you!",
+        ),
+    ),
+    (
+        "EventInvitation",
+        EventInvitation(id="evtinv_min", event_id="evt_min", brand_id=BRAND_ID, creator_id=CREATOR_ID,
+                        invited_by=f"brand:{BRAND_ID}", invited_at=at(63)),
+    ),
+    ("RelationshipSummary", RelationshipSummary(brand_id=BRAND_ID, creator_id=CREATOR_ID, deals_total=0,
+                                                deals_completed=0)),
     ("Window", Window.lifetime()),
     ("Window", Window.days(28)),
     ("Kpi", Kpi(metric=KpiMetric.ENGAGEMENT_RATE, target_rate=0.05)),

@@ -5,6 +5,16 @@ Each has a JSON Schema of the same name in ``creatorkit.schemas``.
 
 from ..money import Money
 from ._common import MetricSource, Window, WindowUnit, new_id, utcnow
+from .aftercare import (
+    Appreciation,
+    AppreciationKind,
+    BrandEvent,
+    CollaborationFeedback,
+    CollaborationSide,
+    EventInvitation,
+    RelationshipSummary,
+    RsvpStatus,
+)
 from .audience import AudienceBreakdown, AudienceDimension, AudienceProfile, AudienceShare
 from .audit import AuditEvent, Dispute, DisputeStatus, Event
 from .campaigns import (
@@ -92,6 +102,7 @@ ENTITY_CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         Agency, AudienceBreakdown, AudienceProfile, AudienceShare, AudienceTarget, AuditEvent, AvailabilityWindow,
+        Appreciation, BrandEvent, CollaborationFeedback, EventInvitation, RelationshipSummary,
         Brand, Budget, CampaignBrief, CancellationTerms, CheckResult, ContentReview, ContentRules,
         ContentSubmission, Contract, ContractClauses, ContractTemplate, ContractTimeline, Count, CreatorCandidate,
         CreatorMetrics, CreatorProfile, CreatorRequirements, Deal, Deliverable, DiscoveryPage, DiscoveryQuery,
@@ -107,6 +118,8 @@ ENTITY_CLASSES: dict[str, type] = {
 __all__ = [
     "ENTITY_CLASSES",
     "Agency",
+    "Appreciation",
+    "AppreciationKind",
     "AudienceBreakdown",
     "AudienceDimension",
     "AudienceProfile",
@@ -115,6 +128,7 @@ __all__ = [
     "AuditEvent",
     "AvailabilityWindow",
     "Brand",
+    "BrandEvent",
     "BriefStatus",
     "Budget",
     "CampaignBrief",
@@ -122,6 +136,8 @@ __all__ = [
     "Capability",
     "Channel",
     "CheckResult",
+    "CollaborationFeedback",
+    "CollaborationSide",
     "ContentReview",
     "ContentRules",
     "ContentSubmission",
@@ -149,6 +165,7 @@ __all__ = [
     "EscrowMilestone",
     "EscrowStatus",
     "Event",
+    "EventInvitation",
     "Exclusivity",
     "FeeBreakdown",
     "FeedbackItem",
@@ -191,8 +208,10 @@ __all__ = [
     "PublishedPost",
     "Rate",
     "RateCard",
+    "RelationshipSummary",
     "ReviewDecision",
     "RosterEntry",
+    "RsvpStatus",
     "ScheduleKind",
     "Scope",
     "ScoreComponent",

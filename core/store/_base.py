@@ -37,13 +37,16 @@ UNCHANGED: Final = _Unchanged.TOKEN
 """Default of :meth:`Transaction.update`'s ``state``: keep the stored state."""
 
 Order = Literal["created", "-created", "updated", "-updated", "id"]
+# Ties on the timestamp (several records written in one transaction share it) fall back to insertion order:
+# SQLite's rowid, PostgreSQL's identity column ``seq``.
 _ORDER_SQL: Final[dict[str, str]] = {
-    "created": "created_at, id",
-    "-created": "created_at DESC, id DESC",
-    "updated": "updated_at, id",
-    "-updated": "updated_at DESC, id DESC",
+    "created": "created_at, {seq}",
+    "-created": "created_at DESC, {seq} DESC",
+    "updated": "updated_at, {seq}",
+    "-updated": "updated_at DESC, {seq} DESC",
     "id": "id",
 }
+_INSERTION_ORDER: Final[dict[str, str]] = {"sqlite": "rowid", "postgresql": "seq"}
 
 _DOC_COLUMNS = "kind, id, workspace, parent, state, version, doc, created_at, updated_at"
 _AUDIT_COLUMNS = (
@@ -287,7 +290,7 @@ class Transaction:
         """Documents of ``kind`` matching every filter given (a sequence means "any of these")."""
         self._check(False)
         try:
-            order_sql = _ORDER_SQL[order]
+            order_sql = _ORDER_SQL[order].format(seq=_INSERTION_ORDER[self.store.dialect])
         except KeyError:
             raise ValueError(f"order must be one of {sorted(_ORDER_SQL)}, not {order!r}") from None
         if (workspace is not None and not workspace) or (state is not None and not state):

@@ -94,6 +94,7 @@ _INITIAL = Migration(
             doc JSONB NOT NULL,
             created_at TIMESTAMPTZ NOT NULL,
             updated_at TIMESTAMPTZ NOT NULL,
+            seq BIGINT GENERATED ALWAYS AS IDENTITY,
             PRIMARY KEY (kind, id)
         )""",
         # occurred_at stays text: it is hashed exactly as stored.

@@ -198,3 +198,14 @@ def test_read_only_transactions_refuse_writes(store: Store) -> None:
             tx.update("deal", "d1", {}, expected_version=1)
         with pytest.raises(StoreError, match="read-only"):
             tx.append_audit(actor_id="a", action="x", entity_kind="deal", entity_id="d1", payload={})
+
+
+def test_records_written_at_the_same_instant_come_back_in_insertion_order(store: Store) -> None:
+    moment = datetime(2026, 5, 1, tzinfo=UTC)
+    ids = ["zz", "aa", "mm", "bb"]  # deliberately not in id order
+    with store.transaction() as tx:
+        for id in ids:
+            tx.insert("review", id, {"n": id}, parent="deal_1", now=moment)
+    with store.read() as tx:
+        assert [r.id for r in tx.find("review", parent="deal_1")] == ids
+        assert [r.id for r in tx.find("review", parent="deal_1", order="-created")] == ids[::-1]
