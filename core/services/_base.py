@@ -104,6 +104,16 @@ class Change:
             }
         )  # fmt: skip
 
+    def as_actor(self, actor: Actor) -> Change:
+        """The same change, acting as ``actor`` (e.g. the system executing a contract its signer completed).
+
+        Writes, audit entries and events all stay in this call's one transaction, in order.
+        """
+        other = Change(self.tx, actor, self.now)
+        other.events = self.events
+        other._audit = self._audit
+        return other
+
     def flush_audit(self) -> None:
         for entry in self._audit:
             self.tx.append_audit(**entry)
@@ -168,10 +178,15 @@ class Service:
             self.kit.plugins.notify(event)
         return result
 
-    def _read(self, actor: Actor, work: Callable[[Transaction], T]) -> T:
-        with self.kit.store.read() as tx:
-            self.check_actor(tx, actor)
-            return work(tx)
+    def _read(self, actor: Actor, work: Callable[[Transaction], T], action: str = "read") -> T:
+        """Run ``work`` in a read-only transaction; a refusal is recorded like a refused write."""
+        try:
+            with self.kit.store.read() as tx:
+                self.check_actor(tx, actor)
+                return work(tx)
+        except PermissionDenied as denied:
+            self._record_denial(actor, denied.action or action, denied, self.now)
+            raise
 
     def _record_denial(self, actor: Actor, action: str, denied: PermissionDenied, now: datetime) -> None:
         with self.kit.store.transaction() as tx:
