@@ -34,8 +34,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import rfc8785
-
+from .canonical import canonical_json
 from .errors import AuditIntegrityError, Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -81,7 +80,7 @@ _sha256 = hashlib.sha256
 def payload_hash(payload: Any) -> str:
     """SHA-256 (hex) of the RFC 8785 canonical JSON of ``payload``; ValidationError if it is not JSON."""
     try:
-        canonical: bytes = rfc8785.dumps(payload)
+        canonical = canonical_json(payload)
     except (ValueError, TypeError) as exc:
         raise ValidationError([Problem("payload", str(exc))], what="audit payload") from exc
     return _sha256(canonical).hexdigest()

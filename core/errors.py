@@ -188,7 +188,7 @@ class StateError(CreatorkitError):
         self.state = state
         self.action = action
         self.allowed = sorted(allowed)
-        moves = ", ".join(self.allowed) or "none (final state)"
+        moves = ", ".join(self.allowed) or "none"
         extra = f" ({detail})" if detail else ""
         super().__init__(f"{entity} is {state}: cannot {action}{extra}; allowed: {moves}")
 

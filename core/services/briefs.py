@@ -17,12 +17,10 @@ __all__ = ["BriefService"]
 class BriefService(Service):
     def create(self, actor: Actor, **fields: Any) -> CampaignBrief:
         """Draft a brief. ``fields`` are :class:`CampaignBrief`'s (without id, brand_id, status, timestamps)."""
-        self._brand_only(actor, "create_brief")
-        for reserved in ("id", "brand_id", "status", "created_at", "published_at"):
-            if reserved in fields:
-                raise ValidationError([Problem(reserved, "is set by the service")], "brief")
+        _no_reserved(fields)
 
         def work(change: Change) -> CampaignBrief:
+            self._brand_only(actor, "create_brief")
             brief = CampaignBrief(id=new_id("brief"), brand_id=actor.id, created_at=change.now, **fields)
             self._check(brief)
             change.insert("brief", brief, workspace=actor.id, state=str(brief.status))
@@ -32,7 +30,11 @@ class BriefService(Service):
         return self._write(actor, "create_brief", work)
 
     def update(self, actor: Actor, brief_id: str, **fields: Any) -> CampaignBrief:
-        """Change a draft brief; a published brief is closed and re-created instead, so creators see what they saw."""
+        """Change a draft brief; a published brief is closed and re-created instead, so creators see what they saw.
+
+        Status and identity are not fields to edit: publishing goes through :meth:`publish` and its checks.
+        """
+        _no_reserved(fields)
 
         def work(change: Change) -> CampaignBrief:
             brief, version = self._own(change, actor, brief_id)
@@ -133,3 +135,12 @@ class BriefService(Service):
                 problems.append(Problem(f"kpis[{i}].target_cost", "must be in the budget's currency"))
         if problems:
             raise ValidationError(problems, "brief")
+
+
+_RESERVED = ("id", "brand_id", "status", "created_at", "published_at")
+
+
+def _no_reserved(fields: dict[str, Any]) -> None:
+    problems = [Problem(name, "is set by the service, not by the caller") for name in _RESERVED if name in fields]
+    if problems:
+        raise ValidationError(problems, "brief")

@@ -38,9 +38,9 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-import rfc8785
 
 from ..audit import payload_hash
+from ..canonical import canonical_json
 from ..converter import structure, unstructure
 from ..entities import (
     Brand,
@@ -112,7 +112,7 @@ def contract_hash(contract: Contract | Mapping[str, Any]) -> str:
     """
     doc = unstructure(contract) if isinstance(contract, Contract) else contract
     covered = {key: value for key, value in doc.items() if key not in HASH_EXCLUDED}
-    return hashlib.sha256(rfc8785.dumps(covered)).hexdigest()
+    return hashlib.sha256(canonical_json(covered)).hexdigest()
 
 
 @attrs.frozen(kw_only=True)

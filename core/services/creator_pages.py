@@ -49,7 +49,9 @@ class CreatorPageService(Service):
             metrics = tuple(self._latest(tx, "metrics_snapshot", creator_id, CreatorMetrics))
             audience = tuple(self._latest(tx, "audience_snapshot", creator_id, AudienceProfile))
             counts = {str(tab): 0 for tab in Tab}
-            for record in tx.find("deal", parent=creator_id):
+            # A brand sees its own deals with the creator, never how busy the creator is with other brands.
+            own = actor.id if actor.kind is PartyKind.BRAND else None
+            for record in tx.find("deal", parent=creator_id, workspace=own):
                 state = DealState(record.state)
                 for tab, states in TABS.items():
                     if state in states:
@@ -71,11 +73,11 @@ class CreatorPageService(Service):
         def work(change: Change) -> CreatorMetrics:
             self._profile(change.tx, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
             stamp = metrics.as_of.strftime("%Y%m%dT%H%M%S")
-            change.tx.insert("metrics_snapshot", f"{creator_id}:{platform}:{stamp}", unstructure(metrics),
-                             workspace=creator_id, parent=creator_id, state=platform, now=change.now)  # fmt: skip
+            key = f"{creator_id}:{platform}:{stamp}"
+            # The platform may answer with the same as_of again: that snapshot is already kept, refresh it.
+            _keep(change, "metrics_snapshot", key, unstructure(metrics), creator_id, platform)
             if audience is not None:
-                change.tx.insert("audience_snapshot", f"{creator_id}:{platform}:{stamp}", unstructure(audience),
-                                 workspace=creator_id, parent=creator_id, state=platform, now=change.now)  # fmt: skip
+                _keep(change, "audience_snapshot", key, unstructure(audience), creator_id, platform)
             change.audit("creator.metrics_snapshot", "creator", creator_id,
                          {"platform": platform, "as_of": metrics.as_of.isoformat()},
                          on_behalf_of=_behalf(actor, creator_id), workspace=creator_id)  # fmt: skip
@@ -153,3 +155,11 @@ class CreatorPageService(Service):
 
 def _behalf(actor: Actor, creator_id: str) -> str | None:
     return creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+
+
+def _keep(change: Change, kind: str, key: str, doc: dict[str, Any], creator_id: str, platform: str) -> None:
+    existing = change.tx.get(kind, key)
+    if existing is None:
+        change.tx.insert(kind, key, doc, workspace=creator_id, parent=creator_id, state=platform, now=change.now)
+    else:
+        change.tx.update(kind, key, doc, expected_version=existing.version, now=change.now)

@@ -291,10 +291,27 @@ class DealService(Service):
 
             def work(change: Change, deal_id: str = deal.id, action: str = action) -> Deal:
                 current, _ = self.load_deal(change.tx, system, deal_id)
-                return self.apply(change, current, action, payload={"reason": "deadline passed"})
+                moved = self.apply(change, current, action, payload={"reason": "deadline passed"})
+                if moved.state is S.EXPIRED:
+                    self._expire_children(change, current)
+                return moved
 
             moved.append(self._write(system, f"timeout.{action}", work))
         return moved
+
+    def _expire_children(self, change: Change, deal: Deal) -> None:
+        """What was waiting for an answer when the deal expired says so: the invitation, the open offer."""
+        from ..converter import unstructure
+        from ..entities import Invitation, InvitationStatus, Offer, OfferStatus
+
+        waiting = (("invitation", Invitation, InvitationStatus.SENT, InvitationStatus.EXPIRED),
+                   ("offer", Offer, OfferStatus.OPEN, OfferStatus.EXPIRED))  # fmt: skip
+        for kind, cls, open_status, expired in waiting:
+            for record in change.tx.find(kind, parent=deal.id, state=str(open_status)):
+                item = attrs.evolve(structure(record.doc, cls), status=expired)
+                change.tx.update(kind, record.id, unstructure(item), expected_version=record.version,
+                                 state=str(expired), now=change.now)  # fmt: skip
+                change.audit(f"{kind}.expire", kind, record.id, {"deal_id": deal.id}, workspace=deal.brand_id)
 
     def history(self, actor: Actor, deal_id: str) -> list[dict[str, Any]]:
         """The deal's audit events in order: who did what, on whose behalf, when."""
@@ -302,6 +319,8 @@ class DealService(Service):
         def work(tx: Any) -> list[dict[str, Any]]:
             deal, _ = self.load_deal(tx, actor, deal_id)
             related = [deal.id, *(r.id for kind in _DEAL_CHILDREN for r in tx.find(kind, parent=deal.id))]
+            for thread in tx.find("thread", parent=deal.id):
+                related.extend(message.id for message in tx.find("message", parent=thread.id))
             return [
                 {"sequence": e.sequence, "at": e.occurred_at, "actor": e.actor_id, "on_behalf_of": e.on_behalf_of,
                  "action": e.action, "entity": f"{e.entity_kind} {e.entity_id}"}
@@ -319,7 +338,7 @@ class DealService(Service):
 
 _RESETS_DEADLINE = frozenset({"propose_terms", "amend_contract"})
 #: Store kinds whose records hang off a deal (``parent`` = deal id).
-_DEAL_CHILDREN = ("invitation", "thread", "offer", "contract", "signature", "submission", "review", "post",
+_DEAL_CHILDREN = ("invitation", "thread", "offer", "platform_order", "contract", "signature", "submission", "review", "post",
                   "dispute", "appreciation", "feedback")  # fmt: skip
 
 

@@ -111,7 +111,7 @@ class NegotiationService(Service):
         def work(tx: Any) -> list[Offer]:
             self.load_deal(tx, actor, deal_id)
             found = [structure(r.doc, Offer) for r in tx.find("offer", parent=deal_id)]
-            return sorted(found, key=lambda o: (o.created_at, o.id))
+            return sorted(found, key=lambda o: o.created_at)
 
         return self._read(actor, work)
 
@@ -122,9 +122,11 @@ class NegotiationService(Service):
             deal, _ = self.load_deal(tx, actor, deal_id)
             side, _other = self._sides(actor, deal)
             offers = sorted((structure(r.doc, Offer) for r in tx.find("offer", parent=deal_id)),
-                            key=lambda o: (o.created_at, o.id))  # fmt: skip
+                            key=lambda o: o.created_at)  # fmt: skip
             if deal.state is DealState.EXPIRED:
                 return NegotiationStatus.EXPIRED
+            if deal.state is DealState.DECLINED:
+                return NegotiationStatus.DECLINED
             if not offers:
                 return NegotiationStatus.NO_OPEN_OFFER
             last = offers[-1]

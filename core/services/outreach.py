@@ -57,18 +57,23 @@ def _environment() -> Any:
     return SandboxedEnvironment(undefined=StrictUndefined, finalize=no_blanks, autoescape=False)
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str) -> Any:
+    """Compiling a template costs far more than rendering it; the same texts are rendered again and again."""
+    return _environment().from_string(text)
+
+
 class _BlankField(Exception):
     pass
 
 
 def render_template(text: str, context: dict[str, Any], *, field: str = "body") -> str:
     """Render ``text`` with ``context``; a missing or empty field raises ValidationError naming it."""
-    from jinja2 import TemplateSyntaxError, UndefinedError
-    from jinja2.sandbox import SecurityError
+    from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
 
-    environment = _environment()
     try:
-        template = environment.from_string(text)
+        template = _compiled(text)
     except TemplateSyntaxError as exc:
         raise ValidationError([Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], "template") from None
     try:
@@ -80,6 +85,9 @@ def render_template(text: str, context: dict[str, Any], *, field: str = "body") 
         raise ValidationError([Problem(field, f"template field {blank} is empty for this creator")], "template") from None
     except SecurityError as exc:
         raise ValidationError([Problem(field, f"template is not allowed to do that: {exc}")], "template") from None
+    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        # A template is user input: whatever its expressions do wrong is a problem with the template.
+        raise ValidationError([Problem(field, f"template failed: {type(exc).__name__}: {exc}")], "template") from None
 
 
 def _first_blank(text: str, context: dict[str, Any]) -> str:
@@ -100,7 +108,6 @@ class OutreachService(Service):
 
     def create_template(self, actor: Actor, *, name: str, body: str, subject: str = "") -> MessageTemplate:
         """Save a template in the actor's workspace. It must parse; fields are checked when rendered."""
-        workspace = self._workspace_of(actor)
         from jinja2 import TemplateSyntaxError
 
         for field, text in (("subject", subject), ("body", body)):
@@ -112,6 +119,7 @@ class OutreachService(Service):
         template = MessageTemplate(id=new_id("tpl"), name=name, subject=subject, body=body)
 
         def work(change: Change) -> MessageTemplate:
+            workspace = self._workspace_of(actor, change.tx)
             change.insert("template", template, workspace=workspace)
             change.audit("template.create", "template", template.id, unstructure(template), workspace=workspace)
             return template
@@ -121,9 +129,9 @@ class OutreachService(Service):
     def revise_template(self, actor: Actor, template_id: str, *, body: str, subject: str | None = None
                         ) -> MessageTemplate:  # fmt: skip
         """A new version of a template; invitations keep the version they were rendered from."""
-        workspace = self._workspace_of(actor)
 
         def work(change: Change) -> MessageTemplate:
+            workspace = self._workspace_of(actor, change.tx)
             record = change.tx.get("template", template_id)
             if record is None or record.workspace != workspace:
                 raise NotFound("template", template_id)
@@ -141,6 +149,7 @@ class OutreachService(Service):
 
         def work(tx: Any) -> tuple[str, str]:
             template = self._template(tx, actor, template_id)
+            self._visible_brief(tx, actor, brief_id)
             context = self._context(tx, brief_id, creator_id, None)
             return render_template(template.subject, context, field="subject"), render_template(
                 template.body, context
@@ -171,14 +180,14 @@ class OutreachService(Service):
         """
         if (template_id is None) == (body is None):
             raise ValidationError([Problem("template_id", "give exactly one of template_id or body")], "invitation")
-        if actor.kind is not PartyKind.BRAND:
-            raise PermissionDenied(str(actor), "invite", "only a brand invites creators to its briefs")
         now = self.now
         deal_id, invitation_id = new_id("deal"), new_id("inv")
         days = respond_days or self.kit.config.workflow.invitation_response_days
         respond_by = now + timedelta(days=days)
 
         def prepare(tx: Any) -> tuple[Invitation, CreatorProfile]:
+            if actor.kind is not PartyKind.BRAND:
+                raise PermissionDenied(str(actor), "invite", "only a brand invites creators to its briefs")
             brief = self._brief(tx, actor, brief_id)
             creator = structure(tx.require("creator", creator_id).doc, CreatorProfile)
             self._no_open_deal(tx, brief_id, creator_id)
@@ -198,7 +207,8 @@ class OutreachService(Service):
             )  # fmt: skip
             return invitation, creator
 
-        invitation, creator = self._read(actor, prepare)
+        channel = Channel(channel)
+        invitation, creator = self._read(actor, prepare, "invite")
         receipt = self._send(invitation.channel, platform, creator, lambda client, account: client.send_invitation(
             invitation, account))  # fmt: skip
         if receipt is not None:
@@ -229,6 +239,8 @@ class OutreachService(Service):
         def work(change: Change) -> Deal:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
             action = "accept_invitation" if accept else "decline_invitation"
+            if deal.state is DealState.INVITED and deal.deadline is not None and deal.deadline <= change.now:
+                raise StateError(f"deal {deal_id}", "invited", action, [], "the invitation's response deadline passed")
             moved = self.kit.deals.apply(change, deal, action, payload={"message": message})
             for record in change.tx.find("invitation", parent=deal_id):
                 invitation = structure(record.doc, Invitation)
@@ -245,6 +257,7 @@ class OutreachService(Service):
 
     def send_message(self, actor: Actor, deal_id: str, body: str, *, channel: Channel = Channel.PLATFORM) -> Message:
         """Write in the deal's thread; on the platform channel the platform plugin delivers it."""
+        channel = Channel(channel)
         if not body.strip():
             raise ValidationError([Problem("body", "must not be empty")], "message")
 
@@ -273,12 +286,13 @@ class OutreachService(Service):
     def record_inbound(self, actor: Actor, deal_id: str, body: str, *, sender_id: str, channel: Channel,
                        platform_ref: str | None = None) -> Message:  # fmt: skip
         """Record a reply that arrived outside the SDK (a platform webhook, an email) in the deal's thread."""
+        channel = Channel(channel)
 
         def work(change: Change) -> Message:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
-            if sender_id not in (deal.brand_id, deal.creator_id) and not (
-                deal.manager_id and sender_id == deal.manager_id
-            ):
+            if sender_id not in (deal.brand_id, deal.creator_id) and self.roster_entry(
+                change.tx, sender_id, deal.creator_id
+            ) is None:
                 raise ValidationError([Problem("sender_id", f"{sender_id} is not a party to deal {deal_id}")], "message")
             return self._append(change, deal, actor, body, channel, Direction.INBOUND, platform_ref, sender=sender_id)
 
@@ -290,7 +304,7 @@ class OutreachService(Service):
             messages = []
             for thread in tx.find("thread", parent=deal_id):
                 messages.extend(structure(r.doc, Message) for r in tx.find("message", parent=thread.id))
-            return sorted(messages, key=lambda m: (m.sent_at, m.id))
+            return sorted(messages, key=lambda m: m.sent_at)  # stable: ties keep the store's insertion order
 
         return self._read(actor, work)
 
@@ -355,26 +369,32 @@ class OutreachService(Service):
                              brief.status is BriefStatus.DRAFT else [], "invitations need a published brief")  # fmt: skip
         return brief
 
+    def _visible_brief(self, tx: Any, actor: Actor, brief_id: str) -> None:
+        record = tx.get("brief", brief_id)
+        if record is None or (record.workspace != actor.id and record.state != str(BriefStatus.PUBLISHED)):
+            raise NotFound("brief", brief_id)
+
     def _template(self, tx: Any, actor: Actor, template_id: str) -> MessageTemplate:
         record = tx.get("template", template_id)
-        if record is None or record.workspace != self._workspace_of(actor):
+        if record is None or record.workspace != self._workspace_of(actor, tx):
             raise NotFound("template", template_id)
         return structure(record.doc, MessageTemplate)
 
     def _context(self, tx: Any, brief_id: str, creator_id: str, deal: Deal | None) -> dict[str, Any]:
         brief = structure(tx.require("brief", brief_id).doc, CampaignBrief)
+        creator = structure(tx.require("creator", creator_id).doc, CreatorProfile)
         return {
-            "creator": structure(tx.require("creator", creator_id).doc, CreatorProfile),
+            # The creator's public page: a template is written by the other side, so private contact details stay out.
+            "creator": attrs.evolve(creator, email=None, signing_key=None),
             "brief": brief,
             "brand": structure(tx.require("brand", brief.brand_id).doc, Brand),
             "deal": deal,
         }
 
-    def _workspace_of(self, actor: Actor) -> str:
+    def _workspace_of(self, actor: Actor, tx: Any) -> str:
         if actor.kind in (PartyKind.BRAND, PartyKind.AGENCY):
             return actor.id
         if actor.kind is PartyKind.TALENT_MANAGER:
-            with self.kit.store.read() as tx:
-                return str(tx.require("talent_manager", actor.id).doc["agency_id"])
+            return str(tx.require("talent_manager", actor.id).doc["agency_id"])
         raise PermissionDenied(str(actor), "use_templates", "templates belong to brands and agencies")
 

@@ -27,11 +27,11 @@ class RosterService(Service):
     def propose(self, actor: Actor, *, manager_id: str, creator_id: str, scopes: Iterable[Scope]) -> RosterEntry:
         """Ask a creator to join ``manager_id``'s roster with ``scopes``; effective once the creator accepts."""
         wanted = frozenset(Scope(s) for s in scopes)
-        if Scope.SIGN_ON_BEHALF in wanted:
-            raise PermissionDenied(str(actor), "propose_roster_entry",
-                                   "sign_on_behalf can only be granted by the creator (grant_signing)")  # fmt: skip
 
         def work(change: Change) -> RosterEntry:
+            if Scope.SIGN_ON_BEHALF in wanted:
+                raise PermissionDenied(str(actor), "propose_roster_entry",
+                                       "sign_on_behalf can only be granted by the creator (grant_signing)")  # fmt: skip
             manager = structure(change.tx.require("talent_manager", manager_id).doc, TalentManager)
             self._agency_side(actor, manager, "propose_roster_entry")
             change.tx.require("creator", creator_id)
