@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .plugins import PluginHost
@@ -58,6 +58,10 @@ class Creatorkit:
         self.plugins = plugins or PluginHost()
         self.config = config or Config()
         self.clock = clock
+        #: Entities built from stored records, by (kind, id, version, class); see Service.entity.
+        self.entity_cache: dict[tuple[str, str, int], tuple[dict[str, Any], Any]] = {}
+        #: Acting parties already found in the store (parties are never deleted).
+        self.known_parties: set[Any] = set()
 
     @classmethod
     def open(

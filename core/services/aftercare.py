@@ -113,7 +113,7 @@ class AftercareService(Service):
         def work(tx: Any) -> list[Appreciation]:
             deals = self._deals_with(tx, actor, creator_id)
             found = [
-                structure(r.doc, Appreciation) for d in deals for r in tx.find("appreciation", parent=d.id)
+                self.entity(r, Appreciation) for d in deals for r in tx.find("appreciation", parent=d.id)
             ]
             return sorted(found, key=lambda a: (a.sent_at, a.id))
 
@@ -217,7 +217,7 @@ class AftercareService(Service):
         def work(tx: Any) -> list[RelationshipSummary]:
             by_creator: dict[str, list[Deal]] = defaultdict(list)
             for record in tx.find("deal", workspace=actor.id):
-                deal = structure(record.doc, Deal)
+                deal = self.entity(record, Deal)
                 by_creator[deal.creator_id].append(deal)
             summaries = [_summarise(tx, actor.id, creator, deals) for creator, deals in by_creator.items()]
             keep = [
@@ -370,7 +370,7 @@ class AftercareService(Service):
             record = change.tx.get("event_invitation", invitation_id)
             if record is None:
                 raise NotFound("event_invitation", invitation_id)
-            invitation = structure(record.doc, EventInvitation)
+            invitation = self.entity(record, EventInvitation)
             if not self._acts_for(change.tx, actor, invitation.creator_id, None):
                 raise NotFound("event_invitation", invitation_id)
             if not self._acts_for(change.tx, actor, invitation.creator_id, Scope.NEGOTIATE):
@@ -450,7 +450,7 @@ class AftercareService(Service):
                 records = tx.find("event_invitation")
             else:
                 raise NotFound("creator", creator_id)
-            found = [structure(r.doc, EventInvitation) for r in records]
+            found = [self.entity(r, EventInvitation) for r in records]
             return sorted(
                 (i for i in found if i.creator_id == creator_id), key=lambda i: (i.invited_at, i.id)
             )
@@ -475,7 +475,7 @@ class AftercareService(Service):
         """The creator, a manager (holding ``scope``) for them, or the agency whose roster holds them."""
         if actor.kind is PartyKind.AGENCY:
             return scope is None and any(
-                structure(r.doc, RosterEntry).active
+                self.entity(r, RosterEntry).active
                 for r in tx.find("roster_entry", parent=creator_id, workspace=actor.id)
             )
         return self.acts_for_creator(tx, actor, creator_id, scope)
@@ -488,13 +488,13 @@ class AftercareService(Service):
             records = tx.find("deal", parent=creator_id)
         else:
             raise NotFound("creator", creator_id)
-        return [structure(r.doc, Deal) for r in records]
+        return [self.entity(r, Deal) for r in records]
 
     def _event(self, tx: Any, event_id: str) -> BrandEvent:
         record = tx.get("brand_event", event_id)
         if record is None:
             raise NotFound("brand_event", event_id)
-        return structure(record.doc, BrandEvent)
+        return self.entity(record, BrandEvent)
 
     def _own_event(self, tx: Any, actor: Actor, event_id: str) -> BrandEvent:
         event = self._event(tx, event_id)
@@ -503,7 +503,7 @@ class AftercareService(Service):
         return event
 
     def _invitations(self, tx: Any, event_id: str) -> list[EventInvitation]:
-        found = [structure(r.doc, EventInvitation) for r in tx.find("event_invitation", parent=event_id)]
+        found = [self.entity(r, EventInvitation) for r in tx.find("event_invitation", parent=event_id)]
         return sorted(found, key=lambda i: (i.invited_at, i.id))
 
     def _check_agreement(self, event: BrandEvent, status: RsvpStatus, accept_agreement: bool) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import unstructure
 from ..entities import Brand, BriefStatus, CampaignBrief, PartyKind, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ._base import Actor, Change, Service
@@ -42,7 +42,7 @@ class BriefService(Service):
                 raise StateError(f"brief {brief_id}", str(brief.status), "update", ["close"])
             updated = attrs.evolve(brief, **fields)
             self._check(updated)
-            change.tx.update("brief", brief_id, unstructure(updated), expected_version=version, now=change.now)
+            change.replace("brief", updated, expected_version=version)
             change.audit("brief.update", "brief", brief_id, {"fields": sorted(fields)}, workspace=actor.id)
             return updated
 
@@ -56,14 +56,14 @@ class BriefService(Service):
             if brief.status is not BriefStatus.DRAFT:
                 raise StateError(f"brief {brief_id}", str(brief.status), "publish", ["close"] if
                                  brief.status is BriefStatus.PUBLISHED else [])  # fmt: skip
-            brand = structure(change.tx.require("brand", actor.id).doc, Brand)
+            brand = self.entity(change.tx.require("brand", actor.id), Brand)
             if brief.budget.total.amount > 0 and not brand.is_verified:
                 raise PermissionDenied(str(actor), "publish_brief",
                                        f"brand verification is {brand.verification}; paid tasks need a verified brand",
                                        f"brief {brief_id}")  # fmt: skip
             published = attrs.evolve(brief, status=BriefStatus.PUBLISHED, published_at=change.now)
-            change.tx.update("brief", brief_id, unstructure(published), expected_version=version,
-                             state=str(published.status), now=change.now)  # fmt: skip
+            change.replace("brief", published, expected_version=version,
+                             state=str(published.status))  # fmt: skip
             change.audit("brief.publish", "brief", brief_id, {}, workspace=actor.id)
             change.event("brief.published", "brief", brief_id)
             return published
@@ -78,8 +78,8 @@ class BriefService(Service):
             if brief.status is BriefStatus.CLOSED:
                 raise StateError(f"brief {brief_id}", "closed", "close", [])
             closed = attrs.evolve(brief, status=BriefStatus.CLOSED)
-            change.tx.update("brief", brief_id, unstructure(closed), expected_version=version,
-                             state=str(closed.status), now=change.now)  # fmt: skip
+            change.replace("brief", closed, expected_version=version,
+                             state=str(closed.status))  # fmt: skip
             change.audit("brief.close", "brief", brief_id, {}, workspace=actor.id)
             return closed
 
@@ -92,7 +92,7 @@ class BriefService(Service):
             record = tx.get("brief", brief_id)
             if record is None:
                 raise NotFound("brief", brief_id)
-            brief = structure(record.doc, CampaignBrief)
+            brief = self.entity(record, CampaignBrief)
             if brief.brand_id != actor.id and brief.status is not BriefStatus.PUBLISHED and actor.kind is not PartyKind.SYSTEM:
                 raise NotFound("brief", brief_id)
             return brief
@@ -106,7 +106,7 @@ class BriefService(Service):
                 records = tx.find("brief", workspace=actor.id, state=state)
             else:
                 records = tx.find("brief", state=str(BriefStatus.PUBLISHED))
-            return [structure(r.doc, CampaignBrief) for r in records]
+            return [self.entity(r, CampaignBrief) for r in records]
 
         return self._read(actor, work)
 
@@ -121,7 +121,7 @@ class BriefService(Service):
         record = change.tx.get("brief", brief_id)
         if record is None or record.workspace != actor.id:
             raise NotFound("brief", brief_id)
-        return structure(record.doc, CampaignBrief), record.version
+        return self.entity(record, CampaignBrief), record.version
 
     @staticmethod
     def _check(brief: CampaignBrief) -> None:

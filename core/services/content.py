@@ -428,7 +428,7 @@ class ContentService(Service):
         def work(tx: Any) -> list[ContentReview]:
             deal, _ = self.load_deal(tx, actor, deal_id)
             versions = {submission.id: submission.version for submission in self._submissions(tx, deal.id)}
-            found = [structure(r.doc, ContentReview) for r in tx.find("review", parent=deal.id)]
+            found = [self.entity(r, ContentReview) for r in tx.find("review", parent=deal.id)]
             return sorted(found, key=lambda r: (versions.get(r.submission_id, 0), r.reviewed_at))
 
         return self._read(actor, work)
@@ -469,7 +469,7 @@ class ContentService(Service):
     # -- helpers ---------------------------------------------------------------------------------------------
 
     def _submissions(self, tx: Any, deal_id: str) -> list[ContentSubmission]:
-        found = [structure(r.doc, ContentSubmission) for r in tx.find("submission", parent=deal_id)]
+        found = [self.entity(r, ContentSubmission) for r in tx.find("submission", parent=deal_id)]
         return sorted(found, key=lambda submission: submission.version)
 
     def _latest(self, tx: Any, deal: Deal, action: str = "review") -> ContentSubmission:

@@ -199,7 +199,7 @@ class ContractService(Service):
     def template_versions(self, actor: Actor, template_id: str) -> list[ContractTemplate]:
         def work(tx: Any) -> list[ContractTemplate]:
             found = self._template_records(tx, actor, template_id)
-            return sorted((structure(r.doc, ContractTemplate) for r in found), key=lambda t: t.version)
+            return sorted((self.entity(r, ContractTemplate) for r in found), key=lambda t: t.version)
 
         return self._read(actor, work)
 
@@ -393,7 +393,7 @@ class ContractService(Service):
 
         def work(tx: Any) -> list[Contract]:
             self.load_deal(tx, actor, deal_id)
-            found = [structure(r.doc, Contract) for r in tx.find("contract", parent=deal_id)]
+            found = [self.entity(r, Contract) for r in tx.find("contract", parent=deal_id)]
             return sorted(found, key=lambda c: c.version)
 
         return self._read(actor, work)
@@ -490,7 +490,7 @@ class ContractService(Service):
             return deal, structure(placed[0].doc, PlatformOrder)
         brief = self.kit.deals.brief_of(tx, deal)
         account = self.kit.deals.creator_of(tx, deal).account_on(deal.platform)
-        brand = structure(tx.require("brand", deal.brand_id).doc, Brand)
+        brand = self.entity(tx.require("brand", deal.brand_id), Brand)
         return deal, PlatformOrderRequest(
             deal_id=deal.id, brand_name=brand.name, description=f"{brief.name}: {brief.product.name}",
             creator_handles=(account.handle,) if account else (),
@@ -511,7 +511,7 @@ class ContractService(Service):
         if record is None:
             raise NotFound("contract", contract_id)
         deal = self._visible(tx, actor, str(record.parent), contract_id)
-        return structure(record.doc, Contract), deal
+        return self.entity(record, Contract), deal
 
     def _stage(self, tx: Any, contract: Contract, deal: Deal, action: str) -> str:
         """``before_execution`` (the deal waits in CONTRACT_SENT) or ``amendment`` (of the executed one)."""
@@ -532,12 +532,12 @@ class ContractService(Service):
     def _in_force(self, tx: Any, deal: Deal) -> Contract | None:
         if deal.contract_id is None:
             return None
-        current = structure(tx.require("contract", deal.contract_id).doc, Contract)
+        current = self.entity(tx.require("contract", deal.contract_id), Contract)
         return current if current.status is CS.EXECUTED else None
 
     def _pending_check(self, tx: Any, contract: Contract, deal: Deal) -> str | None:
         """Amending an executed contract while a newer amendment awaits signatures would fork the versions."""
-        versions = [structure(r.doc, Contract) for r in tx.find("contract", parent=deal.id)]
+        versions = [self.entity(r, Contract) for r in tx.find("contract", parent=deal.id)]
         newest = max(versions, key=lambda c: c.version)
         if newest.id != contract.id:
             raise StateError(f"contract {contract.id}", str(contract.status), "amend_contract", [],
@@ -591,7 +591,7 @@ class ContractService(Service):
                                  signer=str(actor), document=contract.id) from None  # fmt: skip
 
     def _signatures(self, tx: Any, contract: Contract) -> list[Signature]:
-        found = [structure(r.doc, Signature) for r in tx.find("signature", parent=contract.deal_id)
+        found = [self.entity(r, Signature) for r in tx.find("signature", parent=contract.deal_id)
                  if r.doc.get("contract_id") == contract.id]  # fmt: skip
         return sorted(found, key=lambda s: (s.signed_at, s.id))
 
@@ -635,8 +635,8 @@ class ContractService(Service):
             "contract": contract,
             "price": contract.price,
             "clauses": contract.clauses,
-            "brand": structure(tx.require("brand", deal.brand_id).doc, Brand),
-            "creator": structure(tx.require("creator", deal.creator_id).doc, CreatorProfile),
+            "brand": self.entity(tx.require("brand", deal.brand_id), Brand),
+            "creator": self.entity(tx.require("creator", deal.creator_id), CreatorProfile),
             "brief": brief,
             "deal": deal,
         }
@@ -666,7 +666,7 @@ class ContractService(Service):
 
     def _template_version(self, tx: Any, template_id: str, version: int) -> ContractTemplate:
         record = tx.require("contract_template", _template_key(template_id, version))
-        return structure(record.doc, ContractTemplate)
+        return self.entity(record, ContractTemplate)
 
 
 # -- module helpers ------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import unstructure
 from ..entities import (
     AudienceProfile,
     AvailabilityWindow,
@@ -110,9 +110,9 @@ class CreatorPageService(Service):
         def work(change: Change) -> CreatorProfile:
             self._profile(change.tx, actor, creator_id, Scope.EDIT_RATES, action)
             record = change.tx.require("creator", creator_id)
-            updated: CreatorProfile = edit(structure(record.doc, CreatorProfile))
-            change.tx.update("creator", creator_id, unstructure(updated), expected_version=record.version,
-                             now=change.now)  # fmt: skip
+            updated: CreatorProfile = edit(self.entity(record, CreatorProfile))
+            change.replace("creator", updated, expected_version=record.version,
+                             )  # fmt: skip
             change.audit(f"creator.{action}", "creator", creator_id, unstructure(updated),
                          on_behalf_of=_behalf(actor, creator_id), workspace=creator_id)  # fmt: skip
             return updated
@@ -124,7 +124,7 @@ class CreatorPageService(Service):
         if record is None:
             raise NotFound("creator", creator_id)
         if actor.kind is PartyKind.CREATOR and actor.id == creator_id or actor.kind is PartyKind.SYSTEM:
-            return structure(record.doc, CreatorProfile)
+            return self.entity(record, CreatorProfile)
         if actor.kind is PartyKind.TALENT_MANAGER:
             entry = self.roster_entry(tx, actor.id, creator_id)
             if entry is None:
@@ -132,10 +132,10 @@ class CreatorPageService(Service):
             if scope not in entry.scopes:
                 raise PermissionDenied(str(actor), action, f"the roster entry lacks the {scope} scope",
                                        f"creator {creator_id}")  # fmt: skip
-            return structure(record.doc, CreatorProfile)
+            return self.entity(record, CreatorProfile)
         if actor.kind is PartyKind.BRAND and scope is Scope.VIEW_STATS:
             # Brands see the public page; contact details stay private.
-            return attrs.evolve(structure(record.doc, CreatorProfile), email=None)
+            return attrs.evolve(self.entity(record, CreatorProfile), email=None)
         raise PermissionDenied(str(actor), action, "only the creator or their manager may do this",
                                f"creator {creator_id}")  # fmt: skip
 
@@ -150,7 +150,7 @@ class CreatorPageService(Service):
         latest: dict[str, Any] = {}
         for record in tx.find(kind, parent=creator_id):
             latest[record.state] = record  # find() returns oldest first, so the last one per platform wins
-        return [structure(record.doc, cls) for _, record in sorted(latest.items())]
+        return [self.entity(record, cls) for _, record in sorted(latest.items())]
 
 
 def _behalf(actor: Actor, creator_id: str) -> str | None:

@@ -12,7 +12,6 @@ from typing import Any
 
 import attrs
 
-from ..converter import structure
 from ..entities import CampaignBrief, CreatorProfile, Deal, DealState, Dispute, DisputeStatus, PartyKind, new_id
 from ..errors import StateError, ValidationError
 from ..money import Money
@@ -145,7 +144,7 @@ class DealService(Service):
             else:
                 creators = self._roster_creators(tx, actor)
                 records = [r for c in creators for r in tx.find("deal", parent=c, state=state_filter)]
-            deals = [attrs.evolve(structure(r.doc, Deal), version=r.version) for r in records]
+            deals = [attrs.evolve(self.entity(r, Deal), version=r.version) for r in records]
             return sorted(deals, key=lambda d: (d.created_at, d.id))
 
         return self._read(actor, work)
@@ -154,12 +153,12 @@ class DealService(Service):
         from ..entities import RosterEntry
 
         if actor.kind is PartyKind.AGENCY:
-            entries = [structure(r.doc, RosterEntry) for r in tx.find("roster_entry", workspace=actor.id)]
+            entries = [self.entity(r, RosterEntry) for r in tx.find("roster_entry", workspace=actor.id)]
         else:
             manager = tx.require("talent_manager", actor.id).doc
             entries = [
                 e
-                for e in (structure(r.doc, RosterEntry) for r in tx.find("roster_entry", workspace=manager["agency_id"]))
+                for e in (self.entity(r, RosterEntry) for r in tx.find("roster_entry", workspace=manager["agency_id"]))
                 if e.manager_id == actor.id
             ]
         return sorted({e.creator_id for e in entries if e.active})
@@ -261,8 +260,8 @@ class DealService(Service):
             record = change.tx.require("dispute", dispute_id)
             from ..converter import unstructure
 
-            change.tx.update("dispute", dispute_id, unstructure(closed), expected_version=record.version,
-                             state=str(closed.status), now=change.now)  # fmt: skip
+            change.replace("dispute", closed, expected_version=record.version,
+                             state=str(closed.status))  # fmt: skip
             change.audit("dispute.resolve", "dispute", dispute_id, {"outcome": outcome, "resolution": resolution},
                          workspace=deal.brand_id)  # fmt: skip
             return moved
@@ -308,9 +307,9 @@ class DealService(Service):
                    ("offer", Offer, OfferStatus.OPEN, OfferStatus.EXPIRED))  # fmt: skip
         for kind, cls, open_status, expired in waiting:
             for record in change.tx.find(kind, parent=deal.id, state=str(open_status)):
-                item = attrs.evolve(structure(record.doc, cls), status=expired)
-                change.tx.update(kind, record.id, unstructure(item), expected_version=record.version,
-                                 state=str(expired), now=change.now)  # fmt: skip
+                item = attrs.evolve(self.entity(record, cls), status=expired)
+                change.replace(kind, item, expected_version=record.version,
+                                 state=str(expired))  # fmt: skip
                 change.audit(f"{kind}.expire", kind, record.id, {"deal_id": deal.id}, workspace=deal.brand_id)
 
     def history(self, actor: Actor, deal_id: str) -> list[dict[str, Any]]:
@@ -330,10 +329,10 @@ class DealService(Service):
         return self._read(actor, work)
 
     def brief_of(self, tx: Any, deal: Deal) -> CampaignBrief:
-        return structure(tx.require("brief", deal.brief_id).doc, CampaignBrief)
+        return self.entity(tx.require("brief", deal.brief_id), CampaignBrief)
 
     def creator_of(self, tx: Any, deal: Deal) -> CreatorProfile:
-        return structure(tx.require("creator", deal.creator_id).doc, CreatorProfile)
+        return self.entity(tx.require("creator", deal.creator_id), CreatorProfile)
 
 
 _RESETS_DEADLINE = frozenset({"propose_terms", "amend_contract"})

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import unstructure
 from ..entities import Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ._base import Actor, Change, Service
@@ -91,7 +91,7 @@ class NegotiationService(Service):
             record = change.tx.get("offer", offer_id)
             if record is None:
                 raise NotFound("offer", offer_id)
-            offer = structure(record.doc, Offer)
+            offer = self.entity(record, Offer)
             deal, _ = self.load_deal(change.tx, actor, offer.deal_id)
             side, _other = self._sides(actor, deal)
             self._may_negotiate(change, actor, deal, "withdraw_offer")
@@ -110,7 +110,7 @@ class NegotiationService(Service):
 
         def work(tx: Any) -> list[Offer]:
             self.load_deal(tx, actor, deal_id)
-            found = [structure(r.doc, Offer) for r in tx.find("offer", parent=deal_id)]
+            found = [self.entity(r, Offer) for r in tx.find("offer", parent=deal_id)]
             return sorted(found, key=lambda o: o.created_at)
 
         return self._read(actor, work)
@@ -121,7 +121,7 @@ class NegotiationService(Service):
         def work(tx: Any) -> NegotiationStatus:
             deal, _ = self.load_deal(tx, actor, deal_id)
             side, _other = self._sides(actor, deal)
-            offers = sorted((structure(r.doc, Offer) for r in tx.find("offer", parent=deal_id)),
+            offers = sorted((self.entity(r, Offer) for r in tx.find("offer", parent=deal_id)),
                             key=lambda o: o.created_at)  # fmt: skip
             if deal.state is DealState.EXPIRED:
                 return NegotiationStatus.EXPIRED
@@ -164,13 +164,13 @@ class NegotiationService(Service):
         self.role_in(change.tx, actor, deal, next_state(deal.id, deal.state, "propose_terms"), action)
 
     def _open(self, change: Change, deal_id: str) -> list[tuple[Offer, int]]:
-        return [(structure(r.doc, Offer), r.version) for r in change.tx.find("offer", parent=deal_id, state="open")]
+        return [(self.entity(r, Offer), r.version) for r in change.tx.find("offer", parent=deal_id, state="open")]
 
     def _addressed(self, change: Change, actor: Actor, offer_id: str, action: str) -> tuple[Offer, int, Deal]:
         record = change.tx.get("offer", offer_id)
         if record is None:
             raise NotFound("offer", offer_id)
-        offer = structure(record.doc, Offer)
+        offer = self.entity(record, Offer)
         deal, _ = self.load_deal(change.tx, actor, offer.deal_id)
         side, _other = self._sides(actor, deal)
         if offer.status is not OfferStatus.OPEN:
@@ -185,8 +185,8 @@ class NegotiationService(Service):
 
     def _set_status(self, change: Change, offer: Offer, version: int, status: OfferStatus) -> Offer:
         updated = attrs.evolve(offer, status=status)
-        change.tx.update("offer", offer.id, unstructure(updated), expected_version=version, state=str(status),
-                         now=change.now)  # fmt: skip
+        change.replace("offer", updated, expected_version=version, state=str(status),
+                         )  # fmt: skip
         return updated
 
     def _check_terms(self, deal: Deal, terms: Terms) -> None:

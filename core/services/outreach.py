@@ -135,10 +135,10 @@ class OutreachService(Service):
             record = change.tx.get("template", template_id)
             if record is None or record.workspace != workspace:
                 raise NotFound("template", template_id)
-            old = structure(record.doc, MessageTemplate)
+            old = self.entity(record, MessageTemplate)
             new = attrs.evolve(old, body=body, subject=old.subject if subject is None else subject,
                                version=old.version + 1)  # fmt: skip
-            change.tx.update("template", template_id, unstructure(new), expected_version=record.version, now=change.now)
+            change.replace("template", new, expected_version=record.version)
             change.audit("template.revise", "template", template_id, {"version": new.version}, workspace=workspace)
             return new
 
@@ -189,7 +189,7 @@ class OutreachService(Service):
             if actor.kind is not PartyKind.BRAND:
                 raise PermissionDenied(str(actor), "invite", "only a brand invites creators to its briefs")
             brief = self._brief(tx, actor, brief_id)
-            creator = structure(tx.require("creator", creator_id).doc, CreatorProfile)
+            creator = self.entity(tx.require("creator", creator_id), CreatorProfile)
             self._no_open_deal(tx, brief_id, creator_id)
             if template_id is not None:
                 template = self._template(tx, actor, template_id)
@@ -243,7 +243,7 @@ class OutreachService(Service):
                 raise StateError(f"deal {deal_id}", "invited", action, [], "the invitation's response deadline passed")
             moved = self.kit.deals.apply(change, deal, action, payload={"message": message})
             for record in change.tx.find("invitation", parent=deal_id):
-                invitation = structure(record.doc, Invitation)
+                invitation = self.entity(record, Invitation)
                 status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
                 change.tx.update("invitation", invitation.id, unstructure(attrs.evolve(invitation, status=status)),
                                  expected_version=record.version, state=str(status), now=change.now)  # fmt: skip
@@ -265,7 +265,7 @@ class OutreachService(Service):
             deal, _ = self.load_deal(tx, actor, deal_id)
             if deal.state in FINAL_STATES:
                 raise StateError(f"deal {deal_id}", str(deal.state), "send_message", [], "the deal is closed")
-            return deal, structure(tx.require("creator", deal.creator_id).doc, CreatorProfile)
+            return deal, self.entity(tx.require("creator", deal.creator_id), CreatorProfile)
 
         deal, creator = self._read(actor, prepare)
         message = Message(id=new_id("msg"), thread_id="", sender_id=actor.id, direction=Direction.OUTBOUND,
@@ -303,7 +303,7 @@ class OutreachService(Service):
             self.load_deal(tx, actor, deal_id)
             messages = []
             for thread in tx.find("thread", parent=deal_id):
-                messages.extend(structure(r.doc, Message) for r in tx.find("message", parent=thread.id))
+                messages.extend(self.entity(r, Message) for r in tx.find("message", parent=thread.id))
             return sorted(messages, key=lambda m: m.sent_at)  # stable: ties keep the store's insertion order
 
         return self._read(actor, work)
@@ -363,7 +363,7 @@ class OutreachService(Service):
         record = tx.get("brief", brief_id)
         if record is None or record.workspace != actor.id:
             raise NotFound("brief", brief_id)
-        brief = structure(record.doc, CampaignBrief)
+        brief = self.entity(record, CampaignBrief)
         if brief.status is not BriefStatus.PUBLISHED:
             raise StateError(f"brief {brief_id}", str(brief.status), "invite", ["publish"] if
                              brief.status is BriefStatus.DRAFT else [], "invitations need a published brief")  # fmt: skip
@@ -378,16 +378,16 @@ class OutreachService(Service):
         record = tx.get("template", template_id)
         if record is None or record.workspace != self._workspace_of(actor, tx):
             raise NotFound("template", template_id)
-        return structure(record.doc, MessageTemplate)
+        return self.entity(record, MessageTemplate)
 
     def _context(self, tx: Any, brief_id: str, creator_id: str, deal: Deal | None) -> dict[str, Any]:
-        brief = structure(tx.require("brief", brief_id).doc, CampaignBrief)
-        creator = structure(tx.require("creator", creator_id).doc, CreatorProfile)
+        brief = self.entity(tx.require("brief", brief_id), CampaignBrief)
+        creator = self.entity(tx.require("creator", creator_id), CreatorProfile)
         return {
             # The creator's public page: a template is written by the other side, so private contact details stay out.
             "creator": attrs.evolve(creator, email=None, signing_key=None),
             "brief": brief,
-            "brand": structure(tx.require("brand", brief.brand_id).doc, Brand),
+            "brand": self.entity(tx.require("brand", brief.brand_id), Brand),
             "deal": deal,
         }
 

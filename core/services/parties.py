@@ -63,9 +63,9 @@ class PartyService(Service):
                 raise PermissionDenied(str(actor), "verify_brand", "only the marketplace verifies brands",
                                        f"brand {brand_id}")  # fmt: skip
             record = change.tx.require("brand", brand_id)
-            brand = attrs.evolve(structure(record.doc, Brand), verification=status,
+            brand = attrs.evolve(self.entity(record, Brand), verification=status,
                                  verified_at=change.now if status is VerificationStatus.VERIFIED else None)  # fmt: skip
-            change.tx.update("brand", brand_id, unstructure(brand), expected_version=record.version, now=change.now)
+            change.replace("brand", brand, expected_version=record.version)
             change.audit("brand.verification", "brand", brand_id, {"status": str(status)}, workspace=brand_id)
             return brand
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import unstructure
 from ..entities import PartyKind, RosterEntry, Scope, TalentManager, new_id
 from ..errors import NotFound, PermissionDenied, StateError
 from ._base import Actor, Change, Service
@@ -32,11 +32,11 @@ class RosterService(Service):
             if Scope.SIGN_ON_BEHALF in wanted:
                 raise PermissionDenied(str(actor), "propose_roster_entry",
                                        "sign_on_behalf can only be granted by the creator (grant_signing)")  # fmt: skip
-            manager = structure(change.tx.require("talent_manager", manager_id).doc, TalentManager)
+            manager = self.entity(change.tx.require("talent_manager", manager_id), TalentManager)
             self._agency_side(actor, manager, "propose_roster_entry")
             change.tx.require("creator", creator_id)
             for record in change.tx.find("roster_entry", parent=creator_id, workspace=manager.agency_id):
-                existing = structure(record.doc, RosterEntry)
+                existing = self.entity(record, RosterEntry)
                 if existing.manager_id == manager_id and existing.removed_at is None:
                     raise StateError(f"roster entry {existing.id}", "open", "propose_roster_entry", [],
                                      "this creator already has an open entry on this roster")  # fmt: skip
@@ -73,8 +73,8 @@ class RosterService(Service):
             if entry.removed_at is not None:
                 raise StateError(f"roster entry {entry_id}", "removed", "remove_roster_entry", [])
             removed = attrs.evolve(entry, removed_at=change.now)
-            change.tx.update("roster_entry", entry_id, unstructure(removed), expected_version=record.version,
-                             state="removed", now=change.now)  # fmt: skip
+            change.replace("roster_entry", removed, expected_version=record.version,
+                             state="removed")  # fmt: skip
             change.audit("roster.remove", "roster_entry", entry_id, {"creator_id": entry.creator_id},
                          workspace=entry.agency_id)  # fmt: skip
             change.event("roster.removed", "roster_entry", entry_id, creator_id=entry.creator_id,
@@ -92,12 +92,12 @@ class RosterService(Service):
             elif actor.kind is PartyKind.AGENCY:
                 records = tx.find("roster_entry", workspace=actor.id)  # type: ignore[attr-defined]
             elif actor.kind is PartyKind.TALENT_MANAGER:
-                manager = structure(tx.require("talent_manager", actor.id).doc, TalentManager)  # type: ignore[attr-defined]
+                manager = self.entity(tx.require("talent_manager", actor.id), TalentManager)  # type: ignore[attr-defined]
                 records = [r for r in tx.find("roster_entry", workspace=manager.agency_id)  # type: ignore[attr-defined]
                            if r.doc["manager_id"] == actor.id]  # fmt: skip
             else:
                 raise PermissionDenied(str(actor), "list_roster", "brands have no roster")
-            found = [structure(r.doc, RosterEntry) for r in records]
+            found = [self.entity(r, RosterEntry) for r in records]
             return [e for e in found if include_removed or e.removed_at is None]
 
         return self._read(actor, work)
@@ -114,7 +114,7 @@ class RosterService(Service):
     def _visible(self, change: Change, actor: Actor, record: object, entry_id: str) -> RosterEntry:
         if record is None:
             raise NotFound("roster_entry", entry_id)
-        entry = structure(record.doc, RosterEntry)  # type: ignore[attr-defined]
+        entry = self.entity(record, RosterEntry)  # type: ignore[attr-defined]
         allowed = (
             (actor.kind is PartyKind.CREATOR and actor.id == entry.creator_id)
             or (actor.kind is PartyKind.AGENCY and actor.id == entry.agency_id)
@@ -135,8 +135,8 @@ class RosterService(Service):
                 raise StateError(f"roster entry {entry_id}", "removed", action, [])
             changed = edit(entry, change.now)  # type: ignore[operator]
             kwargs = {"state": state} if state else {}
-            change.tx.update("roster_entry", entry_id, unstructure(changed), expected_version=record.version,  # type: ignore[attr-defined]
-                             now=change.now, **kwargs)  # fmt: skip
+            change.replace("roster_entry", changed, expected_version=record.version,  # type: ignore[attr-defined]
+                             **kwargs)  # fmt: skip
             change.audit(f"roster.{action}", "roster_entry", entry_id, {"scopes": sorted(map(str, changed.scopes))},
                          on_behalf_of=None, workspace=entry.agency_id)  # fmt: skip
             return changed  # type: ignore[no-any-return]
