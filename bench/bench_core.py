@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import timeit
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from creatorkit import PluginHost, hookimpl
 from creatorkit.entities import (
@@ -26,7 +26,7 @@ NAMES = {
     "bench_import_time": ["import.seconds", "import.entities_seconds"],
 }
 
-AS_OF = datetime(2026, 1, 1, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class _BenchPlatform:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,18 @@ from creatorkit.services.signing import generate_keypair, sign_contract_hash
 from creatorkit.store import open_store
 
 NAMES = {"bench_workflow_deals": ["workflow.deals_per_s"]}
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class _InstantPlatform:
     @hookimpl
     def creatorkit_plugin_metadata(self) -> PluginMetadata:
-        return PluginMetadata(name="bench", kind=PluginKind.PLATFORM, display_name="bench platform",
-                              capabilities=frozenset({Capability.OUTREACH}))  # fmt: skip
+        return PluginMetadata(
+            name="bench",
+            kind=PluginKind.PLATFORM,
+            display_name="bench platform",
+            capabilities=frozenset({Capability.OUTREACH}),
+        )
 
     @hookimpl
     def creatorkit_send_invitation(self, invitation: Any, account: Any) -> OutreachReceipt:
@@ -67,18 +71,24 @@ def _setup(kit: Creatorkit, creators: int) -> dict[str, Any]:
     kit.parties.set_signing_key(brand_actor, brand_public)
     creator_keys = {}
     for i in range(creators):
-        profile = CreatorProfile(id=f"creator_{i}", display_name=f"Creator {i}",
-                                 accounts=(PlatformAccount(platform="bench", account_id=f"a{i}", handle=f"c{i}"),))  # fmt: skip
+        profile = CreatorProfile(
+            id=f"creator_{i}",
+            display_name=f"Creator {i}",
+            accounts=(PlatformAccount(platform="bench", account_id=f"a{i}", handle=f"c{i}"),),
+        )
         kit.parties.register_creator(system, profile)
         private, public = generate_keypair()
         kit.parties.set_signing_key(Actor.creator(profile.id), public)
         creator_keys[profile.id] = private
     brief = kit.briefs.create(
-        brand_actor, name="Bench launch", product=Product(name="Serum"), budget=Budget(total=Money(10**9, "USD")),
+        brand_actor,
+        name="Bench launch",
+        product=Product(name="Serum"),
+        budget=Budget(total=Money(10**9, "USD")),
         timeline=Timeline(publish_from=START + timedelta(days=10), publish_until=START + timedelta(days=60)),
         deliverables=(Deliverable(type=DeliverableType.SHORT_VIDEO, platform="bench"),),
         content_rules=ContentRules(banned_words=("miracle",), required_elements=("close-up",)),
-    )  # fmt: skip
+    )
     kit.briefs.publish(brand_actor, brief.id)
     template = kit.contracts.create_template(
         brand_actor, name="Standard", body="{{ brand.name }} engages {{ creator.display_name }} for {{ price }}."
@@ -87,26 +97,44 @@ def _setup(kit: Creatorkit, creators: int) -> dict[str, Any]:
     terms = Terms(
         price=money,
         deliverables=(Deliverable(type=DeliverableType.SHORT_VIDEO, platform="bench"),),
-        payment=PaymentSchedule(kind=ScheduleKind.POSTPAY, milestones=(
-            PaymentMilestone(label="fee", amount=money, trigger=MilestoneTrigger.ON_PUBLICATION),)),
+        payment=PaymentSchedule(
+            kind=ScheduleKind.POSTPAY,
+            milestones=(PaymentMilestone(label="fee", amount=money, trigger=MilestoneTrigger.ON_PUBLICATION),),
+        ),
         publish_by=START + timedelta(days=40),
-    )  # fmt: skip
-    return {"brand": brand_actor, "brand_key": brand_private, "brief": brief, "template": template,
-            "terms": terms, "creator_keys": creator_keys}  # fmt: skip
+    )
+    return {
+        "brand": brand_actor,
+        "brand_key": brand_private,
+        "brief": brief,
+        "template": template,
+        "terms": terms,
+        "creator_keys": creator_keys,
+    }
 
 
 def _one_deal(kit: Creatorkit, world: dict[str, Any], creator_id: str) -> None:
     brand, creator = world["brand"], Actor.creator(creator_id)
-    deal = kit.outreach.invite(brand, brief_id=world["brief"].id, creator_id=creator_id, platform="bench",
-                               body="Hi {{ creator.display_name }}, join {{ brief.name }}!")  # fmt: skip
+    deal = kit.outreach.invite(
+        brand,
+        brief_id=world["brief"].id,
+        creator_id=creator_id,
+        platform="bench",
+        body="Hi {{ creator.display_name }}, join {{ brief.name }}!",
+    )
     kit.outreach.respond(creator, deal.id, accept=True)
     offer = kit.negotiation.propose(brand, deal.id, world["terms"])
     kit.negotiation.accept(creator, offer.id)
-    contract = kit.contracts.draft(brand, deal.id, template_id=world["template"].id,
-                                   draft_due=START + timedelta(days=20))  # fmt: skip
+    contract = kit.contracts.draft(
+        brand, deal.id, template_id=world["template"].id, draft_due=START + timedelta(days=20)
+    )
     for actor, key in ((brand, world["brand_key"]), (creator, world["creator_keys"][creator_id])):
-        kit.contracts.sign(actor, contract.id, signature=sign_contract_hash(key, contract.content_hash),
-                           contract_hash=contract.content_hash)  # fmt: skip
+        kit.contracts.sign(
+            actor,
+            contract.id,
+            signature=sign_contract_hash(key, contract.content_hash),
+            contract_hash=contract.content_hash,
+        )
     kit.content.submit_draft(creator, deal.id, caption="Glow all day #ad", elements=("close-up",))
     kit.content.review(brand, deal.id, approve=True)
 
@@ -133,8 +161,9 @@ def _run(deals: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         plugins = PluginHost()
         plugins.register(_InstantPlatform(), name="bench")
-        kit = Creatorkit(store=open_store(f"sqlite:///{Path(folder) / 'bench.db'}"), plugins=plugins,
-                         clock=lambda: START)  # fmt: skip
+        kit = Creatorkit(
+            store=open_store(f"sqlite:///{Path(folder) / 'bench.db'}"), plugins=plugins, clock=lambda: START
+        )
         world = _setup(kit, deals)
         _one_deal(kit, world, "creator_0")  # warm-up: imports, prepared statements
         started = time.perf_counter()

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
+
 from .canonical import canonical_json
 from .errors import AuditIntegrityError, Problem, ValidationError
 
@@ -100,16 +101,12 @@ def check_field(name: str, value: str | None, *, required: bool = True) -> None:
             raise ValidationError([Problem(name, "is required")], what="audit event")
         return
     if not isinstance(value, str):
-        raise ValidationError(
-            [Problem(name, f"must be a string, not {type(value).__name__}")], what="audit event"
-        )
+        raise ValidationError([Problem(name, f"must be a string, not {type(value).__name__}")], what="audit event")
     if not value:
         message = "may not be empty" if required else "may not be empty (pass None when absent)"
         raise ValidationError([Problem(name, message)], what="audit event")
     if SEPARATOR in value or "\x00" in value:
-        raise ValidationError(
-            [Problem(name, "may not contain the unit separator U+001F or NUL")], what="audit event"
-        )
+        raise ValidationError([Problem(name, "may not contain the unit separator U+001F or NUL")], what="audit event")
 
 
 def event_hash(
@@ -173,9 +170,7 @@ class _Broken(Exception):
         self.reason = reason
 
 
-def verify_rows(
-    batches: Iterable[Sequence[Sequence[Any]]], head: tuple[int, str] | None = None
-) -> ChainReport:
+def verify_rows(batches: Iterable[Sequence[Sequence[Any]]], head: tuple[int, str] | None = None) -> ChainReport:
     """Verify a chain given as batches of raw rows, in sequence order, from the first event on.
 
     Each row is shaped as a transaction's ``iter_audit_rows`` yields it: ``(sequence, encoding,
@@ -199,9 +194,7 @@ def verify_rows(
                 prev = stored
                 expected += 1
     except _Broken as broken:
-        return ChainReport(
-            ok=False, events=broken.sequence - 1, first_bad=broken.sequence, reason=broken.reason
-        )
+        return ChainReport(ok=False, events=broken.sequence - 1, first_bad=broken.sequence, reason=broken.reason)
     except (TypeError, ValueError):
         # A NULL or non-text value where the schema requires text: the row was edited outside the store.
         return ChainReport(

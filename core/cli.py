@@ -109,14 +109,14 @@ def _plugin_sections() -> str:
     if not found:
         return (
             "# No creatorkit plugins are installed yet; `creatorkit plugins` lists them once they are.\n"
-            "# [platforms.tiktok]\n# enabled = true\n# mode = \"sandbox\"\n"
+            '# [platforms.tiktok]\n# enabled = true\n# mode = "sandbox"\n'
         )
     out = []
     for plugin in found:
         section = "platforms" if plugin.group == "creatorkit.platforms" else "payments"
         out.append(
             f"# {plugin.distribution or plugin.value} {plugin.version or ''}".rstrip()
-            + f"\n[{section}.{plugin.name}]\nenabled = true\nmode = \"sandbox\"\n"
+            + f'\n[{section}.{plugin.name}]\nenabled = true\nmode = "sandbox"\n'
         )
     return "\n".join(out)
 
@@ -164,9 +164,10 @@ def describe_plugins(config: Config) -> list[dict[str, Any]]:
         seen.add((section, plugin.name))
         try:
             entry_point = next(
-                ep for ep in importlib_metadata.entry_points(group=plugin.group, name=plugin.name)
+                ep
+                for ep in importlib_metadata.entry_points(group=plugin.group, name=plugin.name)
                 if ep.value == plugin.value
-            )  # fmt: skip
+            )
             meta = scratch.register(entry_point.load(), name=plugin.name, group=plugin.group, configure=False)
         except Exception as exc:
             row["load_error"] = f"{type(exc).__name__}: {exc}"
@@ -269,8 +270,10 @@ def _actor(value: str | None, config: Config) -> Any:
 
     chosen = value or config.acting_as
     if not chosen:
-        _fail("say who is acting: --as agency:<id> (or talent_manager:, brand:, creator:), "
-              "or set [creatorkit] acting_as", 2)  # fmt: skip
+        _fail(
+            "say who is acting: --as agency:<id> (or talent_manager:, brand:, creator:), or set [creatorkit] acting_as",
+            2,
+        )
     assert chosen is not None
     kind, _, party = chosen.partition(":")
     try:
@@ -316,10 +319,18 @@ def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | No
     click.echo(
         table(
             [
-                [r.campaign, r.brand, r.creator, str(r.price) if r.price else "-", str(r.state), str(r.tab),
-                 f"{r.needs_action_by}: {r.next_step}" if r.next_step else "-", _when(r.deadline)]
+                [
+                    r.campaign,
+                    r.brand,
+                    r.creator,
+                    str(r.price) if r.price else "-",
+                    str(r.state),
+                    str(r.tab),
+                    f"{r.needs_action_by}: {r.next_step}" if r.next_step else "-",
+                    _when(r.deadline),
+                ]
                 for r in rows
-            ],  # fmt: skip
+            ],
             ["campaign", "brand", "creator", "price", "status", "tab", "needs action", "by"],
         )
     )
@@ -386,8 +397,15 @@ def roster(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
         return
     click.echo(
         table(
-            [[e.creator_id, e.manager_id, "active" if e.active else "awaiting creator",
-              ", ".join(sorted(map(str, e.scopes)))] for e in entries],  # fmt: skip
+            [
+                [
+                    e.creator_id,
+                    e.manager_id,
+                    "active" if e.active else "awaiting creator",
+                    ", ".join(sorted(map(str, e.scopes))),
+                ]
+                for e in entries
+            ],
             ["creator", "manager", "status", "scopes"],
         )
         if entries

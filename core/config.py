@@ -140,8 +140,12 @@ class Config:
             tables = resolved.get(section)
             if isinstance(tables, dict):
                 for name in [n for n in tables if not _PLUGIN_NAME.match(str(n))]:
-                    problems.append(Problem(f"{section}.{name}", "plugin names are lower-case letters, digits "
-                                            "and '_', starting with a letter (at most 40)"))  # fmt: skip
+                    problems.append(
+                        Problem(
+                            f"{section}.{name}",
+                            "plugin names are lower-case letters, digits and '_', starting with a letter (at most 40)",
+                        )
+                    )
                     del tables[name]
         from . import schemas
 

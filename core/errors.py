@@ -126,9 +126,7 @@ class PluginError(CreatorkitError):
 class PluginLoadError(PluginError):
     """An enabled plugin could not be loaded; ``installed`` lists the names that could have been."""
 
-    def __init__(
-        self, plugin: str, message: str, *, group: str | None = None, installed: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, plugin: str, message: str, *, group: str | None = None, installed: Sequence[str] = ()) -> None:
         self.group = group
         self.installed = list(installed)
         super().__init__(plugin, message)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,7 @@ __all__ = ["Creatorkit"]
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Creatorkit:
@@ -75,8 +75,11 @@ class Creatorkit:
         from .store import open_store
 
         loaded = config if isinstance(config, Config) else Config.load(config)
-        if loaded.source and store is None and loaded.store.startswith("sqlite:///") and not loaded.store.startswith(
-            "sqlite:////"
+        if (
+            loaded.source
+            and store is None
+            and loaded.store.startswith("sqlite:///")
+            and not loaded.store.startswith("sqlite:////")
         ):
             # A relative SQLite path in a config file is relative to that file, not to the current directory.
             relative = loaded.store.removeprefix("sqlite:///")

@@ -244,9 +244,12 @@ class PluginHost:
         for settings in wanted:
             if settings.name in plugins:
                 self.register(
-                    plugins[settings.name], name=settings.name, group=group, settings=settings,
+                    plugins[settings.name],
+                    name=settings.name,
+                    group=group,
+                    settings=settings,
                     installed=installed.get(settings.name),
-                )  # fmt: skip
+                )
 
     @staticmethod
     def _refuse_duplicates(group: str, names: Sequence[str]) -> None:
@@ -295,9 +298,14 @@ class PluginHost:
             self.pm.unregister(name=name)
             raise
         self._loaded[name] = _Loaded(
-            name=name, group=group, plugin=plugin, metadata=meta, settings=settings, installed=installed,
+            name=name,
+            group=group,
+            plugin=plugin,
+            metadata=meta,
+            settings=settings,
+            installed=installed,
             hooks=self._hooks_of(plugin),
-        )  # fmt: skip
+        )
         self._callers.clear()
         return meta
 

@@ -241,8 +241,6 @@ def _relevant_branch(error: SchemaError) -> list[SchemaError] | None:
     for sub in error.context or ():
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
     fitting = [
-        subs
-        for subs in branches.values()
-        if not any(sub.validator == "type" and not sub.relative_path for sub in subs)
+        subs for subs in branches.values() if not any(sub.validator == "type" and not sub.relative_path for sub in subs)
     ]
     return fitting[0] if len(fitting) == 1 else None

@@ -26,9 +26,7 @@ def postgres_url_or_skip() -> str:
     if url:
         return url
     if os.environ.get("CI") == "true":
-        pytest.fail(
-            f"{POSTGRES_ENV} is not set on CI: the PostgreSQL store suite must run for real", pytrace=False
-        )
+        pytest.fail(f"{POSTGRES_ENV} is not set on CI: the PostgreSQL store suite must run for real", pytrace=False)
     pytest.skip(f'{POSTGRES_ENV} is not set (start a server with: eval "$(bash .ci/postgres.sh)")')
 
 

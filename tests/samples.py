@@ -161,9 +161,7 @@ window = Window.posts(20)
 followers = Count(
     value=2_340_512, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=at(0), provider="tiktok"
 )
-average_views = Count(
-    value=418_900, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN
-)
+average_views = Count(value=418_900, window=window, source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN)
 engagement_rate = Rate(
     value=0.087,
     denominator=Denominator.VIEWS,
@@ -261,19 +259,13 @@ video_tier = PriceTier(deliverable=DeliverableType.SHORT_VIDEO, price=PRICE, lab
 rate_card = RateCard(
     tiers=(
         video_tier,
-        PriceTier(
-            deliverable=DeliverableType.LIVESTREAM, price=Money(1_200_000, "USD"), label="1 h shoppable live"
-        ),
-        PriceTier(
-            deliverable=DeliverableType.STORY, price=Money(80_000, "USD"), label="story set", min_quantity=3
-        ),
+        PriceTier(deliverable=DeliverableType.LIVESTREAM, price=Money(1_200_000, "USD"), label="1 h shoppable live"),
+        PriceTier(deliverable=DeliverableType.STORY, price=Money(80_000, "USD"), label="story set", min_quantity=3),
     ),
     negotiable=True,
     updated_at=at(-20, NEW_YORK),
 )
-availability = AvailabilityWindow(
-    starts=date(2025, 3, 10), ends=date(2025, 4, 30), note="Travelling 4-6 April"
-)
+availability = AvailabilityWindow(starts=date(2025, 3, 10), ends=date(2025, 4, 30), note="Travelling 4-6 April")
 past_collaboration = PastCollaboration(
     brand_name="Olive & Ember",
     completed_on=date(2024, 11, 18),
@@ -297,9 +289,7 @@ creator = CreatorProfile(
     signing_key="MCowBQYDK2VwAyEAq6n8Yl1p8RZ4T2Tq7w5bO1dV0Ck3hH3mZpGJ0k2wJ7s=",
     email="maya@mayacooks.co",
 )
-candidate = CreatorCandidate(
-    platform="tiktok", profile=creator, metrics=creator_metrics, audience=audience, rank=0
-)
+candidate = CreatorCandidate(platform="tiktok", profile=creator, metrics=creator_metrics, audience=audience, rank=0)
 
 # --- parties -----------------------------------------------------------------------------------------------
 
@@ -313,9 +303,7 @@ brand = Brand(
     industry="cookware",
 )
 agency = Agency(id=AGENCY_ID, name="Northstar Talent", country="US")
-manager = TalentManager(
-    id=MANAGER_ID, name="Jordan Alvarez", agency_id=AGENCY_ID, email="jordan@northstartalent.com"
-)
+manager = TalentManager(id=MANAGER_ID, name="Jordan Alvarez", agency_id=AGENCY_ID, email="jordan@northstartalent.com")
 roster_entry = RosterEntry(
     id="roster_31f0",
     agency_id=AGENCY_ID,
@@ -396,9 +384,7 @@ match = Match(
     components=(
         score_component,
         ScoreComponent(name="price", score=0.9, weight=0.2, explanation="$4,500 is under the $6,000 cap."),
-        ScoreComponent(
-            name="brand_safety", score=1.0, weight=0.0, explanation="No flagged posts.", veto=False
-        ),
+        ScoreComponent(name="brand_safety", score=1.0, weight=0.0, explanation="No flagged posts.", veto=False),
     ),
     as_of=at(0),
 )
@@ -415,22 +401,16 @@ discovery_query = DiscoveryQuery(
     audience_ages=("18-24", "25-34"),
     limit=20,
 )
-discovery_page = DiscoveryPage(
-    platform="tiktok", candidates=(candidate,), next_cursor="eyJvZmZzZXQiOjIwfQ", total=137
-)
+discovery_page = DiscoveryPage(platform="tiktok", candidates=(candidate,), next_cursor="eyJvZmZzZXQiOjIwfQ", total=137)
 
 # --- negotiation and contract ------------------------------------------------------------------------------
 
-deposit = PaymentMilestone(
-    label="Signing deposit", amount=Money(225_000, "USD"), trigger=MilestoneTrigger.ON_SIGNATURE
-)
+deposit = PaymentMilestone(label="Signing deposit", amount=Money(225_000, "USD"), trigger=MilestoneTrigger.ON_SIGNATURE)
 schedule = PaymentSchedule(
     kind=ScheduleKind.MILESTONES,
     milestones=(
         deposit,
-        PaymentMilestone(
-            label="On publication", amount=Money(225_000, "USD"), trigger=MilestoneTrigger.ON_PUBLICATION
-        ),
+        PaymentMilestone(label="On publication", amount=Money(225_000, "USD"), trigger=MilestoneTrigger.ON_PUBLICATION),
     ),
 )
 terms = Terms(
@@ -454,16 +434,10 @@ offer = Offer(
     counter_to="offer_1a20",
     note="Maya can do $4,500 with 90 days of Spark Ads usage.",
 )
-ip = IpOwnership(
-    owner=IpOwner.CREATOR, notes="Creator keeps copyright and licenses use per the usage rights."
-)
-usage_rights = UsageRights(
-    channels=("organic", "spark_ads"), duration_days=90, territories=("US", "CA"), paid_ads=True
-)
+ip = IpOwnership(owner=IpOwner.CREATOR, notes="Creator keeps copyright and licenses use per the usage rights.")
+usage_rights = UsageRights(channels=("organic", "spark_ads"), duration_days=90, territories=("US", "CA"), paid_ads=True)
 exclusivity = Exclusivity(category="cookware", duration_days=60, competitors=("Olive & Ember", "Caraway"))
-contract_timeline = ContractTimeline(
-    draft_due=at(18), publish_by=at(28), review_days=3, auto_approve_after_days=14
-)
+contract_timeline = ContractTimeline(draft_due=at(18), publish_by=at(28), review_days=3, auto_approve_after_days=14)
 cancellation = CancellationTerms(notice_days=7, kill_fee_bp=2_500, refund_unreleased_escrow=True)
 clauses = ContractClauses(
     deliverables=(deliverable,),
@@ -487,9 +461,7 @@ template = ContractTemplate(
     default_usage_rights=UsageRights(),
     default_cancellation=CancellationTerms(notice_days=3),
 )
-contract_text = (
-    "This agreement between Brightside Kitchen, Inc. and Maya Chen covers 1 short video on TikTok."
-)
+contract_text = "This agreement between Brightside Kitchen, Inc. and Maya Chen covers 1 short video on TikTok."
 contract = Contract(
     id=CONTRACT_ID,
     deal_id=DEAL_ID,
@@ -876,35 +848,116 @@ relationship_summary = RelationshipSummary(
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
     for value in (
-        agency, age_breakdown, audience, age_share, audience_target, audit_event, availability, brand,
-        budget, brief, cancellation, check, review, content_rules, submission, contract, clauses, template,
-        contract_timeline, followers, candidate, creator_metrics, creator, requirements, deal, deliverable,
-        discovery_page, discovery_query, dispute, escrow, escrow_deposit, event, exclusivity, fees,
-        feedback, invitation, ip, views_kpi, ledger_entry, match, message, message_template, PRICE, offer,
-        outreach_receipt, past_collaboration, deposit, schedule, payout, account, platform_order,
-        order_request, plugin_metadata, post_metrics, posting, video_tier, product, provider_operation,
-        provider_request, published_post, engagement_rate, rate_card, roster_entry, score_component,
-        signature, manager, terms, thread, timeline, usage_rights, webhook_notice, window,
-        appreciation, collaboration_feedback, brand_event, event_invitation, relationship_summary,
+        agency,
+        age_breakdown,
+        audience,
+        age_share,
+        audience_target,
+        audit_event,
+        availability,
+        brand,
+        budget,
+        brief,
+        cancellation,
+        check,
+        review,
+        content_rules,
+        submission,
+        contract,
+        clauses,
+        template,
+        contract_timeline,
+        followers,
+        candidate,
+        creator_metrics,
+        creator,
+        requirements,
+        deal,
+        deliverable,
+        discovery_page,
+        discovery_query,
+        dispute,
+        escrow,
+        escrow_deposit,
+        event,
+        exclusivity,
+        fees,
+        feedback,
+        invitation,
+        ip,
+        views_kpi,
+        ledger_entry,
+        match,
+        message,
+        message_template,
+        PRICE,
+        offer,
+        outreach_receipt,
+        past_collaboration,
+        deposit,
+        schedule,
+        payout,
+        account,
+        platform_order,
+        order_request,
+        plugin_metadata,
+        post_metrics,
+        posting,
+        video_tier,
+        product,
+        provider_operation,
+        provider_request,
+        published_post,
+        engagement_rate,
+        rate_card,
+        roster_entry,
+        score_component,
+        signature,
+        manager,
+        terms,
+        thread,
+        timeline,
+        usage_rights,
+        webhook_notice,
+        window,
+        appreciation,
+        collaboration_feedback,
+        brand_event,
+        event_invitation,
+        relationship_summary,
     )
-}  # fmt: skip
+}
 
 #: Edge cases as (schema name, instance): each branch of a conditional rule, other currencies, defaults only.
 EXTRA_SAMPLES: list[tuple[str, Any]] = [
     (
         "Appreciation",
         Appreciation(
-            id="thanks_note", deal_id=DEAL_ID, brand_id=BRAND_ID, creator_id=CREATOR_ID,
-            kind=AppreciationKind.THANK_YOU_NOTE, sent_by=f"brand:{BRAND_ID}", sent_at=at(61), message="Thank you!",
+            id="thanks_note",
+            deal_id=DEAL_ID,
+            brand_id=BRAND_ID,
+            creator_id=CREATOR_ID,
+            kind=AppreciationKind.THANK_YOU_NOTE,
+            sent_by=f"brand:{BRAND_ID}",
+            sent_at=at(61),
+            message="Thank you!",
         ),
     ),
     (
         "EventInvitation",
-        EventInvitation(id="evtinv_min", event_id="evt_min", brand_id=BRAND_ID, creator_id=CREATOR_ID,
-                        invited_by=f"brand:{BRAND_ID}", invited_at=at(63)),
+        EventInvitation(
+            id="evtinv_min",
+            event_id="evt_min",
+            brand_id=BRAND_ID,
+            creator_id=CREATOR_ID,
+            invited_by=f"brand:{BRAND_ID}",
+            invited_at=at(63),
+        ),
     ),
-    ("RelationshipSummary", RelationshipSummary(brand_id=BRAND_ID, creator_id=CREATOR_ID, deals_total=0,
-                                                deals_completed=0)),
+    (
+        "RelationshipSummary",
+        RelationshipSummary(brand_id=BRAND_ID, creator_id=CREATOR_ID, deals_total=0, deals_completed=0),
+    ),
     ("Window", Window.lifetime()),
     ("Window", Window.days(28)),
     ("Kpi", Kpi(metric=KpiMetric.ENGAGEMENT_RATE, target_rate=0.05)),
@@ -925,9 +978,7 @@ EXTRA_SAMPLES: list[tuple[str, Any]] = [
         "PaymentSchedule",
         PaymentSchedule(
             kind=ScheduleKind.PREPAY,
-            milestones=(
-                PaymentMilestone(label="Full fee", amount=PRICE, trigger=MilestoneTrigger.ON_SIGNATURE),
-            ),
+            milestones=(PaymentMilestone(label="Full fee", amount=PRICE, trigger=MilestoneTrigger.ON_SIGNATURE),),
         ),
     ),
     (

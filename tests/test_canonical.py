@@ -9,11 +9,16 @@ from hypothesis import strategies as st
 
 from creatorkit.canonical import canonical_json
 
-scalars = st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text() | st.floats(allow_nan=False,
-                                                                                          allow_infinity=False)
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner,
-                                                                                                 max_size=4),
-                           max_leaves=25)  # fmt: skip
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4), max_leaves=25
+)
 
 
 @settings(max_examples=400, database=None)

@@ -171,8 +171,12 @@ class TestRedaction:
         )
         shown = config.redacted()
         assert shown["platforms"]["echo"] == {
-            "enabled": True, "mode": "sandbox", "token": "***", "region": "***", "plain": "visible",
-        }  # fmt: skip
+            "enabled": True,
+            "mode": "sandbox",
+            "token": "***",
+            "region": "***",
+            "plain": "visible",
+        }
         assert shown["creatorkit"]["store"] == "postgresql://app:***@db.internal/creatorkit"
         assert "s3cret" not in repr(shown) and "hunter2" not in repr(shown)
         assert config.plugin("echo").secret_keys == {"token", "region"}  # type: ignore[union-attr]
@@ -192,9 +196,7 @@ class TestRedaction:
         assert "s3cret" not in repr(config.redacted())
 
     def test_store_from_the_environment_is_masked(self) -> None:
-        config = load(
-            '[creatorkit]\nstore = "${DB_URL}"\n', DB_URL="postgresql://db.internal/ck?password=s3cret"
-        )
+        config = load('[creatorkit]\nstore = "${DB_URL}"\n', DB_URL="postgresql://db.internal/ck?password=s3cret")
         assert "s3cret" not in repr(config.redacted())
 
 

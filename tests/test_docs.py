@@ -130,9 +130,7 @@ def test_documented_version_is_the_spec(name: str) -> None:
 def test_signature_comparison_catches_a_difference() -> None:
     spec = render_signature("creatorkit_lookup_creator", hook_specs()["creatorkit_lookup_creator"])
     assert normalize(spec) == normalize("def creatorkit_lookup_creator(handle: str) -> CreatorCandidate")
-    assert normalize(spec) != normalize(
-        "def creatorkit_lookup_creator(handle: str, extra: int) -> CreatorCandidate"
-    )
+    assert normalize(spec) != normalize("def creatorkit_lookup_creator(handle: str, extra: int) -> CreatorCandidate")
     assert normalize(spec) != normalize("def creatorkit_lookup_creator(name: str) -> CreatorCandidate")
     assert normalize("def f(x: typing.Any) -> None") == normalize("def f(x: 'Any') -> None")
 
@@ -204,9 +202,7 @@ def test_workflow_defaults_are_documented() -> None:
     text = read("configuration.md")
     for key, value in attrs.asdict(WorkflowSettings()).items():
         shown = f'"{value}"' if isinstance(value, str) else str(value)
-        assert f"| `{key}` | `{shown}` |" in text, (
-            f"the default of workflow.{key} ({shown}) is not documented"
-        )
+        assert f"| `{key}` | `{shown}` |" in text, f"the default of workflow.{key} ({shown}) is not documented"
 
 
 def test_core_defaults_are_documented() -> None:

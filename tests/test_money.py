@@ -31,9 +31,7 @@ class TestAmounts:
             Money(100, currency)  # type: ignore[arg-type]
         assert caught.value.paths == ["currency"]
 
-    @pytest.mark.parametrize(
-        ("code", "exponent"), [("USD", 2), ("EUR", 2), ("JPY", 0), ("KRW", 0), ("KWD", 3)]
-    )
+    @pytest.mark.parametrize(("code", "exponent"), [("USD", 2), ("EUR", 2), ("JPY", 0), ("KRW", 0), ("KWD", 3)])
     def test_exponents_come_from_iso_4217(self, code: str, exponent: int) -> None:
         assert currency_exponent(code) == exponent
         assert Money(1, code).exponent == exponent

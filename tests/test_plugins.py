@@ -56,9 +56,16 @@ def host_for(platforms: Mapping[str, Mapping[str, Any]], **kwargs: Any) -> Plugi
 
 def invitation(id: str = "inv_1") -> Invitation:
     return Invitation(
-        id=id, deal_id="deal_1", brief_id="brief_1", creator_id="creator_1", sent_by="brand_1",
-        channel=Channel.PLATFORM, body="Hello", sent_at=NOW, respond_by=NOW,
-    )  # fmt: skip
+        id=id,
+        deal_id="deal_1",
+        brief_id="brief_1",
+        creator_id="creator_1",
+        sent_by="brand_1",
+        channel=Channel.PLATFORM,
+        body="Hello",
+        sent_at=NOW,
+        respond_by=NOW,
+    )
 
 
 # -- fake distributions --------------------------------------------------------------------------------------
@@ -119,9 +126,7 @@ PLUGIN_SOURCE = """
 """
 
 
-def plugin_source(
-    name: str, *, capabilities: str = "", schema: dict[str, Any] | None = None, extra: str = ""
-) -> str:
+def plugin_source(name: str, *, capabilities: str = "", schema: dict[str, Any] | None = None, extra: str = "") -> str:
     return PLUGIN_SOURCE.format(
         name=name, capabilities=capabilities, schema=schema, extra=textwrap.indent(extra, "    ")
     )
@@ -150,10 +155,14 @@ class TestLoading:
         assert meta.capabilities == ECHO_CAPABILITIES
         assert set(meta.missing) == {Capability.CONTRACTING, Capability.AUDIENCE, Capability.POST_METRICS}
         assert set(host.hooks("echo")) == {
-            "creatorkit_plugin_metadata", "creatorkit_configure", "creatorkit_discover_creators",
-            "creatorkit_lookup_creator", "creatorkit_send_invitation", "creatorkit_send_message",
+            "creatorkit_plugin_metadata",
+            "creatorkit_configure",
+            "creatorkit_discover_creators",
+            "creatorkit_lookup_creator",
+            "creatorkit_send_invitation",
+            "creatorkit_send_message",
             "creatorkit_fetch_creator_metrics",
-        }  # fmt: skip
+        }
         assert host.load_errors == {}
 
     def test_settings_reach_the_plugin(self) -> None:
@@ -176,9 +185,7 @@ class TestLoading:
         assert "tiktok_x" in str(error) and "echo" in str(error)
 
     def test_failed_import_warns_and_the_others_load(self, fake_dists: FakeDistributions) -> None:
-        fake_dists.add(
-            "ck-broken", {"broken": "ck_broken:Plugin"}, "ck_broken", "raise ImportError('no fakesdk')"
-        )
+        fake_dists.add("ck-broken", {"broken": "ck_broken:Plugin"}, "ck_broken", "raise ImportError('no fakesdk')")
         with pytest.warns(PluginLoadWarning, match=r"'broken'.*ImportError: no fakesdk"):
             host = host_for({"broken": {}, "echo": {}})
         assert host.names == ["echo"]
@@ -187,9 +194,7 @@ class TestLoading:
     def test_failed_import_is_an_error_in_strict_mode(
         self, fake_dists: FakeDistributions, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        fake_dists.add(
-            "ck-broken", {"broken": "ck_broken:Plugin"}, "ck_broken", "raise ImportError('no fakesdk')"
-        )
+        fake_dists.add("ck-broken", {"broken": "ck_broken:Plugin"}, "ck_broken", "raise ImportError('no fakesdk')")
         monkeypatch.setenv(STRICT_ENV, "1")
         with pytest.raises(PluginLoadError) as caught:
             host_for({"broken": {}, "echo": {}})
@@ -198,9 +203,7 @@ class TestLoading:
         assert isinstance(caught.value.__cause__, ImportError)
 
     def test_strict_mode_from_the_config(self, fake_dists: FakeDistributions) -> None:
-        fake_dists.add(
-            "ck-broken", {"broken": "ck_broken:Plugin"}, "ck_broken", "raise ImportError('no fakesdk')"
-        )
+        fake_dists.add("ck-broken", {"broken": "ck_broken:Plugin"}, "ck_broken", "raise ImportError('no fakesdk')")
         config = Config.from_mapping({"creatorkit": {"strict_plugins": True}, "platforms": {"broken": {}}})
         with pytest.raises(PluginLoadError, match="broken"):
             PluginHost.from_config(config)
@@ -219,9 +222,7 @@ class TestLoading:
         assert host.names == ["echo", "fine"]
         assert host.metadata("fine").display_name == "Fake"
 
-    def test_plugin_installed_after_the_first_load_is_not_silently_dropped(
-        self, fake_dists: FakeDistributions
-    ) -> None:
+    def test_plugin_installed_after_the_first_load_is_not_silently_dropped(self, fake_dists: FakeDistributions) -> None:
         host_for({"echo": {}})
         fake_dists.add("ck-late", {"late": "ck_late:Plugin"}, "ck_late", plugin_source("late"))
         host = host_for({"late": {}, "echo": {}})
@@ -470,9 +471,7 @@ class TestOutputChecks:
         plugin.answer = unstructure(plugin.creators[0])
         assert host.platform("scripted").lookup_creator("x") == plugin.creators[0]
 
-    def test_a_dict_that_breaks_the_schema_names_the_field(
-        self, scripted: tuple[PluginHost, Scripted]
-    ) -> None:
+    def test_a_dict_that_breaks_the_schema_names_the_field(self, scripted: tuple[PluginHost, Scripted]) -> None:
         host, plugin = scripted
         data = unstructure(plugin.creators[0])
         data["profile"]["accounts"][0]["followers"]["value"] = "many"
@@ -492,9 +491,7 @@ class TestOutputChecks:
         assert "'other'" in problem.message
 
     @pytest.mark.parametrize(("answer", "words"), [(None, "returned nothing"), (["x"], "returned list")])
-    def test_no_entity_at_all(
-        self, scripted: tuple[PluginHost, Scripted], answer: object, words: str
-    ) -> None:
+    def test_no_entity_at_all(self, scripted: tuple[PluginHost, Scripted], answer: object, words: str) -> None:
         host, plugin = scripted
         plugin.answer = answer
         with pytest.raises(PluginContractError, match=words):
@@ -514,9 +511,7 @@ class TestOutputChecks:
         [Transient("scripted", "try later", code=503), NotFound("creator", "x")],
         ids=["transient", "not-found"],
     )
-    def test_typed_errors_pass_through_unchanged(
-        self, scripted: tuple[PluginHost, Scripted], error: Exception
-    ) -> None:
+    def test_typed_errors_pass_through_unchanged(self, scripted: tuple[PluginHost, Scripted], error: Exception) -> None:
         host, plugin = scripted
         plugin.answer = error
         with pytest.raises(type(error)) as caught:
@@ -569,9 +564,7 @@ class TestDiscovery:
             class Plugin:
                 @hookimpl
                 def creatorkit_plugin_metadata(self) -> PluginMetadata:
-                    return PluginMetadata(
-                        name=name, kind=PluginKind.PLATFORM, display_name=name, missing=missing
-                    )
+                    return PluginMetadata(name=name, kind=PluginKind.PLATFORM, display_name=name, missing=missing)
 
             return Plugin()
 

@@ -20,11 +20,12 @@ from typing import Any
 
 import attrs
 import pytest
+from jsonschema import Draft202012Validator
+
 from creatorkit import schemas
 from creatorkit.converter import converter, structure, unstructure
 from creatorkit.entities import ENTITY_CLASSES
 from creatorkit.errors import Problem, ValidationError
-from jsonschema import Draft202012Validator
 from samples import EXTRA_SAMPLES, SAMPLES
 
 SCHEMA_DIR = Path(schemas.__file__).parent
@@ -105,9 +106,14 @@ def python_shape(tp: Any) -> frozenset[str]:
     if attrs.has(tp):
         return frozenset({f"ref:{tp.__name__}.json"})
     scalars = {
-        type(None): "null", str: "string", bool: "boolean", int: "integer", float: "number",
-        datetime: "date-time", date: "date",
-    }  # fmt: skip
+        type(None): "null",
+        str: "string",
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        datetime: "date-time",
+        date: "date",
+    }
     return frozenset({scalars[tp]})
 
 
@@ -343,12 +349,8 @@ def setter(*path: str | int, value: Any) -> Callable[[Any], None]:
 
 BAD = [
     pytest.param("Contract", setter("price", "amount", value=4500.0), ["price.amount"], id="float-amount"),
-    pytest.param(
-        "Contract", setter("price", "amount", value=4500.5), ["price.amount"], id="fractional-amount"
-    ),
-    pytest.param(
-        "Contract", setter("price", "currency", value="usd"), ["price.currency"], id="lower-currency"
-    ),
+    pytest.param("Contract", setter("price", "amount", value=4500.5), ["price.amount"], id="fractional-amount"),
+    pytest.param("Contract", setter("price", "currency", value="usd"), ["price.currency"], id="lower-currency"),
     pytest.param(
         "Contract",
         setter("clauses", "payment", "milestones", 1, "amount", "amount", value=2250.5),
@@ -370,20 +372,12 @@ BAD = [
         ["followers.value"],
         id="nested-count",
     ),
-    pytest.param(
-        "AudienceBreakdown", setter("shares", 1, "share", value=1.2), ["shares[1].share"], id="share"
-    ),
-    pytest.param(
-        "Deal", setter("created_at", value="2025-03-04T14:00:00"), ["created_at"], id="naive-datetime"
-    ),
+    pytest.param("AudienceBreakdown", setter("shares", 1, "share", value=1.2), ["shares[1].share"], id="share"),
+    pytest.param("Deal", setter("created_at", value="2025-03-04T14:00:00"), ["created_at"], id="naive-datetime"),
     pytest.param("Deal", setter("deadline", value="2025-03-25T14:00:00"), ["deadline"], id="naive-optional"),
     pytest.param("Deal", setter("created_at", value="2025-03-04"), ["created_at"], id="date-for-datetime"),
-    pytest.param(
-        "Deal", setter("updated_at", value="2025-02-30T10:00:00Z"), ["updated_at"], id="no-such-day"
-    ),
-    pytest.param(
-        "AvailabilityWindow", setter("starts", value="2025-03-10T00:00:00+00:00"), ["starts"], id="date"
-    ),
+    pytest.param("Deal", setter("updated_at", value="2025-02-30T10:00:00Z"), ["updated_at"], id="no-such-day"),
+    pytest.param("AvailabilityWindow", setter("starts", value="2025-03-10T00:00:00+00:00"), ["starts"], id="date"),
     pytest.param(
         "AudienceProfile",
         setter("breakdowns", 1, "dimension", value="zodiac"),
@@ -396,16 +390,12 @@ BAD = [
         ["terms.payment.milestones[0].trigger"],
         id="milestone-trigger",
     ),
-    pytest.param(
-        "Deal", setter("state_before_dispute", value="sulking"), ["state_before_dispute"], id="opt-enum"
-    ),
+    pytest.param("Deal", setter("state_before_dispute", value="sulking"), ["state_before_dispute"], id="opt-enum"),
     pytest.param("RosterEntry", setter("scopes", 1, value="admin"), ["scopes[1]"], id="set-enum"),
     pytest.param("Deal", setter("platform", value="TikTok"), ["platform"], id="platform-name"),
     pytest.param("Brand", setter("country", value="USA"), ["country"], id="country"),
     pytest.param("UsageRights", setter("territories", 1, value="ca"), ["territories[1]"], id="territory"),
-    pytest.param(
-        "CancellationTerms", setter("kill_fee_bp", value=10_001), ["kill_fee_bp"], id="basis-points"
-    ),
+    pytest.param("CancellationTerms", setter("kill_fee_bp", value=10_001), ["kill_fee_bp"], id="basis-points"),
     pytest.param("FeeBreakdown", setter("agency_cut_bp", value=-1), ["agency_cut_bp"], id="negative-bp"),
     pytest.param("ContentSubmission", setter("version", value=0), ["version"], id="positive"),
     pytest.param("Count", setter("value", value=True), ["value"], id="bool-for-int"),
@@ -421,17 +411,13 @@ BAD = [
     ),
     pytest.param("PaymentSchedule", setter("milestones", value=[]), ["milestones"], id="no-milestones"),
     pytest.param("Event", setter("data", value=[1, 2]), ["data"], id="data-object"),
-    pytest.param(
-        "ProviderRequest", setter("metadata", "attempt", value=2), ["metadata.attempt"], id="metadata"
-    ),
+    pytest.param("ProviderRequest", setter("metadata", "attempt", value=2), ["metadata.attempt"], id="metadata"),
     pytest.param("Money", lambda data: data.pop("currency"), ["currency"], id="missing-field"),
 ]
 
 
 @pytest.mark.parametrize(("name", "change", "paths"), BAD)
-def test_bad_data_is_refused_with_its_path(
-    name: str, change: Callable[[Any], None], paths: list[str]
-) -> None:
+def test_bad_data_is_refused_with_its_path(name: str, change: Callable[[Any], None], paths: list[str]) -> None:
     data = changed(name, change)
     with pytest.raises(ValidationError) as raised:
         schemas.validate(name, data)

@@ -124,7 +124,11 @@ class Kpi:
 
     def __attrs_post_init__(self) -> None:
         wanted = (
-            "target_count" if self.metric in _COUNT_KPIS else "target_rate" if self.metric in _RATE_KPIS else "target_cost"
+            "target_count"
+            if self.metric in _COUNT_KPIS
+            else "target_rate"
+            if self.metric in _RATE_KPIS
+            else "target_cost"
         )
         given = [n for n in ("target_count", "target_rate", "target_cost") if getattr(self, n) is not None]
         if given != [wanted]:

@@ -62,7 +62,9 @@ class PaymentSchedule:
     milestones: tuple[PaymentMilestone, ...] = attrs.field()
 
     @milestones.validator
-    def _not_empty(self, attribute: attrs.Attribute[tuple[PaymentMilestone, ...]], value: tuple[PaymentMilestone, ...]) -> None:
+    def _not_empty(
+        self, attribute: attrs.Attribute[tuple[PaymentMilestone, ...]], value: tuple[PaymentMilestone, ...]
+    ) -> None:
         if not value:
             raise ValueError("a payment schedule needs at least one milestone")
         if len({m.amount.currency for m in value}) > 1:

@@ -62,4 +62,3 @@ class DiscoveryPage:
     candidates: tuple[CreatorCandidate, ...] = ()
     next_cursor: str | None = None
     total: int | None = attrs.field(default=None, validator=non_negative)
-

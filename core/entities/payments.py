@@ -112,7 +112,9 @@ class LedgerEntryStatus(enum.StrEnum):
     VOIDED = "voided"
 
 
-def _balanced(instance: LedgerEntry, attribute: attrs.Attribute[tuple[Posting, ...]], value: tuple[Posting, ...]) -> None:
+def _balanced(
+    instance: LedgerEntry, attribute: attrs.Attribute[tuple[Posting, ...]], value: tuple[Posting, ...]
+) -> None:
     if len(value) < 2:
         raise ValueError("a journal entry needs at least two postings")
     totals: dict[str, int] = {}

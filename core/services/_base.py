@@ -37,6 +37,7 @@ def remember(cache: EntityCache, kind: str, id: str, version: int, doc: dict[str
     if len(cache) > _ENTITY_CACHE_SIZE:
         del cache[next(iter(cache))]  # the oldest entry: dicts keep insertion order
 
+
 T = TypeVar("T")
 E = TypeVar("E")
 
@@ -111,10 +112,16 @@ class Change:
         # head row until commit, so appending last keeps two transactions from deadlocking on head and document.
         self._audit.append(
             {
-                "actor_id": str(self.actor), "action": action, "entity_kind": entity_kind, "entity_id": entity_id,
-                "payload": payload, "on_behalf_of": on_behalf_of, "workspace_id": workspace, "occurred_at": self.now,
+                "actor_id": str(self.actor),
+                "action": action,
+                "entity_kind": entity_kind,
+                "entity_id": entity_id,
+                "payload": payload,
+                "on_behalf_of": on_behalf_of,
+                "workspace_id": workspace,
+                "occurred_at": self.now,
             }
-        )  # fmt: skip
+        )
 
     def as_actor(self, actor: Actor) -> Change:
         """The same change, acting as ``actor`` (e.g. the system executing a contract its signer completed).
@@ -133,15 +140,26 @@ class Change:
     def event(self, name: str, entity_kind: str, entity_id: str, **data: Any) -> None:
         self.events.append(
             Event(
-                name=name, entity_kind=entity_kind, entity_id=entity_id, occurred_at=self.now,
-                actor_id=str(self.actor), data=data,
+                name=name,
+                entity_kind=entity_kind,
+                entity_id=entity_id,
+                occurred_at=self.now,
+                actor_id=str(self.actor),
+                data=data,
             )
-        )  # fmt: skip
+        )
 
     # -- entity persistence ------------------------------------------------------------------------------------
 
-    def insert(self, kind: str, entity: Any, *, workspace: str | None = None, parent: str | None = None,
-               state: str | None = None) -> None:  # fmt: skip
+    def insert(
+        self,
+        kind: str,
+        entity: Any,
+        *,
+        workspace: str | None = None,
+        parent: str | None = None,
+        state: str | None = None,
+    ) -> None:
         doc = unstructure(entity)
         record = self.tx.insert(kind, entity.id, doc, workspace=workspace, parent=parent, state=state, now=self.now)
         remember(self.cache, record.kind, record.id, record.version, doc, entity)
@@ -229,10 +247,13 @@ class Service:
     def _record_denial(self, actor: Actor, action: str, denied: PermissionDenied, now: datetime) -> None:
         with self.kit.store.transaction() as tx:
             tx.append_audit(
-                actor_id=str(actor), action=f"denied.{action}", entity_kind="denial",
-                entity_id=denied.entity or "-", payload={"reason": denied.reason, "action": action},
+                actor_id=str(actor),
+                action=f"denied.{action}",
+                entity_kind="denial",
+                entity_id=denied.entity or "-",
+                payload={"reason": denied.reason, "action": action},
                 occurred_at=now,
-            )  # fmt: skip
+            )
 
     # -- who is acting -----------------------------------------------------------------------------------------
 
@@ -299,13 +320,13 @@ class Service:
         elif actor.kind is PartyKind.CREATOR and actor.id == deal.creator_id:
             role = Role.CREATOR
         elif actor.kind is PartyKind.TALENT_MANAGER and self.acts_for_creator(tx, actor, deal.creator_id, None):
-            if transition.scope is not None and not self.acts_for_creator(
-                tx, actor, deal.creator_id, transition.scope
-            ):
+            if transition.scope is not None and not self.acts_for_creator(tx, actor, deal.creator_id, transition.scope):
                 raise PermissionDenied(
-                    str(actor), action, f"the roster entry for {deal.creator_id} lacks the {transition.scope} scope",
+                    str(actor),
+                    action,
+                    f"the roster entry for {deal.creator_id} lacks the {transition.scope} scope",
                     entity,
-                )  # fmt: skip
+                )
             role = Role.CREATOR
         else:
             raise PermissionDenied(str(actor), action, "not a party to this deal", entity)

@@ -112,9 +112,7 @@ class AftercareService(Service):
 
         def work(tx: Any) -> list[Appreciation]:
             deals = self._deals_with(tx, actor, creator_id)
-            found = [
-                self.entity(r, Appreciation) for d in deals for r in tx.find("appreciation", parent=d.id)
-            ]
+            found = [self.entity(r, Appreciation) for d in deals for r in tx.find("appreciation", parent=d.id)]
             return sorted(found, key=lambda a: (a.sent_at, a.id))
 
         return self._read(actor, work)
@@ -129,9 +127,7 @@ class AftercareService(Service):
         A manager speaks for the creator with the ``negotiate`` scope.
         """
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= MAX_RATING:
-            raise ValidationError(
-                [Problem("rating", f"must be a whole number from 1 to {MAX_RATING}")], "feedback"
-            )
+            raise ValidationError([Problem("rating", f"must be a whole number from 1 to {MAX_RATING}")], "feedback")
 
         def work(change: Change) -> CollaborationFeedback:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
@@ -208,9 +204,7 @@ class AftercareService(Service):
         again. Discovery uses this list to re-engage effective creators.
         """
         if actor.kind is not PartyKind.BRAND:
-            raise PermissionDenied(
-                str(actor), "reengagement_candidates", "only a brand re-engages its creators"
-            )
+            raise PermissionDenied(str(actor), "reengagement_candidates", "only a brand re-engages its creators")
         if not 1 <= min_rating <= MAX_RATING:
             raise ValidationError([Problem("min_rating", f"must be between 1 and {MAX_RATING}")], "query")
 
@@ -287,17 +281,13 @@ class AftercareService(Service):
             event = self._event(tx, event_id)
             if actor.kind is PartyKind.BRAND and actor.id == event.brand_id:
                 return event
-            if any(
-                self._acts_for(tx, actor, inv.creator_id, None) for inv in self._invitations(tx, event_id)
-            ):
+            if any(self._acts_for(tx, actor, inv.creator_id, None) for inv in self._invitations(tx, event_id)):
                 return event
             raise NotFound("brand_event", event_id)
 
         return self._read(actor, work)
 
-    def invite_to_event(
-        self, actor: Actor, event_id: str, creator_id: str, *, message: str = ""
-    ) -> EventInvitation:
+    def invite_to_event(self, actor: Actor, event_id: str, creator_id: str, *, message: str = "") -> EventInvitation:
         """Invite a creator to the brand's event (once per creator, before it starts)."""
 
         def work(change: Change) -> EventInvitation:
@@ -428,9 +418,7 @@ class AftercareService(Service):
 
         return self._write(actor, "rsvp", work)
 
-    def event_guests(
-        self, actor: Actor, event_id: str, *, status: RsvpStatus | None = None
-    ) -> list[EventInvitation]:
+    def event_guests(self, actor: Actor, event_id: str, *, status: RsvpStatus | None = None) -> list[EventInvitation]:
         """The brand's guest list for its event, optionally only those with ``status``."""
 
         def work(tx: Any) -> list[EventInvitation]:
@@ -451,9 +439,7 @@ class AftercareService(Service):
             else:
                 raise NotFound("creator", creator_id)
             found = [self.entity(r, EventInvitation) for r in records]
-            return sorted(
-                (i for i in found if i.creator_id == creator_id), key=lambda i: (i.invited_at, i.id)
-            )
+            return sorted((i for i in found if i.creator_id == creator_id), key=lambda i: (i.invited_at, i.id))
 
         return self._read(actor, work)
 
@@ -509,9 +495,7 @@ class AftercareService(Service):
     def _check_agreement(self, event: BrandEvent, status: RsvpStatus, accept_agreement: bool) -> None:
         if event.promotional_agreement is None:
             if accept_agreement:
-                raise ValidationError(
-                    [Problem("accept_agreement", "this event has no promotional agreement")], "rsvp"
-                )
+                raise ValidationError([Problem("accept_agreement", "this event has no promotional agreement")], "rsvp")
         elif status is RsvpStatus.ACCEPTED and not accept_agreement:
             raise ValidationError(
                 [

@@ -44,7 +44,7 @@ class AuditService(Service):
             raise PermissionDenied(str(actor), "export_evidence", "a party to the deal or the system exports evidence")
 
         def work(tx: Any) -> dict[str, Any]:
-            deal, record = self.load_deal(tx, actor, deal_id)
+            deal, _record = self.load_deal(tx, actor, deal_id)
             parts: dict[str, Any] = {"deal.json": unstructure(deal)}
             ids = [deal.id]
             for name, kinds in _PARTS.items():
@@ -70,14 +70,21 @@ class AuditService(Service):
         """Write the evidence bundle for ``deal_id`` to ``path`` (a .zip) and record that it was exported."""
         parts = self.evidence(actor, deal_id)
         report = self.verify()
-        encoded = {name: json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode() for name, data in
-                   parts.items()}  # fmt: skip
+        encoded = {
+            name: json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode()
+            for name, data in parts.items()
+        }
         manifest = {
             "deal_id": deal_id,
             "exported_at": self.now.isoformat(),
             "exported_by": str(actor),
-            "chain": {"ok": report.ok, "events": report.events, "first_bad": report.first_bad,
-                      "reason": report.reason, "head_hash": self.kit.store.audit_head()[1]},  # fmt: skip
+            "chain": {
+                "ok": report.ok,
+                "events": report.events,
+                "first_bad": report.first_bad,
+                "reason": report.reason,
+                "head_hash": self.kit.store.audit_head()[1],
+            },
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(encoded.items())},
         }
         target = Path(path)

@@ -54,16 +54,22 @@ class BriefService(Service):
         def work(change: Change) -> CampaignBrief:
             brief, version = self._own(change, actor, brief_id)
             if brief.status is not BriefStatus.DRAFT:
-                raise StateError(f"brief {brief_id}", str(brief.status), "publish", ["close"] if
-                                 brief.status is BriefStatus.PUBLISHED else [])  # fmt: skip
+                raise StateError(
+                    f"brief {brief_id}",
+                    str(brief.status),
+                    "publish",
+                    ["close"] if brief.status is BriefStatus.PUBLISHED else [],
+                )
             brand = self.entity(change.tx.require("brand", actor.id), Brand)
             if brief.budget.total.amount > 0 and not brand.is_verified:
-                raise PermissionDenied(str(actor), "publish_brief",
-                                       f"brand verification is {brand.verification}; paid tasks need a verified brand",
-                                       f"brief {brief_id}")  # fmt: skip
+                raise PermissionDenied(
+                    str(actor),
+                    "publish_brief",
+                    f"brand verification is {brand.verification}; paid tasks need a verified brand",
+                    f"brief {brief_id}",
+                )
             published = attrs.evolve(brief, status=BriefStatus.PUBLISHED, published_at=change.now)
-            change.replace("brief", published, expected_version=version,
-                             state=str(published.status))  # fmt: skip
+            change.replace("brief", published, expected_version=version, state=str(published.status))
             change.audit("brief.publish", "brief", brief_id, {}, workspace=actor.id)
             change.event("brief.published", "brief", brief_id)
             return published
@@ -78,8 +84,7 @@ class BriefService(Service):
             if brief.status is BriefStatus.CLOSED:
                 raise StateError(f"brief {brief_id}", "closed", "close", [])
             closed = attrs.evolve(brief, status=BriefStatus.CLOSED)
-            change.replace("brief", closed, expected_version=version,
-                             state=str(closed.status))  # fmt: skip
+            change.replace("brief", closed, expected_version=version, state=str(closed.status))
             change.audit("brief.close", "brief", brief_id, {}, workspace=actor.id)
             return closed
 
@@ -93,7 +98,11 @@ class BriefService(Service):
             if record is None:
                 raise NotFound("brief", brief_id)
             brief = self.entity(record, CampaignBrief)
-            if brief.brand_id != actor.id and brief.status is not BriefStatus.PUBLISHED and actor.kind is not PartyKind.SYSTEM:
+            if (
+                brief.brand_id != actor.id
+                and brief.status is not BriefStatus.PUBLISHED
+                and actor.kind is not PartyKind.SYSTEM
+            ):
                 raise NotFound("brief", brief_id)
             return brief
 

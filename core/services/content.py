@@ -271,9 +271,7 @@ class ContentService(Service):
                 payload={"submission_id": submission.id, "reason": "review unanswered"},
                 deadline=self._publish_deadline(change.tx, deal, contract),
             )
-            self._record_review(
-                change, deal, submission, ReviewDecision.AUTO_APPROVED, (), deal.revisions_used
-            )
+            self._record_review(change, deal, submission, ReviewDecision.AUTO_APPROVED, (), deal.revisions_used)
             return moved
 
         return self._write(system, "timeout.auto_approve", work)
@@ -295,9 +293,7 @@ class ContentService(Service):
                     "only an approved draft is scheduled",
                 )
             # Whoever may publish (the creator's side with manage_content) may plan it.
-            self.role_in(
-                change.tx, actor, deal, next_state(deal.id, deal.state, "publish"), "schedule_publish"
-            )
+            self.role_in(change.tx, actor, deal, next_state(deal.id, deal.state, "publish"), "schedule_publish")
             start, end = self._publish_window(change.tx, deal)
             if not max(start, change.now) <= publish_at <= end:
                 raise ValidationError(
@@ -363,9 +359,7 @@ class ContentService(Service):
 
         def work(change: Change) -> PublishedPost:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
-            self.role_in(
-                change.tx, actor, deal, next_state(deal.id, deal.state, "publish"), "record_published"
-            )
+            self.role_in(change.tx, actor, deal, next_state(deal.id, deal.state, "publish"), "record_published")
             moment = published_at or change.now
             if moment > change.now:
                 raise ValidationError(
@@ -488,11 +482,7 @@ class ContentService(Service):
             return self.kit.deals.deadline_for(DealState.IN_REVIEW)
         timeline = contract.clauses.timeline
         auto = self.kit.config.workflow.unanswered_review == "auto_approve"
-        days = (
-            timeline.auto_approve_after_days
-            if auto and timeline.auto_approve_after_days
-            else timeline.review_days
-        )
+        days = timeline.auto_approve_after_days if auto and timeline.auto_approve_after_days else timeline.review_days
         return now + timedelta(days=days)
 
     def _publish_deadline(self, tx: Any, deal: Deal, contract: Contract | None) -> datetime | None:
@@ -570,13 +560,9 @@ def _check_draft_input(caption: str, script: str, media_urls: Sequence[str], ele
     if not (caption.strip() or script.strip() or any(url.strip() for url in media_urls)):
         problems.append(Problem("caption", "a draft needs a caption, a script or media"))
     problems += [
-        Problem(f"media_urls[{i}]", "must not be empty")
-        for i, url in enumerate(media_urls)
-        if not url.strip()
+        Problem(f"media_urls[{i}]", "must not be empty") for i, url in enumerate(media_urls) if not url.strip()
     ]
-    problems += [
-        Problem(f"elements[{i}]", "must not be empty") for i, item in enumerate(elements) if not item.strip()
-    ]
+    problems += [Problem(f"elements[{i}]", "must not be empty") for i, item in enumerate(elements) if not item.strip()]
     if problems:
         raise ValidationError(problems, "draft")
 
@@ -584,9 +570,7 @@ def _check_draft_input(caption: str, script: str, media_urls: Sequence[str], ele
 def _feedback_items(items: Sequence[FeedbackItem | str]) -> tuple[FeedbackItem, ...]:
     feedback = tuple(item if isinstance(item, FeedbackItem) else FeedbackItem(text=item) for item in items)
     problems = [
-        Problem(f"items[{i}].text", "must not be empty")
-        for i, item in enumerate(feedback)
-        if not item.text.strip()
+        Problem(f"items[{i}].text", "must not be empty") for i, item in enumerate(feedback) if not item.text.strip()
     ]
     if problems:
         raise ValidationError(problems, "review")

@@ -95,8 +95,14 @@ STATUS_MOVES: Mapping[ContractStatus, frozenset[ContractStatus]] = {
 #: signed after execution, when the deal itself is past CONTRACT_SENT.
 _SIGN_RULE = TRANSITIONS[DealState.CONTRACT_SENT]["sign"]
 _AMEND_RULE = TRANSITIONS[DealState.CONTRACT_SENT]["amend_contract"]
-_TEMPLATE_FIELDS = ("name", "body", "default_revision_limit", "default_ip", "default_usage_rights",
-                    "default_cancellation")  # fmt: skip
+_TEMPLATE_FIELDS = (
+    "name",
+    "body",
+    "default_revision_limit",
+    "default_ip",
+    "default_usage_rights",
+    "default_cancellation",
+)
 _CLAUSE_FIELDS = tuple(field.name for field in attrs.fields(ContractClauses))
 _DEFAULT_IP, _DEFAULT_USAGE, _DEFAULT_CANCELLATION = IpOwnership(), UsageRights(), CancellationTerms()
 
@@ -154,16 +160,26 @@ class ContractService(Service):
     ) -> ContractTemplate:
         """Save version 1 of a standard contract in the brand's workspace."""
         template = _checked_template(
-            id=new_id("ctpl"), name=name, version=1, body=body, default_revision_limit=default_revision_limit,
-            default_ip=default_ip, default_usage_rights=default_usage_rights,
+            id=new_id("ctpl"),
+            name=name,
+            version=1,
+            body=body,
+            default_revision_limit=default_revision_limit,
+            default_ip=default_ip,
+            default_usage_rights=default_usage_rights,
             default_cancellation=default_cancellation,
-        )  # fmt: skip
+        )
 
         def work(change: Change) -> ContractTemplate:
             _only_brand(actor, "create_contract_template")
             self._insert_template(change, actor.id, template)
-            change.audit("contract_template.create", "contract_template", _template_key(template.id, 1),
-                         unstructure(template), workspace=actor.id)  # fmt: skip
+            change.audit(
+                "contract_template.create",
+                "contract_template",
+                _template_key(template.id, 1),
+                unstructure(template),
+                workspace=actor.id,
+            )
             return template
 
         return self._write(actor, "create_contract_template", work)
@@ -186,8 +202,7 @@ class ContractService(Service):
             revised = _checked_template(**fields)
             self._insert_template(change, actor.id, revised)
             key = _template_key(template_id, revised.version)
-            change.audit("contract_template.revise", "contract_template", key, unstructure(revised),
-                         workspace=actor.id)  # fmt: skip
+            change.audit("contract_template.revise", "contract_template", key, unstructure(revised), workspace=actor.id)
             return revised
 
         return self._write(actor, "revise_contract_template", work)
@@ -231,8 +246,9 @@ class ContractService(Service):
             transition = next_state(deal.id, deal.state, "send_contract")
             self.role_in(change.tx, actor, deal, transition, "send_contract")
             if deal.terms is None:
-                raise StateError(f"deal {deal.id}", str(deal.state), "send_contract", [],
-                                 "the deal has no agreed terms")  # fmt: skip
+                raise StateError(
+                    f"deal {deal.id}", str(deal.state), "send_contract", [], "the deal has no agreed terms"
+                )
             template = self._template(change.tx, actor, template_id, template_version)
             brief = self.kit.deals.brief_of(change.tx, deal)
             terms = deal.terms
@@ -245,28 +261,41 @@ class ContractService(Service):
                 exclusive = Exclusivity(category=category, duration_days=terms.exclusivity_days)
             publish_by = terms.publish_by or brief.timeline.publish_until
             flow = self.kit.config.workflow
-            timeline = _timeline(draft_due, publish_by, flow.review_days, flow.auto_approve_after_days,
-                                 change.now)  # fmt: skip
+            timeline = _timeline(draft_due, publish_by, flow.review_days, flow.auto_approve_after_days, change.now)
             clauses = ContractClauses(
-                deliverables=terms.deliverables, payment=terms.payment, timeline=timeline,
-                content_requirements=brief.content_rules, revision_limit=terms.revision_limit,
-                ip=ip or template.default_ip, usage_rights=rights, exclusivity=exclusive,
-                cancellation=cancellation or template.default_cancellation, governing_law=governing_law,
-            )  # fmt: skip
+                deliverables=terms.deliverables,
+                payment=terms.payment,
+                timeline=timeline,
+                content_requirements=brief.content_rules,
+                revision_limit=terms.revision_limit,
+                ip=ip or template.default_ip,
+                usage_rights=rights,
+                exclusivity=exclusive,
+                cancellation=cancellation or template.default_cancellation,
+                governing_law=governing_law,
+            )
             contract = Contract(
-                id=new_id("contract"), deal_id=deal.id, version=1, template_id=template.id,
-                template_version=template.version, brand_id=deal.brand_id, creator_id=deal.creator_id,
-                price=terms.price, clauses=clauses, text="", created_at=change.now, status=CS.SENT,
-            )  # fmt: skip
+                id=new_id("contract"),
+                deal_id=deal.id,
+                version=1,
+                template_id=template.id,
+                template_version=template.version,
+                brand_id=deal.brand_id,
+                creator_id=deal.creator_id,
+                price=terms.price,
+                clauses=clauses,
+                text="",
+                created_at=change.now,
+                status=CS.SENT,
+            )
             contract = self._finish(change.tx, contract, template, deal, brief)
             brand_id = deal.brand_id
-            change.insert("contract", contract, workspace=brand_id, parent=deal.id,
-                          state=str(contract.status))  # fmt: skip
-            self.kit.deals.apply(change, deal, "send_contract", payload=_anchor(contract),
-                                 contract_id=contract.id)  # fmt: skip
+            change.insert("contract", contract, workspace=brand_id, parent=deal.id, state=str(contract.status))
+            self.kit.deals.apply(change, deal, "send_contract", payload=_anchor(contract), contract_id=contract.id)
             change.audit("contract.draft", "contract", contract.id, _anchor(contract), workspace=brand_id)
-            change.event("contract.sent", "contract", contract.id, deal_id=deal.id, version=1,
-                         content_hash=contract.content_hash)  # fmt: skip
+            change.event(
+                "contract.sent", "contract", contract.id, deal_id=deal.id, version=1, content_hash=contract.content_hash
+            )
             return contract
 
         return self._write(actor, "send_contract", work)
@@ -292,25 +321,49 @@ class ContractService(Service):
             self.role_in(change.tx, actor, deal, _AMEND_RULE, "amend_contract")
             stage = self._stage(change.tx, old, deal, "amend_contract")
             in_force = self._pending_check(change.tx, old, deal) if stage == "amendment" else None
-            clauses = structure({**unstructure(old.clauses), **unstructure(clause_changes)}, ContractClauses,
-                                what="contract clauses")  # fmt: skip
-            _timeline(clauses.timeline.draft_due, clauses.timeline.publish_by, clauses.timeline.review_days,
-                      clauses.timeline.auto_approve_after_days, None)  # fmt: skip
+            clauses = structure(
+                {**unstructure(old.clauses), **unstructure(clause_changes)}, ContractClauses, what="contract clauses"
+            )
+            _timeline(
+                clauses.timeline.draft_due,
+                clauses.timeline.publish_by,
+                clauses.timeline.review_days,
+                clauses.timeline.auto_approve_after_days,
+                None,
+            )
             template = self._template_version(change.tx, old.template_id, old.template_version)
-            new = attrs.evolve(old, id=new_id("contract"), version=old.version + 1, clauses=clauses,
-                               price=clauses.payment.total, text="", content_hash="", status=CS.SENT,
-                               created_at=change.now, supersedes=old.id)  # fmt: skip
+            new = attrs.evolve(
+                old,
+                id=new_id("contract"),
+                version=old.version + 1,
+                clauses=clauses,
+                price=clauses.payment.total,
+                text="",
+                content_hash="",
+                status=CS.SENT,
+                created_at=change.now,
+                supersedes=old.id,
+            )
             new = self._finish(change.tx, new, template, deal, self.kit.deals.brief_of(change.tx, deal))
             change.insert("contract", new, workspace=deal.brand_id, parent=deal.id, state=str(new.status))
             if old.status is CS.SENT:
                 self._set_status(change, old.id, CS.SUPERSEDED)
             if stage == "before_execution":
                 updates: dict[str, Any] = {"price": new.price} if new.price != deal.price else {}
-                self.kit.deals.apply(change, deal, "amend_contract", payload=_anchor(new), contract_id=new.id,
-                                     **updates)  # fmt: skip
+                self.kit.deals.apply(
+                    change, deal, "amend_contract", payload=_anchor(new), contract_id=new.id, **updates
+                )
             change.audit("contract.amend", "contract", new.id, _anchor(new), workspace=deal.brand_id)
-            change.event("contract.amended", "contract", new.id, deal_id=deal.id, version=new.version,
-                         supersedes=old.id, in_force=in_force, content_hash=new.content_hash)  # fmt: skip
+            change.event(
+                "contract.amended",
+                "contract",
+                new.id,
+                deal_id=deal.id,
+                version=new.version,
+                supersedes=old.id,
+                in_force=in_force,
+                content_hash=new.content_hash,
+            )
             return new
 
         return self._write(actor, "amend_contract", work)
@@ -336,19 +389,34 @@ class ContractService(Service):
             public_key = self._signing_key(change.tx, actor)
             signed = self._signatures(change.tx, contract)
             if party_id in {s.party_id for s in signed}:
-                raise SignatureError(f"{party_id} has already signed contract {contract.id}",
-                                     signer=str(actor), document=contract.id)  # fmt: skip
+                raise SignatureError(
+                    f"{party_id} has already signed contract {contract.id}", signer=str(actor), document=contract.id
+                )
             self._verify_or_explain(change.tx, contract, public_key, signature, actor)
-            record = Signature(id=new_id("sig"), contract_id=contract.id, contract_hash=contract.content_hash,
-                               signer_id=actor.id, party_id=party_id, public_key=public_key,
-                               signature=signature, signed_at=change.now)  # fmt: skip
+            record = Signature(
+                id=new_id("sig"),
+                contract_id=contract.id,
+                contract_hash=contract.content_hash,
+                signer_id=actor.id,
+                party_id=party_id,
+                public_key=public_key,
+                signature=signature,
+                signed_at=change.now,
+            )
             change.insert("signature", record, workspace=deal.brand_id, parent=deal.id)
             on_behalf = deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
             # The payload is the stored record itself, so verify() can hold the record to the audit chain.
-            change.audit("contract.sign", "signature", record.id, unstructure(record), on_behalf_of=on_behalf,
-                         workspace=deal.brand_id)  # fmt: skip
-            change.event("contract.signed", "contract", contract.id, deal_id=deal.id, party_id=party_id,
-                         signer_id=actor.id)  # fmt: skip
+            change.audit(
+                "contract.sign",
+                "signature",
+                record.id,
+                unstructure(record),
+                on_behalf_of=on_behalf,
+                workspace=deal.brand_id,
+            )
+            change.event(
+                "contract.signed", "contract", contract.id, deal_id=deal.id, party_id=party_id, signer_id=actor.id
+            )
             if {deal.brand_id, deal.creator_id} <= {party_id, *(s.party_id for s in signed)}:
                 return self._execute(change, contract, deal, stage)
             if stage == "before_execution":
@@ -380,8 +448,13 @@ class ContractService(Service):
         deal, _ = self.load_deal(change.tx, system.actor, deal_id)
         deal = self.kit.deals.apply(system, deal, "execute", payload=_anchor(contract))
         if not contract.clauses.payment.requires_escrow_before_work:
-            self.kit.deals.apply(system, deal, "start_production", payload={"contract_id": contract.id},
-                                 deadline=contract.clauses.timeline.draft_due)  # fmt: skip
+            self.kit.deals.apply(
+                system,
+                deal,
+                "start_production",
+                payload={"contract_id": contract.id},
+                deadline=contract.clauses.timeline.draft_due,
+            )
 
     # -- reading ---------------------------------------------------------------------------------------------
 
@@ -429,23 +502,33 @@ class ContractService(Service):
         stored, computed = str(doc.get("content_hash", "")), contract_hash(doc)
         problems = []
         if stored != computed:
-            problems.append(f"{name}: the stored document does not match its content hash (stored {stored}, "
-                            f"computed {computed}); it was changed after it was hashed")  # fmt: skip
+            problems.append(
+                f"{name}: the stored document does not match its content hash (stored {stored}, "
+                f"computed {computed}); it was changed after it was hashed"
+            )
         recorded = {e.payload_hash for e in tx.audit_for(entity_ids=[record.id])}
         if recorded and payload_hash({"contract_id": record.id, "content_hash": computed}) not in recorded:
-            problems.append(f"{name}: its content hash {computed} is not the one the audit trail recorded "
-                            "when it was written")  # fmt: skip
+            problems.append(
+                f"{name}: its content hash {computed} is not the one the audit trail recorded when it was written"
+            )
         siblings = tx.find("signature", parent=record.parent)
         signed = [r for r in siblings if r.doc.get("contract_id") == record.id]
         checks = tuple(self._check_signature(tx, r, doc, computed) for r in signed)
         if doc.get("status") == str(CS.EXECUTED):
             valid = {c.party_id for c in checks if c.valid}
             parties = (doc.get("brand_id"), doc.get("creator_id"))
-            problems.extend(f"{name} is executed but has no valid signature for {party}"
-                            for party in parties if party not in valid)  # fmt: skip
+            problems.extend(
+                f"{name} is executed but has no valid signature for {party}" for party in parties if party not in valid
+            )
         ok = not problems and all(c.valid for c in checks)
-        return ContractVerification(contract_id=record.id, ok=ok, stored_hash=stored, computed_hash=computed,
-                                    signatures=checks, problems=tuple(problems))  # fmt: skip
+        return ContractVerification(
+            contract_id=record.id,
+            ok=ok,
+            stored_hash=stored,
+            computed_hash=computed,
+            signatures=checks,
+            problems=tuple(problems),
+        )
 
     # -- placing the order on the platform -------------------------------------------------------------------
 
@@ -463,28 +546,37 @@ class ContractService(Service):
         key = f"{order.platform}:{order.order_id}"
 
         def work(change: Change) -> PlatformOrder:
-            change.tx.insert("platform_order", key, unstructure(order), workspace=deal.brand_id,
-                             parent=deal.id, state=order.status, now=change.now)  # fmt: skip
-            change.audit("platform_order.place", "platform_order", key, unstructure(order),
-                         workspace=deal.brand_id)  # fmt: skip
-            change.event("platform_order.placed", "deal", deal.id, platform=order.platform,
-                         order_id=order.order_id)  # fmt: skip
+            change.tx.insert(
+                "platform_order",
+                key,
+                unstructure(order),
+                workspace=deal.brand_id,
+                parent=deal.id,
+                state=order.status,
+                now=change.now,
+            )
+            change.audit("platform_order.place", "platform_order", key, unstructure(order), workspace=deal.brand_id)
+            change.event("platform_order.placed", "deal", deal.id, platform=order.platform, order_id=order.order_id)
             return order
 
         return self._write(actor, "place_platform_order", work)
 
-    def _order_request(self, tx: Any, actor: Actor, deal_id: str
-                       ) -> tuple[Deal, PlatformOrderRequest | PlatformOrder]:  # fmt: skip
+    def _order_request(self, tx: Any, actor: Actor, deal_id: str) -> tuple[Deal, PlatformOrderRequest | PlatformOrder]:
         """The request to send (or the order already placed), after checking the actor and the contract."""
         deal, _ = self.load_deal(tx, actor, deal_id)
         if actor.kind is not PartyKind.BRAND or actor.id != deal.brand_id:
-            raise PermissionDenied(str(actor), "place_platform_order",
-                                   "only the deal's brand places platform orders",
-                                   f"deal {deal.id}")  # fmt: skip
+            raise PermissionDenied(
+                str(actor), "place_platform_order", "only the deal's brand places platform orders", f"deal {deal.id}"
+            )
         contract = self._in_force(tx, deal)
         if contract is None or deal.state in FINAL_STATES:
-            raise StateError(f"deal {deal.id}", str(deal.state), "place_platform_order", [],
-                             "the deal needs an executed contract and must still be open")  # fmt: skip
+            raise StateError(
+                f"deal {deal.id}",
+                str(deal.state),
+                "place_platform_order",
+                [],
+                "the deal needs an executed contract and must still be open",
+            )
         placed = tx.find("platform_order", parent=deal.id)
         if placed:
             return deal, structure(placed[0].doc, PlatformOrder)
@@ -492,11 +584,14 @@ class ContractService(Service):
         account = self.kit.deals.creator_of(tx, deal).account_on(deal.platform)
         brand = self.entity(tx.require("brand", deal.brand_id), Brand)
         return deal, PlatformOrderRequest(
-            deal_id=deal.id, brand_name=brand.name, description=f"{brief.name}: {brief.product.name}",
+            deal_id=deal.id,
+            brand_name=brand.name,
+            description=f"{brief.name}: {brief.product.name}",
             creator_handles=(account.handle,) if account else (),
             deliverable_count=sum(d.quantity for d in contract.clauses.deliverables),
-            price=contract.price, publish_by=contract.clauses.timeline.publish_by,
-        )  # fmt: skip
+            price=contract.price,
+            publish_by=contract.clauses.timeline.publish_by,
+        )
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -520,12 +615,22 @@ class ContractService(Service):
         in_force = self._in_force(tx, deal)
         if in_force is not None and deal.state not in FINAL_STATES:
             if contract.status is CS.EXECUTED and contract.id != in_force.id:
-                raise StateError(f"contract {contract.id}", str(contract.status), action, [],
-                                 f"contract {in_force.id} is the one in force")  # fmt: skip
+                raise StateError(
+                    f"contract {contract.id}",
+                    str(contract.status),
+                    action,
+                    [],
+                    f"contract {in_force.id} is the one in force",
+                )
             return "amendment"
         if deal.state is DealState.CONTRACT_SENT:
-            raise StateError(f"contract {contract.id}", str(contract.status), action, [],
-                             f"contract {deal.contract_id} is the deal's current version")  # fmt: skip
+            raise StateError(
+                f"contract {contract.id}",
+                str(contract.status),
+                action,
+                [],
+                f"contract {deal.contract_id} is the deal's current version",
+            )
         next_state(deal.id, deal.state, action)  # raises, naming what the deal allows
         raise StateError(f"deal {deal.id}", str(deal.state), action, [])  # pragma: no cover
 
@@ -540,42 +645,59 @@ class ContractService(Service):
         versions = [self.entity(r, Contract) for r in tx.find("contract", parent=deal.id)]
         newest = max(versions, key=lambda c: c.version)
         if newest.id != contract.id:
-            raise StateError(f"contract {contract.id}", str(contract.status), "amend_contract", [],
-                             f"version {newest.version} ({newest.id}) is newer; amend that one")  # fmt: skip
+            raise StateError(
+                f"contract {contract.id}",
+                str(contract.status),
+                "amend_contract",
+                [],
+                f"version {newest.version} ({newest.id}) is newer; amend that one",
+            )
         return deal.contract_id
 
     def _not_signable(self, tx: Any, contract: Contract) -> None:
         if contract.status is CS.EXECUTED:
-            raise StateError(f"contract {contract.id}", str(contract.status), "sign", ["amend"],
-                             "an executed contract is immutable; amend it to make a new version")  # fmt: skip
+            raise StateError(
+                f"contract {contract.id}",
+                str(contract.status),
+                "sign",
+                ["amend"],
+                "an executed contract is immutable; amend it to make a new version",
+            )
         siblings = tx.find("contract", parent=contract.deal_id)
         newer = [r.id for r in siblings if r.doc.get("supersedes") == contract.id]
         successor = f" by {newer[0]}" if newer else ""
-        raise SignatureError(f"stale: contract {contract.id} (version {contract.version}) was "
-                             f"{contract.status}{successor}; fetch the current version and sign its hash",
-                             document=contract.id)  # fmt: skip
+        raise SignatureError(
+            f"stale: contract {contract.id} (version {contract.version}) was "
+            f"{contract.status}{successor}; fetch the current version and sign its hash",
+            document=contract.id,
+        )
 
     def _check_current(self, tx: Any, contract: Contract, seen_hash: str) -> None:
         stored = contract_hash(tx.require("contract", contract.id).doc)
         if stored != contract.content_hash:
-            raise SignatureError(f"contract {contract.id} no longer matches its content hash (it was "
-                                 "changed outside creatorkit); it cannot be signed",
-                                 document=contract.id)  # fmt: skip
+            raise SignatureError(
+                f"contract {contract.id} no longer matches its content hash (it was "
+                "changed outside creatorkit); it cannot be signed",
+                document=contract.id,
+            )
         if seen_hash != contract.content_hash:
-            raise SignatureError(f"stale: you signed hash {seen_hash}, but contract {contract.id} now "
-                                 f"hashes to {contract.content_hash}; fetch it again and sign that hash",
-                                 document=contract.id)  # fmt: skip
+            raise SignatureError(
+                f"stale: you signed hash {seen_hash}, but contract {contract.id} now "
+                f"hashes to {contract.content_hash}; fetch it again and sign that hash",
+                document=contract.id,
+            )
 
     def _signing_key(self, tx: Any, actor: Actor) -> str:
         kind = PARTY_KINDS[actor.kind]
         key = tx.require(kind, actor.id).doc.get("signing_key")
         if not key:
-            raise SignatureError(f"{actor} has no registered signing key; register one with "
-                                 "kit.parties.set_signing_key first", signer=str(actor))  # fmt: skip
+            raise SignatureError(
+                f"{actor} has no registered signing key; register one with kit.parties.set_signing_key first",
+                signer=str(actor),
+            )
         return str(key)
 
-    def _verify_or_explain(self, tx: Any, contract: Contract, public_key: str, signature: str,
-                           actor: Actor) -> None:  # fmt: skip
+    def _verify_or_explain(self, tx: Any, contract: Contract, public_key: str, signature: str, actor: Actor) -> None:
         try:
             verify_contract_signature(public_key, contract.content_hash, signature, signer=str(actor))
         except SignatureError:
@@ -583,26 +705,35 @@ class ContractService(Service):
                 older = str(record.doc.get("content_hash", ""))
                 if older and older != contract.content_hash and _verifies(public_key, older, signature):
                     version = record.doc.get("version")
-                    raise SignatureError(f"stale: the signature is over version {version}'s hash, not "
-                                         f"contract {contract.id}'s current hash; sign the current version",
-                                         signer=str(actor), document=contract.id) from None  # fmt: skip
-            raise SignatureError(f"forged or wrong-key signature: {actor}'s signature does not verify "
-                                 f"against their registered key over contract {contract.id}'s hash",
-                                 signer=str(actor), document=contract.id) from None  # fmt: skip
+                    raise SignatureError(
+                        f"stale: the signature is over version {version}'s hash, not "
+                        f"contract {contract.id}'s current hash; sign the current version",
+                        signer=str(actor),
+                        document=contract.id,
+                    ) from None
+            raise SignatureError(
+                f"forged or wrong-key signature: {actor}'s signature does not verify "
+                f"against their registered key over contract {contract.id}'s hash",
+                signer=str(actor),
+                document=contract.id,
+            ) from None
 
     def _signatures(self, tx: Any, contract: Contract) -> list[Signature]:
-        found = [self.entity(r, Signature) for r in tx.find("signature", parent=contract.deal_id)
-                 if r.doc.get("contract_id") == contract.id]  # fmt: skip
+        found = [
+            self.entity(r, Signature)
+            for r in tx.find("signature", parent=contract.deal_id)
+            if r.doc.get("contract_id") == contract.id
+        ]
         return sorted(found, key=lambda s: (s.signed_at, s.id))
 
-    def _check_signature(self, tx: Any, record: Any, contract: Mapping[str, Any],
-                         computed: str) -> SignatureCheck:  # fmt: skip
+    def _check_signature(self, tx: Any, record: Any, contract: Mapping[str, Any], computed: str) -> SignatureCheck:
         doc = record.doc
         party, signer = str(doc.get("party_id", "?")), str(doc.get("signer_id", "?"))
 
         def result(reason: str) -> SignatureCheck:
-            return SignatureCheck(signature_id=record.id, party_id=party, signer_id=signer,
-                                  valid=reason == "verified", reason=reason)  # fmt: skip
+            return SignatureCheck(
+                signature_id=record.id, party_id=party, signer_id=signer, valid=reason == "verified", reason=reason
+            )
 
         recorded = {e.payload_hash for e in tx.audit_for(entity_ids=[record.id])}
         if payload_hash(doc) not in recorded:
@@ -621,15 +752,18 @@ class ContractService(Service):
         record = change.tx.require("contract", contract_id)
         current = ContractStatus(record.doc["status"])
         if status not in STATUS_MOVES[current]:
-            raise StateError(f"contract {contract_id}", str(current), f"mark {status}",
-                             [str(s) for s in STATUS_MOVES[current]])  # fmt: skip
+            raise StateError(
+                f"contract {contract_id}", str(current), f"mark {status}", [str(s) for s in STATUS_MOVES[current]]
+            )
         doc = dict(record.doc, status=str(status))
-        change.tx.update("contract", contract_id, doc, expected_version=record.version, state=str(status),
-                         now=change.now)  # fmt: skip
+        change.tx.update(
+            "contract", contract_id, doc, expected_version=record.version, state=str(status), now=change.now
+        )
         return structure(doc, Contract)
 
-    def _finish(self, tx: Any, contract: Contract, template: ContractTemplate, deal: Deal,
-                brief: CampaignBrief) -> Contract:  # fmt: skip
+    def _finish(
+        self, tx: Any, contract: Contract, template: ContractTemplate, deal: Deal, brief: CampaignBrief
+    ) -> Contract:
         """Render the text with the contract's fields, then seal it with its content hash."""
         context = {
             "contract": contract,
@@ -647,8 +781,15 @@ class ContractService(Service):
 
     def _insert_template(self, change: Change, workspace: str, template: ContractTemplate) -> None:
         key = _template_key(template.id, template.version)
-        change.tx.insert("contract_template", key, unstructure(template), workspace=workspace,
-                         parent=template.id, state=f"v{template.version}", now=change.now)  # fmt: skip
+        change.tx.insert(
+            "contract_template",
+            key,
+            unstructure(template),
+            workspace=workspace,
+            parent=template.id,
+            state=f"v{template.version}",
+            now=change.now,
+        )
 
     def _template_records(self, tx: Any, actor: Actor, template_id: str) -> list[Any]:
         found: list[Any] = tx.find("contract_template", parent=template_id, workspace=actor.id)
@@ -695,14 +836,16 @@ def _checked_template(**fields: Any) -> ContractTemplate:
     try:
         SandboxedEnvironment().parse(fields["body"])
     except TemplateSyntaxError as exc:
-        raise ValidationError([Problem(f"body:line {exc.lineno}", exc.message or "syntax error")],
-                              "contract template") from None  # fmt: skip
+        raise ValidationError(
+            [Problem(f"body:line {exc.lineno}", exc.message or "syntax error")], "contract template"
+        ) from None
     # Through the converter, so that a wrongly typed or invalid field is named by its path.
     return structure(unstructure(fields), ContractTemplate, what="contract template")
 
 
-def _timeline(draft_due: datetime, publish_by: datetime, review_days: int, auto_approve_days: int | None,
-              now: datetime | None) -> ContractTimeline:  # fmt: skip
+def _timeline(
+    draft_due: datetime, publish_by: datetime, review_days: int, auto_approve_days: int | None, now: datetime | None
+) -> ContractTimeline:
     problems = []
     if draft_due.tzinfo is None or draft_due.utcoffset() is None:
         raise ValidationError([Problem("draft_due", "must be timezone-aware")], "contract timeline")
@@ -712,8 +855,9 @@ def _timeline(draft_due: datetime, publish_by: datetime, review_days: int, auto_
         problems.append(Problem("draft_due", f"must be no later than publish_by ({publish_by.isoformat()})"))
     if problems:
         raise ValidationError(problems, "contract timeline")
-    return ContractTimeline(draft_due=draft_due, publish_by=publish_by, review_days=review_days,
-                            auto_approve_after_days=auto_approve_days)  # fmt: skip
+    return ContractTimeline(
+        draft_due=draft_due, publish_by=publish_by, review_days=review_days, auto_approve_after_days=auto_approve_days
+    )
 
 
 def _verifies(public_key: str, content_hash: str, signature: str) -> bool:

@@ -8,6 +8,7 @@ collaborations. Reading needs the ``view_stats`` scope for a manager; editing ra
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,9 +58,12 @@ class CreatorPageService(Service):
                     if state in states:
                         counts[str(tab)] += 1
             return CreatorOverview(
-                profile=profile, metrics=metrics, audience=audience, deals_by_tab=counts,
+                profile=profile,
+                metrics=metrics,
+                audience=audience,
+                deals_by_tab=counts,
                 completed_collaborations=len(profile.past_collaborations) + counts[str(Tab.FINISHED)],
-            )  # fmt: skip
+            )
 
         return self._read(actor, work)
 
@@ -78,9 +82,14 @@ class CreatorPageService(Service):
             _keep(change, "metrics_snapshot", key, unstructure(metrics), creator_id, platform)
             if audience is not None:
                 _keep(change, "audience_snapshot", key, unstructure(audience), creator_id, platform)
-            change.audit("creator.metrics_snapshot", "creator", creator_id,
-                         {"platform": platform, "as_of": metrics.as_of.isoformat()},
-                         on_behalf_of=_behalf(actor, creator_id), workspace=creator_id)  # fmt: skip
+            change.audit(
+                "creator.metrics_snapshot",
+                "creator",
+                creator_id,
+                {"platform": platform, "as_of": metrics.as_of.isoformat()},
+                on_behalf_of=_behalf(actor, creator_id),
+                workspace=creator_id,
+            )
             return metrics
 
         return self._write(actor, "refresh_metrics", work)
@@ -95,14 +104,18 @@ class CreatorPageService(Service):
 
     def set_availability(self, actor: Actor, creator_id: str, windows: Sequence[AvailabilityWindow]) -> CreatorProfile:
         ordered = tuple(sorted(windows, key=lambda w: w.starts))
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in itertools.pairwise(ordered):
             if after.starts <= before.ends:
                 raise ValidationError([Problem("availability", f"windows overlap at {after.starts}")], "availability")
         return self._edit(actor, creator_id, "set_availability", lambda p: attrs.evolve(p, availability=ordered))
 
     def add_past_collaboration(self, actor: Actor, creator_id: str, item: PastCollaboration) -> CreatorProfile:
-        return self._edit(actor, creator_id, "add_past_collaboration",
-                          lambda p: attrs.evolve(p, past_collaborations=(*p.past_collaborations, item)))  # fmt: skip
+        return self._edit(
+            actor,
+            creator_id,
+            "add_past_collaboration",
+            lambda p: attrs.evolve(p, past_collaborations=(*p.past_collaborations, item)),
+        )
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -111,10 +124,19 @@ class CreatorPageService(Service):
             self._profile(change.tx, actor, creator_id, Scope.EDIT_RATES, action)
             record = change.tx.require("creator", creator_id)
             updated: CreatorProfile = edit(self.entity(record, CreatorProfile))
-            change.replace("creator", updated, expected_version=record.version,
-                             )  # fmt: skip
-            change.audit(f"creator.{action}", "creator", creator_id, unstructure(updated),
-                         on_behalf_of=_behalf(actor, creator_id), workspace=creator_id)  # fmt: skip
+            change.replace(
+                "creator",
+                updated,
+                expected_version=record.version,
+            )
+            change.audit(
+                f"creator.{action}",
+                "creator",
+                creator_id,
+                unstructure(updated),
+                on_behalf_of=_behalf(actor, creator_id),
+                workspace=creator_id,
+            )
             return updated
 
         return self._write(actor, action, work)
@@ -123,21 +145,23 @@ class CreatorPageService(Service):
         record = tx.get("creator", creator_id)
         if record is None:
             raise NotFound("creator", creator_id)
-        if actor.kind is PartyKind.CREATOR and actor.id == creator_id or actor.kind is PartyKind.SYSTEM:
+        if (actor.kind is PartyKind.CREATOR and actor.id == creator_id) or actor.kind is PartyKind.SYSTEM:
             return self.entity(record, CreatorProfile)
         if actor.kind is PartyKind.TALENT_MANAGER:
             entry = self.roster_entry(tx, actor.id, creator_id)
             if entry is None:
                 raise NotFound("creator", creator_id)
             if scope not in entry.scopes:
-                raise PermissionDenied(str(actor), action, f"the roster entry lacks the {scope} scope",
-                                       f"creator {creator_id}")  # fmt: skip
+                raise PermissionDenied(
+                    str(actor), action, f"the roster entry lacks the {scope} scope", f"creator {creator_id}"
+                )
             return self.entity(record, CreatorProfile)
         if actor.kind is PartyKind.BRAND and scope is Scope.VIEW_STATS:
             # Brands see the public page; contact details stay private.
             return attrs.evolve(self.entity(record, CreatorProfile), email=None)
-        raise PermissionDenied(str(actor), action, "only the creator or their manager may do this",
-                               f"creator {creator_id}")  # fmt: skip
+        raise PermissionDenied(
+            str(actor), action, "only the creator or their manager may do this", f"creator {creator_id}"
+        )
 
     def _account(self, tx: Any, actor: Actor, creator_id: str, platform: str) -> Any:
         profile = self._profile(tx, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")

@@ -18,7 +18,7 @@ from ..money import Money
 from ._base import Actor, Change, Service
 from .deal_states import FINAL_STATES, TABS, Tab, next_state, tab_of, timeout_action
 
-__all__ = ["BoardRow", "DealService", "WAITING_FOR"]
+__all__ = ["WAITING_FOR", "BoardRow", "DealService"]
 
 S = DealState
 
@@ -106,19 +106,24 @@ class DealService(Service):
         moved = attrs.evolve(
             deal,
             state=target,
-            deadline=deadline if deadline is not None else (
+            deadline=deadline
+            if deadline is not None
+            else (
                 deal.deadline if target is deal.state and action not in _RESETS_DEADLINE else self.deadline_for(target)
             ),
             awaiting=awaiting if awaiting is not None else (waiting[0] if waiting else None),
             **updates,
-        )  # fmt: skip
+        )
         saved = change.save_deal(moved, expected_version=deal.version)
         on_behalf = deal.creator_id if change.actor.kind is PartyKind.TALENT_MANAGER else None
         change.audit(
-            f"deal.{action}", "deal", deal.id,
+            f"deal.{action}",
+            "deal",
+            deal.id,
             {"from": str(deal.state), "to": str(target), "role": str(role), **(payload or {})},
-            on_behalf_of=on_behalf, workspace=deal.brand_id,
-        )  # fmt: skip
+            on_behalf_of=on_behalf,
+            workspace=deal.brand_id,
+        )
         if target is not deal.state:
             change.event(
                 "deal.state_changed", "deal", deal.id, action=action, from_state=str(deal.state), to_state=str(target)
@@ -236,19 +241,24 @@ class DealService(Service):
         def work(change: Change) -> Dispute:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
             self.apply(change, deal, "dispute", payload={"reason": reason})
-            dispute = Dispute(id=new_id("dispute"), deal_id=deal.id, opened_by=str(actor), reason=reason,
-                              opened_at=change.now)  # fmt: skip
+            dispute = Dispute(
+                id=new_id("dispute"), deal_id=deal.id, opened_by=str(actor), reason=reason, opened_at=change.now
+            )
             change.insert("dispute", dispute, workspace=deal.brand_id, parent=deal.id, state=str(dispute.status))
-            change.audit("dispute.open", "dispute", dispute.id, {"deal_id": deal.id, "reason": reason},
-                         workspace=deal.brand_id)  # fmt: skip
+            change.audit(
+                "dispute.open", "dispute", dispute.id, {"deal_id": deal.id, "reason": reason}, workspace=deal.brand_id
+            )
             return dispute
 
         return self._write(actor, "dispute", work)
 
     def resolve_dispute(self, actor: Actor, dispute_id: str, *, outcome: str, resolution: str) -> Deal:
         """The arbiter's decision: ``resume`` the deal where it stood, ``cancel`` it, or ``complete`` it."""
-        statuses = {"resume": DisputeStatus.SETTLED, "cancel": DisputeStatus.RESOLVED_FOR_BRAND,
-                    "complete": DisputeStatus.RESOLVED_FOR_CREATOR}  # fmt: skip
+        statuses = {
+            "resume": DisputeStatus.SETTLED,
+            "cancel": DisputeStatus.RESOLVED_FOR_BRAND,
+            "complete": DisputeStatus.RESOLVED_FOR_CREATOR,
+        }
         if outcome not in statuses:
             raise ValidationError([_problem("outcome", f"must be one of {', '.join(statuses)}")], "resolution")
 
@@ -258,12 +268,15 @@ class DealService(Service):
             moved = self.apply(change, deal, f"resolve_{outcome}", payload={"dispute_id": dispute_id})
             closed = attrs.evolve(dispute, status=statuses[outcome], resolution=resolution, resolved_at=change.now)
             record = change.tx.require("dispute", dispute_id)
-            from ..converter import unstructure
 
-            change.replace("dispute", closed, expected_version=record.version,
-                             state=str(closed.status))  # fmt: skip
-            change.audit("dispute.resolve", "dispute", dispute_id, {"outcome": outcome, "resolution": resolution},
-                         workspace=deal.brand_id)  # fmt: skip
+            change.replace("dispute", closed, expected_version=record.version, state=str(closed.status))
+            change.audit(
+                "dispute.resolve",
+                "dispute",
+                dispute_id,
+                {"outcome": outcome, "resolution": resolution},
+                workspace=deal.brand_id,
+            )
             return moved
 
         return self._write(actor, "resolve_dispute", work)
@@ -300,16 +313,16 @@ class DealService(Service):
 
     def _expire_children(self, change: Change, deal: Deal) -> None:
         """What was waiting for an answer when the deal expired says so: the invitation, the open offer."""
-        from ..converter import unstructure
         from ..entities import Invitation, InvitationStatus, Offer, OfferStatus
 
-        waiting = (("invitation", Invitation, InvitationStatus.SENT, InvitationStatus.EXPIRED),
-                   ("offer", Offer, OfferStatus.OPEN, OfferStatus.EXPIRED))  # fmt: skip
+        waiting = (
+            ("invitation", Invitation, InvitationStatus.SENT, InvitationStatus.EXPIRED),
+            ("offer", Offer, OfferStatus.OPEN, OfferStatus.EXPIRED),
+        )
         for kind, cls, open_status, expired in waiting:
             for record in change.tx.find(kind, parent=deal.id, state=str(open_status)):
                 item = attrs.evolve(self.entity(record, cls), status=expired)
-                change.replace(kind, item, expected_version=record.version,
-                                 state=str(expired))  # fmt: skip
+                change.replace(kind, item, expected_version=record.version, state=str(expired))
                 change.audit(f"{kind}.expire", kind, record.id, {"deal_id": deal.id}, workspace=deal.brand_id)
 
     def history(self, actor: Actor, deal_id: str) -> list[dict[str, Any]]:
@@ -321,10 +334,16 @@ class DealService(Service):
             for thread in tx.find("thread", parent=deal.id):
                 related.extend(message.id for message in tx.find("message", parent=thread.id))
             return [
-                {"sequence": e.sequence, "at": e.occurred_at, "actor": e.actor_id, "on_behalf_of": e.on_behalf_of,
-                 "action": e.action, "entity": f"{e.entity_kind} {e.entity_id}"}
+                {
+                    "sequence": e.sequence,
+                    "at": e.occurred_at,
+                    "actor": e.actor_id,
+                    "on_behalf_of": e.on_behalf_of,
+                    "action": e.action,
+                    "entity": f"{e.entity_kind} {e.entity_id}",
+                }
                 for e in tx.audit_for(entity_ids=related)
-            ]  # fmt: skip
+            ]
 
         return self._read(actor, work)
 
@@ -337,12 +356,23 @@ class DealService(Service):
 
 _RESETS_DEADLINE = frozenset({"propose_terms", "amend_contract"})
 #: Store kinds whose records hang off a deal (``parent`` = deal id).
-_DEAL_CHILDREN = ("invitation", "thread", "offer", "platform_order", "contract", "signature", "submission", "review", "post",
-                  "dispute", "appreciation", "feedback")  # fmt: skip
+_DEAL_CHILDREN = (
+    "invitation",
+    "thread",
+    "offer",
+    "platform_order",
+    "contract",
+    "signature",
+    "submission",
+    "review",
+    "post",
+    "dispute",
+    "appreciation",
+    "feedback",
+)
 
 
 def _problem(path: str, message: str) -> Any:
     from ..errors import Problem
 
     return Problem(path, message)
-

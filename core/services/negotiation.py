@@ -34,8 +34,9 @@ class NegotiationStatus(enum.StrEnum):
 
 
 class NegotiationService(Service):
-    def propose(self, actor: Actor, deal_id: str, terms: Terms, *, note: str = "", respond_days: int | None = None
-                ) -> Offer:  # fmt: skip
+    def propose(
+        self, actor: Actor, deal_id: str, terms: Terms, *, note: str = "", respond_days: int | None = None
+    ) -> Offer:
         """Offer ``terms`` to the other side; if they have an open offer, this counters it."""
 
         def work(change: Change) -> Offer:
@@ -46,19 +47,44 @@ class NegotiationService(Service):
             counter_to = None
             for offer, version in open_offers:
                 if offer.from_party == side:
-                    raise StateError(f"offer {offer.id}", "open", "propose", ["withdraw"],
-                                     "your previous offer is still open; withdraw it first")  # fmt: skip
+                    raise StateError(
+                        f"offer {offer.id}",
+                        "open",
+                        "propose",
+                        ["withdraw"],
+                        "your previous offer is still open; withdraw it first",
+                    )
                 self._set_status(change, offer, version, OfferStatus.COUNTERED)
                 counter_to = offer.id
             days = respond_days or self.kit.config.workflow.offer_response_days
-            offer = Offer(id=new_id("offer"), deal_id=deal.id, from_party=side, to_party=other, terms=terms,
-                          created_at=change.now, respond_by=change.now + timedelta(days=days), counter_to=counter_to,
-                          note=note)  # fmt: skip
+            offer = Offer(
+                id=new_id("offer"),
+                deal_id=deal.id,
+                from_party=side,
+                to_party=other,
+                terms=terms,
+                created_at=change.now,
+                respond_by=change.now + timedelta(days=days),
+                counter_to=counter_to,
+                note=note,
+            )
             change.insert("offer", offer, workspace=deal.brand_id, parent=deal.id, state=str(offer.status))
-            change.audit("offer.propose", "offer", offer.id, unstructure(offer), on_behalf_of=self._behalf(actor, deal),
-                         workspace=deal.brand_id)  # fmt: skip
-            self.kit.deals.apply(change, deal, "propose_terms", payload={"offer_id": offer.id},
-                                 deadline=offer.respond_by, awaiting=_who(other, deal))  # fmt: skip
+            change.audit(
+                "offer.propose",
+                "offer",
+                offer.id,
+                unstructure(offer),
+                on_behalf_of=self._behalf(actor, deal),
+                workspace=deal.brand_id,
+            )
+            self.kit.deals.apply(
+                change,
+                deal,
+                "propose_terms",
+                payload={"offer_id": offer.id},
+                deadline=offer.respond_by,
+                awaiting=_who(other, deal),
+            )
             change.event("offer.proposed", "offer", offer.id, deal_id=deal.id, counter_to=counter_to)
             return offer
 
@@ -70,8 +96,9 @@ class NegotiationService(Service):
         def work(change: Change) -> Deal:
             offer, version, deal = self._addressed(change, actor, offer_id, "accept_offer")
             self._set_status(change, offer, version, OfferStatus.ACCEPTED)
-            return self.kit.deals.apply(change, deal, "accept_offer", payload={"offer_id": offer.id},
-                                        terms=offer.terms, price=offer.terms.price)  # fmt: skip
+            return self.kit.deals.apply(
+                change, deal, "accept_offer", payload={"offer_id": offer.id}, terms=offer.terms, price=offer.terms.price
+            )
 
         return self._write(actor, "accept_offer", work)
 
@@ -81,8 +108,13 @@ class NegotiationService(Service):
         def work(change: Change) -> Deal:
             offer, version, deal = self._addressed(change, actor, offer_id, "decline_offer")
             self._set_status(change, offer, version, OfferStatus.DECLINED)
-            return self.kit.deals.apply(change, deal, "decline_offer", payload={"offer_id": offer.id, "reason": reason},
-                                        awaiting=_who(offer.from_party, deal))  # fmt: skip
+            return self.kit.deals.apply(
+                change,
+                deal,
+                "decline_offer",
+                payload={"offer_id": offer.id, "reason": reason},
+                awaiting=_who(offer.from_party, deal),
+            )
 
         return self._write(actor, "decline_offer", work)
 
@@ -121,8 +153,9 @@ class NegotiationService(Service):
         def work(tx: Any) -> NegotiationStatus:
             deal, _ = self.load_deal(tx, actor, deal_id)
             side, _other = self._sides(actor, deal)
-            offers = sorted((self.entity(r, Offer) for r in tx.find("offer", parent=deal_id)),
-                            key=lambda o: o.created_at)  # fmt: skip
+            offers = sorted(
+                (self.entity(r, Offer) for r in tx.find("offer", parent=deal_id)), key=lambda o: o.created_at
+            )
             if deal.state is DealState.EXPIRED:
                 return NegotiationStatus.EXPIRED
             if deal.state is DealState.DECLINED:
@@ -139,8 +172,11 @@ class NegotiationService(Service):
                     return NegotiationStatus.EXPIRED
                 if last.to_party == side:
                     mine_before = any(o.from_party == side for o in offers[:-1])
-                    return (NegotiationStatus.CHANGES_PROPOSED if last.counter_to and mine_before
-                            else NegotiationStatus.AWAITING_YOUR_RESPONSE)  # fmt: skip
+                    return (
+                        NegotiationStatus.CHANGES_PROPOSED
+                        if last.counter_to and mine_before
+                        else NegotiationStatus.AWAITING_YOUR_RESPONSE
+                    )
                 return NegotiationStatus.AWAITING_THEIR_RESPONSE
             return NegotiationStatus.NO_OPEN_OFFER
 
@@ -174,19 +210,21 @@ class NegotiationService(Service):
         deal, _ = self.load_deal(change.tx, actor, offer.deal_id)
         side, _other = self._sides(actor, deal)
         if offer.status is not OfferStatus.OPEN:
-            raise StateError(f"offer {offer_id}", str(offer.status), action, [],
-                             "only an open offer can be answered")  # fmt: skip
+            raise StateError(f"offer {offer_id}", str(offer.status), action, [], "only an open offer can be answered")
         if offer.to_party != side:
-            raise PermissionDenied(str(actor), action, "this offer is addressed to the other side",
-                                   f"offer {offer_id}")  # fmt: skip
+            raise PermissionDenied(str(actor), action, "this offer is addressed to the other side", f"offer {offer_id}")
         if offer.respond_by <= change.now:
             raise StateError(f"offer {offer_id}", "expired", action, ["propose"], "its response deadline passed")
         return offer, record.version, deal
 
     def _set_status(self, change: Change, offer: Offer, version: int, status: OfferStatus) -> Offer:
         updated = attrs.evolve(offer, status=status)
-        change.replace("offer", updated, expected_version=version, state=str(status),
-                         )  # fmt: skip
+        change.replace(
+            "offer",
+            updated,
+            expected_version=version,
+            state=str(status),
+        )
         return updated
 
     def _check_terms(self, deal: Deal, terms: Terms) -> None:

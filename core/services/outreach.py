@@ -75,14 +75,18 @@ def render_template(text: str, context: dict[str, Any], *, field: str = "body") 
     try:
         template = _compiled(text)
     except TemplateSyntaxError as exc:
-        raise ValidationError([Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], "template") from None
+        raise ValidationError(
+            [Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], "template"
+        ) from None
     try:
         return str(template.render(**context))
     except UndefinedError as exc:
         raise ValidationError([Problem(field, f"template field is missing: {exc.message}")], "template") from None
     except _BlankField:
         blank = _first_blank(text, context)
-        raise ValidationError([Problem(field, f"template field {blank} is empty for this creator")], "template") from None
+        raise ValidationError(
+            [Problem(field, f"template field {blank} is empty for this creator")], "template"
+        ) from None
     except SecurityError as exc:
         raise ValidationError([Problem(field, f"template is not allowed to do that: {exc}")], "template") from None
     except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
@@ -114,8 +118,9 @@ class OutreachService(Service):
             try:
                 _environment().parse(text)
             except TemplateSyntaxError as exc:
-                raise ValidationError([Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")],
-                                      "template") from None  # fmt: skip
+                raise ValidationError(
+                    [Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], "template"
+                ) from None
         template = MessageTemplate(id=new_id("tpl"), name=name, subject=subject, body=body)
 
         def work(change: Change) -> MessageTemplate:
@@ -126,8 +131,9 @@ class OutreachService(Service):
 
         return self._write(actor, "create_template", work)
 
-    def revise_template(self, actor: Actor, template_id: str, *, body: str, subject: str | None = None
-                        ) -> MessageTemplate:  # fmt: skip
+    def revise_template(
+        self, actor: Actor, template_id: str, *, body: str, subject: str | None = None
+    ) -> MessageTemplate:
         """A new version of a template; invitations keep the version they were rendered from."""
 
         def work(change: Change) -> MessageTemplate:
@@ -136,8 +142,9 @@ class OutreachService(Service):
             if record is None or record.workspace != workspace:
                 raise NotFound("template", template_id)
             old = self.entity(record, MessageTemplate)
-            new = attrs.evolve(old, body=body, subject=old.subject if subject is None else subject,
-                               version=old.version + 1)  # fmt: skip
+            new = attrs.evolve(
+                old, body=body, subject=old.subject if subject is None else subject, version=old.version + 1
+            )
             change.replace("template", new, expected_version=record.version)
             change.audit("template.revise", "template", template_id, {"version": new.version}, workspace=workspace)
             return new
@@ -151,9 +158,7 @@ class OutreachService(Service):
             template = self._template(tx, actor, template_id)
             self._visible_brief(tx, actor, brief_id)
             context = self._context(tx, brief_id, creator_id, None)
-            return render_template(template.subject, context, field="subject"), render_template(
-                template.body, context
-            )
+            return render_template(template.subject, context, field="subject"), render_template(template.body, context)
 
         return self._read(actor, work)
 
@@ -201,34 +206,58 @@ class OutreachService(Service):
                 text_subject = render_template(subject, context, field="subject")
                 text_body = render_template(body or "", context)
             invitation = Invitation(
-                id=invitation_id, deal_id=deal_id, brief_id=brief.id, creator_id=creator_id, sent_by=actor.id,
-                channel=channel, body=text_body, subject=text_subject, sent_at=now, respond_by=respond_by,
-                platform=platform, template_id=template_id,
-            )  # fmt: skip
+                id=invitation_id,
+                deal_id=deal_id,
+                brief_id=brief.id,
+                creator_id=creator_id,
+                sent_by=actor.id,
+                channel=channel,
+                body=text_body,
+                subject=text_subject,
+                sent_at=now,
+                respond_by=respond_by,
+                platform=platform,
+                template_id=template_id,
+            )
             return invitation, creator
 
         channel = Channel(channel)
         invitation, creator = self._read(actor, prepare, "invite")
-        receipt = self._send(invitation.channel, platform, creator, lambda client, account: client.send_invitation(
-            invitation, account))  # fmt: skip
+        receipt = self._send(
+            invitation.channel, platform, creator, lambda client, account: client.send_invitation(invitation, account)
+        )
         if receipt is not None:
             invitation = attrs.evolve(invitation, platform_ref=receipt.platform_ref)
 
         def work(change: Change) -> Deal:
             self._no_open_deal(change.tx, brief_id, creator_id)
             deal = Deal(
-                id=deal_id, brief_id=brief_id, brand_id=actor.id, creator_id=creator_id, platform=platform,
-                state=DealState.INVITED, created_at=now, updated_at=now, deadline=respond_by, awaiting="creator",
+                id=deal_id,
+                brief_id=brief_id,
+                brand_id=actor.id,
+                creator_id=creator_id,
+                platform=platform,
+                state=DealState.INVITED,
+                created_at=now,
+                updated_at=now,
+                deadline=respond_by,
+                awaiting="creator",
                 price=proposed_price,
-            )  # fmt: skip
+            )
             change.insert("deal", deal, workspace=actor.id, parent=creator_id, state=str(deal.state))
             change.insert("invitation", invitation, workspace=actor.id, parent=deal_id, state=str(invitation.status))
-            thread = Thread(id=new_id("thread"), deal_id=deal_id, participants=(actor.id, creator_id),
-                            created_at=now, subject=invitation.subject)  # fmt: skip
+            thread = Thread(
+                id=new_id("thread"),
+                deal_id=deal_id,
+                participants=(actor.id, creator_id),
+                created_at=now,
+                subject=invitation.subject,
+            )
             change.insert("thread", thread, workspace=actor.id, parent=deal_id)
             change.audit("deal.invite", "deal", deal_id, {"invitation": unstructure(invitation)}, workspace=actor.id)
-            change.event("deal.state_changed", "deal", deal_id, action="invite", from_state=None,
-                         to_state=str(DealState.INVITED))  # fmt: skip
+            change.event(
+                "deal.state_changed", "deal", deal_id, action="invite", from_state=None, to_state=str(DealState.INVITED)
+            )
             return deal
 
         return self._write(actor, "invite", work)
@@ -245,8 +274,14 @@ class OutreachService(Service):
             for record in change.tx.find("invitation", parent=deal_id):
                 invitation = self.entity(record, Invitation)
                 status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
-                change.tx.update("invitation", invitation.id, unstructure(attrs.evolve(invitation, status=status)),
-                                 expected_version=record.version, state=str(status), now=change.now)  # fmt: skip
+                change.tx.update(
+                    "invitation",
+                    invitation.id,
+                    unstructure(attrs.evolve(invitation, status=status)),
+                    expected_version=record.version,
+                    state=str(status),
+                    now=change.now,
+                )
             if message:
                 self._append(change, deal, actor, message, Channel.PLATFORM, Direction.INBOUND, None)
             return moved
@@ -268,32 +303,59 @@ class OutreachService(Service):
             return deal, self.entity(tx.require("creator", deal.creator_id), CreatorProfile)
 
         deal, creator = self._read(actor, prepare)
-        message = Message(id=new_id("msg"), thread_id="", sender_id=actor.id, direction=Direction.OUTBOUND,
-                          channel=channel, body=body, sent_at=self.now)  # fmt: skip
+        message = Message(
+            id=new_id("msg"),
+            thread_id="",
+            sender_id=actor.id,
+            direction=Direction.OUTBOUND,
+            channel=channel,
+            body=body,
+            sent_at=self.now,
+        )
         receipt = None
         if actor.kind is PartyKind.BRAND:
-            receipt = self._send(channel, deal.platform, creator,
-                                 lambda client, account: client.send_message(message, account))  # fmt: skip
+            receipt = self._send(
+                channel, deal.platform, creator, lambda client, account: client.send_message(message, account)
+            )
         direction = Direction.OUTBOUND if actor.kind is PartyKind.BRAND else Direction.INBOUND
 
         def work(change: Change) -> Message:
             current, _ = self.load_deal(change.tx, actor, deal_id)
-            return self._append(change, current, actor, body, channel, direction,
-                                receipt.platform_ref if receipt else None, message_id=message.id)  # fmt: skip
+            return self._append(
+                change,
+                current,
+                actor,
+                body,
+                channel,
+                direction,
+                receipt.platform_ref if receipt else None,
+                message_id=message.id,
+            )
 
         return self._write(actor, "send_message", work)
 
-    def record_inbound(self, actor: Actor, deal_id: str, body: str, *, sender_id: str, channel: Channel,
-                       platform_ref: str | None = None) -> Message:  # fmt: skip
+    def record_inbound(
+        self,
+        actor: Actor,
+        deal_id: str,
+        body: str,
+        *,
+        sender_id: str,
+        channel: Channel,
+        platform_ref: str | None = None,
+    ) -> Message:
         """Record a reply that arrived outside the SDK (a platform webhook, an email) in the deal's thread."""
         channel = Channel(channel)
 
         def work(change: Change) -> Message:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
-            if sender_id not in (deal.brand_id, deal.creator_id) and self.roster_entry(
-                change.tx, sender_id, deal.creator_id
-            ) is None:
-                raise ValidationError([Problem("sender_id", f"{sender_id} is not a party to deal {deal_id}")], "message")
+            if (
+                sender_id not in (deal.brand_id, deal.creator_id)
+                and self.roster_entry(change.tx, sender_id, deal.creator_id) is None
+            ):
+                raise ValidationError(
+                    [Problem("sender_id", f"{sender_id} is not a party to deal {deal_id}")], "message"
+                )
             return self._append(change, deal, actor, body, channel, Direction.INBOUND, platform_ref, sender=sender_id)
 
         return self._write(actor, "record_inbound", work)
@@ -320,21 +382,48 @@ class OutreachService(Service):
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
-    def _append(self, change: Change, deal: Deal, actor: Actor, body: str, channel: Channel, direction: Direction,
-                platform_ref: str | None, *, sender: str | None = None, message_id: str | None = None
-                ) -> Message:  # fmt: skip
+    def _append(
+        self,
+        change: Change,
+        deal: Deal,
+        actor: Actor,
+        body: str,
+        channel: Channel,
+        direction: Direction,
+        platform_ref: str | None,
+        *,
+        sender: str | None = None,
+        message_id: str | None = None,
+    ) -> Message:
         threads = change.tx.find("thread", parent=deal.id)
         if not threads:
             raise NotFound("thread", deal.id)
-        message = Message(id=message_id or new_id("msg"), thread_id=threads[0].id, sender_id=sender or actor.id,
-                          direction=direction, channel=channel, body=body, sent_at=change.now,
-                          platform_ref=platform_ref)  # fmt: skip
+        message = Message(
+            id=message_id or new_id("msg"),
+            thread_id=threads[0].id,
+            sender_id=sender or actor.id,
+            direction=direction,
+            channel=channel,
+            body=body,
+            sent_at=change.now,
+            platform_ref=platform_ref,
+        )
         change.insert("message", message, workspace=deal.brand_id, parent=threads[0].id)
         on_behalf = deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
-        change.audit("message.append", "message", message.id, unstructure(message), on_behalf_of=on_behalf,
-                     workspace=deal.brand_id)  # fmt: skip
-        change.event("message.received" if direction is Direction.INBOUND else "message.sent", "message", message.id,
-                     deal_id=deal.id)  # fmt: skip
+        change.audit(
+            "message.append",
+            "message",
+            message.id,
+            unstructure(message),
+            on_behalf_of=on_behalf,
+            workspace=deal.brand_id,
+        )
+        change.event(
+            "message.received" if direction is Direction.INBOUND else "message.sent",
+            "message",
+            message.id,
+            deal_id=deal.id,
+        )
         return message
 
     def _send(self, channel: Channel, platform: str, creator: CreatorProfile, call: Any) -> OutreachReceipt | None:
@@ -342,22 +431,32 @@ class OutreachService(Service):
             return None
         account = creator.account_on(platform)
         if account is None:
-            raise ValidationError([Problem("platform", f"{creator.id} has no {platform} account to message")],
-                                  "invitation")  # fmt: skip
+            raise ValidationError(
+                [Problem("platform", f"{creator.id} has no {platform} account to message")], "invitation"
+            )
         client = self.kit.plugins.platform(platform)
         if not client.supports(Capability.OUTREACH):
             from ..errors import CapabilityMissing
 
-            raise CapabilityMissing(platform, Capability.OUTREACH, client.metadata.missing.get(Capability.OUTREACH)
-                                    or "send it by email or DM and record it with channel='email' or 'direct_message'")  # fmt: skip
+            raise CapabilityMissing(
+                platform,
+                Capability.OUTREACH,
+                client.metadata.missing.get(Capability.OUTREACH)
+                or "send it by email or DM and record it with channel='email' or 'direct_message'",
+            )
         receipt: OutreachReceipt = call(client, account)
         return receipt
 
     def _no_open_deal(self, tx: Any, brief_id: str, creator_id: str) -> None:
         for record in tx.find("deal", parent=creator_id):
             if record.doc["brief_id"] == brief_id and DealState(record.state) not in FINAL_STATES:
-                raise StateError(f"deal {record.id}", str(record.state), "invite", [],
-                                 "this creator already has an open deal for this brief")  # fmt: skip
+                raise StateError(
+                    f"deal {record.id}",
+                    str(record.state),
+                    "invite",
+                    [],
+                    "this creator already has an open deal for this brief",
+                )
 
     def _brief(self, tx: Any, actor: Actor, brief_id: str) -> CampaignBrief:
         record = tx.get("brief", brief_id)
@@ -365,8 +464,13 @@ class OutreachService(Service):
             raise NotFound("brief", brief_id)
         brief = self.entity(record, CampaignBrief)
         if brief.status is not BriefStatus.PUBLISHED:
-            raise StateError(f"brief {brief_id}", str(brief.status), "invite", ["publish"] if
-                             brief.status is BriefStatus.DRAFT else [], "invitations need a published brief")  # fmt: skip
+            raise StateError(
+                f"brief {brief_id}",
+                str(brief.status),
+                "invite",
+                ["publish"] if brief.status is BriefStatus.DRAFT else [],
+                "invitations need a published brief",
+            )
         return brief
 
     def _visible_brief(self, tx: Any, actor: Actor, brief_id: str) -> None:
@@ -397,4 +501,3 @@ class OutreachService(Service):
         if actor.kind is PartyKind.TALENT_MANAGER:
             return str(tx.require("talent_manager", actor.id).doc["agency_id"])
         raise PermissionDenied(str(actor), "use_templates", "templates belong to brands and agencies")
-

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import structure
 from ..entities import Agency, Brand, CreatorProfile, PartyKind, TalentManager, VerificationStatus, new_id
 from ..errors import PermissionDenied, Problem, ValidationError
 from ._base import PARTY_KINDS, Actor, Change, Service
@@ -18,18 +18,28 @@ __all__ = ["PartyService"]
 class PartyService(Service):
     """Registering parties. Registration is the embedding app's onboarding step, so it runs as the system."""
 
-    def register_brand(self, actor: Actor, *, name: str, country: str | None = None, legal_name: str = "",
-                       industry: str = "", id: str | None = None) -> Brand:  # fmt: skip
-        brand = Brand(id=id or new_id("brand"), name=_named(name), country=country, legal_name=legal_name,
-                      industry=industry)  # fmt: skip
+    def register_brand(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        country: str | None = None,
+        legal_name: str = "",
+        industry: str = "",
+        id: str | None = None,
+    ) -> Brand:
+        brand = Brand(
+            id=id or new_id("brand"), name=_named(name), country=country, legal_name=legal_name, industry=industry
+        )
         return self._register(actor, "brand", brand, workspace=brand.id)
 
     def register_agency(self, actor: Actor, *, name: str, country: str | None = None, id: str | None = None) -> Agency:
         agency = Agency(id=id or new_id("agency"), name=_named(name), country=country)
         return self._register(actor, "agency", agency, workspace=agency.id)
 
-    def register_manager(self, actor: Actor, *, agency_id: str, name: str, email: str | None = None,
-                         id: str | None = None) -> TalentManager:  # fmt: skip
+    def register_manager(
+        self, actor: Actor, *, agency_id: str, name: str, email: str | None = None, id: str | None = None
+    ) -> TalentManager:
         manager = TalentManager(id=id or new_id("mgr"), name=_named(name), agency_id=agency_id, email=email)
 
         def work(change: Change) -> TalentManager:
@@ -49,8 +59,13 @@ class PartyService(Service):
         def work(change: Change) -> Any:
             self._only_system_or(change, actor, None, None, f"register_{kind}")
             change.insert(kind, party, workspace=workspace)
-            change.audit("party.register", kind, party.id, {"name": getattr(party, "name", None) or
-                                                            getattr(party, "display_name", "")}, workspace=workspace)  # fmt: skip
+            change.audit(
+                "party.register",
+                kind,
+                party.id,
+                {"name": getattr(party, "name", None) or getattr(party, "display_name", "")},
+                workspace=workspace,
+            )
             return party
 
         return self._write(actor, f"register_{kind}", work)
@@ -60,11 +75,15 @@ class PartyService(Service):
 
         def work(change: Change) -> Brand:
             if actor.kind is not PartyKind.SYSTEM:
-                raise PermissionDenied(str(actor), "verify_brand", "only the marketplace verifies brands",
-                                       f"brand {brand_id}")  # fmt: skip
+                raise PermissionDenied(
+                    str(actor), "verify_brand", "only the marketplace verifies brands", f"brand {brand_id}"
+                )
             record = change.tx.require("brand", brand_id)
-            brand = attrs.evolve(self.entity(record, Brand), verification=status,
-                                 verified_at=change.now if status is VerificationStatus.VERIFIED else None)  # fmt: skip
+            brand = attrs.evolve(
+                self.entity(record, Brand),
+                verification=status,
+                verified_at=change.now if status is VerificationStatus.VERIFIED else None,
+            )
             change.replace("brand", brand, expected_version=record.version)
             change.audit("brand.verification", "brand", brand_id, {"status": str(status)}, workspace=brand_id)
             return brand
@@ -87,12 +106,17 @@ class PartyService(Service):
         self._write(actor, "set_signing_key", work)
 
     def get(self, actor: Actor, kind: PartyKind, party_id: str) -> Any:
-        classes = {PartyKind.BRAND: Brand, PartyKind.AGENCY: Agency, PartyKind.TALENT_MANAGER: TalentManager,
-                   PartyKind.CREATOR: CreatorProfile}  # fmt: skip
+        classes = {
+            PartyKind.BRAND: Brand,
+            PartyKind.AGENCY: Agency,
+            PartyKind.TALENT_MANAGER: TalentManager,
+            PartyKind.CREATOR: CreatorProfile,
+        }
         return self._read(actor, lambda tx: structure(tx.require(PARTY_KINDS[kind], party_id).doc, classes[kind]))
 
-    def _only_system_or(self, change: Change, actor: Actor, kind: PartyKind | None, id: str | None,
-                        action: str) -> None:  # fmt: skip
+    def _only_system_or(
+        self, change: Change, actor: Actor, kind: PartyKind | None, id: str | None, action: str
+    ) -> None:
         if actor.kind is PartyKind.SYSTEM or (kind is not None and actor.kind is kind and actor.id == id):
             return
         raise PermissionDenied(str(actor), action, "parties are registered by the embedding app (system)")

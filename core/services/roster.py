@@ -30,18 +30,32 @@ class RosterService(Service):
 
         def work(change: Change) -> RosterEntry:
             if Scope.SIGN_ON_BEHALF in wanted:
-                raise PermissionDenied(str(actor), "propose_roster_entry",
-                                       "sign_on_behalf can only be granted by the creator (grant_signing)")  # fmt: skip
+                raise PermissionDenied(
+                    str(actor),
+                    "propose_roster_entry",
+                    "sign_on_behalf can only be granted by the creator (grant_signing)",
+                )
             manager = self.entity(change.tx.require("talent_manager", manager_id), TalentManager)
             self._agency_side(actor, manager, "propose_roster_entry")
             change.tx.require("creator", creator_id)
             for record in change.tx.find("roster_entry", parent=creator_id, workspace=manager.agency_id):
                 existing = self.entity(record, RosterEntry)
                 if existing.manager_id == manager_id and existing.removed_at is None:
-                    raise StateError(f"roster entry {existing.id}", "open", "propose_roster_entry", [],
-                                     "this creator already has an open entry on this roster")  # fmt: skip
-            entry = RosterEntry(id=new_id("roster"), agency_id=manager.agency_id, manager_id=manager_id,
-                                creator_id=creator_id, scopes=wanted, added_at=change.now)  # fmt: skip
+                    raise StateError(
+                        f"roster entry {existing.id}",
+                        "open",
+                        "propose_roster_entry",
+                        [],
+                        "this creator already has an open entry on this roster",
+                    )
+            entry = RosterEntry(
+                id=new_id("roster"),
+                agency_id=manager.agency_id,
+                manager_id=manager_id,
+                creator_id=creator_id,
+                scopes=wanted,
+                added_at=change.now,
+            )
             change.insert("roster_entry", entry, workspace=manager.agency_id, parent=creator_id, state="proposed")
             change.audit("roster.propose", "roster_entry", entry.id, unstructure(entry), workspace=manager.agency_id)
             return entry
@@ -50,8 +64,9 @@ class RosterService(Service):
 
     def accept(self, actor: Actor, entry_id: str) -> RosterEntry:
         """The creator accepts the manager; the proposed scopes take effect now."""
-        return self._creator_change(actor, entry_id, "accept_roster_entry",
-                                    lambda e, now: attrs.evolve(e, accepted_at=now), state="active")  # fmt: skip
+        return self._creator_change(
+            actor, entry_id, "accept_roster_entry", lambda e, now: attrs.evolve(e, accepted_at=now), state="active"
+        )
 
     def grant_signing(self, actor: Actor, entry_id: str) -> RosterEntry:
         """The creator lets the manager sign contracts on their behalf."""
@@ -73,12 +88,13 @@ class RosterService(Service):
             if entry.removed_at is not None:
                 raise StateError(f"roster entry {entry_id}", "removed", "remove_roster_entry", [])
             removed = attrs.evolve(entry, removed_at=change.now)
-            change.replace("roster_entry", removed, expected_version=record.version,
-                             state="removed")  # fmt: skip
-            change.audit("roster.remove", "roster_entry", entry_id, {"creator_id": entry.creator_id},
-                         workspace=entry.agency_id)  # fmt: skip
-            change.event("roster.removed", "roster_entry", entry_id, creator_id=entry.creator_id,
-                         manager_id=entry.manager_id)  # fmt: skip
+            change.replace("roster_entry", removed, expected_version=record.version, state="removed")
+            change.audit(
+                "roster.remove", "roster_entry", entry_id, {"creator_id": entry.creator_id}, workspace=entry.agency_id
+            )
+            change.event(
+                "roster.removed", "roster_entry", entry_id, creator_id=entry.creator_id, manager_id=entry.manager_id
+            )
             return removed
 
         return self._write(actor, "remove_roster_entry", work)
@@ -93,8 +109,11 @@ class RosterService(Service):
                 records = tx.find("roster_entry", workspace=actor.id)  # type: ignore[attr-defined]
             elif actor.kind is PartyKind.TALENT_MANAGER:
                 manager = self.entity(tx.require("talent_manager", actor.id), TalentManager)  # type: ignore[attr-defined]
-                records = [r for r in tx.find("roster_entry", workspace=manager.agency_id)  # type: ignore[attr-defined]
-                           if r.doc["manager_id"] == actor.id]  # fmt: skip
+                records = [
+                    r
+                    for r in tx.find("roster_entry", workspace=manager.agency_id)  # type: ignore[attr-defined]
+                    if r.doc["manager_id"] == actor.id
+                ]
             else:
                 raise PermissionDenied(str(actor), "list_roster", "brands have no roster")
             found = [self.entity(r, RosterEntry) for r in records]
@@ -124,8 +143,9 @@ class RosterService(Service):
             raise NotFound("roster_entry", entry_id)
         return entry
 
-    def _creator_change(self, actor: Actor, entry_id: str, action: str, edit: object, state: str | None = None
-                        ) -> RosterEntry:  # fmt: skip
+    def _creator_change(
+        self, actor: Actor, entry_id: str, action: str, edit: object, state: str | None = None
+    ) -> RosterEntry:
         def work(change: Change) -> RosterEntry:
             record = change.tx.get("roster_entry", entry_id)
             entry = self._visible(change, actor, record, entry_id)
@@ -135,10 +155,20 @@ class RosterService(Service):
                 raise StateError(f"roster entry {entry_id}", "removed", action, [])
             changed = edit(entry, change.now)  # type: ignore[operator]
             kwargs = {"state": state} if state else {}
-            change.replace("roster_entry", changed, expected_version=record.version,  # type: ignore[attr-defined]
-                             **kwargs)  # fmt: skip
-            change.audit(f"roster.{action}", "roster_entry", entry_id, {"scopes": sorted(map(str, changed.scopes))},
-                         on_behalf_of=None, workspace=entry.agency_id)  # fmt: skip
+            change.replace(
+                "roster_entry",
+                changed,
+                expected_version=record.version,  # type: ignore[attr-defined]
+                **kwargs,
+            )
+            change.audit(
+                f"roster.{action}",
+                "roster_entry",
+                entry_id,
+                {"scopes": sorted(map(str, changed.scopes))},
+                on_behalf_of=None,
+                workspace=entry.agency_id,
+            )
             return changed  # type: ignore[no-any-return]
 
         return self._write(actor, action, work)

@@ -65,5 +65,6 @@ def verify_contract_signature(public_key: str, content_hash: str, signature: str
             raw_signature, _DOMAIN + content_hash.encode("ascii")
         )
     except (InvalidSignature, ValidationError):
-        raise SignatureError(f"signature by {signer} does not verify against their registered key",
-                             signer=signer) from None  # fmt: skip
+        raise SignatureError(
+            f"signature by {signer} does not verify against their registered key", signer=signer
+        ) from None

@@ -56,7 +56,5 @@ def open_store(url_or_path: str | os.PathLike[str]) -> Store:
         return SqliteStore(path[1:])
     if "://" in url_or_path:
         scheme = url_or_path.split("://", 1)[0]
-        raise StoreError(
-            f"unsupported store URL scheme {scheme!r}: use a file path, sqlite:/// or postgresql://"
-        )
+        raise StoreError(f"unsupported store URL scheme {scheme!r}: use a file path, sqlite:/// or postgresql://")
     return SqliteStore(url_or_path)

@@ -658,8 +658,7 @@ class Store(abc.ABC):
                 for statement in migration.statements(self.dialect):
                     cur.execute(statement)
                 cur.execute(
-                    "INSERT INTO schema_migrations (version, description, applied_at)"
-                    f" VALUES ({p}, {p}, {p})",
+                    f"INSERT INTO schema_migrations (version, description, applied_at) VALUES ({p}, {p}, {p})",
                     (migration.version, migration.description, self._applied_at()),
                 )
             cur.close()

@@ -26,6 +26,7 @@ __all__ = ["SqliteStore", "SqliteTransaction"]
 #: WAL size (in pages) that triggers an automatic checkpoint; see _connect.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 
+
 class SqliteTransaction(Transaction):
     """Documents as JSON text; timestamps as ISO 8601 UTC text with microseconds (text order = time order)."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import metadata as importlib_metadata
 from typing import Any, ClassVar
 
@@ -17,11 +17,11 @@ from ..entities import (
     Capability,
     Channel,
     CreatorCandidate,
+    Direction,
     DiscoveryPage,
     DiscoveryQuery,
     Invitation,
     Message,
-    Direction,
     PlatformAccount,
     PlatformOrderRequest,
     PluginKind,
@@ -229,9 +229,11 @@ class PlatformPluginContract:
         self._require(platform, Capability.CONTRACTING)
         assert self.known_handle, "set known_handle to a creator your sandbox knows"
         request = PlatformOrderRequest(
-            deal_id="deal_conformance", brand_name="Conformance", description="contract test",
+            deal_id="deal_conformance",
+            brand_name="Conformance",
+            description="contract test",
             creator_handles=(self.known_handle,),
-        )  # fmt: skip
+        )
         with network_disabled():
             order = platform.place_order(request)
             again = platform.get_order(order.order_id)
@@ -240,7 +242,7 @@ class PlatformPluginContract:
         assert_valid_entity(order)
 
 
-_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _dummy_account(platform: str) -> PlatformAccount:
@@ -249,21 +251,38 @@ def _dummy_account(platform: str) -> PlatformAccount:
 
 def _invitation(platform: str) -> Invitation:
     return Invitation(
-        id="inv_conformance", deal_id="deal_conformance", brief_id="brief_conformance",
-        creator_id="creator_conformance", sent_by="brand_conformance", channel=Channel.PLATFORM,
-        body="We would like to work with you.", sent_at=_NOW, respond_by=_NOW + timedelta(days=7), platform=platform,
-    )  # fmt: skip
+        id="inv_conformance",
+        deal_id="deal_conformance",
+        brief_id="brief_conformance",
+        creator_id="creator_conformance",
+        sent_by="brand_conformance",
+        channel=Channel.PLATFORM,
+        body="We would like to work with you.",
+        sent_at=_NOW,
+        respond_by=_NOW + timedelta(days=7),
+        platform=platform,
+    )
 
 
 def _message() -> Message:
     return Message(
-        id="msg_conformance", thread_id="thread_conformance", sender_id="brand_conformance",
-        direction=Direction.OUTBOUND, channel=Channel.PLATFORM, body="Hello!", sent_at=_NOW,
-    )  # fmt: skip
+        id="msg_conformance",
+        thread_id="thread_conformance",
+        sender_id="brand_conformance",
+        direction=Direction.OUTBOUND,
+        channel=Channel.PLATFORM,
+        body="Hello!",
+        sent_at=_NOW,
+    )
 
 
 def _post(platform: str, post_id: str) -> PublishedPost:
     return PublishedPost(
-        id="post_conformance", deal_id="deal_conformance", submission_id="sub_conformance", platform=platform,
-        platform_post_id=post_id, url=f"https://example.invalid/{post_id}", published_at=_NOW,
-    )  # fmt: skip
+        id="post_conformance",
+        deal_id="deal_conformance",
+        submission_id="sub_conformance",
+        platform=platform,
+        platform_post_id=post_id,
+        url=f"https://example.invalid/{post_id}",
+        published_at=_NOW,
+    )

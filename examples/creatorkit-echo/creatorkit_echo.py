@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from creatorkit import Money, NotFound, Transient, hookimpl
@@ -30,8 +30,8 @@ from creatorkit.entities import (
     CreatorCandidate,
     CreatorMetrics,
     CreatorProfile,
-    Denominator,
     DeliverableType,
+    Denominator,
     DiscoveryPage,
     DiscoveryQuery,
     Invitation,
@@ -51,7 +51,7 @@ from creatorkit.entities import (
 __version__ = "0.1.0"
 
 # The instant the synthetic data set describes; fixed so every run returns the same figures.
-AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 CATEGORIES = ("beauty", "gaming", "food", "travel", "fitness", "tech")
 COUNTRIES = ("US", "GB", "KR", "IT", "ES", "PL")
 SETTINGS_SCHEMA = {

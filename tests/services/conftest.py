@@ -7,12 +7,11 @@ test runs on both.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
 import pytest
-from creatorkit_echo import EchoPlatform
 
 from creatorkit import Creatorkit, Money
 from creatorkit.config import Config
@@ -40,8 +39,9 @@ from creatorkit.entities import (
 from creatorkit.plugins import PluginHost
 from creatorkit.services import Actor
 from creatorkit.services.signing import generate_keypair
+from creatorkit_echo import EchoPlatform
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -127,7 +127,9 @@ class World:
                 PaymentMilestone(label="on publication", amount=half[1], trigger=MilestoneTrigger.ON_PUBLICATION),
             )
         else:
-            trigger = MilestoneTrigger.ON_PUBLICATION if schedule is ScheduleKind.POSTPAY else MilestoneTrigger.ON_SIGNATURE
+            trigger = (
+                MilestoneTrigger.ON_PUBLICATION if schedule is ScheduleKind.POSTPAY else MilestoneTrigger.ON_SIGNATURE
+            )
             milestones = (PaymentMilestone(label="fee", amount=money, trigger=trigger),)
         terms = Terms(
             price=money,
@@ -140,9 +142,13 @@ class World:
 
     def invite(self, creator: Actor | None = None, **kw: Any) -> Deal:
         return self.kit.outreach.invite(
-            self.brand, brief_id=self.brief.id, creator_id=(creator or self.creator).id, platform="echo",
-            body=kw.pop("body", "Hi {{ creator.display_name }}, join {{ brief.name }}!"), **kw,
-        )  # fmt: skip
+            self.brand,
+            brief_id=self.brief.id,
+            creator_id=(creator or self.creator).id,
+            platform="echo",
+            body=kw.pop("body", "Hi {{ creator.display_name }}, join {{ brief.name }}!"),
+            **kw,
+        )
 
     def agree(self, **terms: Any) -> Deal:
         """A deal taken to AGREED: invited, accepted, offered by the brand, accepted by the creator."""
@@ -154,11 +160,19 @@ class World:
 
 def _creator(id: str, name: str, handle: str) -> CreatorProfile:
     return CreatorProfile(
-        id=id, display_name=name, country="US", languages=("en",), categories=("beauty",),
+        id=id,
+        display_name=name,
+        country="US",
+        languages=("en",),
+        categories=("beauty",),
         accounts=(PlatformAccount(platform="echo", account_id=f"echo-{handle}", handle=handle, display_name=name),),
-        rate_card=RateCard(tiers=(PriceTier(deliverable=DeliverableType.SHORT_VIDEO, price=Money(120_000, "USD"),
-                                            label="21-60 s video"),), negotiable=True),
-    )  # fmt: skip
+        rate_card=RateCard(
+            tiers=(
+                PriceTier(deliverable=DeliverableType.SHORT_VIDEO, price=Money(120_000, "USD"), label="21-60 s video"),
+            ),
+            negotiable=True,
+        ),
+    )
 
 
 @pytest.fixture
@@ -175,15 +189,21 @@ def world(kit: Creatorkit, clock: Clock) -> World:
     creator = parties.register_creator(system, _creator("creator_ana", "Ana Costa", "echo_creator_03"))
     other_creator = parties.register_creator(system, _creator("creator_bo", "Bo Lee", "echo_creator_04"))
     keys = {}
-    for actor in (Actor.brand(brand.id), Actor.creator(creator.id), Actor.manager(manager.id),
-                  Actor.creator(other_creator.id)):  # fmt: skip
+    for actor in (
+        Actor.brand(brand.id),
+        Actor.creator(creator.id),
+        Actor.manager(manager.id),
+        Actor.creator(other_creator.id),
+    ):
         private, public = generate_keypair()
         parties.set_signing_key(actor, public)
         keys[actor.id] = (private, public)
     entry = kit.roster.propose(
-        Actor.agency(agency.id), manager_id=manager.id, creator_id=creator.id,
+        Actor.agency(agency.id),
+        manager_id=manager.id,
+        creator_id=creator.id,
         scopes=[Scope.VIEW_STATS, Scope.EDIT_RATES, Scope.NEGOTIATE, Scope.MANAGE_CONTENT],
-    )  # fmt: skip
+    )
     kit.roster.accept(Actor.creator(creator.id), entry.id)
     brief = kit.briefs.create(
         Actor.brand(brand.id),
@@ -192,16 +212,30 @@ def world(kit: Creatorkit, clock: Clock) -> World:
         budget=Budget(total=Money(1_000_000, "USD")),
         timeline=Timeline(publish_from=START + timedelta(days=14), publish_until=START + timedelta(days=45)),
         deliverables=(Deliverable(type=DeliverableType.SHORT_VIDEO, quantity=1, platform="echo"),),
-        content_rules=ContentRules(key_selling_points=("vitamin C",), banned_words=("cure", "miracle"),
-                                   required_elements=("product close-up",), disclosure_tags=("#ad",)),
-    )  # fmt: skip
+        content_rules=ContentRules(
+            key_selling_points=("vitamin C",),
+            banned_words=("cure", "miracle"),
+            required_elements=("product close-up",),
+            disclosure_tags=("#ad",),
+        ),
+    )
     brief = kit.briefs.publish(Actor.brand(brand.id), brief.id)
     return World(
-        kit=kit, clock=clock, system=system, brand=Actor.brand(brand.id), unverified_brand=Actor.brand(unverified.id),
-        agency=Actor.agency(agency.id), manager=Actor.manager(manager.id), other_agency=Actor.agency(other_agency.id),
-        other_manager=Actor.manager(other_manager.id), creator=Actor.creator(creator.id),
-        other_creator=Actor.creator(other_creator.id), roster_entry_id=entry.id, brief=brief, keys=keys,
-    )  # fmt: skip
+        kit=kit,
+        clock=clock,
+        system=system,
+        brand=Actor.brand(brand.id),
+        unverified_brand=Actor.brand(unverified.id),
+        agency=Actor.agency(agency.id),
+        manager=Actor.manager(manager.id),
+        other_agency=Actor.agency(other_agency.id),
+        other_manager=Actor.manager(other_manager.id),
+        creator=Actor.creator(creator.id),
+        other_creator=Actor.creator(other_creator.id),
+        roster_entry_id=entry.id,
+        brief=brief,
+        keys=keys,
+    )
 
 
 __all__ = ["START", "Clock", "World", "date"]

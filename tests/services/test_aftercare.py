@@ -111,13 +111,20 @@ def test_appreciation_is_the_brands_after_publication(world: Any) -> None:
 def test_each_side_leaves_feedback_once(world: Any) -> None:
     kit = world.kit
     deal = published(world)
-    from_brand = kit.aftercare.leave_feedback(world.brand, deal.id, rating=5, would_work_again=True,
-                                              comments="On time, great hook")  # fmt: skip
+    from_brand = kit.aftercare.leave_feedback(
+        world.brand, deal.id, rating=5, would_work_again=True, comments="On time, great hook"
+    )
     from_creator = kit.aftercare.leave_feedback(world.manager, deal.id, rating=4, would_work_again=True)
     assert (from_brand.from_side, from_brand.from_party, from_brand.about_party) == (
-        CollaborationSide.BRAND, world.brand.id, world.creator.id)  # fmt: skip
+        CollaborationSide.BRAND,
+        world.brand.id,
+        world.creator.id,
+    )
     assert (from_creator.from_side, from_creator.about_party, from_creator.submitted_by) == (
-        CollaborationSide.CREATOR, world.brand.id, "talent_manager:mgr_mina")  # fmt: skip
+        CollaborationSide.CREATOR,
+        world.brand.id,
+        "talent_manager:mgr_mina",
+    )
     with pytest.raises(StateError, match="already"):
         kit.aftercare.leave_feedback(world.creator, deal.id, rating=1, would_work_again=False)
     with pytest.raises(StateError, match="already"):
@@ -153,9 +160,16 @@ def test_feedback_waits_for_publication_and_comes_from_the_parties(world: Any) -
 
 def test_the_schema_and_the_class_refuse_a_rating_above_five() -> None:
     feedback = CollaborationFeedback(
-        id="fb_1", deal_id="deal_1", from_side=CollaborationSide.BRAND, from_party="b", about_party="c",
-        submitted_by="brand:b", rating=5, would_work_again=True, submitted_at=START,
-    )  # fmt: skip
+        id="fb_1",
+        deal_id="deal_1",
+        from_side=CollaborationSide.BRAND,
+        from_party="b",
+        about_party="c",
+        submitted_by="brand:b",
+        rating=5,
+        would_work_again=True,
+        submitted_at=START,
+    )
     data = json.loads(json.dumps(unstructure(feedback)))
     data["rating"] = 6
     assert [p.path for p in schemas.errors("CollaborationFeedback", data)] == ["rating"]
@@ -215,7 +229,8 @@ def test_reengagement_candidates_are_the_best_rated_first(world: Any) -> None:
     ranked = kit.aftercare.reengagement_candidates(world.brand)
     assert [s.creator_id for s in ranked] == [world.other_creator.id, world.creator.id]
     assert [s.creator_id for s in kit.aftercare.reengagement_candidates(world.brand, min_rating=4.5)] == [
-        world.other_creator.id]  # fmt: skip
+        world.other_creator.id
+    ]
     assert kit.aftercare.reengagement_candidates(world.unverified_brand) == []
 
 
@@ -240,8 +255,13 @@ def test_reengagement_is_a_brand_question(world: Any) -> None:
 
 def make_event(world: Any, **kw: Any) -> Any:
     now = world.clock.now
-    fields = {"name": "Glow Night", "starts_at": now + timedelta(days=20), "ends_at": now + timedelta(days=20, hours=4),
-              "location": "Brooklyn", "details": "Launch party"} | kw  # fmt: skip
+    fields = {
+        "name": "Glow Night",
+        "starts_at": now + timedelta(days=20),
+        "ends_at": now + timedelta(days=20, hours=4),
+        "location": "Brooklyn",
+        "details": "Launch party",
+    } | kw
     return world.kit.aftercare.create_event(world.brand, **fields)
 
 
@@ -349,4 +369,3 @@ def test_events_belong_to_their_brand(world: Any) -> None:
     assert kit.aftercare.event_invitations(world.unverified_brand, world.creator.id) == []
     with pytest.raises(NotFound):
         kit.aftercare.event_invitations(world.other_creator, world.creator.id)
-

@@ -261,13 +261,21 @@ def test_every_successful_call_appends_its_audit_events(world):
     kit = world.kit
     steps = [
         (lambda: world.invite(), ["deal.invite"]),
-        (lambda: kit.outreach.respond(world.creator, kit.deals.visible_deals(world.brand)[0].id, accept=True,
-                                      message="ok"), ["deal.accept_invitation", "message.append"]),
-        (lambda: kit.negotiation.propose(world.brand, kit.deals.visible_deals(world.brand)[0].id, world.terms()),
-         ["offer.propose", "deal.propose_terms"]),
-        (lambda: kit.roster.set_scopes(world.creator, world.roster_entry_id, [Scope.VIEW_STATS]),
-         ["roster.set_roster_scopes"]),
-    ]  # fmt: skip
+        (
+            lambda: kit.outreach.respond(
+                world.creator, kit.deals.visible_deals(world.brand)[0].id, accept=True, message="ok"
+            ),
+            ["deal.accept_invitation", "message.append"],
+        ),
+        (
+            lambda: kit.negotiation.propose(world.brand, kit.deals.visible_deals(world.brand)[0].id, world.terms()),
+            ["offer.propose", "deal.propose_terms"],
+        ),
+        (
+            lambda: kit.roster.set_scopes(world.creator, world.roster_entry_id, [Scope.VIEW_STATS]),
+            ["roster.set_roster_scopes"],
+        ),
+    ]
     for call, actions in steps:
         head = kit.store.audit_head()[0]
         call()

@@ -37,7 +37,7 @@ def _first_deals(world: World) -> tuple[Any, Any]:
 
 
 def test_campaign_board_lists_the_agencys_deals_with_what_needs_action(world: World, config_file: Path) -> None:
-    agreed, invited = _first_deals(world)
+    agreed, _invited = _first_deals(world)
     result = run(config_file, "campaigns", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
@@ -79,8 +79,9 @@ def test_audit_verify_passes_on_an_intact_store(world: World, config_file: Path)
 
 
 @pytest.mark.parametrize("tampering", ["change", "delete", "truncate"])
-def test_audit_verify_names_the_first_broken_event(world: World, config_file: Path, database: Any,
-                                                   tampering: str) -> None:  # fmt: skip
+def test_audit_verify_names_the_first_broken_event(
+    world: World, config_file: Path, database: Any, tampering: str
+) -> None:
     world.agree()
     rows = database.execute("SELECT sequence FROM audit_events ORDER BY sequence")
     middle, last = rows[len(rows) // 2][0], rows[-1][0]
@@ -104,8 +105,9 @@ def test_the_audit_table_refuses_changes_while_its_guard_is_in_place(world: Worl
         database.execute("UPDATE audit_events SET actor_id = 'x' WHERE sequence = 1")
 
 
-def test_evidence_bundle_holds_the_deal_story_with_a_manifest_of_hashes(world: World, config_file: Path,
-                                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_evidence_bundle_holds_the_deal_story_with_a_manifest_of_hashes(
+    world: World, config_file: Path, tmp_path: Path
+) -> None:
     deal = world.agree()
     world.kit.outreach.send_message(world.brand, deal.id, "Contract coming today.")
     out = tmp_path / "evidence.zip"
@@ -128,11 +130,18 @@ def test_evidence_bundle_holds_the_deal_story_with_a_manifest_of_hashes(world: W
     assert offers[0]["doc"]["status"] == "accepted"
 
 
-def test_an_outsider_cannot_export_another_workspaces_evidence(world: World, config_file: Path,
-                                                                tmp_path: Path) -> None:  # fmt: skip
+def test_an_outsider_cannot_export_another_workspaces_evidence(world: World, config_file: Path, tmp_path: Path) -> None:
     deal = world.agree()
-    result = run(config_file, "audit", "export", deal.id, "--out", str(tmp_path / "x.zip"),
-                 "--as", f"brand:{world.unverified_brand.id}")  # fmt: skip
+    result = run(
+        config_file,
+        "audit",
+        "export",
+        deal.id,
+        "--out",
+        str(tmp_path / "x.zip"),
+        "--as",
+        f"brand:{world.unverified_brand.id}",
+    )
     assert result.exit_code == 1
     assert "not found" in result.output
     assert not (tmp_path / "x.zip").exists()
@@ -144,8 +153,9 @@ def test_deadlines_command_applies_timeout_rules(world: World, config_file: Path
     # The CLI reads the real clock, which is earlier than the test clock; move the deadline into the past instead.
     with world.kit.store.transaction() as tx:
         record = tx.require("deal", deal.id)
-        tx.update("deal", deal.id, dict(record.doc, deadline="2020-01-01T00:00:00+00:00"),
-                  expected_version=record.version)  # fmt: skip
+        tx.update(
+            "deal", deal.id, dict(record.doc, deadline="2020-01-01T00:00:00+00:00"), expected_version=record.version
+        )
     result = run(config_file, "deadlines")
     assert result.exit_code == 0, result.output
     assert f"{deal.id}: expired" in result.output

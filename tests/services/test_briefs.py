@@ -31,10 +31,11 @@ def brief_fields(world: Any, **changes: Any) -> dict[str, Any]:
         "name": "Summer drop",
         "product": Product(name="Sun Serum", category="beauty"),
         "budget": Budget(total=Money(500_000, "USD")),
-        "timeline": Timeline(publish_from=world.brief.timeline.publish_from,
-                             publish_until=world.brief.timeline.publish_until),
+        "timeline": Timeline(
+            publish_from=world.brief.timeline.publish_from, publish_until=world.brief.timeline.publish_until
+        ),
         "deliverables": (Deliverable(type=DeliverableType.SHORT_VIDEO, platform="echo"),),
-    }  # fmt: skip
+    }
     fields.update(changes)
     return fields
 
@@ -57,8 +58,13 @@ def test_a_brand_drafts_a_brief_in_its_own_workspace(world):
 
 @pytest.mark.parametrize("reserved", ["id", "brand_id", "status", "created_at", "published_at"])
 def test_service_owned_fields_cannot_be_given(world, reserved):
-    values = {"id": "brief_mine", "brand_id": world.unverified_brand.id, "status": BriefStatus.PUBLISHED,
-              "created_at": world.clock.now, "published_at": world.clock.now}  # fmt: skip
+    values = {
+        "id": "brief_mine",
+        "brand_id": world.unverified_brand.id,
+        "status": BriefStatus.PUBLISHED,
+        "created_at": world.clock.now,
+        "published_at": world.clock.now,
+    }
     before = len(world.kit.briefs.list(world.brand))
     with pytest.raises(ValidationError) as raised:
         world.kit.briefs.create(world.brand, **brief_fields(world), **{reserved: values[reserved]})
@@ -73,8 +79,9 @@ def test_an_invalid_brief_names_every_problem_and_stores_nothing(world):
         kit.briefs.create(world.brand, **brief_fields(world, name="  ", deliverables=()))
     assert sorted(raised.value.paths) == ["deliverables", "name"]
     with pytest.raises(ValidationError) as raised:
-        kit.briefs.create(world.brand, **brief_fields(world, kpis=(Kpi(metric=KpiMetric.CPM,
-                                                                        target_cost=Money(500, "EUR")),)))  # fmt: skip
+        kit.briefs.create(
+            world.brand, **brief_fields(world, kpis=(Kpi(metric=KpiMetric.CPM, target_cost=Money(500, "EUR")),))
+        )
     assert raised.value.paths == ["kpis[0].target_cost"]
     assert kit.store.audit_head() == before
     assert [b.id for b in kit.briefs.list(world.brand)] == [world.brief.id]
@@ -131,8 +138,9 @@ def test_update_cannot_publish_around_the_verification_gate(world):
         kit.briefs.update(world.unverified_brand, brief.id, status=BriefStatus.PUBLISHED)
     assert kit.briefs.get(world.unverified_brand, brief.id).status is BriefStatus.DRAFT
     with pytest.raises(StateError):
-        kit.outreach.invite(world.unverified_brand, brief_id=brief.id, creator_id=world.other_creator.id,
-                            platform="echo", body="Hi")  # fmt: skip
+        kit.outreach.invite(
+            world.unverified_brand, brief_id=brief.id, creator_id=world.other_creator.id, platform="echo", body="Hi"
+        )
 
 
 # -- publishing and verification -----------------------------------------------------------------------------
@@ -183,8 +191,9 @@ def test_once_verified_the_brand_publishes(world, events):
 def test_only_the_marketplace_verifies_brands(world):
     kit = world.kit
     with pytest.raises(PermissionDenied):
-        kit.parties.set_brand_verification(world.unverified_brand, world.unverified_brand.id,
-                                           VerificationStatus.VERIFIED)  # fmt: skip
+        kit.parties.set_brand_verification(
+            world.unverified_brand, world.unverified_brand.id, VerificationStatus.VERIFIED
+        )
     (denied,) = denials(kit, "verify_brand")
     assert denied.actor_id == str(world.unverified_brand)
     brief = kit.briefs.create(world.unverified_brand, **brief_fields(world))

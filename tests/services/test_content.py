@@ -62,16 +62,28 @@ def attach_contract(world: Any, deal: Deal, **clauses: Any) -> Contract:
     terms = deal.terms
     assert terms is not None
     contract = Contract(
-        id=f"contract_{deal.id}", deal_id=deal.id, version=1, template_id="tpl_std", template_version=1,
-        brand_id=deal.brand_id, creator_id=deal.creator_id, price=terms.price,
+        id=f"contract_{deal.id}",
+        deal_id=deal.id,
+        version=1,
+        template_id="tpl_std",
+        template_version=1,
+        brand_id=deal.brand_id,
+        creator_id=deal.creator_id,
+        price=terms.price,
         clauses=ContractClauses(
-            deliverables=terms.deliverables, payment=terms.payment,
-            timeline=clauses.pop("timeline", ContractTimeline(draft_due=START + timedelta(days=10),
-                                                              publish_by=START + timedelta(days=30))),
+            deliverables=terms.deliverables,
+            payment=terms.payment,
+            timeline=clauses.pop(
+                "timeline",
+                ContractTimeline(draft_due=START + timedelta(days=10), publish_by=START + timedelta(days=30)),
+            ),
             **clauses,
         ),
-        text="...", created_at=world.clock.now, content_hash="0" * 64, status=ContractStatus.EXECUTED,
-    )  # fmt: skip
+        text="...",
+        created_at=world.clock.now,
+        content_hash="0" * 64,
+        status=ContractStatus.EXECUTED,
+    )
 
     def work(change: Any) -> Contract:
         change.insert("contract", contract, workspace=deal.brand_id, parent=deal.id, state=str(contract.status))
@@ -82,8 +94,9 @@ def attach_contract(world: Any, deal: Deal, **clauses: Any) -> Contract:
 
 
 def submit(world: Any, deal: Deal, caption: str = CLEAN, **kw: Any) -> Any:
-    return world.kit.content.submit_draft(world.creator, deal.id, caption=caption,
-                                          elements=kw.pop("elements", ELEMENTS), **kw)  # fmt: skip
+    return world.kit.content.submit_draft(
+        world.creator, deal.id, caption=caption, elements=kw.pop("elements", ELEMENTS), **kw
+    )
 
 
 def state_of(world: Any, deal: Deal) -> Deal:
@@ -97,8 +110,13 @@ def test_each_rule_is_reported_on_the_draft(world: Any) -> None:
     deal = to_production(world)
     draft = submit(world, deal, "This serum is a Miracle for dull skin", elements=(), script="Vitamin C, daily.")
     checks = {check.rule: check for check in draft.checks}
-    assert list(checks) == ["banned_word:cure", "banned_word:miracle", "required_element:product close-up",
-                            "disclosure", "selling_point:vitamin C"]  # fmt: skip
+    assert list(checks) == [
+        "banned_word:cure",
+        "banned_word:miracle",
+        "required_element:product close-up",
+        "disclosure",
+        "selling_point:vitamin C",
+    ]
     assert checks["banned_word:cure"].passed
     assert not checks["banned_word:miracle"].passed
     assert "caption" in checks["banned_word:miracle"].detail
@@ -155,8 +173,9 @@ def test_versions_grow_and_changes_stop_at_the_revision_limit(world: Any) -> Non
     content = world.kit.content
     for revision in (1, 2):
         submit(world, deal, f"take {revision} #ad")
-        review = content.review(world.brand, deal.id, approve=False, items=[FeedbackItem(text="Brighter light",
-                                                                                          at_seconds=3.0)])  # fmt: skip
+        review = content.review(
+            world.brand, deal.id, approve=False, items=[FeedbackItem(text="Brighter light", at_seconds=3.0)]
+        )
         assert review.decision is ReviewDecision.CHANGES_REQUESTED and review.revisions_used == revision
         assert state_of(world, deal).state is DealState.CHANGES_REQUESTED
     last = submit(world, deal, "take 3 #ad")
@@ -168,7 +187,10 @@ def test_versions_grow_and_changes_stop_at_the_revision_limit(world: Any) -> Non
     assert approved.submission_id == last.id and approved.decision is ReviewDecision.APPROVED
     assert [d.version for d in content.drafts(world.creator, deal.id)] == [1, 2, 3]
     assert [r.decision for r in content.reviews(world.creator, deal.id)] == [
-        ReviewDecision.CHANGES_REQUESTED, ReviewDecision.CHANGES_REQUESTED, ReviewDecision.APPROVED]  # fmt: skip
+        ReviewDecision.CHANGES_REQUESTED,
+        ReviewDecision.CHANGES_REQUESTED,
+        ReviewDecision.APPROVED,
+    ]
     assert state_of(world, deal).revisions_used == 2
 
 
@@ -218,7 +240,8 @@ def test_an_unanswered_review_is_auto_approved(world: Any) -> None:
     assert [d.id for d in moved] == [deal.id] and moved[0].state is DealState.APPROVED
     reviews = world.kit.content.reviews(world.brand, deal.id)
     assert [(r.decision, r.submission_id, r.reviewer_id) for r in reviews] == [
-        (ReviewDecision.AUTO_APPROVED, draft.id, "system:deadlines")]  # fmt: skip
+        (ReviewDecision.AUTO_APPROVED, draft.id, "system:deadlines")
+    ]
 
 
 def test_an_unanswered_review_expires_when_configured(world: Any) -> None:
@@ -238,8 +261,12 @@ def test_an_unanswered_review_expires_when_configured(world: Any) -> None:
 
 def test_the_contract_sets_limit_rules_and_review_deadline(world: Any) -> None:
     deal = to_production(world)  # terms allow 2 revisions
-    timeline = ContractTimeline(draft_due=START + timedelta(days=10), publish_by=START + timedelta(days=30),
-                                review_days=5, auto_approve_after_days=None)  # fmt: skip
+    timeline = ContractTimeline(
+        draft_due=START + timedelta(days=10),
+        publish_by=START + timedelta(days=30),
+        review_days=5,
+        auto_approve_after_days=None,
+    )
     rules = ContentRules(banned_words=("guaranteed",), disclosure_tags=("#sponsored",))
     attach_contract(world, deal, revision_limit=1, timeline=timeline, content_requirements=rules)
     draft = submit(world, deal, "Guaranteed glow #ad")
@@ -349,8 +376,9 @@ def test_the_published_post_is_kept_for_metrics(world: Any, events: list[Any]) -
     deal = approved(world)
     draft = world.kit.content.drafts(world.creator, deal.id)[-1]
     world.clock.advance(days=15)
-    post = world.kit.content.record_published(world.creator, deal.id, platform_post_id="echo-7001",
-                                              url="https://echo.example/v/7001")  # fmt: skip
+    post = world.kit.content.record_published(
+        world.creator, deal.id, platform_post_id="echo-7001", url="https://echo.example/v/7001"
+    )
     live = state_of(world, deal)
     assert live.state is DealState.PUBLISHED
     assert live.deadline == post.published_at + timedelta(days=world.kit.config.workflow.measurement_days)
@@ -375,15 +403,20 @@ def test_publishing_is_refused_before_approval_and_for_the_brand(world: Any) -> 
         content.record_published(world.creator, deal.id, platform_post_id=" ", url="")
     assert raised.value.paths == ["platform_post_id", "url"]
     with pytest.raises(ValidationError, match="published_at"):
-        content.record_published(world.creator, deal.id, platform_post_id="p1", url="https://x",
-                                 published_at=world.clock.now + timedelta(hours=1))  # fmt: skip
+        content.record_published(
+            world.creator,
+            deal.id,
+            platform_post_id="p1",
+            url="https://x",
+            published_at=world.clock.now + timedelta(hours=1),
+        )
 
 
 def test_the_system_may_record_a_publication_it_observed(world: Any) -> None:
     deal = approved(world)
     earlier = world.clock.now - timedelta(hours=2)
-    post = world.kit.content.record_published(world.system, deal.id, platform_post_id="echo-1", url="https://e/1",
-                                              published_at=earlier)  # fmt: skip
+    post = world.kit.content.record_published(
+        world.system, deal.id, platform_post_id="echo-1", url="https://e/1", published_at=earlier
+    )
     assert post.published_at == earlier
     assert state_of(world, deal).state is DealState.PUBLISHED
-

@@ -57,8 +57,9 @@ def _sent(world: Any, **agree: Any) -> tuple[Any, Contract]:
     return deal, contract
 
 
-def _sign(world: Any, actor: Actor, contract: Contract, *, key_of: str | None = None,
-          over: str | None = None) -> Contract:  # fmt: skip
+def _sign(
+    world: Any, actor: Actor, contract: Contract, *, key_of: str | None = None, over: str | None = None
+) -> Contract:
     """``actor`` signs what they saw (``over``, else the current hash) with ``key_of``'s private key."""
     seen = over or contract.content_hash
     signature = sign_contract_hash(world.keys[key_of or actor.id][0], seen)
@@ -125,8 +126,7 @@ def test_only_the_brand_drafts_and_refusals_are_recorded(world):
         with pytest.raises(PermissionDenied):
             world.kit.contracts.draft(actor, deal.id, template_id=template.id, draft_due=DRAFT_DUE)
     with pytest.raises(NotFound):  # another brand does not even see the deal
-        world.kit.contracts.draft(world.unverified_brand, deal.id, template_id=template.id,
-                                  draft_due=DRAFT_DUE)  # fmt: skip
+        world.kit.contracts.draft(world.unverified_brand, deal.id, template_id=template.id, draft_due=DRAFT_DUE)
 
     assert _actions(world).count("denied.send_contract") == 2
     assert world.kit.deals.get(world.brand, deal.id).state is DealState.AGREED
@@ -137,8 +137,7 @@ def test_a_draft_due_after_the_publish_date_is_refused(world):
     template = _template(world)
 
     with pytest.raises(ValidationError) as refused:
-        world.kit.contracts.draft(world.brand, deal.id, template_id=template.id,
-                                  draft_due=START + timedelta(days=60))  # fmt: skip
+        world.kit.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=60))
 
     assert refused.value.paths == ["draft_due"]
 
@@ -154,8 +153,9 @@ def test_a_template_field_that_renders_empty_is_refused(world):
 
 def test_templates_are_versioned_and_old_versions_stay_usable(world):
     v1 = _template(world)
-    v2 = world.kit.contracts.revise_template(world.brand, v1.id, body="v2: {{ brand.name }}",
-                                             default_ip=IpOwnership(owner=IpOwner.BRAND))  # fmt: skip
+    v2 = world.kit.contracts.revise_template(
+        world.brand, v1.id, body="v2: {{ brand.name }}", default_ip=IpOwnership(owner=IpOwner.BRAND)
+    )
 
     assert (v1.version, v2.version, v2.id) == (1, 2, v1.id)
     assert world.kit.contracts.template(world.brand, v1.id).version == 2
@@ -163,8 +163,7 @@ def test_templates_are_versioned_and_old_versions_stay_usable(world):
     assert [t.version for t in world.kit.contracts.template_versions(world.brand, v1.id)] == [1, 2]
 
     deal = world.agree()
-    old = world.kit.contracts.draft(world.brand, deal.id, template_id=v1.id, template_version=1,
-                                    draft_due=DRAFT_DUE)  # fmt: skip
+    old = world.kit.contracts.draft(world.brand, deal.id, template_id=v1.id, template_version=1, draft_due=DRAFT_DUE)
     assert old.template_version == 1
     assert old.text.startswith("This agreement between Lumen Cosmetics")
     assert old.clauses.ip.owner is IpOwner.CREATOR
@@ -207,13 +206,19 @@ def test_both_signatures_execute_a_postpay_contract_and_start_production(world, 
     assert moved.state is DealState.IN_PRODUCTION
     assert moved.deadline == DRAFT_DUE
     signatures = world.kit.contracts.signatures(world.brand, contract.id)
-    assert {(s.party_id, s.signer_id) for s in signatures} == {("brand_lumen", "brand_lumen"),
-                                                               ("creator_ana", "creator_ana")}  # fmt: skip
+    assert {(s.party_id, s.signer_id) for s in signatures} == {
+        ("brand_lumen", "brand_lumen"),
+        ("creator_ana", "creator_ana"),
+    }
     assert all(s.contract_hash == contract.content_hash for s in signatures)
     trail = [(e.action, e.actor_id) for e in world.kit.store.iter_audit()][-5:]
-    assert trail == [("contract.sign", "creator:creator_ana"), ("contract.execute", "creator:creator_ana"),
-                     ("deal.sign", "creator:creator_ana"), ("deal.execute", "system:contracts"),
-                     ("deal.start_production", "system:contracts")]  # fmt: skip
+    assert trail == [
+        ("contract.sign", "creator:creator_ana"),
+        ("contract.execute", "creator:creator_ana"),
+        ("deal.sign", "creator:creator_ana"),
+        ("deal.execute", "system:contracts"),
+        ("deal.start_production", "system:contracts"),
+    ]
     assert any(e.name == "contract.executed" for e in events)
 
 
@@ -230,8 +235,9 @@ def test_a_forged_signature_is_refused(world):
     with pytest.raises(SignatureError, match="forged"):
         _sign(world, world.creator, contract, key_of=world.other_creator.id)  # someone else's key
     with pytest.raises(SignatureError, match="forged"):
-        world.kit.contracts.sign(world.brand, contract.id, signature="bm90IGEgc2lnbmF0dXJl",
-                                 contract_hash=contract.content_hash)  # fmt: skip
+        world.kit.contracts.sign(
+            world.brand, contract.id, signature="bm90IGEgc2lnbmF0dXJl", contract_hash=contract.content_hash
+        )
 
     assert world.kit.contracts.signatures(world.brand, contract.id) == []
 
@@ -290,16 +296,21 @@ def test_a_manager_granted_signing_signs_for_the_creator(world):
 
 
 def test_a_signer_without_a_registered_key_is_refused(world):
-    entry = world.kit.roster.propose(world.other_agency, manager_id=world.other_manager.id,
-                                     creator_id=world.creator.id, scopes=[Scope.NEGOTIATE])  # fmt: skip
+    entry = world.kit.roster.propose(
+        world.other_agency, manager_id=world.other_manager.id, creator_id=world.creator.id, scopes=[Scope.NEGOTIATE]
+    )
     world.kit.roster.accept(world.creator, entry.id)
     world.kit.roster.grant_signing(world.creator, entry.id)
     _, contract = _sent(world)
     private, _public = generate_keypair()
 
     with pytest.raises(SignatureError, match="no registered signing key"):
-        world.kit.contracts.sign(world.other_manager, contract.id, contract_hash=contract.content_hash,
-                                 signature=sign_contract_hash(private, contract.content_hash))  # fmt: skip
+        world.kit.contracts.sign(
+            world.other_manager,
+            contract.id,
+            contract_hash=contract.content_hash,
+            signature=sign_contract_hash(private, contract.content_hash),
+        )
 
 
 def test_only_parties_to_the_deal_see_or_sign_its_contract(world):
@@ -403,8 +414,9 @@ def _rewrite(database: Any, contract_id: str, change: Any) -> None:
     doc = json.loads(raw) if isinstance(raw, str) else raw  # PostgreSQL hands JSONB back decoded
     change(doc)
     cast = "?::jsonb" if database.dialect == "postgresql" else "?"
-    database.execute(f"UPDATE documents SET doc = {cast} WHERE kind = 'contract' AND id = ?",
-                     [json.dumps(doc), contract_id])  # fmt: skip
+    database.execute(
+        f"UPDATE documents SET doc = {cast} WHERE kind = 'contract' AND id = ?", [json.dumps(doc), contract_id]
+    )
 
 
 def test_verify_passes_an_untouched_executed_contract(world):
@@ -415,7 +427,9 @@ def test_verify_passes_an_untouched_executed_contract(world):
     assert report.ok and report.problems == ()
     assert report.stored_hash == report.computed_hash == contract.content_hash
     assert sorted((c.party_id, c.valid, c.reason) for c in report.signatures) == [
-        ("brand_lumen", True, "verified"), ("creator_ana", True, "verified")]  # fmt: skip
+        ("brand_lumen", True, "verified"),
+        ("creator_ana", True, "verified"),
+    ]
 
 
 def test_a_contract_changed_in_the_database_after_signing_is_detected(world, database):
@@ -509,8 +523,13 @@ class OrderingEcho(EchoPlatform):
     @hookimpl
     def creatorkit_place_order(self, request: PlatformOrderRequest) -> PlatformOrder:
         self.requests.append(request)
-        return PlatformOrder(platform="echo", order_id=f"order-{len(self.requests)}", deal_id=request.deal_id,
-                             status="open", created_at=START)  # fmt: skip
+        return PlatformOrder(
+            platform="echo",
+            order_id=f"order-{len(self.requests)}",
+            deal_id=request.deal_id,
+            status="open",
+            created_at=START,
+        )
 
     @hookimpl
     def creatorkit_get_order(self, order_id: str) -> PlatformOrder:

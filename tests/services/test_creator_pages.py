@@ -43,9 +43,12 @@ def rate_card(*tiers: tuple[DeliverableType, int, str], negotiable: bool = True)
 
 
 def register(world: Any, id: str, handle: str, **fields: Any) -> Actor:
-    profile = CreatorProfile(id=id, display_name="Cy Novak",
-                             accounts=(PlatformAccount(platform="echo", account_id=f"echo-{handle}", handle=handle),),
-                             **fields)  # fmt: skip
+    profile = CreatorProfile(
+        id=id,
+        display_name="Cy Novak",
+        accounts=(PlatformAccount(platform="echo", account_id=f"echo-{handle}", handle=handle),),
+        **fields,
+    )
     world.kit.parties.register_creator(world.system, profile)
     return Actor.creator(id)
 
@@ -55,13 +58,23 @@ def register(world: Any, id: str, handle: str, **fields: Any) -> Actor:
 
 def test_one_call_returns_the_overview_a_manager_sees(world):
     kit = world.kit
-    kit.creators.set_availability(world.manager, world.creator.id, [
-        AvailabilityWindow(starts=date(2026, 4, 1), ends=date(2026, 4, 30), note="April"),
-    ])  # fmt: skip
-    kit.creators.add_past_collaboration(world.creator, world.creator.id, PastCollaboration(
-        brand_name="Old Brand", completed_on=date(2025, 12, 1), platform="echo",
-        deliverable=DeliverableType.SHORT_VIDEO,
-    ))  # fmt: skip
+    kit.creators.set_availability(
+        world.manager,
+        world.creator.id,
+        [
+            AvailabilityWindow(starts=date(2026, 4, 1), ends=date(2026, 4, 30), note="April"),
+        ],
+    )
+    kit.creators.add_past_collaboration(
+        world.creator,
+        world.creator.id,
+        PastCollaboration(
+            brand_name="Old Brand",
+            completed_on=date(2025, 12, 1),
+            platform="echo",
+            deliverable=DeliverableType.SHORT_VIDEO,
+        ),
+    )
     kit.creators.refresh_metrics(world.manager, world.creator.id, "echo")
     declined = world.invite()
     kit.outreach.respond(world.creator, declined.id, accept=False)
@@ -119,8 +132,10 @@ def test_who_may_see_a_creator_page(world):
 def test_a_brand_sees_the_public_page_without_contact_details(world):
     kit = world.kit
     cy = register(world, "creator_cy", "echo_creator_05", email="cy@private.example")
-    kit.roster.accept(cy, kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=cy.id,
-                                             scopes=[Scope.VIEW_STATS]).id)  # fmt: skip
+    kit.roster.accept(
+        cy,
+        kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=cy.id, scopes=[Scope.VIEW_STATS]).id,
+    )
     assert kit.creators.overview(cy, cy.id).profile.email == "cy@private.example"
     assert kit.creators.overview(world.manager, cy.id).profile.email == "cy@private.example"
     public = kit.creators.overview(world.brand, cy.id).profile
@@ -129,12 +144,22 @@ def test_a_brand_sees_the_public_page_without_contact_details(world):
 
 def test_a_brand_does_not_see_other_brands_deals_on_a_creator_page(world):
     kit = world.kit
-    brief = kit.briefs.create(world.unverified_brand, name="Fresh tasting", product=Product(name="Granola"),
-                              budget=Budget(total=Money(0, "USD")), timeline=world.brief.timeline,
-                              deliverables=world.brief.deliverables)  # fmt: skip
+    brief = kit.briefs.create(
+        world.unverified_brand,
+        name="Fresh tasting",
+        product=Product(name="Granola"),
+        budget=Budget(total=Money(0, "USD")),
+        timeline=world.brief.timeline,
+        deliverables=world.brief.deliverables,
+    )
     kit.briefs.publish(world.unverified_brand, brief.id)
-    kit.outreach.invite(world.unverified_brand, brief_id=brief.id, creator_id=world.creator.id, platform="echo",
-                        body="Hi {{ creator.display_name }}")  # fmt: skip
+    kit.outreach.invite(
+        world.unverified_brand,
+        brief_id=brief.id,
+        creator_id=world.creator.id,
+        platform="echo",
+        body="Hi {{ creator.display_name }}",
+    )
     assert kit.creators.overview(world.manager, world.creator.id).deals_by_tab["pending"] == 1
     assert kit.creators.overview(world.brand, world.creator.id).deals_by_tab["pending"] == 0
 
@@ -145,15 +170,17 @@ def test_a_brand_does_not_see_other_brands_deals_on_a_creator_page(world):
 def test_a_manager_with_edit_rates_updates_the_rate_card(world):
     kit = world.kit
     world.clock.advance(days=2)
-    card = rate_card((DeliverableType.SHORT_VIDEO, 150_000, "USD"), (DeliverableType.STORY, 40_000, "USD"),
-                     negotiable=False)  # fmt: skip
+    card = rate_card(
+        (DeliverableType.SHORT_VIDEO, 150_000, "USD"), (DeliverableType.STORY, 40_000, "USD"), negotiable=False
+    )
     updated = kit.creators.update_rate_card(world.manager, world.creator.id, card)
     assert updated.rate_card.tiers == card.tiers
     assert updated.rate_card.negotiable is False
     assert updated.rate_card.updated_at == world.clock.now
     assert profile_of(world).rate_card == updated.rate_card
     assert kit.creators.overview(world.manager, world.creator.id).profile.rate_card.price_for(
-        DeliverableType.STORY) == Money(40_000, "USD")  # fmt: skip
+        DeliverableType.STORY
+    ) == Money(40_000, "USD")
     (event,) = [e for e in kit.store.iter_audit() if e.action == "creator.update_rate_card"]
     assert event.actor_id == str(world.manager) and event.on_behalf_of == world.creator.id
     assert event.entity_id == world.creator.id
@@ -175,8 +202,9 @@ def test_editing_rates_needs_the_edit_rates_scope(world):
         kit.creators.update_rate_card(world.manager, world.creator.id, rate_card((DeliverableType.STORY, 1, "USD")))
     assert "edit_rates" in raised.value.reason
     with pytest.raises(PermissionDenied):
-        kit.creators.set_availability(world.manager, world.creator.id,
-                                      [AvailabilityWindow(starts=date(2026, 5, 1), ends=date(2026, 5, 2))])  # fmt: skip
+        kit.creators.set_availability(
+            world.manager, world.creator.id, [AvailabilityWindow(starts=date(2026, 5, 1), ends=date(2026, 5, 2))]
+        )
     assert [e.actor_id for e in denials(kit, "update_rate_card")] == [str(world.manager)]
     assert [e.actor_id for e in denials(kit, "set_availability")] == [str(world.manager)]
     assert profile_of(world).rate_card == before
@@ -187,23 +215,28 @@ def test_editing_rates_needs_the_edit_rates_scope(world):
 def test_others_cannot_edit_a_rate_card(world, who):
     before = profile_of(world).rate_card
     with pytest.raises(PermissionDenied):
-        world.kit.creators.update_rate_card(getattr(world, who), world.creator.id,
-                                            rate_card((DeliverableType.STORY, 1, "USD")))  # fmt: skip
+        world.kit.creators.update_rate_card(
+            getattr(world, who), world.creator.id, rate_card((DeliverableType.STORY, 1, "USD"))
+        )
     assert denials(world.kit, "update_rate_card")[0].actor_id == str(getattr(world, who))
     assert profile_of(world).rate_card == before
 
 
 def test_another_agencys_manager_cannot_find_the_creator_to_edit(world):
     with pytest.raises(NotFound):
-        world.kit.creators.update_rate_card(world.other_manager, world.creator.id,
-                                            rate_card((DeliverableType.STORY, 1, "USD")))  # fmt: skip
+        world.kit.creators.update_rate_card(
+            world.other_manager, world.creator.id, rate_card((DeliverableType.STORY, 1, "USD"))
+        )
 
 
 def test_mixed_currencies_are_refused(world):
     before = profile_of(world).rate_card
     with pytest.raises(ValidationError) as raised:
-        world.kit.creators.update_rate_card(world.manager, world.creator.id, rate_card(
-            (DeliverableType.SHORT_VIDEO, 150_000, "USD"), (DeliverableType.STORY, 30_000, "EUR")))  # fmt: skip
+        world.kit.creators.update_rate_card(
+            world.manager,
+            world.creator.id,
+            rate_card((DeliverableType.SHORT_VIDEO, 150_000, "USD"), (DeliverableType.STORY, 30_000, "EUR")),
+        )
     assert raised.value.paths == ["rate_card.tiers"]
     assert profile_of(world).rate_card == before
 
@@ -239,8 +272,11 @@ def test_overlapping_availability_is_refused(world, second):
 def test_past_collaborations_count_on_the_page(world):
     kit = world.kit
     for i, brand in enumerate(("A", "B")):
-        kit.creators.add_past_collaboration(world.manager, world.creator.id, PastCollaboration(
-            brand_name=brand, completed_on=date(2025, 10 + i, 1), campaign_name=f"campaign {brand}"))  # fmt: skip
+        kit.creators.add_past_collaboration(
+            world.manager,
+            world.creator.id,
+            PastCollaboration(brand_name=brand, completed_on=date(2025, 10 + i, 1), campaign_name=f"campaign {brand}"),
+        )
     overview = kit.creators.overview(world.manager, world.creator.id)
     assert [c.brand_name for c in overview.profile.past_collaborations] == ["A", "B"]
     assert overview.completed_collaborations == 2

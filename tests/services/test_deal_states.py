@@ -59,13 +59,27 @@ def test_moves_outside_the_table_raise_state_error_naming_the_allowed_moves(stat
 def _deal_in(world: World, state: DealState, suffix: str = "") -> Deal:
     now = world.clock()
     deal = Deal(
-        id=f"deal_{state}{suffix}", brief_id=world.brief.id, brand_id=world.brand.id, creator_id=world.creator.id,
-        platform="echo", state=state, created_at=now, updated_at=now, deadline=None,
+        id=f"deal_{state}{suffix}",
+        brief_id=world.brief.id,
+        brand_id=world.brand.id,
+        creator_id=world.creator.id,
+        platform="echo",
+        state=state,
+        created_at=now,
+        updated_at=now,
+        deadline=None,
         state_before_dispute=DealState.IN_PRODUCTION if state is DealState.DISPUTED else None,
-    )  # fmt: skip
+    )
     with world.kit.store.transaction() as tx:
-        tx.insert("deal", deal.id, unstructure(deal), workspace=deal.brand_id, parent=deal.creator_id,
-                  state=str(state), now=now)  # fmt: skip
+        tx.insert(
+            "deal",
+            deal.id,
+            unstructure(deal),
+            workspace=deal.brand_id,
+            parent=deal.creator_id,
+            state=str(state),
+            now=now,
+        )
     return deal
 
 

@@ -52,11 +52,16 @@ def test_propose_counter_accept_agrees_on_the_accepted_terms(world, events):
     first = kit.negotiation.propose(world.brand, deal.id, world.terms(price=100_000), note="our standard fee")
     world.clock.advance(hours=2)
     counter_terms = world.terms(
-        price=180_000, schedule=ScheduleKind.MILESTONES,
-        deliverables=(Deliverable(type=DeliverableType.SHORT_VIDEO, quantity=2, platform="echo"),
-                      Deliverable(type=DeliverableType.STORY, quantity=3, platform="echo")),
-        publish_by=START + timedelta(days=30), revision_limit=1, usage_rights_days=90,
-    )  # fmt: skip
+        price=180_000,
+        schedule=ScheduleKind.MILESTONES,
+        deliverables=(
+            Deliverable(type=DeliverableType.SHORT_VIDEO, quantity=2, platform="echo"),
+            Deliverable(type=DeliverableType.STORY, quantity=3, platform="echo"),
+        ),
+        publish_by=START + timedelta(days=30),
+        revision_limit=1,
+        usage_rights_days=90,
+    )
     counter = kit.negotiation.propose(world.manager, deal.id, counter_terms, note="two videos, half up front")
     assert counter.counter_to == first.id
     assert (counter.from_party, counter.to_party) == (world.creator.id, world.brand.id)
@@ -78,8 +83,10 @@ def test_propose_counter_accept_agrees_on_the_accepted_terms(world, events):
     changes = [e.data for e in events if e.name == "deal.state_changed"]
     assert changes[-1] == {"action": "accept_offer", "from_state": "negotiating", "to_state": "agreed"}
     proposed = [(e.entity_id, e.data) for e in events if e.name == "offer.proposed"]
-    assert proposed == [(first.id, {"deal_id": deal.id, "counter_to": None}),
-                        (counter.id, {"deal_id": deal.id, "counter_to": first.id})]  # fmt: skip
+    assert proposed == [
+        (first.id, {"deal_id": deal.id, "counter_to": None}),
+        (counter.id, {"deal_id": deal.id, "counter_to": first.id}),
+    ]
 
 
 def test_each_offer_has_a_response_deadline_that_the_deal_follows(world):
@@ -103,28 +110,43 @@ def test_each_offer_has_a_response_deadline_that_the_deal_follows(world):
 def test_statuses_tell_each_side_what_needs_action(world):
     kit = world.kit
     deal = negotiating(world)
-    assert statuses(world, deal.id) == {"brand": NS.NO_OPEN_OFFER, "creator": NS.NO_OPEN_OFFER,
-                                        "manager": NS.NO_OPEN_OFFER}  # fmt: skip
+    assert statuses(world, deal.id) == {
+        "brand": NS.NO_OPEN_OFFER,
+        "creator": NS.NO_OPEN_OFFER,
+        "manager": NS.NO_OPEN_OFFER,
+    }
 
     kit.negotiation.propose(world.brand, deal.id, world.terms(price=100_000))
-    assert statuses(world, deal.id) == {"brand": NS.AWAITING_THEIR_RESPONSE, "creator": NS.AWAITING_YOUR_RESPONSE,
-                                        "manager": NS.AWAITING_YOUR_RESPONSE}  # fmt: skip
+    assert statuses(world, deal.id) == {
+        "brand": NS.AWAITING_THEIR_RESPONSE,
+        "creator": NS.AWAITING_YOUR_RESPONSE,
+        "manager": NS.AWAITING_YOUR_RESPONSE,
+    }
     world.clock.advance(hours=1)
     kit.negotiation.propose(world.manager, deal.id, world.terms(price=140_000))
-    assert statuses(world, deal.id) == {"brand": NS.CHANGES_PROPOSED, "creator": NS.AWAITING_THEIR_RESPONSE,
-                                        "manager": NS.AWAITING_THEIR_RESPONSE}  # fmt: skip
+    assert statuses(world, deal.id) == {
+        "brand": NS.CHANGES_PROPOSED,
+        "creator": NS.AWAITING_THEIR_RESPONSE,
+        "manager": NS.AWAITING_THEIR_RESPONSE,
+    }
     world.clock.advance(hours=1)
     kit.negotiation.propose(world.brand, deal.id, world.terms(price=120_000))
-    assert statuses(world, deal.id) == {"brand": NS.AWAITING_THEIR_RESPONSE, "creator": NS.CHANGES_PROPOSED,
-                                        "manager": NS.CHANGES_PROPOSED}  # fmt: skip
+    assert statuses(world, deal.id) == {
+        "brand": NS.AWAITING_THEIR_RESPONSE,
+        "creator": NS.CHANGES_PROPOSED,
+        "manager": NS.CHANGES_PROPOSED,
+    }
 
 
 def test_an_opening_offer_from_the_creator_awaits_the_brand(world):
     kit = world.kit
     deal = negotiating(world)
     kit.negotiation.propose(world.creator, deal.id, world.terms(price=200_000))
-    assert statuses(world, deal.id) == {"brand": NS.AWAITING_YOUR_RESPONSE, "creator": NS.AWAITING_THEIR_RESPONSE,
-                                        "manager": NS.AWAITING_THEIR_RESPONSE}  # fmt: skip
+    assert statuses(world, deal.id) == {
+        "brand": NS.AWAITING_YOUR_RESPONSE,
+        "creator": NS.AWAITING_THEIR_RESPONSE,
+        "manager": NS.AWAITING_THEIR_RESPONSE,
+    }
 
 
 def test_a_declined_offer_reads_declined_and_negotiation_can_go_on(world):

@@ -34,9 +34,12 @@ def denials(kit: Any, action: str) -> list[Any]:
 
 def register_creator(world: Any, id: str, handle: str, **fields: Any) -> CreatorProfile:
     profile = CreatorProfile(
-        id=id, display_name=fields.pop("display_name", "Cy Novak"), country="US",
-        accounts=(PlatformAccount(platform="echo", account_id=f"echo-{handle}", handle=handle),), **fields,
-    )  # fmt: skip
+        id=id,
+        display_name=fields.pop("display_name", "Cy Novak"),
+        country="US",
+        accounts=(PlatformAccount(platform="echo", account_id=f"echo-{handle}", handle=handle),),
+        **fields,
+    )
     return world.kit.parties.register_creator(world.system, profile)
 
 
@@ -52,19 +55,26 @@ def decreasing_ids() -> Any:
 def test_a_template_is_personalised_from_creator_brief_and_brand(world):
     kit = world.kit
     template = kit.outreach.create_template(
-        world.brand, name="launch",
+        world.brand,
+        name="launch",
         subject="{{ brand.name }} x {{ creator.display_name }}",
         body="Hi {{ creator.display_name }} (@{{ creator.accounts[0].handle }}), {{ brand.name }} would love you "
-             "for {{ brief.name }}: {{ brief.product.name }}.",
-    )  # fmt: skip
+        "for {{ brief.name }}: {{ brief.product.name }}.",
+    )
     subject, body = kit.outreach.preview(world.brand, template.id, brief_id=world.brief.id, creator_id=world.creator.id)
     assert subject == "Lumen Cosmetics x Ana Costa"
     assert body == "Hi Ana Costa (@echo_creator_03), Lumen Cosmetics would love you for Spring Glow launch: Glow Serum."
 
-    deal_ana = kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo",
-                                   template_id=template.id)  # fmt: skip
-    deal_bo = kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id=world.other_creator.id,
-                                  platform="echo", template_id=template.id)  # fmt: skip
+    deal_ana = kit.outreach.invite(
+        world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo", template_id=template.id
+    )
+    deal_bo = kit.outreach.invite(
+        world.brand,
+        brief_id=world.brief.id,
+        creator_id=world.other_creator.id,
+        platform="echo",
+        template_id=template.id,
+    )
     ana = kit.outreach.invitation(world.brand, deal_ana.id)
     bo = kit.outreach.invitation(world.brand, deal_bo.id)
     assert (ana.subject, ana.body) == (subject, body)
@@ -83,15 +93,22 @@ def test_a_missing_field_is_an_error_naming_it(world):
     kit = world.kit
     template = kit.outreach.create_template(world.brand, name="typo", body="Hi {{ creator.nickname }}!")
     with pytest.raises(ValidationError) as raised:
-        kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo",
-                            template_id=template.id)  # fmt: skip
+        kit.outreach.invite(
+            world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo", template_id=template.id
+        )
     assert raised.value.paths == ["body"]
     assert "nickname" in str(raised.value)
     assert kit.deals.visible_deals(world.brand) == []
     assert echo(kit).sent == []
     with pytest.raises(ValidationError, match="subject"):
-        kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo",
-                            body="Hi", subject="{{ brief.codename }}")  # fmt: skip
+        kit.outreach.invite(
+            world.brand,
+            brief_id=world.brief.id,
+            creator_id=world.creator.id,
+            platform="echo",
+            body="Hi",
+            subject="{{ brief.codename }}",
+        )
 
 
 def test_an_empty_field_is_an_error_not_a_blank(world):
@@ -152,15 +169,22 @@ def test_exactly_one_of_template_or_body(world):
     with pytest.raises(ValidationError):
         kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo")
     with pytest.raises(ValidationError):
-        kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo",
-                            template_id=template.id, body="Hi")  # fmt: skip
+        kit.outreach.invite(
+            world.brand,
+            brief_id=world.brief.id,
+            creator_id=world.creator.id,
+            platform="echo",
+            template_id=template.id,
+            body="Hi",
+        )
 
 
 def test_a_revised_template_leaves_sent_invitations_as_they_were(world):
     kit = world.kit
     template = kit.outreach.create_template(world.brand, name="t", body="v1 for {{ creator.display_name }}")
-    deal = kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo",
-                               template_id=template.id)  # fmt: skip
+    deal = kit.outreach.invite(
+        world.brand, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo", template_id=template.id
+    )
     revised = kit.outreach.revise_template(world.brand, template.id, body="v2 for {{ creator.display_name }}")
     assert revised.version == 2
     assert kit.outreach.invitation(world.brand, deal.id).body == "v1 for Ana Costa"
@@ -174,25 +198,37 @@ def test_templates_belong_to_brands_and_agencies(world):
         kit.outreach.create_template(world.creator, name="t", body="Hi")
     template = kit.outreach.create_template(world.brand, name="t", body="Hi")
     with pytest.raises(NotFound):  # another brand cannot use it
-        kit.outreach.invite(world.unverified_brand, brief_id=world.brief.id, creator_id=world.creator.id,
-                            platform="echo", template_id=template.id)  # fmt: skip
+        kit.outreach.invite(
+            world.unverified_brand,
+            brief_id=world.brief.id,
+            creator_id=world.creator.id,
+            platform="echo",
+            template_id=template.id,
+        )
     with pytest.raises(NotFound):
         kit.outreach.preview(world.agency, template.id, brief_id=world.brief.id, creator_id=world.creator.id)
     agency_template = kit.outreach.create_template(world.manager, name="pitch", body="Meet {{ creator.display_name }}")
-    _, body = kit.outreach.preview(world.agency, agency_template.id, brief_id=world.brief.id,
-                                   creator_id=world.creator.id)  # fmt: skip
+    _, body = kit.outreach.preview(
+        world.agency, agency_template.id, brief_id=world.brief.id, creator_id=world.creator.id
+    )
     assert body == "Meet Ana Costa"
 
 
 def test_preview_does_not_leak_another_brands_draft_brief(world):
     kit = world.kit
-    draft = kit.briefs.create(world.brand, name="Secret launch", product=world.brief.product,
-                              budget=world.brief.budget, timeline=world.brief.timeline,
-                              deliverables=world.brief.deliverables)  # fmt: skip
+    draft = kit.briefs.create(
+        world.brand,
+        name="Secret launch",
+        product=world.brief.product,
+        budget=world.brief.budget,
+        timeline=world.brief.timeline,
+        deliverables=world.brief.deliverables,
+    )
     with pytest.raises(NotFound):
         kit.briefs.get(world.unverified_brand, draft.id)
-    spy = kit.outreach.create_template(world.unverified_brand, name="spy",
-                                       body="{{ brief.name }} / {{ brief.budget.total.amount }}")  # fmt: skip
+    spy = kit.outreach.create_template(
+        world.unverified_brand, name="spy", body="{{ brief.name }} / {{ brief.budget.total.amount }}"
+    )
     with pytest.raises(NotFound):
         kit.outreach.preview(world.unverified_brand, spy.id, brief_id=draft.id, creator_id=world.creator.id)
 
@@ -267,15 +303,17 @@ def test_a_creator_without_an_account_on_the_platform_cannot_be_messaged_there(w
 def test_only_brands_invite(world):
     for actor in (world.creator, world.manager, world.agency):
         with pytest.raises(PermissionDenied):
-            world.kit.outreach.invite(actor, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo",
-                                      body="Hi")  # fmt: skip
+            world.kit.outreach.invite(
+                actor, brief_id=world.brief.id, creator_id=world.creator.id, platform="echo", body="Hi"
+            )
     assert world.kit.deals.visible_deals(world.brand) == []
 
 
 def test_inviting_an_unknown_creator_is_not_found(world):
     with pytest.raises(NotFound):
-        world.kit.outreach.invite(world.brand, brief_id=world.brief.id, creator_id="creator_nope", platform="echo",
-                                  body="Hi")  # fmt: skip
+        world.kit.outreach.invite(
+            world.brand, brief_id=world.brief.id, creator_id="creator_nope", platform="echo", body="Hi"
+        )
 
 
 def test_a_second_open_deal_for_the_same_brief_and_creator_is_refused(world):
@@ -403,8 +441,14 @@ def test_a_deals_thread_keeps_outbound_messages_and_inbound_replies_in_order(wor
     world.clock.advance(minutes=5)
     sent = kit.outreach.send_message(world.brand, deal.id, "Brief attached")
     world.clock.advance(minutes=5)
-    kit.outreach.record_inbound(world.brand, deal.id, "Got it, thanks", sender_id=world.creator.id,
-                                channel=Channel.EMAIL, platform_ref="<mail-1@example>")  # fmt: skip
+    kit.outreach.record_inbound(
+        world.brand,
+        deal.id,
+        "Got it, thanks",
+        sender_id=world.creator.id,
+        channel=Channel.EMAIL,
+        platform_ref="<mail-1@example>",
+    )
     world.clock.advance(minutes=5)
     kit.outreach.send_message(world.manager, deal.id, "Ana can post on the 20th")
     world.clock.advance(minutes=5)
@@ -418,10 +462,20 @@ def test_a_deals_thread_keeps_outbound_messages_and_inbound_replies_in_order(wor
         "Ana can post on the 20th",
         "Draft soon",
     ]
-    assert [m.direction for m in thread] == [Direction.INBOUND, Direction.OUTBOUND, Direction.INBOUND,
-                                             Direction.INBOUND, Direction.INBOUND]  # fmt: skip
-    assert [m.sender_id for m in thread] == [world.creator.id, world.brand.id, world.creator.id, world.manager.id,
-                                             world.creator.id]  # fmt: skip
+    assert [m.direction for m in thread] == [
+        Direction.INBOUND,
+        Direction.OUTBOUND,
+        Direction.INBOUND,
+        Direction.INBOUND,
+        Direction.INBOUND,
+    ]
+    assert [m.sender_id for m in thread] == [
+        world.creator.id,
+        world.brand.id,
+        world.creator.id,
+        world.manager.id,
+        world.creator.id,
+    ]
     assert len({m.thread_id for m in thread}) == 1
     assert thread[2].channel is Channel.EMAIL and thread[2].platform_ref == "<mail-1@example>"
     # Only the brand's outbound message went through the platform plugin.
@@ -431,8 +485,7 @@ def test_a_deals_thread_keeps_outbound_messages_and_inbound_replies_in_order(wor
     assert kit.outreach.thread(world.creator, deal.id) == thread
     assert kit.outreach.thread(world.manager, deal.id) == thread
     names = [e.name for e in events if e.entity_kind == "message"]
-    assert names == ["message.received", "message.sent", "message.received", "message.received",
-                     "message.received"]  # fmt: skip
+    assert names == ["message.received", "message.sent", "message.received", "message.received", "message.received"]
 
 
 def test_messages_at_the_same_instant_keep_their_order(world, monkeypatch):
@@ -449,8 +502,7 @@ def test_an_inbound_reply_must_come_from_a_party_to_the_deal(world):
     kit = world.kit
     deal = world.invite()
     with pytest.raises(ValidationError) as raised:
-        kit.outreach.record_inbound(world.brand, deal.id, "hi", sender_id=world.other_creator.id,
-                                    channel=Channel.EMAIL)  # fmt: skip
+        kit.outreach.record_inbound(world.brand, deal.id, "hi", sender_id=world.other_creator.id, channel=Channel.EMAIL)
     assert raised.value.paths == ["sender_id"]
     assert kit.outreach.thread(world.brand, deal.id) == []
 
@@ -458,8 +510,9 @@ def test_an_inbound_reply_must_come_from_a_party_to_the_deal(world):
 def test_an_inbound_reply_from_the_creators_manager_is_recorded(world):
     kit = world.kit
     deal = world.invite()
-    message = kit.outreach.record_inbound(world.brand, deal.id, "Ana is keen", sender_id=world.manager.id,
-                                          channel=Channel.EMAIL)  # fmt: skip
+    message = kit.outreach.record_inbound(
+        world.brand, deal.id, "Ana is keen", sender_id=world.manager.id, channel=Channel.EMAIL
+    )
     assert message.sender_id == world.manager.id
 
 

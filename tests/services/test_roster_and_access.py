@@ -51,14 +51,21 @@ def fresh_brand_deal(world: Any) -> Any:
     """A deal of the *other* (unverified) brand with the other creator, on an unpaid brief it may publish."""
     kit = world.kit
     brief = kit.briefs.create(
-        world.unverified_brand, name="Fresh tasting", product=Product(name="Granola"),
+        world.unverified_brand,
+        name="Fresh tasting",
+        product=Product(name="Granola"),
         budget=Budget(total=Money(0, "USD")),
         timeline=world.brief.timeline,
         deliverables=(Deliverable(type=DeliverableType.SHORT_VIDEO, platform="echo"),),
-    )  # fmt: skip
+    )
     kit.briefs.publish(world.unverified_brand, brief.id)
-    return kit.outreach.invite(world.unverified_brand, brief_id=brief.id, creator_id=world.other_creator.id,
-                               platform="echo", body="Hi {{ creator.display_name }}")  # fmt: skip
+    return kit.outreach.invite(
+        world.unverified_brand,
+        brief_id=brief.id,
+        creator_id=world.other_creator.id,
+        platform="echo",
+        body="Hi {{ creator.display_name }}",
+    )
 
 
 def all_documents(database: Any) -> list[tuple[str, str, Any]]:
@@ -89,8 +96,12 @@ def secret_keys(value: Any, path: str = "") -> list[str]:
 def test_a_proposed_entry_grants_nothing_until_the_creator_accepts(world):
     kit = world.kit
     deal = world.invite(world.other_creator)
-    entry = kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id,
-                               scopes=[Scope.VIEW_STATS, Scope.NEGOTIATE])  # fmt: skip
+    entry = kit.roster.propose(
+        world.agency,
+        manager_id=world.manager.id,
+        creator_id=world.other_creator.id,
+        scopes=[Scope.VIEW_STATS, Scope.NEGOTIATE],
+    )
     assert entry.accepted_at is None and not entry.active
     assert not entry.allows(Scope.VIEW_STATS)
 
@@ -112,16 +123,18 @@ def test_a_proposed_entry_grants_nothing_until_the_creator_accepts(world):
 
 
 def test_the_manager_may_propose_for_themselves(world):
-    entry = world.kit.roster.propose(world.manager, manager_id=world.manager.id, creator_id=world.other_creator.id,
-                                     scopes=[Scope.VIEW_STATS])  # fmt: skip
+    entry = world.kit.roster.propose(
+        world.manager, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=[Scope.VIEW_STATS]
+    )
     assert entry.agency_id == world.agency.id
     assert entry.id in [e.id for e in world.kit.roster.entries(world.other_creator)]
 
 
 def test_only_the_creator_accepts_an_entry(world):
     kit = world.kit
-    entry = kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id,
-                               scopes=[Scope.VIEW_STATS])  # fmt: skip
+    entry = kit.roster.propose(
+        world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=[Scope.VIEW_STATS]
+    )
     for actor in (world.manager, world.agency):
         with pytest.raises(PermissionDenied):
             kit.roster.accept(actor, entry.id)
@@ -138,21 +151,31 @@ def test_only_the_creator_accepts_an_entry(world):
 
 def test_a_duplicate_open_entry_is_refused(world):
     with pytest.raises(StateError):
-        world.kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=world.creator.id,
-                                 scopes=[Scope.VIEW_STATS])  # fmt: skip
+        world.kit.roster.propose(
+            world.agency, manager_id=world.manager.id, creator_id=world.creator.id, scopes=[Scope.VIEW_STATS]
+        )
 
 
 def test_an_agency_proposes_only_for_its_own_managers(world):
     kit = world.kit
     with pytest.raises(PermissionDenied):
-        kit.roster.propose(world.agency, manager_id=world.other_manager.id, creator_id=world.other_creator.id,
-                           scopes=[Scope.VIEW_STATS])  # fmt: skip
+        kit.roster.propose(
+            world.agency,
+            manager_id=world.other_manager.id,
+            creator_id=world.other_creator.id,
+            scopes=[Scope.VIEW_STATS],
+        )
     with pytest.raises(PermissionDenied):
-        kit.roster.propose(world.other_manager, manager_id=world.manager.id, creator_id=world.other_creator.id,
-                           scopes=[Scope.VIEW_STATS])  # fmt: skip
+        kit.roster.propose(
+            world.other_manager,
+            manager_id=world.manager.id,
+            creator_id=world.other_creator.id,
+            scopes=[Scope.VIEW_STATS],
+        )
     with pytest.raises(PermissionDenied):
-        kit.roster.propose(world.brand, manager_id=world.manager.id, creator_id=world.other_creator.id,
-                           scopes=[Scope.VIEW_STATS])  # fmt: skip
+        kit.roster.propose(
+            world.brand, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=[Scope.VIEW_STATS]
+        )
     actors = [e.actor_id for e in denials(kit, "propose_roster_entry")]
     assert actors == [str(world.agency), str(world.other_manager), str(world.brand)]
     assert kit.roster.entries(world.other_creator) == []
@@ -164,16 +187,21 @@ def test_an_agency_proposes_only_for_its_own_managers(world):
 def test_the_agency_cannot_propose_sign_on_behalf(world):
     kit = world.kit
     with pytest.raises(PermissionDenied) as raised:
-        kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id,
-                           scopes=[Scope.VIEW_STATS, Scope.SIGN_ON_BEHALF])  # fmt: skip
+        kit.roster.propose(
+            world.agency,
+            manager_id=world.manager.id,
+            creator_id=world.other_creator.id,
+            scopes=[Scope.VIEW_STATS, Scope.SIGN_ON_BEHALF],
+        )
     assert "sign_on_behalf" in str(raised.value)
     assert kit.roster.entries(world.other_creator, include_removed=True) == []
 
 
 def test_the_refused_sign_on_behalf_proposal_is_recorded(world):
     with pytest.raises(PermissionDenied):
-        world.kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id,
-                                 scopes=[Scope.SIGN_ON_BEHALF])  # fmt: skip
+        world.kit.roster.propose(
+            world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=[Scope.SIGN_ON_BEHALF]
+        )
     assert [e.actor_id for e in denials(world.kit, "propose_roster_entry")] == [str(world.agency)]
 
 
@@ -264,8 +292,9 @@ def test_removing_revokes_the_managers_access_at_once(world, events, remover):
     with pytest.raises(NotFound):
         kit.outreach.thread(world.manager, deal.id)
     with pytest.raises(NotFound):
-        kit.creators.update_rate_card(world.manager, world.creator.id, kit.creators.overview(
-            world.creator, world.creator.id).profile.rate_card)  # fmt: skip
+        kit.creators.update_rate_card(
+            world.manager, world.creator.id, kit.creators.overview(world.creator, world.creator.id).profile.rate_card
+        )
     with pytest.raises(NotFound):  # the agency loses its view too
         kit.deals.get(world.agency, deal.id)
     assert kit.deals.board(world.manager) == []
@@ -309,8 +338,9 @@ def test_outsiders_cannot_remove_an_entry(world):
 def test_re_adding_after_removal_needs_a_new_acceptance(world):
     kit = world.kit
     kit.roster.remove(world.agency, world.roster_entry_id)
-    again = kit.roster.propose(world.agency, manager_id=world.manager.id, creator_id=world.creator.id,
-                               scopes=[Scope.VIEW_STATS])  # fmt: skip
+    again = kit.roster.propose(
+        world.agency, manager_id=world.manager.id, creator_id=world.creator.id, scopes=[Scope.VIEW_STATS]
+    )
     assert again.id != world.roster_entry_id
     with pytest.raises(NotFound):
         kit.creators.overview(world.manager, world.creator.id)
@@ -422,8 +452,14 @@ def test_one_agencys_roster_is_invisible_to_another(world):
 def test_a_brands_templates_and_draft_briefs_are_invisible_to_another(world):
     kit = world.kit
     template = kit.outreach.create_template(world.brand, name="hello", body="Hi {{ creator.display_name }}")
-    draft = kit.briefs.create(world.brand, name="Secret launch", product=world.brief.product, budget=world.brief.budget,
-                              timeline=world.brief.timeline, deliverables=world.brief.deliverables)  # fmt: skip
+    draft = kit.briefs.create(
+        world.brand,
+        name="Secret launch",
+        product=world.brief.product,
+        budget=world.brief.budget,
+        timeline=world.brief.timeline,
+        deliverables=world.brief.deliverables,
+    )
     stranger = world.unverified_brand
     with pytest.raises(NotFound):
         kit.briefs.get(stranger, draft.id)
@@ -431,8 +467,9 @@ def test_a_brands_templates_and_draft_briefs_are_invisible_to_another(world):
     with pytest.raises(NotFound):
         kit.briefs.update(stranger, draft.id, name="hijacked")
     with pytest.raises(NotFound):  # not even a published brief of another brand can be invited to
-        kit.outreach.invite(stranger, brief_id=world.brief.id, creator_id=world.other_creator.id, platform="echo",
-                            body="Hi")  # fmt: skip
+        kit.outreach.invite(
+            stranger, brief_id=world.brief.id, creator_id=world.other_creator.id, platform="echo", body="Hi"
+        )
     with pytest.raises(NotFound):
         kit.outreach.revise_template(stranger, template.id, body="mine")
     assert kit.briefs.get(world.brand, draft.id).name == "Secret launch"
@@ -448,8 +485,7 @@ def test_no_platform_credentials_are_stored_or_shown(world, database):
     deal = negotiating(world)
     offer = kit.negotiation.propose(world.manager, deal.id, world.terms())
     kit.negotiation.accept(world.brand, offer.id)
-    kit.outreach.record_inbound(world.brand, deal.id, "thanks!", sender_id=world.creator.id,
-                               channel=Channel.EMAIL)  # fmt: skip
+    kit.outreach.record_inbound(world.brand, deal.id, "thanks!", sender_id=world.creator.id, channel=Channel.EMAIL)
 
     overview = unstructure(kit.creators.overview(world.manager, world.creator.id))
     assert secret_keys(overview) == []

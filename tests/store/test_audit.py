@@ -130,9 +130,7 @@ def test_payload_hash_is_canonical() -> None:
         ("workspace_id", "ws\x1f"),
     ],
 )
-def test_values_that_would_make_the_encoding_ambiguous_are_refused(
-    store: Store, field: str, value: str
-) -> None:
+def test_values_that_would_make_the_encoding_ambiguous_are_refused(store: Store, field: str, value: str) -> None:
     fields: dict[str, Any] = {
         "actor_id": "m",
         "action": "deal.created",
@@ -210,9 +208,7 @@ def test_the_database_refuses_plain_edits_of_events(db: Database, store: Store) 
         ("hash", "d" * 64),
     ],
 )
-def test_changing_any_column_of_one_event_names_that_event(
-    db: Database, store: Store, column: str, value: str
-) -> None:
+def test_changing_any_column_of_one_event_names_that_event(db: Database, store: Store, column: str, value: str) -> None:
     append_events(store, 8)
     db.tamper(f"UPDATE audit_events SET {column} = ? WHERE sequence = 5", (value,))
     report = verify_chain(store)

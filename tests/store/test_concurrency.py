@@ -123,9 +123,7 @@ def test_threads_sharing_one_store_each_get_their_own_connection(store: Store) -
             try:
                 with store.transaction() as tx:
                     record = tx.require("deal", "d1")
-                    tx.update(
-                        "deal", "d1", {"price": record.doc["price"] + 1}, expected_version=record.version
-                    )
+                    tx.update("deal", "d1", {"price": record.doc["price"] + 1}, expected_version=record.version)
                     with lock:
                         connections.append(tx._conn)
                 done += 1

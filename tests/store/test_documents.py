@@ -16,9 +16,7 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 def test_insert_then_get_returns_the_same_record(store: Store) -> None:
     doc = {"title": "Spring launch", "budget": {"amount": 150_000, "currency": "USD"}, "tags": ["beauty"]}
     with store.transaction() as tx:
-        inserted = tx.insert(
-            "brief", "brief_1", doc, workspace="brand_1", parent="campaign_1", state="draft", now=T0
-        )
+        inserted = tx.insert("brief", "brief_1", doc, workspace="brand_1", parent="campaign_1", state="draft", now=T0)
     with store.read() as tx:
         got = tx.get("brief", "brief_1")
     assert got == inserted
@@ -83,9 +81,7 @@ def test_duplicate_insert_is_a_conflict_and_the_transaction_can_go_on(store: Sto
 
 def test_update_bumps_the_version_and_keeps_created_at(store: Store) -> None:
     with store.transaction() as tx:
-        tx.insert(
-            "deal", "d1", {"price": 100}, workspace="agency_1", parent="brief_1", state="invited", now=T0
-        )
+        tx.insert("deal", "d1", {"price": 100}, workspace="agency_1", parent="brief_1", state="invited", now=T0)
     later = T0 + timedelta(hours=1)
     with store.transaction() as tx:
         updated = tx.update("deal", "d1", {"price": 120}, expected_version=1, state="negotiating", now=later)
