@@ -116,7 +116,7 @@ def _describe(exc: BaseException, expected: type | None) -> str:
     if isinstance(exc, ForbiddenExtraKeysError):
         return f"unknown field(s): {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, StructureHandlerNotFoundError):
-        return f"cannot build {exc.type!r} from this value"
+        return f"cannot build {exc.type_!r} from this value"
     if isinstance(exc, ValueError | TypeError) and str(exc):
         return str(exc)
     name = getattr(expected, "__name__", None) or str(expected)

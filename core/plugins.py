@@ -219,7 +219,7 @@ class PluginHost:
         # stevedore caches a group's entry points (in the process and on disk); drop the in-process copy so a
         # config reloaded after an install sees the new plugin.
         NamedExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
-        manager = NamedExtensionManager(
+        manager: NamedExtensionManager[Any] = NamedExtensionManager(
             namespace=group,
             names=[s.name for s in wanted],
             name_order=True,
@@ -233,10 +233,10 @@ class PluginHost:
                 plugins[name] = next(iter(importlib_metadata.entry_points(group=group, name=name))).load()
             except Exception as exc:
                 failures[name] = exc
-        for name, exc in failures.items():
-            reason = f"{type(exc).__name__}: {exc}"
+        for name, error in failures.items():
+            reason = f"{type(error).__name__}: {error}"
             if strict:
-                raise PluginLoadError(name, f"failed to load: {reason}", group=group) from exc
+                raise PluginLoadError(name, f"failed to load: {reason}", group=group) from error
             self.load_errors[name] = reason
             warnings.warn(
                 f"plugin {name!r} ({group}) failed to load and is skipped: {reason}", PluginLoadWarning, stacklevel=3
@@ -354,7 +354,8 @@ class PluginHost:
         caller = getattr(self.pm.hook, hook)
         for impl in caller.get_hookimpls():
             if impl.plugin is plugin:
-                return impl
+                found: pluggy.HookImpl = impl
+                return found
         return None
 
     def add_wrapper(self, plugin: object, *, name: str) -> None:
@@ -517,7 +518,7 @@ class PluginHost:
 
     def notify(self, event: Event) -> list[tuple[str, BaseException]]:
         """Tell every plugin and listener about ``event``; a failing listener is warned about, never fatal."""
-        failures = []
+        failures: list[tuple[str, BaseException]] = []
         for impl in reversed(self.pm.hook.creatorkit_on_event.get_hookimpls()):
             try:
                 _call_impl(impl, event=event)
@@ -550,7 +551,7 @@ def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], pref
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema)
-    problems = []
+    problems: list[Problem] = []
     for error in validator.iter_errors(settings):
         path = prefix
         for part in error.absolute_path:

@@ -32,6 +32,16 @@ _ENTITY_CACHE_SIZE = 4096
 EntityCache = dict[tuple[str, str, int], tuple[dict[str, Any], Any]]
 
 
+def cached_entity(cache: EntityCache, record: Record, cls: type[E]) -> E:
+    hit = cache.get((record.kind, record.id, record.version))
+    if hit is not None and type(hit[1]) is cls and hit[0] == record.doc:
+        entity: E = hit[1]
+        return entity
+    built = structure(record.doc, cls)
+    remember(cache, record.kind, record.id, record.version, record.doc, built)
+    return built
+
+
 def remember(cache: EntityCache, kind: str, id: str, version: int, doc: dict[str, Any], entity: Any) -> None:
     cache[(kind, id, version)] = (doc, entity)
     if len(cache) > _ENTITY_CACHE_SIZE:
@@ -172,10 +182,10 @@ class Change:
         return record.version
 
     def load(self, kind: str, id: str, cls: type[E]) -> E:
-        return structure(self.tx.require(kind, id).doc, cls)
+        return cached_entity(self.cache, self.tx.require(kind, id), cls)
 
     def find(self, kind: str, cls: type[E], **filters: Any) -> list[E]:
-        return [self.entity(record, cls) for record in self.tx.find(kind, **filters)]
+        return [cached_entity(self.cache, record, cls) for record in self.tx.find(kind, **filters)]
 
     def save_deal(self, deal: Deal, *, expected_version: int) -> Deal:
         """Write ``deal`` over version ``expected_version``; a concurrent writer makes this a ConflictError."""
@@ -204,14 +214,7 @@ class Service:
         stored document equals the one it was built from, so a version number reused after a rolled-back write
         (or a row changed underneath) is never served stale.
         """
-        cache = self.kit.entity_cache
-        hit = cache.get((record.kind, record.id, record.version))
-        if hit is not None and type(hit[1]) is cls and hit[0] == record.doc:
-            entity: E = hit[1]
-            return entity
-        built = structure(record.doc, cls)
-        remember(cache, record.kind, record.id, record.version, record.doc, built)
-        return built
+        return cached_entity(self.kit.entity_cache, record, cls)
 
     def days(self, n: int) -> datetime:
         return self.now + timedelta(days=n)

@@ -321,7 +321,7 @@ class DealService(Service):
         )
         for kind, cls, open_status, expired in waiting:
             for record in change.tx.find(kind, parent=deal.id, state=str(open_status)):
-                item = attrs.evolve(self.entity(record, cls), status=expired)
+                item = attrs.evolve(self.entity(record, cls), status=expired)  # type: ignore[misc]
                 change.replace(kind, item, expected_version=record.version, state=str(expired))
                 change.audit(f"{kind}.expire", kind, record.id, {"deal_id": deal.id}, workspace=deal.brand_id)
 

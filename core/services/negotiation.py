@@ -165,7 +165,7 @@ class NegotiationService(Service):
             last = offers[-1]
             if last.status is OfferStatus.ACCEPTED:
                 return NegotiationStatus.ACCEPTED
-            if last.status is OfferStatus.DECLINED or deal.state is DealState.DECLINED:
+            if last.status is OfferStatus.DECLINED:
                 return NegotiationStatus.DECLINED
             if last.status is OfferStatus.OPEN:
                 if last.respond_by <= self.now:

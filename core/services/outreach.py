@@ -103,7 +103,7 @@ def _first_blank(text: str, context: dict[str, Any]) -> str:
         for part in expression.split("."):
             value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
         if value is None or (isinstance(value, str) and not value.strip()):
-            return expression
+            return str(expression)
     return "(an expression)"
 
 
@@ -363,7 +363,7 @@ class OutreachService(Service):
     def thread(self, actor: Actor, deal_id: str) -> list[Message]:
         def work(tx: Any) -> list[Message]:
             self.load_deal(tx, actor, deal_id)
-            messages = []
+            messages: list[Message] = []
             for thread in tx.find("thread", parent=deal_id):
                 messages.extend(self.entity(r, Message) for r in tx.find("message", parent=thread.id))
             return sorted(messages, key=lambda m: m.sent_at)  # stable: ties keep the store's insertion order

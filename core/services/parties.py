@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -13,6 +13,8 @@ from ._base import PARTY_KINDS, Actor, Change, Service
 from .signing import check_public_key
 
 __all__ = ["PartyService"]
+
+P = TypeVar("P", Brand, Agency, CreatorProfile)
 
 
 class PartyService(Service):
@@ -55,8 +57,8 @@ class PartyService(Service):
         _named(profile.display_name)
         return self._register(actor, "creator", profile, workspace=profile.id)
 
-    def _register(self, actor: Actor, kind: str, party: Any, *, workspace: str) -> Any:
-        def work(change: Change) -> Any:
+    def _register(self, actor: Actor, kind: str, party: P, *, workspace: str) -> P:
+        def work(change: Change) -> P:
             self._only_system_or(change, actor, None, None, f"register_{kind}")
             change.insert(kind, party, workspace=workspace)
             change.audit(

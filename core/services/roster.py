@@ -8,7 +8,9 @@ creator's grants, never through the creator's login.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -16,6 +18,9 @@ from ..converter import unstructure
 from ..entities import PartyKind, RosterEntry, Scope, TalentManager, new_id
 from ..errors import NotFound, PermissionDenied, StateError
 from ._base import Actor, Change, Service
+
+if TYPE_CHECKING:
+    from ..store import Record, Transaction
 
 __all__ = ["RosterService"]
 
@@ -83,8 +88,7 @@ class RosterService(Service):
         """End the entry: the manager loses every scope for this creator at once."""
 
         def work(change: Change) -> RosterEntry:
-            record = change.tx.get("roster_entry", entry_id)
-            entry = self._visible(change, actor, record, entry_id)
+            entry, record = self._visible(change, actor, entry_id)
             if entry.removed_at is not None:
                 raise StateError(f"roster entry {entry_id}", "removed", "remove_roster_entry", [])
             removed = attrs.evolve(entry, removed_at=change.now)
@@ -102,17 +106,15 @@ class RosterService(Service):
     def entries(self, actor: Actor, *, include_removed: bool = False) -> list[RosterEntry]:
         """The roster as the actor sees it: an agency's or manager's entries, or a creator's own."""
 
-        def work(tx: object) -> list[RosterEntry]:
+        def work(tx: Transaction) -> list[RosterEntry]:
             if actor.kind is PartyKind.CREATOR:
-                records = tx.find("roster_entry", parent=actor.id)  # type: ignore[attr-defined]
+                records = tx.find("roster_entry", parent=actor.id)
             elif actor.kind is PartyKind.AGENCY:
-                records = tx.find("roster_entry", workspace=actor.id)  # type: ignore[attr-defined]
+                records = tx.find("roster_entry", workspace=actor.id)
             elif actor.kind is PartyKind.TALENT_MANAGER:
-                manager = self.entity(tx.require("talent_manager", actor.id), TalentManager)  # type: ignore[attr-defined]
+                manager = self.entity(tx.require("talent_manager", actor.id), TalentManager)
                 records = [
-                    r
-                    for r in tx.find("roster_entry", workspace=manager.agency_id)  # type: ignore[attr-defined]
-                    if r.doc["manager_id"] == actor.id
+                    r for r in tx.find("roster_entry", workspace=manager.agency_id) if r.doc["manager_id"] == actor.id
                 ]
             else:
                 raise PermissionDenied(str(actor), "list_roster", "brands have no roster")
@@ -130,10 +132,12 @@ class RosterService(Service):
             return
         raise PermissionDenied(str(actor), action, f"only agency {manager.agency_id} or the manager may do this")
 
-    def _visible(self, change: Change, actor: Actor, record: object, entry_id: str) -> RosterEntry:
+    def _visible(self, change: Change, actor: Actor, entry_id: str) -> tuple[RosterEntry, Record]:
+        """The entry and its record, or NotFound when it does not exist or is none of the actor's business."""
+        record = change.tx.get("roster_entry", entry_id)
         if record is None:
             raise NotFound("roster_entry", entry_id)
-        entry = self.entity(record, RosterEntry)  # type: ignore[attr-defined]
+        entry = self.entity(record, RosterEntry)
         allowed = (
             (actor.kind is PartyKind.CREATOR and actor.id == entry.creator_id)
             or (actor.kind is PartyKind.AGENCY and actor.id == entry.agency_id)
@@ -141,24 +145,28 @@ class RosterService(Service):
         )
         if not allowed:
             raise NotFound("roster_entry", entry_id)
-        return entry
+        return entry, record
 
     def _creator_change(
-        self, actor: Actor, entry_id: str, action: str, edit: object, state: str | None = None
+        self,
+        actor: Actor,
+        entry_id: str,
+        action: str,
+        edit: Callable[[RosterEntry, datetime], RosterEntry],
+        state: str | None = None,
     ) -> RosterEntry:
         def work(change: Change) -> RosterEntry:
-            record = change.tx.get("roster_entry", entry_id)
-            entry = self._visible(change, actor, record, entry_id)
+            entry, record = self._visible(change, actor, entry_id)
             if actor.kind is not PartyKind.CREATOR:
                 raise PermissionDenied(str(actor), action, "only the creator decides this", f"roster_entry {entry_id}")
             if entry.removed_at is not None:
                 raise StateError(f"roster entry {entry_id}", "removed", action, [])
-            changed = edit(entry, change.now)  # type: ignore[operator]
+            changed = edit(entry, change.now)
             kwargs = {"state": state} if state else {}
             change.replace(
                 "roster_entry",
                 changed,
-                expected_version=record.version,  # type: ignore[attr-defined]
+                expected_version=record.version,
                 **kwargs,
             )
             change.audit(
@@ -169,6 +177,6 @@ class RosterService(Service):
                 on_behalf_of=None,
                 workspace=entry.agency_id,
             )
-            return changed  # type: ignore[no-any-return]
+            return changed
 
         return self._write(actor, action, work)

@@ -29,7 +29,7 @@ def network_disabled() -> Iterator[None]:
     def refuse_lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
         raise NetworkUsed(f"a sandboxed plugin tried to resolve {host!r}")
 
-    socket.socket.connect = refuse  # type: ignore[method-assign]
+    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = refuse  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = refuse_lookup
     try:

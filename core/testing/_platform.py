@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from importlib import metadata as importlib_metadata
 from typing import Any, ClassVar
@@ -26,7 +26,6 @@ from ..entities import (
     PlatformOrderRequest,
     PluginKind,
     PublishedPost,
-    Rate,
 )
 from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
 from ..plugins import CAPABILITY_HOOKS, PlatformClient, PluginHost
@@ -51,19 +50,6 @@ def assert_valid_entity(value: object) -> None:
     name = type(value).__name__
     problems = schemas.errors(name, unstructure(value))
     assert not problems, f"{name} breaks its schema: " + "; ".join(str(p) for p in problems)
-    _assert_rates_are_qualified(value, name)
-
-
-def _assert_rates_are_qualified(value: object, path: str) -> None:
-    if isinstance(value, Rate):
-        assert value.as_of.tzinfo is not None, f"{path}: as_of must be timezone-aware"
-        return
-    if attrs.has(type(value)):
-        for field in attrs.fields(type(value)):
-            _assert_rates_are_qualified(getattr(value, field.name), f"{path}.{field.name}")
-    elif isinstance(value, tuple | list):
-        for i, item in enumerate(value):
-            _assert_rates_are_qualified(item, f"{path}[{i}]")
 
 
 class PlatformPluginContract:
@@ -142,7 +128,7 @@ class PlatformPluginContract:
         absent = [s for s in PLATFORM_STAGES if s not in platform.metadata.capabilities]
         if not absent:
             pytest.skip("the plugin offers every platform stage")
-        calls = {
+        calls: dict[Capability, Callable[[], object]] = {
             Capability.DISCOVERY: lambda: platform.discover_creators(DiscoveryQuery()),
             Capability.CREATOR_LOOKUP: lambda: platform.lookup_creator("x"),
             Capability.OUTREACH: lambda: platform.send_message(_message(), _dummy_account(self.plugin_name)),
