@@ -4,7 +4,7 @@ Opt in from your plugin's ``conftest.py``::
 
     pytest_plugins = ["creatorkit.testing"]
 
-and subclass the suite for your kind of plugin::
+and subclass the suite for your kind of plugin (``PaymentProviderContract`` for a payment provider)::
 
     from creatorkit.testing import PlatformPluginContract
 
@@ -21,6 +21,7 @@ errors. Tests for a capability the plugin does not declare are skipped with the 
 """
 
 from ._fixtures import network_disabled, no_network
+from ._payments import PaymentProviderContract
 from ._platform import PlatformPluginContract, assert_valid_entity
 
-__all__ = ["PlatformPluginContract", "assert_valid_entity", "network_disabled", "no_network"]
+__all__ = ["PaymentProviderContract", "PlatformPluginContract", "assert_valid_entity", "network_disabled", "no_network"]

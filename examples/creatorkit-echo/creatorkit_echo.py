@@ -1,4 +1,4 @@
-"""creatorkit-echo: the smallest complete platform plugin, shipped as its own distribution.
+"""creatorkit-echo: the smallest complete platform plugin and payment provider, shipped as their own distribution.
 
 It shows a plugin author the whole shape: an entry point in ``creatorkit.platforms``, metadata whose
 capabilities match the hooks implemented, a ``missing`` explanation for the stage it cannot do, settings
@@ -14,12 +14,14 @@ Settings (``[platforms.echo]`` in creatorkit.toml):
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from creatorkit import Money, NotFound, Transient, hookimpl
+from creatorkit import Money, NotFound, PaymentError, SignatureError, Transient, hookimpl
 from creatorkit.entities import (
     AudienceBreakdown,
     AudienceDimension,
@@ -37,14 +39,19 @@ from creatorkit.entities import (
     Invitation,
     Message,
     MetricSource,
+    OperationKind,
+    OperationStatus,
     OutreachReceipt,
     PlatformAccount,
     PluginKind,
     PluginMetadata,
     PriceTier,
+    ProviderOperation,
+    ProviderRequest,
     Rate,
     RateCard,
     Statistic,
+    WebhookNotice,
     Window,
 )
 
@@ -235,3 +242,101 @@ def _matches(candidate: CreatorCandidate, query: DiscoveryQuery) -> bool:
     if query.max_followers is not None and followers > query.max_followers:
         return False
     return not (query.keywords and query.keywords.lower() not in profile.display_name.lower())
+
+
+class EchoPayments:
+    """A payment provider that keeps its books in memory: the smallest provider that keeps the contract.
+
+    It moves no real money. It shows what a real provider must do: treat ``operation_id`` as the idempotency
+    key (a retry returns the first result), refuse to release, pay out or refund more than a deal holds, and
+    verify webhooks from the raw bytes (HMAC-SHA256 with ``webhook_secret``, header ``Echo-Signature``).
+    """
+
+    SIGNATURE_HEADER = "echo-signature"
+
+    def __init__(self, name: str = "echo_pay") -> None:
+        self.name = name
+        self.webhook_secret = b"echo-webhook-secret"
+        self.operations: dict[str, ProviderOperation] = {}
+        self.held: dict[tuple[str, str], int] = {}  # (deal, currency) -> minor units held
+
+    @hookimpl
+    def creatorkit_plugin_metadata(self) -> PluginMetadata:
+        return PluginMetadata(
+            name=self.name,
+            kind=PluginKind.PAYMENT,
+            display_name="Echo payments (reference plugin)",
+            description="In-memory escrow for tests and as an example; moves no real money.",
+            capabilities=frozenset({Capability.PAYMENTS, Capability.WEBHOOKS}),
+            settings_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"webhook_secret": {"type": "string", "minLength": 8}},
+            },
+        )
+
+    @hookimpl
+    def creatorkit_configure(self, settings: Mapping[str, Any]) -> None:
+        if "webhook_secret" in settings:
+            self.webhook_secret = str(settings["webhook_secret"]).encode()
+
+    @hookimpl
+    def creatorkit_payment_operation(self, request: ProviderRequest) -> ProviderOperation:
+        done = self.operations.get(request.operation_id)
+        if done is not None:
+            return done  # the operation id is the idempotency key: a retry moves nothing
+        key = (request.deal_id, request.amount.currency)
+        held = self.held.get(key, 0)
+        if request.kind is OperationKind.FUND:
+            self.held[key] = held + request.amount.amount
+        elif request.amount.amount > held:
+            raise PaymentError(
+                f"{request.kind} of {request.amount} exceeds the {held} minor units held for {request.deal_id}",
+                provider=self.name,
+                operation_id=request.operation_id,
+            )
+        else:
+            self.held[key] = held - request.amount.amount
+        operation = ProviderOperation(
+            provider=self.name,
+            operation_id=request.operation_id,
+            kind=request.kind,
+            status=OperationStatus.SUCCEEDED,
+            amount=request.amount,
+            provider_ref=f"echo_pay-{hashlib.sha256(request.operation_id.encode()).hexdigest()[:16]}",
+            updated_at=AS_OF,
+        )
+        self.operations[request.operation_id] = operation
+        return operation
+
+    @hookimpl
+    def creatorkit_payment_status(self, operation_id: str) -> ProviderOperation:
+        try:
+            return self.operations[operation_id]
+        except KeyError:
+            raise PaymentError(
+                f"no operation {operation_id!r}", provider=self.name, operation_id=operation_id
+            ) from None
+
+    @hookimpl
+    def creatorkit_parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
+        given = {k.lower(): v for k, v in headers.items()}.get(self.SIGNATURE_HEADER, "")
+        expected = hmac.new(self.webhook_secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(given, expected):
+            raise SignatureError("Echo-Signature does not match the body", signer=self.name)
+        try:
+            event = json.loads(body)
+            return WebhookNotice(
+                source=self.name,
+                event_id=str(event["id"]),
+                event_type=str(event["type"]),
+                object_ref=str(event["operation_id"]),
+                received_at=AS_OF,
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SignatureError(f"a signed but unreadable webhook body: {exc}", signer=self.name) from None
+
+
+def sign_webhook(secret: bytes, body: bytes) -> dict[str, str]:
+    """The headers echo_pay's sandbox sends with ``body``: what a test needs to make a genuine webhook."""
+    return {"Echo-Signature": hmac.new(secret, body, hashlib.sha256).hexdigest()}
