@@ -85,6 +85,8 @@ _TEMPLATE = """\
 store = "sqlite:///creatorkit.db"
 # true: a plugin that fails to load is an error instead of a warning (also CREATORKIT_STRICT_PLUGINS=1)
 strict_plugins = false
+# Who `creatorkit campaigns`, `roster` and `audit export` act as, unless --as says otherwise:
+# acting_as = "agency:<your agency id>"
 
 [workflow]
 # Every waiting state has a deadline, in days, so no deal and no escrowed money waits forever.
@@ -276,11 +278,11 @@ def _actor(value: str | None, config: Config) -> Any:
         )
     assert chosen is not None
     kind, _, party = chosen.partition(":")
-    try:
-        return Actor(party, PartyKind(kind))
-    except ValueError:
-        kinds = ", ".join(k.value for k in PartyKind)
-        _fail(f"--as {chosen!r}: the kind must be one of {kinds}", 2)
+    # The CLI acts for a person's party; the system (deadlines, payment callbacks) is never an identity to assume.
+    kinds = ("agency", "talent_manager", "brand", "creator")
+    if kind not in kinds or not party:
+        _fail(f"--as {chosen!r}: write KIND:ID with KIND one of {', '.join(kinds)}", 2)
+    return Actor(party, PartyKind(kind))
 
 
 def _open_kit(ctx: _Context) -> Any:

@@ -43,6 +43,16 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _relative_to(url: str, folder: Path) -> str:
+    """A relative SQLite path written in a config file means relative to that file, not to the working directory."""
+    if url.startswith(("postgresql://", "postgres://")) or url in (":memory:", "sqlite://"):
+        return url
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if Path(path).is_absolute():
+        return url
+    return "sqlite:///" + str(folder / path)
+
+
 class Creatorkit:
     """The SDK's entry point. Services are attributes: ``kit.roster``, ``kit.outreach``, ``kit.contracts``, ..."""
 
@@ -75,15 +85,8 @@ class Creatorkit:
         from .store import open_store
 
         loaded = config if isinstance(config, Config) else Config.load(config)
-        if (
-            loaded.source
-            and store is None
-            and loaded.store.startswith("sqlite:///")
-            and not loaded.store.startswith("sqlite:////")
-        ):
-            # A relative SQLite path in a config file is relative to that file, not to the current directory.
-            relative = loaded.store.removeprefix("sqlite:///")
-            store = "sqlite:///" + str(Path(loaded.source).resolve().parent / relative)
+        if store is None and loaded.source:
+            store = _relative_to(loaded.store, Path(loaded.source).resolve().parent)
         return cls(
             store=open_store(store or loaded.store), plugins=PluginHost.from_config(loaded), config=loaded, clock=clock
         )

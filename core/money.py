@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import attrs
 
@@ -71,10 +71,18 @@ class Money:
     def of(cls, major: str | int | Decimal, currency: str) -> Money:
         """Build from a decimal string in major units: ``Money.of("19.99", "USD")``.
 
-        Refuses amounts with more digits than the currency has (``"1.5"`` JPY), rather than rounding.
+        Refuses amounts with more digits than the currency has (``"1.5"`` JPY), rather than rounding, and floats
+        (``19.99`` is not exactly 19.99 in binary: write the string).
         """
         exponent = currency_exponent(currency)
-        value = Decimal(str(major)) if not isinstance(major, Decimal) else major
+        if isinstance(major, float | bool):
+            raise ValidationError([Problem("amount", "write the amount as a string or Decimal, not a float")], "money")
+        try:
+            value = major if isinstance(major, Decimal) else Decimal(str(major))
+        except InvalidOperation:
+            raise ValidationError([Problem("amount", f"{major!r} is not a decimal number")], "money") from None
+        if not value.is_finite():
+            raise ValidationError([Problem("amount", f"{major!r} is not a finite amount")], "money")
         scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():
             raise ValidationError(

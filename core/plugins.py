@@ -361,7 +361,8 @@ class PluginHost:
     def add_wrapper(self, plugin: object, *, name: str) -> None:
         """Register a cross-cutting plugin (cache, audit, rate limit) whose ``wrapper=True`` hooks wrap any stage.
 
-        Wrappers see every targeted call, whichever platform it is aimed at.
+        Wrappers see every targeted call, whichever platform it is aimed at. A plain (non-wrapper) stage hook
+        here would answer calls meant for every platform, so it is refused; ``creatorkit_on_event`` listens only.
         """
         self.pm.register(plugin, name=name)
         try:
@@ -369,6 +370,20 @@ class PluginHost:
         except pluggy.PluginValidationError as exc:
             self.pm.unregister(name=name)
             raise PluginContractError(name, "registration", str(exc)) from exc
+        answering = [
+            caller.name
+            for caller in self.pm.get_hookcallers(plugin) or ()
+            if caller.name != "creatorkit_on_event"
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper)
+        ]
+        if answering:
+            self.pm.unregister(name=name)
+            raise PluginContractError(
+                name,
+                "registration",
+                f"a wrapper may only wrap: {', '.join(sorted(answering))} would answer stage calls",
+            )
         self._wrappers.add(name)
         self._callers.clear()
 

@@ -155,3 +155,41 @@ class TestAllocate:
         for part, weight in zip(parts, weights, strict=True):
             assert abs(part - Fraction(total * weight, weight_sum)) < 1
         assert allocate(total, weights) == parts
+
+
+class TestMoneyOfRefusesWhatIsNotExact:
+    def test_a_float_is_refused(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            Money.of(19.99, "USD")  # type: ignore[arg-type]
+        assert caught.value.paths == ["amount"]
+
+    @pytest.mark.parametrize("text", ["abc", "1,5", "NaN", "Infinity"])
+    def test_text_that_is_not_a_finite_decimal_is_refused(self, text: str) -> None:
+        with pytest.raises(ValidationError) as caught:
+            Money.of(text, "USD")
+        assert caught.value.paths == ["amount"]
+
+
+class TestFeeBreakdown:
+    def test_parts_may_not_be_negative_even_when_they_sum(self) -> None:
+        from creatorkit.entities import FeeBreakdown
+
+        with pytest.raises(ValueError, match="must not be negative"):
+            FeeBreakdown(
+                gross=Money(100, "USD"),
+                platform_fee=Money(150, "USD"),
+                agency_cut=Money(0, "USD"),
+                creator_net=Money(-50, "USD"),
+                platform_fee_bp=10_000,
+                agency_cut_bp=0,
+            )
+
+    def test_a_split_from_allocate_is_accepted(self) -> None:
+        from creatorkit.entities import FeeBreakdown
+
+        gross = Money(99_999, "KRW")
+        fee, cut, net = gross.allocate([1_500, 1_000, 7_500])
+        split = FeeBreakdown(
+            gross=gross, platform_fee=fee, agency_cut=cut, creator_net=net, platform_fee_bp=1_500, agency_cut_bp=1_000
+        )
+        assert split.platform_fee + split.agency_cut + split.creator_net == gross

@@ -236,6 +236,7 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "positive": {"minimum": 1},
     "non_negative": {"minimum": 0},
     "finite": {},  # JSON has no NaN or infinity
+    "scalar_type": {},  # typed_fields: the schema's own "type" keyword says the same
     "unit_interval": {"minimum": 0, "maximum": 1},
     "platform_name": {"pattern": PLATFORM},
     "country_code": {"pattern": COUNTRY},

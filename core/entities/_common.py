@@ -22,6 +22,7 @@ __all__ = [
     "new_id",
     "non_negative",
     "platform_name",
+    "typed_fields",
     "unit_interval",
     "utcnow",
 ]
@@ -36,6 +37,46 @@ class FieldValueError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+def _scalar_check(kind: str, optional: bool) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        if kind == "int":
+            ok = type(value) is int
+        elif kind == "float":
+            ok = type(value) is float or type(value) is int
+        elif kind == "bool":
+            ok = type(value) is bool
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            raise FieldValueError(attribute.name, f"must be {_ARTICLE[kind]}, got {type(value).__name__}")
+
+    check.__name__ = "scalar_type"
+    return check
+
+
+_ARTICLE = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}
+
+
+def typed_fields(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """attrs field transformer: check scalar fields (int, float, bool, str, and their ``| None``) at construction.
+
+    attrs does not check annotations; without this a plugin could build ``Count(value=3.5)`` and the facade, which
+    trusts entity instances, would pass a float where the schema promises an integer.
+    """
+    typed = []
+    for field in fields:
+        annotation = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+        optional = annotation.endswith(" | None")
+        kind = annotation.removesuffix(" | None")
+        if kind in _ARTICLE:
+            check = _scalar_check(kind, optional)
+            field = field.evolve(validator=attrs.validators.and_(check, field.validator) if field.validator else check)
+        typed.append(field)
+    return typed
 
 
 def utcnow() -> datetime:
@@ -69,7 +110,7 @@ def _window_length(instance: Window, attribute: attrs.Attribute[int | None], val
         raise FieldValueError(attribute.name, f"a window in {instance.unit} needs a length of at least 1")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Window:
     """What a figure was computed over: the last N days, the last N posts, or the account's lifetime."""
 

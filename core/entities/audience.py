@@ -8,7 +8,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import MetricSource, aware, non_negative, platform_name, unit_interval
+from ._common import MetricSource, aware, non_negative, platform_name, typed_fields, unit_interval
 
 __all__ = ["AudienceBreakdown", "AudienceDimension", "AudienceProfile", "AudienceShare"]
 
@@ -22,7 +22,7 @@ class AudienceDimension(enum.StrEnum):
     DEVICE = "device"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class AudienceShare:
     """One bucket of a dimension (``"18-24"``, ``"female"``, ``"US"``) and its share of the audience (0–1)."""
 
@@ -42,7 +42,7 @@ def _shares_consistent(
         raise ValueError(f"{instance.dimension} shares sum to {total:.4f}, more than 1")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class AudienceBreakdown:
     """The audience split along one dimension. Shares may cover only the top buckets the platform reports."""
 
@@ -60,7 +60,7 @@ class AudienceBreakdown:
         return 0.0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class AudienceProfile:
     """All known breakdowns of one platform account's audience."""
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import attrs
 
-from ._common import aware, positive
+from ._common import aware, positive, typed_fields
 
 __all__ = ["AuditEvent", "Dispute", "DisputeStatus", "Event"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class AuditEvent:
     """One appended event. ``hash`` = SHA-256 over its fields and ``prev_hash``, chaining it to the one before."""
 
@@ -38,7 +38,7 @@ class DisputeStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Dispute:
     id: str
     deal_id: str
@@ -50,7 +50,7 @@ class Dispute:
     resolved_at: datetime | None = attrs.field(default=None, validator=aware)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Event:
     """A notification to plugins and the embedding app: ``name`` such as ``deal.state_changed``."""
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import aware, country_code, non_negative, platform_name, positive, unit_interval
+from ._common import aware, country_code, non_negative, platform_name, positive, typed_fields, unit_interval
 from .audience import AudienceDimension
 from .creators import DeliverableType
 
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Product:
     name: str
     description: str = ""
@@ -40,7 +40,7 @@ def _budget_per_creator(instance: Budget, attribute: attrs.Attribute[Money | Non
         raise ValueError("per_creator_max must be in the budget's currency")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Budget:
     """The campaign's money. ``includes_fees`` says whether platform commission and agency cut come out of it."""
 
@@ -49,7 +49,7 @@ class Budget:
     includes_fees: bool = True
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class AudienceTarget:
     """Wanted audience along one dimension: at least ``min_share`` of it in ``keys`` (e.g. age 18-24, 25-34)."""
 
@@ -58,7 +58,7 @@ class AudienceTarget:
     min_share: float = attrs.field(default=0.0, validator=unit_interval)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CreatorRequirements:
     """Which creators fit: platforms, categories/tags, size, place, language and engagement floor."""
 
@@ -72,7 +72,7 @@ class CreatorRequirements:
     min_engagement_rate: float | None = attrs.field(default=None, validator=non_negative)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Deliverable:
     type: DeliverableType
     quantity: int = attrs.field(default=1, validator=positive)
@@ -82,7 +82,7 @@ class Deliverable:
     due: datetime | None = attrs.field(default=None, validator=aware)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Timeline:
     publish_from: datetime = attrs.field(validator=aware)
     publish_until: datetime = attrs.field(validator=aware)
@@ -113,7 +113,7 @@ _RATE_KPIS = {KpiMetric.ENGAGEMENT_RATE, KpiMetric.COMPLETION_RATE}
 _COST_KPIS = {KpiMetric.CPM, KpiMetric.CPE, KpiMetric.CPV}
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Kpi:
     """A target: a count (``target_count``), a rate (``target_rate``) or a cost per unit (``target_cost``)."""
 
@@ -135,7 +135,7 @@ class Kpi:
             raise ValueError(f"a {self.metric} KPI takes exactly {wanted}, got {given or 'nothing'}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ContentRules:
     """What content must and must not contain; content review checks each rule on every draft."""
 
@@ -152,7 +152,7 @@ class BriefStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CampaignBrief:
     id: str
     brand_id: str

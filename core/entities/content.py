@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import aware, non_negative, platform_name, positive
+from ._common import aware, non_negative, platform_name, positive, typed_fields
 
 __all__ = [
     "CheckResult",
@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CheckResult:
     """One automatic check on a draft: ``rule`` such as ``banned_word:cure`` or ``disclosure``."""
 
@@ -28,7 +28,7 @@ class CheckResult:
     detail: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ContentSubmission:
     """A draft (or a revision of it) submitted for review."""
 
@@ -48,7 +48,7 @@ class ContentSubmission:
         return all(check.passed for check in self.checks)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class FeedbackItem:
     text: str
     at_seconds: float | None = attrs.field(default=None, validator=non_negative)
@@ -61,7 +61,7 @@ class ReviewDecision(enum.StrEnum):
     AUTO_APPROVED = "auto_approved"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ContentReview:
     id: str
     deal_id: str
@@ -73,7 +73,7 @@ class ContentReview:
     revisions_used: int = attrs.field(default=0, validator=non_negative)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PublishedPost:
     """The live post, linked so that metrics can be read for it."""
 

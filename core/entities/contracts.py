@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import aware, country_code, non_negative, positive
+from ._common import aware, country_code, non_negative, positive, typed_fields
 from .campaigns import ContentRules, Deliverable
 
 __all__ = [
@@ -44,7 +44,7 @@ class MilestoneTrigger(enum.StrEnum):
     ON_DATE = "on_date"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PaymentMilestone:
     label: str
     amount: Money
@@ -56,7 +56,7 @@ class PaymentMilestone:
             raise ValueError("an on_date milestone needs a due date")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PaymentSchedule:
     kind: ScheduleKind
     milestones: tuple[PaymentMilestone, ...] = attrs.field()
@@ -92,13 +92,13 @@ class IpOwner(enum.StrEnum):
     SHARED = "shared"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class IpOwnership:
     owner: IpOwner = IpOwner.CREATOR
     notes: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class UsageRights:
     """How the brand may use the content: where, for how long, and whether as paid ads (Spark Ads, partnership ads)."""
 
@@ -108,14 +108,14 @@ class UsageRights:
     paid_ads: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Exclusivity:
     category: str
     duration_days: int = attrs.field(validator=positive)
     competitors: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ContractTimeline:
     draft_due: datetime = attrs.field(validator=aware)
     publish_by: datetime = attrs.field(validator=aware)
@@ -124,7 +124,7 @@ class ContractTimeline:
     auto_approve_after_days: int | None = attrs.field(default=14, validator=positive)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CancellationTerms:
     notice_days: int = attrs.field(default=0, validator=non_negative)
     # Share of the price the creator keeps when the brand cancels after signing, in basis points (1/100 %).
@@ -137,7 +137,7 @@ class CancellationTerms:
             raise ValueError("kill_fee_bp cannot exceed 10000 (100 %)")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ContractClauses:
     deliverables: tuple[Deliverable, ...]
     payment: PaymentSchedule
@@ -151,7 +151,7 @@ class ContractClauses:
     governing_law: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ContractTemplate:
     """A versioned standard contract; ``body`` is the legal text with ``{field}`` placeholders."""
 
@@ -173,7 +173,7 @@ class ContractStatus(enum.StrEnum):
     VOID = "void"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Contract:
     """One version of a deal's contract. ``content_hash`` is SHA-256 over its canonical JSON (RFC 8785)."""
 
@@ -193,7 +193,7 @@ class Contract:
     supersedes: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Signature:
     """``signer_id`` signed ``contract_hash`` with Ed25519 for ``party_id`` (a manager signing for a creator)."""
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import attrs
 
 from ..money import Money
-from ._common import aware, country_code, non_negative, platform_name, positive
+from ._common import aware, country_code, non_negative, platform_name, positive, typed_fields
 from .audience import AudienceProfile
 from .metrics import Count, CreatorMetrics
 
@@ -33,7 +33,7 @@ class DeliverableType(enum.StrEnum):
     CAROUSEL = "carousel"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PlatformAccount:
     """A creator's account on one platform. Holds no credentials: those stay with the creator's own grant."""
 
@@ -46,7 +46,7 @@ class PlatformAccount:
     followers: Count | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PriceTier:
     """What a creator charges for one deliverable type, e.g. a 21–60 s video."""
 
@@ -56,7 +56,7 @@ class PriceTier:
     min_quantity: int = attrs.field(default=1, validator=positive)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class RateCard:
     tiers: tuple[PriceTier, ...] = ()
     negotiable: bool = True
@@ -74,7 +74,7 @@ def _ends_after_start(instance: AvailabilityWindow, attribute: attrs.Attribute[d
         raise ValueError("ends must not be before starts")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class AvailabilityWindow:
     """Days a creator can take work (inclusive)."""
 
@@ -86,7 +86,7 @@ class AvailabilityWindow:
         return self.starts <= day <= self.ends
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PastCollaboration:
     brand_name: str
     completed_on: date
@@ -98,7 +98,7 @@ class PastCollaboration:
     note: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CreatorProfile:
     """A creator across platforms: who they are, what they cost and when they are free."""
 
@@ -123,7 +123,7 @@ class CreatorProfile:
         return None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CreatorCandidate:
     """What discovery returns for one creator on one platform: the profile with its latest figures."""
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import aware, non_negative, platform_name, positive
+from ._common import aware, non_negative, platform_name, positive, typed_fields
 from .negotiation import Terms
 
 __all__ = ["Deal", "DealState"]
@@ -32,7 +32,7 @@ class DealState(enum.StrEnum):
     DISPUTED = "disputed"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Deal:
     """The current state of one partnership; its history lives in the audit trail and its own records."""
 

@@ -6,13 +6,13 @@ from datetime import datetime
 
 import attrs
 
-from ._common import aware, country_code, non_negative, platform_name, positive, unit_interval
+from ._common import aware, country_code, non_negative, platform_name, positive, typed_fields, unit_interval
 from .creators import CreatorCandidate
 
 __all__ = ["DiscoveryPage", "DiscoveryQuery", "Match", "ScoreComponent"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ScoreComponent:
     """One reason in a score: ``name`` (audience_fit.age, engagement, price, ...), its 0–1 score and weight.
 
@@ -26,7 +26,7 @@ class ScoreComponent:
     veto: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Match:
     brief_id: str
     creator_id: str
@@ -36,7 +36,7 @@ class Match:
     as_of: datetime = attrs.field(validator=aware)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class DiscoveryQuery:
     """Filters a platform's creator search understands; a plugin ignores what its platform cannot filter on."""
 
@@ -54,7 +54,7 @@ class DiscoveryQuery:
     cursor: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class DiscoveryPage:
     """One page of discovery results from one platform; ``next_cursor`` fetches the next."""
 

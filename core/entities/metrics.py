@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import MetricSource, Window, aware, finite, non_negative, platform_name
+from ._common import MetricSource, Window, aware, finite, non_negative, platform_name, typed_fields
 
 __all__ = ["Count", "CreatorMetrics", "Denominator", "PostMetrics", "Rate", "Statistic"]
 
@@ -29,7 +29,7 @@ class Statistic(enum.StrEnum):
     MEDIAN = "median"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Rate:
     """A ratio such as engagement or completion rate: ``value`` = numerator / denominator over ``window``.
 
@@ -45,7 +45,7 @@ class Rate:
     provider: str | None = attrs.field(default=None, validator=platform_name)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Count:
     """A count (followers, views, likes), as a total, mean or median over ``window``."""
 
@@ -57,7 +57,7 @@ class Count:
     provider: str | None = attrs.field(default=None, validator=platform_name)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CreatorMetrics:
     """Core performance of one platform account, as a talent manager's portal shows it."""
 
@@ -78,7 +78,7 @@ class CreatorMetrics:
     follower_growth_rate: Rate | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PostMetrics:
     """What one published post did, read at ``as_of``."""
 

@@ -8,14 +8,14 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import aware, non_negative
+from ._common import aware, non_negative, typed_fields
 from .campaigns import Deliverable
 from .contracts import PaymentSchedule
 
 __all__ = ["Offer", "OfferStatus", "Terms"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Terms:
     """What is being agreed: price, deliverables, payment terms and dates."""
 
@@ -40,7 +40,7 @@ class OfferStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Offer:
     """Terms proposed by ``from_party`` to ``to_party``; a counter-offer names the offer it answers."""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import aware, platform_name, positive
+from ._common import aware, platform_name, positive, typed_fields
 
 __all__ = [
     "Channel",
@@ -35,7 +35,7 @@ class Direction(enum.StrEnum):
     INBOUND = "inbound"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class MessageTemplate:
     """A reusable outreach text; ``{creator.display_name}``-style fields are filled per creator."""
 
@@ -53,7 +53,7 @@ class InvitationStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Invitation:
     id: str
     deal_id: str
@@ -71,7 +71,7 @@ class Invitation:
     platform_ref: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Thread:
     """The conversation of one deal."""
 
@@ -82,7 +82,7 @@ class Thread:
     subject: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Message:
     id: str
     thread_id: str
@@ -95,7 +95,7 @@ class Message:
     attachments: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class OutreachReceipt:
     """What a platform answered when it accepted an invitation or message."""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import aware, country_code
+from ._common import aware, country_code, typed_fields
 
 __all__ = ["Agency", "Brand", "PartyKind", "RosterEntry", "Scope", "TalentManager", "VerificationStatus"]
 
@@ -30,7 +30,7 @@ class VerificationStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Brand:
     id: str
     name: str
@@ -46,7 +46,7 @@ class Brand:
         return self.verification is VerificationStatus.VERIFIED
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Agency:
     """An agency or talent-management company; its roster and deals form one workspace."""
 
@@ -55,7 +55,7 @@ class Agency:
     country: str | None = attrs.field(default=None, validator=country_code)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class TalentManager:
     id: str
     name: str
@@ -75,7 +75,7 @@ class Scope(enum.StrEnum):
     SIGN_ON_BEHALF = "sign_on_behalf"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class RosterEntry:
     """A creator on a manager's roster and the scopes the manager holds.
 

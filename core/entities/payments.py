@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import aware, non_negative, platform_name
+from ._common import FieldValueError, aware, non_negative, platform_name, typed_fields
 
 __all__ = [
     "Escrow",
@@ -28,7 +28,7 @@ def _basis_points(instance: object, attribute: attrs.Attribute[int], value: int)
         raise ValueError(f"{attribute.name} must be between 0 and 10000 basis points")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class FeeBreakdown:
     """How a gross amount splits: platform commission + agency cut + creator net = gross, to the minor unit."""
 
@@ -40,9 +40,14 @@ class FeeBreakdown:
     agency_cut_bp: int = attrs.field(validator=_basis_points)
 
     def __attrs_post_init__(self) -> None:
+        for name in ("gross", "platform_fee", "agency_cut", "creator_net"):
+            if getattr(self, name).amount < 0:
+                raise FieldValueError(name, "must not be negative")
         parts = self.platform_fee + self.agency_cut + self.creator_net
         if parts != self.gross:
             raise ValueError(f"fee parts add up to {parts}, not the gross {self.gross}")
+        if self.platform_fee_bp + self.agency_cut_bp > 10_000:
+            raise ValueError("platform fee and agency cut together exceed 100 % of the gross")
 
 
 class EscrowStatus(enum.StrEnum):
@@ -54,7 +59,7 @@ class EscrowStatus(enum.StrEnum):
     DISPUTED = "disputed"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class EscrowMilestone:
     label: str
     amount: Money
@@ -62,7 +67,7 @@ class EscrowMilestone:
     released_at: datetime | None = attrs.field(default=None, validator=aware)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Escrow:
     id: str
     deal_id: str
@@ -84,7 +89,7 @@ class PayoutStatus(enum.StrEnum):
     REVERSED = "reversed"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Payout:
     id: str
     deal_id: str
@@ -98,7 +103,7 @@ class Payout:
     provider_ref: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Posting:
     """One leg of a journal entry: a signed amount on an account (debits positive, credits negative)."""
 
@@ -125,7 +130,7 @@ def _balanced(
         raise ValueError(f"postings do not balance per currency: {unbalanced}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class LedgerEntry:
     """A balanced journal entry; ``operation_id`` ties it to the provider call (and its idempotency key)."""
 

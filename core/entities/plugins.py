@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from ..money import Money
-from ._common import aware, platform_name, positive
+from ._common import aware, platform_name, positive, typed_fields
 
 __all__ = [
     "Capability",
@@ -44,7 +44,7 @@ class Capability(enum.StrEnum):
     WEBHOOKS = "webhooks"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PluginMetadata:
     """Returned by ``creatorkit_plugin_metadata``. ``missing`` explains stages the platform has no API for."""
 
@@ -58,7 +58,7 @@ class PluginMetadata:
     settings_schema: dict[str, Any] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PlatformOrderRequest:
     """An agreed collaboration to place on the platform's marketplace as an order or campaign."""
 
@@ -71,7 +71,7 @@ class PlatformOrderRequest:
     publish_by: datetime | None = attrs.field(default=None, validator=aware)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PlatformOrder:
     platform: str = attrs.field(validator=platform_name)
     order_id: str
@@ -96,7 +96,7 @@ class OperationStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ProviderRequest:
     """One money movement asked of a payment provider. ``operation_id`` is also its idempotency key."""
 
@@ -109,7 +109,7 @@ class ProviderRequest:
     metadata: dict[str, str] = attrs.field(factory=dict)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class ProviderOperation:
     """The provider's record of a money movement."""
 
@@ -123,7 +123,7 @@ class ProviderOperation:
     failure_reason: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class WebhookNotice:
     """A verified webhook, reduced to a hint: which object changed. The core re-fetches its state."""
 

@@ -197,6 +197,11 @@ class Change:
         return saved
 
 
+def on_behalf_of(actor: Actor, creator_id: str) -> str | None:
+    """For the audit trail: a manager acting for a creator acts on that creator's behalf; anyone else for themself."""
+    return creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+
+
 class Service:
     """Base of every service module: access to the kit, its store, its clock and its plugins."""
 

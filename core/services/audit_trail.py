@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,15 @@ class AuditService(Service):
 
     def evidence(self, actor: Actor, deal_id: str) -> dict[str, Any]:
         """The evidence for one deal as plain data: the deal, its records, its messages and its audit events."""
-        if actor.kind is PartyKind.AGENCY:
-            raise PermissionDenied(str(actor), "export_evidence", "a party to the deal or the system exports evidence")
 
         def work(tx: Any) -> dict[str, Any]:
+            if actor.kind is PartyKind.AGENCY:
+                raise PermissionDenied(
+                    str(actor),
+                    "export_evidence",
+                    "a party to the deal or the system exports evidence",
+                    f"deal {deal_id}",
+                )
             deal, _record = self.load_deal(tx, actor, deal_id)
             parts: dict[str, Any] = {"deal.json": unstructure(deal)}
             ids = [deal.id]
@@ -64,7 +70,7 @@ class AuditService(Service):
             parts["events.json"] = [unstructure(event) for event in tx.audit_for(entity_ids=ids)]
             return parts
 
-        return self._read(actor, work)
+        return self._read(actor, work, "export_evidence")
 
     def export(self, actor: Actor, deal_id: str, path: str | Path) -> Path:
         """Write the evidence bundle for ``deal_id`` to ``path`` (a .zip) and record that it was exported."""
@@ -88,13 +94,20 @@ class AuditService(Service):
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(encoded.items())},
         }
         target = Path(path)
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-            bundle.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
-            for name, data in sorted(encoded.items()):
-                bundle.writestr(name, data)
+        # Written beside the target and renamed only once the export is on record: a bundle never exists without
+        # its audit event, and a failed write leaves no half-written file under the real name.
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+                bundle.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+                for name, data in sorted(encoded.items()):
+                    bundle.writestr(name, data)
 
-        def work(change: Any) -> None:
-            change.audit("evidence.export", "deal", deal_id, {"files": manifest["files"]})
+            def work(change: Any) -> None:
+                change.audit("evidence.export", "deal", deal_id, {"files": manifest["files"]})
 
-        self._write(actor, "export_evidence", work)
+            self._write(actor, "export_evidence", work)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
         return target

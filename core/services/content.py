@@ -33,13 +33,12 @@ from ..entities import (
     Deal,
     DealState,
     FeedbackItem,
-    PartyKind,
     PublishedPost,
     ReviewDecision,
     new_id,
 )
 from ..errors import Problem, StateError, ValidationError
-from ._base import Actor, Change, Service
+from ._base import Actor, Change, Service, on_behalf_of
 from .deal_states import next_state
 
 __all__ = ["ContentService", "PublishSchedule", "check_draft"]
@@ -547,7 +546,7 @@ def revision_limit(deal: Deal, contract: Contract | None) -> int:
 
 
 def _behalf(actor: Actor, deal: Deal) -> str | None:
-    return deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+    return on_behalf_of(actor, deal.creator_id)
 
 
 def _check_aware(name: str, moment: datetime, what: str) -> None:

@@ -64,7 +64,7 @@ from ..entities import (
     new_id,
 )
 from ..errors import NotFound, PermissionDenied, Problem, SignatureError, StateError, ValidationError
-from ._base import PARTY_KINDS, Actor, Change, Service
+from ._base import PARTY_KINDS, Actor, Change, Service, on_behalf_of
 from .deal_states import FINAL_STATES, TRANSITIONS, next_state
 from .outreach import render_template
 from .signing import verify_contract_signature
@@ -404,7 +404,7 @@ class ContractService(Service):
                 signed_at=change.now,
             )
             change.insert("signature", record, workspace=deal.brand_id, parent=deal.id)
-            on_behalf = deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+            on_behalf = on_behalf_of(actor, deal.creator_id)
             # The payload is the stored record itself, so verify() can hold the record to the audit chain.
             change.audit(
                 "contract.sign",
@@ -770,7 +770,10 @@ class ContractService(Service):
             "price": contract.price,
             "clauses": contract.clauses,
             "brand": self.entity(tx.require("brand", deal.brand_id), Brand),
-            "creator": self.entity(tx.require("creator", deal.creator_id), CreatorProfile),
+            # The creator's public page: the brand writes the template, so private contact details stay out.
+            "creator": attrs.evolve(
+                self.entity(tx.require("creator", deal.creator_id), CreatorProfile), email=None, signing_key=None
+            ),
             "brief": brief,
             "deal": deal,
         }

@@ -28,7 +28,7 @@ from ..entities import (
     Scope,
 )
 from ..errors import NotFound, PermissionDenied, Problem, ValidationError
-from ._base import Actor, Change, Service
+from ._base import Actor, Change, Service, on_behalf_of
 from .deal_states import TABS, Tab
 
 __all__ = ["CreatorOverview", "CreatorPageService"]
@@ -68,8 +68,23 @@ class CreatorPageService(Service):
         return self._read(actor, work)
 
     def refresh_metrics(self, actor: Actor, creator_id: str, platform: str) -> CreatorMetrics:
-        """Read the creator's metrics (and audience, where offered) from the platform and keep a snapshot."""
-        account = self._read(actor, lambda tx: self._account(tx, actor, creator_id, platform))
+        """Read the creator's metrics (and audience, where offered) from the platform and keep a snapshot.
+
+        The creator's side (the creator, a manager with ``view_stats``) or the system does this: it calls the
+        platform on the creator's account and writes into the creator's workspace, which a brand may not.
+        """
+        if actor.kind is PartyKind.BRAND:
+
+            def refuse(tx: Any) -> None:
+                raise PermissionDenied(
+                    str(actor),
+                    "refresh_metrics",
+                    "only the creator's side refreshes their figures",
+                    f"creator {creator_id}",
+                )
+
+            self._read(actor, refuse, "refresh_metrics")
+        account = self._read(actor, lambda tx: self._account(tx, actor, creator_id, platform), "refresh_metrics")
         client = self.kit.plugins.platform(platform)
         metrics = client.fetch_creator_metrics(account)
         audience = client.fetch_audience(account) if client.supports(Capability.AUDIENCE) else None
@@ -178,7 +193,7 @@ class CreatorPageService(Service):
 
 
 def _behalf(actor: Actor, creator_id: str) -> str | None:
-    return creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+    return on_behalf_of(actor, creator_id)
 
 
 def _keep(change: Change, kind: str, key: str, doc: dict[str, Any], creator_id: str, platform: str) -> None:

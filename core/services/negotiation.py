@@ -16,7 +16,7 @@ import attrs
 from ..converter import unstructure
 from ..entities import Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
-from ._base import Actor, Change, Service
+from ._base import Actor, Change, Service, on_behalf_of
 
 __all__ = ["NegotiationService", "NegotiationStatus"]
 
@@ -192,7 +192,7 @@ class NegotiationService(Service):
         raise PermissionDenied(str(actor), "negotiate", "only the brand and the creator's side negotiate")
 
     def _behalf(self, actor: Actor, deal: Deal) -> str | None:
-        return deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+        return on_behalf_of(actor, deal.creator_id)
 
     def _may_negotiate(self, change: Change, actor: Actor, deal: Deal, action: str) -> None:
         from .deal_states import next_state

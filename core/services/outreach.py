@@ -38,7 +38,7 @@ from ..entities import (
 )
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..money import Money
-from ._base import Actor, Change, Service
+from ._base import Actor, Change, Service, on_behalf_of
 from .deal_states import FINAL_STATES
 
 __all__ = ["OutreachService", "render_template"]
@@ -105,6 +105,14 @@ def _first_blank(text: str, context: dict[str, Any]) -> str:
         if value is None or (isinstance(value, str) and not value.strip()):
             return str(expression)
     return "(an expression)"
+
+
+def _channel(value: Channel | str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        allowed = ", ".join(repr(c.value) for c in Channel)
+        raise ValidationError([Problem("channel", f"{value!r} is not one of {allowed}")], "message") from None
 
 
 class OutreachService(Service):
@@ -187,6 +195,8 @@ class OutreachService(Service):
             raise ValidationError([Problem("template_id", "give exactly one of template_id or body")], "invitation")
         now = self.now
         deal_id, invitation_id = new_id("deal"), new_id("inv")
+        if respond_days is not None and (type(respond_days) is not int or respond_days < 1):
+            raise ValidationError([Problem("respond_days", "must be a whole number of days, at least 1")], "invitation")
         days = respond_days or self.kit.config.workflow.invitation_response_days
         respond_by = now + timedelta(days=days)
 
@@ -221,7 +231,7 @@ class OutreachService(Service):
             )
             return invitation, creator
 
-        channel = Channel(channel)
+        channel = _channel(channel)
         invitation, creator = self._read(actor, prepare, "invite")
         receipt = self._send(
             invitation.channel, platform, creator, lambda client, account: client.send_invitation(invitation, account)
@@ -292,8 +302,8 @@ class OutreachService(Service):
 
     def send_message(self, actor: Actor, deal_id: str, body: str, *, channel: Channel = Channel.PLATFORM) -> Message:
         """Write in the deal's thread; on the platform channel the platform plugin delivers it."""
-        channel = Channel(channel)
-        if not body.strip():
+        channel = _channel(channel)
+        if not isinstance(body, str) or not body.strip():
             raise ValidationError([Problem("body", "must not be empty")], "message")
 
         def prepare(tx: Any) -> tuple[Deal, CreatorProfile]:
@@ -344,18 +354,31 @@ class OutreachService(Service):
         channel: Channel,
         platform_ref: str | None = None,
     ) -> Message:
-        """Record a reply that arrived outside the SDK (a platform webhook, an email) in the deal's thread."""
-        channel = Channel(channel)
+        """Record a reply that arrived outside the SDK (a platform webhook, an email) in the deal's thread.
+
+        The system (a webhook handler) records for either side; a party records only what its own side sent —
+        a brand cannot put words in the creator's mouth, nor the creator's side in the brand's.
+        """
+        channel = _channel(channel)
 
         def work(change: Change) -> Message:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
-            if (
-                sender_id not in (deal.brand_id, deal.creator_id)
-                and self.roster_entry(change.tx, sender_id, deal.creator_id) is None
-            ):
+            creator_side = {deal.creator_id} | (
+                {sender_id} if self.roster_entry(change.tx, sender_id, deal.creator_id) is not None else set()
+            )
+            if sender_id not in {deal.brand_id} | creator_side:
                 raise ValidationError(
                     [Problem("sender_id", f"{sender_id} is not a party to deal {deal_id}")], "message"
                 )
+            if actor.kind is not PartyKind.SYSTEM:
+                own = {deal.brand_id} if actor.kind is PartyKind.BRAND else creator_side
+                if sender_id not in own:
+                    raise PermissionDenied(
+                        str(actor),
+                        "record_inbound",
+                        "a party records only messages its own side sent",
+                        f"deal {deal_id}",
+                    )
             return self._append(change, deal, actor, body, channel, Direction.INBOUND, platform_ref, sender=sender_id)
 
         return self._write(actor, "record_inbound", work)
@@ -409,7 +432,7 @@ class OutreachService(Service):
             platform_ref=platform_ref,
         )
         change.insert("message", message, workspace=deal.brand_id, parent=threads[0].id)
-        on_behalf = deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+        on_behalf = on_behalf_of(actor, deal.creator_id)
         change.audit(
             "message.append",
             "message",

@@ -6,9 +6,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ..converter import structure
 from ..entities import Agency, Brand, CreatorProfile, PartyKind, TalentManager, VerificationStatus, new_id
-from ..errors import PermissionDenied, Problem, ValidationError
+from ..errors import NotFound, PermissionDenied, Problem, ValidationError
 from ._base import PARTY_KINDS, Actor, Change, Service
 from .signing import check_public_key
 
@@ -95,11 +94,11 @@ class PartyService(Service):
     def set_signing_key(self, actor: Actor, public_key: str) -> None:
         """A party registers the Ed25519 public key (base64) its contract signatures will verify against."""
         check_public_key(public_key)
-        kind = PARTY_KINDS.get(actor.kind)
-        if kind is None or actor.kind is PartyKind.AGENCY:
-            raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
 
         def work(change: Change) -> None:
+            kind = PARTY_KINDS.get(actor.kind)
+            if kind is None or actor.kind is PartyKind.AGENCY:
+                raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
             record = change.tx.require(kind, actor.id)
             doc = dict(record.doc, signing_key=public_key)
             change.tx.update(kind, actor.id, doc, expected_version=record.version, now=change.now)
@@ -108,13 +107,49 @@ class PartyService(Service):
         self._write(actor, "set_signing_key", work)
 
     def get(self, actor: Actor, kind: PartyKind, party_id: str) -> Any:
-        classes = {
+        """A party's record as ``actor`` may see it.
+
+        Brands and creators are public pages (a creator's contact details only to the creator and their
+        managers; a creator page with figures is ``kit.creators.overview``). An agency and its managers are
+        visible inside the agency, to the creators on its roster, and to the system; elsewhere they do not exist.
+        """
+        classes: dict[PartyKind, type[Any]] = {
             PartyKind.BRAND: Brand,
             PartyKind.AGENCY: Agency,
             PartyKind.TALENT_MANAGER: TalentManager,
             PartyKind.CREATOR: CreatorProfile,
         }
-        return self._read(actor, lambda tx: structure(tx.require(PARTY_KINDS[kind], party_id).doc, classes[kind]))
+        if kind not in classes:
+            raise ValidationError([Problem("kind", f"must be one of {', '.join(sorted(classes))}")], "party")
+
+        def work(tx: Any) -> Any:
+            record = tx.get(PARTY_KINDS[kind], party_id)
+            if record is None:
+                raise NotFound(str(kind), party_id)
+            party = self.entity(record, classes[kind])
+            if actor.kind is PartyKind.SYSTEM or (actor.kind is kind and actor.id == party_id):
+                return party
+            if kind is PartyKind.BRAND:
+                return party
+            if kind is PartyKind.CREATOR:
+                own_side = actor.kind is PartyKind.TALENT_MANAGER and self.roster_entry(tx, actor.id, party_id)
+                return party if own_side else attrs.evolve(party, email=None)
+            agency_id = party.id if kind is PartyKind.AGENCY else party.agency_id
+            if actor.kind is PartyKind.AGENCY and actor.id == agency_id:
+                return party
+            if (
+                actor.kind is PartyKind.TALENT_MANAGER
+                and tx.require("talent_manager", actor.id).doc["agency_id"] == agency_id
+            ):
+                return party
+            if actor.kind is PartyKind.CREATOR and any(
+                r.doc["agency_id"] == agency_id and r.state == "active"
+                for r in tx.find("roster_entry", parent=actor.id)
+            ):
+                return party
+            raise NotFound(str(kind), party_id)
+
+        return self._read(actor, work, "get_party")
 
     def _only_system_or(
         self, change: Change, actor: Actor, kind: PartyKind | None, id: str | None, action: str

@@ -68,7 +68,9 @@ def test_campaigns_needs_to_know_who_is_acting(world: World, tmp_path: Path, dat
     result = run(path, "campaigns")
     assert result.exit_code == 2 and "--as" in result.output
     bad = run(path, "campaigns", "--as", "boss:1")
-    assert bad.exit_code == 2 and "must be one of" in bad.output
+    assert bad.exit_code == 2 and "KIND one of" in bad.output
+    system = run(path, "campaigns", "--as", "system:anything")
+    assert system.exit_code == 2, "the CLI never acts as the system"
 
 
 def test_audit_verify_passes_on_an_intact_store(world: World, config_file: Path) -> None:

@@ -442,7 +442,7 @@ def test_a_deals_thread_keeps_outbound_messages_and_inbound_replies_in_order(wor
     sent = kit.outreach.send_message(world.brand, deal.id, "Brief attached")
     world.clock.advance(minutes=5)
     kit.outreach.record_inbound(
-        world.brand,
+        world.system,  # the email webhook records the creator's reply
         deal.id,
         "Got it, thanks",
         sender_id=world.creator.id,
@@ -493,7 +493,7 @@ def test_messages_at_the_same_instant_keep_their_order(world, monkeypatch):
     deal = world.invite()
     monkeypatch.setattr("creatorkit.services.outreach.new_id", decreasing_ids())
     kit.outreach.send_message(world.brand, deal.id, "first")
-    kit.outreach.record_inbound(world.brand, deal.id, "second", sender_id=world.creator.id, channel=Channel.EMAIL)
+    kit.outreach.record_inbound(world.system, deal.id, "second", sender_id=world.creator.id, channel=Channel.EMAIL)
     kit.outreach.send_message(world.creator, deal.id, "third")
     assert [m.body for m in kit.outreach.thread(world.brand, deal.id)] == ["first", "second", "third"]
 
@@ -502,7 +502,9 @@ def test_an_inbound_reply_must_come_from_a_party_to_the_deal(world):
     kit = world.kit
     deal = world.invite()
     with pytest.raises(ValidationError) as raised:
-        kit.outreach.record_inbound(world.brand, deal.id, "hi", sender_id=world.other_creator.id, channel=Channel.EMAIL)
+        kit.outreach.record_inbound(
+            world.system, deal.id, "hi", sender_id=world.other_creator.id, channel=Channel.EMAIL
+        )
     assert raised.value.paths == ["sender_id"]
     assert kit.outreach.thread(world.brand, deal.id) == []
 
@@ -511,9 +513,28 @@ def test_an_inbound_reply_from_the_creators_manager_is_recorded(world):
     kit = world.kit
     deal = world.invite()
     message = kit.outreach.record_inbound(
-        world.brand, deal.id, "Ana is keen", sender_id=world.manager.id, channel=Channel.EMAIL
+        world.manager, deal.id, "Ana is keen", sender_id=world.manager.id, channel=Channel.EMAIL
     )
     assert message.sender_id == world.manager.id
+
+
+def test_a_party_records_only_what_its_own_side_sent(world):
+    kit = world.kit
+    deal = world.invite()
+    with pytest.raises(PermissionDenied, match="own side"):
+        kit.outreach.record_inbound(
+            world.brand, deal.id, "I accept!", sender_id=world.creator.id, channel=Channel.EMAIL
+        )
+    with pytest.raises(PermissionDenied, match="own side"):
+        kit.outreach.record_inbound(world.creator, deal.id, "Free!", sender_id=world.brand.id, channel=Channel.EMAIL)
+    assert kit.outreach.thread(world.brand, deal.id) == []
+    assert len(denials(kit, "record_inbound")) == 2
+    assert (
+        kit.outreach.record_inbound(
+            world.creator, deal.id, "Looking forward", sender_id=world.creator.id, channel=Channel.EMAIL
+        ).sender_id
+        == world.creator.id
+    )
 
 
 def test_messages_need_a_body_and_an_open_deal(world):

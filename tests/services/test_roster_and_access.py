@@ -485,7 +485,7 @@ def test_no_platform_credentials_are_stored_or_shown(world, database):
     deal = negotiating(world)
     offer = kit.negotiation.propose(world.manager, deal.id, world.terms())
     kit.negotiation.accept(world.brand, offer.id)
-    kit.outreach.record_inbound(world.brand, deal.id, "thanks!", sender_id=world.creator.id, channel=Channel.EMAIL)
+    kit.outreach.record_inbound(world.system, deal.id, "thanks!", sender_id=world.creator.id, channel=Channel.EMAIL)
 
     overview = unstructure(kit.creators.overview(world.manager, world.creator.id))
     assert secret_keys(overview) == []
