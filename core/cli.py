@@ -377,10 +377,14 @@ def audit_export(ctx: _Context, deal_id: str, out: str | None, acting_as: str | 
 def deadlines(ctx: _Context) -> None:
     """Apply every overdue deal's timeout rule (expire, auto-approve, complete). Run it from cron."""
     with _open_kit(ctx) as kit:
-        moved = kit.deals.process_deadlines()
-    for deal in moved:
+        run = kit.deals.process_deadlines()
+    for deal in run.moved:
         click.echo(f"{deal.id}: {deal.state}")
-    click.echo(f"{len(moved)} deal(s) moved")
+    for deal_id, error in run.failed.items():
+        click.echo(f"{deal_id}: not moved: {error}", err=True)
+    click.echo(f"{len(run.moved)} deal(s) moved, {len(run.failed)} failed")
+    if run.failed:
+        sys.exit(1)
 
 
 @main.command()

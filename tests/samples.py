@@ -841,7 +841,7 @@ relationship_summary = RelationshipSummary(
     brand_would_work_again=True,
     creator_would_work_again=True,
     appreciations_sent=2,
-    total_paid=(Money(380_000, "JPY"), Money(900_000, "USD")),
+    contracted_value=(Money(380_000, "JPY"), Money(900_000, "USD")),
 )
 
 #: One instance per schema name.

@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import FieldValueError, aware, non_negative, positive
+from ._common import FieldValueError, aware, non_negative, positive, typed_fields
 
 __all__ = [
     "Appreciation",
@@ -30,7 +30,7 @@ class AppreciationKind(enum.StrEnum):
     GIFT = "gift"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Appreciation:
     """A thank-you note or a gift a brand sent a creator after a deal, kept against the creator."""
 
@@ -65,7 +65,7 @@ class CollaborationSide(enum.StrEnum):
     CREATOR = "creator"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CollaborationFeedback:
     """One side's verdict on a finished collaboration; each side gives it once per deal."""
 
@@ -92,7 +92,7 @@ def _ends_after_start(instance: BrandEvent, attribute: attrs.Attribute[datetime]
         raise FieldValueError(attribute.name, "must not be before starts_at")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class BrandEvent:
     """A brand's event (a launch, a VIP evening) that creators are invited to.
 
@@ -119,7 +119,7 @@ class RsvpStatus(enum.StrEnum):
     TENTATIVE = "tentative"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class EventInvitation:
     """A creator's invitation to a brand event and their answer."""
 
@@ -137,13 +137,14 @@ class EventInvitation:
     agreement_accepted: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class RelationshipSummary:
     """What a brand and a creator have done together: deals, how they went, what each side thought.
 
-    ``total_paid`` sums the agreed prices of the completed deals, one amount per currency (sorted by code), so
-    that a relationship in several currencies loses nothing. Ratings are averages over the feedback given;
-    ``None`` when there is none. ``brand_would_work_again`` is the brand's latest answer.
+    ``contracted_value`` sums the agreed prices of the completed deals, one amount per currency (sorted by
+    code), so that a relationship in several currencies loses nothing. It is what the deals were contracted
+    for, not money that changed hands (payments are not counted here). Ratings are averages over the feedback
+    given; ``None`` when there is none. ``brand_would_work_again`` is the brand's latest answer.
     """
 
     brand_id: str
@@ -161,4 +162,4 @@ class RelationshipSummary:
     brand_would_work_again: bool | None = None
     creator_would_work_again: bool | None = None
     appreciations_sent: int = attrs.field(default=0, validator=non_negative)
-    total_paid: tuple[Money, ...] = ()
+    contracted_value: tuple[Money, ...] = ()

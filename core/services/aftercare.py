@@ -1,8 +1,8 @@
 """After the campaign: thank-you notes and gifts, feedback from both sides, the relationship, brand events.
 
 A brand keeps in touch with the creators it worked with: it thanks them (a note or a gift, recorded against
-the creator), both sides rate the collaboration once per deal, and the resulting relationship history tells
-discovery which creators are worth re-engaging (:meth:`AftercareService.reengagement_candidates`). Brands also
+the creator), both sides rate the collaboration once per deal, and the resulting relationship history shows
+which creators are worth re-engaging (:meth:`AftercareService.reengagement_candidates`). Brands also
 invite creators to their events; an event may carry a promotional agreement (post from the event, speak on
 stage) that a guest must accept explicitly together with the invitation.
 
@@ -31,7 +31,6 @@ from ..entities import (
     EventInvitation,
     PartyKind,
     RelationshipSummary,
-    RosterEntry,
     RsvpStatus,
     Scope,
     new_id,
@@ -41,6 +40,7 @@ from ..entities.aftercare import MAX_RATING
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..money import Money
 from ._base import Actor, Change, Service
+from .roster import coerce_enum
 
 __all__ = ["AftercareService"]
 
@@ -65,6 +65,7 @@ class AftercareService(Service):
         gift_value: Money | None = None,
     ) -> Appreciation:
         """Record a thank-you note or a gift the brand sent for a published or completed deal."""
+        kind = coerce_enum(AppreciationKind, kind, "kind", what="appreciation")
 
         def work(change: Change) -> Appreciation:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
@@ -80,7 +81,7 @@ class AftercareService(Service):
                 deal_id=deal.id,
                 brand_id=deal.brand_id,
                 creator_id=deal.creator_id,
-                kind=AppreciationKind(kind),
+                kind=kind,
                 sent_by=str(actor),
                 sent_at=change.now,
                 message=message,
@@ -201,14 +202,15 @@ class AftercareService(Service):
 
         Best means highest average rating, then most completed deals, then the most recent. Creators the brand
         has not rated are left out; so is anyone whose latest feedback says the brand would not work with them
-        again. Discovery uses this list to re-engage effective creators.
+        again. This is what an app (or a future matching step) calls to re-engage effective creators; nothing
+        in discovery consumes it yet.
         """
-        if actor.kind is not PartyKind.BRAND:
-            raise PermissionDenied(str(actor), "reengagement_candidates", "only a brand re-engages its creators")
         if not 1 <= min_rating <= MAX_RATING:
             raise ValidationError([Problem("min_rating", f"must be between 1 and {MAX_RATING}")], "query")
 
         def work(tx: Any) -> list[RelationshipSummary]:
+            if actor.kind is not PartyKind.BRAND:
+                raise PermissionDenied(str(actor), "reengagement_candidates", "only a brand re-engages its creators")
             by_creator: dict[str, list[Deal]] = defaultdict(list)
             for record in tx.find("deal", workspace=actor.id):
                 deal = self.entity(record, Deal)
@@ -223,7 +225,7 @@ class AftercareService(Service):
             ]
             return sorted(keep, key=_best_first)
 
-        return self._read(actor, work)
+        return self._read(actor, work, "reengagement_candidates")
 
     # -- brand events ----------------------------------------------------------------------------------------
 
@@ -240,8 +242,6 @@ class AftercareService(Service):
         promotional_agreement: str | None = None,
     ) -> BrandEvent:
         """A brand plans an event for creators; ``promotional_agreement`` is what its guests agree to do."""
-        if actor.kind is not PartyKind.BRAND:
-            raise PermissionDenied(str(actor), "create_event", "only a brand holds brand events")
         problems = []
         if not name.strip():
             problems.append(Problem("name", "must not be empty"))
@@ -251,6 +251,8 @@ class AftercareService(Service):
             raise ValidationError(problems, "event")
 
         def work(change: Change) -> BrandEvent:
+            if actor.kind is not PartyKind.BRAND:
+                raise PermissionDenied(str(actor), "create_event", "only a brand holds brand events")
             event = _build(
                 "event",
                 BrandEvent,
@@ -352,7 +354,7 @@ class AftercareService(Service):
         Accepting an event that carries a promotional agreement needs ``accept_agreement=True`` — the guest
         commits to promoting the event. A manager answers for the creator with the ``negotiate`` scope.
         """
-        status = RsvpStatus(status)
+        status = coerce_enum(RsvpStatus, status, "status", what="rsvp")
         if status is RsvpStatus.INVITED:
             raise ValidationError([Problem("status", "answer accepted, declined or tentative")], "rsvp")
 
@@ -460,10 +462,7 @@ class AftercareService(Service):
     def _acts_for(self, tx: Any, actor: Actor, creator_id: str, scope: Scope | None) -> bool:
         """The creator, a manager (holding ``scope``) for them, or the agency whose roster holds them."""
         if actor.kind is PartyKind.AGENCY:
-            return scope is None and any(
-                self.entity(r, RosterEntry).active
-                for r in tx.find("roster_entry", parent=creator_id, workspace=actor.id)
-            )
+            return scope is None and bool(self.kit.deals.represented_creators(tx, actor, creator_id))
         return self.acts_for_creator(tx, actor, creator_id, scope)
 
     def _deals_with(self, tx: Any, actor: Actor, creator_id: str) -> list[Deal]:
@@ -545,11 +544,11 @@ def _summarise(tx: Any, brand_id: str, creator_id: str, deals: list[Deal]) -> Re
     feedback = _feedback_of(tx, deals)
     from_brand = [f for f in feedback if f.from_side is CollaborationSide.BRAND]
     from_creator = [f for f in feedback if f.from_side is CollaborationSide.CREATOR]
-    paid: dict[str, Money] = {}
+    contracted: dict[str, Money] = {}
     for deal in completed:
         if deal.price is not None:
             currency = deal.price.currency
-            paid[currency] = paid[currency] + deal.price if currency in paid else deal.price
+            contracted[currency] = contracted[currency] + deal.price if currency in contracted else deal.price
     return RelationshipSummary(
         brand_id=brand_id,
         creator_id=creator_id,
@@ -566,7 +565,7 @@ def _summarise(tx: Any, brand_id: str, creator_id: str, deals: list[Deal]) -> Re
         brand_would_work_again=from_brand[-1].would_work_again if from_brand else None,
         creator_would_work_again=from_creator[-1].would_work_again if from_creator else None,
         appreciations_sent=sum(len(tx.find("appreciation", parent=d.id)) for d in deals),
-        total_paid=tuple(paid[c] for c in sorted(paid)),
+        contracted_value=tuple(contracted[c] for c in sorted(contracted)),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from ..converter import unstructure
+from ..converter import structure, unstructure
 from ..entities import Brand, BriefStatus, CampaignBrief, PartyKind, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ._base import Actor, Change, Service
@@ -17,11 +17,11 @@ __all__ = ["BriefService"]
 class BriefService(Service):
     def create(self, actor: Actor, **fields: Any) -> CampaignBrief:
         """Draft a brief. ``fields`` are :class:`CampaignBrief`'s (without id, brand_id, status, timestamps)."""
-        _no_reserved(fields)
+        _settable(fields)
 
         def work(change: Change) -> CampaignBrief:
             self._brand_only(actor, "create_brief")
-            brief = CampaignBrief(id=new_id("brief"), brand_id=actor.id, created_at=change.now, **fields)
+            brief = _brief({"id": new_id("brief"), "brand_id": actor.id, "created_at": change.now}, fields)
             self._check(brief)
             change.insert("brief", brief, workspace=actor.id, state=str(brief.status))
             change.audit("brief.create", "brief", brief.id, unstructure(brief), workspace=actor.id)
@@ -34,13 +34,13 @@ class BriefService(Service):
 
         Status and identity are not fields to edit: publishing goes through :meth:`publish` and its checks.
         """
-        _no_reserved(fields)
+        _settable(fields)
 
         def work(change: Change) -> CampaignBrief:
             brief, version = self._own(change, actor, brief_id)
             if brief.status is not BriefStatus.DRAFT:
                 raise StateError(f"brief {brief_id}", str(brief.status), "update", ["close"])
-            updated = attrs.evolve(brief, **fields)
+            updated = _brief(unstructure(brief), fields)
             self._check(updated)
             change.replace("brief", updated, expected_version=version)
             change.audit("brief.update", "brief", brief_id, {"fields": sorted(fields)}, workspace=actor.id)
@@ -149,7 +149,20 @@ class BriefService(Service):
 _RESERVED = ("id", "brand_id", "status", "created_at", "published_at")
 
 
-def _no_reserved(fields: dict[str, Any]) -> None:
+def _settable(fields: dict[str, Any]) -> None:
     problems = [Problem(name, "is set by the service, not by the caller") for name in _RESERVED if name in fields]
+    known = attrs.fields_dict(CampaignBrief)
+    problems += [Problem(name, "is not a field of a brief") for name in sorted(fields) if name not in known]
     if problems:
         raise ValidationError(problems, "brief")
+
+
+def _brief(base: dict[str, Any], fields: dict[str, Any]) -> CampaignBrief:
+    """``base`` with the caller's ``fields`` over it, built the way a stored brief is read back.
+
+    A value of the wrong type is then a ValidationError naming its field, not a TypeError (or a brief that
+    fails later, in a check or in the store).
+    """
+    data = dict(base)
+    data.update((name, unstructure(value)) for name, value in fields.items())
+    return structure(data, CampaignBrief, what="brief")

@@ -66,7 +66,7 @@ from ..entities import (
 from ..errors import NotFound, PermissionDenied, Problem, SignatureError, StateError, ValidationError
 from ._base import PARTY_KINDS, Actor, Change, Service, on_behalf_of
 from .deal_states import FINAL_STATES, TRANSITIONS, next_state
-from .outreach import render_template
+from .outreach import check_template, render_template
 from .signing import verify_contract_signature
 
 __all__ = [
@@ -831,17 +831,9 @@ def _only_brand(actor: Actor, action: str) -> None:
 
 
 def _checked_template(**fields: Any) -> ContractTemplate:
-    from jinja2 import TemplateSyntaxError
-    from jinja2.sandbox import SandboxedEnvironment
-
     if not str(fields.get("name", "")).strip():
         raise ValidationError([Problem("name", "must not be empty")], "contract template")
-    try:
-        SandboxedEnvironment().parse(fields["body"])
-    except TemplateSyntaxError as exc:
-        raise ValidationError(
-            [Problem(f"body:line {exc.lineno}", exc.message or "syntax error")], "contract template"
-        ) from None
+    check_template(fields["body"], what="contract template")
     # Through the converter, so that a wrongly typed or invalid field is named by its path.
     return structure(unstructure(fields), ContractTemplate, what="contract template")
 

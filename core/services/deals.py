@@ -12,13 +12,27 @@ from typing import Any
 
 import attrs
 
-from ..entities import CampaignBrief, CreatorProfile, Deal, DealState, Dispute, DisputeStatus, PartyKind, new_id
-from ..errors import StateError, ValidationError
+from ..entities import (
+    CampaignBrief,
+    CreatorProfile,
+    Deal,
+    DealState,
+    Dispute,
+    DisputeStatus,
+    Invitation,
+    InvitationStatus,
+    Offer,
+    OfferStatus,
+    PartyKind,
+    RosterEntry,
+    new_id,
+)
+from ..errors import CreatorkitError, Problem, StateError, ValidationError
 from ..money import Money
 from ._base import Actor, Change, Service
 from .deal_states import FINAL_STATES, TABS, Tab, next_state, tab_of, timeout_action
 
-__all__ = ["WAITING_FOR", "BoardRow", "DealService"]
+__all__ = ["WAITING_FOR", "BoardRow", "DeadlineRun", "DealService"]
 
 S = DealState
 
@@ -53,6 +67,17 @@ class BoardRow:
     needs_action_by: str | None
     next_step: str | None
     deadline: datetime | None
+
+
+@attrs.frozen
+class DeadlineRun:
+    """What one :meth:`DealService.process_deadlines` run did: the deals it moved, and those it could not.
+
+    ``failed`` maps a deal id to the error that kept its timeout rule from applying; the next run retries it.
+    """
+
+    moved: list[Deal] = attrs.field(factory=list)
+    failed: dict[str, str] = attrs.field(factory=dict)
 
 
 class DealService(Service):
@@ -90,6 +115,7 @@ class DealService(Service):
         """Move ``deal`` by ``action`` as ``change.actor``: check the table and the actor's role, save, audit.
 
         ``deadline``/``awaiting`` override the defaults for the new state (e.g. a contract's own draft date).
+        A deal entering a final state closes what was still waiting on it: its open invitation and offer.
         """
         transition = next_state(deal.id, deal.state, action)
         role = self.role_in(change.tx, change.actor, deal, transition, action)
@@ -125,6 +151,8 @@ class DealService(Service):
             workspace=deal.brand_id,
         )
         if target is not deal.state:
+            if target in FINAL_STATES:
+                self._close_children(change, deal, target)
             change.event(
                 "deal.state_changed", "deal", deal.id, action=action, from_state=str(deal.state), to_state=str(target)
             )
@@ -147,26 +175,26 @@ class DealService(Service):
             elif actor.kind is PartyKind.SYSTEM:
                 records = tx.find("deal", state=state_filter)
             else:
-                creators = self._roster_creators(tx, actor)
+                creators = self.represented_creators(tx, actor)
                 records = [r for c in creators for r in tx.find("deal", parent=c, state=state_filter)]
             deals = [attrs.evolve(self.entity(r, Deal), version=r.version) for r in records]
             return sorted(deals, key=lambda d: (d.created_at, d.id))
 
         return self._read(actor, work)
 
-    def _roster_creators(self, tx: Any, actor: Actor) -> list[str]:
-        from ..entities import RosterEntry
+    def represented_creators(self, tx: Any, actor: Actor, creator_id: str | None = None) -> list[str]:
+        """Creators on an active roster entry of ``actor`` (an agency, or a manager's own entries), sorted.
 
+        With ``creator_id``, only that creator is looked at: the answer is ``[creator_id]`` or ``[]``.
+        """
         if actor.kind is PartyKind.AGENCY:
-            entries = [self.entity(r, RosterEntry) for r in tx.find("roster_entry", workspace=actor.id)]
+            workspace, manager_id = actor.id, None
+        elif actor.kind is PartyKind.TALENT_MANAGER:
+            workspace, manager_id = tx.require("talent_manager", actor.id).doc["agency_id"], actor.id
         else:
-            manager = tx.require("talent_manager", actor.id).doc
-            entries = [
-                e
-                for e in (self.entity(r, RosterEntry) for r in tx.find("roster_entry", workspace=manager["agency_id"]))
-                if e.manager_id == actor.id
-            ]
-        return sorted({e.creator_id for e in entries if e.active})
+            return []
+        entries = [self.entity(r, RosterEntry) for r in tx.find("roster_entry", workspace=workspace, parent=creator_id)]
+        return sorted({e.creator_id for e in entries if e.active and manager_id in (None, e.manager_id)})
 
     def board(self, actor: Actor, *, tab: Tab | None = None) -> list[BoardRow]:
         """The campaign board: every visible deal with campaign, brand, creator, price and what needs doing."""
@@ -207,7 +235,10 @@ class DealService(Service):
     # -- side exits --------------------------------------------------------------------------------------------
 
     def cancel(self, actor: Actor, deal_id: str, *, reason: str) -> Deal:
-        """Cancel a deal before it is published. Money held in escrow follows the contract's cancellation terms."""
+        """Cancel a deal before it is published: the deal moves to CANCELLED and the reason is audited.
+
+        No money moves here: the payments flow applies the contract's cancellation terms to what escrow holds.
+        """
         if not reason.strip():
             raise ValidationError([_problem("reason", "say why the deal is cancelled")], "cancellation")
 
@@ -254,76 +285,93 @@ class DealService(Service):
 
     def resolve_dispute(self, actor: Actor, dispute_id: str, *, outcome: str, resolution: str) -> Deal:
         """The arbiter's decision: ``resume`` the deal where it stood, ``cancel`` it, or ``complete`` it."""
-        statuses = {
-            "resume": DisputeStatus.SETTLED,
-            "cancel": DisputeStatus.RESOLVED_FOR_BRAND,
-            "complete": DisputeStatus.RESOLVED_FOR_CREATOR,
-        }
-        if outcome not in statuses:
-            raise ValidationError([_problem("outcome", f"must be one of {', '.join(statuses)}")], "resolution")
+        if outcome not in _DISPUTE_OUTCOMES:
+            raise ValidationError([_problem("outcome", f"must be one of {', '.join(_DISPUTE_OUTCOMES)}")], "resolution")
 
         def work(change: Change) -> Deal:
             dispute = change.load("dispute", dispute_id, Dispute)
             deal, _ = self.load_deal(change.tx, actor, dispute.deal_id)
             moved = self.apply(change, deal, f"resolve_{outcome}", payload={"dispute_id": dispute_id})
-            closed = attrs.evolve(dispute, status=statuses[outcome], resolution=resolution, resolved_at=change.now)
             record = change.tx.require("dispute", dispute_id)
-
-            change.replace("dispute", closed, expected_version=record.version, state=str(closed.status))
-            change.audit(
-                "dispute.resolve",
-                "dispute",
-                dispute_id,
-                {"outcome": outcome, "resolution": resolution},
-                workspace=deal.brand_id,
-            )
+            _close_dispute(change, dispute, record.version, deal, outcome, resolution)
             return moved
 
         return self._write(actor, "resolve_dispute", work)
 
     # -- deadlines ---------------------------------------------------------------------------------------------
 
-    def process_deadlines(self, *, now: datetime | None = None) -> list[Deal]:
+    def process_deadlines(self, *, now: datetime | None = None) -> DeadlineRun:
         """Apply each overdue deal's timeout rule (expire, auto-approve, complete, ...), one transaction per deal.
 
-        Run it from a scheduler; it is idempotent. Returns the deals it moved.
+        Run it from a scheduler; it is idempotent. A deal whose rule cannot be applied (another writer moved it,
+        or it no longer allows the move) is listed in ``failed`` and the run goes on with the others; the next
+        run tries it again. A dispute left unresolved past its deadline is closed in the brand's favour, with
+        the deal cancelled.
         """
         moment = now or self.now
         system = Actor.system("deadlines")
         waiting = [s for s in S if s not in FINAL_STATES]
         overdue = [d for d in self.visible_deals(system, states=waiting) if d.deadline and d.deadline <= moment]
-        moved = []
+        run = DeadlineRun()
         for deal in overdue:
             action = timeout_action(deal.state, self.kit.config.workflow.unanswered_review)
             if action is None:
                 continue
-            if action == "auto_approve":
-                moved.append(self.kit.content.auto_approve(deal.id))
-                continue
+            try:
+                run.moved.append(self._apply_timeout(system, deal.id, action))
+            except CreatorkitError as exc:  # a conflict, a move the deal no longer allows, ...: the others go on
+                run.failed[deal.id] = str(exc)
+        return run
 
-            def work(change: Change, deal_id: str = deal.id, action: str = action) -> Deal:
-                current, _ = self.load_deal(change.tx, system, deal_id)
-                moved = self.apply(change, current, action, payload={"reason": "deadline passed"})
-                if moved.state is S.EXPIRED:
-                    self._expire_children(change, current)
-                return moved
+    def _apply_timeout(self, system: Actor, deal_id: str, action: str) -> Deal:
+        if action == "auto_approve":
+            return self.kit.content.auto_approve(deal_id)
 
-            moved.append(self._write(system, f"timeout.{action}", work))
-        return moved
+        def work(change: Change) -> Deal:
+            current, _ = self.load_deal(change.tx, system, deal_id)
+            moved = self.apply(change, current, action, payload={"reason": "deadline passed"})
+            if current.state is S.DISPUTED:  # the deadline decided it (resolve_cancel): so is the dispute
+                outcome = action.removeprefix("resolve_")
+                for record in change.tx.find("dispute", parent=deal_id, state=str(DisputeStatus.OPEN)):
+                    dispute = self.entity(record, Dispute)
+                    _close_dispute(change, dispute, record.version, current, outcome, "dispute deadline passed")
+            return moved
 
-    def _expire_children(self, change: Change, deal: Deal) -> None:
-        """What was waiting for an answer when the deal expired says so: the invitation, the open offer."""
-        from ..entities import Invitation, InvitationStatus, Offer, OfferStatus
+        return self._write(system, f"timeout.{action}", work)
 
-        waiting = (
-            ("invitation", Invitation, InvitationStatus.SENT, InvitationStatus.EXPIRED),
-            ("offer", Offer, OfferStatus.OPEN, OfferStatus.EXPIRED),
+    def _close_children(self, change: Change, deal: Deal, final: DealState) -> None:
+        """What was still waiting on a deal that reached ``final`` says so: its open invitation and offer.
+
+        An expired deal expires them; otherwise the invitation counts as declined and the offer as withdrawn.
+        """
+        expired = final is S.EXPIRED
+        waiting: tuple[tuple[str, type[Any], str, str, str], ...] = (
+            (
+                "invitation",
+                Invitation,
+                InvitationStatus.SENT,
+                InvitationStatus.EXPIRED if expired else InvitationStatus.DECLINED,
+                "expire" if expired else "decline",
+            ),
+            (
+                "offer",
+                Offer,
+                OfferStatus.OPEN,
+                OfferStatus.EXPIRED if expired else OfferStatus.WITHDRAWN,
+                "expire" if expired else "withdraw",
+            ),
         )
-        for kind, cls, open_status, expired in waiting:
+        for kind, cls, open_status, closed, verb in waiting:
             for record in change.tx.find(kind, parent=deal.id, state=str(open_status)):
-                item = attrs.evolve(self.entity(record, cls), status=expired)  # type: ignore[misc]
-                change.replace(kind, item, expected_version=record.version, state=str(expired))
-                change.audit(f"{kind}.expire", kind, record.id, {"deal_id": deal.id}, workspace=deal.brand_id)
+                item = attrs.evolve(self.entity(record, cls), status=closed)
+                change.replace(kind, item, expected_version=record.version, state=str(closed))
+                change.audit(
+                    f"{kind}.{verb}",
+                    kind,
+                    record.id,
+                    {"deal_id": deal.id, "deal_state": str(final)},
+                    workspace=deal.brand_id,
+                )
 
     def history(self, actor: Actor, deal_id: str) -> list[dict[str, Any]]:
         """The deal's audit events in order: who did what, on whose behalf, when."""
@@ -372,7 +420,27 @@ _DEAL_CHILDREN = (
 )
 
 
-def _problem(path: str, message: str) -> Any:
-    from ..errors import Problem
+#: How a dispute ends for each outcome of the arbiter (``resolve_<outcome>`` on the deal).
+_DISPUTE_OUTCOMES = {
+    "resume": DisputeStatus.SETTLED,
+    "cancel": DisputeStatus.RESOLVED_FOR_BRAND,
+    "complete": DisputeStatus.RESOLVED_FOR_CREATOR,
+}
 
+
+def _close_dispute(change: Change, dispute: Dispute, version: int, deal: Deal, outcome: str, resolution: str) -> None:
+    """Close ``dispute`` (stored at ``version``) as ``outcome`` decides, and record the resolution."""
+    status = _DISPUTE_OUTCOMES[outcome]
+    closed = attrs.evolve(dispute, status=status, resolution=resolution, resolved_at=change.now)
+    change.replace("dispute", closed, expected_version=version, state=str(closed.status))
+    change.audit(
+        "dispute.resolve",
+        "dispute",
+        dispute.id,
+        {"outcome": outcome, "resolution": resolution},
+        workspace=deal.brand_id,
+    )
+
+
+def _problem(path: str, message: str) -> Problem:
     return Problem(path, message)

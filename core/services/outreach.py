@@ -41,7 +41,7 @@ from ..money import Money
 from ._base import Actor, Change, Service, on_behalf_of
 from .deal_states import FINAL_STATES
 
-__all__ = ["OutreachService", "render_template"]
+__all__ = ["OutreachService", "check_template", "render_template"]
 
 
 @functools.cache
@@ -65,6 +65,18 @@ def _compiled(text: str) -> Any:
 
 class _BlankField(Exception):
     pass
+
+
+def check_template(text: str, *, field: str = "body", what: str = "template") -> None:
+    """Refuse a template that does not parse, naming the field and line; fields are checked when it is rendered."""
+    from jinja2 import TemplateSyntaxError
+
+    if not isinstance(text, str):
+        raise ValidationError([Problem(field, "must be text")], what)
+    try:
+        _compiled(text)
+    except TemplateSyntaxError as exc:
+        raise ValidationError([Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], what) from None
 
 
 def render_template(text: str, context: dict[str, Any], *, field: str = "body") -> str:
@@ -120,15 +132,8 @@ class OutreachService(Service):
 
     def create_template(self, actor: Actor, *, name: str, body: str, subject: str = "") -> MessageTemplate:
         """Save a template in the actor's workspace. It must parse; fields are checked when rendered."""
-        from jinja2 import TemplateSyntaxError
-
-        for field, text in (("subject", subject), ("body", body)):
-            try:
-                _environment().parse(text)
-            except TemplateSyntaxError as exc:
-                raise ValidationError(
-                    [Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], "template"
-                ) from None
+        check_template(subject, field="subject")
+        check_template(body)
         template = MessageTemplate(id=new_id("tpl"), name=name, subject=subject, body=body)
 
         def work(change: Change) -> MessageTemplate:
@@ -143,6 +148,9 @@ class OutreachService(Service):
         self, actor: Actor, template_id: str, *, body: str, subject: str | None = None
     ) -> MessageTemplate:
         """A new version of a template; invitations keep the version they were rendered from."""
+        check_template(body)
+        if subject is not None:
+            check_template(subject, field="subject")
 
         def work(change: Change) -> MessageTemplate:
             workspace = self._workspace_of(actor, change.tx)

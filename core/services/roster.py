@@ -8,30 +8,42 @@ creator's grants, never through the creator's login.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from ..converter import unstructure
 from ..entities import PartyKind, RosterEntry, Scope, TalentManager, new_id
-from ..errors import NotFound, PermissionDenied, StateError
+from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ._base import Actor, Change, Service
 
 if TYPE_CHECKING:
     from ..store import Record, Transaction
 
-__all__ = ["RosterService"]
+__all__ = ["RosterService", "coerce_enum"]
+
+N = TypeVar("N", bound=enum.Enum)
 
 #: What an agency may ask for when proposing an entry; signing is the creator's grant alone.
 PROPOSABLE = frozenset(Scope) - {Scope.SIGN_ON_BEHALF}
 
 
+def coerce_enum(cls: type[N], value: Any, field: str, *, what: str = "data") -> N:
+    """``value`` as a member of ``cls``, or a ValidationError naming ``field`` and the allowed values."""
+    try:
+        return cls(value)
+    except (ValueError, TypeError):
+        allowed = ", ".join(str(member.value) for member in cls)
+        raise ValidationError([Problem(field, f"{value!r} is not one of {allowed}")], what) from None
+
+
 class RosterService(Service):
     def propose(self, actor: Actor, *, manager_id: str, creator_id: str, scopes: Iterable[Scope]) -> RosterEntry:
         """Ask a creator to join ``manager_id``'s roster with ``scopes``; effective once the creator accepts."""
-        wanted = frozenset(Scope(s) for s in scopes)
+        wanted = _scopes(scopes)
 
         def work(change: Change) -> RosterEntry:
             if Scope.SIGN_ON_BEHALF in wanted:
@@ -81,7 +93,7 @@ class RosterService(Service):
 
     def set_scopes(self, actor: Actor, entry_id: str, scopes: Iterable[Scope]) -> RosterEntry:
         """The creator sets exactly which scopes the manager holds (including or excluding signing)."""
-        wanted = frozenset(Scope(s) for s in scopes)
+        wanted = _scopes(scopes)
         return self._creator_change(actor, entry_id, "set_roster_scopes", lambda e, now: attrs.evolve(e, scopes=wanted))
 
     def remove(self, actor: Actor, entry_id: str) -> RosterEntry:
@@ -180,3 +192,7 @@ class RosterService(Service):
             return changed
 
         return self._write(actor, action, work)
+
+
+def _scopes(scopes: Iterable[Scope]) -> frozenset[Scope]:
+    return frozenset(coerce_enum(Scope, s, "scopes", what="roster entry") for s in scopes)

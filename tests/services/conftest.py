@@ -6,7 +6,7 @@ test runs on both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from creatorkit import Creatorkit, Money
 from creatorkit.config import Config
 from creatorkit.entities import (
+    AuditEvent,
     Budget,
     CampaignBrief,
     ContentRules,
@@ -83,6 +84,25 @@ def clock() -> Clock:
 @pytest.fixture
 def events() -> list[Any]:
     return []
+
+
+@pytest.fixture
+def denials(kit: Creatorkit) -> Callable[..., list[AuditEvent]]:
+    """``denials(action=None, *, by=None)``: the recorded refusals (``denied.<action>`` audit events), in order.
+
+    ``action`` keeps those of one action (``"propose_roster_entry"``), ``by`` those of one actor.
+    """
+
+    def find(action: str | None = None, *, by: Actor | str | None = None) -> list[AuditEvent]:
+        return [
+            event
+            for event in kit.store.iter_audit()
+            if event.action.startswith("denied.")
+            and (action is None or event.action == f"denied.{action}")
+            and (by is None or event.actor_id == str(by))
+        ]
+
+    return find
 
 
 @pytest.fixture

@@ -51,8 +51,8 @@ def published(world: Any, creator: Actor | None = None, **terms: Any) -> Deal:
 def complete_published_deals(world: Any) -> None:
     """Let the measurement window pass: the deadline rule completes every published deal."""
     world.clock.advance(days=world.kit.config.workflow.measurement_days, minutes=1)
-    moved = world.kit.deals.process_deadlines()
-    assert moved and all(d.state is DealState.COMPLETED for d in moved)
+    run = world.kit.deals.process_deadlines()
+    assert run.moved and not run.failed and all(d.state is DealState.COMPLETED for d in run.moved)
 
 
 # -- thank-you notes and gifts --------------------------------------------------------------------------------
@@ -88,6 +88,16 @@ def test_a_malformed_appreciation_is_refused(world: Any, fields: dict[str, Any],
         world.kit.aftercare.send_appreciation(world.brand, deal.id, **fields)
     assert raised.value.paths == [path]
     assert world.kit.aftercare.appreciations(world.brand, world.creator.id) == []
+
+
+def test_an_unknown_appreciation_kind_names_the_field_and_the_kinds(world: Any) -> None:
+    deal = published(world)
+    with pytest.raises(ValidationError) as raised:
+        world.kit.aftercare.send_appreciation(world.brand, deal.id, kind="hug", message="Thanks!")
+    assert raised.value.paths == ["kind"]
+    assert "'hug'" in str(raised.value) and "thank_you_note, gift" in str(raised.value)
+    note = world.kit.aftercare.send_appreciation(world.brand, deal.id, kind="thank_you_note", message="Thanks!")
+    assert note.kind is NOTE
 
 
 def test_appreciation_is_the_brands_after_publication(world: Any) -> None:
@@ -181,7 +191,7 @@ def test_the_schema_and_the_class_refuse_a_rating_above_five() -> None:
 # -- the relationship -----------------------------------------------------------------------------------------
 
 
-def test_the_relationship_sums_deals_feedback_and_payments(world: Any) -> None:
+def test_the_relationship_sums_deals_feedback_and_contracted_value(world: Any) -> None:
     kit = world.kit
     first = published(world)
     kit.aftercare.leave_feedback(world.brand, first.id, rating=4, would_work_again=True)
@@ -200,7 +210,7 @@ def test_the_relationship_sums_deals_feedback_and_payments(world: Any) -> None:
     assert (summary.average_rating_from_brand, summary.ratings_from_brand) == (4.5, 2)
     assert (summary.average_rating_from_creator, summary.ratings_from_creator) == (5.0, 1)
     assert summary.brand_would_work_again is True and summary.creator_would_work_again is True
-    assert summary.total_paid == (Money(270_000, "USD"),)
+    assert summary.contracted_value == (Money(270_000, "USD"),)
     assert summary.appreciations_sent == 1 and summary.disputes == 0
     assert summary.last_completed_at == kit.deals.get(world.brand, second.id).updated_at
     assert kit.aftercare.relationship(world.creator, world.brand.id, world.creator.id) == summary
@@ -217,7 +227,7 @@ def test_the_relationship_is_private_to_its_parties(world: Any) -> None:
     with pytest.raises(NotFound):
         kit.aftercare.relationship(world.other_creator, world.brand.id, world.creator.id)
     empty = kit.aftercare.relationship(world.unverified_brand, world.unverified_brand.id, world.creator.id)
-    assert (empty.deals_total, empty.average_rating_from_brand, empty.total_paid) == (0, None, ())
+    assert (empty.deals_total, empty.average_rating_from_brand, empty.contracted_value) == (0, None, ())
 
 
 def test_reengagement_candidates_are_the_best_rated_first(world: Any) -> None:
@@ -242,9 +252,12 @@ def test_a_creator_the_brand_would_not_rehire_is_no_candidate(world: Any) -> Non
     assert [s.creator_id for s in kit.aftercare.reengagement_candidates(world.brand)] == [world.creator.id]
 
 
-def test_reengagement_is_a_brand_question(world: Any) -> None:
+def test_reengagement_is_a_brand_question(world: Any, denials: Any) -> None:
     with pytest.raises(PermissionDenied):
         world.kit.aftercare.reengagement_candidates(world.manager)
+    with pytest.raises(PermissionDenied):
+        world.kit.aftercare.reengagement_candidates(world.creator)
+    assert [e.actor_id for e in denials("reengagement_candidates")] == [str(world.manager), str(world.creator)]
     with pytest.raises(ValidationError) as raised:
         world.kit.aftercare.reengagement_candidates(world.brand, min_rating=0)
     assert raised.value.paths == ["min_rating"]
@@ -292,6 +305,16 @@ def test_an_event_without_an_agreement_has_none_to_accept(world: Any) -> None:
     with pytest.raises(ValidationError) as raised:
         kit.aftercare.rsvp(world.creator, invitation.id, status=RsvpStatus.INVITED)
     assert raised.value.paths == ["status"]
+
+
+def test_an_unknown_rsvp_answer_names_the_field_and_the_answers(world: Any) -> None:
+    kit = world.kit
+    invitation = kit.aftercare.invite_to_event(world.brand, make_event(world).id, world.creator.id)
+    with pytest.raises(ValidationError) as raised:
+        kit.aftercare.rsvp(world.creator, invitation.id, status="maybe")
+    assert raised.value.paths == ["status"]
+    assert "'maybe'" in str(raised.value) and "accepted, declined, tentative" in str(raised.value)
+    assert kit.aftercare.rsvp(world.creator, invitation.id, status="tentative").status is RsvpStatus.TENTATIVE
 
 
 def test_capacity_limits_who_can_accept(world: Any) -> None:
@@ -342,6 +365,16 @@ def test_a_malformed_event_is_refused(world: Any, fields: dict[str, Any], path: 
     with pytest.raises(ValidationError) as raised:
         make_event(world, **fields)
     assert raised.value.paths == [path]
+
+
+def test_a_refused_event_is_recorded(world: Any, denials: Any) -> None:
+    now = world.clock.now
+    for actor in (world.creator, world.manager):
+        with pytest.raises(PermissionDenied):
+            world.kit.aftercare.create_event(
+                actor, name="My party", starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=4)
+            )
+    assert [e.actor_id for e in denials("create_event")] == [str(world.creator), str(world.manager)]
 
 
 def test_events_belong_to_their_brand(world: Any) -> None:

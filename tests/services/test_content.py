@@ -234,9 +234,9 @@ def test_an_unanswered_review_is_auto_approved(world: Any) -> None:
     deal = to_production(world)
     draft = submit(world, deal)
     world.clock.advance(days=13)
-    assert world.kit.deals.process_deadlines() == []
+    assert world.kit.deals.process_deadlines().moved == []
     world.clock.advance(days=1, minutes=1)
-    moved = world.kit.deals.process_deadlines()
+    moved = world.kit.deals.process_deadlines().moved
     assert [d.id for d in moved] == [deal.id] and moved[0].state is DealState.APPROVED
     reviews = world.kit.content.reviews(world.brand, deal.id)
     assert [(r.decision, r.submission_id, r.reviewer_id) for r in reviews] == [
@@ -251,7 +251,7 @@ def test_an_unanswered_review_expires_when_configured(world: Any) -> None:
     submit(world, deal)
     assert state_of(world, deal).deadline == world.clock.now + timedelta(days=3)  # review_days
     world.clock.advance(days=3, minutes=1)
-    moved = kit.deals.process_deadlines()
+    moved = kit.deals.process_deadlines().moved
     assert [d.state for d in moved] == [DealState.EXPIRED]
     assert kit.content.reviews(world.brand, deal.id) == []
 
@@ -278,7 +278,7 @@ def test_the_contract_sets_limit_rules_and_review_deadline(world: Any) -> None:
         world.kit.content.review(world.brand, deal.id, approve=False, items=["again"])
     # The contract turns auto-approval off: an unanswered review expires instead.
     world.clock.advance(days=5, minutes=1)
-    assert [d.state for d in world.kit.deals.process_deadlines()] == [DealState.EXPIRED]
+    assert [d.state for d in world.kit.deals.process_deadlines().moved] == [DealState.EXPIRED]
 
 
 def test_approval_waits_until_the_contracts_publishing_date(world: Any) -> None:

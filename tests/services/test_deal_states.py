@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from creatorkit.converter import unstructure
-from creatorkit.entities import Deal, DealState, Scope
+from creatorkit.converter import structure, unstructure
+from creatorkit.entities import Deal, DealState, Dispute, DisputeStatus, InvitationStatus, OfferStatus, Scope
 from creatorkit.errors import NotFound, PermissionDenied, StateError
 from creatorkit.services import TABS, TRANSITIONS, Actor, Role
 from creatorkit.services.deal_states import FINAL_STATES, ON_TIMEOUT, next_state, tab_of, timeout_action
+from creatorkit.services.deals import DeadlineRun
 
 from .conftest import START, World
+from .test_content import to_production
 
 ALL_ACTIONS = sorted({action for moves in TRANSITIONS.values() for action in moves})
 CASES = [(state, action) for state, moves in TRANSITIONS.items() for action in moves]
@@ -56,7 +59,7 @@ def test_moves_outside_the_table_raise_state_error_naming_the_allowed_moves(stat
 # -- through the service: each role the table names may do it, every other party may not -------------------------
 
 
-def _deal_in(world: World, state: DealState, suffix: str = "") -> Deal:
+def _deal_in(world: World, state: DealState, suffix: str = "", deadline: datetime | None = None) -> Deal:
     now = world.clock()
     deal = Deal(
         id=f"deal_{state}{suffix}",
@@ -67,7 +70,7 @@ def _deal_in(world: World, state: DealState, suffix: str = "") -> Deal:
         state=state,
         created_at=now,
         updated_at=now,
-        deadline=None,
+        deadline=deadline,
         state_before_dispute=DealState.IN_PRODUCTION if state is DealState.DISPUTED else None,
     )
     with world.kit.store.transaction() as tx:
@@ -139,13 +142,12 @@ def test_each_transition_is_allowed_exactly_for_its_roles(world: World, state: D
     assert allowed, f"nobody may {action} in {state}"
 
 
-def test_a_refused_transition_is_recorded_in_the_audit_trail(world: World) -> None:
+def test_a_refused_transition_is_recorded_in_the_audit_trail(world: World, denials: Any) -> None:
     deal = _deal_in(world, DealState.IN_REVIEW)
     with pytest.raises(PermissionDenied):
         _apply(world, world.creator, deal.id, "approve")
-    with world.kit.store.read() as tx:
-        denials = [e for e in tx.audit_for(entity_ids=[f"deal {deal.id}"]) if e.action == "denied.approve"]
-    assert denials and denials[0].actor_id == str(world.creator)
+    (denied,) = denials("approve")
+    assert (denied.actor_id, denied.entity_id) == (str(world.creator), f"deal {deal.id}")
 
 
 def test_deadline_moves_with_each_waiting_state(world: World) -> None:
@@ -159,10 +161,101 @@ def test_deadline_moves_with_each_waiting_state(world: World) -> None:
 def test_overdue_deals_follow_their_timeout_rule(world: World) -> None:
     invited = world.invite()
     world.clock.advance(days=world.kit.config.workflow.invitation_response_days + 1)
-    moved = world.kit.deals.process_deadlines()
-    assert [d.id for d in moved] == [invited.id]
-    assert moved[0].state is DealState.EXPIRED
-    assert world.kit.deals.process_deadlines() == []  # idempotent
+    run = world.kit.deals.process_deadlines()
+    assert [d.id for d in run.moved] == [invited.id] and run.failed == {}
+    assert run.moved[0].state is DealState.EXPIRED
+    assert world.kit.deals.process_deadlines() == DeadlineRun([], {})  # idempotent
+
+
+def test_one_deal_that_cannot_move_does_not_stop_the_others(world: World) -> None:
+    """An IN_REVIEW deal without a draft cannot be auto-approved; the invitation after it still expires."""
+    kit = world.kit
+    stuck = _deal_in(world, DealState.IN_REVIEW, deadline=START)
+    world.clock.advance(seconds=1)
+    invited = world.invite(world.other_creator)
+    world.clock.advance(days=kit.config.workflow.invitation_response_days + 1)
+    run = kit.deals.process_deadlines()
+    assert [(d.id, d.state) for d in run.moved] == [(invited.id, DealState.EXPIRED)]
+    assert list(run.failed) == [stuck.id] and "no draft has been submitted" in run.failed[stuck.id]
+    assert kit.deals.get(world.system, stuck.id).state is DealState.IN_REVIEW
+    again = kit.deals.process_deadlines()  # the next run tries the stuck deal again
+    assert (again.moved, list(again.failed)) == ([], [stuck.id])
+
+
+# -- what waits on a deal is closed with it -------------------------------------------------------------------
+
+
+def _history_actions(world: World, deal_id: str) -> list[str]:
+    return [e["action"] for e in world.kit.deals.history(world.system, deal_id)]
+
+
+def test_a_withdrawn_deal_declines_its_open_invitation(world: World) -> None:
+    deal = world.invite()
+    world.kit.deals.withdraw_invitation(world.brand, deal.id)
+    assert world.kit.outreach.invitation(world.brand, deal.id).status is InvitationStatus.DECLINED
+    assert "invitation.decline" in _history_actions(world, deal.id)
+
+
+def test_walking_away_withdraws_the_open_offer(world: World) -> None:
+    kit = world.kit
+    deal = world.invite()
+    kit.outreach.respond(world.creator, deal.id, accept=True)
+    offer = kit.negotiation.propose(world.brand, deal.id, world.terms())
+    assert kit.deals.walk_away(world.creator, deal.id, reason="not for me").state is DealState.DECLINED
+    (closed,) = kit.negotiation.offers(world.brand, deal.id)
+    assert (closed.id, closed.status) == (offer.id, OfferStatus.WITHDRAWN)
+    assert "offer.withdraw" in _history_actions(world, deal.id)
+
+
+def test_an_expired_negotiation_expires_its_open_offer(world: World) -> None:
+    kit = world.kit
+    deal = world.invite()
+    kit.outreach.respond(world.creator, deal.id, accept=True)
+    kit.negotiation.propose(world.brand, deal.id, world.terms())
+    world.clock.advance(days=kit.config.workflow.offer_response_days + 1)
+    (expired,) = kit.deals.process_deadlines().moved
+    assert expired.state is DealState.EXPIRED
+    assert [o.status for o in kit.negotiation.offers(world.brand, deal.id)] == [OfferStatus.EXPIRED]
+
+
+# -- disputes ---------------------------------------------------------------------------------------------------
+
+
+def _dispute(world: World, dispute_id: str) -> Dispute:
+    with world.kit.store.read() as tx:
+        record = tx.require("dispute", dispute_id)
+        assert record.state == str(structure(record.doc, Dispute).status)
+        return structure(record.doc, Dispute)
+
+
+def test_the_arbiter_resolves_a_dispute(world: World) -> None:
+    kit = world.kit
+    deal = to_production(world)
+    dispute = kit.deals.open_dispute(world.brand, deal.id, reason="the draft is late")
+    resumed = kit.deals.resolve_dispute(world.system, dispute.id, outcome="resume", resolution="new draft date agreed")
+    assert resumed.state is DealState.IN_PRODUCTION
+    closed = _dispute(world, dispute.id)
+    assert (closed.status, closed.resolution, closed.resolved_at) == (
+        DisputeStatus.SETTLED,
+        "new draft date agreed",
+        world.clock.now,
+    )
+
+
+def test_a_dispute_left_past_its_deadline_is_closed_with_the_deal(world: World) -> None:
+    kit = world.kit
+    deal = to_production(world)
+    dispute = kit.deals.open_dispute(world.creator, deal.id, reason="the brand changed the brief")
+    world.clock.advance(days=kit.config.workflow.dispute_days, minutes=1)
+    (cancelled,) = kit.deals.process_deadlines().moved
+    assert (cancelled.id, cancelled.state) == (deal.id, DealState.CANCELLED)
+    closed = _dispute(world, dispute.id)
+    assert (closed.status, closed.resolution, closed.resolved_at) == (
+        DisputeStatus.RESOLVED_FOR_BRAND,
+        "dispute deadline passed",
+        world.clock.now,
+    )
+    assert _history_actions(world, deal.id)[-2:] == ["deal.resolve_cancel", "dispute.resolve"]
 
 
 def test_the_documented_table_is_the_table() -> None:

@@ -25,7 +25,7 @@ from creatorkit.entities import (
     RosterEntry,
     Scope,
 )
-from creatorkit.errors import NotFound, PermissionDenied, StateError
+from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.services import TRANSITIONS, Actor, Role, Tab
 
 ALL_PROPOSABLE = [Scope.VIEW_STATS, Scope.EDIT_RATES, Scope.NEGOTIATE, Scope.MANAGE_CONTENT]
@@ -36,10 +36,6 @@ ALL_PROPOSABLE = [Scope.VIEW_STATS, Scope.EDIT_RATES, Scope.NEGOTIATE, Scope.MAN
 
 def audit_actions(kit: Any) -> list[str]:
     return [event.action for event in kit.store.iter_audit()]
-
-
-def denials(kit: Any, action: str) -> list[Any]:
-    return [event for event in kit.store.iter_audit() if event.action == f"denied.{action}"]
 
 
 def negotiating(world: Any) -> Any:
@@ -130,7 +126,7 @@ def test_the_manager_may_propose_for_themselves(world):
     assert entry.id in [e.id for e in world.kit.roster.entries(world.other_creator)]
 
 
-def test_only_the_creator_accepts_an_entry(world):
+def test_only_the_creator_accepts_an_entry(world, denials):
     kit = world.kit
     entry = kit.roster.propose(
         world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=[Scope.VIEW_STATS]
@@ -143,7 +139,7 @@ def test_only_the_creator_accepts_an_entry(world):
     with pytest.raises(NotFound):  # nor does another agency
         kit.roster.accept(world.other_agency, entry.id)
 
-    recorded = denials(kit, "accept_roster_entry")
+    recorded = denials("accept_roster_entry")
     assert [e.actor_id for e in recorded] == [str(world.manager), str(world.agency)]
     assert all(e.entity_id == f"roster_entry {entry.id}" for e in recorded)
     assert not [e for e in kit.roster.entries(world.other_creator) if e.active]
@@ -156,7 +152,7 @@ def test_a_duplicate_open_entry_is_refused(world):
         )
 
 
-def test_an_agency_proposes_only_for_its_own_managers(world):
+def test_an_agency_proposes_only_for_its_own_managers(world, denials):
     kit = world.kit
     with pytest.raises(PermissionDenied):
         kit.roster.propose(
@@ -176,9 +172,29 @@ def test_an_agency_proposes_only_for_its_own_managers(world):
         kit.roster.propose(
             world.brand, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=[Scope.VIEW_STATS]
         )
-    actors = [e.actor_id for e in denials(kit, "propose_roster_entry")]
+    actors = [e.actor_id for e in denials("propose_roster_entry")]
     assert actors == [str(world.agency), str(world.other_manager), str(world.brand)]
     assert kit.roster.entries(world.other_creator) == []
+
+
+def test_an_unknown_scope_is_a_validation_error_listing_the_scopes(world):
+    kit = world.kit
+    before = kit.store.audit_head()
+    with pytest.raises(ValidationError) as raised:
+        kit.roster.propose(
+            world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=["view_stats", "bogus"]
+        )
+    assert raised.value.paths == ["scopes"]
+    assert "'bogus'" in str(raised.value) and all(str(scope) in str(raised.value) for scope in Scope)
+    with pytest.raises(ValidationError) as raised:
+        kit.roster.set_scopes(world.creator, world.roster_entry_id, [Scope.VIEW_STATS, "sign"])
+    assert raised.value.paths == ["scopes"]
+    assert kit.store.audit_head() == before
+    assert kit.roster.entries(world.other_creator, include_removed=True) == []
+    (entry,) = kit.roster.entries(world.manager)
+    assert entry.scopes == frozenset(ALL_PROPOSABLE)
+    # Plain strings naming real scopes are still welcome.
+    assert kit.roster.set_scopes(world.creator, world.roster_entry_id, ["view_stats"]).scopes == {Scope.VIEW_STATS}
 
 
 # -- signing on the creator's behalf ---------------------------------------------------------------------------
@@ -197,15 +213,15 @@ def test_the_agency_cannot_propose_sign_on_behalf(world):
     assert kit.roster.entries(world.other_creator, include_removed=True) == []
 
 
-def test_the_refused_sign_on_behalf_proposal_is_recorded(world):
+def test_the_refused_sign_on_behalf_proposal_is_recorded(world, denials):
     with pytest.raises(PermissionDenied):
         world.kit.roster.propose(
             world.agency, manager_id=world.manager.id, creator_id=world.other_creator.id, scopes=[Scope.SIGN_ON_BEHALF]
         )
-    assert [e.actor_id for e in denials(world.kit, "propose_roster_entry")] == [str(world.agency)]
+    assert [e.actor_id for e in denials("propose_roster_entry")] == [str(world.agency)]
 
 
-def test_only_the_creator_grants_signing(world):
+def test_only_the_creator_grants_signing(world, denials):
     kit = world.kit
     (entry,) = kit.roster.entries(world.manager)
     assert not entry.allows(Scope.SIGN_ON_BEHALF)
@@ -214,8 +230,8 @@ def test_only_the_creator_grants_signing(world):
             kit.roster.grant_signing(actor, world.roster_entry_id)
         with pytest.raises(PermissionDenied):
             kit.roster.set_scopes(actor, world.roster_entry_id, [*ALL_PROPOSABLE, Scope.SIGN_ON_BEHALF])
-    assert len(denials(kit, "grant_signing")) == 2
-    assert len(denials(kit, "set_roster_scopes")) == 2
+    assert len(denials("grant_signing")) == 2
+    assert len(denials("set_roster_scopes")) == 2
     (entry,) = kit.roster.entries(world.manager)
     assert not entry.allows(Scope.SIGN_ON_BEHALF)
 
@@ -369,11 +385,11 @@ def test_a_refusal_is_recorded_with_actor_action_and_entity(world):
     assert kit.deals.get(world.brand, deal.id).state is DealState.INVITED
 
 
-def test_an_unregistered_actor_is_refused_and_recorded(world):
+def test_an_unregistered_actor_is_refused_and_recorded(world, denials):
     ghost = Actor.manager("mgr_ghost")
     with pytest.raises(PermissionDenied):
         world.kit.roster.remove(ghost, world.roster_entry_id)
-    (denied,) = denials(world.kit, "remove_roster_entry")
+    (denied,) = denials("remove_roster_entry")
     assert denied.actor_id == str(ghost)
     with pytest.raises(PermissionDenied):
         world.kit.deals.visible_deals(ghost)
