@@ -98,6 +98,7 @@ from creatorkit.entities import (
     ProviderOperation,
     ProviderRequest,
     PublishedPost,
+    PublishSchedule,
     Rate,
     RateCard,
     ReviewDecision,
@@ -595,6 +596,13 @@ published_post = PublishedPost(
     url=f"https://www.tiktok.com/@mayacooks/video/{POST_ID}",
     published_at=at(24),
 )
+publish_schedule = PublishSchedule(
+    id="schedule_1c7a",
+    deal_id=DEAL_ID,
+    publish_at=at(24),
+    scheduled_by="creator_maya",
+    scheduled_at=at(20),
+)
 post_window = Window.lifetime()
 post_metrics = PostMetrics(
     platform="tiktok",
@@ -848,6 +856,7 @@ relationship_summary = RelationshipSummary(
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
     for value in (
+        publish_schedule,
         agency,
         age_breakdown,
         audience,

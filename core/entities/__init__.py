@@ -30,7 +30,15 @@ from .campaigns import (
     Product,
     Timeline,
 )
-from .content import CheckResult, ContentReview, ContentSubmission, FeedbackItem, PublishedPost, ReviewDecision
+from .content import (
+    CheckResult,
+    ContentReview,
+    ContentSubmission,
+    FeedbackItem,
+    PublishedPost,
+    PublishSchedule,
+    ReviewDecision,
+)
 from .contracts import (
     CancellationTerms,
     Contract,
@@ -166,6 +174,7 @@ ENTITY_CLASSES: dict[str, type] = {
         ProviderOperation,
         ProviderRequest,
         PublishedPost,
+        PublishSchedule,
         Rate,
         RateCard,
         RosterEntry,
@@ -271,6 +280,7 @@ __all__ = [
     "Product",
     "ProviderOperation",
     "ProviderRequest",
+    "PublishSchedule",
     "PublishedPost",
     "Rate",
     "RateCard",

@@ -14,6 +14,7 @@ __all__ = [
     "ContentReview",
     "ContentSubmission",
     "FeedbackItem",
+    "PublishSchedule",
     "PublishedPost",
     "ReviewDecision",
 ]
@@ -84,3 +85,14 @@ class PublishedPost:
     platform_post_id: str
     url: str
     published_at: datetime = attrs.field(validator=aware)
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class PublishSchedule:
+    """When the creator's side plans to publish the approved draft."""
+
+    id: str
+    deal_id: str
+    publish_at: datetime = attrs.field(validator=aware)
+    scheduled_by: str
+    scheduled_at: datetime = attrs.field(validator=aware)

@@ -422,11 +422,12 @@ class AftercareService(Service):
 
     def event_guests(self, actor: Actor, event_id: str, *, status: RsvpStatus | None = None) -> list[EventInvitation]:
         """The brand's guest list for its event, optionally only those with ``status``."""
+        wanted = None if status is None else coerce_enum(RsvpStatus, status, "status", what="guest list")
 
         def work(tx: Any) -> list[EventInvitation]:
             self._own_event(tx, actor, event_id)
             guests = self._invitations(tx, event_id)
-            return [g for g in guests if status is None or g.status is status]
+            return [g for g in guests if wanted is None or g.status is wanted]
 
         return self._read(actor, work)
 

@@ -28,7 +28,7 @@ _PARTS = {
     "offers.json": ("offer",),
     "contracts.json": ("contract",),
     "signatures.json": ("signature",),
-    "content.json": ("submission", "review", "post"),
+    "content.json": ("submission", "review", "publish_schedule", "post"),
     "disputes.json": ("dispute",),
     "invitations.json": ("invitation",),
 }

@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import attrs
-
 from ..converter import structure, unstructure
 from ..entities import (
     CheckResult,
@@ -34,6 +32,7 @@ from ..entities import (
     DealState,
     FeedbackItem,
     PublishedPost,
+    PublishSchedule,
     ReviewDecision,
     new_id,
 )
@@ -41,18 +40,7 @@ from ..errors import Problem, StateError, ValidationError
 from ._base import Actor, Change, Service, on_behalf_of
 from .deal_states import next_state
 
-__all__ = ["ContentService", "PublishSchedule", "check_draft"]
-
-
-@attrs.frozen(kw_only=True)
-class PublishSchedule:
-    """When the creator's side plans to publish the approved draft."""
-
-    id: str
-    deal_id: str
-    publish_at: datetime
-    scheduled_by: str
-    scheduled_at: datetime
+__all__ = ["ContentService", "check_draft"]
 
 
 def _pattern(term: str) -> re.Pattern[str]:

@@ -29,7 +29,7 @@ from ..entities import (
 )
 from ..errors import CreatorkitError, Problem, StateError, ValidationError
 from ..money import Money
-from ._base import Actor, Change, Service
+from ._base import Actor, Change, Service, on_behalf_of
 from .deal_states import FINAL_STATES, TABS, Tab, next_state, tab_of, timeout_action
 
 __all__ = ["WAITING_FOR", "BoardRow", "DeadlineRun", "DealService"]
@@ -141,7 +141,7 @@ class DealService(Service):
             **updates,
         )
         saved = change.save_deal(moved, expected_version=deal.version)
-        on_behalf = deal.creator_id if change.actor.kind is PartyKind.TALENT_MANAGER else None
+        on_behalf = on_behalf_of(change.actor, deal.creator_id)
         change.audit(
             f"deal.{action}",
             "deal",
@@ -413,6 +413,7 @@ _DEAL_CHILDREN = (
     "signature",
     "submission",
     "review",
+    "publish_schedule",
     "post",
     "dispute",
     "appreciation",

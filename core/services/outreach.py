@@ -289,17 +289,12 @@ class OutreachService(Service):
             if deal.state is DealState.INVITED and deal.deadline is not None and deal.deadline <= change.now:
                 raise StateError(f"deal {deal_id}", "invited", action, [], "the invitation's response deadline passed")
             moved = self.kit.deals.apply(change, deal, action, payload={"message": message})
-            for record in change.tx.find("invitation", parent=deal_id):
-                invitation = self.entity(record, Invitation)
-                status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
-                change.tx.update(
-                    "invitation",
-                    invitation.id,
-                    unstructure(attrs.evolve(invitation, status=status)),
-                    expected_version=record.version,
-                    state=str(status),
-                    now=change.now,
-                )
+            if accept:  # a decline ends the deal, and DealService.apply closes what waited on it
+                for record in change.tx.find("invitation", parent=deal_id, state=str(InvitationStatus.SENT)):
+                    accepted = attrs.evolve(self.entity(record, Invitation), status=InvitationStatus.ACCEPTED)
+                    change.replace(
+                        "invitation", accepted, expected_version=record.version, state=str(InvitationStatus.ACCEPTED)
+                    )
             if message:
                 self._append(change, deal, actor, message, Channel.PLATFORM, Direction.INBOUND, None)
             return moved
