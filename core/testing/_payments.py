@@ -12,9 +12,9 @@ from ..config import Mode, PluginSettings
 from ..entities import Capability, OperationKind, OperationStatus, PluginKind, ProviderRequest, new_id
 from ..errors import CreatorkitError, NotFound, PaymentError, SignatureError
 from ..money import Money
-from ..plugins import CAPABILITY_HOOKS, PaymentClient, PluginHost
+from ..plugins import PaymentClient, PluginHost
 from ._fixtures import network_disabled
-from ._platform import assert_valid_entity
+from ._platform import assert_capabilities_match_hooks, assert_valid_entity
 
 __all__ = ["PaymentProviderContract"]
 
@@ -73,13 +73,7 @@ class PaymentProviderContract:
         assert_valid_entity(meta)
 
     def test_capabilities_match_hooks(self, host: PluginHost) -> None:
-        meta = host.metadata(self.plugin_name)
-        implemented = set(host.hooks(self.plugin_name))
-        for capability, hooks in CAPABILITY_HOOKS.items():
-            if capability in meta.capabilities:
-                assert set(hooks) <= implemented, f"declares {capability} without implementing {hooks}"
-            else:
-                assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
+        assert_capabilities_match_hooks(host, self.plugin_name)
 
     # -- money movements ---------------------------------------------------------------------------------------
 

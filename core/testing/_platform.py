@@ -31,7 +31,7 @@ from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
 from ..plugins import CAPABILITY_HOOKS, PlatformClient, PluginHost
 from ._fixtures import network_disabled
 
-__all__ = ["PlatformPluginContract", "assert_valid_entity"]
+__all__ = ["PlatformPluginContract", "assert_capabilities_match_hooks", "assert_valid_entity"]
 
 #: The stages a platform plugin either offers or explains in ``missing``.
 PLATFORM_STAGES = (
@@ -43,6 +43,17 @@ PLATFORM_STAGES = (
     Capability.AUDIENCE,
     Capability.POST_METRICS,
 )
+
+
+def assert_capabilities_match_hooks(host: PluginHost, name: str) -> None:
+    """Assert that plugin ``name`` declares exactly the capabilities whose hooks it implements."""
+    meta = host.metadata(name)
+    implemented = set(host.hooks(name))
+    for capability, hooks in CAPABILITY_HOOKS.items():
+        if capability in meta.capabilities:
+            assert set(hooks) <= implemented, f"declares {capability} without implementing {hooks}"
+        else:
+            assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
 
 
 def assert_valid_entity(value: object) -> None:
@@ -111,13 +122,7 @@ class PlatformPluginContract:
         assert_valid_entity(meta)
 
     def test_capabilities_match_hooks(self, host: PluginHost) -> None:
-        meta = host.metadata(self.plugin_name)
-        implemented = set(host.hooks(self.plugin_name))
-        for capability, hooks in CAPABILITY_HOOKS.items():
-            if capability in meta.capabilities:
-                assert set(hooks) <= implemented, f"declares {capability} without implementing {hooks}"
-            else:
-                assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
+        assert_capabilities_match_hooks(host, self.plugin_name)
 
     def test_missing_stages_are_explained(self, platform: PlatformClient) -> None:
         meta = platform.metadata
