@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from ._version import __version__
-from .config import DEFAULT_CONFIG_NAME, Config, find_config
+from .config import ACTING_KINDS, DEFAULT_CONFIG_NAME, Config, find_config
 from .errors import ConfigError, CreatorkitError
 
 __all__ = ["main"]
@@ -38,6 +38,8 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except CreatorkitError as exc:
             _fail(str(exc))
+        except OSError as exc:
+            _fail(f"cannot use {exc.filename or 'a file'}: {exc.strerror or exc}")
 
     return run  # type: ignore[return-value]
 
@@ -68,7 +70,7 @@ pass_context = click.make_pass_decorator(_Context)
     "config_path",
     type=click.Path(dir_okay=False),
     envvar="CREATORKIT_CONFIG",
-    help=f"Config file (default: ./{DEFAULT_CONFIG_NAME}).",
+    help=f"Config file (default: $CREATORKIT_CONFIG, else ./{DEFAULT_CONFIG_NAME}).",
 )
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
@@ -279,7 +281,7 @@ def _actor(value: str | None, config: Config) -> Any:
     assert chosen is not None
     kind, _, party = chosen.partition(":")
     # The CLI acts for a person's party; the system (deadlines, payment callbacks) is never an identity to assume.
-    kinds = ("agency", "talent_manager", "brand", "creator")
+    kinds = ACTING_KINDS
     if kind not in kinds or not party:
         _fail(f"--as {chosen!r}: write KIND:ID with KIND one of {', '.join(kinds)}", 2)
     return Actor(party, PartyKind(kind))
@@ -333,7 +335,7 @@ def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | No
                 ]
                 for r in rows
             ],
-            ["campaign", "brand", "creator", "price", "status", "tab", "needs action", "by"],
+            ["campaign", "brand", "creator", "price", "status", "tab", "needs action", "by (UTC)"],
         )
     )
 

@@ -49,6 +49,8 @@ DEFAULT_STORE = "sqlite:///creatorkit.db"
 #: Entry-point group for each plugin table in the config.
 GROUPS = {"platforms": "creatorkit.platforms", "payments": "creatorkit.payments"}
 
+#: The parties CLI commands may act as (never the system: deadlines and payment callbacks act as it themselves).
+ACTING_KINDS = ("agency", "talent_manager", "brand", "creator")
 _PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -147,6 +149,14 @@ class Config:
                         )
                     )
                     del tables[name]
+        core_table = resolved.get("creatorkit")
+        if isinstance(core_table, dict) and isinstance(core_table.get("acting_as"), str):
+            kind, _, party = core_table["acting_as"].partition(":")
+            if kind not in ACTING_KINDS or not party or ":" in party:
+                problems.append(
+                    Problem("creatorkit.acting_as", f"write KIND:ID with KIND one of {', '.join(ACTING_KINDS)}")
+                )
+                del core_table["acting_as"]
         from . import schemas
 
         problems.extend(schemas.errors("CreatorkitConfig", resolved))

@@ -254,11 +254,14 @@ class Service:
 
     def _record_denial(self, actor: Actor, action: str, denied: PermissionDenied, now: datetime) -> None:
         with self.kit.store.transaction() as tx:
+            # PermissionDenied names its entity as "<kind> <id>": file the refusal under that entity, so it shows
+            # in the entity's history and evidence bundle.
+            kind, _, entity_id = (denied.entity or "").partition(" ")
             tx.append_audit(
                 actor_id=str(actor),
                 action=f"denied.{action}",
-                entity_kind="denial",
-                entity_id=denied.entity or "-",
+                entity_kind=kind if entity_id else "denial",
+                entity_id=entity_id or denied.entity or "-",
                 payload={"reason": denied.reason, "action": action},
                 occurred_at=now,
             )

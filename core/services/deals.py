@@ -39,10 +39,10 @@ S = DealState
 #: Who a deal in each state is waiting for, and what they should do next.
 WAITING_FOR: dict[DealState, tuple[str, str]] = {
     S.INVITED: ("creator", "respond to the invitation"),
-    S.NEGOTIATING: ("either", "answer the open offer"),
+    S.NEGOTIATING: ("either", "propose terms or answer the open offer"),
     S.AGREED: ("brand", "send the contract"),
     S.CONTRACT_SENT: ("either", "sign the contract"),
-    S.EXECUTED: ("brand", "fund the escrow"),
+    S.EXECUTED: ("system", "fund the escrow (the payments flow)"),
     S.IN_PRODUCTION: ("creator", "submit the draft"),
     S.IN_REVIEW: ("brand", "review the draft"),
     S.CHANGES_REQUESTED: ("creator", "revise the draft"),

@@ -147,7 +147,8 @@ def test_a_refused_transition_is_recorded_in_the_audit_trail(world: World, denia
     with pytest.raises(PermissionDenied):
         _apply(world, world.creator, deal.id, "approve")
     (denied,) = denials("approve")
-    assert (denied.actor_id, denied.entity_id) == (str(world.creator), f"deal {deal.id}")
+    assert (denied.actor_id, denied.entity_kind, denied.entity_id) == (str(world.creator), "deal", deal.id)
+    assert [e["action"] for e in world.kit.deals.history(world.system, deal.id)] == ["denied.approve"]
 
 
 def test_deadline_moves_with_each_waiting_state(world: World) -> None:

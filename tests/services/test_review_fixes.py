@@ -36,12 +36,13 @@ def test_a_refused_signing_key_is_recorded(world: World) -> None:
     assert _denied(world, "set_signing_key")
 
 
-def test_an_agency_asking_for_evidence_is_refused_and_recorded(world: World, tmp_path: Any) -> None:
+def test_an_agency_exports_evidence_for_its_creators_deals_only(world: World, tmp_path: Any) -> None:
     deal = world.invite()
-    with pytest.raises(PermissionDenied):
-        world.kit.audit.export(world.agency, deal.id, tmp_path / "x.zip")
-    assert _denied(world, "export_evidence")
-    assert not (tmp_path / "x.zip").exists()
+    assert world.kit.audit.export(world.agency, deal.id, tmp_path / "own.zip").exists()
+    with pytest.raises(NotFound):
+        world.kit.audit.export(world.other_agency, deal.id, tmp_path / "other.zip")
+    assert not (tmp_path / "other.zip").exists()
+    assert not list(tmp_path.glob("*.partial"))
 
 
 class TestPartyVisibility:

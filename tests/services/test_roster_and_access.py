@@ -141,7 +141,7 @@ def test_only_the_creator_accepts_an_entry(world, denials):
 
     recorded = denials("accept_roster_entry")
     assert [e.actor_id for e in recorded] == [str(world.manager), str(world.agency)]
-    assert all(e.entity_id == f"roster_entry {entry.id}" for e in recorded)
+    assert all((e.entity_kind, e.entity_id) == ("roster_entry", entry.id) for e in recorded)
     assert not [e for e in kit.roster.entries(world.other_creator) if e.active]
 
 
@@ -380,7 +380,7 @@ def test_a_refusal_is_recorded_with_actor_action_and_entity(world):
 
     events_after = list(kit.store.iter_audit(start=head + 1))
     assert [(e.action, e.actor_id, e.entity_kind, e.entity_id) for e in events_after] == [
-        ("denied.respond_invitation", str(world.manager), "denial", f"deal {deal.id}")
+        ("denied.respond_invitation", str(world.manager), "deal", deal.id)
     ]
     assert kit.deals.get(world.brand, deal.id).state is DealState.INVITED
 
