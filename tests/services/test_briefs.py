@@ -191,7 +191,10 @@ def test_an_unverified_brand_cannot_publish_a_paid_brief(world, denials):
     assert "verif" in raised.value.reason
     assert kit.briefs.get(world.unverified_brand, brief.id).status is BriefStatus.DRAFT
     (denied,) = denials("publish_brief")
-    assert denied.actor_id == str(world.unverified_brand) and (denied.entity_kind, denied.entity_id) == ("brief", brief.id)
+    assert denied.actor_id == str(world.unverified_brand) and (denied.entity_kind, denied.entity_id) == (
+        "brief",
+        brief.id,
+    )
     assert brief.id not in [b.id for b in kit.briefs.list(world.creator)]
 
 
