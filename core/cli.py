@@ -252,17 +252,15 @@ def config_check(ctx: _Context) -> None:
         for problem in exc.problems:
             click.echo(f"  {problem.path or '<file>'}: {problem.message}", err=True)
         sys.exit(1)
-    try:
-        host = PluginHost.from_config(loaded, strict=True)
-    except ConfigError as exc:
-        click.echo(f"{path}: plugin settings: {len(exc.problems)} problem(s)", err=True)
-        for problem in exc.problems:
+    where = path or "(no config file; defaults)"
+    problems = PluginHost.problems(loaded)
+    if problems:
+        click.echo(f"{where}: plugins: {len(problems)} problem(s)", err=True)
+        for problem in problems:
             click.echo(f"  {problem.path}: {problem.message}", err=True)
         sys.exit(1)
-    except CreatorkitError as exc:
-        _fail(str(exc))
-    where = path or "(no config file; defaults)"
-    click.echo(f"{where}: ok; enabled plugins: {', '.join(host.names) or 'none'}")
+    enabled = sorted(settings.name for settings in loaded.enabled())
+    click.echo(f"{where}: ok; enabled plugins: {', '.join(enabled) or 'none'}")
 
 
 # -- workflow commands (they open the store named in the config) -----------------------------------------------

@@ -195,6 +195,23 @@ class PluginHost:
                 host._load_group(group, wanted, strict=strict)
         return host
 
+    @classmethod
+    def problems(cls, config: Config) -> list[Problem]:
+        """Every enabled plugin's problems at once — not installed, failing to import, broken contract, bad
+        settings — each under its config key; empty when every one loads strictly with its settings.
+
+        Each plugin is tried on its own, so one broken plugin does not hide the next (what ``config check`` shows).
+        """
+        problems: list[Problem] = []
+        for settings in config.enabled():
+            try:
+                cls.from_config(attrs.evolve(config, plugins=(settings,)), strict=True)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+            except CreatorkitError as exc:
+                problems.append(Problem(settings.key, str(exc)))
+        return problems
+
     def _load_group(self, group: str, wanted: Sequence[PluginSettings], *, strict: bool) -> None:
         from stevedore import NamedExtensionManager
 

@@ -186,3 +186,14 @@ class TestConfigCheck:
         result = run("config", "check")
         assert result.exit_code == 1
         assert "not valid TOML" in result.stderr
+
+
+def test_config_check_lists_every_broken_plugin_at_once(workdir: Path) -> None:
+    (workdir / "creatorkit.toml").write_text(
+        "[platforms.tiktok_x]\nenabled = true\n\n[platforms.echo]\nlatency_ms = -5\n\n[payments.echo_pay]\nbogus = 1\n"
+    )
+    result = run("config", "check")
+    assert result.exit_code == 1
+    assert "plugins: 3 problem(s)" in result.stderr
+    for key in ("platforms.tiktok_x:", "platforms.echo.latency_ms:", "payments.echo_pay.bogus:"):
+        assert key in result.stderr
