@@ -8,12 +8,13 @@ with it. :meth:`NegotiationService.status` tells each side what needs its action
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import attrs
 
-from ..converter import unstructure
+from ..converter import structure, unstructure
 from ..entities import Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ._base import Actor, Change, Service, on_behalf_of
@@ -35,9 +36,22 @@ class NegotiationStatus(enum.StrEnum):
 
 class NegotiationService(Service):
     def propose(
-        self, actor: Actor, deal_id: str, terms: Terms, *, note: str = "", respond_days: int | None = None
+        self,
+        actor: Actor,
+        deal_id: str,
+        terms: Terms | Mapping[str, Any],
+        *,
+        note: str = "",
+        respond_days: int | None = None,
     ) -> Offer:
-        """Offer ``terms`` to the other side; if they have an open offer, this counters it."""
+        """Offer ``terms`` (a :class:`Terms`, or its plain-data form) to the other side; this counters their
+        open offer if they have one. Malformed terms are a ValidationError naming each field path."""
+        if not isinstance(terms, Terms):
+            if not isinstance(terms, Mapping):
+                raise ValidationError([Problem("terms", f"expected Terms, got {type(terms).__name__}")], "terms")
+            terms = structure(terms, Terms, what="terms")
+        if respond_days is not None and (type(respond_days) is not int or respond_days < 1):
+            raise ValidationError([Problem("respond_days", "must be a whole number of days, at least 1")], "offer")
 
         def work(change: Change) -> Offer:
             deal, _ = self.load_deal(change.tx, actor, deal_id)

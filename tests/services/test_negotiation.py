@@ -395,3 +395,22 @@ def test_the_deal_history_keeps_every_step_with_who_and_on_whose_behalf(world):
     assert [h["sequence"] for h in history] == sorted(h["sequence"] for h in history)
     assert history[-1]["at"] == world.clock.now
     assert kit.deals.history(world.brand, deal.id) == history
+
+
+def test_terms_as_plain_data_are_structured_and_malformed_ones_name_the_field(world):
+    from creatorkit.converter import unstructure
+
+    kit = world.kit
+    deal = world.invite()
+    kit.outreach.respond(world.creator, deal.id, accept=True)
+    data = unstructure(world.terms())
+    data["price"]["amount"] = 12.5
+    with pytest.raises(ValidationError) as caught:
+        kit.negotiation.propose(world.brand, deal.id, data)
+    assert "price.amount" in caught.value.paths
+    with pytest.raises(ValidationError) as caught:
+        kit.negotiation.propose(world.brand, deal.id, world.terms(), respond_days=0)
+    assert caught.value.paths == ["respond_days"]
+    assert kit.negotiation.offers(world.brand, deal.id) == []
+    offer = kit.negotiation.propose(world.brand, deal.id, unstructure(world.terms()))
+    assert offer.terms == world.terms()
