@@ -34,7 +34,7 @@ EntityCache = dict[tuple[str, str, int], tuple[dict[str, Any], Any]]
 
 def cached_entity(cache: EntityCache, record: Record, cls: type[E]) -> E:
     hit = cache.get((record.kind, record.id, record.version))
-    if hit is not None and type(hit[1]) is cls and hit[0] == record.doc:
+    if hit is not None and type(hit[1]) is cls and (hit[0] is record.doc or hit[0] == record.doc):
         entity: E = hit[1]
         return entity
     built = structure(record.doc, cls)

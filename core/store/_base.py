@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import itertools
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -49,6 +50,9 @@ _ORDER_SQL: Final[dict[str, str]] = {
 _INSERTION_ORDER: Final[dict[str, str]] = {"sqlite": "rowid", "postgresql": "seq"}
 
 _DOC_COLUMNS = "kind, id, workspace, parent, state, version, doc, created_at, updated_at"
+_Key = tuple[str, str]  # (kind, id)
+#: Documents a connection keeps in its cache of committed ones; the oldest go first beyond this.
+RECORD_CACHE_SIZE: Final = 20_000
 _AUDIT_COLUMNS = (
     "sequence, actor_id, action, entity_kind, entity_id, payload_hash, occurred_at, prev_hash, hash, "
     "on_behalf_of, workspace_id"
@@ -71,7 +75,11 @@ def _aware(moment: datetime, name: str) -> datetime:
 
 @attrs.frozen
 class Record:
-    """One stored document with its bookkeeping; ``version`` starts at 1 and grows by one per update."""
+    """One stored document with its bookkeeping; ``version`` starts at 1 and grows by one per update.
+
+    ``doc`` may be shared with the store's cache of committed documents: treat it as read-only and write
+    changes as a new dict (``{**record.doc, "price": 500}``).
+    """
 
     kind: str
     id: str
@@ -116,9 +124,20 @@ class Transaction:
     # database so that verifying fetches one value per event instead of ten.
     _AUDIT_MATERIAL: ClassVar[str]
 
-    __slots__ = ("_closed", "_conn", "_cur", "_head", "_head_dirty", "_readonly", "store")
+    __slots__ = (
+        "_cache",
+        "_closed",
+        "_conn",
+        "_cur",
+        "_deferred",
+        "_head",
+        "_head_dirty",
+        "_readonly",
+        "_written",
+        "store",
+    )
 
-    def __init__(self, store: Store, conn: Any, readonly: bool) -> None:
+    def __init__(self, store: Store, conn: Any, readonly: bool, cache: dict[_Key, Record] | None = None) -> None:
         self.store = store
         self._conn = conn
         self._cur: Any = conn.cursor()
@@ -126,6 +145,16 @@ class Transaction:
         self._closed = False
         self._head: tuple[int, str] | None = None
         self._head_dirty = False
+        # The committed documents this connection knows, when the dialect can tell they are still current (see
+        # Store._valid_cache); None means every read goes to the database.
+        self._cache = cache
+        # Documents this transaction wrote, as they now stand: served to its own reads, merged into the cache
+        # after the commit, dropped on rollback.
+        self._written: dict[_Key, Record] = {}
+        # Updates not yet sent to the database, with the version the row has there: several changes of one
+        # document in a call (a deal moving through two states) become one UPDATE, sent before any query that
+        # could see the row and at the latest when the transaction finishes.
+        self._deferred: dict[_Key, int] = {}
 
     # --- dialect hooks ----------------------------------------------------------------------------
     def _encode_time(self, moment: datetime) -> Any:
@@ -182,21 +211,66 @@ class Transaction:
         params.extend(values)
         return f"{column} IN ({', '.join([self._P] * len(values))})"
 
+    def _flush_deferred(self) -> None:
+        """Send the deferred updates, each checked against the version the row had when it was deferred."""
+        if not self._deferred:
+            return
+        deferred, self._deferred = self._deferred, {}
+        p = self._P
+        sql = (
+            f"UPDATE documents SET doc = {self._DOC_PARAM}, updated_at = {p}, version = {p}, state = {p}"
+            f" WHERE kind = {p} AND id = {p} AND version = {p}"
+        )
+        encode = self._encode_time
+        for key, stored_version in deferred.items():
+            record = self._written[key]
+            self._cur.execute(
+                sql,
+                (
+                    _dumps(record.doc),
+                    encode(record.updated_at),
+                    record.version,
+                    record.state,
+                    record.kind,
+                    record.id,
+                    stored_version,
+                ),
+            )
+            if self._cur.rowcount != 1:
+                raise ConflictError(f"{record.kind} {record.id}", expected_version=stored_version, actual_version=None)
+
     def _finish(self) -> None:
-        """Write what was deferred to commit time (the audit head), then refuse further use."""
+        """Write what was deferred to commit time (updates, the audit head), then refuse further use."""
+        self._flush_deferred()
         if self._head_dirty and self._head is not None:
             p = self._P
             self._cur.execute(f"UPDATE audit_head SET sequence = {p}, hash = {p} WHERE id = 1", self._head)
             self._head_dirty = False
 
     # --- documents --------------------------------------------------------------------------------
+    def _known(self, key: _Key) -> Record | None:
+        """The document as this transaction knows it without asking the database, if it does."""
+        record = self._written.get(key)
+        if record is None and self._cache is not None:
+            record = self._cache.get(key)
+        return record
+
     def get(self, kind: str, id: str) -> Record | None:
         """The document ``kind``/``id``, or None."""
         self._check(False)
+        key = (kind, id)
+        known = self._known(key)
+        if known is not None:
+            return known
         p = self._P
         self._cur.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE kind = {p} AND id = {p}", (kind, id))
         row = self._cur.fetchone()
-        return None if row is None else self._record(row)
+        if row is None:
+            return None
+        record = self._record(row)
+        if self._cache is not None:
+            self._cache[key] = record  # read from the database, not written here: committed whatever happens next
+        return record
 
     def require(self, kind: str, id: str) -> Record:
         """The document ``kind``/``id``; raises :class:`~creatorkit.errors.NotFound` when there is none."""
@@ -234,7 +308,9 @@ class Transaction:
             row = self._cur.fetchone()
             raise ConflictError(f"{kind} {id}", expected_version=0, actual_version=row[0] if row else None)
         created = self._decode_time(stamp)
-        return Record(kind, id, workspace, parent, state, 1, doc, created, created)
+        record = Record(kind, id, workspace, parent, state, 1, doc, created, created)
+        self._written[(kind, id)] = record
+        return record
 
     def update(
         self,
@@ -253,6 +329,29 @@ class Transaction:
         """
         self._check(True)
         moment = _utcnow() if now is None else _aware(now, "now")
+        key = (kind, id)
+        known = self._known(key)
+        if known is not None and self._cache is not None:
+            # The dialect vouches that the known version is the stored one and that no one else can write
+            # before this transaction ends: check the version here and send the UPDATE later, once.
+            if known.version != expected_version:
+                raise ConflictError(f"{kind} {id}", expected_version=expected_version, actual_version=known.version)
+            record = Record(
+                kind,
+                id,
+                known.workspace,
+                known.parent,
+                known.state if state is UNCHANGED else state,
+                expected_version + 1,
+                doc,
+                known.created_at,
+                # What the database would give back: the time as the dialect stores it.
+                self._decode_time(self._encode_time(moment)),
+            )
+            self._deferred.setdefault(key, expected_version)
+            self._written[key] = record
+            return record
+        self._flush_deferred()
         p = self._P
         params: list[Any] = [_dumps(doc), self._encode_time(moment)]
         set_state = ""
@@ -275,7 +374,9 @@ class Transaction:
                 raise NotFound(kind, id)
             raise ConflictError(f"{kind} {id}", expected_version=expected_version, actual_version=found[0])
         decode = self._decode_time
-        return Record(row[0], row[1], row[2], row[3], row[4], row[5], doc, decode(row[6]), decode(row[7]))
+        record = Record(row[0], row[1], row[2], row[3], row[4], row[5], doc, decode(row[6]), decode(row[7]))
+        self._written[key] = record
+        return record
 
     def find(
         self,
@@ -307,9 +408,20 @@ class Transaction:
         sql = f"SELECT {_DOC_COLUMNS} FROM documents WHERE {' AND '.join(where)} ORDER BY {order_sql}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
+        self._flush_deferred()  # the query must see this transaction's updates
         self._cur.execute(sql, params)
-        record = self._record
-        return [record(row) for row in self._cur.fetchall()]
+        return [self._reuse(row) for row in self._cur.fetchall()]
+
+    def _reuse(self, row: Sequence[Any]) -> Record:
+        """The record for a fetched row: the known one when its version matches (no decoding), else decoded."""
+        key = (row[0], row[1])
+        known = self._known(key)
+        if known is not None and known.version == row[5]:
+            return known
+        record = self._record(row)
+        if self._cache is not None and key not in self._written:
+            self._cache[key] = record
+        return record
 
     # --- audit ------------------------------------------------------------------------------------
     def audit_head(self) -> tuple[int, str]:
@@ -516,6 +628,15 @@ class Store(abc.ABC):
         """Whether a thread's cached connection can still be used (a dialect may detect broken ones)."""
         return True
 
+    def _valid_cache(self, conn: Any) -> dict[_Key, Record] | None:
+        """Called right after a transaction begins: the connection's cache of committed documents, or None.
+
+        A dialect returns a cache only if it can tell, at this point, that no other connection has committed
+        since the cache was last filled (clearing it otherwise), and that no other connection can write before
+        this transaction ends. The default keeps no cache: every read asks the database.
+        """
+        return None
+
     def _migration_prelude(self) -> Sequence[str]:
         """Statements run first in the migration transaction (e.g. a lock so two processes do not race)."""
         return ()
@@ -585,11 +706,17 @@ class Store(abc.ABC):
             conn = self._acquire()
             try:
                 self._begin(conn, readonly)
-                tx = self._transaction_class(self, conn, readonly)
+                cache = self._valid_cache(conn)
+                tx = self._transaction_class(self, conn, readonly, cache)
                 yield tx
                 tx._finish()
                 tx._closed = True
                 self._commit(conn)
+                if cache is not None and tx._written:
+                    cache.update(tx._written)
+                    if len(cache) > RECORD_CACHE_SIZE:
+                        for key in list(itertools.islice(cache, len(cache) - RECORD_CACHE_SIZE)):
+                            del cache[key]
             except BaseException:
                 if tx is not None:
                     tx._closed = True

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from ..audit import SEPARATOR
 from ..errors import StoreError
-from ._base import Store, Transaction
+from ._base import Record, Store, Transaction
 
 __all__ = ["SqliteStore", "SqliteTransaction"]
 
@@ -63,6 +63,8 @@ class SqliteStore(Store):
         super().__init__(f"sqlite:///{self.path}")
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
+        # Per connection: the database's data_version when its cache was last known current, and the cache.
+        self._record_caches: dict[sqlite3.Connection, tuple[int, dict[tuple[str, str], Record]]] = {}
         if not self._memory:
             directory = os.path.dirname(os.path.abspath(self.path))
             if not os.path.isdir(directory):
@@ -124,6 +126,26 @@ class SqliteStore(Store):
 
     def _begin(self, conn: Any, readonly: bool) -> None:
         conn.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    def _valid_cache(self, conn: Any) -> dict[tuple[str, str], Record]:
+        # data_version changes when any *other* connection (in this process or another) has committed; reading
+        # it starts this transaction's snapshot. A write transaction already holds the write lock (BEGIN
+        # IMMEDIATE), a read one cannot write: either way the cache stays current until the transaction ends.
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        known = self._record_caches.get(conn)
+        if known is not None and known[0] == version:
+            return known[1]
+        cache: dict[tuple[str, str], Record] = {}
+        self._record_caches[conn] = (version, cache)
+        return cache
+
+    def _discard(self, conn: Any) -> None:
+        self._record_caches.pop(conn, None)
+        super()._discard(conn)
+
+    def close(self) -> None:
+        super().close()
+        self._record_caches.clear()
 
     def _commit(self, conn: Any) -> None:
         conn.execute("COMMIT")
