@@ -144,8 +144,7 @@ class Change:
         return other
 
     def flush_audit(self) -> None:
-        for entry in self._audit:
-            self.tx.append_audit(**entry)
+        self.tx.append_audits(self._audit)
 
     def event(self, name: str, entity_kind: str, entity_id: str, **data: Any) -> None:
         self.events.append(
@@ -189,7 +188,9 @@ class Change:
 
     def save_deal(self, deal: Deal, *, expected_version: int) -> Deal:
         """Write ``deal`` over version ``expected_version``; a concurrent writer makes this a ConflictError."""
-        saved = attrs.evolve(deal, version=expected_version + 1, updated_at=self.now)
+        saved = deal
+        if deal.version != expected_version + 1 or deal.updated_at != self.now:
+            saved = attrs.evolve(deal, version=expected_version + 1, updated_at=self.now)
         doc = unstructure(saved)
         self.tx.update("deal", deal.id, doc, expected_version=expected_version, state=str(saved.state), now=self.now)
         # What this call wrote is what the next one reads: keep the entity so it need not be rebuilt.
@@ -315,7 +316,9 @@ class Service:
         if record is None:
             raise NotFound("deal", deal_id)
         # The record's version is the concurrency token; the copy inside the document is informational.
-        deal = attrs.evolve(self.entity(record, Deal), version=record.version)
+        deal = self.entity(record, Deal)
+        if deal.version != record.version:
+            deal = attrs.evolve(deal, version=record.version)
         if not self.can_see_deal(tx, actor, deal):
             # Another workspace's deal: say it does not exist rather than that it is forbidden.
             raise NotFound("deal", deal_id)

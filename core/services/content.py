@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..converter import structure, unstructure
+from ..converter import unstructure
 from ..entities import (
     CheckResult,
     ContentReview,
@@ -134,7 +134,7 @@ class ContentService(Service):
 
         def work(change: Change) -> ContentSubmission:
             deal, _ = self.load_deal(change.tx, actor, deal_id)
-            contract = current_contract(change.tx, deal)
+            contract = self.current_contract(change.tx, deal)
             previous = self._submissions(change.tx, deal.id)
             submission = ContentSubmission(
                 id=new_id("sub"),
@@ -198,7 +198,7 @@ class ContentService(Service):
             action = "approve" if approve else "request_changes"
             # Ask the table first, so that a non-brand hears "not allowed" rather than a limit it cannot use.
             self.role_in(change.tx, actor, deal, next_state(deal.id, deal.state, action), action)
-            contract = current_contract(change.tx, deal)
+            contract = self.current_contract(change.tx, deal)
             submission = self._latest(change.tx, deal)
             used = deal.revisions_used
             if approve:
@@ -242,7 +242,7 @@ class ContentService(Service):
 
         def work(change: Change) -> Deal:
             deal, _ = self.load_deal(change.tx, system, deal_id)
-            contract = current_contract(change.tx, deal)
+            contract = self.current_contract(change.tx, deal)
             if contract is not None and contract.clauses.timeline.auto_approve_after_days is None:
                 return self.kit.deals.apply(
                     change,
@@ -420,7 +420,7 @@ class ContentService(Service):
         def work(tx: Any) -> PublishedPost | None:
             deal, _ = self.load_deal(tx, actor, deal_id)
             records = tx.find("post", parent=deal.id)
-            return structure(records[0].doc, PublishedPost) if records else None
+            return self.entity(records[0], PublishedPost) if records else None
 
         return self._read(actor, work)
 
@@ -428,9 +428,22 @@ class ContentService(Service):
         def work(tx: Any) -> PublishSchedule | None:
             deal, _ = self.load_deal(tx, actor, deal_id)
             records = tx.find("publish_schedule", parent=deal.id)
-            return structure(records[0].doc, PublishSchedule) if records else None
+            return self.entity(records[0], PublishSchedule) if records else None
 
         return self._read(actor, work)
+
+    def current_contract(self, tx: Any, deal: Deal) -> Contract | None:
+        """The contract that governs ``deal``: the one the deal names, else its executed one, else none."""
+        if deal.contract_id is not None:
+            record = tx.get("contract", deal.contract_id)
+            if record is not None:
+                return self.entity(record, Contract)
+        executed = [
+            c
+            for c in (self.entity(r, Contract) for r in tx.find("contract", parent=deal.id))
+            if c.status is ContractStatus.EXECUTED
+        ]
+        return max(executed, key=lambda c: c.version) if executed else None
 
     def _publish_window(self, tx: Any, deal: Deal) -> tuple[datetime, datetime]:
         """From the brief's ``publish_from`` to the contract's ``publish_by`` (else the terms', the brief's).
@@ -438,7 +451,7 @@ class ContentService(Service):
         Agreed dates win over the brief's: they were negotiated for this creator.
         """
         timeline = self.kit.deals.brief_of(tx, deal).timeline
-        contract = current_contract(tx, deal)
+        contract = self.current_contract(tx, deal)
         if contract is not None:
             end = contract.clauses.timeline.publish_by
         elif deal.terms is not None and deal.terms.publish_by is not None:
@@ -510,20 +523,6 @@ class ContentService(Service):
 
 
 # -- shared by services --------------------------------------------------------------------------------------
-
-
-def current_contract(tx: Any, deal: Deal) -> Contract | None:
-    """The contract that governs ``deal``: the one the deal names, else its executed one, else none."""
-    if deal.contract_id is not None:
-        record = tx.get("contract", deal.contract_id)
-        if record is not None:
-            return structure(record.doc, Contract)
-    executed = [
-        c
-        for c in (structure(r.doc, Contract) for r in tx.find("contract", parent=deal.id))
-        if c.status is ContractStatus.EXECUTED
-    ]
-    return max(executed, key=lambda c: c.version) if executed else None
 
 
 def revision_limit(deal: Deal, contract: Contract | None) -> int:

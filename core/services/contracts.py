@@ -64,7 +64,7 @@ from ..entities import (
     new_id,
 )
 from ..errors import NotFound, PermissionDenied, Problem, SignatureError, StateError, ValidationError
-from ._base import PARTY_KINDS, Actor, Change, Service, on_behalf_of
+from ._base import PARTY_KINDS, Actor, Change, Service, on_behalf_of, remember
 from .deal_states import FINAL_STATES, TRANSITIONS, next_state
 from .outreach import check_template, render_template
 from .signing import verify_contract_signature
@@ -579,7 +579,7 @@ class ContractService(Service):
             )
         placed = tx.find("platform_order", parent=deal.id)
         if placed:
-            return deal, structure(placed[0].doc, PlatformOrder)
+            return deal, self.entity(placed[0], PlatformOrder)
         brief = self.kit.deals.brief_of(tx, deal)
         account = self.kit.deals.creator_of(tx, deal).account_on(deal.platform)
         brand = self.entity(tx.require("brand", deal.brand_id), Brand)
@@ -755,11 +755,13 @@ class ContractService(Service):
             raise StateError(
                 f"contract {contract_id}", str(current), f"mark {status}", [str(s) for s in STATUS_MOVES[current]]
             )
+        updated = attrs.evolve(self.entity(record, Contract), status=status)
         doc = dict(record.doc, status=str(status))
-        change.tx.update(
+        saved = change.tx.update(
             "contract", contract_id, doc, expected_version=record.version, state=str(status), now=change.now
         )
-        return structure(doc, Contract)
+        remember(change.cache, "contract", contract_id, saved.version, doc, updated)
+        return updated
 
     def _finish(
         self, tx: Any, contract: Contract, template: ContractTemplate, deal: Deal, brief: CampaignBrief
@@ -806,7 +808,7 @@ class ContractService(Service):
         wanted = max(versions) if version is None else version
         if wanted not in versions:
             raise NotFound("contract_template", _template_key(template_id, wanted))
-        return structure(versions[wanted].doc, ContractTemplate)
+        return self.entity(versions[wanted], ContractTemplate)
 
     def _template_version(self, tx: Any, template_id: str, version: int) -> ContractTemplate:
         record = tx.require("contract_template", _template_key(template_id, version))

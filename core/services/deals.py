@@ -138,6 +138,8 @@ class DealService(Service):
                 deal.deadline if target is deal.state and action not in _RESETS_DEADLINE else self.deadline_for(target)
             ),
             awaiting=awaiting if awaiting is not None else (waiting[0] if waiting else None),
+            version=deal.version + 1,
+            updated_at=change.now,
             **updates,
         )
         saved = change.save_deal(moved, expected_version=deal.version)

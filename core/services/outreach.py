@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import unstructure
 from ..entities import (
     Brand,
     BriefStatus,
@@ -402,7 +402,7 @@ class OutreachService(Service):
             records = tx.find("invitation", parent=deal_id)
             if not records:
                 raise NotFound("invitation", deal_id)
-            return structure(records[0].doc, Invitation)
+            return self.entity(records[0], Invitation)
 
         return self._read(actor, work)
 

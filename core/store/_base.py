@@ -11,7 +11,7 @@ import enum
 import itertools
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final, Literal
@@ -456,6 +456,54 @@ class Transaction:
         (a StoreError).
         """
         self._check(True)
+        row = self._audit_row(
+            actor_id, action, entity_kind, entity_id, payload, on_behalf_of, workspace_id, occurred_at
+        )
+        self._cur.execute(self._insert_audit_sql(), row)
+        return AuditEvent(
+            sequence=row[0],
+            actor_id=actor_id,
+            action=action,
+            entity_kind=entity_kind,
+            entity_id=entity_id,
+            payload_hash=row[5],
+            occurred_at=datetime.fromisoformat(row[6]),
+            prev_hash=row[7],
+            hash=row[8],
+            on_behalf_of=on_behalf_of,
+            workspace_id=workspace_id,
+        )
+
+    def append_audits(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Append several events, in order, each given as :meth:`append_audit`'s keyword arguments.
+
+        The same rules and chain as one call per event, sent to the database as one statement.
+        """
+        self._check(True)
+        head, dirty = self._head, self._head_dirty
+        try:
+            rows = [self._audit_row(**entry) for entry in entries]
+        except BaseException:
+            self._head, self._head_dirty = head, dirty  # a refused entry appends none of them
+            raise
+        if rows:
+            self._cur.executemany(self._insert_audit_sql(), rows)
+
+    def _insert_audit_sql(self) -> str:
+        return f"INSERT INTO audit_events ({_AUDIT_COLUMNS}) VALUES ({', '.join([self._P] * 11)})"
+
+    def _audit_row(
+        self,
+        actor_id: str,
+        action: str,
+        entity_kind: str,
+        entity_id: str,
+        payload: Any,
+        on_behalf_of: str | None = None,
+        workspace_id: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> tuple[Any, ...]:
+        """The next event's row, in ``_AUDIT_COLUMNS`` order, chained to the head (which it then becomes)."""
         check_field("actor_id", actor_id)
         check_field("action", action)
         check_field("entity_kind", entity_kind)
@@ -467,10 +515,10 @@ class Transaction:
         head = self._head
         if head is None:
             self._cur.execute(f"SELECT sequence, hash FROM audit_head WHERE id = 1{self._LOCK_HEAD}")
-            row = self._cur.fetchone()
-            if row is None:
+            found = self._cur.fetchone()
+            if found is None:
                 raise StoreError("the audit head row is missing; the store was changed outside creatorkit")
-            head = (int(row[0]), str(row[1]))
+            head = (int(found[0]), str(found[1]))
         sequence = head[0] + 1
         prev = head[1]
         digest_event = event_hash(
@@ -485,38 +533,21 @@ class Transaction:
             occurred_at=when,
             prev_hash=prev,
         )
-        p = self._P
-        self._cur.execute(
-            f"INSERT INTO audit_events ({_AUDIT_COLUMNS}) VALUES ({', '.join([p] * 11)})",
-            (
-                sequence,
-                actor_id,
-                action,
-                entity_kind,
-                entity_id,
-                digest,
-                when,
-                prev,
-                digest_event,
-                on_behalf_of,
-                workspace_id,
-            ),
-        )
         # The head row is written once, at commit (see _finish), still inside this transaction.
         self._head = (sequence, digest_event)
         self._head_dirty = True
-        return AuditEvent(
-            sequence=sequence,
-            actor_id=actor_id,
-            action=action,
-            entity_kind=entity_kind,
-            entity_id=entity_id,
-            payload_hash=digest,
-            occurred_at=datetime.fromisoformat(when),
-            prev_hash=prev,
-            hash=digest_event,
-            on_behalf_of=on_behalf_of,
-            workspace_id=workspace_id,
+        return (
+            sequence,
+            actor_id,
+            action,
+            entity_kind,
+            entity_id,
+            digest,
+            when,
+            prev,
+            digest_event,
+            on_behalf_of,
+            workspace_id,
         )
 
     def audit_for(

@@ -107,17 +107,17 @@ def test_a_failing_audit_append_undoes_the_documents_written_before_it(world, da
     kit = world.kit
     deal = negotiating(world)
     tx_class = transaction_class(kit)
-    original = tx_class.append_audit
+    original = tx_class._audit_row
     seen = []
 
-    def append_audit(self: Any, **fields: Any) -> Any:
-        seen.append(fields["action"])
-        if fields["action"] == "deal.propose_terms":
+    def audit_row(self: Any, actor_id: str, action: str, *args: Any, **fields: Any) -> Any:
+        seen.append(action)
+        if action == "deal.propose_terms":
             raise RuntimeError("disk full")
-        return original(self, **fields)
+        return original(self, actor_id, action, *args, **fields)
 
     before, announced = snapshot(kit, database), len(events)
-    monkeypatch.setattr(tx_class, "append_audit", append_audit)
+    monkeypatch.setattr(tx_class, "_audit_row", audit_row)
     with pytest.raises(RuntimeError, match="disk full"):
         kit.negotiation.propose(world.brand, deal.id, world.terms())
     monkeypatch.undo()

@@ -320,3 +320,52 @@ def test_verification_reads_in_batches(db: Database, store: Store) -> None:
     assert verify_chain(store, batch=4) == ChainReport(ok=True, events=25)
     db.tamper("DELETE FROM audit_events WHERE sequence = 13")
     assert verify_chain(store, batch=4).first_bad == 13
+
+
+def test_events_appended_together_chain_exactly_like_one_at_a_time(store: Store) -> None:
+    entries: list[dict[str, Any]] = [
+        {
+            "actor_id": "manager_1",
+            "action": "deal.offer_sent",
+            "entity_kind": "deal",
+            "entity_id": f"deal_{i}",
+            "payload": {"round": i},
+            "on_behalf_of": "creator_7" if i % 2 else None,
+            "occurred_at": T0 + timedelta(minutes=i),
+        }
+        for i in range(4)
+    ]
+    with store.transaction() as tx:
+        tx.append_audit(**entries[0])
+        tx.append_audits(entries[1:])
+    events = list(store.iter_audit())
+    prev = GENESIS
+    for sequence, (event, entry) in enumerate(zip(events, entries, strict=True), start=1):
+        digest = payload_hash(entry["payload"])
+        expected = event_hash(
+            sequence=sequence,
+            actor_id=entry["actor_id"],
+            on_behalf_of=entry["on_behalf_of"],
+            action=entry["action"],
+            entity_kind="deal",
+            entity_id=entry["entity_id"],
+            workspace_id=None,
+            payload_hash=digest,
+            occurred_at=entry["occurred_at"].isoformat(timespec="microseconds"),
+            prev_hash=prev,
+        )
+        assert (event.sequence, event.payload_hash, event.prev_hash, event.hash) == (sequence, digest, prev, expected)
+        prev = expected
+    assert store.audit_head() == (4, prev)
+    assert verify_chain(store) == ChainReport(ok=True, events=4)
+
+
+def test_a_refused_entry_among_several_appends_none_of_them(store: Store) -> None:
+    good = {"actor_id": "m", "action": "deal.viewed", "entity_kind": "deal", "entity_id": "d1", "payload": {}}
+    bad = {**good, "payload": {"price": float("nan")}}
+    with store.transaction() as tx:
+        with pytest.raises(ValidationError):
+            tx.append_audits([good, bad])
+        tx.append_audit(**good)  # the transaction goes on, and the chain continues from where it was
+    assert store.audit_head()[0] == 1
+    assert verify_chain(store) == ChainReport(ok=True, events=1)
