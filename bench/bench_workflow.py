@@ -36,7 +36,7 @@ from creatorkit.entities import (
 )
 from creatorkit.plugins import PluginHost
 from creatorkit.services import Actor
-from creatorkit.services.signing import generate_keypair, sign_contract_hash
+from creatorkit.services.signing import generate_keypair, load_private_key, sign_contract_hash
 from creatorkit.store import open_store
 
 NAMES = {"bench_workflow_deals": ["workflow.deals_per_s"]}
@@ -79,7 +79,7 @@ def _setup(kit: Creatorkit, creators: int) -> dict[str, Any]:
         kit.parties.register_creator(system, profile)
         private, public = generate_keypair()
         kit.parties.set_signing_key(Actor.creator(profile.id), public)
-        creator_keys[profile.id] = private
+        creator_keys[profile.id] = load_private_key(private)  # each signer's device holds its key loaded
     brief = kit.briefs.create(
         brand_actor,
         name="Bench launch",
@@ -105,7 +105,7 @@ def _setup(kit: Creatorkit, creators: int) -> dict[str, Any]:
     )
     return {
         "brand": brand_actor,
-        "brand_key": brand_private,
+        "brand_key": load_private_key(brand_private),
         "brief": brief,
         "template": template,
         "terms": terms,

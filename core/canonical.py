@@ -22,19 +22,31 @@ _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", 
 
 
 def _plain(value: Any) -> bool:
+    """Whether ``value`` is JSON that json.dumps writes exactly as RFC 8785 does (see the module docstring)."""
     kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return bool(-_SAFE_INT < value < _SAFE_INT)
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or (not key.isascii() and max(key) > "\ud7ff") or not _plain(item):
+        items: Any = value.values()
+        for key in value:
+            if type(key) is not str or (not key.isascii() and max(key) > "\ud7ff"):
                 return False
-        return True
-    if kind is list or kind is tuple:
-        return all(_plain(item) for item in value)
-    return False  # floats, and anything JSON has no form for (rfc8785 names the problem)
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        items = (value,)
+    # Leaves are checked in this loop, without a call each: payloads are mostly strings.
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if not -_SAFE_INT < item < _SAFE_INT:
+                return False
+        elif kind is dict or kind is list or kind is tuple:
+            if not _plain(item):
+                return False
+        else:
+            return False  # floats, and anything JSON has no form for (rfc8785 names the problem)
+    return True
 
 
 def canonical_json(value: Any) -> bytes:

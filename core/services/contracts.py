@@ -145,6 +145,13 @@ class ContractVerification:
 
 
 class ContractService(Service):
+    def __init__(self, kit: Any) -> None:
+        super().__init__(kit)
+        # contract id -> (the stored document, its content hash): every signature re-checks the stored contract
+        # against its hash, and a document the store hands back unchanged (the same object) need not be hashed
+        # again. A document read anew, after any other writer, is a different object and is hashed.
+        self._hashes: dict[str, tuple[dict[str, Any], str]] = {}
+
     # -- templates -------------------------------------------------------------------------------------------
 
     def create_template(
@@ -291,6 +298,7 @@ class ContractService(Service):
             contract = self._finish(change.tx, contract, template, deal, brief)
             brand_id = deal.brand_id
             change.insert("contract", contract, workspace=brand_id, parent=deal.id, state=str(contract.status))
+            self._remember_hash(change.tx, contract)
             self.kit.deals.apply(change, deal, "send_contract", payload=_anchor(contract), contract_id=contract.id)
             change.audit("contract.draft", "contract", contract.id, _anchor(contract), workspace=brand_id)
             change.event(
@@ -346,6 +354,7 @@ class ContractService(Service):
             )
             new = self._finish(change.tx, new, template, deal, self.kit.deals.brief_of(change.tx, deal))
             change.insert("contract", new, workspace=deal.brand_id, parent=deal.id, state=str(new.status))
+            self._remember_hash(change.tx, new)
             if old.status is CS.SENT:
                 self._set_status(change, old.id, CS.SUPERSEDED)
             if stage == "before_execution":
@@ -672,8 +681,26 @@ class ContractService(Service):
             document=contract.id,
         )
 
+    def _remember_hash(self, tx: Any, contract: Contract) -> None:
+        """``contract`` was just stored, sealed with the hash of exactly that document."""
+        self._hashes[contract.id] = (tx.require("contract", contract.id).doc, contract.content_hash)
+        if len(self._hashes) > 4096:
+            del self._hashes[next(iter(self._hashes))]
+
+    def _stored_hash(self, tx: Any, contract_id: str) -> str:
+        """The content hash of the contract as stored now."""
+        doc = tx.require("contract", contract_id).doc
+        known = self._hashes.get(contract_id)
+        if known is not None and known[0] is doc:
+            return known[1]
+        digest = contract_hash(doc)
+        self._hashes[contract_id] = (doc, digest)
+        if len(self._hashes) > 4096:
+            del self._hashes[next(iter(self._hashes))]
+        return digest
+
     def _check_current(self, tx: Any, contract: Contract, seen_hash: str) -> None:
-        stored = contract_hash(tx.require("contract", contract.id).doc)
+        stored = self._stored_hash(tx, contract.id)
         if stored != contract.content_hash:
             raise SignatureError(
                 f"contract {contract.id} no longer matches its content hash (it was "

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+from typing import TYPE_CHECKING
 
 from ..errors import Problem, SignatureError, ValidationError
 
-__all__ = ["check_public_key", "generate_keypair", "sign_contract_hash", "verify_contract_signature"]
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+__all__ = [
+    "check_public_key",
+    "generate_keypair",
+    "load_private_key",
+    "sign_contract_hash",
+    "verify_contract_signature",
+]
 
 _DOMAIN = b"creatorkit/contract/v1\n"
 
@@ -42,28 +53,39 @@ def check_public_key(public_key: str) -> None:
         raise ValidationError([Problem("public_key", "an Ed25519 public key is 32 bytes")], "public_key")
 
 
-def sign_contract_hash(private_key: str, content_hash: str) -> str:
-    """What a signer's own device does: sign the contract hash with its private key (base64 signature)."""
+def load_private_key(private_key: str) -> Ed25519PrivateKey:
+    """The key object for a base64 private key, for a signer that signs many hashes with one key."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     raw = _decode(private_key, "private_key")
     if len(raw) != 32:
         raise ValidationError([Problem("private_key", "an Ed25519 private key is 32 bytes")], "private_key")
-    signature = Ed25519PrivateKey.from_private_bytes(raw).sign(_DOMAIN + content_hash.encode("ascii"))
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def sign_contract_hash(private_key: str | Ed25519PrivateKey, content_hash: str) -> str:
+    """What a signer's own device does: sign the contract hash with its private key (base64, or loaded)."""
+    key = load_private_key(private_key) if isinstance(private_key, str) else private_key
+    signature = key.sign(_DOMAIN + content_hash.encode("ascii"))
     return base64.b64encode(signature).decode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _public_key(public_key: str) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    check_public_key(public_key)
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
 
 
 def verify_contract_signature(public_key: str, content_hash: str, signature: str, *, signer: str) -> None:
     """Raise :class:`SignatureError` unless ``signature`` is ``public_key``'s signature over ``content_hash``."""
     from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    check_public_key(public_key)
+    key = _public_key(public_key)  # a ValidationError for a malformed key, as before
     try:
         raw_signature = _decode(signature, "signature")
-        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(
-            raw_signature, _DOMAIN + content_hash.encode("ascii")
-        )
+        key.verify(raw_signature, _DOMAIN + content_hash.encode("ascii"))
     except (InvalidSignature, ValidationError):
         raise SignatureError(
             f"signature by {signer} does not verify against their registered key", signer=signer

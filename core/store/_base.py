@@ -59,8 +59,8 @@ _AUDIT_COLUMNS = (
 )
 
 
-def _dumps(doc: Any) -> str:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+# One encoder, built once: json.dumps with any option builds a new one per call.
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _utcnow() -> datetime:
