@@ -103,6 +103,8 @@ class Change:
         self.cache: EntityCache = {} if cache is None else cache
         self.events: list[Event] = []
         self._audit: list[dict[str, Any]] = []
+        # id(entity) -> (entity, its stored document) for what this change wrote; see document().
+        self._docs: dict[int, tuple[Any, dict[str, Any]]] = {}
 
     @property
     def audited(self) -> bool:
@@ -141,7 +143,20 @@ class Change:
         other = Change(self.tx, actor, self.now, self.cache)
         other.events = self.events
         other._audit = self._audit
+        other._docs = self._docs
         return other
+
+    def document(self, entity: Any) -> dict[str, Any]:
+        """``entity`` as plain data: the very document stored if this change wrote it, else converted now.
+
+        An audit payload is often the record just stored; converting it once keeps the two identical and
+        saves a second conversion.
+        """
+        known = self._docs.get(id(entity))
+        if known is not None and known[0] is entity:
+            return known[1]
+        doc: dict[str, Any] = unstructure(entity)
+        return doc
 
     def flush_audit(self) -> None:
         self.tx.append_audits(self._audit)
@@ -172,12 +187,14 @@ class Change:
         doc = unstructure(entity)
         record = self.tx.insert(kind, entity.id, doc, workspace=workspace, parent=parent, state=state, now=self.now)
         remember(self.cache, record.kind, record.id, record.version, doc, entity)
+        self._docs[id(entity)] = (entity, doc)
 
     def replace(self, kind: str, entity: Any, *, expected_version: int, **changes: Any) -> int:
         """Write ``entity`` over the stored version ``expected_version`` (ConflictError if it moved); new version."""
         doc = unstructure(entity)
         record = self.tx.update(kind, entity.id, doc, expected_version=expected_version, now=self.now, **changes)
         remember(self.cache, kind, entity.id, record.version, doc, entity)
+        self._docs[id(entity)] = (entity, doc)
         return record.version
 
     def load(self, kind: str, id: str, cls: type[E]) -> E:

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..converter import unstructure
 from ..entities import (
     CheckResult,
     ContentReview,
@@ -167,7 +166,7 @@ class ContentService(Service):
                 "content.submit",
                 "submission",
                 submission.id,
-                unstructure(submission),
+                change.document(submission),
                 on_behalf_of=_behalf(actor, deal),
                 workspace=deal.brand_id,
             )
@@ -304,7 +303,7 @@ class ContentService(Service):
                 change.tx.update(
                     "publish_schedule",
                     schedule.id,
-                    unstructure(schedule),
+                    change.document(schedule),
                     expected_version=records[0].version,
                     now=change.now,
                 )
@@ -315,7 +314,7 @@ class ContentService(Service):
                 "content.schedule_publish",
                 "deal",
                 deal.id,
-                unstructure(schedule),
+                change.document(schedule),
                 on_behalf_of=_behalf(actor, deal),
                 workspace=deal.brand_id,
             )
@@ -375,7 +374,7 @@ class ContentService(Service):
                 "content.publish",
                 "post",
                 post.id,
-                unstructure(post),
+                change.document(post),
                 on_behalf_of=_behalf(actor, deal),
                 workspace=deal.brand_id,
             )
@@ -510,7 +509,7 @@ class ContentService(Service):
             revisions_used=used,
         )
         change.insert("review", review, workspace=deal.brand_id, parent=deal.id)
-        change.audit("content.review", "review", review.id, unstructure(review), workspace=deal.brand_id)
+        change.audit("content.review", "review", review.id, change.document(review), workspace=deal.brand_id)
         change.event(
             "content.reviewed",
             "review",

@@ -419,7 +419,7 @@ class ContractService(Service):
                 "contract.sign",
                 "signature",
                 record.id,
-                unstructure(record),
+                change.document(record),
                 on_behalf_of=on_behalf,
                 workspace=deal.brand_id,
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import structure
 from ..entities import Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ._base import Actor, Change, Service, on_behalf_of
@@ -87,7 +87,7 @@ class NegotiationService(Service):
                 "offer.propose",
                 "offer",
                 offer.id,
-                unstructure(offer),
+                change.document(offer),
                 on_behalf_of=self._behalf(actor, deal),
                 workspace=deal.brand_id,
             )

@@ -272,7 +272,9 @@ class OutreachService(Service):
                 subject=invitation.subject,
             )
             change.insert("thread", thread, workspace=actor.id, parent=deal_id)
-            change.audit("deal.invite", "deal", deal_id, {"invitation": unstructure(invitation)}, workspace=actor.id)
+            change.audit(
+                "deal.invite", "deal", deal_id, {"invitation": change.document(invitation)}, workspace=actor.id
+            )
             change.event(
                 "deal.state_changed", "deal", deal_id, action="invite", from_state=None, to_state=str(DealState.INVITED)
             )
