@@ -12,6 +12,12 @@ event, so that it either happens with its record or not at all::
 
 Updates are optimistic: a stale ``expected_version`` raises :class:`~creatorkit.errors.ConflictError`.
 Check the chain with :func:`creatorkit.audit.verify_chain`.
+
+A transaction reads back what it wrote without asking the database. On SQLite each connection also keeps the
+committed documents it has seen, and uses them only while ``PRAGMA data_version`` shows that no other
+connection or process has committed since; there, repeated updates of one document in a transaction are sent
+as one ``UPDATE`` before any query that could see it and at the latest at commit. Documents handed out may be
+shared with that cache: never change a ``Record.doc`` in place, write a new dict.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from creatorkit.errors import (
 )
 from creatorkit.services import Actor
 from creatorkit.services.contracts import contract_hash
-from creatorkit.services.signing import generate_keypair, sign_contract_hash
+from creatorkit.services.signing import generate_keypair, load_private_key, sign_contract_hash
 from creatorkit_echo import EchoPlatform
 
 from .conftest import START
@@ -240,6 +240,15 @@ def test_a_forged_signature_is_refused(world):
         )
 
     assert world.kit.contracts.signatures(world.brand, contract.id) == []
+
+
+def test_a_signer_holding_a_loaded_key_signs_the_same_bytes(world):
+    private, _public = generate_keypair()
+    digest = "ab" * 32
+    # Ed25519 is deterministic: the key as text and the key loaded once give the same signature.
+    assert sign_contract_hash(load_private_key(private), digest) == sign_contract_hash(private, digest)
+    with pytest.raises(ValidationError, match="private_key"):
+        load_private_key("c2hvcnQ=")  # 5 bytes, not 32
 
 
 def test_a_signature_over_an_amended_contract_is_stale(world):
