@@ -321,11 +321,22 @@ class Service:
         if actor.kind is PartyKind.BRAND:
             return actor.id == deal.brand_id
         if actor.kind is PartyKind.AGENCY:
-            return any(
-                self.entity(r, RosterEntry).active
-                for r in tx.find("roster_entry", parent=deal.creator_id, workspace=actor.id)
-            )
+            return bool(self.represented_creators(tx, actor, deal.creator_id))
         return self.acts_for_creator(tx, actor, deal.creator_id, None)
+
+    def represented_creators(self, tx: Any, actor: Actor, creator_id: str | None = None) -> list[str]:
+        """Creators on an active roster entry of ``actor`` (an agency, or a manager's own entries), sorted.
+
+        With ``creator_id``, only that creator is looked at: the answer is ``[creator_id]`` or ``[]``.
+        """
+        if actor.kind is PartyKind.AGENCY:
+            workspace, manager_id = actor.id, None
+        elif actor.kind is PartyKind.TALENT_MANAGER:
+            workspace, manager_id = tx.require("talent_manager", actor.id).doc["agency_id"], actor.id
+        else:
+            return []
+        entries = [self.entity(r, RosterEntry) for r in tx.find("roster_entry", workspace=workspace, parent=creator_id)]
+        return sorted({e.creator_id for e in entries if e.active and manager_id in (None, e.manager_id)})
 
     def load_deal(self, tx: Transaction, actor: Actor, deal_id: str) -> tuple[Deal, Record]:
         """The deal and its record, or NotFound when it does not exist or the actor may not see it."""

@@ -463,7 +463,7 @@ class AftercareService(Service):
     def _acts_for(self, tx: Any, actor: Actor, creator_id: str, scope: Scope | None) -> bool:
         """The creator, a manager (holding ``scope``) for them, or the agency whose roster holds them."""
         if actor.kind is PartyKind.AGENCY:
-            return scope is None and bool(self.kit.deals.represented_creators(tx, actor, creator_id))
+            return scope is None and bool(self.represented_creators(tx, actor, creator_id))
         return self.acts_for_creator(tx, actor, creator_id, scope)
 
     def _deals_with(self, tx: Any, actor: Actor, creator_id: str) -> list[Deal]:

@@ -24,7 +24,6 @@ from ..entities import (
     Offer,
     OfferStatus,
     PartyKind,
-    RosterEntry,
     new_id,
 )
 from ..errors import CreatorkitError, Problem, StateError, ValidationError
@@ -183,20 +182,6 @@ class DealService(Service):
             return sorted(deals, key=lambda d: (d.created_at, d.id))
 
         return self._read(actor, work)
-
-    def represented_creators(self, tx: Any, actor: Actor, creator_id: str | None = None) -> list[str]:
-        """Creators on an active roster entry of ``actor`` (an agency, or a manager's own entries), sorted.
-
-        With ``creator_id``, only that creator is looked at: the answer is ``[creator_id]`` or ``[]``.
-        """
-        if actor.kind is PartyKind.AGENCY:
-            workspace, manager_id = actor.id, None
-        elif actor.kind is PartyKind.TALENT_MANAGER:
-            workspace, manager_id = tx.require("talent_manager", actor.id).doc["agency_id"], actor.id
-        else:
-            return []
-        entries = [self.entity(r, RosterEntry) for r in tx.find("roster_entry", workspace=workspace, parent=creator_id)]
-        return sorted({e.creator_id for e in entries if e.active and manager_id in (None, e.manager_id)})
 
     def board(self, actor: Actor, *, tab: Tab | None = None) -> list[BoardRow]:
         """The campaign board: every visible deal with campaign, brand, creator, price and what needs doing."""
