@@ -683,9 +683,12 @@ class ContractService(Service):
 
     def _remember_hash(self, tx: Any, contract: Contract) -> None:
         """``contract`` was just stored, sealed with the hash of exactly that document."""
-        self._hashes[contract.id] = (tx.require("contract", contract.id).doc, contract.content_hash)
+        self._keep_hash(contract.id, tx.require("contract", contract.id).doc, contract.content_hash)
+
+    def _keep_hash(self, contract_id: str, doc: dict[str, Any], digest: str) -> None:
+        self._hashes[contract_id] = (doc, digest)
         if len(self._hashes) > 4096:
-            del self._hashes[next(iter(self._hashes))]
+            del self._hashes[next(iter(self._hashes))]  # the oldest: dicts keep insertion order
 
     def _stored_hash(self, tx: Any, contract_id: str) -> str:
         """The content hash of the contract as stored now."""
@@ -694,9 +697,7 @@ class ContractService(Service):
         if known is not None and known[0] is doc:
             return known[1]
         digest = contract_hash(doc)
-        self._hashes[contract_id] = (doc, digest)
-        if len(self._hashes) > 4096:
-            del self._hashes[next(iter(self._hashes))]
+        self._keep_hash(contract_id, doc, digest)
         return digest
 
     def _check_current(self, tx: Any, contract: Contract, seen_hash: str) -> None:
