@@ -19,6 +19,7 @@ from cattrs.errors import (
     StructureHandlerNotFoundError,
 )
 
+from ._memo import IdentityMemo
 from .entities._common import FieldValueError
 from .errors import Problem, ValidationError
 
@@ -82,7 +83,8 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
         raise ValueError(f"{value!r} is not one of {allowed}") from None
 
 
-converter.register_unstructure_hook(datetime, lambda value: value.isoformat())
+# Saving an entity formats its unchanged moments (created_at, deadlines) again each time: once per object.
+converter.register_unstructure_hook(datetime, IdentityMemo(datetime.isoformat))
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(date, lambda value: value.isoformat())
 converter.register_structure_hook(date, _structure_date)

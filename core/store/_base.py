@@ -163,6 +163,10 @@ class Transaction:
     def _decode_time(self, value: Any) -> datetime:
         raise NotImplementedError
 
+    def _as_stored(self, moment: datetime) -> datetime:
+        """``moment`` as the database gives it back once stored (its precision, UTC)."""
+        return self._decode_time(self._encode_time(moment))
+
     def _decode_doc(self, value: Any) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -307,7 +311,7 @@ class Transaction:
             self._cur.execute(f"SELECT version FROM documents WHERE kind = {p} AND id = {p}", (kind, id))
             row = self._cur.fetchone()
             raise ConflictError(f"{kind} {id}", expected_version=0, actual_version=row[0] if row else None)
-        created = self._decode_time(stamp)
+        created = self._as_stored(moment)
         record = Record(kind, id, workspace, parent, state, 1, doc, created, created)
         self._written[(kind, id)] = record
         return record
@@ -346,7 +350,7 @@ class Transaction:
                 doc,
                 known.created_at,
                 # What the database would give back: the time as the dialect stores it.
-                self._decode_time(self._encode_time(moment)),
+                self._as_stored(moment),
             )
             self._deferred.setdefault(key, expected_version)
             self._written[key] = record
@@ -655,6 +659,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def _rollback(self, conn: Any) -> None: ...
 
+    def _committed(self, conn: Any, wrote: bool) -> None:
+        """Called after each commit (``wrote``: it was a read-write transaction); a dialect may act on it."""
+        return None
+
     def _usable(self, conn: Any) -> bool:
         """Whether a thread's cached connection can still be used (a dialect may detect broken ones)."""
         return True
@@ -743,6 +751,7 @@ class Store(abc.ABC):
                 tx._finish()
                 tx._closed = True
                 self._commit(conn)
+                self._committed(conn, not readonly)
                 if cache is not None and tx._written:
                     cache.update(tx._written)
                     if len(cache) > RECORD_CACHE_SIZE:

@@ -4,27 +4,119 @@ Each thread has its own connection, in autocommit mode with explicit ``BEGIN IMM
 write transaction holds the write lock from its first statement: writers queue on ``busy_timeout`` instead
 of failing midway, and appends to the audit chain are serialized. ``:memory:`` databases are private to
 one connection, so an in-memory store shares a single connection between threads under a lock.
+
+Commits append to the write-ahead log; a *checkpoint* copies the log back into the database file and waits
+for the disk (fsync) twice. A file store runs its checkpoints on a background thread of its own
+(:class:`Checkpointer`), so a commit does not wait for them; SQLite's automatic checkpoint in the committing
+connection stays on, at a higher threshold, as the bound on the log should that thread fall behind.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from .._memo import IdentityMemo
 from ..audit import SEPARATOR
 from ..errors import StoreError
 from ._base import Record, Store, Transaction
 
-__all__ = ["SqliteStore", "SqliteTransaction"]
+__all__ = ["Checkpointer", "SqliteStore", "SqliteTransaction"]
 
+_log = logging.getLogger(__name__)
 
-#: WAL size (in pages) that triggers an automatic checkpoint; see _connect.
+#: WAL size (in pages) at which a committing connection checkpoints itself; see _connect.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+#: Write commits between two wake-ups of a store's background checkpointer.
+CHECKPOINT_EVERY_COMMITS = 64
+
+
+class Checkpointer:
+    """A thread with its own connection that checkpoints one database file whenever it is nudged.
+
+    Its checkpoints are ``PASSIVE``: they copy what they can without taking any lock a writer or reader
+    needs, so writers go on committing meanwhile. Whatever it leaves (frames committed during its run) is
+    copied by the next run, or by SQLite's automatic checkpoint in a committing connection, which then lets
+    the log start over from its beginning. A failed run is logged once and retried on the next nudge: the
+    automatic checkpoint still bounds the log, and a real disk problem surfaces in the writer's own commit.
+    """
+
+    def __init__(self, path: str, *, busy_timeout_ms: int) -> None:
+        self.path = path
+        self.pid = os.getpid()  # a forked child has no such thread: its store starts its own
+        self.runs = 0
+        self.last_error: sqlite3.Error | None = None
+        self._busy_timeout_ms = busy_timeout_ms
+        self._wake = threading.Event()
+        self._done = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=f"creatorkit-checkpoint:{path}", daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def nudge(self) -> None:
+        """Ask for a checkpoint soon; nudges that arrive while one runs make one more run, not several."""
+        self._wake.set()
+
+    def wait_for_run(self, after: int, timeout: float) -> bool:
+        """Wait until more than ``after`` runs have finished; False if ``timeout`` seconds passed first."""
+        with self._done:
+            return self._done.wait_for(lambda: self.runs > after or not self.alive, timeout)
+
+    def stop(self) -> None:
+        """End the thread after the run in progress (if any), and close its connection."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not threading.current_thread() and self.pid == os.getpid():
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            _log.warning("background checkpoints of %s are off: cannot open it: %s", self.path, exc)
+            return
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    return
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:
+                    if self.last_error is None:
+                        _log.warning(
+                            "background checkpoint of %s failed (retried on the next nudge): %s", self.path, exc
+                        )
+                    self.last_error = exc
+                else:
+                    self.last_error = None
+                with self._done:
+                    self.runs += 1
+                    self._done.notify_all()
+        finally:
+            conn.close()
+
+
+# A call writes the same few moments (its "now", a record's created_at) several times: format each once.
+_utc_text: IdentityMemo[datetime, str] = IdentityMemo(
+    lambda moment: moment.astimezone(UTC).isoformat(timespec="microseconds")
+)
+_utc_read_back: IdentityMemo[datetime, datetime] = IdentityMemo(
+    lambda moment: datetime.fromisoformat(_utc_text(moment))
+)
 
 
 class SqliteTransaction(Transaction):
@@ -39,7 +131,10 @@ class SqliteTransaction(Transaction):
     )
 
     def _encode_time(self, moment: datetime) -> str:
-        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+        return _utc_text(moment)
+
+    def _as_stored(self, moment: datetime) -> datetime:
+        return _utc_read_back(moment)
 
     def _decode_time(self, value: Any) -> datetime:
         return datetime.fromisoformat(value)
@@ -65,6 +160,9 @@ class SqliteStore(Store):
         self._shared_lock = threading.RLock()
         # Per connection: the database's data_version when its cache was last known current, and the cache.
         self._record_caches: dict[sqlite3.Connection, tuple[int, dict[tuple[str, str], Record]]] = {}
+        self._checkpointer: Checkpointer | None = None
+        self._checkpointer_lock = threading.Lock()
+        self._commits_since_nudge = 0
         if not self._memory:
             directory = os.path.dirname(os.path.abspath(self.path))
             if not os.path.isdir(directory):
@@ -82,10 +180,10 @@ class SqliteStore(Store):
         try:
             if not self._memory:
                 self._use_wal(conn)
-                # Every checkpoint copies the pages written since the last one back into the database; the hot
-                # pages (the audit head, index roots) are copied once per checkpoint however often they changed.
-                # SQLite's default of 1,000 pages made checkpoints a quarter of the workflow's time; 10,000 pages
-                # (about 40 MB of WAL at most) keeps that cost small and the WAL bounded.
+                # The background checkpointer does most of the copying; this threshold is what bounds the log
+                # (about 40 MB) when it cannot keep up or is not running. Reaching it, the committing
+                # connection copies what is left and the log starts over. SQLite's default of 1,000 pages made
+                # these in-line checkpoints a quarter of the workflow's time.
                 conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -144,11 +242,36 @@ class SqliteStore(Store):
         super()._discard(conn)
 
     def close(self) -> None:
+        with self._checkpointer_lock:
+            checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.stop()
         super().close()
         self._record_caches.clear()
 
     def _commit(self, conn: Any) -> None:
         conn.execute("COMMIT")
+
+    def _committed(self, conn: Any, wrote: bool) -> None:
+        if not wrote or self._memory:
+            return
+        self._commits_since_nudge += 1  # a lost increment between threads only delays a nudge
+        if self._commits_since_nudge >= CHECKPOINT_EVERY_COMMITS:
+            self._commits_since_nudge = 0
+            self.checkpointer().nudge()
+
+    def checkpointer(self) -> Checkpointer:
+        """This store's background checkpointer, started on first use (and again in a forked child)."""
+        with self._checkpointer_lock:
+            running = self._checkpointer
+            if running is None or running.pid != os.getpid() or not running.alive:
+                if self._closed:
+                    raise StoreError(f"store {self.url} is closed")
+                running = Checkpointer(self.path, busy_timeout_ms=int(self.busy_timeout * 1000))
+                self._checkpointer = running
+                # A store dropped without close() still ends its thread (at the latest when Python exits).
+                weakref.finalize(self, running.stop)
+            return running
 
     def _rollback(self, conn: Any) -> None:
         if conn.in_transaction:
