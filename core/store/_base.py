@@ -557,7 +557,11 @@ class Transaction:
     def audit_for(
         self, *, entity_ids: Sequence[str] | None = None, workspace_id: str | None = None
     ) -> list[AuditEvent]:
-        """Events about any of ``entity_ids`` and/or in ``workspace_id``, in sequence order."""
+        """Events about any of ``entity_ids`` and/or in ``workspace_id``, in sequence order.
+
+        Events are indexed by entity; ``workspace_id`` alone reads the whole trail (fine for an export, not for
+        a request path).
+        """
         self._check(False)
         if entity_ids is not None and not entity_ids:
             return []

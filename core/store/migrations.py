@@ -125,7 +125,27 @@ _INITIAL = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL,)
+# Every index a row is in is one more page its commit writes. Rows without a parent, workspace or state (most
+# kinds have no state) stay out of those indexes; a query filtering on the column implies it is not null, so
+# it still uses them. Nothing queries the audit trail by workspace on a hot path (an export reads it in order).
+_PARTIAL_INDEXES_STATEMENTS = (
+    "DROP INDEX documents_kind_workspace",
+    "DROP INDEX documents_kind_parent",
+    "DROP INDEX documents_kind_state",
+    "DROP INDEX audit_events_workspace",
+    "CREATE INDEX documents_kind_workspace ON documents (kind, workspace) WHERE workspace IS NOT NULL",
+    "CREATE INDEX documents_kind_parent ON documents (kind, parent) WHERE parent IS NOT NULL",
+    "CREATE INDEX documents_kind_state ON documents (kind, state) WHERE state IS NOT NULL",
+)
+
+_PARTIAL_INDEXES = Migration(
+    2,
+    "documents indexed only where parent, workspace or state is set; no audit index by workspace",
+    sqlite=_PARTIAL_INDEXES_STATEMENTS,
+    postgresql=_PARTIAL_INDEXES_STATEMENTS,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _PARTIAL_INDEXES)
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
 
 LATEST: int = MIGRATIONS[-1].version

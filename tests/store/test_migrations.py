@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from creatorkit.errors import StoreError
-from creatorkit.store import migrations
+from creatorkit.store import migrations, open_store
 
 from .conftest import Database
 
@@ -85,3 +88,44 @@ def test_a_pending_migration_is_applied_on_open(db: Database, monkeypatch: pytes
     store = db.open()
     assert store.schema_version() == extra.version
     assert db.execute("SELECT COUNT(*) FROM extra") == [(0,)]
+
+
+def test_a_version_1_store_upgrades_with_its_data(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+    monkeypatch.setattr(migrations, "LATEST", 1)
+    old = db.open()
+    with old.transaction() as tx:
+        tx.insert("deal", "d1", {"n": 1}, workspace="brand_1", parent="creator_1", state="invited")
+        tx.insert("note", "n1", {"n": 2})
+        tx.append_audit(
+            actor_id="a", action="x", entity_kind="deal", entity_id="d1", payload={}, workspace_id="brand_1"
+        )
+    old.close()
+    monkeypatch.undo()
+
+    store = db.open()
+    assert store.schema_version() == migrations.LATEST
+    with store.read() as tx:
+        assert [r.id for r in tx.find("deal", workspace="brand_1", parent="creator_1", state="invited")] == ["d1"]
+        assert [r.id for r in tx.find("note")] == ["n1"]
+        assert [e.entity_id for e in tx.audit_for(workspace_id="brand_1")] == ["d1"]
+    assert store.audit_head()[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "params", "index"),
+    [
+        ("kind = ? AND state = ?", ("deal", "invited"), "documents_kind_state"),
+        ("kind = ? AND state IN (?, ?)", ("deal", "invited", "agreed"), "documents_kind_state"),
+        ("kind = ? AND workspace IN (?, ?)", ("deal", "w1", "w2"), "documents_kind_workspace"),
+        ("kind = ? AND parent = ?", ("offer", "d1"), "documents_kind_parent"),
+    ],
+)
+def test_queries_use_the_partial_indexes(tmp_path: Path, where: str, params: tuple[str, ...], index: str) -> None:
+    open_store(tmp_path / "s.db").close()
+    conn = sqlite3.connect(tmp_path / "s.db")
+    try:
+        plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM documents WHERE {where}", params).fetchall()
+    finally:
+        conn.close()
+    assert f"USING INDEX {index}" in " ".join(str(step[-1]) for step in plan)
