@@ -82,6 +82,13 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:
+            self._serve()
+        finally:
+            with self._done:
+                self._done.notify_all()  # wakes wait_for_run: this thread will run no more
+
+    def _serve(self) -> None:
+        try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             _log.warning("background checkpoints of %s are off: cannot open it: %s", self.path, exc)
