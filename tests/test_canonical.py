@@ -21,7 +21,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400, database=None)
+@settings(max_examples=1500, database=None)
 @given(json_values)
 def test_canonical_json_matches_rfc8785(value: object) -> None:
     try:
@@ -41,3 +41,21 @@ def test_a_lone_surrogate_is_refused_as_the_reference_refuses_it() -> None:
         rfc8785.dumps({"x": "\ud800"})
     with pytest.raises(ValueError):
         canonical_json({"x": "\ud800"})
+
+
+@pytest.mark.parametrize("char", [chr(c) for c in [*range(0xA1), 0x2028, 0x2029, 0xD7FF, 0xFEFF]])
+def test_every_escape_matches_the_reference(char: str) -> None:
+    value = {f"k{char}": f"a{char}b", "list": [char, f"{char}{char}"]}
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_integers_at_the_fast_path_limit_match_the_reference() -> None:
+    for n in (2**53 - 1, -(2**53) + 1, 0, -1):
+        assert canonical_json({"n": n, "l": [n]}) == rfc8785.dumps({"n": n, "l": [n]})
+
+
+def test_deep_nesting_falls_back_to_the_reference() -> None:
+    value: object = "leaf"
+    for _ in range(300):  # deeper than orjson follows
+        value = [value]
+    assert canonical_json(value) == rfc8785.dumps(value)

@@ -11,6 +11,7 @@ import ast
 import enum
 import inspect
 import json
+import math
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from jsonschema import Draft202012Validator
 from creatorkit import schemas
 from creatorkit.converter import converter, structure, unstructure
 from creatorkit.entities import ENTITY_CLASSES
+from creatorkit.entities._common import FieldValueError
 from creatorkit.errors import Problem, ValidationError
 from samples import EXTRA_SAMPLES, SAMPLES
 
@@ -550,3 +552,12 @@ def test_jsonschema_is_imported_lazily() -> None:
         elif isinstance(node, ast.ImportFrom):
             top_level.append(node.module or "")
     assert not [m for m in top_level if m.split(".")[0] in {"jsonschema", "referencing"}]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_number_field_refuses_what_json_cannot_hold(bad: float) -> None:
+    from creatorkit.entities.matching import ScoreComponent
+
+    with pytest.raises(FieldValueError, match="finite") as caught:
+        ScoreComponent(name="fit", score=0.5, weight=bad, explanation="")
+    assert caught.value.field == "weight"

@@ -56,7 +56,11 @@ def _scalar_check(kind: str, optional: bool) -> Callable[[Any, attrs.Attribute[A
             refuse(attribute, value)
 
     def check_float(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if type(value) is not float and type(value) is not int:
+        # NaN and the infinities are not JSON: refused here, where the field can be named.
+        if type(value) is float:
+            if not math.isfinite(value):
+                raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
+        elif type(value) is not int:
             refuse(attribute, value)
 
     def check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

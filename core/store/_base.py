@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Final, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
+import orjson
 
 from ..audit import GENESIS, check_field, event_hash, format_occurred_at, payload_hash
 from ..entities.audit import AuditEvent
@@ -59,8 +60,20 @@ _AUDIT_COLUMNS = (
 )
 
 
-# One encoder, built once: json.dumps with any option builds a new one per call.
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# The stdlib encoder, built once (json.dumps with any option builds a new one per call), for what orjson refuses.
+_stdlib_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _dumps(doc: dict[str, Any]) -> str:
+    """A document as compact JSON text. orjson is several times faster than the stdlib on every write.
+
+    What orjson refuses (keys that are not strings, integers beyond 64 bits) the stdlib writes as before.
+    NaN and the infinities are not JSON: entities refuse them; in a raw document orjson writes them as null.
+    """
+    try:
+        return orjson.dumps(doc).decode()
+    except orjson.JSONEncodeError:
+        return _stdlib_dumps(doc)
 
 
 def _utcnow() -> datetime:

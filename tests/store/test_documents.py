@@ -10,6 +10,8 @@ import pytest
 from creatorkit.errors import ConflictError, NotFound, StoreError, ValidationError
 from creatorkit.store import Record, Store
 
+from .conftest import Database
+
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -63,6 +65,15 @@ def test_unicode_documents_round_trip(store: Store) -> None:
         tx.insert("creator", "c1", doc)
     with store.read() as tx:
         assert tx.require("creator", "c1").doc == doc
+
+
+def test_documents_orjson_refuses_are_still_written(db: Database) -> None:
+    # Integer keys and integers past 64 bits are written by the stdlib encoder (keys become strings, as JSON has it).
+    doc = {"big": 2**70, "by_day": {1: "mon"}, "deep": [[[["x"]]]]}
+    with db.open().transaction() as tx:
+        tx.insert("metric", "m1", doc)
+    with db.open().read() as tx:  # another store: read from the database, not from a cache
+        assert tx.require("metric", "m1").doc == {"big": 2**70, "by_day": {"1": "mon"}, "deep": [[[["x"]]]]}
 
 
 def test_duplicate_insert_is_a_conflict_and_the_transaction_can_go_on(store: Store) -> None:
