@@ -95,7 +95,8 @@ converter.register_structure_hook(bool, _structure_bool)
 # cattrs dispatches on the MRO, where StrEnum comes before str: these keep enums from being taken as strings.
 for _enum_base in (enum.StrEnum, enum.Enum):
     converter.register_structure_hook(_enum_base, _structure_enum)
-    converter.register_unstructure_hook(_enum_base, lambda value: value.value)
+    # _value_ is a plain attribute; .value goes through a descriptor, and every deal save has a few enums.
+    converter.register_unstructure_hook(_enum_base, lambda value: value._value_)
 # Sets become sorted lists so that the same entity always serialises to the same bytes.
 converter.register_unstructure_hook_func(
     lambda t: getattr(t, "__origin__", None) is frozenset,

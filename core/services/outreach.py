@@ -81,6 +81,8 @@ def check_template(text: str, *, field: str = "body", what: str = "template") ->
 
 def render_template(text: str, context: dict[str, Any], *, field: str = "body") -> str:
     """Render ``text`` with ``context``; a missing or empty field raises ValidationError naming it."""
+    if "{" not in text and "\r" not in text and not text.endswith("\n"):
+        return text  # no template syntax, nothing for Jinja to normalise: an empty subject, a plain note
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 

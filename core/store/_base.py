@@ -25,7 +25,7 @@ from ..entities.audit import AuditEvent
 from ..errors import ConflictError, NotFound, Problem, StoreError, ValidationError
 from . import migrations
 
-__all__ = ["UNCHANGED", "Order", "Record", "Store", "Transaction", "mask_url"]
+__all__ = ["UNCHANGED", "Known", "Order", "Record", "Store", "Transaction", "mask_url"]
 
 
 class _Unchanged(enum.Enum):
@@ -105,6 +105,20 @@ class Record:
     updated_at: datetime
 
 
+class Known:
+    """What one connection knows of the committed database: documents it has read or written, and the audit head.
+
+    Trusted only while no other connection commits; the dialect checks that as each transaction begins
+    (see :meth:`Store._valid_cache`).
+    """
+
+    __slots__ = ("audit_head", "records")
+
+    def __init__(self) -> None:
+        self.records: dict[_Key, Record] = {}
+        self.audit_head: tuple[int, str] | None = None
+
+
 def mask_url(url: str) -> str:
     """``url`` with any password (in the authority or a ``password=`` query) replaced by ``***``."""
     try:
@@ -145,12 +159,13 @@ class Transaction:
         "_deferred",
         "_head",
         "_head_dirty",
+        "_known_state",
         "_readonly",
         "_written",
         "store",
     )
 
-    def __init__(self, store: Store, conn: Any, readonly: bool, cache: dict[_Key, Record] | None = None) -> None:
+    def __init__(self, store: Store, conn: Any, readonly: bool, known: Known | None = None) -> None:
         self.store = store
         self._conn = conn
         self._cur: Any = conn.cursor()
@@ -158,9 +173,10 @@ class Transaction:
         self._closed = False
         self._head: tuple[int, str] | None = None
         self._head_dirty = False
-        # The committed documents this connection knows, when the dialect can tell they are still current (see
-        # Store._valid_cache); None means every read goes to the database.
-        self._cache = cache
+        # What this connection knows of the committed database, when the dialect can tell it is still current
+        # (see Store._valid_cache); None means every read goes to the database.
+        self._known_state = known
+        self._cache = None if known is None else known.records
         # Documents this transaction wrote, as they now stand: served to its own reads, merged into the cache
         # after the commit, dropped on rollback.
         self._written: dict[_Key, Record] = {}
@@ -446,6 +462,8 @@ class Transaction:
         self._check(False)
         if self._head is not None:
             return self._head
+        if self._known_state is not None and self._known_state.audit_head is not None:
+            return self._known_state.audit_head
         self._cur.execute("SELECT sequence, hash FROM audit_head WHERE id = 1")
         row = self._cur.fetchone()
         return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
@@ -530,6 +548,8 @@ class Transaction:
         when = format_occurred_at(_utcnow() if occurred_at is None else occurred_at)
         digest = payload_hash(payload)
         head = self._head
+        if head is None and self._known_state is not None:
+            head = self._known_state.audit_head
         if head is None:
             self._cur.execute(f"SELECT sequence, hash FROM audit_head WHERE id = 1{self._LOCK_HEAD}")
             found = self._cur.fetchone()
@@ -684,12 +704,12 @@ class Store(abc.ABC):
         """Whether a thread's cached connection can still be used (a dialect may detect broken ones)."""
         return True
 
-    def _valid_cache(self, conn: Any) -> dict[_Key, Record] | None:
-        """Called right after a transaction begins: the connection's cache of committed documents, or None.
+    def _valid_cache(self, conn: Any) -> Known | None:
+        """Called right after a transaction begins: what the connection knows of the committed database, or None.
 
-        A dialect returns a cache only if it can tell, at this point, that no other connection has committed
-        since the cache was last filled (clearing it otherwise), and that no other connection can write before
-        this transaction ends. The default keeps no cache: every read asks the database.
+        A dialect returns it only if it can tell, at this point, that no other connection has committed since
+        it was last filled (starting afresh otherwise), and that no other connection can write before this
+        transaction ends. The default keeps nothing: every read asks the database.
         """
         return None
 
@@ -762,18 +782,22 @@ class Store(abc.ABC):
             conn = self._acquire()
             try:
                 self._begin(conn, readonly)
-                cache = self._valid_cache(conn)
-                tx = self._transaction_class(self, conn, readonly, cache)
+                known = self._valid_cache(conn)
+                tx = self._transaction_class(self, conn, readonly, known)
                 yield tx
                 tx._finish()
                 tx._closed = True
                 self._commit(conn)
                 self._committed(conn, not readonly)
-                if cache is not None and tx._written:
-                    cache.update(tx._written)
-                    if len(cache) > RECORD_CACHE_SIZE:
-                        for key in list(itertools.islice(cache, len(cache) - RECORD_CACHE_SIZE)):
-                            del cache[key]
+                if known is not None:
+                    if tx._head is not None:
+                        known.audit_head = tx._head
+                    cache = known.records
+                    if tx._written:
+                        cache.update(tx._written)
+                        if len(cache) > RECORD_CACHE_SIZE:
+                            for key in list(itertools.islice(cache, len(cache) - RECORD_CACHE_SIZE)):
+                                del cache[key]
             except BaseException:
                 if tx is not None:
                     tx._closed = True

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from .._memo import IdentityMemo
 from ..audit import SEPARATOR
 from ..errors import StoreError
-from ._base import Record, Store, Transaction
+from ._base import Known, Store, Transaction
 
 __all__ = ["Checkpointer", "SqliteStore", "SqliteTransaction"]
 
@@ -166,7 +166,7 @@ class SqliteStore(Store):
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
         # Per connection: the database's data_version when its cache was last known current, and the cache.
-        self._record_caches: dict[sqlite3.Connection, tuple[int, dict[tuple[str, str], Record]]] = {}
+        self._record_caches: dict[sqlite3.Connection, tuple[int, Known]] = {}
         self._checkpointer: Checkpointer | None = None
         self._checkpointer_lock = threading.Lock()
         self._commits_since_nudge = 0
@@ -232,17 +232,17 @@ class SqliteStore(Store):
     def _begin(self, conn: Any, readonly: bool) -> None:
         conn.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
-    def _valid_cache(self, conn: Any) -> dict[tuple[str, str], Record]:
+    def _valid_cache(self, conn: Any) -> Known:
         # data_version changes when any *other* connection (in this process or another) has committed; reading
         # it starts this transaction's snapshot. A write transaction already holds the write lock (BEGIN
-        # IMMEDIATE), a read one cannot write: either way the cache stays current until the transaction ends.
+        # IMMEDIATE), a read one cannot write: either way what is known stays current until the transaction ends.
         version = conn.execute("PRAGMA data_version").fetchone()[0]
         known = self._record_caches.get(conn)
         if known is not None and known[0] == version:
             return known[1]
-        cache: dict[tuple[str, str], Record] = {}
-        self._record_caches[conn] = (version, cache)
-        return cache
+        fresh = Known()
+        self._record_caches[conn] = (version, fresh)
+        return fresh
 
     def _discard(self, conn: Any) -> None:
         self._record_caches.pop(conn, None)

@@ -564,3 +564,10 @@ def test_the_deal_history_includes_its_thread_messages(world):
     kit.outreach.respond(world.creator, deal.id, accept=True, message="Count me in")
     actions = [h["action"] for h in kit.deals.history(world.brand, deal.id)]
     assert actions == ["deal.invite", "deal.accept_invitation", "message.append"]
+
+
+@pytest.mark.parametrize("text", ["", "Plain note.", "two\nlines", "ends with a newline\n", "crlf\r\nline", "50% off"])
+def test_text_without_template_syntax_renders_as_jinja_would(text):
+    from creatorkit.services.outreach import _compiled, render_template
+
+    assert render_template(text, {}) == _compiled(text).render()

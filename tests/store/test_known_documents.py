@@ -110,3 +110,25 @@ def test_coalesced_updates_reach_the_database_once_with_the_last_state(tmp_path:
         assert (record.version, record.state, record.doc) == (4, "s3", {"n": 3})
     finally:
         store.close()
+
+
+def _append(store: Store, entity_id: str) -> None:
+    with store.transaction() as tx:
+        tx.append_audit(actor_id="a", action="x", entity_kind="deal", entity_id=entity_id, payload={})
+
+
+def test_the_known_audit_head_follows_other_writers_and_rollbacks(db: Database) -> None:
+    from creatorkit.audit import verify_chain
+
+    first, second = db.open(), db.open()
+    _append(first, "e1")
+    _append(second, "e2")  # first's connection must not go on from e1
+    _append(first, "e3")
+    with pytest.raises(Boom), first.transaction() as tx:
+        tx.append_audit(actor_id="a", action="x", entity_kind="deal", entity_id="rolled-back", payload={})
+        raise Boom
+    _append(first, "e4")
+    events = list(first.iter_audit())
+    assert [e.entity_id for e in events] == ["e1", "e2", "e3", "e4"]
+    assert [e.sequence for e in events] == [1, 2, 3, 4]
+    assert verify_chain(first).ok and verify_chain(second).ok
