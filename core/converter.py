@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import (
     ClassValidationError,
@@ -23,7 +24,7 @@ from ._memo import IdentityMemo
 from .entities._common import FieldValueError
 from .errors import Problem, ValidationError
 
-__all__ = ["converter", "structure", "unstructure"]
+__all__ = ["converter", "structure", "unstructure", "unstructure_evolved"]
 
 T = TypeVar("T")
 
@@ -151,3 +152,39 @@ def structure(data: Any, cls: type[T], *, what: str | None = None) -> T:
 def unstructure(value: Any) -> Any:
     """Plain JSON-ready data (dicts, lists, strings, numbers) for an entity."""
     return converter.unstructure(value)
+
+
+def unstructure_evolved(entity: T, before: T, before_doc: dict[str, Any]) -> dict[str, Any]:
+    """``unstructure(entity)`` for an entity evolved from ``before``, whose document is ``before_doc``.
+
+    A field that still holds the very object ``before`` held keeps its value from ``before_doc``; only the
+    changed fields are converted. A deal moving on changes its state and a few dates, not its agreed terms.
+    The result shares those values with ``before_doc``: documents are never changed in place.
+    """
+    cls = type(entity)
+    if type(before) is not cls:
+        raise TypeError(f"cannot unstructure a {cls.__name__} as evolved from a {type(before).__name__}")
+    plan = _FIELD_HOOKS.get(cls)
+    if plan is None:
+        plan = _FIELD_HOOKS[cls] = _field_hooks(cls)
+    doc: dict[str, Any] = {}
+    for name, hook in plan:
+        value = getattr(entity, name)
+        if value is getattr(before, name) and name in before_doc:
+            doc[name] = before_doc[name]
+        else:
+            doc[name] = value if hook is None else hook(value)
+    return doc
+
+
+# Per attrs class: (field name, the converter's hook for its type, or None where the value is its own form).
+_FIELD_HOOKS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_PLAIN = (str, int, bool, float)
+
+
+def _field_hooks(cls: type) -> tuple[tuple[str, Any], ...]:
+    attrs.resolve_types(cls)
+    return tuple(
+        (field.name, None if field.type in _PLAIN else converter.get_unstructure_hook(field.type))
+        for field in attrs.fields(cls)
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ..converter import structure, unstructure
+from ..converter import structure, unstructure, unstructure_evolved
 from ..entities import Deal, Event, PartyKind, RosterEntry, Scope
 from ..errors import NotFound, PermissionDenied
 from .deal_states import Role, Transition
@@ -191,11 +191,19 @@ class Change:
 
     def replace(self, kind: str, entity: Any, *, expected_version: int, **changes: Any) -> int:
         """Write ``entity`` over the stored version ``expected_version`` (ConflictError if it moved); new version."""
-        doc = unstructure(entity)
+        doc = self._document_over(kind, entity, expected_version)
         record = self.tx.update(kind, entity.id, doc, expected_version=expected_version, now=self.now, **changes)
         remember(self.cache, kind, entity.id, record.version, doc, entity)
         self._docs[id(entity)] = (entity, doc)
         return record.version
+
+    def _document_over(self, kind: str, entity: Any, expected_version: int) -> dict[str, Any]:
+        """``entity``'s document, converting only what differs from the version it replaces when that is cached."""
+        before = self.cache.get((kind, entity.id, expected_version))
+        if before is not None and type(before[1]) is type(entity):
+            return unstructure_evolved(entity, before[1], before[0])
+        doc: dict[str, Any] = unstructure(entity)
+        return doc
 
     def load(self, kind: str, id: str, cls: type[E]) -> E:
         return cached_entity(self.cache, self.tx.require(kind, id), cls)
@@ -208,7 +216,7 @@ class Change:
         saved = deal
         if deal.version != expected_version + 1 or deal.updated_at != self.now:
             saved = attrs.evolve(deal, version=expected_version + 1, updated_at=self.now)
-        doc = unstructure(saved)
+        doc = self._document_over("deal", saved, expected_version)
         self.tx.update("deal", deal.id, doc, expected_version=expected_version, state=str(saved.state), now=self.now)
         # What this call wrote is what the next one reads: keep the entity so it need not be rebuilt.
         remember(self.cache, "deal", deal.id, saved.version, doc, saved)
