@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import timedelta
@@ -33,7 +34,12 @@ from creatorkit.errors import (
 )
 from creatorkit.services import Actor
 from creatorkit.services.contracts import contract_hash
-from creatorkit.services.signing import generate_keypair, load_private_key, sign_contract_hash
+from creatorkit.services.signing import (
+    generate_keypair,
+    load_private_key,
+    sign_contract_hash,
+    verify_contract_signature,
+)
 from creatorkit_echo import EchoPlatform
 
 from .conftest import START
@@ -249,6 +255,36 @@ def test_a_signer_holding_a_loaded_key_signs_the_same_bytes(world):
     assert sign_contract_hash(load_private_key(private), digest) == sign_contract_hash(private, digest)
     with pytest.raises(ValidationError, match="private_key"):
         load_private_key("c2hvcnQ=")  # 5 bytes, not 32
+
+
+def test_keys_are_rfc_8032_raw_bytes() -> None:
+    # RFC 8032 section 7.1, test 1: the seed gives this public key, so keys made by any RFC 8032 library load.
+    seed = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+    public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    key = load_private_key(base64.b64encode(seed).decode())
+    assert bytes(key.verify_key) == public
+    signature = sign_contract_hash(key, "ab" * 32)
+    verify_contract_signature(base64.b64encode(public).decode(), "ab" * 32, signature, signer="test")
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (bytes([1]) + bytes(31), "not a valid Ed25519 public key"),  # the neutral point: every signature verifies
+        (bytes(32), "not a valid Ed25519 public key"),  # order 4
+        (bytes(31), "32 bytes"),
+    ],
+)
+def test_a_weak_or_malformed_public_key_is_refused_when_registered(world, raw, problem):
+    with pytest.raises(ValidationError, match=problem):
+        world.kit.parties.set_signing_key(world.brand, base64.b64encode(raw).decode())
+
+
+def test_a_signature_of_the_wrong_length_is_refused_as_forged(world):
+    _, contract = _sent(world)
+    short = base64.b64encode(bytes(63)).decode()
+    with pytest.raises(SignatureError, match="does not verify"):
+        world.kit.contracts.sign(world.brand, contract.id, signature=short, contract_hash=contract.content_hash)
 
 
 def test_a_signature_over_an_amended_contract_is_stale(world):
