@@ -548,6 +548,11 @@ class PluginHost:
             return DiscoveryOutcome(platform=name, error=exc, seconds=time.perf_counter() - started)
         return DiscoveryOutcome(platform=name, page=page, seconds=time.perf_counter() - started)
 
+    @property
+    def listening(self) -> bool:
+        """Whether any plugin or listener hears events (services build none for nobody)."""
+        return bool(self.pm.hook.creatorkit_on_event.get_hookimpls())
+
     def notify(self, event: Event) -> list[tuple[str, BaseException]]:
         """Tell every plugin and listener about ``event``; a failing listener is warned about, never fatal."""
         failures: list[tuple[str, BaseException]] = []

@@ -635,6 +635,16 @@ class TestNotify:
         assert name == "broken"
         assert isinstance(error, RuntimeError)
 
+    def test_listening_says_whether_anyone_hears_events(self, two_echoes: PluginHost) -> None:
+        class Listener:
+            @hookimpl
+            def creatorkit_on_event(self, event: Event) -> None:
+                pass
+
+        assert not two_echoes.listening  # the echo plugins do not listen: services build no events
+        two_echoes.add_listener(Listener(), name="ears")
+        assert two_echoes.listening
+
     def test_capability_table_covers_every_stage_hook(self) -> None:
         covered = {hook for hooks in CAPABILITY_HOOKS.values() for hook in hooks}
         from creatorkit import hookspecs

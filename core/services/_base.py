@@ -96,11 +96,21 @@ PARTY_KINDS = {
 class Change:
     """The writes of one service call: its transaction, audit entries and the events to announce after commit."""
 
-    def __init__(self, tx: Transaction, actor: Actor, now: datetime, cache: EntityCache | None = None) -> None:
+    def __init__(
+        self,
+        tx: Transaction,
+        actor: Actor,
+        now: datetime,
+        cache: EntityCache | None = None,
+        *,
+        announce: bool = True,
+    ) -> None:
         self.tx = tx
         self.actor = actor
         self.now = now
         self.cache: EntityCache = {} if cache is None else cache
+        # False when no plugin or listener hears events: event() then builds nothing.
+        self.announce = announce
         self.events: list[Event] = []
         self._audit: list[dict[str, Any]] = []
         # id(entity) -> (entity, its stored document) for what this change wrote; see document().
@@ -140,7 +150,7 @@ class Change:
 
         Writes, audit entries and events all stay in this call's one transaction, in order.
         """
-        other = Change(self.tx, actor, self.now, self.cache)
+        other = Change(self.tx, actor, self.now, self.cache, announce=self.announce)
         other.events = self.events
         other._audit = self._audit
         other._docs = self._docs
@@ -162,6 +172,8 @@ class Change:
         self.tx.append_audits(self._audit)
 
     def event(self, name: str, entity_kind: str, entity_id: str, **data: Any) -> None:
+        if not self.announce:
+            return
         self.events.append(
             Event(
                 name=name,
@@ -255,7 +267,7 @@ class Service:
         now = self.now
         try:
             with self.kit.store.transaction() as tx:
-                change = Change(tx, actor, now, self.kit.entity_cache)
+                change = Change(tx, actor, now, self.kit.entity_cache, announce=self.kit.plugins.listening)
                 self.check_actor(tx, actor)
                 result = work(change)
                 if not change.audited:
