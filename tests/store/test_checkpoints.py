@@ -22,6 +22,13 @@ def _write(store: SqliteStore, n: int, start: int = 0) -> None:
             tx.insert("note", f"n{i}", {"i": i})
 
 
+def _file_store(path: Path, commits: int) -> SqliteStore:
+    store = open_store(path)
+    assert isinstance(store, SqliteStore)
+    _write(store, commits)
+    return store
+
+
 def _in_database_file(path: Path) -> int:
     """Notes in the database file itself, ignoring the write-ahead log (what a checkpoint has copied)."""
     conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
@@ -43,9 +50,7 @@ def every_three(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("every_three")
 def test_commits_wake_the_checkpointer_which_copies_the_log(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    store = open_store(path)
-    assert isinstance(store, SqliteStore)
-    _write(store, 2)
+    store = _file_store(path, commits=2)
     assert store._checkpointer is None  # not started before the first nudge
     _write(store, 1, start=2)
     checkpointer = store.checkpointer()
@@ -57,9 +62,7 @@ def test_commits_wake_the_checkpointer_which_copies_the_log(tmp_path: Path) -> N
 
 @pytest.mark.usefixtures("every_three")
 def test_close_ends_the_thread(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
-    assert isinstance(store, SqliteStore)
-    _write(store, 3)
+    store = _file_store(tmp_path / "s.db", commits=3)
     checkpointer = store.checkpointer()
     store.close()
     assert not checkpointer.alive
@@ -67,9 +70,7 @@ def test_close_ends_the_thread(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("every_three")
 def test_a_store_dropped_without_close_ends_its_thread(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
-    assert isinstance(store, SqliteStore)
-    _write(store, 3)
+    store = _file_store(tmp_path / "s.db", commits=3)
     checkpointer = store.checkpointer()
     assert checkpointer.alive
     del store
@@ -90,9 +91,7 @@ def test_an_in_memory_store_has_no_checkpointer() -> None:
 
 def test_reads_do_not_count_as_commits_to_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY_COMMITS", 2)
-    store = open_store(tmp_path / "s.db")
-    assert isinstance(store, SqliteStore)
-    _write(store, 1)
+    store = _file_store(tmp_path / "s.db", commits=1)
     for _ in range(5):
         with store.read() as tx:
             tx.find("note")
@@ -115,9 +114,7 @@ def test_a_checkpointer_that_cannot_open_its_file_says_so_and_ends(
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 @pytest.mark.usefixtures("every_three")
 def test_a_forked_child_starts_its_own_checkpointer(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
-    assert isinstance(store, SqliteStore)
-    _write(store, 3)
+    store = _file_store(tmp_path / "s.db", commits=3)
     parent = store.checkpointer()
     pid = os.fork()
     if pid == 0:  # the child: the parent's thread did not come along
