@@ -18,6 +18,9 @@ committed documents it has seen, and uses them only while ``PRAGMA data_version`
 connection or process has committed since; there, repeated updates of one document in a transaction are sent
 as one ``UPDATE`` before any query that could see it and at the latest at commit. Documents handed out may be
 shared with that cache: never change a ``Record.doc`` in place, write a new dict.
+
+A SQLite file store copies its write-ahead log back into the database on a thread of its own
+(:class:`creatorkit.store.sqlite.Checkpointer`), started with the first writes; ``close()`` ends it.
 """
 
 from __future__ import annotations
