@@ -195,8 +195,10 @@ class Change:
         workspace: str | None = None,
         parent: str | None = None,
         state: str | None = None,
+        document: dict[str, Any] | None = None,
     ) -> None:
-        doc = unstructure(entity)
+        """Store a new entity; ``document`` is its unstructured form when the caller has already built it."""
+        doc = unstructure(entity) if document is None else document
         record = self.tx.insert(kind, entity.id, doc, workspace=workspace, parent=parent, state=state, now=self.now)
         remember(self.cache, record.kind, record.id, record.version, doc, entity)
         self._docs[id(entity)] = (entity, doc)

@@ -41,7 +41,7 @@ import attrs
 
 from ..audit import payload_hash
 from ..canonical import canonical_json
-from ..converter import structure, unstructure
+from ..converter import structure, unstructure, unstructure_evolved
 from ..entities import (
     Brand,
     CampaignBrief,
@@ -295,9 +295,11 @@ class ContractService(Service):
                 created_at=change.now,
                 status=CS.SENT,
             )
-            contract = self._finish(change.tx, contract, template, deal, brief)
+            contract, document = self._finish(change.tx, contract, template, deal, brief)
             brand_id = deal.brand_id
-            change.insert("contract", contract, workspace=brand_id, parent=deal.id, state=str(contract.status))
+            change.insert(
+                "contract", contract, workspace=brand_id, parent=deal.id, state=str(contract.status), document=document
+            )
             self._remember_hash(change.tx, contract)
             self.kit.deals.apply(change, deal, "send_contract", payload=_anchor(contract), contract_id=contract.id)
             change.audit("contract.draft", "contract", contract.id, _anchor(contract), workspace=brand_id)
@@ -352,8 +354,10 @@ class ContractService(Service):
                 created_at=change.now,
                 supersedes=old.id,
             )
-            new = self._finish(change.tx, new, template, deal, self.kit.deals.brief_of(change.tx, deal))
-            change.insert("contract", new, workspace=deal.brand_id, parent=deal.id, state=str(new.status))
+            new, document = self._finish(change.tx, new, template, deal, self.kit.deals.brief_of(change.tx, deal))
+            change.insert(
+                "contract", new, workspace=deal.brand_id, parent=deal.id, state=str(new.status), document=document
+            )
             self._remember_hash(change.tx, new)
             if old.status is CS.SENT:
                 self._set_status(change, old.id, CS.SUPERSEDED)
@@ -793,8 +797,8 @@ class ContractService(Service):
 
     def _finish(
         self, tx: Any, contract: Contract, template: ContractTemplate, deal: Deal, brief: CampaignBrief
-    ) -> Contract:
-        """Render the text with the contract's fields, then seal it with its content hash."""
+    ) -> tuple[Contract, dict[str, Any]]:
+        """Render the text with the contract's fields, then seal it with its content hash; also its document."""
         context = {
             "contract": contract,
             "price": contract.price,
@@ -808,7 +812,9 @@ class ContractService(Service):
             "deal": deal,
         }
         rendered = attrs.evolve(contract, text=render_template(template.body, context, field="template.body"))
-        return attrs.evolve(rendered, content_hash=contract_hash(rendered))
+        rendered_doc = unstructure(rendered)  # converted once: hashed here, stored by the caller
+        sealed = attrs.evolve(rendered, content_hash=contract_hash(rendered_doc))
+        return sealed, unstructure_evolved(sealed, rendered, rendered_doc)
 
     # -- template storage ------------------------------------------------------------------------------------
 

@@ -596,3 +596,13 @@ def test_a_platform_with_contracting_gets_the_order_once(world):
     assert request.brand_name == "Lumen Cosmetics"
     assert request.creator_handles == ("echo_creator_03",)
     assert "platform_order.place" in _actions(world)
+
+
+def test_the_stored_contract_is_the_returned_one_and_hashes_to_its_content_hash(world):
+    from creatorkit.converter import unstructure
+
+    _, contract = _sent(world)
+    with world.kit.store.read() as tx:
+        stored = tx.require("contract", contract.id).doc
+    assert stored == unstructure(contract)
+    assert contract_hash(stored) == contract.content_hash
