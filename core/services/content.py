@@ -15,6 +15,7 @@ the contract when there is one, otherwise from the agreed terms (and the configu
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from .deal_states import next_state
 __all__ = ["ContentService", "check_draft"]
 
 
+@functools.lru_cache(maxsize=1024)  # a brief's rules are checked against every draft
 def _pattern(term: str) -> re.Pattern[str]:
     """``term`` as a whole word or phrase in any case: ``#ad`` does not match ``#adorable``."""
     words = (re.escape(part) for part in term.split())
