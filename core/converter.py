@@ -85,7 +85,7 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
 
 
 # Saving an entity formats its unchanged moments (created_at, deadlines) again each time: once per object.
-converter.register_unstructure_hook(datetime, IdentityMemo(datetime.isoformat))
+converter.register_unstructure_hook(datetime, IdentityMemo(lambda moment: moment.isoformat()))
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(date, lambda value: value.isoformat())
 converter.register_structure_hook(date, _structure_date)

@@ -263,9 +263,16 @@ class SqliteStore(Store):
         if not wrote or self._memory:
             return
         self._commits_since_nudge += 1  # a lost increment between threads only delays a nudge
-        if self._commits_since_nudge >= CHECKPOINT_EVERY_COMMITS:
-            self._commits_since_nudge = 0
+        if self._commits_since_nudge < CHECKPOINT_EVERY_COMMITS:
+            return
+        self._commits_since_nudge = 0
+        # The commit has happened: nothing here may turn it into an error for the caller.
+        try:
             self.checkpointer().nudge()
+        except StoreError:
+            pass  # closed meanwhile, by another thread
+        except Exception as exc:  # e.g. no thread can be started: the automatic checkpoint still bounds the log
+            _log.warning("cannot start the background checkpointer of %s: %s", self.path, exc)
 
     def checkpointer(self) -> Checkpointer:
         """This store's background checkpointer, started on first use (and again in a forked child)."""

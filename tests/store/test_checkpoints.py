@@ -127,3 +127,18 @@ def test_a_forked_child_starts_its_own_checkpointer(tmp_path: Path) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     assert store.checkpointer() is parent
     store.close()
+
+
+@pytest.mark.usefixtures("every_three")
+def test_a_checkpointer_that_cannot_start_never_fails_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_threads(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(sqlite_store, "Checkpointer", no_threads)
+    store = _file_store(tmp_path / "s.db", commits=3)  # the third commit tries to start it
+    with store.read() as tx:
+        assert len(tx.find("note")) == 3
+    assert "cannot start the background checkpointer" in caplog.text
+    store.close()
