@@ -72,7 +72,14 @@ def load_private_key(private_key: str) -> SigningKey:
 
 def sign_contract_hash(private_key: str | SigningKey, content_hash: str) -> str:
     """What a signer's own device does: sign the contract hash with its private key (base64, or loaded)."""
+    from nacl.signing import SigningKey
+
     key = load_private_key(private_key) if isinstance(private_key, str) else private_key
+    if not isinstance(key, SigningKey):
+        raise TypeError(
+            f"a private key is base64 text or what load_private_key() returns, not {type(key).__name__}"
+            " (from another library, pass its raw 32 bytes in base64)"
+        )
     signature = key.sign(_DOMAIN + content_hash.encode("ascii")).signature
     return base64.b64encode(signature).decode()
 

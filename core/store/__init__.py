@@ -19,6 +19,9 @@ connection or process has committed since; there, repeated updates of one docume
 as one ``UPDATE`` before any query that could see it and at the latest at commit. Documents handed out may be
 shared with that cache: never change a ``Record.doc`` in place, write a new dict.
 
+Documents are JSON. JSON has no NaN or infinity: entities refuse them in their number fields, and in a
+document given to the store directly they are written as null (another connection reads ``None`` back).
+
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
 (:class:`creatorkit.store.sqlite.Checkpointer`), started with the first writes; ``close()`` ends it.
 """

@@ -462,8 +462,7 @@ class Transaction:
         self._check(False)
         if self._head is not None:
             return self._head
-        if self._known_state is not None and self._known_state.audit_head is not None:
-            return self._known_state.audit_head
+        # Read from the database even when this connection knows it: verify_chain holds the chain to this row.
         self._cur.execute("SELECT sequence, hash FROM audit_head WHERE id = 1")
         row = self._cur.fetchone()
         return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
@@ -696,6 +695,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def _rollback(self, conn: Any) -> None: ...
 
+    def _forget_known(self, conn: Any) -> None:
+        """Drop what ``conn`` knows of the committed database (see :meth:`_valid_cache`)."""
+        return None
+
     def _committed(self, conn: Any, wrote: bool) -> None:
         """Called after each commit (``wrote``: it was a read-write transaction); a dialect may act on it."""
         return None
@@ -778,6 +781,7 @@ class Store(abc.ABC):
             raise StoreError("transactions do not nest: this thread is already inside one on this store")
         local.busy = True
         tx: Transaction | None = None
+        committing = False
         try:
             conn = self._acquire()
             try:
@@ -787,8 +791,8 @@ class Store(abc.ABC):
                 yield tx
                 tx._finish()
                 tx._closed = True
+                committing = True
                 self._commit(conn)
-                self._committed(conn, not readonly)
                 if known is not None:
                     if tx._head is not None:
                         known.audit_head = tx._head
@@ -798,9 +802,15 @@ class Store(abc.ABC):
                         if len(cache) > RECORD_CACHE_SIZE:
                             for key in list(itertools.islice(cache, len(cache) - RECORD_CACHE_SIZE)):
                                 del cache[key]
+                self._committed(conn, not readonly)
             except BaseException:
                 if tx is not None:
                     tx._closed = True
+                if committing:
+                    # Whether the commit happened is unknown (an interrupt, a failed COMMIT): what this
+                    # connection knows may be behind the database, and its own commits do not show in
+                    # data_version. Start afresh.
+                    self._forget_known(conn)
                 self._rollback_quietly(conn)
                 raise
             finally:

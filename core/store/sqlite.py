@@ -19,6 +19,7 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 import weakref
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -89,8 +90,11 @@ class Checkpointer:
 
     def _serve(self) -> None:
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # mode=rw: never create the file (it exists while its store is open; a missing one is a mistake)
+            uri = f"file:{urllib.parse.quote(self.path)}?mode=rw"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
+            self.last_error = exc
             _log.warning("background checkpoints of %s are off: cannot open it: %s", self.path, exc)
             return
         try:
@@ -159,9 +163,12 @@ class SqliteStore(Store):
     _driver_errors = (sqlite3.Error,)
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
-        self.path = os.fspath(path)
+        given = os.fspath(path)
+        self._memory = given == ":memory:"
+        # Absolute from the start: connections open lazily (per thread, and the checkpointer's), perhaps after
+        # the app has changed its working directory.
+        self.path = given if self._memory else os.path.abspath(given)
         self.busy_timeout = busy_timeout
-        self._memory = self.path == ":memory:"
         super().__init__(f"sqlite:///{self.path}")
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
@@ -244,12 +251,16 @@ class SqliteStore(Store):
         self._record_caches[conn] = (version, fresh)
         return fresh
 
+    def _forget_known(self, conn: Any) -> None:
+        self._record_caches.pop(conn, None)
+
     def _discard(self, conn: Any) -> None:
         self._record_caches.pop(conn, None)
         super()._discard(conn)
 
     def close(self) -> None:
         with self._checkpointer_lock:
+            self._closed = True  # before the join below: a commit meanwhile must not start another thread
             checkpointer, self._checkpointer = self._checkpointer, None
         if checkpointer is not None:
             checkpointer.stop()
@@ -276,6 +287,8 @@ class SqliteStore(Store):
 
     def checkpointer(self) -> Checkpointer:
         """This store's background checkpointer, started on first use (and again in a forked child)."""
+        if self._memory:
+            raise StoreError("an in-memory store has no write-ahead log to checkpoint")
         with self._checkpointer_lock:
             running = self._checkpointer
             if running is None or running.pid != os.getpid() or not running.alive:

@@ -267,6 +267,15 @@ def test_keys_are_rfc_8032_raw_bytes() -> None:
     verify_contract_signature(base64.b64encode(public).decode(), "ab" * 32, signature, signer="test")
 
 
+def test_a_key_object_from_another_library_is_refused_with_a_clear_error() -> None:
+    class ForeignKey:
+        def sign(self, data: bytes) -> bytes:
+            return b"x" * 64
+
+    with pytest.raises(TypeError, match="load_private_key"):
+        sign_contract_hash(ForeignKey(), "ab" * 32)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("raw", "problem"),
     [

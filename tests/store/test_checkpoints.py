@@ -7,10 +7,12 @@ import logging
 import os
 import sqlite3
 import threading
+import warnings
 from pathlib import Path
 
 import pytest
 
+from creatorkit.errors import StoreError
 from creatorkit.store import open_store
 from creatorkit.store import sqlite as sqlite_store
 from creatorkit.store.sqlite import Checkpointer, SqliteStore
@@ -116,8 +118,11 @@ def test_a_checkpointer_that_cannot_open_its_file_says_so_and_ends(
 def test_a_forked_child_starts_its_own_checkpointer(tmp_path: Path) -> None:
     store = _file_store(tmp_path / "s.db", commits=3)
     parent = store.checkpointer()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+ warns about forking with threads running
+        pid = os.fork()
     if pid == 0:  # the child: the parent's thread did not come along
+        ok = False
         try:
             child = store.checkpointer()
             ok = child is not parent and child.alive and child.pid == os.getpid()
@@ -141,4 +146,36 @@ def test_a_checkpointer_that_cannot_start_never_fails_the_commit(
     with store.read() as tx:
         assert len(tx.find("note")) == 3
     assert "cannot start the background checkpointer" in caplog.text
+    store.close()
+
+
+@pytest.mark.usefixtures("every_three")
+def test_a_commit_racing_close_starts_no_thread(tmp_path: Path) -> None:
+    store = _file_store(tmp_path / "s.db", commits=2)
+    conn = store._acquire()
+    store.close()
+    store._committed(conn, True)  # the third commit, landing while close() runs
+    assert store._checkpointer is None
+    assert not _checkpoint_threads() or all(not t.name.endswith(str(tmp_path / "s.db")) for t in _checkpoint_threads())
+
+
+@pytest.mark.usefixtures("every_three")
+def test_a_relative_path_is_checkpointed_where_the_store_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = _file_store(Path("s.db"), commits=2)
+    monkeypatch.chdir(tmp_path.parent)  # the app changes directory; its store stays where it was opened
+    _write(store, 1, start=2)
+    checkpointer = store.checkpointer()
+    assert checkpointer.wait_for_run(0, timeout=30)
+    assert checkpointer.last_error is None
+    assert _in_database_file(tmp_path / "s.db") == 3
+    assert not (tmp_path.parent / "s.db").exists()
+    store.close()
+
+
+def test_an_in_memory_store_has_nothing_to_checkpoint() -> None:
+    store = open_store(":memory:")
+    assert isinstance(store, SqliteStore)
+    with pytest.raises(StoreError, match="in-memory"):
+        store.checkpointer()
     store.close()

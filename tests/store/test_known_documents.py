@@ -132,3 +132,31 @@ def test_the_known_audit_head_follows_other_writers_and_rollbacks(db: Database) 
     assert [e.entity_id for e in events] == ["e1", "e2", "e3", "e4"]
     assert [e.sequence for e in events] == [1, 2, 3, 4]
     assert verify_chain(first).ok and verify_chain(second).ok
+
+
+def test_an_interrupt_right_after_commit_leaves_nothing_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from creatorkit.audit import verify_chain
+
+    store = open_store(tmp_path / "s.db")
+    with store.transaction() as tx:
+        tx.insert("deal", "d1", {"n": 0})
+    _append(store, "e1")
+    real = type(store)._commit
+
+    def interrupted(self: Store, conn: object) -> None:
+        real(self, conn)
+        raise KeyboardInterrupt  # the COMMIT went through; the caller never hears of it
+
+    monkeypatch.setattr(type(store), "_commit", interrupted)
+    with pytest.raises(KeyboardInterrupt), store.transaction() as tx:
+        tx.update("deal", "d1", {"n": 1}, expected_version=1)
+        tx.append_audit(actor_id="a", action="x", entity_kind="deal", entity_id="e2", payload={})
+    monkeypatch.setattr(type(store), "_commit", real)
+
+    with store.transaction() as tx:  # the committed version and head, not what the connection knew before
+        assert tx.require("deal", "d1").version == 2
+        tx.update("deal", "d1", {"n": 2}, expected_version=2)
+    _append(store, "e3")
+    assert [e.entity_id for e in store.iter_audit()] == ["e1", "e2", "e3"]
+    assert verify_chain(store).ok
+    store.close()
