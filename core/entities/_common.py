@@ -29,6 +29,7 @@ __all__ = [
 
 _PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_VALID_PLATFORM_NAMES: set[str] = set()
 
 
 class FieldValueError(ValueError):
@@ -149,7 +150,9 @@ class Window:
 
 def aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     """Datetimes must carry a time zone: a naive time is ambiguous across markets."""
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+    if value is None or value.tzinfo is UTC:  # the common case, without asking the zone for an offset
+        return
+    if value.tzinfo is None or value.utcoffset() is None:
         raise FieldValueError(attribute.name, "must be timezone-aware")
 
 
@@ -169,8 +172,12 @@ def unit_interval(instance: Any, attribute: attrs.Attribute[Any], value: float |
 
 
 def platform_name(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None and not _PLATFORM_NAME.match(value):
+    if value is None or (type(value) is str and value in _VALID_PLATFORM_NAMES):
+        return
+    if not _PLATFORM_NAME.match(value):
         raise FieldValueError(attribute.name, f"must be a lower-case plugin name like 'tiktok', got {value!r}")
+    if len(_VALID_PLATFORM_NAMES) < 1024:  # a handful of platforms, checked on every deal built
+        _VALID_PLATFORM_NAMES.add(value)
 
 
 def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

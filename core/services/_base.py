@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from .._memo import trim_oldest
 from ..converter import structure, unstructure, unstructure_evolved
 from ..entities import Deal, Event, PartyKind, RosterEntry, Scope
 from ..errors import NotFound, PermissionDenied
@@ -44,8 +45,7 @@ def cached_entity(cache: EntityCache, record: Record, cls: type[E]) -> E:
 
 def remember(cache: EntityCache, kind: str, id: str, version: int, doc: dict[str, Any], entity: Any) -> None:
     cache[(kind, id, version)] = (doc, entity)
-    if len(cache) > _ENTITY_CACHE_SIZE:
-        del cache[next(iter(cache))]  # the oldest entry: dicts keep insertion order
+    trim_oldest(cache, _ENTITY_CACHE_SIZE)
 
 
 T = TypeVar("T")
@@ -81,7 +81,7 @@ class Actor:
         return cls(id, PartyKind.SYSTEM)
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.id}"
+        return f"{self.kind._value_}:{self.id}"  # _value_: formatting the enum itself goes through Enum.__format__
 
 
 #: Store kinds of the party records, by party kind.

@@ -88,8 +88,12 @@ def sign_contract_hash(private_key: str | SigningKey, content_hash: str) -> str:
 def _public_key(public_key: str) -> VerifyKey:
     from nacl.signing import VerifyKey
 
-    check_public_key(public_key)
-    return VerifyKey(base64.b64decode(public_key))
+    # Only the form here: the full point check ran when the key was registered, and libsodium's verification
+    # itself refuses keys of small order or in non-canonical form.
+    raw = _decode(public_key, "public_key")
+    if len(raw) != 32:
+        raise ValidationError([Problem("public_key", "an Ed25519 public key is 32 bytes")], "public_key")
+    return VerifyKey(raw)
 
 
 def verify_contract_signature(public_key: str, content_hash: str, signature: str, *, signer: str) -> None:

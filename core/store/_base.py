@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import abc
 import enum
-import itertools
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import attrs
 import orjson
 
+from .._memo import trim_oldest
 from ..audit import GENESIS, check_field, event_hash, format_occurred_at, payload_hash
 from ..entities.audit import AuditEvent
 from ..errors import ConflictError, NotFound, Problem, StoreError, ValidationError
@@ -796,12 +796,9 @@ class Store(abc.ABC):
                 if known is not None:
                     if tx._head is not None:
                         known.audit_head = tx._head
-                    cache = known.records
                     if tx._written:
-                        cache.update(tx._written)
-                        if len(cache) > RECORD_CACHE_SIZE:
-                            for key in list(itertools.islice(cache, len(cache) - RECORD_CACHE_SIZE)):
-                                del cache[key]
+                        known.records.update(tx._written)
+                    trim_oldest(known.records, RECORD_CACHE_SIZE)  # reads add to it too
                 self._committed(conn, not readonly)
             except BaseException:
                 if tx is not None:

@@ -289,6 +289,15 @@ def test_a_weak_or_malformed_public_key_is_refused_when_registered(world, raw, p
         world.kit.parties.set_signing_key(world.brand, base64.b64encode(raw).decode())
 
 
+def test_a_small_order_key_stored_behind_the_sdks_back_still_verifies_nothing() -> None:
+    # The neutral point as key, and R = neutral point, S = 0: the equation holds for any message, so a lax
+    # verifier would accept this "signature". Registration refuses such a key; verification refuses it too.
+    neutral = bytes([1]) + bytes(31)
+    forged = base64.b64encode(neutral + bytes(32)).decode()
+    with pytest.raises(SignatureError):
+        verify_contract_signature(base64.b64encode(neutral).decode(), "ab" * 32, forged, signer="mallory")
+
+
 def test_a_signature_of_the_wrong_length_is_refused_as_forged(world):
     _, contract = _sent(world)
     short = base64.b64encode(bytes(63)).decode()
