@@ -49,6 +49,10 @@ _ORDER_SQL: Final[dict[str, str]] = {
     "id": "id",
 }
 _INSERTION_ORDER: Final[dict[str, str]] = {"sqlite": "rowid", "postgresql": "seq"}
+_ORDER_BY: Final[dict[str, dict[str, str]]] = {
+    dialect: {order: sql.format(seq=seq) for order, sql in _ORDER_SQL.items()}
+    for dialect, seq in _INSERTION_ORDER.items()
+}
 
 _DOC_COLUMNS = "kind, id, workspace, parent, state, version, doc, created_at, updated_at"
 _Key = tuple[str, str]  # (kind, id)
@@ -81,6 +85,8 @@ def _utcnow() -> datetime:
 
 
 def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationError([Problem(name, "must be timezone-aware")], what="store timestamp")
     return moment
@@ -424,7 +430,7 @@ class Transaction:
         """Documents of ``kind`` matching every filter given (a sequence means "any of these")."""
         self._check(False)
         try:
-            order_sql = _ORDER_SQL[order].format(seq=_INSERTION_ORDER[self.store.dialect])
+            order_sql = _ORDER_BY[self.store.dialect][order]
         except KeyError:
             raise ValueError(f"order must be one of {sorted(_ORDER_SQL)}, not {order!r}") from None
         if (workspace is not None and not workspace) or (state is not None and not state):
