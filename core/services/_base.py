@@ -203,6 +203,25 @@ class Change:
         remember(self.cache, record.kind, record.id, record.version, doc, entity)
         self._docs[id(entity)] = (entity, doc)
 
+    def record(
+        self,
+        kind: str,
+        entity: Any,
+        action: str,
+        *,
+        workspace: str | None,
+        parent: str | None = None,
+        state: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> None:
+        """Store a new entity and audit ``action`` on it, the stored document as the payload.
+
+        The audit trail then holds the record as it was written, which is what verification and an evidence
+        export compare the stored one against.
+        """
+        self.insert(kind, entity, workspace=workspace, parent=parent, state=state)
+        self.audit(action, kind, entity.id, self.document(entity), on_behalf_of=on_behalf_of, workspace=workspace)
+
     def replace(self, kind: str, entity: Any, *, expected_version: int, **changes: Any) -> int:
         """Write ``entity`` over the stored version ``expected_version`` (ConflictError if it moved); new version."""
         doc = self._document_over(kind, entity, expected_version)

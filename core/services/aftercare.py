@@ -88,14 +88,7 @@ class AftercareService(Service):
                 gift_description=gift_description,
                 gift_value=gift_value,
             )
-            change.insert("appreciation", appreciation, workspace=deal.brand_id, parent=deal.id)
-            change.audit(
-                "appreciation.send",
-                "appreciation",
-                appreciation.id,
-                unstructure(appreciation),
-                workspace=deal.brand_id,
-            )
+            change.record("appreciation", appreciation, "appreciation.send", workspace=deal.brand_id, parent=deal.id)
             change.event(
                 "appreciation.sent",
                 "appreciation",
@@ -160,15 +153,9 @@ class AftercareService(Service):
                 submitted_at=change.now,
                 comments=comments,
             )
-            change.insert("feedback", feedback, workspace=deal.brand_id, parent=deal.id)
             on_behalf = deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
-            change.audit(
-                "feedback.leave",
-                "feedback",
-                feedback.id,
-                unstructure(feedback),
-                on_behalf_of=on_behalf,
-                workspace=deal.brand_id,
+            change.record(
+                "feedback", feedback, "feedback.leave", workspace=deal.brand_id, parent=deal.id, on_behalf_of=on_behalf
             )
             change.event("feedback.left", "feedback", feedback.id, deal_id=deal.id, from_side=str(side))
             return feedback
@@ -269,8 +256,7 @@ class AftercareService(Service):
             )
             if event.starts_at <= change.now:
                 raise ValidationError([Problem("starts_at", "must be in the future")], "event")
-            change.insert("brand_event", event, workspace=actor.id)
-            change.audit("event.create", "brand_event", event.id, unstructure(event), workspace=actor.id)
+            change.record("brand_event", event, "event.create", workspace=actor.id)
             change.event("brand_event.created", "brand_event", event.id)
             return event
 
@@ -321,19 +307,13 @@ class AftercareService(Service):
                 invited_at=change.now,
                 message=message,
             )
-            change.insert(
+            change.record(
                 "event_invitation",
                 invitation,
+                "event.invite",
                 workspace=event.brand_id,
                 parent=event.id,
                 state=str(invitation.status),
-            )
-            change.audit(
-                "event.invite",
-                "event_invitation",
-                invitation.id,
-                unstructure(invitation),
-                workspace=event.brand_id,
             )
             change.event(
                 "brand_event.invited",

@@ -23,8 +23,7 @@ class BriefService(Service):
             self._brand_only(actor, "create_brief")
             brief = _brief({"id": new_id("brief"), "brand_id": actor.id, "created_at": change.now}, fields)
             self._check(brief)
-            change.insert("brief", brief, workspace=actor.id, state=str(brief.status))
-            change.audit("brief.create", "brief", brief.id, unstructure(brief), workspace=actor.id)
+            change.record("brief", brief, "brief.create", workspace=actor.id, state=str(brief.status))
             return brief
 
         return self._write(actor, "create_brief", work)

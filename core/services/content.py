@@ -163,14 +163,13 @@ class ContentService(Service):
                 },
                 deadline=self._review_deadline(change.now, contract),
             )
-            change.insert("submission", submission, workspace=deal.brand_id, parent=deal.id)
-            change.audit(
-                "content.submit",
+            change.record(
                 "submission",
-                submission.id,
-                change.document(submission),
-                on_behalf_of=_behalf(actor, deal),
+                submission,
+                "content.submit",
                 workspace=deal.brand_id,
+                parent=deal.id,
+                on_behalf_of=_behalf(actor, deal),
             )
             change.event(
                 "content.submitted",
@@ -371,14 +370,13 @@ class ContentService(Service):
                 payload={"post_id": post.id, "url": url},
                 deadline=max(measure_until, change.now),
             )
-            change.insert("post", post, workspace=deal.brand_id, parent=deal.id)
-            change.audit(
-                "content.publish",
+            change.record(
                 "post",
-                post.id,
-                change.document(post),
-                on_behalf_of=_behalf(actor, deal),
+                post,
+                "content.publish",
                 workspace=deal.brand_id,
+                parent=deal.id,
+                on_behalf_of=_behalf(actor, deal),
             )
             change.event(
                 "post.published",
@@ -510,8 +508,7 @@ class ContentService(Service):
             items=items,
             revisions_used=used,
         )
-        change.insert("review", review, workspace=deal.brand_id, parent=deal.id)
-        change.audit("content.review", "review", review.id, change.document(review), workspace=deal.brand_id)
+        change.record("review", review, "content.review", workspace=deal.brand_id, parent=deal.id)
         change.event(
             "content.reviewed",
             "review",

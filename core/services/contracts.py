@@ -416,16 +416,10 @@ class ContractService(Service):
                 signature=signature,
                 signed_at=change.now,
             )
-            change.insert("signature", record, workspace=deal.brand_id, parent=deal.id)
             on_behalf = on_behalf_of(actor, deal.creator_id)
             # The payload is the stored record itself, so verify() can hold the record to the audit chain.
-            change.audit(
-                "contract.sign",
-                "signature",
-                record.id,
-                change.document(record),
-                on_behalf_of=on_behalf,
-                workspace=deal.brand_id,
+            change.record(
+                "signature", record, "contract.sign", workspace=deal.brand_id, parent=deal.id, on_behalf_of=on_behalf
             )
             change.event(
                 "contract.signed", "contract", contract.id, deal_id=deal.id, party_id=party_id, signer_id=actor.id

@@ -82,14 +82,14 @@ class NegotiationService(Service):
                 counter_to=counter_to,
                 note=note,
             )
-            change.insert("offer", offer, workspace=deal.brand_id, parent=deal.id, state=str(offer.status))
-            change.audit(
-                "offer.propose",
+            change.record(
                 "offer",
-                offer.id,
-                change.document(offer),
-                on_behalf_of=self._behalf(actor, deal),
+                offer,
+                "offer.propose",
                 workspace=deal.brand_id,
+                parent=deal.id,
+                state=str(offer.status),
+                on_behalf_of=self._behalf(actor, deal),
             )
             self.kit.deals.apply(
                 change,

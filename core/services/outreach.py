@@ -16,7 +16,6 @@ from typing import Any
 
 import attrs
 
-from ..converter import unstructure
 from ..entities import (
     Brand,
     BriefStatus,
@@ -145,8 +144,7 @@ class OutreachService(Service):
 
         def work(change: Change) -> MessageTemplate:
             workspace = self._workspace_of(actor, change.tx)
-            change.insert("template", template, workspace=workspace)
-            change.audit("template.create", "template", template.id, unstructure(template), workspace=workspace)
+            change.record("template", template, "template.create", workspace=workspace)
             return template
 
         return self._write(actor, "create_template", work)
@@ -443,15 +441,13 @@ class OutreachService(Service):
             sent_at=change.now,
             platform_ref=platform_ref,
         )
-        change.insert("message", message, workspace=deal.brand_id, parent=threads[0].id)
-        on_behalf = on_behalf_of(actor, deal.creator_id)
-        change.audit(
-            "message.append",
+        change.record(
             "message",
-            message.id,
-            unstructure(message),
-            on_behalf_of=on_behalf,
+            message,
+            "message.append",
             workspace=deal.brand_id,
+            parent=threads[0].id,
+            on_behalf_of=on_behalf_of(actor, deal.creator_id),
         )
         change.event(
             "message.received" if direction is Direction.INBOUND else "message.sent",

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ..converter import unstructure
 from ..entities import PartyKind, RosterEntry, Scope, TalentManager, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ._base import Actor, Change, Service
@@ -73,8 +72,14 @@ class RosterService(Service):
                 scopes=wanted,
                 added_at=change.now,
             )
-            change.insert("roster_entry", entry, workspace=manager.agency_id, parent=creator_id, state="proposed")
-            change.audit("roster.propose", "roster_entry", entry.id, unstructure(entry), workspace=manager.agency_id)
+            change.record(
+                "roster_entry",
+                entry,
+                "roster.propose",
+                workspace=manager.agency_id,
+                parent=creator_id,
+                state="proposed",
+            )
             return entry
 
         return self._write(actor, "propose_roster_entry", work)
