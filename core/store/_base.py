@@ -171,6 +171,28 @@ class Transaction:
         "store",
     )
 
+    # The statements every write sends, spelled once per dialect (see __init_subclass__).
+    _SQL_GET: ClassVar[str]
+    _SQL_INSERT: ClassVar[str]
+    _SQL_UPDATE_KNOWN: ClassVar[str]
+    _SQL_HEAD: ClassVar[str]
+    _SQL_INSERT_AUDIT: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        p, doc = cls._P, cls._DOC_PARAM
+        cls._SQL_GET = f"SELECT {_DOC_COLUMNS} FROM documents WHERE kind = {p} AND id = {p}"
+        cls._SQL_INSERT = (
+            f"INSERT INTO documents ({_DOC_COLUMNS}) VALUES ({p}, {p}, {p}, {p}, {p}, 1, {doc}, {p}, {p})"
+            " ON CONFLICT (kind, id) DO NOTHING"
+        )
+        cls._SQL_UPDATE_KNOWN = (
+            f"UPDATE documents SET doc = {doc}, updated_at = {p}, version = {p}, state = {p}"
+            f" WHERE kind = {p} AND id = {p} AND version = {p}"
+        )
+        cls._SQL_HEAD = f"UPDATE audit_head SET sequence = {p}, hash = {p} WHERE id = 1"
+        cls._SQL_INSERT_AUDIT = f"INSERT INTO audit_events ({_AUDIT_COLUMNS}) VALUES ({', '.join([p] * 11)})"
+
     def __init__(self, store: Store, conn: Any, readonly: bool, known: Known | None = None) -> None:
         self.store = store
         self._conn = conn
@@ -255,11 +277,7 @@ class Transaction:
         if not self._deferred:
             return
         deferred, self._deferred = self._deferred, {}
-        p = self._P
-        sql = (
-            f"UPDATE documents SET doc = {self._DOC_PARAM}, updated_at = {p}, version = {p}, state = {p}"
-            f" WHERE kind = {p} AND id = {p} AND version = {p}"
-        )
+        sql = self._SQL_UPDATE_KNOWN
         encode = self._encode_time
         for key, stored_version in deferred.items():
             record = self._written[key]
@@ -282,8 +300,7 @@ class Transaction:
         """Write what was deferred to commit time (updates, the audit head), then refuse further use."""
         self._flush_deferred()
         if self._head_dirty and self._head is not None:
-            p = self._P
-            self._cur.execute(f"UPDATE audit_head SET sequence = {p}, hash = {p} WHERE id = 1", self._head)
+            self._cur.execute(self._SQL_HEAD, self._head)
             self._head_dirty = False
 
     # --- documents --------------------------------------------------------------------------------
@@ -301,8 +318,7 @@ class Transaction:
         known = self._known(key)
         if known is not None:
             return known
-        p = self._P
-        self._cur.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE kind = {p} AND id = {p}", (kind, id))
+        self._cur.execute(self._SQL_GET, (kind, id))
         row = self._cur.fetchone()
         if row is None:
             return None
@@ -333,16 +349,11 @@ class Transaction:
         self._check(True)
         moment = _utcnow() if now is None else _aware(now, "now")
         stamp = self._encode_time(moment)
-        p = self._P
         # ON CONFLICT instead of catching the driver's error: in PostgreSQL a failed statement would
         # abort the whole transaction, and the caller may want to go on after a duplicate.
-        self._cur.execute(
-            f"INSERT INTO documents ({_DOC_COLUMNS})"
-            f" VALUES ({p}, {p}, {p}, {p}, {p}, 1, {self._DOC_PARAM}, {p}, {p})"
-            " ON CONFLICT (kind, id) DO NOTHING",
-            (kind, id, workspace, parent, state, _dumps(doc), stamp, stamp),
-        )
+        self._cur.execute(self._SQL_INSERT, (kind, id, workspace, parent, state, _dumps(doc), stamp, stamp))
         if self._cur.rowcount != 1:
+            p = self._P
             self._cur.execute(f"SELECT version FROM documents WHERE kind = {p} AND id = {p}", (kind, id))
             row = self._cur.fetchone()
             raise ConflictError(f"{kind} {id}", expected_version=0, actual_version=row[0] if row else None)
@@ -499,7 +510,7 @@ class Transaction:
         row = self._audit_row(
             actor_id, action, entity_kind, entity_id, payload, on_behalf_of, workspace_id, occurred_at
         )
-        self._cur.execute(self._insert_audit_sql(), row)
+        self._cur.execute(self._SQL_INSERT_AUDIT, row)
         return AuditEvent(
             sequence=row[0],
             actor_id=actor_id,
@@ -527,10 +538,7 @@ class Transaction:
             self._head, self._head_dirty = head, dirty  # a refused entry appends none of them
             raise
         if rows:
-            self._cur.executemany(self._insert_audit_sql(), rows)
-
-    def _insert_audit_sql(self) -> str:
-        return f"INSERT INTO audit_events ({_AUDIT_COLUMNS}) VALUES ({', '.join([self._P] * 11)})"
+            self._cur.executemany(self._SQL_INSERT_AUDIT, rows)
 
     def _audit_row(
         self,
