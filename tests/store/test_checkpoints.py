@@ -150,13 +150,25 @@ def test_a_checkpointer_that_cannot_start_never_fails_the_commit(
 
 
 @pytest.mark.usefixtures("every_three")
-def test_a_commit_racing_close_starts_no_thread(tmp_path: Path) -> None:
-    store = _file_store(tmp_path / "s.db", commits=2)
+def test_a_commit_racing_close_starts_no_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _file_store(tmp_path / "s.db", commits=3)
+    running = store.checkpointer()
     conn = store._acquire()
+    stop = Checkpointer.stop
+    started: list[Checkpointer | None] = []
+
+    def stop_while_a_commit_lands(self: Checkpointer) -> None:
+        store._committed(conn, True)  # three more commits land while close() is joining the thread
+        store._committed(conn, True)
+        store._committed(conn, True)
+        started.append(store._checkpointer)
+        stop(self)
+
+    monkeypatch.setattr(Checkpointer, "stop", stop_while_a_commit_lands)
     store.close()
-    store._committed(conn, True)  # the third commit, landing while close() runs
+    assert started == [None]  # no new checkpointer during close
+    assert not running.alive
     assert store._checkpointer is None
-    assert not _checkpoint_threads() or all(not t.name.endswith(str(tmp_path / "s.db")) for t in _checkpoint_threads())
 
 
 @pytest.mark.usefixtures("every_three")
