@@ -9,7 +9,7 @@ import time
 import timeit
 from datetime import UTC, datetime
 
-from creatorkit import PluginHost, hookimpl
+from creatorkit import PluginHost, discover, hookimpl
 from creatorkit.entities import (
     Capability,
     CreatorMetrics,
@@ -87,7 +87,7 @@ def bench_discovery_fanout() -> dict[str, object]:
 
     def timed(platforms: list[str]) -> float:
         started = time.perf_counter()
-        results = host.discover(query, platforms=platforms)
+        results = discover(host, query, platforms=platforms)
         elapsed = time.perf_counter() - started
         assert not results.errors, results.errors
         return elapsed

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from creatorkit import Creatorkit, Money, hookimpl
+from creatorkit import Actor, Creatorkit, Money, hookimpl
 from creatorkit.entities import (
     Budget,
     Capability,
@@ -34,9 +34,8 @@ from creatorkit.entities import (
     Timeline,
     VerificationStatus,
 )
-from creatorkit.plugins import PluginHost
-from creatorkit.services import Actor
-from creatorkit.services.signing import generate_keypair, load_private_key, sign_contract_hash
+from creatorkit.host import PluginHost
+from creatorkit.signing import generate_keypair, load_private_key, sign_contract_hash
 from creatorkit.store import open_store
 
 NAMES = {"bench_workflow_deals": ["workflow.deals_per_s"]}

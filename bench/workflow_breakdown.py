@@ -19,9 +19,8 @@ from typing import Any
 
 from bench_workflow import START, _InstantPlatform, _one_deal, _setup
 
-from creatorkit import Creatorkit
-from creatorkit.plugins import PluginHost
-from creatorkit.services import _base
+from creatorkit import Creatorkit, _service
+from creatorkit.host import PluginHost
 from creatorkit.store import open_store
 
 
@@ -29,7 +28,7 @@ def breakdown(deals: int = 400) -> dict[str, Any]:
     calls: dict[str, list[float]] = defaultdict(list)
     commits: list[float] = []
     clock = time.perf_counter
-    write, read = _base.Service._write, _base.Service._read
+    write, read = _service.Service._write, _service.Service._read
 
     def timed_write(self: Any, actor: Any, action: str, work: Callable[[Any], Any]) -> Any:
         started = clock()
@@ -62,14 +61,14 @@ def breakdown(deals: int = 400) -> dict[str, Any]:
         _one_deal(kit, world, "creator_0")
         calls.clear()
         commits.clear()
-        _base.Service._write, _base.Service._read = timed_write, timed_read  # type: ignore[method-assign]
+        _service.Service._write, _service.Service._read = timed_write, timed_read  # type: ignore[method-assign]
         try:
             started = clock()
             for i in range(1, deals):
                 _one_deal(kit, world, f"creator_{i}")
             elapsed = clock() - started
         finally:
-            _base.Service._write, _base.Service._read = write, read  # type: ignore[method-assign]
+            _service.Service._write, _service.Service._read = write, read  # type: ignore[method-assign]
         kit.close()
 
     measured = deals - 1

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, {bench!r})
 from bench_workflow import START, _InstantPlatform, _one_deal, _setup
 from creatorkit import Creatorkit
-from creatorkit.plugins import PluginHost
+from creatorkit.host import PluginHost
 from creatorkit.store import open_store
 deals = int(sys.argv[1])
 with tempfile.TemporaryDirectory() as folder:

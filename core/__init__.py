@@ -1,7 +1,15 @@
 """creatorkit: run creator partnerships end to end across social marketplaces.
 
 The package root re-exports the names an embedding app or a plugin author needs; everything else lives in
-its own module (``creatorkit.entities``, ``creatorkit.plugins``, ``creatorkit.config``, ...).
+its own package, named for what it holds:
+
+- ``creatorkit.entities`` — every value the SDK stores or exchanges (attrs classes, with a JSON Schema each);
+- ``creatorkit.parties`` — brands, agencies, managers, creators, rosters and who may act for whom;
+- ``creatorkit.discovery`` — finding creators across every enabled platform at once;
+- ``creatorkit.workflow`` — a deal's stages (outreach, negotiation, contracting, content review) and its state table;
+- ``creatorkit.audit`` — the tamper-evident trail and the evidence bundles drawn from it;
+- ``creatorkit.host`` and ``creatorkit.hookspecs`` — how plugins are loaded and what they implement;
+- ``creatorkit.store`` — SQLite or PostgreSQL behind one interface.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -32,23 +40,25 @@ from .errors import (
 
 if TYPE_CHECKING:
     from . import entities
+    from ._kit import Creatorkit
     from .config import Config
     from .converter import converter, structure, unstructure
     from .hookspecs import hookimpl
-    from .kit import Creatorkit
+    from .host._host import PluginContext, PluginHost
     from .money import Money, allocate
-    from .plugins import PluginContext, PluginHost
 
 # Names resolved on first use, so that `import creatorkit` (and with it the CLI's start) does not pay for
 # building every entity class and loading cattrs and pluggy until something needs them.
 _LAZY = {
+    "Actor": "entities",
     "Config": "config",
-    "Creatorkit": "kit",
+    "Creatorkit": "_kit",
     "Money": "money",
-    "PluginContext": "plugins",
-    "PluginHost": "plugins",
+    "PluginContext": "host",
+    "PluginHost": "host",
     "allocate": "money",
     "converter": "converter",
+    "discover": "discovery",
     "entities": None,
     "hookimpl": "hookspecs",
     "structure": "converter",
@@ -73,6 +83,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Actor",
     "AuditIntegrityError",
     "AuthExpired",
     "CapabilityMissing",
@@ -101,6 +112,7 @@ __all__ = [
     "__version__",
     "allocate",
     "converter",
+    "discover",
     "entities",
     "hookimpl",
     "structure",

@@ -107,7 +107,7 @@ auto_approve_after_days = 14
 
 
 def _plugin_sections() -> str:
-    from .plugins import installed_plugins
+    from .host._host import installed_plugins
 
     found = installed_plugins()
     if not found:
@@ -144,7 +144,7 @@ def describe_plugins(config: Config) -> list[dict[str, Any]]:
     """Every installed plugin (and every enabled one that is not installed), as ``plugins --json`` shows it."""
     from importlib import metadata as importlib_metadata
 
-    from .plugins import PluginHost, installed_plugins
+    from .host._host import PluginHost, installed_plugins
 
     scratch = PluginHost()
     rows: list[dict[str, Any]] = []
@@ -242,7 +242,7 @@ def config() -> None:
 @pass_context
 def config_check(ctx: _Context) -> None:
     """Validate the config and load every enabled plugin with its settings; list every problem."""
-    from .plugins import PluginHost
+    from .host._host import PluginHost
 
     path = ctx.config_path or find_config()
     try:
@@ -267,8 +267,7 @@ def config_check(ctx: _Context) -> None:
 
 
 def _actor(value: str | None, config: Config) -> Any:
-    from .entities import PartyKind
-    from .services import Actor
+    from .entities import Actor, PartyKind
 
     chosen = value or config.acting_as
     if not chosen:
@@ -286,7 +285,7 @@ def _actor(value: str | None, config: Config) -> Any:
 
 
 def _open_kit(ctx: _Context) -> Any:
-    from .kit import Creatorkit
+    from ._kit import Creatorkit
 
     return Creatorkit.open(ctx.config_path)
 
@@ -306,7 +305,7 @@ as_option = click.option("--as", "acting_as", metavar="KIND:ID", help="The party
 @reports_errors
 def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | None) -> None:
     """The campaign board: campaign, brand, creator, price, status, what needs action and by when."""
-    from .services.deal_states import Tab
+    from .workflow._states import Tab
 
     with _open_kit(ctx) as kit:
         rows = kit.deals.board(_actor(acting_as, kit.config), tab=Tab(tab) if tab else None)

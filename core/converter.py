@@ -24,9 +24,10 @@ from ._memo import IdentityMemo
 from .entities._common import FieldValueError
 from .errors import Problem, ValidationError
 
-__all__ = ["converter", "structure", "unstructure", "unstructure_evolved"]
+__all__ = ["coerce_enum", "converter", "structure", "unstructure", "unstructure_evolved"]
 
 T = TypeVar("T")
+N = TypeVar("N", bound=enum.Enum)
 
 converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -147,6 +148,15 @@ def structure(data: Any, cls: type[T], *, what: str | None = None) -> T:
         raise ValidationError(_problems(exc), what or cls.__name__) from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ValidationError([Problem("", str(exc))], what or cls.__name__) from None
+
+
+def coerce_enum(cls: type[N], value: Any, field: str, *, what: str = "data") -> N:
+    """``value`` as a member of ``cls``, or a ValidationError naming ``field`` and the allowed values."""
+    try:
+        return cls(value)
+    except (ValueError, TypeError):
+        allowed = ", ".join(str(member.value) for member in cls)
+        raise ValidationError([Problem(field, f"{value!r} is not one of {allowed}")], what) from None
 
 
 def unstructure(value: Any) -> Any:

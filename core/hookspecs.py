@@ -2,7 +2,7 @@
 
 A plugin implements the hooks of the stages it supports, marks each with :data:`hookimpl`, and declares those
 stages as capabilities in :func:`creatorkit_plugin_metadata`. The core never calls ``pm.hook`` directly: the
-facade in :mod:`creatorkit.plugins` routes a call aimed at one platform to that platform's implementation only
+facade in :mod:`creatorkit.host` routes a call aimed at one platform to that platform's implementation only
 (plus cross-cutting wrappers), checks what comes back, and turns stray exceptions into typed errors.
 
 Rules that keep the contract growable (see docs/plugins.md):
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         PublishedPost,
         WebhookNotice,
     )
-    from .plugins import PluginContext
+    from .host._host import PluginContext
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["creatorkit.testing"]
+# The workflow world (a kit on each store dialect, parties, a brief) is shared by the parties, workflow and
+# audit suites.
+pytest_plugins = ["creatorkit.testing", "world"]
 
 #: Environment variables that change how creatorkit finds its config or loads plugins.
 CREATORKIT_ENV = ("CREATORKIT_CONFIG", "CREATORKIT_STRICT_PLUGINS", "CREATORKIT_VALIDATE_OUTPUTS")

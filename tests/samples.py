@@ -117,7 +117,7 @@ from creatorkit.entities import (
     WebhookNotice,
     Window,
 )
-from creatorkit.entities.aftercare import (
+from creatorkit.entities._aftercare import (
     Appreciation,
     AppreciationKind,
     BrandEvent,

@@ -7,7 +7,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creatorkit.canonical import canonical_json
+from creatorkit._canonical import canonical_json
 
 scalars = (
     st.none()

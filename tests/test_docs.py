@@ -136,7 +136,7 @@ def test_signature_comparison_catches_a_difference() -> None:
 
 
 def test_capability_table_is_documented() -> None:
-    from creatorkit.plugins import CAPABILITY_HOOKS
+    from creatorkit.host import CAPABILITY_HOOKS
 
     text = read("plugins.md")
     for capability, hooks in CAPABILITY_HOOKS.items():

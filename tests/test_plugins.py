@@ -29,6 +29,7 @@ from creatorkit import (
     PluginHost,
     PluginLoadError,
     Transient,
+    discover,
     hookimpl,
     unstructure,
 )
@@ -42,7 +43,7 @@ from creatorkit.entities import (
     PluginKind,
     PluginMetadata,
 )
-from creatorkit.plugins import CAPABILITY_HOOKS, STRICT_ENV, PluginLoadWarning
+from creatorkit.host import CAPABILITY_HOOKS, STRICT_ENV, PluginLoadWarning
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -541,7 +542,7 @@ class TestDiscovery:
         host = PluginHost()
         for name in ("gather_a", "gather_b", "gather_c"):
             host.register(Gathering(name, barrier), name=name)
-        results = host.discover(DiscoveryQuery(limit=2))
+        results = discover(host, DiscoveryQuery(limit=2))
         assert results.errors == {}
         assert sorted(results.outcomes) == ["gather_a", "gather_b", "gather_c"]
         assert all(o.ok and o.page is not None and o.page.platform == n for n, o in results.outcomes.items())
@@ -550,7 +551,7 @@ class TestDiscovery:
     def test_one_failing_platform_comes_back_next_to_the_others(self) -> None:
         host = host_for({"echo": {"fail_discovery": True}})
         host.register(creatorkit_echo.EchoPlatform(name="echo_b"), name="echo_b")
-        results = host.discover(DiscoveryQuery(limit=3))
+        results = discover(host, DiscoveryQuery(limit=3))
         assert set(results.errors) == {"echo"}
         error = results.errors["echo"]
         assert isinstance(error, Transient)
@@ -574,12 +575,12 @@ class TestDiscovery:
             name="exporter",
         )
         two_echoes.register(platform_without_discovery("silent", {}), name="silent")
-        results = two_echoes.discover(DiscoveryQuery(limit=1))
+        results = discover(two_echoes, DiscoveryQuery(limit=1))
         assert results.skipped == {"exporter": "import a partner export", "silent": "no discovery capability"}
         assert sorted(results.outcomes) == ["echo", "echo_b"]
 
     def test_only_the_chosen_platforms(self, two_echoes: PluginHost) -> None:
-        results = two_echoes.discover(DiscoveryQuery(limit=1), platforms=["echo_b"])
+        results = discover(two_echoes, DiscoveryQuery(limit=1), platforms=["echo_b"])
         assert list(results.outcomes) == ["echo_b"]
 
     def test_a_platform_that_times_out_is_a_transient_error_for_that_platform(self) -> None:
@@ -597,7 +598,7 @@ class TestDiscovery:
         host = host_for({"echo": {}})
         host.register(Stuck(name="stuck"), name="stuck")
         try:
-            results = host.discover(DiscoveryQuery(limit=2), platforms=["echo", "stuck"], timeout=0.5)
+            results = discover(host, DiscoveryQuery(limit=2), platforms=["echo", "stuck"], timeout=0.5)
             assert entered.wait(timeout=10)  # it was asked, and is still stuck
             assert set(results.errors) == {"stuck"}
             assert isinstance(results.errors["stuck"], Transient)

@@ -556,7 +556,7 @@ def test_jsonschema_is_imported_lazily() -> None:
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_a_number_field_refuses_what_json_cannot_hold(bad: float) -> None:
-    from creatorkit.entities.matching import ScoreComponent
+    from creatorkit.entities._matching import ScoreComponent
 
     with pytest.raises(FieldValueError, match="finite") as caught:
         ScoreComponent(name="fit", score=0.5, weight=bad, explanation="")

@@ -4,8 +4,7 @@ Each has a JSON Schema of the same name in ``creatorkit.schemas``.
 """
 
 from ..money import Money
-from ._common import MetricSource, Window, WindowUnit, new_id, utcnow
-from .aftercare import (
+from ._aftercare import (
     Appreciation,
     AppreciationKind,
     BrandEvent,
@@ -15,9 +14,9 @@ from .aftercare import (
     RelationshipSummary,
     RsvpStatus,
 )
-from .audience import AudienceBreakdown, AudienceDimension, AudienceProfile, AudienceShare
-from .audit import AuditEvent, Dispute, DisputeStatus, Event
-from .campaigns import (
+from ._audience import AudienceBreakdown, AudienceDimension, AudienceProfile, AudienceShare
+from ._audit import AuditEvent
+from ._campaigns import (
     AudienceTarget,
     BriefStatus,
     Budget,
@@ -30,7 +29,8 @@ from .campaigns import (
     Product,
     Timeline,
 )
-from .content import (
+from ._common import MetricSource, Window, WindowUnit, new_id, utcnow
+from ._content import (
     CheckResult,
     ContentReview,
     ContentSubmission,
@@ -39,7 +39,7 @@ from .content import (
     PublishSchedule,
     ReviewDecision,
 )
-from .contracts import (
+from ._contracts import (
     CancellationTerms,
     Contract,
     ContractClauses,
@@ -56,7 +56,7 @@ from .contracts import (
     Signature,
     UsageRights,
 )
-from .creators import (
+from ._creators import (
     AvailabilityWindow,
     CreatorCandidate,
     CreatorProfile,
@@ -66,11 +66,11 @@ from .creators import (
     PriceTier,
     RateCard,
 )
-from .deals import Deal, DealState
-from .matching import DiscoveryPage, DiscoveryQuery, Match, ScoreComponent
-from .metrics import Count, CreatorMetrics, Denominator, PostMetrics, Rate, Statistic
-from .negotiation import Offer, OfferStatus, Terms
-from .outreach import (
+from ._deals import Deal, DealState, Dispute, DisputeStatus
+from ._matching import DiscoveryPage, DiscoveryQuery, Match, ScoreComponent
+from ._metrics import Count, CreatorMetrics, Denominator, PostMetrics, Rate, Statistic
+from ._negotiation import Offer, OfferStatus, Terms
+from ._outreach import (
     Channel,
     Direction,
     Invitation,
@@ -80,8 +80,8 @@ from .outreach import (
     OutreachReceipt,
     Thread,
 )
-from .parties import Agency, Brand, PartyKind, RosterEntry, Scope, TalentManager, VerificationStatus
-from .payments import (
+from ._parties import Actor, Agency, Brand, PartyKind, RosterEntry, Scope, TalentManager, VerificationStatus
+from ._payments import (
     Escrow,
     EscrowMilestone,
     EscrowStatus,
@@ -92,8 +92,9 @@ from .payments import (
     PayoutStatus,
     Posting,
 )
-from .plugins import (
+from ._plugins import (
     Capability,
+    Event,
     OperationKind,
     OperationStatus,
     PlatformOrder,
@@ -192,6 +193,7 @@ ENTITY_CLASSES: dict[str, type] = {
 
 __all__ = [
     "ENTITY_CLASSES",
+    "Actor",
     "Agency",
     "Appreciation",
     "AppreciationKind",

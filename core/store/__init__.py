@@ -23,7 +23,7 @@ Documents are JSON. JSON has no NaN or infinity: entities refuse them in their n
 document given to the store directly they are written as null (another connection reads ``None`` back).
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
-(:class:`creatorkit.store.sqlite.Checkpointer`), started with the first writes; ``close()`` ends it.
+(:class:`creatorkit.store._sqlite.Checkpointer`), started with the first writes; ``close()`` ends it.
 """
 
 from __future__ import annotations
@@ -48,16 +48,16 @@ def open_store(url_or_path: str | os.PathLike[str]) -> Store:
     - anything else: a path to a SQLite file.
     """
     if isinstance(url_or_path, os.PathLike):
-        from .sqlite import SqliteStore
+        from ._sqlite import SqliteStore
 
         return SqliteStore(url_or_path)
     if not isinstance(url_or_path, str) or not url_or_path:
         raise StoreError(f"a store needs a path or URL, not {url_or_path!r}")
     if url_or_path.startswith(_POSTGRES_SCHEMES):
-        from .postgres import PostgresStore
+        from ._postgres import PostgresStore
 
         return PostgresStore(url_or_path)
-    from .sqlite import SqliteStore
+    from ._sqlite import SqliteStore
 
     if url_or_path.startswith(_SQLITE_SCHEME):
         path = url_or_path[len(_SQLITE_SCHEME) :]

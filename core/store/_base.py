@@ -20,10 +20,10 @@ import attrs
 import orjson
 
 from .._memo import trim_oldest
-from ..audit import GENESIS, check_field, event_hash, format_occurred_at, payload_hash
-from ..entities.audit import AuditEvent
+from ..audit._chain import GENESIS, check_field, event_hash, format_occurred_at, payload_hash
+from ..entities._audit import AuditEvent
 from ..errors import ConflictError, NotFound, Problem, StoreError, ValidationError
-from . import migrations
+from . import _migrations as migrations
 
 __all__ = ["UNCHANGED", "Known", "Order", "Record", "Store", "Transaction", "mask_url"]
 

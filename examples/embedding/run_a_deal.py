@@ -12,7 +12,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from creatorkit import Config, Creatorkit, Money, PluginHost
+from creatorkit import Actor, Config, Creatorkit, Money, PluginHost
 from creatorkit.entities import (
     Budget,
     ContentRules,
@@ -30,8 +30,7 @@ from creatorkit.entities import (
     Timeline,
     VerificationStatus,
 )
-from creatorkit.services import Actor
-from creatorkit.services.signing import generate_keypair, sign_contract_hash
+from creatorkit.signing import generate_keypair, sign_contract_hash
 from creatorkit.store import open_store
 
 

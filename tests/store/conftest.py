@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from databases import Database, PostgresDatabase, SqliteDatabase, postgres_url_or_skip
 
 from creatorkit.store import Store
+from databases import Database, PostgresDatabase, SqliteDatabase, postgres_url_or_skip
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -17,11 +17,10 @@ from creatorkit.audit import (
     raise_for_broken,
     verify_chain,
 )
-from creatorkit.entities.audit import AuditEvent
+from creatorkit.entities._audit import AuditEvent
 from creatorkit.errors import AuditIntegrityError, ValidationError
 from creatorkit.store import Store
-
-from .conftest import Database
+from databases import Database
 
 T0 = datetime(2025, 5, 1, 9, 30, tzinfo=UTC)
 

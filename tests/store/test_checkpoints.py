@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from creatorkit.errors import StoreError
+from creatorkit.store import _sqlite as sqlite_store
 from creatorkit.store import open_store
-from creatorkit.store import sqlite as sqlite_store
-from creatorkit.store.sqlite import Checkpointer, SqliteStore
+from creatorkit.store._sqlite import Checkpointer, SqliteStore
 
 
 def _write(store: SqliteStore, n: int, start: int = 0) -> None:
@@ -104,7 +104,7 @@ def test_reads_do_not_count_as_commits_to_checkpoint(tmp_path: Path, monkeypatch
 def test_a_checkpointer_that_cannot_open_its_file_says_so_and_ends(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="creatorkit.store.sqlite")
+    caplog.set_level(logging.WARNING, logger="creatorkit.store._sqlite")
     checkpointer = Checkpointer(str(tmp_path / "missing" / "s.db"), busy_timeout_ms=100)
     checkpointer.nudge()
     assert checkpointer.wait_for_run(0, timeout=30)  # returns once the thread has ended

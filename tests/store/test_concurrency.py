@@ -11,9 +11,9 @@ import pytest
 
 from creatorkit.audit import verify_chain
 from creatorkit.errors import ConflictError
-from creatorkit.store import Store, migrations
-
-from .conftest import Database
+from creatorkit.store import Store
+from creatorkit.store import _migrations as migrations
+from databases import Database
 
 T = TypeVar("T")
 TIMEOUT = 30

@@ -9,8 +9,7 @@ import pytest
 
 from creatorkit.errors import ConflictError, NotFound, StoreError, ValidationError
 from creatorkit.store import Record, Store
-
-from .conftest import Database
+from databases import Database
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -14,8 +14,7 @@ import pytest
 
 from creatorkit.errors import ConflictError
 from creatorkit.store import Store, open_store
-
-from .conftest import Database
+from databases import Database
 
 
 class Boom(Exception):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from creatorkit.errors import StoreError
-from creatorkit.store import migrations, open_store
-
-from .conftest import Database
+from creatorkit.store import _migrations as migrations
+from creatorkit.store import open_store
+from databases import Database
 
 
 def test_versions_are_contiguous_from_one() -> None:

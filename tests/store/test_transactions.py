@@ -10,8 +10,7 @@ from creatorkit.audit import GENESIS, verify_chain
 from creatorkit.errors import StoreError
 from creatorkit.store import Store, open_store
 from creatorkit.store._base import mask_url
-
-from .conftest import Database
+from databases import Database
 
 
 class Boom(Exception):

@@ -1,0 +1,169 @@
+"""``Creatorkit``: one object for an embedding app — store, plugins, configuration, clock and the services.
+
+```python
+from creatorkit import Creatorkit
+from creatorkit import Actor
+
+with Creatorkit.open("creatorkit.toml") as kit:
+    deal = kit.outreach.invite(Actor.brand("brand_1"), brief_id=..., creator_id=..., platform="tiktok", ...)
+```
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .host._host import PluginHost
+
+if TYPE_CHECKING:
+    from .audit._evidence import AuditService
+    from .parties._creator_pages import CreatorPageService
+    from .parties._registration import PartyService
+    from .parties._roster import RosterService
+    from .store import Store
+    from .workflow._aftercare import AftercareService
+    from .workflow._briefs import BriefService
+    from .workflow._content import ContentService
+    from .workflow._deals import DealService
+    from .workflow._negotiation import NegotiationService
+    from .workflow._outreach import OutreachService
+    from .workflow.contracting._contracts import ContractService
+
+__all__ = ["Creatorkit"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _relative_to(url: str, folder: Path) -> str:
+    """A relative SQLite path written in a config file means relative to that file, not to the working directory."""
+    if url.startswith(("postgresql://", "postgres://")) or url in (":memory:", "sqlite://"):
+        return url
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if Path(path).is_absolute():
+        return url
+    return "sqlite:///" + str(folder / path)
+
+
+class Creatorkit:
+    """The SDK's entry point. Services are attributes: ``kit.roster``, ``kit.outreach``, ``kit.contracts``, ..."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        plugins: PluginHost | None = None,
+        config: Config | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.store = store
+        self.plugins = plugins or PluginHost()
+        self.config = config or Config()
+        self.clock = clock
+        #: Entities built from stored records, by (kind, id, version, class); see Service.entity.
+        self.entity_cache: dict[tuple[str, str, int], tuple[dict[str, Any], Any]] = {}
+        #: Acting parties already found in the store (parties are never deleted).
+        self.known_parties: set[Any] = set()
+
+    @classmethod
+    def open(
+        cls,
+        config: Config | str | os.PathLike[str] | None = None,
+        *,
+        store: str | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> Creatorkit:
+        """Load the config (a path, a :class:`Config`, or the default lookup), open its store, load its plugins."""
+        from .store import open_store
+
+        loaded = config if isinstance(config, Config) else Config.load(config)
+        if store is None and loaded.source:
+            store = _relative_to(loaded.store, Path(loaded.source).resolve().parent)
+        return cls(
+            store=open_store(store or loaded.store), plugins=PluginHost.from_config(loaded), config=loaded, clock=clock
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Creatorkit:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType | None) -> None:
+        self.close()
+
+    # -- services (built on first use) -------------------------------------------------------------------------
+
+    @functools.cached_property
+    def parties(self) -> PartyService:
+        from .parties._registration import PartyService
+
+        return PartyService(self)
+
+    @functools.cached_property
+    def roster(self) -> RosterService:
+        from .parties._roster import RosterService
+
+        return RosterService(self)
+
+    @functools.cached_property
+    def creators(self) -> CreatorPageService:
+        from .parties._creator_pages import CreatorPageService
+
+        return CreatorPageService(self)
+
+    @functools.cached_property
+    def briefs(self) -> BriefService:
+        from .workflow._briefs import BriefService
+
+        return BriefService(self)
+
+    @functools.cached_property
+    def outreach(self) -> OutreachService:
+        from .workflow._outreach import OutreachService
+
+        return OutreachService(self)
+
+    @functools.cached_property
+    def negotiation(self) -> NegotiationService:
+        from .workflow._negotiation import NegotiationService
+
+        return NegotiationService(self)
+
+    @functools.cached_property
+    def contracts(self) -> ContractService:
+        from .workflow.contracting._contracts import ContractService
+
+        return ContractService(self)
+
+    @functools.cached_property
+    def content(self) -> ContentService:
+        from .workflow._content import ContentService
+
+        return ContentService(self)
+
+    @functools.cached_property
+    def deals(self) -> DealService:
+        from .workflow._deals import DealService
+
+        return DealService(self)
+
+    @functools.cached_property
+    def audit(self) -> AuditService:
+        from .audit._evidence import AuditService
+
+        return AuditService(self)
+
+    @functools.cached_property
+    def aftercare(self) -> AftercareService:
+        from .workflow._aftercare import AftercareService
+
+        return AftercareService(self)

@@ -1,0 +1,62 @@
+"""The audit trail: a tamper-evident, hash-chained record of every change, and the evidence drawn from it.
+
+- :mod:`creatorkit.audit` hashes and verifies the chain (:func:`verify_chain`); the store appends to it in the
+  same transaction as each change.
+- :class:`AuditService` (``kit.audit``) verifies a store's chain and exports a deal's evidence bundle.
+
+
+Every audit event is hashed together with the hash of the event before it, so changing, removing or
+reordering any stored event breaks every link after it::
+
+    event 1: hash = sha256(encode(1, ..., prev_hash=GENESIS))
+    event 2: hash = sha256(encode(2, ..., prev_hash=event 1's hash))
+    ...
+
+The store also keeps a one-row *head* (last sequence and hash), written in the same transaction as each
+append, so cutting events off the end of the chain is detected too.
+
+**The encoding.** An event's hash is SHA-256 over the UTF-8 bytes of its ten hashed fields joined with the
+ASCII unit separator ``U+001F``, in the order of :data:`HASHED_FIELDS`. Absent optional fields
+(``on_behalf_of``, ``workspace_id``) are encoded as the empty string, and the store refuses an empty string
+for them, so "absent" has exactly one encoding. The encoding is unambiguous because no field may contain
+``U+001F`` (the store refuses such values on append) and the number of fields is fixed: splitting the
+encoded text on ``U+001F`` gives back exactly the ten fields, so two different events can never produce the
+same bytes. ``sequence`` is written in decimal and ``occurred_at`` is the ISO 8601 text stored with the
+event, exactly as it was hashed. (NUL is refused too: databases handle it inconsistently in text.)
+
+The encoding is written here, for appending, and as one SQL expression per dialect in the store, so that
+verification can fetch it from the database ready-made; the store's tests hold the three to the same bytes.
+
+The payload itself is not stored in the chain, only its hash: SHA-256 over the RFC 8785 (JSON
+Canonicalization Scheme) form, so the same data always hashes the same, whatever its key order.
+"""
+
+from ._chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    SEPARATOR,
+    ChainReport,
+    check_field,
+    event_hash,
+    format_occurred_at,
+    payload_hash,
+    raise_for_broken,
+    verify_chain,
+    verify_rows,
+)
+from ._evidence import AuditService
+
+__all__ = [
+    "GENESIS",
+    "HASHED_FIELDS",
+    "SEPARATOR",
+    "AuditService",
+    "ChainReport",
+    "check_field",
+    "event_hash",
+    "format_occurred_at",
+    "payload_hash",
+    "raise_for_broken",
+    "verify_chain",
+    "verify_rows",
+]

@@ -1,0 +1,107 @@
+"""The audit trail as users see it: verify the chain, and export a deal's evidence bundle for a dispute.
+
+The bundle is a zip: ``manifest.json`` (deal id, when, the chain's verification result and head hash, and the
+SHA-256 of every other file) plus ``deal.json``, ``events.json`` (every audit event about the deal and its
+records), ``messages.json``, ``offers.json``, ``contracts.json`` (every version), ``signatures.json``,
+``content.json`` (drafts, reviews, the post) and ``disputes.json``. Anyone can re-hash the files against the
+manifest, and the events against the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .._service import Service
+from ..converter import unstructure
+from ..entities import Actor
+from ._chain import ChainReport, verify_chain
+
+__all__ = ["AuditService"]
+
+_PARTS = {
+    "offers.json": ("offer",),
+    "contracts.json": ("contract",),
+    "signatures.json": ("signature",),
+    "content.json": ("submission", "review", "publish_schedule", "post"),
+    "disputes.json": ("dispute",),
+    "invitations.json": ("invitation",),
+}
+
+
+class AuditService(Service):
+    def verify(self) -> ChainReport:
+        """Recompute every event's hash and link; the report names the first broken event."""
+        return verify_chain(self.kit.store)
+
+    def evidence(self, actor: Actor, deal_id: str) -> dict[str, Any]:
+        """The evidence for one deal as plain data: the deal, its records, its messages and its audit events."""
+
+        def work(tx: Any) -> dict[str, Any]:
+            # Whoever may see the deal — its brand, its creator, their manager or agency, the system — may export
+            # its evidence; anyone else is told it does not exist.
+            deal, _record = self.load_deal(tx, actor, deal_id)
+            parts: dict[str, Any] = {"deal.json": unstructure(deal)}
+            ids = [deal.id]
+            for name, kinds in _PARTS.items():
+                docs = []
+                for kind in kinds:
+                    for child in tx.find(kind, parent=deal.id):
+                        docs.append({"kind": kind, "id": child.id, "version": child.version, "doc": child.doc})
+                        ids.append(child.id)
+                parts[name] = docs
+            messages = []
+            for thread in tx.find("thread", parent=deal.id):
+                ids.append(thread.id)
+                for message in tx.find("message", parent=thread.id):
+                    messages.append(message.doc)
+                    ids.append(message.id)
+            parts["messages.json"] = messages
+            parts["events.json"] = [unstructure(event) for event in tx.audit_for(entity_ids=ids)]
+            return parts
+
+        return self._read(actor, work, "export_evidence")
+
+    def export(self, actor: Actor, deal_id: str, path: str | Path) -> Path:
+        """Write the evidence bundle for ``deal_id`` to ``path`` (a .zip) and record that it was exported."""
+        parts = self.evidence(actor, deal_id)
+        report = self.verify()
+        encoded = {
+            name: json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode()
+            for name, data in parts.items()
+        }
+        manifest = {
+            "deal_id": deal_id,
+            "exported_at": self.now.isoformat(),
+            "exported_by": str(actor),
+            "chain": {
+                "ok": report.ok,
+                "events": report.events,
+                "first_bad": report.first_bad,
+                "reason": report.reason,
+                "head_hash": self.kit.store.audit_head()[1],
+            },
+            "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(encoded.items())},
+        }
+        target = Path(path)
+        # Written beside the target and renamed only once the export is on record: a bundle never exists without
+        # its audit event, and a failed write leaves no half-written file under the real name.
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+                bundle.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+                for name, data in sorted(encoded.items()):
+                    bundle.writestr(name, data)
+
+            def work(change: Any) -> None:
+                change.audit("evidence.export", "deal", deal_id, {"files": manifest["files"]})
+
+            self._write(actor, "export_evidence", work)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return target

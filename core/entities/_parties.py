@@ -1,0 +1,131 @@
+"""Who takes part in a deal: brands, agencies, talent managers, and the scopes a roster entry grants."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from ._common import aware, country_code, typed_fields
+
+__all__ = ["Actor", "Agency", "Brand", "PartyKind", "RosterEntry", "Scope", "TalentManager", "VerificationStatus"]
+
+
+class PartyKind(enum.StrEnum):
+    BRAND = "brand"
+    AGENCY = "agency"
+    TALENT_MANAGER = "talent_manager"
+    CREATOR = "creator"
+    PLATFORM = "platform"
+    SYSTEM = "system"
+
+
+class VerificationStatus(enum.StrEnum):
+    """A brand's standing with the marketplace; only verified brands may publish paid tasks."""
+
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class Brand:
+    id: str
+    name: str
+    verification: VerificationStatus = VerificationStatus.UNVERIFIED
+    verified_at: datetime | None = attrs.field(default=None, validator=aware)
+    legal_name: str = ""
+    country: str | None = attrs.field(default=None, validator=country_code)
+    industry: str = ""
+    signing_key: str | None = None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification is VerificationStatus.VERIFIED
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class Agency:
+    """An agency or talent-management company; its roster and deals form one workspace."""
+
+    id: str
+    name: str
+    country: str | None = attrs.field(default=None, validator=country_code)
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class TalentManager:
+    id: str
+    name: str
+    agency_id: str
+    email: str | None = None
+    signing_key: str | None = None
+
+
+class Scope(enum.StrEnum):
+    """What a manager may do for a creator on their roster."""
+
+    VIEW_STATS = "view_stats"
+    EDIT_RATES = "edit_rates"
+    NEGOTIATE = "negotiate"
+    MANAGE_CONTENT = "manage_content"
+    # Granted only by the creator: the manager signs contracts on the creator's behalf.
+    SIGN_ON_BEHALF = "sign_on_behalf"
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class RosterEntry:
+    """A creator on a manager's roster and the scopes the manager holds.
+
+    Scopes take effect once the creator has accepted (``accepted_at``); ``removed_at`` ends all of them at once.
+    """
+
+    id: str
+    agency_id: str
+    manager_id: str
+    creator_id: str
+    scopes: frozenset[Scope] = frozenset()
+    added_at: datetime = attrs.field(validator=aware)
+    accepted_at: datetime | None = attrs.field(default=None, validator=aware)
+    removed_at: datetime | None = attrs.field(default=None, validator=aware)
+
+    @property
+    def active(self) -> bool:
+        return self.accepted_at is not None and self.removed_at is None
+
+    def allows(self, scope: Scope) -> bool:
+        return self.active and scope in self.scopes
+
+
+@attrs.frozen
+class Actor:
+    """The party a call is made as: ``Actor.brand("brand_1")``, ``Actor.manager("mgr_7")``, ..."""
+
+    id: str
+    kind: PartyKind
+
+    @classmethod
+    def brand(cls, id: str) -> Actor:
+        return cls(id, PartyKind.BRAND)
+
+    @classmethod
+    def creator(cls, id: str) -> Actor:
+        return cls(id, PartyKind.CREATOR)
+
+    @classmethod
+    def manager(cls, id: str) -> Actor:
+        return cls(id, PartyKind.TALENT_MANAGER)
+
+    @classmethod
+    def agency(cls, id: str) -> Actor:
+        return cls(id, PartyKind.AGENCY)
+
+    @classmethod
+    def system(cls, id: str = "system") -> Actor:
+        """Deadlines, payment callbacks and the platform's arbiter act as the system."""
+        return cls(id, PartyKind.SYSTEM)
+
+    def __str__(self) -> str:
+        return f"{self.kind._value_}:{self.id}"  # _value_: formatting the enum itself goes through Enum.__format__

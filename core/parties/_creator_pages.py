@@ -1,0 +1,205 @@
+"""The creator page: the overview a manager sees in the portal's right-hand panel, and the edits it allows.
+
+One call returns stats, the editable rate card, audience demographics, core performance metrics (the latest
+snapshot per platform, each figure with its denominator, source and ``as_of``), availability and past
+collaborations. Reading needs the ``view_stats`` scope for a manager; editing rates and availability needs
+``edit_rates``. Nothing here holds or shows platform credentials: figures come from the platform plugins.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from .._service import Change, Service, on_behalf_of
+from ..converter import unstructure
+from ..entities import (
+    Actor,
+    AudienceProfile,
+    AvailabilityWindow,
+    Capability,
+    CreatorMetrics,
+    CreatorProfile,
+    DealState,
+    PartyKind,
+    PastCollaboration,
+    RateCard,
+    Scope,
+)
+from ..errors import NotFound, PermissionDenied, Problem, ValidationError
+from ..workflow._states import TABS, Tab
+
+__all__ = ["CreatorOverview", "CreatorPageService"]
+
+
+@attrs.frozen(kw_only=True)
+class CreatorOverview:
+    profile: CreatorProfile
+    metrics: tuple[CreatorMetrics, ...]
+    audience: tuple[AudienceProfile, ...]
+    deals_by_tab: dict[str, int]
+    completed_collaborations: int
+
+
+class CreatorPageService(Service):
+    def overview(self, actor: Actor, creator_id: str) -> CreatorOverview:
+        def work(tx: Any) -> CreatorOverview:
+            profile = self._profile(tx, actor, creator_id, Scope.VIEW_STATS, "view_creator")
+            metrics = tuple(self._latest(tx, "metrics_snapshot", creator_id, CreatorMetrics))
+            audience = tuple(self._latest(tx, "audience_snapshot", creator_id, AudienceProfile))
+            counts = {str(tab): 0 for tab in Tab}
+            # A brand sees its own deals with the creator, never how busy the creator is with other brands.
+            own = actor.id if actor.kind is PartyKind.BRAND else None
+            for record in tx.find("deal", parent=creator_id, workspace=own):
+                state = DealState(record.state)
+                for tab, states in TABS.items():
+                    if state in states:
+                        counts[str(tab)] += 1
+            return CreatorOverview(
+                profile=profile,
+                metrics=metrics,
+                audience=audience,
+                deals_by_tab=counts,
+                completed_collaborations=len(profile.past_collaborations) + counts[str(Tab.FINISHED)],
+            )
+
+        return self._read(actor, work)
+
+    def refresh_metrics(self, actor: Actor, creator_id: str, platform: str) -> CreatorMetrics:
+        """Read the creator's metrics (and audience, where offered) from the platform and keep a snapshot.
+
+        The creator's side (the creator, a manager with ``view_stats``) or the system does this: it calls the
+        platform on the creator's account and writes into the creator's workspace, which a brand may not.
+        """
+        if actor.kind is PartyKind.BRAND:
+
+            def refuse(tx: Any) -> None:
+                raise PermissionDenied(
+                    str(actor),
+                    "refresh_metrics",
+                    "only the creator's side refreshes their figures",
+                    f"creator {creator_id}",
+                )
+
+            self._read(actor, refuse, "refresh_metrics")
+        account = self._read(actor, lambda tx: self._account(tx, actor, creator_id, platform), "refresh_metrics")
+        client = self.kit.plugins.platform(platform)
+        metrics = client.fetch_creator_metrics(account)
+        audience = client.fetch_audience(account) if client.supports(Capability.AUDIENCE) else None
+
+        def work(change: Change) -> CreatorMetrics:
+            self._profile(change.tx, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
+            stamp = metrics.as_of.strftime("%Y%m%dT%H%M%S")
+            key = f"{creator_id}:{platform}:{stamp}"
+            # The platform may answer with the same as_of again: that snapshot is already kept, refresh it.
+            _keep(change, "metrics_snapshot", key, unstructure(metrics), creator_id, platform)
+            if audience is not None:
+                _keep(change, "audience_snapshot", key, unstructure(audience), creator_id, platform)
+            change.audit(
+                "creator.metrics_snapshot",
+                "creator",
+                creator_id,
+                {"platform": platform, "as_of": metrics.as_of.isoformat()},
+                on_behalf_of=_behalf(actor, creator_id),
+                workspace=creator_id,
+            )
+            return metrics
+
+        return self._write(actor, "refresh_metrics", work)
+
+    def update_rate_card(self, actor: Actor, creator_id: str, rate_card: RateCard) -> CreatorProfile:
+        """Replace the rate card (price tiers per deliverable type, negotiable flag)."""
+        currencies = {tier.price.currency for tier in rate_card.tiers}
+        if len(currencies) > 1:
+            raise ValidationError([Problem("rate_card.tiers", "all tiers must be in one currency")], "rate card")
+        stamped = attrs.evolve(rate_card, updated_at=self.now)
+        return self._edit(actor, creator_id, "update_rate_card", lambda p: attrs.evolve(p, rate_card=stamped))
+
+    def set_availability(self, actor: Actor, creator_id: str, windows: Sequence[AvailabilityWindow]) -> CreatorProfile:
+        ordered = tuple(sorted(windows, key=lambda w: w.starts))
+        for before, after in itertools.pairwise(ordered):
+            if after.starts <= before.ends:
+                raise ValidationError([Problem("availability", f"windows overlap at {after.starts}")], "availability")
+        return self._edit(actor, creator_id, "set_availability", lambda p: attrs.evolve(p, availability=ordered))
+
+    def add_past_collaboration(self, actor: Actor, creator_id: str, item: PastCollaboration) -> CreatorProfile:
+        return self._edit(
+            actor,
+            creator_id,
+            "add_past_collaboration",
+            lambda p: attrs.evolve(p, past_collaborations=(*p.past_collaborations, item)),
+        )
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _edit(self, actor: Actor, creator_id: str, action: str, edit: Any) -> CreatorProfile:
+        def work(change: Change) -> CreatorProfile:
+            self._profile(change.tx, actor, creator_id, Scope.EDIT_RATES, action)
+            record = change.tx.require("creator", creator_id)
+            updated: CreatorProfile = edit(self.entity(record, CreatorProfile))
+            change.replace(
+                "creator",
+                updated,
+                expected_version=record.version,
+            )
+            change.audit(
+                f"creator.{action}",
+                "creator",
+                creator_id,
+                unstructure(updated),
+                on_behalf_of=_behalf(actor, creator_id),
+                workspace=creator_id,
+            )
+            return updated
+
+        return self._write(actor, action, work)
+
+    def _profile(self, tx: Any, actor: Actor, creator_id: str, scope: Scope, action: str) -> CreatorProfile:
+        record = tx.get("creator", creator_id)
+        if record is None:
+            raise NotFound("creator", creator_id)
+        if (actor.kind is PartyKind.CREATOR and actor.id == creator_id) or actor.kind is PartyKind.SYSTEM:
+            return self.entity(record, CreatorProfile)
+        if actor.kind is PartyKind.TALENT_MANAGER:
+            entry = self.roster_entry(tx, actor.id, creator_id)
+            if entry is None:
+                raise NotFound("creator", creator_id)
+            if scope not in entry.scopes:
+                raise PermissionDenied(
+                    str(actor), action, f"the roster entry lacks the {scope} scope", f"creator {creator_id}"
+                )
+            return self.entity(record, CreatorProfile)
+        if actor.kind is PartyKind.BRAND and scope is Scope.VIEW_STATS:
+            # Brands see the public page; contact details stay private.
+            return attrs.evolve(self.entity(record, CreatorProfile), email=None)
+        raise PermissionDenied(
+            str(actor), action, "only the creator or their manager may do this", f"creator {creator_id}"
+        )
+
+    def _account(self, tx: Any, actor: Actor, creator_id: str, platform: str) -> Any:
+        profile = self._profile(tx, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
+        account = profile.account_on(platform)
+        if account is None:
+            raise ValidationError([Problem("platform", f"{creator_id} has no {platform} account")], "creator")
+        return account
+
+    def _latest(self, tx: Any, kind: str, creator_id: str, cls: type[Any]) -> list[Any]:
+        latest: dict[str, Any] = {}
+        for record in tx.find(kind, parent=creator_id):
+            latest[record.state] = record  # find() returns oldest first, so the last one per platform wins
+        return [self.entity(record, cls) for _, record in sorted(latest.items())]
+
+
+def _behalf(actor: Actor, creator_id: str) -> str | None:
+    return on_behalf_of(actor, creator_id)
+
+
+def _keep(change: Change, kind: str, key: str, doc: dict[str, Any], creator_id: str, platform: str) -> None:
+    existing = change.tx.get(kind, key)
+    if existing is None:
+        change.tx.insert(kind, key, doc, workspace=creator_id, parent=creator_id, state=platform, now=change.now)
+    else:
+        change.tx.update(kind, key, doc, expected_version=existing.version, now=change.now)

@@ -1,0 +1,165 @@
+"""Parties: brands (with the verification that gates paid tasks), agencies, talent managers and creators."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import attrs
+
+from .._service import PARTY_KINDS, Change, Service
+from ..entities import Actor, Agency, Brand, CreatorProfile, PartyKind, TalentManager, VerificationStatus, new_id
+from ..errors import NotFound, PermissionDenied, Problem, ValidationError
+from ..signing import check_public_key
+
+__all__ = ["PartyService"]
+
+P = TypeVar("P", Brand, Agency, CreatorProfile)
+
+
+class PartyService(Service):
+    """Registering parties. Registration is the embedding app's onboarding step, so it runs as the system."""
+
+    def register_brand(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        country: str | None = None,
+        legal_name: str = "",
+        industry: str = "",
+        id: str | None = None,
+    ) -> Brand:
+        brand = Brand(
+            id=id or new_id("brand"), name=_named(name), country=country, legal_name=legal_name, industry=industry
+        )
+        return self._register(actor, "brand", brand, workspace=brand.id)
+
+    def register_agency(self, actor: Actor, *, name: str, country: str | None = None, id: str | None = None) -> Agency:
+        agency = Agency(id=id or new_id("agency"), name=_named(name), country=country)
+        return self._register(actor, "agency", agency, workspace=agency.id)
+
+    def register_manager(
+        self, actor: Actor, *, agency_id: str, name: str, email: str | None = None, id: str | None = None
+    ) -> TalentManager:
+        manager = TalentManager(id=id or new_id("mgr"), name=_named(name), agency_id=agency_id, email=email)
+
+        def work(change: Change) -> TalentManager:
+            self._only_system_or(change, actor, PartyKind.AGENCY, agency_id, "register_manager")
+            change.tx.require("agency", agency_id)
+            change.insert("talent_manager", manager, workspace=agency_id)
+            change.audit("party.register", "talent_manager", manager.id, {"agency_id": agency_id}, workspace=agency_id)
+            return manager
+
+        return self._write(actor, "register_manager", work)
+
+    def register_creator(self, actor: Actor, profile: CreatorProfile) -> CreatorProfile:
+        _named(profile.display_name)
+        return self._register(actor, "creator", profile, workspace=profile.id)
+
+    def _register(self, actor: Actor, kind: str, party: P, *, workspace: str) -> P:
+        def work(change: Change) -> P:
+            self._only_system_or(change, actor, None, None, f"register_{kind}")
+            change.insert(kind, party, workspace=workspace)
+            change.audit(
+                "party.register",
+                kind,
+                party.id,
+                {"name": getattr(party, "name", None) or getattr(party, "display_name", "")},
+                workspace=workspace,
+            )
+            return party
+
+        return self._write(actor, f"register_{kind}", work)
+
+    def set_brand_verification(self, actor: Actor, brand_id: str, status: VerificationStatus) -> Brand:
+        """The marketplace (system) records a brand's verification; only verified brands publish paid tasks."""
+
+        def work(change: Change) -> Brand:
+            if actor.kind is not PartyKind.SYSTEM:
+                raise PermissionDenied(
+                    str(actor), "verify_brand", "only the marketplace verifies brands", f"brand {brand_id}"
+                )
+            record = change.tx.require("brand", brand_id)
+            brand = attrs.evolve(
+                self.entity(record, Brand),
+                verification=status,
+                verified_at=change.now if status is VerificationStatus.VERIFIED else None,
+            )
+            change.replace("brand", brand, expected_version=record.version)
+            change.audit("brand.verification", "brand", brand_id, {"status": str(status)}, workspace=brand_id)
+            return brand
+
+        return self._write(actor, "verify_brand", work)
+
+    def set_signing_key(self, actor: Actor, public_key: str) -> None:
+        """A party registers the Ed25519 public key (base64) its contract signatures will verify against."""
+        check_public_key(public_key)
+
+        def work(change: Change) -> None:
+            kind = PARTY_KINDS.get(actor.kind)
+            if kind is None or actor.kind is PartyKind.AGENCY:
+                raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
+            record = change.tx.require(kind, actor.id)
+            doc = dict(record.doc, signing_key=public_key)
+            change.tx.update(kind, actor.id, doc, expected_version=record.version, now=change.now)
+            change.audit("party.signing_key", kind, actor.id, {"public_key": public_key}, workspace=record.workspace)
+
+        self._write(actor, "set_signing_key", work)
+
+    def get(self, actor: Actor, kind: PartyKind, party_id: str) -> Any:
+        """A party's record as ``actor`` may see it.
+
+        Brands and creators are public pages (a creator's contact details only to the creator and their
+        managers; a creator page with figures is ``kit.creators.overview``). An agency and its managers are
+        visible inside the agency, to the creators on its roster, and to the system; elsewhere they do not exist.
+        """
+        classes: dict[PartyKind, type[Any]] = {
+            PartyKind.BRAND: Brand,
+            PartyKind.AGENCY: Agency,
+            PartyKind.TALENT_MANAGER: TalentManager,
+            PartyKind.CREATOR: CreatorProfile,
+        }
+        if kind not in classes:
+            raise ValidationError([Problem("kind", f"must be one of {', '.join(sorted(classes))}")], "party")
+
+        def work(tx: Any) -> Any:
+            record = tx.get(PARTY_KINDS[kind], party_id)
+            if record is None:
+                raise NotFound(str(kind), party_id)
+            party = self.entity(record, classes[kind])
+            if actor.kind is PartyKind.SYSTEM or (actor.kind is kind and actor.id == party_id):
+                return party
+            if kind is PartyKind.BRAND:
+                return party
+            if kind is PartyKind.CREATOR:
+                own_side = actor.kind is PartyKind.TALENT_MANAGER and self.roster_entry(tx, actor.id, party_id)
+                return party if own_side else attrs.evolve(party, email=None)
+            agency_id = party.id if kind is PartyKind.AGENCY else party.agency_id
+            if actor.kind is PartyKind.AGENCY and actor.id == agency_id:
+                return party
+            if (
+                actor.kind is PartyKind.TALENT_MANAGER
+                and tx.require("talent_manager", actor.id).doc["agency_id"] == agency_id
+            ):
+                return party
+            if actor.kind is PartyKind.CREATOR and any(
+                r.doc["agency_id"] == agency_id and r.state == "active"
+                for r in tx.find("roster_entry", parent=actor.id)
+            ):
+                return party
+            raise NotFound(str(kind), party_id)
+
+        return self._read(actor, work, "get_party")
+
+    def _only_system_or(
+        self, change: Change, actor: Actor, kind: PartyKind | None, id: str | None, action: str
+    ) -> None:
+        if actor.kind is PartyKind.SYSTEM or (kind is not None and actor.kind is kind and actor.id == id):
+            return
+        raise PermissionDenied(str(actor), action, "parties are registered by the embedding app (system)")
+
+
+def _named(name: str) -> str:
+    if not name.strip():
+        raise ValidationError([Problem("name", "must not be empty")], "party")
+    return name

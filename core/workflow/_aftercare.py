@@ -1,0 +1,560 @@
+"""After the campaign: thank-you notes and gifts, feedback from both sides, the relationship, brand events.
+
+A brand keeps in touch with the creators it worked with: it thanks them (a note or a gift, recorded against
+the creator), both sides rate the collaboration once per deal, and the resulting relationship history shows
+which creators are worth re-engaging (:meth:`AftercareService.reengagement_candidates`). Brands also
+invite creators to their events; an event may carry a promotional agreement (post from the event, speak on
+stage) that a guest must accept explicitly together with the invitation.
+
+Visibility: a brand sees its own notes, events and invitations; a creator (or a manager with the creator on
+an active roster entry) sees what concerns the creator. Anything else is reported as not found.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from .._service import Change, Service
+from ..converter import coerce_enum, structure, unstructure
+from ..entities import (
+    Actor,
+    Appreciation,
+    AppreciationKind,
+    BrandEvent,
+    CollaborationFeedback,
+    CollaborationSide,
+    Deal,
+    DealState,
+    EventInvitation,
+    PartyKind,
+    RelationshipSummary,
+    RsvpStatus,
+    Scope,
+    new_id,
+)
+from ..entities._aftercare import MAX_RATING
+from ..entities._common import FieldValueError
+from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
+from ..money import Money
+
+__all__ = ["AftercareService"]
+
+E = TypeVar("E")
+
+#: A deal is "after the campaign" once its content is live.
+_AFTER = (DealState.PUBLISHED, DealState.COMPLETED)
+_CANCELLED = (DealState.CANCELLED, DealState.EXPIRED)
+
+
+class AftercareService(Service):
+    # -- thank-you notes and gifts ---------------------------------------------------------------------------
+
+    def send_appreciation(
+        self,
+        actor: Actor,
+        deal_id: str,
+        *,
+        kind: AppreciationKind,
+        message: str = "",
+        gift_description: str = "",
+        gift_value: Money | None = None,
+    ) -> Appreciation:
+        """Record a thank-you note or a gift the brand sent for a published or completed deal."""
+        kind = coerce_enum(AppreciationKind, kind, "kind", what="appreciation")
+
+        def work(change: Change) -> Appreciation:
+            deal, _ = self.load_deal(change.tx, actor, deal_id)
+            if actor.kind is not PartyKind.BRAND:
+                raise PermissionDenied(
+                    str(actor), "send_appreciation", "only the brand thanks its creators", f"deal {deal.id}"
+                )
+            _after_campaign(deal, "send_appreciation")
+            appreciation = _build(
+                "appreciation",
+                Appreciation,
+                id=new_id("thanks"),
+                deal_id=deal.id,
+                brand_id=deal.brand_id,
+                creator_id=deal.creator_id,
+                kind=kind,
+                sent_by=str(actor),
+                sent_at=change.now,
+                message=message,
+                gift_description=gift_description,
+                gift_value=gift_value,
+            )
+            change.record("appreciation", appreciation, "appreciation.send", workspace=deal.brand_id, parent=deal.id)
+            change.event(
+                "appreciation.sent",
+                "appreciation",
+                appreciation.id,
+                deal_id=deal.id,
+                creator_id=deal.creator_id,
+                kind=str(appreciation.kind),
+            )
+            return appreciation
+
+        return self._write(actor, "send_appreciation", work)
+
+    def appreciations(self, actor: Actor, creator_id: str) -> list[Appreciation]:
+        """Notes and gifts to ``creator_id``: a brand sees what it sent, the creator's side all received."""
+
+        def work(tx: Any) -> list[Appreciation]:
+            deals = self._deals_with(tx, actor, creator_id)
+            found = [self.entity(r, Appreciation) for d in deals for r in tx.find("appreciation", parent=d.id)]
+            return sorted(found, key=lambda a: (a.sent_at, a.id))
+
+        return self._read(actor, work)
+
+    # -- feedback --------------------------------------------------------------------------------------------
+
+    def leave_feedback(
+        self, actor: Actor, deal_id: str, *, rating: int, would_work_again: bool, comments: str = ""
+    ) -> CollaborationFeedback:
+        """Rate the collaboration from 1 to 5, once per side: the brand rates the creator and vice versa.
+
+        A manager speaks for the creator with the ``negotiate`` scope.
+        """
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= MAX_RATING:
+            raise ValidationError([Problem("rating", f"must be a whole number from 1 to {MAX_RATING}")], "feedback")
+
+        def work(change: Change) -> CollaborationFeedback:
+            deal, _ = self.load_deal(change.tx, actor, deal_id)
+            side = self._side(change.tx, actor, deal, "leave_feedback")
+            _after_campaign(deal, "leave_feedback")
+            for record in change.tx.find("feedback", parent=deal.id):
+                if record.doc["from_side"] == side:
+                    raise StateError(
+                        f"deal {deal.id}",
+                        str(deal.state),
+                        "leave_feedback",
+                        [],
+                        f"the {side} side has already given its feedback",
+                    )
+            mine, theirs = (
+                (deal.brand_id, deal.creator_id)
+                if side is CollaborationSide.BRAND
+                else (deal.creator_id, deal.brand_id)
+            )
+            feedback = CollaborationFeedback(
+                id=new_id("fb"),
+                deal_id=deal.id,
+                from_side=side,
+                from_party=mine,
+                about_party=theirs,
+                submitted_by=str(actor),
+                rating=rating,
+                would_work_again=would_work_again,
+                submitted_at=change.now,
+                comments=comments,
+            )
+            on_behalf = deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+            change.record(
+                "feedback", feedback, "feedback.leave", workspace=deal.brand_id, parent=deal.id, on_behalf_of=on_behalf
+            )
+            change.event("feedback.left", "feedback", feedback.id, deal_id=deal.id, from_side=str(side))
+            return feedback
+
+        return self._write(actor, "leave_feedback", work)
+
+    def feedback(self, actor: Actor, deal_id: str) -> list[CollaborationFeedback]:
+        """Both sides' feedback on a deal, for its parties."""
+
+        def work(tx: Any) -> list[CollaborationFeedback]:
+            deal, _ = self.load_deal(tx, actor, deal_id)
+            return _feedback_of(tx, [deal])
+
+        return self._read(actor, work)
+
+    # -- the relationship ------------------------------------------------------------------------------------
+
+    def relationship(self, actor: Actor, brand_id: str, creator_id: str) -> RelationshipSummary:
+        """What ``brand_id`` and ``creator_id`` did together, for the brand and for the creator's side."""
+
+        def work(tx: Any) -> RelationshipSummary:
+            if actor.kind is PartyKind.BRAND and actor.id != brand_id:
+                raise NotFound("relationship", f"{brand_id}/{creator_id}")
+            deals = [d for d in self._deals_with(tx, actor, creator_id) if d.brand_id == brand_id]
+            return _summarise(tx, brand_id, creator_id, deals)
+
+        return self._read(actor, work)
+
+    def reengagement_candidates(self, actor: Actor, *, min_rating: float = 4) -> list[RelationshipSummary]:
+        """Creators the brand rated at least ``min_rating`` on average and did not rule out: best first.
+
+        Best means highest average rating, then most completed deals, then the most recent. Creators the brand
+        has not rated are left out; so is anyone whose latest feedback says the brand would not work with them
+        again. This is what an app (or a future matching step) calls to re-engage effective creators; nothing
+        in discovery consumes it yet.
+        """
+        if not 1 <= min_rating <= MAX_RATING:
+            raise ValidationError([Problem("min_rating", f"must be between 1 and {MAX_RATING}")], "query")
+
+        def work(tx: Any) -> list[RelationshipSummary]:
+            if actor.kind is not PartyKind.BRAND:
+                raise PermissionDenied(str(actor), "reengagement_candidates", "only a brand re-engages its creators")
+            by_creator: dict[str, list[Deal]] = defaultdict(list)
+            for record in tx.find("deal", workspace=actor.id):
+                deal = self.entity(record, Deal)
+                by_creator[deal.creator_id].append(deal)
+            summaries = [_summarise(tx, actor.id, creator, deals) for creator, deals in by_creator.items()]
+            keep = [
+                s
+                for s in summaries
+                if s.average_rating_from_brand is not None
+                and s.average_rating_from_brand >= min_rating
+                and s.brand_would_work_again is not False
+            ]
+            return sorted(keep, key=_best_first)
+
+        return self._read(actor, work, "reengagement_candidates")
+
+    # -- brand events ----------------------------------------------------------------------------------------
+
+    def create_event(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        details: str = "",
+        location: str = "",
+        capacity: int | None = None,
+        promotional_agreement: str | None = None,
+    ) -> BrandEvent:
+        """A brand plans an event for creators; ``promotional_agreement`` is what its guests agree to do."""
+        problems = []
+        if not name.strip():
+            problems.append(Problem("name", "must not be empty"))
+        if promotional_agreement is not None and not promotional_agreement.strip():
+            problems.append(Problem("promotional_agreement", "describe the agreement or leave it out"))
+        if problems:
+            raise ValidationError(problems, "event")
+
+        def work(change: Change) -> BrandEvent:
+            if actor.kind is not PartyKind.BRAND:
+                raise PermissionDenied(str(actor), "create_event", "only a brand holds brand events")
+            event = _build(
+                "event",
+                BrandEvent,
+                id=new_id("evt"),
+                brand_id=actor.id,
+                name=name,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                created_at=change.now,
+                details=details,
+                location=location,
+                capacity=capacity,
+                promotional_agreement=promotional_agreement,
+            )
+            if event.starts_at <= change.now:
+                raise ValidationError([Problem("starts_at", "must be in the future")], "event")
+            change.record("brand_event", event, "event.create", workspace=actor.id)
+            change.event("brand_event.created", "brand_event", event.id)
+            return event
+
+        return self._write(actor, "create_event", work)
+
+    def event(self, actor: Actor, event_id: str) -> BrandEvent:
+        """The event, for its brand and for the creators invited to it."""
+
+        def work(tx: Any) -> BrandEvent:
+            event = self._event(tx, event_id)
+            if actor.kind is PartyKind.BRAND and actor.id == event.brand_id:
+                return event
+            if any(self._acts_for(tx, actor, inv.creator_id, None) for inv in self._invitations(tx, event_id)):
+                return event
+            raise NotFound("brand_event", event_id)
+
+        return self._read(actor, work)
+
+    def invite_to_event(self, actor: Actor, event_id: str, creator_id: str, *, message: str = "") -> EventInvitation:
+        """Invite a creator to the brand's event (once per creator, before it starts)."""
+
+        def work(change: Change) -> EventInvitation:
+            event = self._own_event(change.tx, actor, event_id)
+            if change.tx.get("creator", creator_id) is None:
+                raise NotFound("creator", creator_id)
+            if event.starts_at <= change.now:
+                raise StateError(
+                    f"brand_event {event_id}",
+                    "started",
+                    "invite_to_event",
+                    [],
+                    "the event has already started",
+                )
+            if any(inv.creator_id == creator_id for inv in self._invitations(change.tx, event_id)):
+                raise StateError(
+                    f"brand_event {event_id}",
+                    "invited",
+                    "invite_to_event",
+                    [],
+                    f"{creator_id} is already invited",
+                )
+            invitation = EventInvitation(
+                id=new_id("evtinv"),
+                event_id=event.id,
+                brand_id=event.brand_id,
+                creator_id=creator_id,
+                invited_by=str(actor),
+                invited_at=change.now,
+                message=message,
+            )
+            change.record(
+                "event_invitation",
+                invitation,
+                "event.invite",
+                workspace=event.brand_id,
+                parent=event.id,
+                state=str(invitation.status),
+            )
+            change.event(
+                "brand_event.invited",
+                "event_invitation",
+                invitation.id,
+                event_id=event.id,
+                creator_id=creator_id,
+            )
+            return invitation
+
+        return self._write(actor, "invite_to_event", work)
+
+    def rsvp(
+        self, actor: Actor, invitation_id: str, *, status: RsvpStatus, accept_agreement: bool = False
+    ) -> EventInvitation:
+        """Answer an invitation: accepted, declined or tentative; it may change until the event starts.
+
+        Accepting an event that carries a promotional agreement needs ``accept_agreement=True`` — the guest
+        commits to promoting the event. A manager answers for the creator with the ``negotiate`` scope.
+        """
+        status = coerce_enum(RsvpStatus, status, "status", what="rsvp")
+        if status is RsvpStatus.INVITED:
+            raise ValidationError([Problem("status", "answer accepted, declined or tentative")], "rsvp")
+
+        def work(change: Change) -> EventInvitation:
+            record = change.tx.get("event_invitation", invitation_id)
+            if record is None:
+                raise NotFound("event_invitation", invitation_id)
+            invitation = self.entity(record, EventInvitation)
+            if not self._acts_for(change.tx, actor, invitation.creator_id, None):
+                raise NotFound("event_invitation", invitation_id)
+            if not self._acts_for(change.tx, actor, invitation.creator_id, Scope.NEGOTIATE):
+                raise PermissionDenied(
+                    str(actor),
+                    "rsvp",
+                    f"the roster entry for {invitation.creator_id} lacks the {Scope.NEGOTIATE} scope",
+                    f"event_invitation {invitation_id}",
+                )
+            event = self._event(change.tx, invitation.event_id)
+            if event.starts_at <= change.now:
+                raise StateError(
+                    f"event_invitation {invitation_id}",
+                    str(invitation.status),
+                    "rsvp",
+                    [],
+                    "the event has already started",
+                )
+            self._check_agreement(event, status, accept_agreement)
+            if status is RsvpStatus.ACCEPTED and invitation.status is not RsvpStatus.ACCEPTED:
+                self._check_capacity(change.tx, event)
+            answered = attrs.evolve(
+                invitation,
+                status=status,
+                responded_at=change.now,
+                responded_by=str(actor),
+                agreement_accepted=status is RsvpStatus.ACCEPTED and event.promotional_agreement is not None,
+            )
+            change.tx.update(
+                "event_invitation",
+                invitation.id,
+                unstructure(answered),
+                expected_version=record.version,
+                state=str(status),
+                now=change.now,
+            )
+            on_behalf = invitation.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+            change.audit(
+                "event.rsvp",
+                "event_invitation",
+                invitation.id,
+                unstructure(answered),
+                on_behalf_of=on_behalf,
+                workspace=event.brand_id,
+            )
+            change.event(
+                "brand_event.rsvp",
+                "event_invitation",
+                invitation.id,
+                event_id=event.id,
+                creator_id=invitation.creator_id,
+                status=str(status),
+            )
+            return answered
+
+        return self._write(actor, "rsvp", work)
+
+    def event_guests(self, actor: Actor, event_id: str, *, status: RsvpStatus | None = None) -> list[EventInvitation]:
+        """The brand's guest list for its event, optionally only those with ``status``."""
+        wanted = None if status is None else coerce_enum(RsvpStatus, status, "status", what="guest list")
+
+        def work(tx: Any) -> list[EventInvitation]:
+            self._own_event(tx, actor, event_id)
+            guests = self._invitations(tx, event_id)
+            return [g for g in guests if wanted is None or g.status is wanted]
+
+        return self._read(actor, work)
+
+    def event_invitations(self, actor: Actor, creator_id: str) -> list[EventInvitation]:
+        """Invitations of ``creator_id``: the creator's side sees all, a brand those to its own events."""
+
+        def work(tx: Any) -> list[EventInvitation]:
+            if actor.kind is PartyKind.BRAND:
+                records = tx.find("event_invitation", workspace=actor.id)
+            elif self._acts_for(tx, actor, creator_id, None):
+                records = tx.find("event_invitation")
+            else:
+                raise NotFound("creator", creator_id)
+            found = [self.entity(r, EventInvitation) for r in records]
+            return sorted((i for i in found if i.creator_id == creator_id), key=lambda i: (i.invited_at, i.id))
+
+        return self._read(actor, work)
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _side(self, tx: Any, actor: Actor, deal: Deal, action: str) -> CollaborationSide:
+        if actor.kind is PartyKind.BRAND and actor.id == deal.brand_id:
+            return CollaborationSide.BRAND
+        if self._acts_for(tx, actor, deal.creator_id, Scope.NEGOTIATE):
+            return CollaborationSide.CREATOR
+        reason = (
+            "the roster entry lacks the negotiate scope"
+            if actor.kind is PartyKind.TALENT_MANAGER
+            else "only the brand and the creator's side give feedback"
+        )
+        raise PermissionDenied(str(actor), action, reason, f"deal {deal.id}")
+
+    def _acts_for(self, tx: Any, actor: Actor, creator_id: str, scope: Scope | None) -> bool:
+        """The creator, a manager (holding ``scope``) for them, or the agency whose roster holds them."""
+        if actor.kind is PartyKind.AGENCY:
+            return scope is None and bool(self.represented_creators(tx, actor, creator_id))
+        return self.acts_for_creator(tx, actor, creator_id, scope)
+
+    def _deals_with(self, tx: Any, actor: Actor, creator_id: str) -> list[Deal]:
+        """Deals with ``creator_id`` that ``actor`` may see: the brand's own, all for the creator's side."""
+        if actor.kind is PartyKind.BRAND:
+            records = tx.find("deal", workspace=actor.id, parent=creator_id)
+        elif actor.kind is PartyKind.SYSTEM or self._acts_for(tx, actor, creator_id, None):
+            records = tx.find("deal", parent=creator_id)
+        else:
+            raise NotFound("creator", creator_id)
+        return [self.entity(r, Deal) for r in records]
+
+    def _event(self, tx: Any, event_id: str) -> BrandEvent:
+        record = tx.get("brand_event", event_id)
+        if record is None:
+            raise NotFound("brand_event", event_id)
+        return self.entity(record, BrandEvent)
+
+    def _own_event(self, tx: Any, actor: Actor, event_id: str) -> BrandEvent:
+        event = self._event(tx, event_id)
+        if actor.kind is not PartyKind.BRAND or actor.id != event.brand_id:
+            raise NotFound("brand_event", event_id)
+        return event
+
+    def _invitations(self, tx: Any, event_id: str) -> list[EventInvitation]:
+        found = [self.entity(r, EventInvitation) for r in tx.find("event_invitation", parent=event_id)]
+        return sorted(found, key=lambda i: (i.invited_at, i.id))
+
+    def _check_agreement(self, event: BrandEvent, status: RsvpStatus, accept_agreement: bool) -> None:
+        if event.promotional_agreement is None:
+            if accept_agreement:
+                raise ValidationError([Problem("accept_agreement", "this event has no promotional agreement")], "rsvp")
+        elif status is RsvpStatus.ACCEPTED and not accept_agreement:
+            raise ValidationError(
+                [
+                    Problem(
+                        "accept_agreement",
+                        "accepting this event means accepting its "
+                        f"promotional agreement: {event.promotional_agreement}",
+                    )
+                ],
+                "rsvp",
+            )
+
+    def _check_capacity(self, tx: Any, event: BrandEvent) -> None:
+        if event.capacity is None:
+            return
+        accepted = len(tx.find("event_invitation", parent=event.id, state=str(RsvpStatus.ACCEPTED)))
+        if accepted >= event.capacity:
+            raise StateError(
+                f"brand_event {event.id}",
+                "full",
+                "rsvp",
+                ["decline", "tentative"],
+                f"all {event.capacity} places are taken",
+            )
+
+
+def _after_campaign(deal: Deal, action: str) -> None:
+    if deal.state not in _AFTER:
+        raise StateError(f"deal {deal.id}", str(deal.state), action, [], "only once the content is published")
+
+
+def _build(what: str, cls: type[E], **fields: Any) -> E:
+    """Build an entity from service input; a validator's complaint is a ValidationError naming the field."""
+    try:
+        return cls(**fields)
+    except FieldValueError as exc:
+        raise ValidationError([Problem(exc.field, str(exc))], what) from None
+
+
+def _feedback_of(tx: Any, deals: Iterable[Deal]) -> list[CollaborationFeedback]:
+    found = [structure(r.doc, CollaborationFeedback) for d in deals for r in tx.find("feedback", parent=d.id)]
+    return sorted(found, key=lambda f: (f.submitted_at, f.id))
+
+
+def _summarise(tx: Any, brand_id: str, creator_id: str, deals: list[Deal]) -> RelationshipSummary:
+    completed = [d for d in deals if d.state is DealState.COMPLETED]
+    feedback = _feedback_of(tx, deals)
+    from_brand = [f for f in feedback if f.from_side is CollaborationSide.BRAND]
+    from_creator = [f for f in feedback if f.from_side is CollaborationSide.CREATOR]
+    contracted: dict[str, Money] = {}
+    for deal in completed:
+        if deal.price is not None:
+            currency = deal.price.currency
+            contracted[currency] = contracted[currency] + deal.price if currency in contracted else deal.price
+    return RelationshipSummary(
+        brand_id=brand_id,
+        creator_id=creator_id,
+        deals_total=len(deals),
+        deals_completed=len(completed),
+        deals_cancelled=sum(d.state in _CANCELLED for d in deals),
+        disputes=sum(len(tx.find("dispute", parent=d.id)) for d in deals),
+        first_deal_at=min((d.created_at for d in deals), default=None),
+        last_completed_at=max((d.updated_at for d in completed), default=None),
+        average_rating_from_brand=_average(from_brand),
+        ratings_from_brand=len(from_brand),
+        average_rating_from_creator=_average(from_creator),
+        ratings_from_creator=len(from_creator),
+        brand_would_work_again=from_brand[-1].would_work_again if from_brand else None,
+        creator_would_work_again=from_creator[-1].would_work_again if from_creator else None,
+        appreciations_sent=sum(len(tx.find("appreciation", parent=d.id)) for d in deals),
+        contracted_value=tuple(contracted[c] for c in sorted(contracted)),
+    )
+
+
+def _best_first(summary: RelationshipSummary) -> tuple[float, int, float, str]:
+    """Highest average rating, then most completed deals, then the most recently completed."""
+    last = summary.last_completed_at.timestamp() if summary.last_completed_at else float("-inf")
+    return (-(summary.average_rating_from_brand or 0), -summary.deals_completed, -last, summary.creator_id)
+
+
+def _average(feedback: list[CollaborationFeedback]) -> float | None:
+    return sum(f.rating for f in feedback) / len(feedback) if feedback else None

@@ -1,0 +1,167 @@
+"""Campaign briefs (the order platform's "tasks"): drafted by a brand, published only by a verified brand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .._service import Change, Service
+from ..converter import structure, unstructure
+from ..entities import Actor, Brand, BriefStatus, CampaignBrief, PartyKind, new_id
+from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
+
+__all__ = ["BriefService"]
+
+
+class BriefService(Service):
+    def create(self, actor: Actor, **fields: Any) -> CampaignBrief:
+        """Draft a brief. ``fields`` are :class:`CampaignBrief`'s (without id, brand_id, status, timestamps)."""
+        _settable(fields)
+
+        def work(change: Change) -> CampaignBrief:
+            self._brand_only(actor, "create_brief")
+            brief = _brief({"id": new_id("brief"), "brand_id": actor.id, "created_at": change.now}, fields)
+            self._check(brief)
+            change.record("brief", brief, "brief.create", workspace=actor.id, state=str(brief.status))
+            return brief
+
+        return self._write(actor, "create_brief", work)
+
+    def update(self, actor: Actor, brief_id: str, **fields: Any) -> CampaignBrief:
+        """Change a draft brief; a published brief is closed and re-created instead, so creators see what they saw.
+
+        Status and identity are not fields to edit: publishing goes through :meth:`publish` and its checks.
+        """
+        _settable(fields)
+
+        def work(change: Change) -> CampaignBrief:
+            brief, version = self._own(change, actor, brief_id)
+            if brief.status is not BriefStatus.DRAFT:
+                raise StateError(f"brief {brief_id}", str(brief.status), "update", ["close"])
+            updated = _brief(unstructure(brief), fields)
+            self._check(updated)
+            change.replace("brief", updated, expected_version=version)
+            change.audit("brief.update", "brief", brief_id, {"fields": sorted(fields)}, workspace=actor.id)
+            return updated
+
+        return self._write(actor, "update_brief", work)
+
+    def publish(self, actor: Actor, brief_id: str) -> CampaignBrief:
+        """Make the brief open for invitations. A brief with a budget is a paid task: the brand must be verified."""
+
+        def work(change: Change) -> CampaignBrief:
+            brief, version = self._own(change, actor, brief_id)
+            if brief.status is not BriefStatus.DRAFT:
+                raise StateError(
+                    f"brief {brief_id}",
+                    str(brief.status),
+                    "publish",
+                    ["close"] if brief.status is BriefStatus.PUBLISHED else [],
+                )
+            brand = self.entity(change.tx.require("brand", actor.id), Brand)
+            if brief.budget.total.amount > 0 and not brand.is_verified:
+                raise PermissionDenied(
+                    str(actor),
+                    "publish_brief",
+                    f"brand verification is {brand.verification}; paid tasks need a verified brand",
+                    f"brief {brief_id}",
+                )
+            published = attrs.evolve(brief, status=BriefStatus.PUBLISHED, published_at=change.now)
+            change.replace("brief", published, expected_version=version, state=str(published.status))
+            change.audit("brief.publish", "brief", brief_id, {}, workspace=actor.id)
+            change.event("brief.published", "brief", brief_id)
+            return published
+
+        return self._write(actor, "publish_brief", work)
+
+    def close(self, actor: Actor, brief_id: str) -> CampaignBrief:
+        """Stop new invitations; deals already under way continue."""
+
+        def work(change: Change) -> CampaignBrief:
+            brief, version = self._own(change, actor, brief_id)
+            if brief.status is BriefStatus.CLOSED:
+                raise StateError(f"brief {brief_id}", "closed", "close", [])
+            closed = attrs.evolve(brief, status=BriefStatus.CLOSED)
+            change.replace("brief", closed, expected_version=version, state=str(closed.status))
+            change.audit("brief.close", "brief", brief_id, {}, workspace=actor.id)
+            return closed
+
+        return self._write(actor, "close_brief", work)
+
+    def get(self, actor: Actor, brief_id: str) -> CampaignBrief:
+        """A brand sees its own briefs; creators and managers see published ones (the marketplace's task list)."""
+
+        def work(tx: Any) -> CampaignBrief:
+            record = tx.get("brief", brief_id)
+            if record is None:
+                raise NotFound("brief", brief_id)
+            brief = self.entity(record, CampaignBrief)
+            if (
+                brief.brand_id != actor.id
+                and brief.status is not BriefStatus.PUBLISHED
+                and actor.kind is not PartyKind.SYSTEM
+            ):
+                raise NotFound("brief", brief_id)
+            return brief
+
+        return self._read(actor, work)
+
+    def list(self, actor: Actor, *, status: BriefStatus | None = None) -> list[CampaignBrief]:
+        def work(tx: Any) -> list[CampaignBrief]:
+            state = str(status) if status else None
+            if actor.kind is PartyKind.BRAND:
+                records = tx.find("brief", workspace=actor.id, state=state)
+            else:
+                records = tx.find("brief", state=str(BriefStatus.PUBLISHED))
+            return [self.entity(r, CampaignBrief) for r in records]
+
+        return self._read(actor, work)
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _brand_only(self, actor: Actor, action: str) -> None:
+        if actor.kind is not PartyKind.BRAND:
+            raise PermissionDenied(str(actor), action, "only a brand writes briefs")
+
+    def _own(self, change: Change, actor: Actor, brief_id: str) -> tuple[CampaignBrief, int]:
+        self._brand_only(actor, "change_brief")
+        record = change.tx.get("brief", brief_id)
+        if record is None or record.workspace != actor.id:
+            raise NotFound("brief", brief_id)
+        return self.entity(record, CampaignBrief), record.version
+
+    @staticmethod
+    def _check(brief: CampaignBrief) -> None:
+        problems = []
+        if not brief.name.strip():
+            problems.append(Problem("name", "must not be empty"))
+        if not brief.deliverables:
+            problems.append(Problem("deliverables", "a brief needs at least one deliverable"))
+        for i, kpi in enumerate(brief.kpis):
+            if kpi.target_cost is not None and kpi.target_cost.currency != brief.budget.total.currency:
+                problems.append(Problem(f"kpis[{i}].target_cost", "must be in the budget's currency"))
+        if problems:
+            raise ValidationError(problems, "brief")
+
+
+_RESERVED = ("id", "brand_id", "status", "created_at", "published_at")
+
+
+def _settable(fields: dict[str, Any]) -> None:
+    problems = [Problem(name, "is set by the service, not by the caller") for name in _RESERVED if name in fields]
+    known = attrs.fields_dict(CampaignBrief)
+    problems += [Problem(name, "is not a field of a brief") for name in sorted(fields) if name not in known]
+    if problems:
+        raise ValidationError(problems, "brief")
+
+
+def _brief(base: dict[str, Any], fields: dict[str, Any]) -> CampaignBrief:
+    """``base`` with the caller's ``fields`` over it, built the way a stored brief is read back.
+
+    A value of the wrong type is then a ValidationError naming its field, not a TypeError (or a brief that
+    fails later, in a check or in the store).
+    """
+    data = dict(base)
+    data.update((name, unstructure(value)) for name, value in fields.items())
+    return structure(data, CampaignBrief, what="brief")
