@@ -1,8 +1,7 @@
 """``Creatorkit``: one object for an embedding app — store, plugins, configuration, clock and the services.
 
 ```python
-from creatorkit import Creatorkit
-from creatorkit import Actor
+from creatorkit import Actor, Creatorkit
 
 with Creatorkit.open("creatorkit.toml") as kit:
     deal = kit.outreach.invite(Actor.brand("brand_1"), brief_id=..., creator_id=..., platform="tiktok", ...)
@@ -17,8 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._change import EntityCache
 from .config import Config
 from .host._host import PluginHost
 
@@ -68,10 +68,8 @@ class Creatorkit:
         self.plugins = plugins or PluginHost()
         self.config = config or Config()
         self.clock = clock
-        #: Entities built from stored records, by (kind, id, version, class); see Service.entity.
-        self.entity_cache: dict[tuple[str, str, int], tuple[dict[str, Any], Any]] = {}
-        #: Acting parties already found in the store (parties are never deleted).
-        self.known_parties: set[Any] = set()
+        # Entities built from stored records, shared by every service and thread of this kit (see EntityCache).
+        self._entities = EntityCache()
 
     @classmethod
     def open(

@@ -39,6 +39,7 @@ __all__ = [
     "Config",
     "Mode",
     "PluginSettings",
+    "UnansweredReview",
     "WorkflowSettings",
     "find_config",
 ]
@@ -80,6 +81,13 @@ class PluginSettings:
         return f"{self.section}.{self.name}"
 
 
+class UnansweredReview(enum.StrEnum):
+    """What happens to a draft the brand leaves unanswered past its review deadline."""
+
+    AUTO_APPROVE = "auto_approve"
+    EXPIRE = "expire"
+
+
 @attrs.frozen(kw_only=True)
 class WorkflowSettings:
     """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever."""
@@ -90,7 +98,7 @@ class WorkflowSettings:
     funding_days: int = 5
     draft_days: int = 14
     review_days: int = 3
-    unanswered_review: str = "auto_approve"
+    unanswered_review: UnansweredReview = attrs.field(default=UnansweredReview.AUTO_APPROVE, converter=UnansweredReview)
     auto_approve_after_days: int = 14
     publish_days: int = 7
     measurement_days: int = 30

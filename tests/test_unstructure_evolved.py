@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from creatorkit.converter import unstructure, unstructure_evolved
-from creatorkit.entities import Deal, DealState
+from creatorkit.entities import Awaiting, Deal, DealState
 from samples import SAMPLES
 
 
@@ -33,7 +33,7 @@ def _deal() -> Deal:
     [
         {},
         {"state": DealState.NEGOTIATING, "version": 2},
-        {"deadline": None, "awaiting": "brand"},
+        {"deadline": None, "awaiting": Awaiting.BRAND},
         {"updated_at": datetime(2026, 3, 3, tzinfo=UTC), "revisions_used": 1},
     ],
 )

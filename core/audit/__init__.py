@@ -4,7 +4,6 @@
   same transaction as each change.
 - :class:`AuditService` (``kit.audit``) verifies a store's chain and exports a deal's evidence bundle.
 
-
 Every audit event is hashed together with the hash of the event before it, so changing, removing or
 reordering any stored event breaks every link after it::
 
@@ -31,6 +30,8 @@ The payload itself is not stored in the chain, only its hash: SHA-256 over the R
 Canonicalization Scheme) form, so the same data always hashes the same, whatever its key order.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._chain import (
     GENESIS,
     HASHED_FIELDS,
@@ -44,7 +45,20 @@ from ._chain import (
     verify_chain,
     verify_rows,
 )
-from ._evidence import AuditService
+
+if TYPE_CHECKING:
+    from ._evidence import AuditService
+
+
+def __getattr__(name: str) -> Any:
+    # The store appends to the chain with the functions above, so importing this package must not pull in the
+    # service layer (which stands on the store): AuditService is resolved on first use.
+    if name == "AuditService":
+        from ._evidence import AuditService
+
+        return AuditService
+    raise AttributeError(f"module 'creatorkit.audit' has no attribute {name!r}")
+
 
 __all__ = [
     "GENESIS",

@@ -14,12 +14,16 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._service import Service
 from ..converter import unstructure
 from ..entities import Actor
+from ..workflow._machine import load_deal
 from ._chain import ChainReport, verify_chain
+
+if TYPE_CHECKING:
+    from .._change import Change, View
 
 __all__ = ["AuditService"]
 
@@ -36,32 +40,32 @@ _PARTS = {
 class AuditService(Service):
     def verify(self) -> ChainReport:
         """Recompute every event's hash and link; the report names the first broken event."""
-        return verify_chain(self.kit.store)
+        return verify_chain(self._kit.store)
 
     def evidence(self, actor: Actor, deal_id: str) -> dict[str, Any]:
         """The evidence for one deal as plain data: the deal, its records, its messages and its audit events."""
 
-        def work(tx: Any) -> dict[str, Any]:
+        def work(view: View) -> dict[str, Any]:
             # Whoever may see the deal — its brand, its creator, their manager or agency, the system — may export
             # its evidence; anyone else is told it does not exist.
-            deal, _record = self.load_deal(tx, actor, deal_id)
+            deal, _record = load_deal(view, actor, deal_id)
             parts: dict[str, Any] = {"deal.json": unstructure(deal)}
             ids = [deal.id]
             for name, kinds in _PARTS.items():
                 docs = []
                 for kind in kinds:
-                    for child in tx.find(kind, parent=deal.id):
+                    for child in view.records(kind, parent=deal.id):
                         docs.append({"kind": kind, "id": child.id, "version": child.version, "doc": child.doc})
                         ids.append(child.id)
                 parts[name] = docs
             messages = []
-            for thread in tx.find("thread", parent=deal.id):
+            for thread in view.records("thread", parent=deal.id):
                 ids.append(thread.id)
-                for message in tx.find("message", parent=thread.id):
+                for message in view.records("message", parent=thread.id):
                     messages.append(message.doc)
                     ids.append(message.id)
             parts["messages.json"] = messages
-            parts["events.json"] = [unstructure(event) for event in tx.audit_for(entity_ids=ids)]
+            parts["events.json"] = [unstructure(event) for event in view.audit_for(ids)]
             return parts
 
         return self._read(actor, work, "export_evidence")
@@ -76,14 +80,14 @@ class AuditService(Service):
         }
         manifest = {
             "deal_id": deal_id,
-            "exported_at": self.now.isoformat(),
+            "exported_at": self._now().isoformat(),
             "exported_by": str(actor),
             "chain": {
                 "ok": report.ok,
                 "events": report.events,
                 "first_bad": report.first_bad,
                 "reason": report.reason,
-                "head_hash": self.kit.store.audit_head()[1],
+                "head_hash": self._kit.store.audit_head()[1],
             },
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(encoded.items())},
         }
@@ -97,7 +101,7 @@ class AuditService(Service):
                 for name, data in sorted(encoded.items()):
                     bundle.writestr(name, data)
 
-            def work(change: Any) -> None:
+            def work(change: Change) -> None:
                 change.audit("evidence.export", "deal", deal_id, {"files": manifest["files"]})
 
             self._write(actor, "export_evidence", work)

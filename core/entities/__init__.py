@@ -66,7 +66,7 @@ from ._creators import (
     PriceTier,
     RateCard,
 )
-from ._deals import Deal, DealState, Dispute, DisputeStatus
+from ._deals import Awaiting, Deal, DealState, Dispute, DisputeStatus
 from ._matching import DiscoveryPage, DiscoveryQuery, Match, ScoreComponent
 from ._metrics import Count, CreatorMetrics, Denominator, PostMetrics, Rate, Statistic
 from ._negotiation import Offer, OfferStatus, Terms
@@ -204,6 +204,7 @@ __all__ = [
     "AudienceTarget",
     "AuditEvent",
     "AvailabilityWindow",
+    "Awaiting",
     "Brand",
     "BrandEvent",
     "BriefStatus",

@@ -11,7 +11,7 @@ from ..money import Money
 from ._common import aware, non_negative, platform_name, positive, typed_fields
 from ._negotiation import Terms
 
-__all__ = ["Deal", "DealState", "Dispute", "DisputeStatus"]
+__all__ = ["Awaiting", "Deal", "DealState", "Dispute", "DisputeStatus"]
 
 
 class DealState(enum.StrEnum):
@@ -32,6 +32,15 @@ class DealState(enum.StrEnum):
     DISPUTED = "disputed"
 
 
+class Awaiting(enum.StrEnum):
+    """Whose move a deal is waiting for."""
+
+    BRAND = "brand"
+    CREATOR = "creator"
+    EITHER = "either"  # either side may move next (propose terms, sign)
+    SYSTEM = "system"  # deadlines, the payments flow, the arbiter
+
+
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Deal:
     """The current state of one partnership; its history lives in the audit trail and its own records."""
@@ -46,7 +55,7 @@ class Deal:
     updated_at: datetime = attrs.field(validator=aware)
     # Every waiting state has one: past it, the deal expires (or follows its configured rule).
     deadline: datetime | None = attrs.field(default=None, validator=aware)
-    awaiting: str | None = None
+    awaiting: Awaiting | None = None
     manager_id: str | None = None
     agency_id: str | None = None
     terms: Terms | None = None

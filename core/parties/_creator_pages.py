@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._service import Change, Service, on_behalf_of
-from ..converter import unstructure
+from .._service import Service
 from ..entities import (
     Actor,
     AudienceProfile,
@@ -23,14 +22,21 @@ from ..entities import (
     Capability,
     CreatorMetrics,
     CreatorProfile,
-    DealState,
+    Deal,
     PartyKind,
     PastCollaboration,
+    PlatformAccount,
     RateCard,
     Scope,
 )
 from ..errors import NotFound, PermissionDenied, Problem, ValidationError
-from ..workflow._states import TABS, Tab
+from ..workflow._states import Tab, tab_of
+from ._access import on_behalf_of, roster_entry
+
+if TYPE_CHECKING:
+    from .._change import Change, View
+
+E = TypeVar("E")
 
 __all__ = ["CreatorOverview", "CreatorPageService"]
 
@@ -46,18 +52,15 @@ class CreatorOverview:
 
 class CreatorPageService(Service):
     def overview(self, actor: Actor, creator_id: str) -> CreatorOverview:
-        def work(tx: Any) -> CreatorOverview:
-            profile = self._profile(tx, actor, creator_id, Scope.VIEW_STATS, "view_creator")
-            metrics = tuple(self._latest(tx, "metrics_snapshot", creator_id, CreatorMetrics))
-            audience = tuple(self._latest(tx, "audience_snapshot", creator_id, AudienceProfile))
+        def work(view: View) -> CreatorOverview:
+            profile = _profile(view, actor, creator_id, Scope.VIEW_STATS, "view_creator")
+            metrics = tuple(_latest(view, "metrics_snapshot", creator_id, CreatorMetrics))
+            audience = tuple(_latest(view, "audience_snapshot", creator_id, AudienceProfile))
             counts = {str(tab): 0 for tab in Tab}
             # A brand sees its own deals with the creator, never how busy the creator is with other brands.
             own = actor.id if actor.kind is PartyKind.BRAND else None
-            for record in tx.find("deal", parent=creator_id, workspace=own):
-                state = DealState(record.state)
-                for tab, states in TABS.items():
-                    if state in states:
-                        counts[str(tab)] += 1
+            for deal in view.find("deal", Deal, parent=creator_id, workspace=own):
+                counts[str(tab_of(deal.state))] += 1
             return CreatorOverview(
                 profile=profile,
                 metrics=metrics,
@@ -76,7 +79,7 @@ class CreatorPageService(Service):
         """
         if actor.kind is PartyKind.BRAND:
 
-            def refuse(tx: Any) -> None:
+            def refuse(view: View) -> None:
                 raise PermissionDenied(
                     str(actor),
                     "refresh_metrics",
@@ -85,25 +88,26 @@ class CreatorPageService(Service):
                 )
 
             self._read(actor, refuse, "refresh_metrics")
-        account = self._read(actor, lambda tx: self._account(tx, actor, creator_id, platform), "refresh_metrics")
-        client = self.kit.plugins.platform(platform)
+        account = self._read(actor, lambda view: _account(view, actor, creator_id, platform), "refresh_metrics")
+        client = self._kit.plugins.platform(platform)
         metrics = client.fetch_creator_metrics(account)
         audience = client.fetch_audience(account) if client.supports(Capability.AUDIENCE) else None
 
         def work(change: Change) -> CreatorMetrics:
-            self._profile(change.tx, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
+            _profile(change, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
             stamp = metrics.as_of.strftime("%Y%m%dT%H%M%S")
             key = f"{creator_id}:{platform}:{stamp}"
             # The platform may answer with the same as_of again: that snapshot is already kept, refresh it.
-            _keep(change, "metrics_snapshot", key, unstructure(metrics), creator_id, platform)
+            where = {"workspace": creator_id, "parent": creator_id, "state": platform}
+            change.keep("metrics_snapshot", key, metrics, **where)
             if audience is not None:
-                _keep(change, "audience_snapshot", key, unstructure(audience), creator_id, platform)
+                change.keep("audience_snapshot", key, audience, **where)
             change.audit(
                 "creator.metrics_snapshot",
                 "creator",
                 creator_id,
                 {"platform": platform, "as_of": metrics.as_of.isoformat()},
-                on_behalf_of=_behalf(actor, creator_id),
+                on_behalf_of=on_behalf_of(actor, creator_id),
                 workspace=creator_id,
             )
             return metrics
@@ -115,7 +119,7 @@ class CreatorPageService(Service):
         currencies = {tier.price.currency for tier in rate_card.tiers}
         if len(currencies) > 1:
             raise ValidationError([Problem("rate_card.tiers", "all tiers must be in one currency")], "rate card")
-        stamped = attrs.evolve(rate_card, updated_at=self.now)
+        stamped = attrs.evolve(rate_card, updated_at=self._now())
         return self._edit(actor, creator_id, "update_rate_card", lambda p: attrs.evolve(p, rate_card=stamped))
 
     def set_availability(self, actor: Actor, creator_id: str, windows: Sequence[AvailabilityWindow]) -> CreatorProfile:
@@ -137,69 +141,54 @@ class CreatorPageService(Service):
 
     def _edit(self, actor: Actor, creator_id: str, action: str, edit: Any) -> CreatorProfile:
         def work(change: Change) -> CreatorProfile:
-            self._profile(change.tx, actor, creator_id, Scope.EDIT_RATES, action)
-            record = change.tx.require("creator", creator_id)
-            updated: CreatorProfile = edit(self.entity(record, CreatorProfile))
-            change.replace(
-                "creator",
-                updated,
-                expected_version=record.version,
-            )
+            _profile(change, actor, creator_id, Scope.EDIT_RATES, action)
+            record = change.require("creator", creator_id)
+            updated: CreatorProfile = edit(change.entity(record, CreatorProfile))
+            change.replace("creator", updated, expected_version=record.version)
             change.audit(
                 f"creator.{action}",
                 "creator",
                 creator_id,
-                unstructure(updated),
-                on_behalf_of=_behalf(actor, creator_id),
+                change.document(updated),
+                on_behalf_of=on_behalf_of(actor, creator_id),
                 workspace=creator_id,
             )
             return updated
 
         return self._write(actor, action, work)
 
-    def _profile(self, tx: Any, actor: Actor, creator_id: str, scope: Scope, action: str) -> CreatorProfile:
-        record = tx.get("creator", creator_id)
-        if record is None:
+
+def _profile(view: View, actor: Actor, creator_id: str, scope: Scope, action: str) -> CreatorProfile:
+    """The creator's profile as ``actor`` may see it for ``action`` (a manager needs ``scope``)."""
+    record = view.get("creator", creator_id)
+    if record is None:
+        raise NotFound("creator", creator_id)
+    if (actor.kind is PartyKind.CREATOR and actor.id == creator_id) or actor.kind is PartyKind.SYSTEM:
+        return view.entity(record, CreatorProfile)
+    if actor.kind is PartyKind.TALENT_MANAGER:
+        entry = roster_entry(view, actor.id, creator_id)
+        if entry is None:
             raise NotFound("creator", creator_id)
-        if (actor.kind is PartyKind.CREATOR and actor.id == creator_id) or actor.kind is PartyKind.SYSTEM:
-            return self.entity(record, CreatorProfile)
-        if actor.kind is PartyKind.TALENT_MANAGER:
-            entry = self.roster_entry(tx, actor.id, creator_id)
-            if entry is None:
-                raise NotFound("creator", creator_id)
-            if scope not in entry.scopes:
-                raise PermissionDenied(
-                    str(actor), action, f"the roster entry lacks the {scope} scope", f"creator {creator_id}"
-                )
-            return self.entity(record, CreatorProfile)
-        if actor.kind is PartyKind.BRAND and scope is Scope.VIEW_STATS:
-            # Brands see the public page; contact details stay private.
-            return attrs.evolve(self.entity(record, CreatorProfile), email=None)
-        raise PermissionDenied(
-            str(actor), action, "only the creator or their manager may do this", f"creator {creator_id}"
-        )
-
-    def _account(self, tx: Any, actor: Actor, creator_id: str, platform: str) -> Any:
-        profile = self._profile(tx, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
-        account = profile.account_on(platform)
-        if account is None:
-            raise ValidationError([Problem("platform", f"{creator_id} has no {platform} account")], "creator")
-        return account
-
-    def _latest(self, tx: Any, kind: str, creator_id: str, cls: type[Any]) -> list[Any]:
-        latest: dict[str, Any] = {}
-        for record in tx.find(kind, parent=creator_id):
-            latest[record.state] = record  # find() returns oldest first, so the last one per platform wins
-        return [self.entity(record, cls) for _, record in sorted(latest.items())]
+        if scope not in entry.scopes:
+            raise PermissionDenied(
+                str(actor), action, f"the roster entry lacks the {scope} scope", f"creator {creator_id}"
+            )
+        return view.entity(record, CreatorProfile)
+    if actor.kind is PartyKind.BRAND and scope is Scope.VIEW_STATS:
+        # Brands see the public page; contact details stay private.
+        return attrs.evolve(view.entity(record, CreatorProfile), email=None)
+    raise PermissionDenied(str(actor), action, "only the creator or their manager may do this", f"creator {creator_id}")
 
 
-def _behalf(actor: Actor, creator_id: str) -> str | None:
-    return on_behalf_of(actor, creator_id)
+def _account(view: View, actor: Actor, creator_id: str, platform: str) -> PlatformAccount:
+    profile = _profile(view, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
+    account = profile.account_on(platform)
+    if account is None:
+        raise ValidationError([Problem("platform", f"{creator_id} has no {platform} account")], "creator")
+    return account
 
 
-def _keep(change: Change, kind: str, key: str, doc: dict[str, Any], creator_id: str, platform: str) -> None:
-    existing = change.tx.get(kind, key)
-    if existing is None:
-        change.tx.insert(kind, key, doc, workspace=creator_id, parent=creator_id, state=platform, now=change.now)
-    else:
-        change.tx.update(kind, key, doc, expected_version=existing.version, now=change.now)
+def _latest(view: View, kind: str, creator_id: str, cls: type[E]) -> list[E]:
+    """The latest snapshot of ``kind`` per platform (``find`` is oldest first, so the last one wins)."""
+    latest = {record.state: record for record in view.records(kind, parent=creator_id)}
+    return [view.entity(record, cls) for _, record in sorted(latest.items(), key=lambda item: item[0] or "")]

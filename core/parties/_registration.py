@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._service import PARTY_KINDS, Change, Service
+from .._service import PARTY_KINDS, Service
 from ..entities import Actor, Agency, Brand, CreatorProfile, PartyKind, TalentManager, VerificationStatus, new_id
 from ..errors import NotFound, PermissionDenied, Problem, ValidationError
 from ..signing import check_public_key
+from ._access import agency_of, roster_entry
+
+if TYPE_CHECKING:
+    from .._change import Change, View
 
 __all__ = ["PartyService"]
 
 P = TypeVar("P", Brand, Agency, CreatorProfile)
+
+#: The entity each party kind's record holds.
+_PARTY_CLASSES: dict[PartyKind, type[Any]] = {
+    PartyKind.BRAND: Brand,
+    PartyKind.AGENCY: Agency,
+    PartyKind.TALENT_MANAGER: TalentManager,
+    PartyKind.CREATOR: CreatorProfile,
+}
 
 
 class PartyService(Service):
@@ -44,8 +56,8 @@ class PartyService(Service):
         manager = TalentManager(id=id or new_id("mgr"), name=_named(name), agency_id=agency_id, email=email)
 
         def work(change: Change) -> TalentManager:
-            self._only_system_or(change, actor, PartyKind.AGENCY, agency_id, "register_manager")
-            change.tx.require("agency", agency_id)
+            _only_system_or(actor, PartyKind.AGENCY, agency_id, "register_manager")
+            change.require("agency", agency_id)
             change.insert("talent_manager", manager, workspace=agency_id)
             change.audit("party.register", "talent_manager", manager.id, {"agency_id": agency_id}, workspace=agency_id)
             return manager
@@ -58,7 +70,7 @@ class PartyService(Service):
 
     def _register(self, actor: Actor, kind: str, party: P, *, workspace: str) -> P:
         def work(change: Change) -> P:
-            self._only_system_or(change, actor, None, None, f"register_{kind}")
+            _only_system_or(actor, None, None, f"register_{kind}")
             change.insert(kind, party, workspace=workspace)
             change.audit(
                 "party.register",
@@ -79,9 +91,9 @@ class PartyService(Service):
                 raise PermissionDenied(
                     str(actor), "verify_brand", "only the marketplace verifies brands", f"brand {brand_id}"
                 )
-            record = change.tx.require("brand", brand_id)
+            record = change.require("brand", brand_id)
             brand = attrs.evolve(
-                self.entity(record, Brand),
+                change.entity(record, Brand),
                 verification=status,
                 verified_at=change.now if status is VerificationStatus.VERIFIED else None,
             )
@@ -99,9 +111,9 @@ class PartyService(Service):
             kind = PARTY_KINDS.get(actor.kind)
             if kind is None or actor.kind is PartyKind.AGENCY:
                 raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
-            record = change.tx.require(kind, actor.id)
-            doc = dict(record.doc, signing_key=public_key)
-            change.tx.update(kind, actor.id, doc, expected_version=record.version, now=change.now)
+            record = change.require(kind, actor.id)
+            party = attrs.evolve(change.entity(record, _PARTY_CLASSES[actor.kind]), signing_key=public_key)
+            change.replace(kind, party, expected_version=record.version)
             change.audit("party.signing_key", kind, actor.id, {"public_key": public_key}, workspace=record.workspace)
 
         self._write(actor, "set_signing_key", work)
@@ -113,50 +125,49 @@ class PartyService(Service):
         managers; a creator page with figures is ``kit.creators.overview``). An agency and its managers are
         visible inside the agency, to the creators on its roster, and to the system; elsewhere they do not exist.
         """
-        classes: dict[PartyKind, type[Any]] = {
-            PartyKind.BRAND: Brand,
-            PartyKind.AGENCY: Agency,
-            PartyKind.TALENT_MANAGER: TalentManager,
-            PartyKind.CREATOR: CreatorProfile,
-        }
-        if kind not in classes:
-            raise ValidationError([Problem("kind", f"must be one of {', '.join(sorted(classes))}")], "party")
+        if kind not in _PARTY_CLASSES:
+            raise ValidationError([Problem("kind", f"must be one of {', '.join(sorted(_PARTY_CLASSES))}")], "party")
 
-        def work(tx: Any) -> Any:
-            record = tx.get(PARTY_KINDS[kind], party_id)
+        def work(view: View) -> Any:
+            record = view.get(PARTY_KINDS[kind], party_id)
             if record is None:
                 raise NotFound(str(kind), party_id)
-            party = self.entity(record, classes[kind])
-            if actor.kind is PartyKind.SYSTEM or (actor.kind is kind and actor.id == party_id):
-                return party
-            if kind is PartyKind.BRAND:
+            party = view.entity(record, _PARTY_CLASSES[kind])
+            if (
+                actor.kind is PartyKind.SYSTEM
+                or (actor.kind is kind and actor.id == party_id)
+                or kind is PartyKind.BRAND
+            ):
                 return party
             if kind is PartyKind.CREATOR:
-                own_side = actor.kind is PartyKind.TALENT_MANAGER and self.roster_entry(tx, actor.id, party_id)
+                own_side = actor.kind is PartyKind.TALENT_MANAGER and roster_entry(view, actor.id, party_id)
                 return party if own_side else attrs.evolve(party, email=None)
             agency_id = party.id if kind is PartyKind.AGENCY else party.agency_id
-            if actor.kind is PartyKind.AGENCY and actor.id == agency_id:
-                return party
-            if (
-                actor.kind is PartyKind.TALENT_MANAGER
-                and tx.require("talent_manager", actor.id).doc["agency_id"] == agency_id
-            ):
-                return party
-            if actor.kind is PartyKind.CREATOR and any(
-                r.doc["agency_id"] == agency_id and r.state == "active"
-                for r in tx.find("roster_entry", parent=actor.id)
-            ):
+            if _inside_agency(view, actor, agency_id):
                 return party
             raise NotFound(str(kind), party_id)
 
         return self._read(actor, work, "get_party")
 
-    def _only_system_or(
-        self, change: Change, actor: Actor, kind: PartyKind | None, id: str | None, action: str
-    ) -> None:
-        if actor.kind is PartyKind.SYSTEM or (kind is not None and actor.kind is kind and actor.id == id):
-            return
-        raise PermissionDenied(str(actor), action, "parties are registered by the embedding app (system)")
+
+def _inside_agency(view: View, actor: Actor, agency_id: str) -> bool:
+    """The agency itself, one of its managers, or a creator on an active entry of its roster."""
+    if actor.kind is PartyKind.AGENCY:
+        return actor.id == agency_id
+    if actor.kind is PartyKind.TALENT_MANAGER:
+        return agency_of(view, actor.id) == agency_id
+    if actor.kind is PartyKind.CREATOR:
+        return any(
+            r.doc["agency_id"] == agency_id and r.state == "active"
+            for r in view.records("roster_entry", parent=actor.id)
+        )
+    return False
+
+
+def _only_system_or(actor: Actor, kind: PartyKind | None, id: str | None, action: str) -> None:
+    if actor.kind is PartyKind.SYSTEM or (kind is not None and actor.kind is kind and actor.id == id):
+        return
+    raise PermissionDenied(str(actor), action, "parties are registered by the embedding app (system)")
 
 
 def _named(name: str) -> str:

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._service import Change, Service
+from .._service import Service
 from ..converter import coerce_enum
 from ..entities import Actor, PartyKind, RosterEntry, Scope, TalentManager, new_id
 from ..errors import NotFound, PermissionDenied, StateError
+from ._access import agency_of
 
 if TYPE_CHECKING:
-    from ..store import Record, Transaction
+    from .._change import Change, View
+    from ..store import Record
 
 __all__ = ["RosterService"]
 
@@ -40,11 +42,10 @@ class RosterService(Service):
                     "propose_roster_entry",
                     "sign_on_behalf can only be granted by the creator (grant_signing)",
                 )
-            manager = self.entity(change.tx.require("talent_manager", manager_id), TalentManager)
-            self._agency_side(actor, manager, "propose_roster_entry")
-            change.tx.require("creator", creator_id)
-            for record in change.tx.find("roster_entry", parent=creator_id, workspace=manager.agency_id):
-                existing = self.entity(record, RosterEntry)
+            manager = change.load("talent_manager", manager_id, TalentManager)
+            _agency_side(actor, manager, "propose_roster_entry")
+            change.require("creator", creator_id)
+            for existing in change.find("roster_entry", RosterEntry, parent=creator_id, workspace=manager.agency_id):
                 if existing.manager_id == manager_id and existing.removed_at is None:
                     raise StateError(
                         f"roster entry {existing.id}",
@@ -94,7 +95,7 @@ class RosterService(Service):
         """End the entry: the manager loses every scope for this creator at once."""
 
         def work(change: Change) -> RosterEntry:
-            entry, record = self._visible(change, actor, entry_id)
+            entry, record = _visible(change, actor, entry_id)
             if entry.removed_at is not None:
                 raise StateError(f"roster entry {entry_id}", "removed", "remove_roster_entry", [])
             removed = attrs.evolve(entry, removed_at=change.now)
@@ -112,46 +113,19 @@ class RosterService(Service):
     def entries(self, actor: Actor, *, include_removed: bool = False) -> list[RosterEntry]:
         """The roster as the actor sees it: an agency's or manager's entries, or a creator's own."""
 
-        def work(tx: Transaction) -> list[RosterEntry]:
+        def work(view: View) -> list[RosterEntry]:
             if actor.kind is PartyKind.CREATOR:
-                records = tx.find("roster_entry", parent=actor.id)
+                found = view.find("roster_entry", RosterEntry, parent=actor.id)
             elif actor.kind is PartyKind.AGENCY:
-                records = tx.find("roster_entry", workspace=actor.id)
+                found = view.find("roster_entry", RosterEntry, workspace=actor.id)
             elif actor.kind is PartyKind.TALENT_MANAGER:
-                manager = self.entity(tx.require("talent_manager", actor.id), TalentManager)
-                records = [
-                    r for r in tx.find("roster_entry", workspace=manager.agency_id) if r.doc["manager_id"] == actor.id
-                ]
+                entries = view.find("roster_entry", RosterEntry, workspace=agency_of(view, actor.id))
+                found = [e for e in entries if e.manager_id == actor.id]
             else:
                 raise PermissionDenied(str(actor), "list_roster", "brands have no roster")
-            found = [self.entity(r, RosterEntry) for r in records]
             return [e for e in found if include_removed or e.removed_at is None]
 
         return self._read(actor, work)
-
-    # -- helpers -----------------------------------------------------------------------------------------------
-
-    def _agency_side(self, actor: Actor, manager: TalentManager, action: str) -> None:
-        if actor.kind is PartyKind.AGENCY and actor.id == manager.agency_id:
-            return
-        if actor.kind is PartyKind.TALENT_MANAGER and actor.id == manager.id:
-            return
-        raise PermissionDenied(str(actor), action, f"only agency {manager.agency_id} or the manager may do this")
-
-    def _visible(self, change: Change, actor: Actor, entry_id: str) -> tuple[RosterEntry, Record]:
-        """The entry and its record, or NotFound when it does not exist or is none of the actor's business."""
-        record = change.tx.get("roster_entry", entry_id)
-        if record is None:
-            raise NotFound("roster_entry", entry_id)
-        entry = self.entity(record, RosterEntry)
-        allowed = (
-            (actor.kind is PartyKind.CREATOR and actor.id == entry.creator_id)
-            or (actor.kind is PartyKind.AGENCY and actor.id == entry.agency_id)
-            or (actor.kind is PartyKind.TALENT_MANAGER and actor.id == entry.manager_id)
-        )
-        if not allowed:
-            raise NotFound("roster_entry", entry_id)
-        return entry, record
 
     def _creator_change(
         self,
@@ -162,7 +136,7 @@ class RosterService(Service):
         state: str | None = None,
     ) -> RosterEntry:
         def work(change: Change) -> RosterEntry:
-            entry, record = self._visible(change, actor, entry_id)
+            entry, record = _visible(change, actor, entry_id)
             if actor.kind is not PartyKind.CREATOR:
                 raise PermissionDenied(str(actor), action, "only the creator decides this", f"roster_entry {entry_id}")
             if entry.removed_at is not None:
@@ -186,6 +160,30 @@ class RosterService(Service):
             return changed
 
         return self._write(actor, action, work)
+
+
+def _agency_side(actor: Actor, manager: TalentManager, action: str) -> None:
+    if actor.kind is PartyKind.AGENCY and actor.id == manager.agency_id:
+        return
+    if actor.kind is PartyKind.TALENT_MANAGER and actor.id == manager.id:
+        return
+    raise PermissionDenied(str(actor), action, f"only agency {manager.agency_id} or the manager may do this")
+
+
+def _visible(change: Change, actor: Actor, entry_id: str) -> tuple[RosterEntry, Record]:
+    """The entry and its record, or NotFound when it does not exist or is none of the actor's business."""
+    record = change.get("roster_entry", entry_id)
+    if record is None:
+        raise NotFound("roster_entry", entry_id)
+    entry = change.entity(record, RosterEntry)
+    allowed = (
+        (actor.kind is PartyKind.CREATOR and actor.id == entry.creator_id)
+        or (actor.kind is PartyKind.AGENCY and actor.id == entry.agency_id)
+        or (actor.kind is PartyKind.TALENT_MANAGER and actor.id == entry.manager_id)
+    )
+    if not allowed:
+        raise NotFound("roster_entry", entry_id)
+    return entry, record
 
 
 def _scopes(scopes: Iterable[Scope]) -> frozenset[Scope]:

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._service import Change, Service
-from ..converter import coerce_enum, structure, unstructure
+from .._service import Service
+from ..converter import coerce_enum
 from ..entities import (
     Actor,
     Appreciation,
@@ -41,6 +41,11 @@ from ..entities._aftercare import MAX_RATING
 from ..entities._common import FieldValueError
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..money import Money
+from ..parties._access import acts_for_creator, on_behalf_of, on_creator_side
+from ._machine import load_deal
+
+if TYPE_CHECKING:
+    from .._change import Change, View
 
 __all__ = ["AftercareService"]
 
@@ -68,7 +73,7 @@ class AftercareService(Service):
         kind = coerce_enum(AppreciationKind, kind, "kind", what="appreciation")
 
         def work(change: Change) -> Appreciation:
-            deal, _ = self.load_deal(change.tx, actor, deal_id)
+            deal, _ = load_deal(change, actor, deal_id)
             if actor.kind is not PartyKind.BRAND:
                 raise PermissionDenied(
                     str(actor), "send_appreciation", "only the brand thanks its creators", f"deal {deal.id}"
@@ -104,9 +109,9 @@ class AftercareService(Service):
     def appreciations(self, actor: Actor, creator_id: str) -> list[Appreciation]:
         """Notes and gifts to ``creator_id``: a brand sees what it sent, the creator's side all received."""
 
-        def work(tx: Any) -> list[Appreciation]:
-            deals = self._deals_with(tx, actor, creator_id)
-            found = [self.entity(r, Appreciation) for d in deals for r in tx.find("appreciation", parent=d.id)]
+        def work(view: View) -> list[Appreciation]:
+            deals = _deals_with(view, actor, creator_id)
+            found = [a for d in deals for a in view.find("appreciation", Appreciation, parent=d.id)]
             return sorted(found, key=lambda a: (a.sent_at, a.id))
 
         return self._read(actor, work)
@@ -124,10 +129,10 @@ class AftercareService(Service):
             raise ValidationError([Problem("rating", f"must be a whole number from 1 to {MAX_RATING}")], "feedback")
 
         def work(change: Change) -> CollaborationFeedback:
-            deal, _ = self.load_deal(change.tx, actor, deal_id)
-            side = self._side(change.tx, actor, deal, "leave_feedback")
+            deal, _ = load_deal(change, actor, deal_id)
+            side = _side(change, actor, deal, "leave_feedback")
             _after_campaign(deal, "leave_feedback")
-            for record in change.tx.find("feedback", parent=deal.id):
+            for record in change.records("feedback", parent=deal.id):
                 if record.doc["from_side"] == side:
                     raise StateError(
                         f"deal {deal.id}",
@@ -153,9 +158,13 @@ class AftercareService(Service):
                 submitted_at=change.now,
                 comments=comments,
             )
-            on_behalf = deal.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
             change.record(
-                "feedback", feedback, "feedback.leave", workspace=deal.brand_id, parent=deal.id, on_behalf_of=on_behalf
+                "feedback",
+                feedback,
+                "feedback.leave",
+                workspace=deal.brand_id,
+                parent=deal.id,
+                on_behalf_of=on_behalf_of(actor, deal.creator_id),
             )
             change.event("feedback.left", "feedback", feedback.id, deal_id=deal.id, from_side=str(side))
             return feedback
@@ -165,9 +174,9 @@ class AftercareService(Service):
     def feedback(self, actor: Actor, deal_id: str) -> list[CollaborationFeedback]:
         """Both sides' feedback on a deal, for its parties."""
 
-        def work(tx: Any) -> list[CollaborationFeedback]:
-            deal, _ = self.load_deal(tx, actor, deal_id)
-            return _feedback_of(tx, [deal])
+        def work(view: View) -> list[CollaborationFeedback]:
+            deal, _ = load_deal(view, actor, deal_id)
+            return _feedback_of(view, [deal])
 
         return self._read(actor, work)
 
@@ -176,11 +185,11 @@ class AftercareService(Service):
     def relationship(self, actor: Actor, brand_id: str, creator_id: str) -> RelationshipSummary:
         """What ``brand_id`` and ``creator_id`` did together, for the brand and for the creator's side."""
 
-        def work(tx: Any) -> RelationshipSummary:
+        def work(view: View) -> RelationshipSummary:
             if actor.kind is PartyKind.BRAND and actor.id != brand_id:
                 raise NotFound("relationship", f"{brand_id}/{creator_id}")
-            deals = [d for d in self._deals_with(tx, actor, creator_id) if d.brand_id == brand_id]
-            return _summarise(tx, brand_id, creator_id, deals)
+            deals = [d for d in _deals_with(view, actor, creator_id) if d.brand_id == brand_id]
+            return _summarise(view, brand_id, creator_id, deals)
 
         return self._read(actor, work)
 
@@ -195,14 +204,13 @@ class AftercareService(Service):
         if not 1 <= min_rating <= MAX_RATING:
             raise ValidationError([Problem("min_rating", f"must be between 1 and {MAX_RATING}")], "query")
 
-        def work(tx: Any) -> list[RelationshipSummary]:
+        def work(view: View) -> list[RelationshipSummary]:
             if actor.kind is not PartyKind.BRAND:
                 raise PermissionDenied(str(actor), "reengagement_candidates", "only a brand re-engages its creators")
             by_creator: dict[str, list[Deal]] = defaultdict(list)
-            for record in tx.find("deal", workspace=actor.id):
-                deal = self.entity(record, Deal)
+            for deal in view.find("deal", Deal, workspace=actor.id):
                 by_creator[deal.creator_id].append(deal)
-            summaries = [_summarise(tx, actor.id, creator, deals) for creator, deals in by_creator.items()]
+            summaries = [_summarise(view, actor.id, creator, deals) for creator, deals in by_creator.items()]
             keep = [
                 s
                 for s in summaries
@@ -265,11 +273,11 @@ class AftercareService(Service):
     def event(self, actor: Actor, event_id: str) -> BrandEvent:
         """The event, for its brand and for the creators invited to it."""
 
-        def work(tx: Any) -> BrandEvent:
-            event = self._event(tx, event_id)
+        def work(view: View) -> BrandEvent:
+            event = _event(view, event_id)
             if actor.kind is PartyKind.BRAND and actor.id == event.brand_id:
                 return event
-            if any(self._acts_for(tx, actor, inv.creator_id, None) for inv in self._invitations(tx, event_id)):
+            if any(on_creator_side(view, actor, inv.creator_id) for inv in _invitations(view, event_id)):
                 return event
             raise NotFound("brand_event", event_id)
 
@@ -279,8 +287,8 @@ class AftercareService(Service):
         """Invite a creator to the brand's event (once per creator, before it starts)."""
 
         def work(change: Change) -> EventInvitation:
-            event = self._own_event(change.tx, actor, event_id)
-            if change.tx.get("creator", creator_id) is None:
+            event = _own_event(change, actor, event_id)
+            if change.get("creator", creator_id) is None:
                 raise NotFound("creator", creator_id)
             if event.starts_at <= change.now:
                 raise StateError(
@@ -290,7 +298,7 @@ class AftercareService(Service):
                     [],
                     "the event has already started",
                 )
-            if any(inv.creator_id == creator_id for inv in self._invitations(change.tx, event_id)):
+            if any(inv.creator_id == creator_id for inv in _invitations(change, event_id)):
                 raise StateError(
                     f"brand_event {event_id}",
                     "invited",
@@ -339,20 +347,8 @@ class AftercareService(Service):
             raise ValidationError([Problem("status", "answer accepted, declined or tentative")], "rsvp")
 
         def work(change: Change) -> EventInvitation:
-            record = change.tx.get("event_invitation", invitation_id)
-            if record is None:
-                raise NotFound("event_invitation", invitation_id)
-            invitation = self.entity(record, EventInvitation)
-            if not self._acts_for(change.tx, actor, invitation.creator_id, None):
-                raise NotFound("event_invitation", invitation_id)
-            if not self._acts_for(change.tx, actor, invitation.creator_id, Scope.NEGOTIATE):
-                raise PermissionDenied(
-                    str(actor),
-                    "rsvp",
-                    f"the roster entry for {invitation.creator_id} lacks the {Scope.NEGOTIATE} scope",
-                    f"event_invitation {invitation_id}",
-                )
-            event = self._event(change.tx, invitation.event_id)
+            invitation, version = _answerable(change, actor, invitation_id)
+            event = _event(change, invitation.event_id)
             if event.starts_at <= change.now:
                 raise StateError(
                     f"event_invitation {invitation_id}",
@@ -361,9 +357,9 @@ class AftercareService(Service):
                     [],
                     "the event has already started",
                 )
-            self._check_agreement(event, status, accept_agreement)
+            _check_agreement(event, status, accept_agreement)
             if status is RsvpStatus.ACCEPTED and invitation.status is not RsvpStatus.ACCEPTED:
-                self._check_capacity(change.tx, event)
+                _check_capacity(change, event)
             answered = attrs.evolve(
                 invitation,
                 status=status,
@@ -371,21 +367,13 @@ class AftercareService(Service):
                 responded_by=str(actor),
                 agreement_accepted=status is RsvpStatus.ACCEPTED and event.promotional_agreement is not None,
             )
-            change.tx.update(
-                "event_invitation",
-                invitation.id,
-                unstructure(answered),
-                expected_version=record.version,
-                state=str(status),
-                now=change.now,
-            )
-            on_behalf = invitation.creator_id if actor.kind is PartyKind.TALENT_MANAGER else None
+            change.replace("event_invitation", answered, expected_version=version, state=str(status))
             change.audit(
                 "event.rsvp",
                 "event_invitation",
                 invitation.id,
-                unstructure(answered),
-                on_behalf_of=on_behalf,
+                change.document(answered),
+                on_behalf_of=on_behalf_of(actor, invitation.creator_id),
                 workspace=event.brand_id,
             )
             change.event(
@@ -404,9 +392,9 @@ class AftercareService(Service):
         """The brand's guest list for its event, optionally only those with ``status``."""
         wanted = None if status is None else coerce_enum(RsvpStatus, status, "status", what="guest list")
 
-        def work(tx: Any) -> list[EventInvitation]:
-            self._own_event(tx, actor, event_id)
-            guests = self._invitations(tx, event_id)
+        def work(view: View) -> list[EventInvitation]:
+            _own_event(view, actor, event_id)
+            guests = _invitations(view, event_id)
             return [g for g in guests if wanted is None or g.status is wanted]
 
         return self._read(actor, work)
@@ -414,92 +402,105 @@ class AftercareService(Service):
     def event_invitations(self, actor: Actor, creator_id: str) -> list[EventInvitation]:
         """Invitations of ``creator_id``: the creator's side sees all, a brand those to its own events."""
 
-        def work(tx: Any) -> list[EventInvitation]:
+        def work(view: View) -> list[EventInvitation]:
             if actor.kind is PartyKind.BRAND:
-                records = tx.find("event_invitation", workspace=actor.id)
-            elif self._acts_for(tx, actor, creator_id, None):
-                records = tx.find("event_invitation")
+                found = view.find("event_invitation", EventInvitation, workspace=actor.id)
+            elif on_creator_side(view, actor, creator_id):
+                found = view.find("event_invitation", EventInvitation)
             else:
                 raise NotFound("creator", creator_id)
-            found = [self.entity(r, EventInvitation) for r in records]
             return sorted((i for i in found if i.creator_id == creator_id), key=lambda i: (i.invited_at, i.id))
 
         return self._read(actor, work)
 
-    # -- helpers ---------------------------------------------------------------------------------------------
 
-    def _side(self, tx: Any, actor: Actor, deal: Deal, action: str) -> CollaborationSide:
-        if actor.kind is PartyKind.BRAND and actor.id == deal.brand_id:
-            return CollaborationSide.BRAND
-        if self._acts_for(tx, actor, deal.creator_id, Scope.NEGOTIATE):
-            return CollaborationSide.CREATOR
-        reason = (
-            "the roster entry lacks the negotiate scope"
-            if actor.kind is PartyKind.TALENT_MANAGER
-            else "only the brand and the creator's side give feedback"
+def _answerable(change: Change, actor: Actor, invitation_id: str) -> tuple[EventInvitation, int]:
+    """The invitation and its version, when ``actor`` answers for its creator (a manager: with ``negotiate``)."""
+    record = change.get("event_invitation", invitation_id)
+    if record is None:
+        raise NotFound("event_invitation", invitation_id)
+    invitation = change.entity(record, EventInvitation)
+    if not on_creator_side(change, actor, invitation.creator_id):
+        raise NotFound("event_invitation", invitation_id)
+    if not acts_for_creator(change, actor, invitation.creator_id, Scope.NEGOTIATE):
+        raise PermissionDenied(
+            str(actor),
+            "rsvp",
+            f"the roster entry for {invitation.creator_id} lacks the {Scope.NEGOTIATE} scope",
+            f"event_invitation {invitation_id}",
         )
-        raise PermissionDenied(str(actor), action, reason, f"deal {deal.id}")
+    return invitation, record.version
 
-    def _acts_for(self, tx: Any, actor: Actor, creator_id: str, scope: Scope | None) -> bool:
-        """The creator, a manager (holding ``scope``) for them, or the agency whose roster holds them."""
-        if actor.kind is PartyKind.AGENCY:
-            return scope is None and bool(self.represented_creators(tx, actor, creator_id))
-        return self.acts_for_creator(tx, actor, creator_id, scope)
 
-    def _deals_with(self, tx: Any, actor: Actor, creator_id: str) -> list[Deal]:
-        """Deals with ``creator_id`` that ``actor`` may see: the brand's own, all for the creator's side."""
-        if actor.kind is PartyKind.BRAND:
-            records = tx.find("deal", workspace=actor.id, parent=creator_id)
-        elif actor.kind is PartyKind.SYSTEM or self._acts_for(tx, actor, creator_id, None):
-            records = tx.find("deal", parent=creator_id)
-        else:
-            raise NotFound("creator", creator_id)
-        return [self.entity(r, Deal) for r in records]
+def _side(view: View, actor: Actor, deal: Deal, action: str) -> CollaborationSide:
+    if actor.kind is PartyKind.BRAND and actor.id == deal.brand_id:
+        return CollaborationSide.BRAND
+    if acts_for_creator(view, actor, deal.creator_id, Scope.NEGOTIATE):
+        return CollaborationSide.CREATOR
+    reason = (
+        "the roster entry lacks the negotiate scope"
+        if actor.kind is PartyKind.TALENT_MANAGER
+        else "only the brand and the creator's side give feedback"
+    )
+    raise PermissionDenied(str(actor), action, reason, f"deal {deal.id}")
 
-    def _event(self, tx: Any, event_id: str) -> BrandEvent:
-        record = tx.get("brand_event", event_id)
-        if record is None:
-            raise NotFound("brand_event", event_id)
-        return self.entity(record, BrandEvent)
 
-    def _own_event(self, tx: Any, actor: Actor, event_id: str) -> BrandEvent:
-        event = self._event(tx, event_id)
-        if actor.kind is not PartyKind.BRAND or actor.id != event.brand_id:
-            raise NotFound("brand_event", event_id)
-        return event
+def _deals_with(view: View, actor: Actor, creator_id: str) -> list[Deal]:
+    """Deals with ``creator_id`` that ``actor`` may see: the brand's own, all for the creator's side."""
+    if actor.kind is PartyKind.BRAND:
+        return view.find("deal", Deal, workspace=actor.id, parent=creator_id)
+    if actor.kind is PartyKind.SYSTEM or on_creator_side(view, actor, creator_id):
+        return view.find("deal", Deal, parent=creator_id)
+    raise NotFound("creator", creator_id)
 
-    def _invitations(self, tx: Any, event_id: str) -> list[EventInvitation]:
-        found = [self.entity(r, EventInvitation) for r in tx.find("event_invitation", parent=event_id)]
-        return sorted(found, key=lambda i: (i.invited_at, i.id))
 
-    def _check_agreement(self, event: BrandEvent, status: RsvpStatus, accept_agreement: bool) -> None:
-        if event.promotional_agreement is None:
-            if accept_agreement:
-                raise ValidationError([Problem("accept_agreement", "this event has no promotional agreement")], "rsvp")
-        elif status is RsvpStatus.ACCEPTED and not accept_agreement:
-            raise ValidationError(
-                [
-                    Problem(
-                        "accept_agreement",
-                        "accepting this event means accepting its "
-                        f"promotional agreement: {event.promotional_agreement}",
-                    )
-                ],
-                "rsvp",
-            )
+def _event(view: View, event_id: str) -> BrandEvent:
+    record = view.get("brand_event", event_id)
+    if record is None:
+        raise NotFound("brand_event", event_id)
+    return view.entity(record, BrandEvent)
 
-    def _check_capacity(self, tx: Any, event: BrandEvent) -> None:
-        if event.capacity is None:
-            return
-        accepted = len(tx.find("event_invitation", parent=event.id, state=str(RsvpStatus.ACCEPTED)))
-        if accepted >= event.capacity:
-            raise StateError(
-                f"brand_event {event.id}",
-                "full",
-                "rsvp",
-                ["decline", "tentative"],
-                f"all {event.capacity} places are taken",
-            )
+
+def _own_event(view: View, actor: Actor, event_id: str) -> BrandEvent:
+    event = _event(view, event_id)
+    if actor.kind is not PartyKind.BRAND or actor.id != event.brand_id:
+        raise NotFound("brand_event", event_id)
+    return event
+
+
+def _invitations(view: View, event_id: str) -> list[EventInvitation]:
+    found = view.find("event_invitation", EventInvitation, parent=event_id)
+    return sorted(found, key=lambda i: (i.invited_at, i.id))
+
+
+def _check_agreement(event: BrandEvent, status: RsvpStatus, accept_agreement: bool) -> None:
+    if event.promotional_agreement is None:
+        if accept_agreement:
+            raise ValidationError([Problem("accept_agreement", "this event has no promotional agreement")], "rsvp")
+    elif status is RsvpStatus.ACCEPTED and not accept_agreement:
+        raise ValidationError(
+            [
+                Problem(
+                    "accept_agreement",
+                    f"accepting this event means accepting its promotional agreement: {event.promotional_agreement}",
+                )
+            ],
+            "rsvp",
+        )
+
+
+def _check_capacity(view: View, event: BrandEvent) -> None:
+    if event.capacity is None:
+        return
+    accepted = len(view.records("event_invitation", parent=event.id, state=str(RsvpStatus.ACCEPTED)))
+    if accepted >= event.capacity:
+        raise StateError(
+            f"brand_event {event.id}",
+            "full",
+            "rsvp",
+            ["decline", "tentative"],
+            f"all {event.capacity} places are taken",
+        )
 
 
 def _after_campaign(deal: Deal, action: str) -> None:
@@ -515,14 +516,14 @@ def _build(what: str, cls: type[E], **fields: Any) -> E:
         raise ValidationError([Problem(exc.field, str(exc))], what) from None
 
 
-def _feedback_of(tx: Any, deals: Iterable[Deal]) -> list[CollaborationFeedback]:
-    found = [structure(r.doc, CollaborationFeedback) for d in deals for r in tx.find("feedback", parent=d.id)]
+def _feedback_of(view: View, deals: Iterable[Deal]) -> list[CollaborationFeedback]:
+    found = [f for d in deals for f in view.find("feedback", CollaborationFeedback, parent=d.id)]
     return sorted(found, key=lambda f: (f.submitted_at, f.id))
 
 
-def _summarise(tx: Any, brand_id: str, creator_id: str, deals: list[Deal]) -> RelationshipSummary:
+def _summarise(view: View, brand_id: str, creator_id: str, deals: list[Deal]) -> RelationshipSummary:
     completed = [d for d in deals if d.state is DealState.COMPLETED]
-    feedback = _feedback_of(tx, deals)
+    feedback = _feedback_of(view, deals)
     from_brand = [f for f in feedback if f.from_side is CollaborationSide.BRAND]
     from_creator = [f for f in feedback if f.from_side is CollaborationSide.CREATOR]
     contracted: dict[str, Money] = {}
@@ -536,7 +537,7 @@ def _summarise(tx: Any, brand_id: str, creator_id: str, deals: list[Deal]) -> Re
         deals_total=len(deals),
         deals_completed=len(completed),
         deals_cancelled=sum(d.state in _CANCELLED for d in deals),
-        disputes=sum(len(tx.find("dispute", parent=d.id)) for d in deals),
+        disputes=sum(len(view.records("dispute", parent=d.id)) for d in deals),
         first_deal_at=min((d.created_at for d in deals), default=None),
         last_completed_at=max((d.updated_at for d in completed), default=None),
         average_rating_from_brand=_average(from_brand),
@@ -545,7 +546,7 @@ def _summarise(tx: Any, brand_id: str, creator_id: str, deals: list[Deal]) -> Re
         ratings_from_creator=len(from_creator),
         brand_would_work_again=from_brand[-1].would_work_again if from_brand else None,
         creator_would_work_again=from_creator[-1].would_work_again if from_creator else None,
-        appreciations_sent=sum(len(tx.find("appreciation", parent=d.id)) for d in deals),
+        appreciations_sent=sum(len(view.records("appreciation", parent=d.id)) for d in deals),
         contracted_value=tuple(contracted[c] for c in sorted(contracted)),
     )
 

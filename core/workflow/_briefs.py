@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._service import Change, Service
+from .._service import Service
 from ..converter import structure, unstructure
 from ..entities import Actor, Brand, BriefStatus, CampaignBrief, PartyKind, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
+
+if TYPE_CHECKING:
+    from .._change import Change, View
 
 __all__ = ["BriefService"]
 
@@ -20,9 +23,9 @@ class BriefService(Service):
         _settable(fields)
 
         def work(change: Change) -> CampaignBrief:
-            self._brand_only(actor, "create_brief")
+            _brand_only(actor, "create_brief")
             brief = _brief({"id": new_id("brief"), "brand_id": actor.id, "created_at": change.now}, fields)
-            self._check(brief)
+            _check(brief)
             change.record("brief", brief, "brief.create", workspace=actor.id, state=str(brief.status))
             return brief
 
@@ -36,11 +39,11 @@ class BriefService(Service):
         _settable(fields)
 
         def work(change: Change) -> CampaignBrief:
-            brief, version = self._own(change, actor, brief_id)
+            brief, version = _own(change, actor, brief_id)
             if brief.status is not BriefStatus.DRAFT:
                 raise StateError(f"brief {brief_id}", str(brief.status), "update", ["close"])
             updated = _brief(unstructure(brief), fields)
-            self._check(updated)
+            _check(updated)
             change.replace("brief", updated, expected_version=version)
             change.audit("brief.update", "brief", brief_id, {"fields": sorted(fields)}, workspace=actor.id)
             return updated
@@ -51,7 +54,7 @@ class BriefService(Service):
         """Make the brief open for invitations. A brief with a budget is a paid task: the brand must be verified."""
 
         def work(change: Change) -> CampaignBrief:
-            brief, version = self._own(change, actor, brief_id)
+            brief, version = _own(change, actor, brief_id)
             if brief.status is not BriefStatus.DRAFT:
                 raise StateError(
                     f"brief {brief_id}",
@@ -59,7 +62,7 @@ class BriefService(Service):
                     "publish",
                     ["close"] if brief.status is BriefStatus.PUBLISHED else [],
                 )
-            brand = self.entity(change.tx.require("brand", actor.id), Brand)
+            brand = change.load("brand", actor.id, Brand)
             if brief.budget.total.amount > 0 and not brand.is_verified:
                 raise PermissionDenied(
                     str(actor),
@@ -79,7 +82,7 @@ class BriefService(Service):
         """Stop new invitations; deals already under way continue."""
 
         def work(change: Change) -> CampaignBrief:
-            brief, version = self._own(change, actor, brief_id)
+            brief, version = _own(change, actor, brief_id)
             if brief.status is BriefStatus.CLOSED:
                 raise StateError(f"brief {brief_id}", "closed", "close", [])
             closed = attrs.evolve(brief, status=BriefStatus.CLOSED)
@@ -92,11 +95,11 @@ class BriefService(Service):
     def get(self, actor: Actor, brief_id: str) -> CampaignBrief:
         """A brand sees its own briefs; creators and managers see published ones (the marketplace's task list)."""
 
-        def work(tx: Any) -> CampaignBrief:
-            record = tx.get("brief", brief_id)
+        def work(view: View) -> CampaignBrief:
+            record = view.get("brief", brief_id)
             if record is None:
                 raise NotFound("brief", brief_id)
-            brief = self.entity(record, CampaignBrief)
+            brief = view.entity(record, CampaignBrief)
             if (
                 brief.brand_id != actor.id
                 and brief.status is not BriefStatus.PUBLISHED
@@ -108,41 +111,38 @@ class BriefService(Service):
         return self._read(actor, work)
 
     def list(self, actor: Actor, *, status: BriefStatus | None = None) -> list[CampaignBrief]:
-        def work(tx: Any) -> list[CampaignBrief]:
-            state = str(status) if status else None
+        def work(view: View) -> list[CampaignBrief]:
             if actor.kind is PartyKind.BRAND:
-                records = tx.find("brief", workspace=actor.id, state=state)
-            else:
-                records = tx.find("brief", state=str(BriefStatus.PUBLISHED))
-            return [self.entity(r, CampaignBrief) for r in records]
+                return view.find("brief", CampaignBrief, workspace=actor.id, state=str(status) if status else None)
+            return view.find("brief", CampaignBrief, state=str(BriefStatus.PUBLISHED))
 
         return self._read(actor, work)
 
-    # -- helpers -----------------------------------------------------------------------------------------------
 
-    def _brand_only(self, actor: Actor, action: str) -> None:
-        if actor.kind is not PartyKind.BRAND:
-            raise PermissionDenied(str(actor), action, "only a brand writes briefs")
+def _brand_only(actor: Actor, action: str) -> None:
+    if actor.kind is not PartyKind.BRAND:
+        raise PermissionDenied(str(actor), action, "only a brand writes briefs")
 
-    def _own(self, change: Change, actor: Actor, brief_id: str) -> tuple[CampaignBrief, int]:
-        self._brand_only(actor, "change_brief")
-        record = change.tx.get("brief", brief_id)
-        if record is None or record.workspace != actor.id:
-            raise NotFound("brief", brief_id)
-        return self.entity(record, CampaignBrief), record.version
 
-    @staticmethod
-    def _check(brief: CampaignBrief) -> None:
-        problems = []
-        if not brief.name.strip():
-            problems.append(Problem("name", "must not be empty"))
-        if not brief.deliverables:
-            problems.append(Problem("deliverables", "a brief needs at least one deliverable"))
-        for i, kpi in enumerate(brief.kpis):
-            if kpi.target_cost is not None and kpi.target_cost.currency != brief.budget.total.currency:
-                problems.append(Problem(f"kpis[{i}].target_cost", "must be in the budget's currency"))
-        if problems:
-            raise ValidationError(problems, "brief")
+def _own(change: Change, actor: Actor, brief_id: str) -> tuple[CampaignBrief, int]:
+    _brand_only(actor, "change_brief")
+    record = change.get("brief", brief_id)
+    if record is None or record.workspace != actor.id:
+        raise NotFound("brief", brief_id)
+    return change.entity(record, CampaignBrief), record.version
+
+
+def _check(brief: CampaignBrief) -> None:
+    problems = []
+    if not brief.name.strip():
+        problems.append(Problem("name", "must not be empty"))
+    if not brief.deliverables:
+        problems.append(Problem("deliverables", "a brief needs at least one deliverable"))
+    for i, kpi in enumerate(brief.kpis):
+        if kpi.target_cost is not None and kpi.target_cost.currency != brief.budget.total.currency:
+            problems.append(Problem(f"kpis[{i}].target_cost", "must be in the budget's currency"))
+    if problems:
+        raise ValidationError(problems, "brief")
 
 
 _RESERVED = ("id", "brand_id", "status", "created_at", "published_at")

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._service import Change, Service, on_behalf_of
+from .._service import Service
 from ..converter import structure
-from ..entities import Actor, Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
+from ..entities import Actor, Awaiting, Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
+from ..parties._access import on_behalf_of
+from ._machine import apply, load_deal, may
+
+if TYPE_CHECKING:
+    from .._change import Change, View
 
 __all__ = ["NegotiationService", "NegotiationStatus"]
 
@@ -54,23 +59,11 @@ class NegotiationService(Service):
             raise ValidationError([Problem("respond_days", "must be a whole number of days, at least 1")], "offer")
 
         def work(change: Change) -> Offer:
-            deal, _ = self.load_deal(change.tx, actor, deal_id)
-            side, other = self._sides(actor, deal)
-            self._check_terms(deal, terms)
-            open_offers = self._open(change, deal.id)
-            counter_to = None
-            for offer, version in open_offers:
-                if offer.from_party == side:
-                    raise StateError(
-                        f"offer {offer.id}",
-                        "open",
-                        "propose",
-                        ["withdraw"],
-                        "your previous offer is still open; withdraw it first",
-                    )
-                self._set_status(change, offer, version, OfferStatus.COUNTERED)
-                counter_to = offer.id
-            days = respond_days or self.kit.config.workflow.offer_response_days
+            deal, _ = load_deal(change, actor, deal_id)
+            side, other = _sides(actor, deal)
+            _check_terms(terms)
+            counter_to = _counter_open_offer(change, deal, side)
+            days = respond_days or change.flow.offer_response_days
             offer = Offer(
                 id=new_id("offer"),
                 deal_id=deal.id,
@@ -89,16 +82,10 @@ class NegotiationService(Service):
                 workspace=deal.brand_id,
                 parent=deal.id,
                 state=str(offer.status),
-                on_behalf_of=self._behalf(actor, deal),
+                on_behalf_of=on_behalf_of(actor, deal.creator_id),
             )
-            self.kit.deals.apply(
-                change,
-                deal,
-                "propose_terms",
-                payload={"offer_id": offer.id},
-                deadline=offer.respond_by,
-                awaiting=_who(other, deal),
-            )
+            payload = {"offer_id": offer.id}
+            apply(change, deal, "propose_terms", payload=payload, deadline=offer.respond_by, awaiting=_who(other, deal))
             change.event("offer.proposed", "offer", offer.id, deal_id=deal.id, counter_to=counter_to)
             return offer
 
@@ -108,11 +95,10 @@ class NegotiationService(Service):
         """Accept the open offer addressed to you: the deal becomes AGREED on exactly these terms."""
 
         def work(change: Change) -> Deal:
-            offer, version, deal = self._addressed(change, actor, offer_id, "accept_offer")
-            self._set_status(change, offer, version, OfferStatus.ACCEPTED)
-            return self.kit.deals.apply(
-                change, deal, "accept_offer", payload={"offer_id": offer.id}, terms=offer.terms, price=offer.terms.price
-            )
+            offer, version, deal = _addressed(change, actor, offer_id, "accept_offer")
+            _set_status(change, offer, version, OfferStatus.ACCEPTED)
+            payload = {"offer_id": offer.id}
+            return apply(change, deal, "accept_offer", payload=payload, terms=offer.terms, price=offer.terms.price)
 
         return self._write(actor, "accept_offer", work)
 
@@ -120,32 +106,27 @@ class NegotiationService(Service):
         """Decline the offer addressed to you; the deal stays in negotiation for a new proposal."""
 
         def work(change: Change) -> Deal:
-            offer, version, deal = self._addressed(change, actor, offer_id, "decline_offer")
-            self._set_status(change, offer, version, OfferStatus.DECLINED)
-            return self.kit.deals.apply(
-                change,
-                deal,
-                "decline_offer",
-                payload={"offer_id": offer.id, "reason": reason},
-                awaiting=_who(offer.from_party, deal),
-            )
+            offer, version, deal = _addressed(change, actor, offer_id, "decline_offer")
+            _set_status(change, offer, version, OfferStatus.DECLINED)
+            payload = {"offer_id": offer.id, "reason": reason}
+            return apply(change, deal, "decline_offer", payload=payload, awaiting=_who(offer.from_party, deal))
 
         return self._write(actor, "decline_offer", work)
 
     def withdraw(self, actor: Actor, offer_id: str) -> Offer:
         def work(change: Change) -> Offer:
-            record = change.tx.get("offer", offer_id)
+            record = change.get("offer", offer_id)
             if record is None:
                 raise NotFound("offer", offer_id)
-            offer = self.entity(record, Offer)
-            deal, _ = self.load_deal(change.tx, actor, offer.deal_id)
-            side, _other = self._sides(actor, deal)
-            self._may_negotiate(change, actor, deal, "withdraw_offer")
+            offer = change.entity(record, Offer)
+            deal, _ = load_deal(change, actor, offer.deal_id)
+            side, _other = _sides(actor, deal)
+            may(change, actor, deal, "propose_terms", "withdraw_offer")
             if offer.from_party != side:
                 raise PermissionDenied(str(actor), "withdraw_offer", "only the side that made an offer withdraws it")
             if offer.status is not OfferStatus.OPEN:
                 raise StateError(f"offer {offer_id}", str(offer.status), "withdraw", [])
-            withdrawn = self._set_status(change, offer, record.version, OfferStatus.WITHDRAWN)
+            withdrawn = _set_status(change, offer, record.version, OfferStatus.WITHDRAWN)
             change.audit("offer.withdraw", "offer", offer_id, {}, workspace=deal.brand_id)
             return withdrawn
 
@@ -154,102 +135,115 @@ class NegotiationService(Service):
     def offers(self, actor: Actor, deal_id: str) -> list[Offer]:
         """The deal's full negotiation history, oldest first."""
 
-        def work(tx: Any) -> list[Offer]:
-            self.load_deal(tx, actor, deal_id)
-            found = [self.entity(r, Offer) for r in tx.find("offer", parent=deal_id)]
-            return sorted(found, key=lambda o: o.created_at)
+        def work(view: View) -> list[Offer]:
+            load_deal(view, actor, deal_id)
+            return sorted(view.find("offer", Offer, parent=deal_id), key=lambda o: o.created_at)
 
         return self._read(actor, work)
 
     def status(self, actor: Actor, deal_id: str) -> NegotiationStatus:
         """What the negotiation needs from ``actor``'s side right now."""
 
-        def work(tx: Any) -> NegotiationStatus:
-            deal, _ = self.load_deal(tx, actor, deal_id)
-            side, _other = self._sides(actor, deal)
-            offers = sorted(
-                (self.entity(r, Offer) for r in tx.find("offer", parent=deal_id)), key=lambda o: o.created_at
-            )
-            if deal.state is DealState.EXPIRED:
-                return NegotiationStatus.EXPIRED
-            if deal.state is DealState.DECLINED:
-                return NegotiationStatus.DECLINED
-            if not offers:
-                return NegotiationStatus.NO_OPEN_OFFER
-            last = offers[-1]
-            if last.status is OfferStatus.ACCEPTED:
-                return NegotiationStatus.ACCEPTED
-            if last.status is OfferStatus.DECLINED:
-                return NegotiationStatus.DECLINED
-            if last.status is OfferStatus.OPEN:
-                if last.respond_by <= self.now:
-                    return NegotiationStatus.EXPIRED
-                if last.to_party == side:
-                    mine_before = any(o.from_party == side for o in offers[:-1])
-                    return (
-                        NegotiationStatus.CHANGES_PROPOSED
-                        if last.counter_to and mine_before
-                        else NegotiationStatus.AWAITING_YOUR_RESPONSE
-                    )
-                return NegotiationStatus.AWAITING_THEIR_RESPONSE
-            return NegotiationStatus.NO_OPEN_OFFER
+        now = self._now()
+
+        def work(view: View) -> NegotiationStatus:
+            deal, _ = load_deal(view, actor, deal_id)
+            side, _other = _sides(actor, deal)
+            offers = sorted(view.find("offer", Offer, parent=deal_id), key=lambda o: o.created_at)
+            return _status(deal, offers, side, now)
 
         return self._read(actor, work)
 
-    # -- helpers -----------------------------------------------------------------------------------------------
 
-    def _sides(self, actor: Actor, deal: Deal) -> tuple[str, str]:
-        if actor.kind is PartyKind.BRAND:
-            return deal.brand_id, deal.creator_id
-        if actor.kind in (PartyKind.CREATOR, PartyKind.TALENT_MANAGER):
-            return deal.creator_id, deal.brand_id
-        raise PermissionDenied(str(actor), "negotiate", "only the brand and the creator's side negotiate")
-
-    def _behalf(self, actor: Actor, deal: Deal) -> str | None:
-        return on_behalf_of(actor, deal.creator_id)
-
-    def _may_negotiate(self, change: Change, actor: Actor, deal: Deal, action: str) -> None:
-        from ._states import next_state
-
-        self.role_in(change.tx, actor, deal, next_state(deal.id, deal.state, "propose_terms"), action)
-
-    def _open(self, change: Change, deal_id: str) -> list[tuple[Offer, int]]:
-        return [(self.entity(r, Offer), r.version) for r in change.tx.find("offer", parent=deal_id, state="open")]
-
-    def _addressed(self, change: Change, actor: Actor, offer_id: str, action: str) -> tuple[Offer, int, Deal]:
-        record = change.tx.get("offer", offer_id)
-        if record is None:
-            raise NotFound("offer", offer_id)
-        offer = self.entity(record, Offer)
-        deal, _ = self.load_deal(change.tx, actor, offer.deal_id)
-        side, _other = self._sides(actor, deal)
-        if offer.status is not OfferStatus.OPEN:
-            raise StateError(f"offer {offer_id}", str(offer.status), action, [], "only an open offer can be answered")
-        if offer.to_party != side:
-            raise PermissionDenied(str(actor), action, "this offer is addressed to the other side", f"offer {offer_id}")
-        if offer.respond_by <= change.now:
-            raise StateError(f"offer {offer_id}", "expired", action, ["propose"], "its response deadline passed")
-        return offer, record.version, deal
-
-    def _set_status(self, change: Change, offer: Offer, version: int, status: OfferStatus) -> Offer:
-        updated = attrs.evolve(offer, status=status)
-        change.replace(
-            "offer",
-            updated,
-            expected_version=version,
-            state=str(status),
-        )
-        return updated
-
-    def _check_terms(self, deal: Deal, terms: Terms) -> None:
-        problems = []
-        if not terms.deliverables:
-            problems.append(Problem("terms.deliverables", "at least one deliverable"))
-        if terms.price.amount <= 0:
-            problems.append(Problem("terms.price.amount", "must be more than zero"))
-        if problems:
-            raise ValidationError(problems, "terms")
+# -- helpers -------------------------------------------------------------------------------------------------
 
 
-def _who(party_id: str, deal: Deal) -> str:
-    return "brand" if party_id == deal.brand_id else "creator"
+def _status(deal: Deal, offers: list[Offer], side: str, now: datetime) -> NegotiationStatus:
+    """What the negotiation needs from ``side``, given every offer of the deal, oldest first."""
+    if deal.state is DealState.EXPIRED:
+        return NegotiationStatus.EXPIRED
+    if deal.state is DealState.DECLINED:
+        return NegotiationStatus.DECLINED
+    if not offers:
+        return NegotiationStatus.NO_OPEN_OFFER
+    last = offers[-1]
+    if last.status is OfferStatus.ACCEPTED:
+        return NegotiationStatus.ACCEPTED
+    if last.status is OfferStatus.DECLINED:
+        return NegotiationStatus.DECLINED
+    if last.status is not OfferStatus.OPEN:
+        return NegotiationStatus.NO_OPEN_OFFER
+    if last.respond_by <= now:
+        return NegotiationStatus.EXPIRED
+    if last.to_party != side:
+        return NegotiationStatus.AWAITING_THEIR_RESPONSE
+    mine_before = any(o.from_party == side for o in offers[:-1])
+    return (
+        NegotiationStatus.CHANGES_PROPOSED
+        if last.counter_to and mine_before
+        else NegotiationStatus.AWAITING_YOUR_RESPONSE
+    )
+
+
+def _sides(actor: Actor, deal: Deal) -> tuple[str, str]:
+    """(the actor's side, the other side) of the negotiation, as party ids."""
+    if actor.kind is PartyKind.BRAND:
+        return deal.brand_id, deal.creator_id
+    if actor.kind in (PartyKind.CREATOR, PartyKind.TALENT_MANAGER):
+        return deal.creator_id, deal.brand_id
+    raise PermissionDenied(str(actor), "negotiate", "only the brand and the creator's side negotiate")
+
+
+def _counter_open_offer(change: Change, deal: Deal, side: str) -> str | None:
+    """A new offer counters the other side's open one (which becomes ``countered``); yours must be withdrawn."""
+    counter_to = None
+    for record in change.records("offer", parent=deal.id, state=str(OfferStatus.OPEN)):
+        offer = change.entity(record, Offer)
+        if offer.from_party == side:
+            raise StateError(
+                f"offer {offer.id}",
+                "open",
+                "propose",
+                ["withdraw"],
+                "your previous offer is still open; withdraw it first",
+            )
+        _set_status(change, offer, record.version, OfferStatus.COUNTERED)
+        counter_to = offer.id
+    return counter_to
+
+
+def _addressed(change: Change, actor: Actor, offer_id: str, action: str) -> tuple[Offer, int, Deal]:
+    """The open, unexpired offer ``offer_id`` addressed to the actor's side, its version, and its deal."""
+    record = change.get("offer", offer_id)
+    if record is None:
+        raise NotFound("offer", offer_id)
+    offer = change.entity(record, Offer)
+    deal, _ = load_deal(change, actor, offer.deal_id)
+    side, _other = _sides(actor, deal)
+    if offer.status is not OfferStatus.OPEN:
+        raise StateError(f"offer {offer_id}", str(offer.status), action, [], "only an open offer can be answered")
+    if offer.to_party != side:
+        raise PermissionDenied(str(actor), action, "this offer is addressed to the other side", f"offer {offer_id}")
+    if offer.respond_by <= change.now:
+        raise StateError(f"offer {offer_id}", "expired", action, ["propose"], "its response deadline passed")
+    return offer, record.version, deal
+
+
+def _set_status(change: Change, offer: Offer, version: int, status: OfferStatus) -> Offer:
+    updated = attrs.evolve(offer, status=status)
+    change.replace("offer", updated, expected_version=version, state=str(status))
+    return updated
+
+
+def _check_terms(terms: Terms) -> None:
+    problems = []
+    if not terms.deliverables:
+        problems.append(Problem("terms.deliverables", "at least one deliverable"))
+    if terms.price.amount <= 0:
+        problems.append(Problem("terms.price.amount", "must be more than zero"))
+    if problems:
+        raise ValidationError(problems, "terms")
+
+
+def _who(party_id: str, deal: Deal) -> Awaiting:
+    return Awaiting.BRAND if party_id == deal.brand_id else Awaiting.CREATOR

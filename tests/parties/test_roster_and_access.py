@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from creatorkit import Actor, Money
+from creatorkit._change import View
 from creatorkit.converter import unstructure
 from creatorkit.entities import (
     Budget,
@@ -27,6 +28,7 @@ from creatorkit.entities import (
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import TRANSITIONS, Role, Tab
+from creatorkit.workflow._machine import role_in
 
 ALL_PROPOSABLE = [Scope.VIEW_STATS, Scope.EDIT_RATES, Scope.NEGOTIATE, Scope.MANAGE_CONTENT]
 
@@ -250,23 +252,23 @@ def test_signing_for_the_creator_needs_the_creators_grant(world):
     assert sign.scope is Scope.SIGN_ON_BEHALF
 
     with kit.store.read() as tx, pytest.raises(PermissionDenied) as raised:
-        kit.deals.role_in(tx, world.manager, deal, sign, "sign")
+        role_in(View(tx, kit._entities), world.manager, deal, sign, "sign")
     assert "sign_on_behalf" in raised.value.reason
     with kit.store.read() as tx:  # the negotiate scope is enough for negotiating, not for signing
         assert (
-            kit.deals.role_in(tx, world.manager, deal, TRANSITIONS[DealState.AGREED]["cancel"], "cancel")
+            role_in(View(tx, kit._entities), world.manager, deal, TRANSITIONS[DealState.AGREED]["cancel"], "cancel")
             is Role.CREATOR
         )
 
     kit.roster.grant_signing(world.creator, world.roster_entry_id)
     with kit.store.read() as tx:
-        assert kit.deals.role_in(tx, world.manager, deal, sign, "sign") is Role.CREATOR
+        assert role_in(View(tx, kit._entities), world.manager, deal, sign, "sign") is Role.CREATOR
         with pytest.raises(PermissionDenied):  # another agency's manager never
-            kit.deals.role_in(tx, world.other_manager, deal, sign, "sign")
+            role_in(View(tx, kit._entities), world.other_manager, deal, sign, "sign")
 
     kit.roster.set_scopes(world.creator, world.roster_entry_id, ALL_PROPOSABLE)  # the creator takes it back
     with kit.store.read() as tx, pytest.raises(PermissionDenied):
-        kit.deals.role_in(tx, world.manager, deal, sign, "sign")
+        role_in(View(tx, kit._entities), world.manager, deal, sign, "sign")
 
 
 def test_set_scopes_takes_effect_immediately(world):

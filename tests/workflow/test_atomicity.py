@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from creatorkit._service import Change
+from creatorkit._change import Change
 from creatorkit.audit import verify_chain
 from creatorkit.entities import DealState, InvitationStatus, OfferStatus, Scope
 from creatorkit.errors import PermissionDenied
+from creatorkit.workflow import _negotiation, _outreach
 
 
 class Crash(BaseException):
@@ -62,7 +63,7 @@ def test_a_crash_after_every_write_of_a_call_leaves_no_partial_state(world, data
     deal = world.invite()
     before, announced = snapshot(kit, database), len(events)
     # respond() moves the deal, updates the invitation, then appends the creator's message: fail after all that.
-    monkeypatch.setattr(kit.outreach, "_append", crash_after(kit.outreach._append))
+    monkeypatch.setattr(_outreach, "_append", crash_after(_outreach._append))
     with pytest.raises(RuntimeError, match="crash after the write"):
         kit.outreach.respond(world.creator, deal.id, accept=True, message="Yes please")
 
@@ -85,7 +86,7 @@ def test_a_crash_after_the_state_transition_keeps_the_offer_open(world, database
     deal = negotiating(world)
     offer = kit.negotiation.propose(world.brand, deal.id, world.terms())
     before, announced = snapshot(kit, database), len(events)
-    monkeypatch.setattr(kit.deals, "apply", crash_after(kit.deals.apply))
+    monkeypatch.setattr(_negotiation, "apply", crash_after(_negotiation.apply))
     with pytest.raises(RuntimeError):
         kit.negotiation.accept(world.creator, offer.id)
 

@@ -17,14 +17,15 @@ def _contend(url: str, deal_id: str, barrier: Any, results: Any) -> None:
     """One process: read the deal, wait until the other has read it too, then try to move it."""
     from creatorkit import Actor, ConflictError, Creatorkit
     from creatorkit.store import open_store
+    from creatorkit.workflow._machine import apply, load_deal
 
     kit = Creatorkit(store=open_store(url))
     system = Actor.system("contender")
 
     def work(change: Any) -> Any:
-        deal, _ = kit.deals.load_deal(change.tx, system, deal_id)
+        deal, _ = load_deal(change, system, deal_id)
         barrier.wait(timeout=30)
-        return kit.deals.apply(change, deal, "expire")
+        return apply(change, deal, "expire")
 
     try:
         kit.deals._write(system, "expire", work)

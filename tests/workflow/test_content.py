@@ -23,6 +23,7 @@ from creatorkit.entities import (
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import check_draft
+from creatorkit.workflow._machine import apply, load_deal
 from world import START
 
 CLEAN = "Morning glow with vitamin C serum #ad"
@@ -41,13 +42,13 @@ def to_production(world: Any, deal: Deal | None = None, **terms: Any) -> Deal:
     assert deal.state is DealState.AGREED
 
     def send(change: Any) -> Deal:
-        current, _ = kit.deals.load_deal(change.tx, world.brand, deal.id)
-        return kit.deals.apply(change, current, "send_contract", payload={"test_shortcut": True})
+        current, _ = load_deal(change, world.brand, deal.id)
+        return apply(change, current, "send_contract", payload={"test_shortcut": True})
 
     def start(change: Any) -> Deal:
-        current, _ = kit.deals.load_deal(change.tx, world.system, deal.id)
+        current, _ = load_deal(change, world.system, deal.id)
         for action in ("execute", "start_production"):
-            current = kit.deals.apply(change, current, action, payload={"test_shortcut": True})
+            current = apply(change, current, action, payload={"test_shortcut": True})
         return current
 
     kit.deals._write(world.brand, "test", send)

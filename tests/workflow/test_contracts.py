@@ -38,7 +38,7 @@ from creatorkit.signing import (
     sign_contract_hash,
     verify_contract_signature,
 )
-from creatorkit.workflow.contracting._contracts import contract_hash
+from creatorkit.workflow.contracting import contract_hash
 from creatorkit_echo import EchoPlatform
 from world import START
 

@@ -568,6 +568,6 @@ def test_the_deal_history_includes_its_thread_messages(world):
 
 @pytest.mark.parametrize("text", ["", "Plain note.", "two\nlines", "ends with a newline\n", "crlf\r\nline", "50% off"])
 def test_text_without_template_syntax_renders_as_jinja_would(text):
-    from creatorkit.workflow._outreach import _compiled, render_template
+    from creatorkit.workflow._templates import _compiled, render_template
 
     assert render_template(text, {}) == _compiled(text).render()
