@@ -29,7 +29,7 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
-def reports_errors(command: F) -> F:
+def _reports_errors(command: F) -> F:
     """Turn the SDK's typed errors into a message on stderr and exit code 1 instead of a traceback."""
 
     @functools.wraps(command)
@@ -44,7 +44,7 @@ def reports_errors(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
     lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -60,7 +60,7 @@ class _Context:
         return Config.load(self.config_path)
 
 
-pass_context = click.make_pass_decorator(_Context)
+_pass_context = click.make_pass_decorator(_Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,7 +140,7 @@ def init(path: str, force: bool) -> None:
     click.echo(f"wrote {target}")
 
 
-def describe_plugins(config: Config) -> list[dict[str, Any]]:
+def _describe_plugins(config: Config) -> list[dict[str, Any]]:
     """Every installed plugin (and every enabled one that is not installed), as ``plugins --json`` shows it."""
     from importlib import metadata as importlib_metadata
 
@@ -204,11 +204,11 @@ def describe_plugins(config: Config) -> list[dict[str, Any]]:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per plugin.")
-@pass_context
-@reports_errors
+@_pass_context
+@_reports_errors
 def plugins(ctx: _Context, as_json: bool) -> None:
     """List installed plugins: kind, distribution, enabled, capabilities, load errors."""
-    rows = describe_plugins(ctx.config())
+    rows = _describe_plugins(ctx.config())
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -216,7 +216,7 @@ def plugins(ctx: _Context, as_json: bool) -> None:
         click.echo("no creatorkit plugins installed")
         return
     click.echo(
-        table(
+        _table(
             [
                 [
                     r["name"],
@@ -239,7 +239,7 @@ def config() -> None:
 
 
 @config.command("check")
-@pass_context
+@_pass_context
 def config_check(ctx: _Context) -> None:
     """Validate the config and load every enabled plugin with its settings; list every problem."""
     from .host._host import PluginHost
@@ -294,15 +294,15 @@ def _when(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
-as_option = click.option("--as", "acting_as", metavar="KIND:ID", help="The party acting (default: acting_as).")
+_as_option = click.option("--as", "acting_as", metavar="KIND:ID", help="The party acting (default: acting_as).")
 
 
 @main.command()
 @click.option("--tab", type=click.Choice(["pending", "active", "finished", "inactive"]), help="Only one tab.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per deal.")
-@as_option
-@pass_context
-@reports_errors
+@_as_option
+@_pass_context
+@_reports_errors
 def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | None) -> None:
     """The campaign board: campaign, brand, creator, price, status, what needs action and by when."""
     from .workflow._states import Tab
@@ -318,7 +318,7 @@ def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | No
         click.echo(f"no deals{f' on the {tab} tab' if tab else ''}")
         return
     click.echo(
-        table(
+        _table(
             [
                 [
                     r.campaign,
@@ -343,8 +343,8 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@pass_context
-@reports_errors
+@_pass_context
+@_reports_errors
 def audit_verify(ctx: _Context) -> None:
     """Exit 0 when every event's hash and link verify; otherwise name the first broken event."""
     with _open_kit(ctx) as kit:
@@ -359,9 +359,9 @@ def audit_verify(ctx: _Context) -> None:
 @audit.command("export")
 @click.argument("deal_id")
 @click.option("--out", type=click.Path(dir_okay=False), help="Bundle path (default: evidence-<deal>.zip).")
-@as_option
-@pass_context
-@reports_errors
+@_as_option
+@_pass_context
+@_reports_errors
 def audit_export(ctx: _Context, deal_id: str, out: str | None, acting_as: str | None) -> None:
     """Write DEAL_ID's evidence bundle: events, messages, contract versions, signatures, content."""
     with _open_kit(ctx) as kit:
@@ -371,8 +371,8 @@ def audit_export(ctx: _Context, deal_id: str, out: str | None, acting_as: str | 
 
 
 @main.command()
-@pass_context
-@reports_errors
+@_pass_context
+@_reports_errors
 def deadlines(ctx: _Context) -> None:
     """Apply every overdue deal's timeout rule (expire, auto-approve, complete). Run it from cron."""
     with _open_kit(ctx) as kit:
@@ -388,9 +388,9 @@ def deadlines(ctx: _Context) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per roster entry.")
-@as_option
-@pass_context
-@reports_errors
+@_as_option
+@_pass_context
+@_reports_errors
 def roster(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
     """The roster: creators, their managers and the scopes each holds."""
     with _open_kit(ctx) as kit:
@@ -401,7 +401,7 @@ def roster(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
         click.echo(json.dumps([unstructure(e) for e in entries], indent=2))
         return
     click.echo(
-        table(
+        _table(
             [
                 [
                     e.creator_id,

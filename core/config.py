@@ -34,8 +34,11 @@ import attrs
 from .errors import ConfigError, Problem
 
 __all__ = [
+    "ACTING_KINDS",
     "CONFIG_ENV",
     "DEFAULT_CONFIG_NAME",
+    "DEFAULT_STORE",
+    "GROUPS",
     "Config",
     "Mode",
     "PluginSettings",
