@@ -40,6 +40,7 @@ from ...entities import (
     PartyKind,
     PlatformOrder,
     Signature,
+    Terms,
     UsageRights,
     new_id,
 )
@@ -161,9 +162,9 @@ class ContractService(Service):
     ) -> Contract:
         """Build version 1 of the deal's contract from its agreed terms and a template, and send it.
 
-        Price, deliverables, payment schedule, revision limit and publish date come from the agreed terms;
-        content requirements from the brief; IP, usage rights and cancellation from the arguments or else the
-        template's defaults. The deal moves to CONTRACT_SENT.
+        Price, deliverables, payment schedule, revision limit and publish date come from the agreed terms; content
+        requirements from the brief; IP, usage rights and cancellation from the arguments or else the template's
+        defaults. The deal moves to CONTRACT_SENT.
         """
         chosen = DraftChoices(
             draft_due=draft_due,
@@ -183,21 +184,10 @@ class ContractService(Service):
                 )
             template = template_of(change, actor, template_id, template_version)
             brief = change.load("brief", deal.brief_id, CampaignBrief)
-            contract = Contract(
-                id=new_id("contract"),
-                deal_id=deal.id,
-                version=1,
-                template_id=template.id,
-                template_version=template.version,
-                brand_id=deal.brand_id,
-                creator_id=deal.creator_id,
-                price=deal.terms.price,
-                clauses=clauses_for(change, deal.terms, brief, template, chosen),
-                text="",
-                created_at=change.now,
-                status=ContractStatus.SENT,
+            first = _first_version(
+                change, deal, deal.terms, template, clauses_for(change, deal.terms, brief, template, chosen)
             )
-            contract = self._store_version(change, deal, contract, template, brief)
+            contract = self._store_version(change, deal, first, template, brief)
             apply(change, deal, "send_contract", payload=anchor(contract), contract_id=contract.id)
             change.audit("contract.draft", "contract", contract.id, anchor(contract), workspace=deal.brand_id)
             change.event(
@@ -357,6 +347,26 @@ class ContractService(Service):
             return found
         order = self._kit.plugins.platform(deal.platform).place_order(found)
         return self._write(actor, "place_platform_order", lambda change: record_order(change, deal, order))
+
+
+def _first_version(
+    change: Change, deal: Deal, terms: Terms, template: ContractTemplate, clauses: ContractClauses
+) -> Contract:
+    """Version 1 of the deal's contract, not yet rendered or sealed."""
+    return Contract(
+        id=new_id("contract"),
+        deal_id=deal.id,
+        version=1,
+        template_id=template.id,
+        template_version=template.version,
+        brand_id=deal.brand_id,
+        creator_id=deal.creator_id,
+        price=terms.price,
+        clauses=clauses,
+        text="",
+        created_at=change.now,
+        status=ContractStatus.SENT,
+    )
 
 
 def _visible(view: View, actor: Actor, deal_id: str, contract_id: str) -> Deal:
