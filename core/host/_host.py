@@ -48,6 +48,7 @@ from ..errors import (
     Problem,
     ValidationError,
 )
+from ._stages import CAPABILITY_HOOKS
 
 __all__ = [
     "CAPABILITY_HOOKS",
@@ -68,18 +69,6 @@ STRICT_ENV = "CREATORKIT_STRICT_PLUGINS"
 #: Set to 1 to validate every plugin output against its JSON Schema, not only its type.
 VALIDATE_ENV = "CREATORKIT_VALIDATE_OUTPUTS"
 
-#: The hooks each capability stands for. A plugin declares a capability iff it implements all of its hooks.
-CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
-    Capability.DISCOVERY: ("creatorkit_discover_creators",),
-    Capability.CREATOR_LOOKUP: ("creatorkit_lookup_creator",),
-    Capability.OUTREACH: ("creatorkit_send_invitation", "creatorkit_send_message"),
-    Capability.CONTRACTING: ("creatorkit_place_order", "creatorkit_get_order"),
-    Capability.METRICS: ("creatorkit_fetch_creator_metrics",),
-    Capability.AUDIENCE: ("creatorkit_fetch_audience",),
-    Capability.POST_METRICS: ("creatorkit_fetch_post_metrics",),
-    Capability.PAYMENTS: ("creatorkit_payment_operation", "creatorkit_payment_status"),
-    Capability.WEBHOOKS: ("creatorkit_parse_webhook",),
-}
 _HOOK_CAPABILITY = {hook: cap for cap, hooks in CAPABILITY_HOOKS.items() for hook in hooks}
 _GROUP_KIND = {"creatorkit.platforms": PluginKind.PLATFORM, "creatorkit.payments": PluginKind.PAYMENT}
 _KIND_SECTION = {PluginKind.PLATFORM: "platforms", PluginKind.PAYMENT: "payments"}
