@@ -15,17 +15,9 @@ reaches the TikTok plugin's implementation only (plus cross-cutting wrappers reg
 exception into a :class:`~creatorkit.errors.PluginContractError`.
 """
 
-from ._host import (
-    CAPABILITY_HOOKS,
-    STRICT_ENV,
-    InstalledPlugin,
-    PaymentClient,
-    PlatformClient,
-    PluginContext,
-    PluginHost,
-    PluginLoadWarning,
-    installed_plugins,
-)
+from ._host import PaymentClient, PlatformClient, PluginContext, PluginHost
+from ._loading import STRICT_ENV, InstalledPlugin, PluginLoadWarning, installed_plugins
+from ._stages import CAPABILITY_HOOKS
 
 __all__ = [
     "CAPABILITY_HOOKS",

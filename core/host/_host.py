@@ -6,8 +6,7 @@ import inspect
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import metadata as importlib_metadata
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -48,34 +47,18 @@ from ..errors import (
     Problem,
     ValidationError,
 )
+from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
 from ._stages import CAPABILITY_HOOKS
 
-__all__ = [
-    "CAPABILITY_HOOKS",
-    "STRICT_ENV",
-    "InstalledPlugin",
-    "PaymentClient",
-    "PlatformClient",
-    "PluginContext",
-    "PluginHost",
-    "PluginLoadWarning",
-    "installed_plugins",
-]
+__all__ = ["PaymentClient", "PlatformClient", "PluginContext", "PluginHost"]
 
 T = TypeVar("T")
 
-#: Set to 1 to make a plugin that fails to import an error instead of a warning.
-STRICT_ENV = "CREATORKIT_STRICT_PLUGINS"
 #: Set to 1 to validate every plugin output against its JSON Schema, not only its type.
 VALIDATE_ENV = "CREATORKIT_VALIDATE_OUTPUTS"
 
 _HOOK_CAPABILITY = {hook: cap for cap, hooks in CAPABILITY_HOOKS.items() for hook in hooks}
-_GROUP_KIND = {"creatorkit.platforms": PluginKind.PLATFORM, "creatorkit.payments": PluginKind.PAYMENT}
 _KIND_SECTION = {PluginKind.PLATFORM: "platforms", PluginKind.PAYMENT: "payments"}
-
-
-class PluginLoadWarning(UserWarning):
-    """An enabled plugin could not be imported and was skipped."""
 
 
 @attrs.frozen(kw_only=True)
@@ -84,43 +67,6 @@ class PluginContext:
 
     name: str
     mode: Mode = Mode.SANDBOX
-
-
-@attrs.frozen(kw_only=True)
-class InstalledPlugin:
-    """One entry point in a creatorkit group, as ``creatorkit plugins`` reports it."""
-
-    name: str
-    group: str
-    value: str
-    distribution: str | None
-    version: str | None
-
-    @property
-    def kind(self) -> PluginKind:
-        return _GROUP_KIND[self.group]
-
-
-def installed_plugins(groups: Iterable[str] = GROUPS.values()) -> list[InstalledPlugin]:
-    """Every creatorkit entry point installed in this environment, sorted by group and name."""
-    found: dict[tuple[str, str, str], InstalledPlugin] = {}
-    for group in groups:
-        for ep in importlib_metadata.entry_points(group=group):
-            dist = getattr(ep, "dist", None)
-            item = InstalledPlugin(
-                name=ep.name,
-                group=group,
-                value=ep.value,
-                distribution=dist.name if dist is not None else None,
-                version=dist.version if dist is not None else None,
-            )
-            # The same distribution can be visible twice on sys.path (an editable install); count it once.
-            found[(group, ep.name, item.distribution or ep.value)] = item
-    return sorted(found.values(), key=lambda p: (p.group, p.name))
-
-
-def _strict_from_env() -> bool:
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @attrs.define
@@ -154,7 +100,7 @@ class PluginHost:
     def from_config(cls, config: Config, *, strict: bool | None = None) -> PluginHost:
         """Load and configure every plugin ``config`` enables."""
         if strict is None:
-            strict = config.strict_plugins or _strict_from_env()
+            strict = config.strict_plugins or strict_from_env()
         host = cls(validate_outputs=config.validate_outputs)
         for section, group in GROUPS.items():
             wanted = config.enabled(section)
@@ -180,44 +126,8 @@ class PluginHost:
         return problems
 
     def _load_group(self, group: str, wanted: Sequence[PluginSettings], *, strict: bool) -> None:
-        from stevedore import NamedExtensionManager
-
-        installed = {p.name: p for p in installed_plugins([group])}
-        missing = [s.name for s in wanted if s.name not in installed]
-        if missing:
-            names = ", ".join(sorted(installed)) or "none"
-            raise PluginLoadError(
-                missing[0],
-                f"is enabled in [{wanted[0].section}.{missing[0]}] but no plugin of that name is installed "
-                f"in {group} (installed: {names})",
-                group=group,
-                installed=sorted(installed),
-            )
-        self._refuse_duplicates(group, [s.name for s in wanted])
-        failures: dict[str, BaseException] = {}
-        unseen: set[str] = set()
-
-        def on_failure(manager: object, entry_point: Any, exc: BaseException) -> None:
-            failures[entry_point.name] = exc
-
-        # stevedore caches a group's entry points (in the process and on disk); drop the in-process copy so a
-        # config reloaded after an install sees the new plugin.
-        NamedExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
-        manager: NamedExtensionManager[Any] = NamedExtensionManager(
-            namespace=group,
-            names=[s.name for s in wanted],
-            name_order=True,
-            on_load_failure_callback=on_failure,
-            on_missing_entrypoints_callback=unseen.update,
-        )
-        plugins = {extension.name: extension.plugin for extension in manager}
-        # A name importlib.metadata lists but stevedore's cache did not know yet: load it the same way by hand.
-        for name in sorted(unseen - set(failures) - set(plugins)):
-            try:
-                plugins[name] = next(iter(importlib_metadata.entry_points(group=group, name=name))).load()
-            except Exception as exc:
-                failures[name] = exc
-        for name, error in failures.items():
+        imported = import_enabled(group, wanted)
+        for name, error in imported.failures.items():
             reason = f"{type(error).__name__}: {error}"
             if strict:
                 raise PluginLoadError(name, f"failed to load: {reason}", group=group) from error
@@ -226,26 +136,13 @@ class PluginHost:
                 f"plugin {name!r} ({group}) failed to load and is skipped: {reason}", PluginLoadWarning, stacklevel=3
             )
         for settings in wanted:
-            if settings.name in plugins:
+            if settings.name in imported.plugins:
                 self.register(
-                    plugins[settings.name],
+                    imported.plugins[settings.name],
                     name=settings.name,
                     group=group,
                     settings=settings,
-                    installed=installed.get(settings.name),
-                )
-
-    @staticmethod
-    def _refuse_duplicates(group: str, names: Sequence[str]) -> None:
-        claims: dict[str, set[str]] = {}
-        for ep in importlib_metadata.entry_points(group=group):
-            if ep.name in names:
-                dist = getattr(ep, "dist", None)
-                claims.setdefault(ep.name, set()).add(f"{dist.name if dist else '?'} ({ep.value})")
-        for name, owners in claims.items():
-            if len(owners) > 1:
-                raise PluginLoadError(
-                    name, f"is claimed by more than one plugin in {group}: {', '.join(sorted(owners))}", group=group
+                    installed=imported.installed.get(settings.name),
                 )
 
     def register(
@@ -275,7 +172,7 @@ class PluginHost:
             raise PluginContractError(name, "registration", str(exc)) from exc
         try:
             meta = self._check_metadata(name, group, plugin)
-            settings = settings or PluginSettings(name=name, section=_KIND_SECTION[_GROUP_KIND[group]])
+            settings = settings or PluginSettings(name=name, section=_KIND_SECTION[GROUP_KIND[group]])
             if configure:
                 self._configure(name, plugin, meta, settings)
         except BaseException:
@@ -305,7 +202,7 @@ class PluginHost:
         problems = []
         if meta.name != name:
             problems.append(Problem("name", f"is {meta.name!r} but the plugin is registered as {name!r}"))
-        if meta.kind is not _GROUP_KIND[group]:
+        if meta.kind is not GROUP_KIND[group]:
             problems.append(Problem("kind", f"is {meta.kind} but the plugin sits in {group}"))
         implemented = set(self._hooks_of(plugin))
         for capability, hooks in CAPABILITY_HOOKS.items():
