@@ -47,6 +47,7 @@ from ..errors import (
     Problem,
     ValidationError,
 )
+from ._checks import answering_hooks, check_settings, metadata_problems
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
 from ._stages import CAPABILITY_HOOKS
 
@@ -199,33 +200,13 @@ class PluginHost:
         if impl is None:
             raise PluginContractError(name, hook, "every plugin must implement creatorkit_plugin_metadata")
         meta = self._accept(name, hook, PluginMetadata, _guarded(name, hook, impl))
-        problems = []
-        if meta.name != name:
-            problems.append(Problem("name", f"is {meta.name!r} but the plugin is registered as {name!r}"))
-        if meta.kind is not GROUP_KIND[group]:
-            problems.append(Problem("kind", f"is {meta.kind} but the plugin sits in {group}"))
-        implemented = set(self._hooks_of(plugin))
-        for capability, hooks in CAPABILITY_HOOKS.items():
-            have = [h for h in hooks if h in implemented]
-            if capability in meta.capabilities and len(have) < len(hooks):
-                lacking = ", ".join(h for h in hooks if h not in implemented)
-                problems.append(Problem("capabilities", f"declares {capability} but does not implement {lacking}"))
-            elif capability not in meta.capabilities and have:
-                problems.append(
-                    Problem("capabilities", f"implements {', '.join(have)} but does not declare {capability}")
-                )
+        problems = metadata_problems(meta, name=name, group=group, implemented=set(self._hooks_of(plugin)))
         if problems:
             raise PluginContractError(name, hook, problems)
         return meta
 
     def _configure(self, name: str, plugin: object, meta: PluginMetadata, settings: PluginSettings) -> None:
-        if meta.settings_schema is not None:
-            problems = _settings_problems(meta.settings_schema, dict(settings.settings), settings.key)
-            if problems:
-                raise ConfigError(problems)
-        elif settings.settings:
-            keys = ", ".join(sorted(settings.settings))
-            raise ConfigError([Problem(settings.key, f"plugin {name!r} takes no settings, got: {keys}")])
+        check_settings(name, meta, settings)
         impl = self._impl_of("creatorkit_configure", plugin)
         if impl is not None:
             context = PluginContext(name=name, mode=settings.mode)
@@ -251,13 +232,7 @@ class PluginHost:
         except pluggy.PluginValidationError as exc:
             self.pm.unregister(name=name)
             raise PluginContractError(name, "registration", str(exc)) from exc
-        answering = [
-            caller.name
-            for caller in self.pm.get_hookcallers(plugin) or ()
-            if caller.name != "creatorkit_on_event"
-            for impl in caller.get_hookimpls()
-            if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper)
-        ]
+        answering = answering_hooks(self.pm, plugin)
         if answering:
             self.pm.unregister(name=name)
             raise PluginContractError(
@@ -401,29 +376,6 @@ def _guarded(name: str, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
         raise
     except Exception as exc:
         raise PluginContractError(name, hook, f"raised {type(exc).__name__}: {exc}") from exc
-
-
-def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], prefix: str) -> list[Problem]:
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(schema)
-    problems: list[Problem] = []
-    for error in validator.iter_errors(settings):
-        path = prefix
-        for part in error.absolute_path:
-            path += f"[{part}]" if isinstance(part, int) else f".{part}"
-        if error.validator == "required" and isinstance(error.instance, Mapping):
-            problems.extend(
-                Problem(f"{path}.{key}", "required setting missing")
-                for key in error.validator_value
-                if key not in error.instance
-            )
-        elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-            known = set(error.schema.get("properties", {}))
-            problems.extend(Problem(f"{path}.{key}", "unknown setting") for key in error.instance if key not in known)
-        else:
-            problems.append(Problem(path, error.message))
-    return sorted(problems, key=lambda p: p.path)
 
 
 class PlatformClient:
