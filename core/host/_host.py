@@ -14,7 +14,6 @@ import pluggy
 
 from .. import hookspecs
 from ..config import GROUPS, Config, Mode, PluginSettings
-from ..converter import structure, unstructure
 from ..entities import (
     AudienceProfile,
     Capability,
@@ -45,8 +44,8 @@ from ..errors import (
     PluginError,
     PluginLoadError,
     Problem,
-    ValidationError,
 )
+from ._calling import accept, call_impl, guarded
 from ._checks import answering_hooks, check_settings, metadata_problems
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
 from ._stages import CAPABILITY_HOOKS
@@ -199,7 +198,7 @@ class PluginHost:
         impl = self._impl_of(hook, plugin)
         if impl is None:
             raise PluginContractError(name, hook, "every plugin must implement creatorkit_plugin_metadata")
-        meta = self._accept(name, hook, PluginMetadata, _guarded(name, hook, impl))
+        meta = accept(name, hook, PluginMetadata, guarded(name, hook, impl), validate=self.validate_outputs)
         problems = metadata_problems(meta, name=name, group=group, implemented=set(self._hooks_of(plugin)))
         if problems:
             raise PluginContractError(name, hook, problems)
@@ -210,7 +209,7 @@ class PluginHost:
         impl = self._impl_of("creatorkit_configure", plugin)
         if impl is not None:
             context = PluginContext(name=name, mode=settings.mode)
-            _guarded(name, "creatorkit_configure", impl, settings=dict(settings.settings), context=context)
+            guarded(name, "creatorkit_configure", impl, settings=dict(settings.settings), context=context)
 
     def _impl_of(self, hook: str, plugin: object) -> pluggy.HookImpl | None:
         caller = getattr(self.pm.hook, hook)
@@ -316,31 +315,7 @@ class PluginHost:
             raise PluginContractError(
                 name, hook, f"raised {type(exc).__name__}: {exc} (plugins must raise creatorkit's typed errors)"
             ) from exc
-        return self._accept(name, hook, expected, result)
-
-    def _accept(self, name: str, hook: str, expected: type[T], result: object) -> T:
-        if isinstance(result, expected):
-            value = result
-        elif isinstance(result, Mapping):
-            try:
-                value = structure(result, expected)
-            except ValidationError as exc:
-                raise PluginContractError(name, hook, exc.problems) from None
-        elif result is None:
-            raise PluginContractError(name, hook, f"returned nothing; expected {expected.__name__}")
-        else:
-            raise PluginContractError(name, hook, f"returned {type(result).__name__}; expected {expected.__name__}")
-        if self.validate_outputs:
-            from .. import schemas
-
-            problems = schemas.errors(expected.__name__, unstructure(value))
-            if problems:
-                raise PluginContractError(name, hook, problems)
-        claimed = getattr(value, "platform", None) or getattr(value, "provider", None)
-        if isinstance(claimed, str) and claimed != name and hook != "creatorkit_plugin_metadata":
-            field = "platform" if getattr(value, "platform", None) else "provider"
-            raise PluginContractError(name, hook, [Problem(field, f"says {claimed!r}, not {name!r}")])
-        return value
+        return accept(name, hook, expected, result, validate=self.validate_outputs)
 
     @property
     def listening(self) -> bool:
@@ -352,7 +327,7 @@ class PluginHost:
         failures: list[tuple[str, BaseException]] = []
         for impl in reversed(self.pm.hook.creatorkit_on_event.get_hookimpls()):
             try:
-                _call_impl(impl, event=event)
+                call_impl(impl, event=event)
             except Exception as exc:
                 failures.append((impl.plugin_name, exc))
                 warnings.warn(
@@ -361,21 +336,6 @@ class PluginHost:
                     stacklevel=2,
                 )
         return failures
-
-
-def _call_impl(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
-    """Call one implementation as pluggy would: with only the arguments it asks for."""
-    return impl.function(*(kwargs[name] for name in impl.argnames))
-
-
-def _guarded(name: str, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
-    """Call one implementation; an exception that is not one of the SDK's typed errors breaks the contract."""
-    try:
-        return _call_impl(impl, **kwargs)
-    except CreatorkitError:
-        raise
-    except Exception as exc:
-        raise PluginContractError(name, hook, f"raised {type(exc).__name__}: {exc}") from exc
 
 
 class PlatformClient:
