@@ -15,7 +15,8 @@ reaches the TikTok plugin's implementation only (plus cross-cutting wrappers reg
 exception into a :class:`~creatorkit.errors.PluginContractError`.
 """
 
-from ._host import PaymentClient, PlatformClient, PluginContext, PluginHost
+from ._clients import PaymentClient, PlatformClient
+from ._host import PluginContext, PluginHost
 from ._loading import STRICT_ENV, InstalledPlugin, PluginLoadWarning, installed_plugins
 from ._stages import CAPABILITY_HOOKS
 

@@ -1,4 +1,9 @@
-"""The plugin host itself: registration, metadata checks, settings, and targeted calls."""
+"""The plugin host itself: what is registered with its ``PluginManager``, and calls aimed at one plugin.
+
+Its parts live next to it: finding and importing entry points in ``_loading``, what registration checks in
+``_checks``, calling one implementation and accepting its answer in ``_calling``, the stage hooks as declared
+in ``_stages``, and the typed clients in ``_clients``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import inspect
 import os
 import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -14,28 +19,7 @@ import pluggy
 
 from .. import hookspecs
 from ..config import GROUPS, Config, Mode, PluginSettings
-from ..entities import (
-    AudienceProfile,
-    Capability,
-    CreatorCandidate,
-    CreatorMetrics,
-    DiscoveryPage,
-    DiscoveryQuery,
-    Event,
-    Invitation,
-    Message,
-    OutreachReceipt,
-    PlatformAccount,
-    PlatformOrder,
-    PlatformOrderRequest,
-    PluginKind,
-    PluginMetadata,
-    PostMetrics,
-    ProviderOperation,
-    ProviderRequest,
-    PublishedPost,
-    WebhookNotice,
-)
+from ..entities import Event, PluginKind, PluginMetadata
 from ..errors import (
     CapabilityMissing,
     ConfigError,
@@ -47,10 +31,11 @@ from ..errors import (
 )
 from ._calling import accept, call_impl, guarded
 from ._checks import answering_hooks, check_settings, metadata_problems
+from ._clients import PaymentClient, PlatformClient
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
 from ._stages import CAPABILITY_HOOKS
 
-__all__ = ["PaymentClient", "PlatformClient", "PluginContext", "PluginHost"]
+__all__ = ["PluginContext", "PluginHost"]
 
 T = TypeVar("T")
 
@@ -336,71 +321,3 @@ class PluginHost:
                     stacklevel=2,
                 )
         return failures
-
-
-class PlatformClient:
-    """Typed calls to one platform plugin; each raises CapabilityMissing if the platform lacks the stage."""
-
-    def __init__(self, host: PluginHost, name: str) -> None:
-        self.host = host
-        self.name = name
-
-    @property
-    def metadata(self) -> PluginMetadata:
-        return self.host.metadata(self.name)
-
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.metadata.capabilities
-
-    def discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
-        return self.host.call(self.name, "creatorkit_discover_creators", DiscoveryPage, query=query)
-
-    def lookup_creator(self, handle: str) -> CreatorCandidate:
-        return self.host.call(self.name, "creatorkit_lookup_creator", CreatorCandidate, handle=handle)
-
-    def send_invitation(self, invitation: Invitation, account: PlatformAccount) -> OutreachReceipt:
-        return self.host.call(
-            self.name, "creatorkit_send_invitation", OutreachReceipt, invitation=invitation, account=account
-        )
-
-    def send_message(self, message: Message, account: PlatformAccount) -> OutreachReceipt:
-        return self.host.call(self.name, "creatorkit_send_message", OutreachReceipt, message=message, account=account)
-
-    def place_order(self, request: PlatformOrderRequest) -> PlatformOrder:
-        return self.host.call(self.name, "creatorkit_place_order", PlatformOrder, request=request)
-
-    def get_order(self, order_id: str) -> PlatformOrder:
-        return self.host.call(self.name, "creatorkit_get_order", PlatformOrder, order_id=order_id)
-
-    def fetch_creator_metrics(self, account: PlatformAccount) -> CreatorMetrics:
-        return self.host.call(self.name, "creatorkit_fetch_creator_metrics", CreatorMetrics, account=account)
-
-    def fetch_audience(self, account: PlatformAccount) -> AudienceProfile:
-        return self.host.call(self.name, "creatorkit_fetch_audience", AudienceProfile, account=account)
-
-    def fetch_post_metrics(self, post: PublishedPost) -> PostMetrics:
-        return self.host.call(self.name, "creatorkit_fetch_post_metrics", PostMetrics, post=post)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
-        return self.host.call(self.name, "creatorkit_parse_webhook", WebhookNotice, headers=headers, body=body)
-
-
-class PaymentClient:
-    """Typed calls to one payment provider plugin."""
-
-    def __init__(self, host: PluginHost, name: str) -> None:
-        self.host = host
-        self.name = name
-
-    @property
-    def metadata(self) -> PluginMetadata:
-        return self.host.metadata(self.name)
-
-    def execute(self, request: ProviderRequest) -> ProviderOperation:
-        return self.host.call(self.name, "creatorkit_payment_operation", ProviderOperation, request=request)
-
-    def status(self, operation_id: str) -> ProviderOperation:
-        return self.host.call(self.name, "creatorkit_payment_status", ProviderOperation, operation_id=operation_id)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
-        return self.host.call(self.name, "creatorkit_parse_webhook", WebhookNotice, headers=headers, body=body)
