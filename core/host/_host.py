@@ -12,7 +12,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import pluggy
@@ -33,16 +33,13 @@ from ._calling import accept, call_impl, guarded
 from ._checks import answering_hooks, check_settings, metadata_problems
 from ._clients import PaymentClient, PlatformClient
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
-from ._stages import CAPABILITY_HOOKS
+from ._stages import STAGES
 
 __all__ = ["PluginContext", "PluginHost"]
-
-T = TypeVar("T")
 
 #: Set to 1 to validate every plugin output against its JSON Schema, not only its type.
 VALIDATE_ENV = "CREATORKIT_VALIDATE_OUTPUTS"
 
-_HOOK_CAPABILITY = {hook: cap for cap, hooks in CAPABILITY_HOOKS.items() for hook in hooks}
 _KIND_SECTION = {PluginKind.PLATFORM: "platforms", PluginKind.PAYMENT: "payments"}
 
 
@@ -286,12 +283,14 @@ class PluginHost:
                 self._callers[key] = caller
         return caller
 
-    def call(self, name: str, hook: str, expected: type[T], **kwargs: Any) -> T:
-        """Call ``hook`` on plugin ``name`` only and check that it answers with an ``expected`` entity."""
+    def call(self, name: str, hook: str, /, **kwargs: Any) -> Any:
+        """Call the stage hook ``hook`` on plugin ``name`` only; its answer must be the entity the hook declares."""
         loaded = self._get(name)
-        capability = _HOOK_CAPABILITY.get(hook)
-        if capability is not None and capability not in loaded.metadata.capabilities:
-            raise CapabilityMissing(name, capability, loaded.metadata.missing.get(capability))
+        stage = STAGES.get(hook)
+        if stage is None:
+            raise ValueError(f"{hook} is not a stage hook (stage hooks are declared with @stage in hookspecs)")
+        if stage.capability not in loaded.metadata.capabilities:
+            raise CapabilityMissing(name, stage.capability, loaded.metadata.missing.get(stage.capability))
         try:
             result = self._caller(hook, name)(**kwargs)
         except CreatorkitError:
@@ -300,7 +299,7 @@ class PluginHost:
             raise PluginContractError(
                 name, hook, f"raised {type(exc).__name__}: {exc} (plugins must raise creatorkit's typed errors)"
             ) from exc
-        return accept(name, hook, expected, result, validate=self.validate_outputs)
+        return accept(name, hook, stage.returns, result, validate=self.validate_outputs)
 
     @property
     def listening(self) -> bool:
