@@ -217,20 +217,26 @@ class TestClients:
                 return None
 
         @stage(Capability.METRICS)
-        def creatorkit_fetch_creator_metrics(  # type: ignore[empty-body]
-            account: PlatformAccount, window_days: int = 30, *, strict: bool = False
-        ) -> CreatorMetrics:
+        def creatorkit_fetch_creator_metrics(account: PlatformAccount, days: int = 30) -> CreatorMetrics:  # type: ignore[empty-body]
             """The metrics hook as a later version might declare it."""
 
         method = calls(creatorkit_fetch_creator_metrics)
         client = PlatformClient(RecordingHost(), "echo")  # type: ignore[arg-type]
         account = object()
         method(client, account)
-        method(client, account, 7, strict=True)
+        method(client, account, days=7)
         assert calls_made == [
-            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "window_days": 30, "strict": False}),
-            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "window_days": 7, "strict": True}),
+            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "days": 30}),
+            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "days": 7}),
         ]
+
+    def test_a_keyword_only_parameter_is_refused(self) -> None:
+        @stage(Capability.METRICS)
+        def creatorkit_fetch_creator_metrics(account: PlatformAccount, *, days: int = 30) -> CreatorMetrics:  # type: ignore[empty-body]
+            """pluggy would never pass ``days``."""
+
+        with pytest.raises(TypeError, match=r"creatorkit_fetch_creator_metrics: .* days"):
+            calls(creatorkit_fetch_creator_metrics)
 
     def test_only_a_declared_stage_hook_gets_a_method(self) -> None:
         with pytest.raises(TypeError, match="creatorkit_configure is not a stage hook"):

@@ -77,10 +77,9 @@ def _parameter_list(hook: str, parameters: Iterable[inspect.Parameter]) -> str:
     """``self`` and the spec's parameters, each default taken from the spec."""
     words = ["self"]
     for p in parameters:
-        if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-            raise TypeError(f"{hook}: hooks are called with keyword arguments, so {p} cannot be a parameter")
-        if p.kind is p.KEYWORD_ONLY and "*" not in words:
-            words.append("*")
+        if p.kind is not p.POSITIONAL_OR_KEYWORD:
+            # pluggy sees only these: it calls every hook by keyword, and ignores *args, **kwargs and keyword-only.
+            raise TypeError(f"{hook}: a hookspec's parameters are plain named ones, so {p} cannot be one")
         words.append(p.name if p.default is p.empty else f"{p.name}=defaults[{p.name!r}]")
     return ", ".join(words)
 
