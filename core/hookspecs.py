@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+# Imported for real, not only for the type checker: the host resolves each stage hook's return annotation to
+# the entity class it checks answers against.
 from .entities import (
     AudienceProfile,
     Capability,
