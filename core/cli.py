@@ -107,7 +107,7 @@ auto_approve_after_days = 14
 
 
 def _plugin_sections() -> str:
-    from .host._host import installed_plugins
+    from .host import installed_plugins
 
     found = installed_plugins()
     if not found:
@@ -144,7 +144,7 @@ def _describe_plugins(config: Config) -> list[dict[str, Any]]:
     """Every installed plugin (and every enabled one that is not installed), as ``plugins --json`` shows it."""
     from importlib import metadata as importlib_metadata
 
-    from .host._host import PluginHost, installed_plugins
+    from .host import PluginHost, installed_plugins
 
     scratch = PluginHost()
     rows: list[dict[str, Any]] = []
@@ -242,7 +242,7 @@ def config() -> None:
 @_pass_context
 def config_check(ctx: _Context) -> None:
     """Validate the config and load every enabled plugin with its settings; list every problem."""
-    from .host._host import PluginHost
+    from .host import PluginHost
 
     path = ctx.config_path or find_config()
     try:

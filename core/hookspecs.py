@@ -9,6 +9,7 @@ Rules that keep the contract growable (see docs/plugins.md):
 
 * arguments are passed by keyword; an implementation may accept fewer arguments than the spec names;
 * new arguments are only ever added as optional, so existing plugins keep working;
+* a stage hook is declared once, with ``@stage(capability)``: that is all the core needs to check and call it;
 * stage hooks are ``firstresult``: exactly one plugin answers a targeted call;
 * a plugin raises the SDK's typed errors (:class:`~creatorkit.errors.PlatformError` and its subclasses,
   :class:`~creatorkit.errors.PaymentError`); anything else is reported as a contract breach.
@@ -16,42 +17,72 @@ Rules that keep the contract growable (see docs/plugins.md):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+# Imported for real, not only for the type checker: the host resolves each stage hook's return annotation to
+# the entity class it checks answers against.
+from .entities import (
+    AudienceProfile,
+    Capability,
+    CreatorCandidate,
+    CreatorMetrics,
+    DiscoveryPage,
+    DiscoveryQuery,
+    Event,
+    Invitation,
+    Message,
+    OutreachReceipt,
+    PlatformAccount,
+    PlatformOrder,
+    PlatformOrderRequest,
+    PluginMetadata,
+    PostMetrics,
+    ProviderOperation,
+    ProviderRequest,
+    PublishedPost,
+    WebhookNotice,
+)
+
 if TYPE_CHECKING:
-    from .entities import (
-        AudienceProfile,
-        CreatorCandidate,
-        CreatorMetrics,
-        DiscoveryPage,
-        DiscoveryQuery,
-        Event,
-        Invitation,
-        Message,
-        OutreachReceipt,
-        PlatformAccount,
-        PlatformOrder,
-        PlatformOrderRequest,
-        PluginMetadata,
-        PostMetrics,
-        ProviderOperation,
-        ProviderRequest,
-        PublishedPost,
-        WebhookNotice,
-    )
     from .host._host import PluginContext
 
-__all__ = ["PROJECT", "hookimpl", "hookspec"]
+__all__ = ["PROJECT", "capability_of", "hookimpl", "hookspec", "stage"]
 
 #: The pluggy project name; every hook is called ``creatorkit_<name>``.
 PROJECT = "creatorkit"
 
+#: Decorator for the hooks that belong to no capability (stage hooks are declared with :func:`stage`).
 hookspec = pluggy.HookspecMarker(PROJECT)
 #: Decorator for plugin hook implementations: ``@creatorkit.hookimpl``.
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+_Spec = TypeVar("_Spec", bound=Callable[..., Any])
+# Set on a stage hook's spec, next to the ``creatorkit_spec`` attribute pluggy's marker sets.
+_CAPABILITY_ATTRIBUTE = f"{PROJECT}_capability"
+
+
+def stage(capability: Capability) -> Callable[[_Spec], _Spec]:
+    """Declare a stage hook: a ``firstresult`` hookspec that belongs to ``capability``.
+
+    The declaration is the only place a stage hook is written down. From it the host takes the hook's place in
+    ``creatorkit.host.CAPABILITY_HOOKS``, the entity class every answer is checked against (the return
+    annotation), and the parameters of the typed client method that calls it.
+    """
+
+    def declare(spec: _Spec) -> _Spec:
+        setattr(spec, _CAPABILITY_ATTRIBUTE, capability)
+        return hookspec(firstresult=True)(spec)
+
+    return declare
+
+
+def capability_of(spec: Callable[..., Any]) -> Capability | None:
+    """The capability a hook was declared with by :func:`stage`; ``None`` for a hook that belongs to none."""
+    capability = getattr(spec, _CAPABILITY_ATTRIBUTE, None)
+    return capability if isinstance(capability, Capability) else None
 
 
 # -- metadata and configuration ------------------------------------------------------------------------------
@@ -89,9 +120,9 @@ def creatorkit_configure(settings: Mapping[str, Any], context: PluginContext) ->
 # -- discovery -------------------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@stage(Capability.DISCOVERY)
 def creatorkit_discover_creators(query: DiscoveryQuery) -> DiscoveryPage:  # type: ignore[empty-body]
-    """Search the platform's creator marketplace. Capability: ``discovery``.
+    """Search the platform's creator marketplace.
 
     The facade fans a discovery out to every enabled platform concurrently; each answers for itself.
 
@@ -102,9 +133,9 @@ def creatorkit_discover_creators(query: DiscoveryQuery) -> DiscoveryPage:  # typ
     """
 
 
-@hookspec(firstresult=True)
+@stage(Capability.CREATOR_LOOKUP)
 def creatorkit_lookup_creator(handle: str) -> CreatorCandidate:  # type: ignore[empty-body]
-    """Fetch one creator's page by handle: profile, rate card, metrics, audience. Capability: ``creator_lookup``.
+    """Fetch one creator's page by handle: profile, rate card, metrics, audience.
 
     :param handle: the creator's handle on this platform, without ``@``.
     :return: a :class:`~creatorkit.entities.CreatorCandidate`.
@@ -117,9 +148,9 @@ def creatorkit_lookup_creator(handle: str) -> CreatorCandidate:  # type: ignore[
 # -- outreach --------------------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@stage(Capability.OUTREACH)
 def creatorkit_send_invitation(invitation: Invitation, account: PlatformAccount) -> OutreachReceipt:  # type: ignore[empty-body]
-    """Send a collaboration invitation through the platform. Capability: ``outreach``.
+    """Send a collaboration invitation through the platform.
 
     :param invitation: the rendered invitation (body, subject, deadline).
     :param account: the creator's account on this platform.
@@ -129,9 +160,9 @@ def creatorkit_send_invitation(invitation: Invitation, account: PlatformAccount)
     """
 
 
-@hookspec(firstresult=True)
+@stage(Capability.OUTREACH)
 def creatorkit_send_message(message: Message, account: PlatformAccount) -> OutreachReceipt:  # type: ignore[empty-body]
-    """Send a message in a deal's thread through the platform. Capability: ``outreach``.
+    """Send a message in a deal's thread through the platform.
 
     :param message: the outbound message.
     :param account: the creator's account on this platform.
@@ -144,11 +175,9 @@ def creatorkit_send_message(message: Message, account: PlatformAccount) -> Outre
 # -- contracting -----------------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@stage(Capability.CONTRACTING)
 def creatorkit_place_order(request: PlatformOrderRequest) -> PlatformOrder:  # type: ignore[empty-body]
     """Place an agreed collaboration on the platform's marketplace as an order or campaign.
-
-    Capability: ``contracting``.
 
     :param request: the deal, brand, creator handles and deliverables that were agreed.
     :return: the :class:`~creatorkit.entities.PlatformOrder` the platform created.
@@ -157,9 +186,9 @@ def creatorkit_place_order(request: PlatformOrderRequest) -> PlatformOrder:  # t
     """
 
 
-@hookspec(firstresult=True)
+@stage(Capability.CONTRACTING)
 def creatorkit_get_order(order_id: str) -> PlatformOrder:  # type: ignore[empty-body]
-    """Read an order's current state back from the platform. Capability: ``contracting``.
+    """Read an order's current state back from the platform.
 
     :param order_id: the platform's order id.
     :return: a :class:`~creatorkit.entities.PlatformOrder`.
@@ -171,9 +200,9 @@ def creatorkit_get_order(order_id: str) -> PlatformOrder:  # type: ignore[empty-
 # -- metrics ---------------------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@stage(Capability.METRICS)
 def creatorkit_fetch_creator_metrics(account: PlatformAccount) -> CreatorMetrics:  # type: ignore[empty-body]
-    """Read an account's core performance metrics. Capability: ``metrics``.
+    """Read an account's core performance metrics.
 
     Every rate states its denominator, window, source and ``as_of``.
 
@@ -184,9 +213,9 @@ def creatorkit_fetch_creator_metrics(account: PlatformAccount) -> CreatorMetrics
     """
 
 
-@hookspec(firstresult=True)
+@stage(Capability.AUDIENCE)
 def creatorkit_fetch_audience(account: PlatformAccount) -> AudienceProfile:  # type: ignore[empty-body]
-    """Read an account's audience demographics. Capability: ``audience``.
+    """Read an account's audience demographics.
 
     :param account: the creator's account on this platform.
     :return: :class:`~creatorkit.entities.AudienceProfile` with source, sample size and ``as_of`` per dimension.
@@ -195,9 +224,9 @@ def creatorkit_fetch_audience(account: PlatformAccount) -> AudienceProfile:  # t
     """
 
 
-@hookspec(firstresult=True)
+@stage(Capability.POST_METRICS)
 def creatorkit_fetch_post_metrics(post: PublishedPost) -> PostMetrics:  # type: ignore[empty-body]
-    """Read what a published post did so far. Capability: ``post_metrics``.
+    """Read what a published post did so far.
 
     :param post: the published post (its platform id).
     :return: :class:`~creatorkit.entities.PostMetrics`.
@@ -209,9 +238,9 @@ def creatorkit_fetch_post_metrics(post: PublishedPost) -> PostMetrics:  # type: 
 # -- payments --------------------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@stage(Capability.PAYMENTS)
 def creatorkit_payment_operation(request: ProviderRequest) -> ProviderOperation:  # type: ignore[empty-body]
-    """Ask a payment provider to move money: fund, release, reverse, refund or pay out. Capability: ``payments``.
+    """Ask a payment provider to move money: fund, release, reverse, refund or pay out.
 
     ``request.operation_id`` is stored by the core before this call and must be sent to the provider as its
     idempotency key, so that a retried call never moves money twice.
@@ -224,9 +253,9 @@ def creatorkit_payment_operation(request: ProviderRequest) -> ProviderOperation:
     """
 
 
-@hookspec(firstresult=True)
+@stage(Capability.PAYMENTS)
 def creatorkit_payment_status(operation_id: str) -> ProviderOperation:  # type: ignore[empty-body]
-    """Re-read a money movement's state from the provider. Capability: ``payments``.
+    """Re-read a money movement's state from the provider.
 
     :param operation_id: the id the operation was submitted with.
     :return: the provider's current :class:`~creatorkit.entities.ProviderOperation`.
@@ -238,9 +267,9 @@ def creatorkit_payment_status(operation_id: str) -> ProviderOperation:  # type: 
 # -- webhooks and events ---------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@stage(Capability.WEBHOOKS)
 def creatorkit_parse_webhook(headers: Mapping[str, str], body: bytes) -> WebhookNotice:  # type: ignore[empty-body]
-    """Verify a webhook from raw bytes and reduce it to a notice. Capability: ``webhooks``.
+    """Verify a webhook from raw bytes and reduce it to a notice.
 
     :param headers: the HTTP headers as received (case-insensitive lookups are the plugin's job).
     :param body: the raw request body, exactly as received; verify the signature over these bytes.

@@ -12,20 +12,14 @@ path: they are registered through the same entry points.
 Calling: :class:`PluginHost` hides ``pm.hook``. ``host.platform("tiktok").fetch_creator_metrics(account)``
 reaches the TikTok plugin's implementation only (plus cross-cutting wrappers registered with
 :meth:`PluginHost.add_wrapper`), checks that the answer is the entity the hook promises, and turns a stray
-exception into a :class:`~creatorkit.errors.PluginContractError`.
+exception into a :class:`~creatorkit.errors.PluginContractError`. The capability, the entity and the client
+method's parameters all come from the hook's one declaration in :mod:`creatorkit.hookspecs`.
 """
 
-from ._host import (
-    CAPABILITY_HOOKS,
-    STRICT_ENV,
-    InstalledPlugin,
-    PaymentClient,
-    PlatformClient,
-    PluginContext,
-    PluginHost,
-    PluginLoadWarning,
-    installed_plugins,
-)
+from ._clients import PaymentClient, PlatformClient
+from ._host import PluginContext, PluginHost
+from ._loading import STRICT_ENV, InstalledPlugin, PluginLoadWarning, installed_plugins
+from ._stages import CAPABILITY_HOOKS
 
 __all__ = [
     "CAPABILITY_HOOKS",

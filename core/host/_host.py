@@ -1,4 +1,9 @@
-"""The plugin host itself: registration, metadata checks, settings, and targeted calls."""
+"""The plugin host itself: what is registered with its ``PluginManager``, and calls aimed at one plugin.
+
+Its parts live next to it: finding and importing entry points in ``_loading``, what registration checks in
+``_checks``, calling one implementation and accepting its answer in ``_calling``, the stage hooks as declared
+in ``_stages``, and the typed clients in ``_clients``.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +11,15 @@ import inspect
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import metadata as importlib_metadata
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 import pluggy
 
 from .. import hookspecs
 from ..config import GROUPS, Config, Mode, PluginSettings
-from ..converter import structure, unstructure
-from ..entities import (
-    AudienceProfile,
-    Capability,
-    CreatorCandidate,
-    CreatorMetrics,
-    DiscoveryPage,
-    DiscoveryQuery,
-    Event,
-    Invitation,
-    Message,
-    OutreachReceipt,
-    PlatformAccount,
-    PlatformOrder,
-    PlatformOrderRequest,
-    PluginKind,
-    PluginMetadata,
-    PostMetrics,
-    ProviderOperation,
-    ProviderRequest,
-    PublishedPost,
-    WebhookNotice,
-)
+from ..entities import Event, PluginKind, PluginMetadata
 from ..errors import (
     CapabilityMissing,
     ConfigError,
@@ -46,47 +28,19 @@ from ..errors import (
     PluginError,
     PluginLoadError,
     Problem,
-    ValidationError,
 )
+from ._calling import accept, call_impl, guarded
+from ._checks import answering_hooks, check_settings, metadata_problems
+from ._clients import PaymentClient, PlatformClient
+from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
+from ._stages import STAGES
 
-__all__ = [
-    "CAPABILITY_HOOKS",
-    "STRICT_ENV",
-    "InstalledPlugin",
-    "PaymentClient",
-    "PlatformClient",
-    "PluginContext",
-    "PluginHost",
-    "PluginLoadWarning",
-    "installed_plugins",
-]
+__all__ = ["PluginContext", "PluginHost"]
 
-T = TypeVar("T")
-
-#: Set to 1 to make a plugin that fails to import an error instead of a warning.
-STRICT_ENV = "CREATORKIT_STRICT_PLUGINS"
 #: Set to 1 to validate every plugin output against its JSON Schema, not only its type.
 VALIDATE_ENV = "CREATORKIT_VALIDATE_OUTPUTS"
 
-#: The hooks each capability stands for. A plugin declares a capability iff it implements all of its hooks.
-CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
-    Capability.DISCOVERY: ("creatorkit_discover_creators",),
-    Capability.CREATOR_LOOKUP: ("creatorkit_lookup_creator",),
-    Capability.OUTREACH: ("creatorkit_send_invitation", "creatorkit_send_message"),
-    Capability.CONTRACTING: ("creatorkit_place_order", "creatorkit_get_order"),
-    Capability.METRICS: ("creatorkit_fetch_creator_metrics",),
-    Capability.AUDIENCE: ("creatorkit_fetch_audience",),
-    Capability.POST_METRICS: ("creatorkit_fetch_post_metrics",),
-    Capability.PAYMENTS: ("creatorkit_payment_operation", "creatorkit_payment_status"),
-    Capability.WEBHOOKS: ("creatorkit_parse_webhook",),
-}
-_HOOK_CAPABILITY = {hook: cap for cap, hooks in CAPABILITY_HOOKS.items() for hook in hooks}
-_GROUP_KIND = {"creatorkit.platforms": PluginKind.PLATFORM, "creatorkit.payments": PluginKind.PAYMENT}
 _KIND_SECTION = {PluginKind.PLATFORM: "platforms", PluginKind.PAYMENT: "payments"}
-
-
-class PluginLoadWarning(UserWarning):
-    """An enabled plugin could not be imported and was skipped."""
 
 
 @attrs.frozen(kw_only=True)
@@ -95,43 +49,6 @@ class PluginContext:
 
     name: str
     mode: Mode = Mode.SANDBOX
-
-
-@attrs.frozen(kw_only=True)
-class InstalledPlugin:
-    """One entry point in a creatorkit group, as ``creatorkit plugins`` reports it."""
-
-    name: str
-    group: str
-    value: str
-    distribution: str | None
-    version: str | None
-
-    @property
-    def kind(self) -> PluginKind:
-        return _GROUP_KIND[self.group]
-
-
-def installed_plugins(groups: Iterable[str] = GROUPS.values()) -> list[InstalledPlugin]:
-    """Every creatorkit entry point installed in this environment, sorted by group and name."""
-    found: dict[tuple[str, str, str], InstalledPlugin] = {}
-    for group in groups:
-        for ep in importlib_metadata.entry_points(group=group):
-            dist = getattr(ep, "dist", None)
-            item = InstalledPlugin(
-                name=ep.name,
-                group=group,
-                value=ep.value,
-                distribution=dist.name if dist is not None else None,
-                version=dist.version if dist is not None else None,
-            )
-            # The same distribution can be visible twice on sys.path (an editable install); count it once.
-            found[(group, ep.name, item.distribution or ep.value)] = item
-    return sorted(found.values(), key=lambda p: (p.group, p.name))
-
-
-def _strict_from_env() -> bool:
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @attrs.define
@@ -165,7 +82,7 @@ class PluginHost:
     def from_config(cls, config: Config, *, strict: bool | None = None) -> PluginHost:
         """Load and configure every plugin ``config`` enables."""
         if strict is None:
-            strict = config.strict_plugins or _strict_from_env()
+            strict = config.strict_plugins or strict_from_env()
         host = cls(validate_outputs=config.validate_outputs)
         for section, group in GROUPS.items():
             wanted = config.enabled(section)
@@ -191,44 +108,8 @@ class PluginHost:
         return problems
 
     def _load_group(self, group: str, wanted: Sequence[PluginSettings], *, strict: bool) -> None:
-        from stevedore import NamedExtensionManager
-
-        installed = {p.name: p for p in installed_plugins([group])}
-        missing = [s.name for s in wanted if s.name not in installed]
-        if missing:
-            names = ", ".join(sorted(installed)) or "none"
-            raise PluginLoadError(
-                missing[0],
-                f"is enabled in [{wanted[0].section}.{missing[0]}] but no plugin of that name is installed "
-                f"in {group} (installed: {names})",
-                group=group,
-                installed=sorted(installed),
-            )
-        self._refuse_duplicates(group, [s.name for s in wanted])
-        failures: dict[str, BaseException] = {}
-        unseen: set[str] = set()
-
-        def on_failure(manager: object, entry_point: Any, exc: BaseException) -> None:
-            failures[entry_point.name] = exc
-
-        # stevedore caches a group's entry points (in the process and on disk); drop the in-process copy so a
-        # config reloaded after an install sees the new plugin.
-        NamedExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
-        manager: NamedExtensionManager[Any] = NamedExtensionManager(
-            namespace=group,
-            names=[s.name for s in wanted],
-            name_order=True,
-            on_load_failure_callback=on_failure,
-            on_missing_entrypoints_callback=unseen.update,
-        )
-        plugins = {extension.name: extension.plugin for extension in manager}
-        # A name importlib.metadata lists but stevedore's cache did not know yet: load it the same way by hand.
-        for name in sorted(unseen - set(failures) - set(plugins)):
-            try:
-                plugins[name] = next(iter(importlib_metadata.entry_points(group=group, name=name))).load()
-            except Exception as exc:
-                failures[name] = exc
-        for name, error in failures.items():
+        imported = import_enabled(group, wanted)
+        for name, error in imported.failures.items():
             reason = f"{type(error).__name__}: {error}"
             if strict:
                 raise PluginLoadError(name, f"failed to load: {reason}", group=group) from error
@@ -237,26 +118,13 @@ class PluginHost:
                 f"plugin {name!r} ({group}) failed to load and is skipped: {reason}", PluginLoadWarning, stacklevel=3
             )
         for settings in wanted:
-            if settings.name in plugins:
+            if settings.name in imported.plugins:
                 self.register(
-                    plugins[settings.name],
+                    imported.plugins[settings.name],
                     name=settings.name,
                     group=group,
                     settings=settings,
-                    installed=installed.get(settings.name),
-                )
-
-    @staticmethod
-    def _refuse_duplicates(group: str, names: Sequence[str]) -> None:
-        claims: dict[str, set[str]] = {}
-        for ep in importlib_metadata.entry_points(group=group):
-            if ep.name in names:
-                dist = getattr(ep, "dist", None)
-                claims.setdefault(ep.name, set()).add(f"{dist.name if dist else '?'} ({ep.value})")
-        for name, owners in claims.items():
-            if len(owners) > 1:
-                raise PluginLoadError(
-                    name, f"is claimed by more than one plugin in {group}: {', '.join(sorted(owners))}", group=group
+                    installed=imported.installed.get(settings.name),
                 )
 
     def register(
@@ -286,7 +154,7 @@ class PluginHost:
             raise PluginContractError(name, "registration", str(exc)) from exc
         try:
             meta = self._check_metadata(name, group, plugin)
-            settings = settings or PluginSettings(name=name, section=_KIND_SECTION[_GROUP_KIND[group]])
+            settings = settings or PluginSettings(name=name, section=_KIND_SECTION[GROUP_KIND[group]])
             if configure:
                 self._configure(name, plugin, meta, settings)
         except BaseException:
@@ -312,38 +180,18 @@ class PluginHost:
         impl = self._impl_of(hook, plugin)
         if impl is None:
             raise PluginContractError(name, hook, "every plugin must implement creatorkit_plugin_metadata")
-        meta = self._accept(name, hook, PluginMetadata, _guarded(name, hook, impl))
-        problems = []
-        if meta.name != name:
-            problems.append(Problem("name", f"is {meta.name!r} but the plugin is registered as {name!r}"))
-        if meta.kind is not _GROUP_KIND[group]:
-            problems.append(Problem("kind", f"is {meta.kind} but the plugin sits in {group}"))
-        implemented = set(self._hooks_of(plugin))
-        for capability, hooks in CAPABILITY_HOOKS.items():
-            have = [h for h in hooks if h in implemented]
-            if capability in meta.capabilities and len(have) < len(hooks):
-                lacking = ", ".join(h for h in hooks if h not in implemented)
-                problems.append(Problem("capabilities", f"declares {capability} but does not implement {lacking}"))
-            elif capability not in meta.capabilities and have:
-                problems.append(
-                    Problem("capabilities", f"implements {', '.join(have)} but does not declare {capability}")
-                )
+        meta = accept(name, hook, PluginMetadata, guarded(name, hook, impl), validate=self.validate_outputs)
+        problems = metadata_problems(meta, name=name, group=group, implemented=set(self._hooks_of(plugin)))
         if problems:
             raise PluginContractError(name, hook, problems)
         return meta
 
     def _configure(self, name: str, plugin: object, meta: PluginMetadata, settings: PluginSettings) -> None:
-        if meta.settings_schema is not None:
-            problems = _settings_problems(meta.settings_schema, dict(settings.settings), settings.key)
-            if problems:
-                raise ConfigError(problems)
-        elif settings.settings:
-            keys = ", ".join(sorted(settings.settings))
-            raise ConfigError([Problem(settings.key, f"plugin {name!r} takes no settings, got: {keys}")])
+        check_settings(name, meta, settings)
         impl = self._impl_of("creatorkit_configure", plugin)
         if impl is not None:
             context = PluginContext(name=name, mode=settings.mode)
-            _guarded(name, "creatorkit_configure", impl, settings=dict(settings.settings), context=context)
+            guarded(name, "creatorkit_configure", impl, settings=dict(settings.settings), context=context)
 
     def _impl_of(self, hook: str, plugin: object) -> pluggy.HookImpl | None:
         caller = getattr(self.pm.hook, hook)
@@ -365,13 +213,7 @@ class PluginHost:
         except pluggy.PluginValidationError as exc:
             self.pm.unregister(name=name)
             raise PluginContractError(name, "registration", str(exc)) from exc
-        answering = [
-            caller.name
-            for caller in self.pm.get_hookcallers(plugin) or ()
-            if caller.name != "creatorkit_on_event"
-            for impl in caller.get_hookimpls()
-            if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper)
-        ]
+        answering = answering_hooks(self.pm, plugin)
         if answering:
             self.pm.unregister(name=name)
             raise PluginContractError(
@@ -441,12 +283,14 @@ class PluginHost:
                 self._callers[key] = caller
         return caller
 
-    def call(self, name: str, hook: str, expected: type[T], **kwargs: Any) -> T:
-        """Call ``hook`` on plugin ``name`` only and check that it answers with an ``expected`` entity."""
+    def call(self, name: str, hook: str, /, **kwargs: Any) -> Any:
+        """Call the stage hook ``hook`` on plugin ``name`` only; its answer must be the entity the hook declares."""
         loaded = self._get(name)
-        capability = _HOOK_CAPABILITY.get(hook)
-        if capability is not None and capability not in loaded.metadata.capabilities:
-            raise CapabilityMissing(name, capability, loaded.metadata.missing.get(capability))
+        stage = STAGES.get(hook)
+        if stage is None:
+            raise ValueError(f"{hook} is not a stage hook (stage hooks are declared with @stage in hookspecs)")
+        if stage.capability not in loaded.metadata.capabilities:
+            raise CapabilityMissing(name, stage.capability, loaded.metadata.missing.get(stage.capability))
         try:
             result = self._caller(hook, name)(**kwargs)
         except CreatorkitError:
@@ -455,31 +299,7 @@ class PluginHost:
             raise PluginContractError(
                 name, hook, f"raised {type(exc).__name__}: {exc} (plugins must raise creatorkit's typed errors)"
             ) from exc
-        return self._accept(name, hook, expected, result)
-
-    def _accept(self, name: str, hook: str, expected: type[T], result: object) -> T:
-        if isinstance(result, expected):
-            value = result
-        elif isinstance(result, Mapping):
-            try:
-                value = structure(result, expected)
-            except ValidationError as exc:
-                raise PluginContractError(name, hook, exc.problems) from None
-        elif result is None:
-            raise PluginContractError(name, hook, f"returned nothing; expected {expected.__name__}")
-        else:
-            raise PluginContractError(name, hook, f"returned {type(result).__name__}; expected {expected.__name__}")
-        if self.validate_outputs:
-            from .. import schemas
-
-            problems = schemas.errors(expected.__name__, unstructure(value))
-            if problems:
-                raise PluginContractError(name, hook, problems)
-        claimed = getattr(value, "platform", None) or getattr(value, "provider", None)
-        if isinstance(claimed, str) and claimed != name and hook != "creatorkit_plugin_metadata":
-            field = "platform" if getattr(value, "platform", None) else "provider"
-            raise PluginContractError(name, hook, [Problem(field, f"says {claimed!r}, not {name!r}")])
-        return value
+        return accept(name, hook, stage.returns, result, validate=self.validate_outputs)
 
     @property
     def listening(self) -> bool:
@@ -491,7 +311,7 @@ class PluginHost:
         failures: list[tuple[str, BaseException]] = []
         for impl in reversed(self.pm.hook.creatorkit_on_event.get_hookimpls()):
             try:
-                _call_impl(impl, event=event)
+                call_impl(impl, event=event)
             except Exception as exc:
                 failures.append((impl.plugin_name, exc))
                 warnings.warn(
@@ -500,109 +320,3 @@ class PluginHost:
                     stacklevel=2,
                 )
         return failures
-
-
-def _call_impl(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
-    """Call one implementation as pluggy would: with only the arguments it asks for."""
-    return impl.function(*(kwargs[name] for name in impl.argnames))
-
-
-def _guarded(name: str, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
-    """Call one implementation; an exception that is not one of the SDK's typed errors breaks the contract."""
-    try:
-        return _call_impl(impl, **kwargs)
-    except CreatorkitError:
-        raise
-    except Exception as exc:
-        raise PluginContractError(name, hook, f"raised {type(exc).__name__}: {exc}") from exc
-
-
-def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], prefix: str) -> list[Problem]:
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(schema)
-    problems: list[Problem] = []
-    for error in validator.iter_errors(settings):
-        path = prefix
-        for part in error.absolute_path:
-            path += f"[{part}]" if isinstance(part, int) else f".{part}"
-        if error.validator == "required" and isinstance(error.instance, Mapping):
-            problems.extend(
-                Problem(f"{path}.{key}", "required setting missing")
-                for key in error.validator_value
-                if key not in error.instance
-            )
-        elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-            known = set(error.schema.get("properties", {}))
-            problems.extend(Problem(f"{path}.{key}", "unknown setting") for key in error.instance if key not in known)
-        else:
-            problems.append(Problem(path, error.message))
-    return sorted(problems, key=lambda p: p.path)
-
-
-class PlatformClient:
-    """Typed calls to one platform plugin; each raises CapabilityMissing if the platform lacks the stage."""
-
-    def __init__(self, host: PluginHost, name: str) -> None:
-        self.host = host
-        self.name = name
-
-    @property
-    def metadata(self) -> PluginMetadata:
-        return self.host.metadata(self.name)
-
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.metadata.capabilities
-
-    def discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
-        return self.host.call(self.name, "creatorkit_discover_creators", DiscoveryPage, query=query)
-
-    def lookup_creator(self, handle: str) -> CreatorCandidate:
-        return self.host.call(self.name, "creatorkit_lookup_creator", CreatorCandidate, handle=handle)
-
-    def send_invitation(self, invitation: Invitation, account: PlatformAccount) -> OutreachReceipt:
-        return self.host.call(
-            self.name, "creatorkit_send_invitation", OutreachReceipt, invitation=invitation, account=account
-        )
-
-    def send_message(self, message: Message, account: PlatformAccount) -> OutreachReceipt:
-        return self.host.call(self.name, "creatorkit_send_message", OutreachReceipt, message=message, account=account)
-
-    def place_order(self, request: PlatformOrderRequest) -> PlatformOrder:
-        return self.host.call(self.name, "creatorkit_place_order", PlatformOrder, request=request)
-
-    def get_order(self, order_id: str) -> PlatformOrder:
-        return self.host.call(self.name, "creatorkit_get_order", PlatformOrder, order_id=order_id)
-
-    def fetch_creator_metrics(self, account: PlatformAccount) -> CreatorMetrics:
-        return self.host.call(self.name, "creatorkit_fetch_creator_metrics", CreatorMetrics, account=account)
-
-    def fetch_audience(self, account: PlatformAccount) -> AudienceProfile:
-        return self.host.call(self.name, "creatorkit_fetch_audience", AudienceProfile, account=account)
-
-    def fetch_post_metrics(self, post: PublishedPost) -> PostMetrics:
-        return self.host.call(self.name, "creatorkit_fetch_post_metrics", PostMetrics, post=post)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
-        return self.host.call(self.name, "creatorkit_parse_webhook", WebhookNotice, headers=headers, body=body)
-
-
-class PaymentClient:
-    """Typed calls to one payment provider plugin."""
-
-    def __init__(self, host: PluginHost, name: str) -> None:
-        self.host = host
-        self.name = name
-
-    @property
-    def metadata(self) -> PluginMetadata:
-        return self.host.metadata(self.name)
-
-    def execute(self, request: ProviderRequest) -> ProviderOperation:
-        return self.host.call(self.name, "creatorkit_payment_operation", ProviderOperation, request=request)
-
-    def status(self, operation_id: str) -> ProviderOperation:
-        return self.host.call(self.name, "creatorkit_payment_status", ProviderOperation, operation_id=operation_id)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
-        return self.host.call(self.name, "creatorkit_parse_webhook", WebhookNotice, headers=headers, body=body)

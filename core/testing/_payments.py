@@ -11,7 +11,7 @@ import pytest
 from ..config import Mode, PluginSettings
 from ..entities import Capability, OperationKind, OperationStatus, PluginKind, ProviderRequest, new_id
 from ..errors import CreatorkitError, NotFound, PaymentError, SignatureError
-from ..host._host import PaymentClient, PluginHost
+from ..host import PaymentClient, PluginHost
 from ..money import Money
 from ._fixtures import network_disabled
 from ._platform import assert_capabilities_match_hooks, assert_valid_entity

@@ -28,7 +28,7 @@ from ..entities import (
     PublishedPost,
 )
 from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
-from ..host._host import CAPABILITY_HOOKS, PlatformClient, PluginHost
+from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
 from ._fixtures import network_disabled
 
 __all__ = ["PlatformPluginContract", "assert_capabilities_match_hooks", "assert_valid_entity"]

@@ -1,0 +1,58 @@
+"""Calling one implementation, and accepting what a plugin answers as the entity its hook promises."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import pluggy
+
+from ..converter import structure, unstructure
+from ..errors import CreatorkitError, PluginContractError, Problem, ValidationError
+
+T = TypeVar("T")
+
+
+def call_impl(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    """Call one implementation as pluggy would: with only the arguments it asks for."""
+    return impl.function(*(kwargs[name] for name in impl.argnames))
+
+
+def guarded(name: str, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    """Call one implementation; an exception that is not one of the SDK's typed errors breaks the contract."""
+    try:
+        return call_impl(impl, **kwargs)
+    except CreatorkitError:
+        raise
+    except Exception as exc:
+        raise PluginContractError(name, hook, f"raised {type(exc).__name__}: {exc}") from exc
+
+
+def accept(name: str, hook: str, expected: type[T], result: object, *, validate: bool) -> T:
+    """``result`` as an ``expected`` entity (a dict is structured), or the contract breach that stops it.
+
+    ``validate`` also checks it against its JSON Schema. An entity that names a platform or provider must name
+    plugin ``name``.
+    """
+    if isinstance(result, expected):
+        value = result
+    elif isinstance(result, Mapping):
+        try:
+            value = structure(result, expected)
+        except ValidationError as exc:
+            raise PluginContractError(name, hook, exc.problems) from None
+    elif result is None:
+        raise PluginContractError(name, hook, f"returned nothing; expected {expected.__name__}")
+    else:
+        raise PluginContractError(name, hook, f"returned {type(result).__name__}; expected {expected.__name__}")
+    if validate:
+        from .. import schemas
+
+        problems = schemas.errors(expected.__name__, unstructure(value))
+        if problems:
+            raise PluginContractError(name, hook, problems)
+    claimed = getattr(value, "platform", None) or getattr(value, "provider", None)
+    if isinstance(claimed, str) and claimed != name and hook != "creatorkit_plugin_metadata":
+        field = "platform" if getattr(value, "platform", None) else "provider"
+        raise PluginContractError(name, hook, [Problem(field, f"says {claimed!r}, not {name!r}")])
+    return value

@@ -1,0 +1,79 @@
+"""Registration checks: metadata against the hooks a plugin implements, settings against their schema, wrappers.
+
+Each check reports every problem it finds at once, so that one load names them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pluggy
+
+from ..config import PluginSettings
+from ..entities import PluginMetadata
+from ..errors import ConfigError, Problem
+from ._loading import GROUP_KIND
+from ._stages import CAPABILITY_HOOKS
+
+
+def metadata_problems(meta: PluginMetadata, *, name: str, group: str, implemented: set[str]) -> list[Problem]:
+    """What is wrong with ``meta`` for a plugin registered as ``name`` in ``group`` implementing ``implemented``."""
+    problems = []
+    if meta.name != name:
+        problems.append(Problem("name", f"is {meta.name!r} but the plugin is registered as {name!r}"))
+    if meta.kind is not GROUP_KIND[group]:
+        problems.append(Problem("kind", f"is {meta.kind} but the plugin sits in {group}"))
+    for capability, hooks in CAPABILITY_HOOKS.items():
+        have = [h for h in hooks if h in implemented]
+        if capability in meta.capabilities and len(have) < len(hooks):
+            lacking = ", ".join(h for h in hooks if h not in implemented)
+            problems.append(Problem("capabilities", f"declares {capability} but does not implement {lacking}"))
+        elif capability not in meta.capabilities and have:
+            problems.append(Problem("capabilities", f"implements {', '.join(have)} but does not declare {capability}"))
+    return problems
+
+
+def check_settings(name: str, meta: PluginMetadata, settings: PluginSettings) -> None:
+    """Raise one :class:`ConfigError` with every problem of ``settings`` against the plugin's schema."""
+    if meta.settings_schema is not None:
+        problems = _settings_problems(meta.settings_schema, dict(settings.settings), settings.key)
+        if problems:
+            raise ConfigError(problems)
+    elif settings.settings:
+        keys = ", ".join(sorted(settings.settings))
+        raise ConfigError([Problem(settings.key, f"plugin {name!r} takes no settings, got: {keys}")])
+
+
+def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], prefix: str) -> list[Problem]:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema)
+    problems: list[Problem] = []
+    for error in validator.iter_errors(settings):
+        path = prefix
+        for part in error.absolute_path:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if error.validator == "required" and isinstance(error.instance, Mapping):
+            problems.extend(
+                Problem(f"{path}.{key}", "required setting missing")
+                for key in error.validator_value
+                if key not in error.instance
+            )
+        elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+            known = set(error.schema.get("properties", {}))
+            problems.extend(Problem(f"{path}.{key}", "unknown setting") for key in error.instance if key not in known)
+        else:
+            problems.append(Problem(path, error.message))
+    return sorted(problems, key=lambda p: p.path)
+
+
+def answering_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
+    """The hooks ``plugin`` would answer rather than wrap (listening to events is not answering)."""
+    return [
+        caller.name
+        for caller in pm.get_hookcallers(plugin) or ()
+        if caller.name != "creatorkit_on_event"
+        for impl in caller.get_hookimpls()
+        if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper)
+    ]
