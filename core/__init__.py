@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .converter import converter, structure, unstructure
     from .hookspecs import hookimpl
-    from .host._host import PluginContext, PluginHost
+    from .host import PluginContext, PluginHost
     from .money import Money, allocate
 
 # Names resolved on first use, so that `import creatorkit` (and with it the CLI's start) does not pay for

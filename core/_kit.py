@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ._change import EntityCache
 from .config import Config
-from .host._host import PluginHost
+from .host import PluginHost
 
 if TYPE_CHECKING:
     from .audit._evidence import AuditService
