@@ -152,7 +152,8 @@ def _validator_class() -> type[Validator]:
         return isinstance(instance, int) and not isinstance(instance, bool)
 
     type_checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
-    cls: type[Validator] = validators.extend(Draft202012Validator, type_checker=type_checker)
+    # types-jsonschema leaves extend() unannotated.
+    cls: type[Validator] = validators.extend(Draft202012Validator, type_checker=type_checker)  # type: ignore[no-untyped-call]
     return cls
 
 
@@ -203,7 +204,7 @@ def _problems(error: SchemaError) -> Iterator[Problem]:
                 yield from _problems(sub)
             return
     where = list(error.absolute_path)
-    if error.validator == "required" and isinstance(error.instance, dict):
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(error.validator_value, list):
         for missing in error.validator_value:
             if missing not in error.instance:
                 yield Problem(_path([*where, missing]), "required field missing")

@@ -85,7 +85,7 @@ def documented_hooks() -> dict[str, str]:
 
 
 def documented_signature(name: str, body: str) -> str:
-    blocks = CODE_BLOCK.findall(body)
+    blocks: list[str] = CODE_BLOCK.findall(body)
     assert blocks, f"### {name} has no python code block with its signature"
     lines = [line for line in blocks[0].splitlines() if line.startswith(f"def {name}(")]
     assert len(lines) == 1, f"### {name}: the first python block must hold exactly one `def {name}(...)` line"
@@ -172,7 +172,7 @@ def test_every_cli_command_is_documented() -> None:
 
 def test_every_cli_option_is_documented() -> None:
     text = read("cli.md")
-    missing = []
+    missing: list[str] = []
     for path, command in commands():
         for param in command.params:
             if isinstance(param, click.Option):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -90,7 +91,7 @@ class TestArithmetic:
             lambda a, b: a >= b,
         ],
     )
-    def test_mixed_currencies_are_refused(self, operation) -> None:  # type: ignore[no-untyped-def]
+    def test_mixed_currencies_are_refused(self, operation: Any) -> None:
         with pytest.raises(ValidationError) as caught:
             operation(Money(100, "USD"), Money(100, "EUR"))
         assert caught.value.paths == ["currency"]

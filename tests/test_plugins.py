@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from creatorkit import (
 from creatorkit.entities import (
     Capability,
     Channel,
+    CreatorCandidate,
     DiscoveryPage,
     DiscoveryQuery,
     Event,
@@ -169,6 +170,7 @@ class TestLoading:
     def test_settings_reach_the_plugin(self) -> None:
         host = host_for({"echo": {"latency_ms": 7, "fail_discovery": True}})
         plugin = host.pm.get_plugin("echo")
+        assert plugin is not None
         assert plugin.latency == 0.007
         assert plugin.fail_discovery is True
 
@@ -407,6 +409,7 @@ def scripted() -> tuple[PluginHost, Scripted]:
 class TestTargetedCalls:
     def test_a_call_reaches_only_its_platform(self, two_echoes: PluginHost) -> None:
         echo, echo_b = two_echoes.pm.get_plugin("echo"), two_echoes.pm.get_plugin("echo_b")
+        assert echo is not None and echo_b is not None
         candidate = two_echoes.platform("echo_b").lookup_creator("echo_creator_01")
         assert candidate.platform == "echo_b"
         account = candidate.profile.accounts[0]
@@ -424,7 +427,7 @@ class TestTargetedCalls:
                 self.seen: list[tuple[str, str]] = []
 
             @hookimpl(wrapper=True)
-            def creatorkit_lookup_creator(self, handle: str) -> Iterator[None]:
+            def creatorkit_lookup_creator(self, handle: str) -> Generator[None, CreatorCandidate, CreatorCandidate]:
                 result = yield
                 self.seen.append((handle, result.platform))
                 return result

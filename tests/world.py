@@ -141,7 +141,7 @@ class World:
         money = Money(price, "USD")
         if schedule is ScheduleKind.MILESTONES:
             half = money.allocate([1, 1])
-            milestones = (
+            milestones: tuple[PaymentMilestone, ...] = (
                 PaymentMilestone(label="on signature", amount=half[0], trigger=MilestoneTrigger.ON_SIGNATURE),
                 PaymentMilestone(label="on publication", amount=half[1], trigger=MilestoneTrigger.ON_PUBLICATION),
             )

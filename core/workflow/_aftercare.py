@@ -64,13 +64,13 @@ class AftercareService(Service):
         actor: Actor,
         deal_id: str,
         *,
-        kind: AppreciationKind,
+        kind: AppreciationKind | str,
         message: str = "",
         gift_description: str = "",
         gift_value: Money | None = None,
     ) -> Appreciation:
         """Record a thank-you note or a gift the brand sent for a published or completed deal."""
-        kind = coerce_enum(AppreciationKind, kind, "kind", what="appreciation")
+        chosen = coerce_enum(AppreciationKind, kind, "kind", what="appreciation")
 
         def work(change: Change) -> Appreciation:
             deal, _ = load_deal(change, actor, deal_id)
@@ -86,7 +86,7 @@ class AftercareService(Service):
                 deal_id=deal.id,
                 brand_id=deal.brand_id,
                 creator_id=deal.creator_id,
-                kind=kind,
+                kind=chosen,
                 sent_by=str(actor),
                 sent_at=change.now,
                 message=message,
@@ -335,15 +335,15 @@ class AftercareService(Service):
         return self._write(actor, "invite_to_event", work)
 
     def rsvp(
-        self, actor: Actor, invitation_id: str, *, status: RsvpStatus, accept_agreement: bool = False
+        self, actor: Actor, invitation_id: str, *, status: RsvpStatus | str, accept_agreement: bool = False
     ) -> EventInvitation:
         """Answer an invitation: accepted, declined or tentative; it may change until the event starts.
 
         Accepting an event that carries a promotional agreement needs ``accept_agreement=True`` — the guest
         commits to promoting the event. A manager answers for the creator with the ``negotiate`` scope.
         """
-        status = coerce_enum(RsvpStatus, status, "status", what="rsvp")
-        if status is RsvpStatus.INVITED:
+        answer = coerce_enum(RsvpStatus, status, "status", what="rsvp")
+        if answer is RsvpStatus.INVITED:
             raise ValidationError([Problem("status", "answer accepted, declined or tentative")], "rsvp")
 
         def work(change: Change) -> EventInvitation:
@@ -357,17 +357,17 @@ class AftercareService(Service):
                     [],
                     "the event has already started",
                 )
-            _check_agreement(event, status, accept_agreement)
-            if status is RsvpStatus.ACCEPTED and invitation.status is not RsvpStatus.ACCEPTED:
+            _check_agreement(event, answer, accept_agreement)
+            if answer is RsvpStatus.ACCEPTED and invitation.status is not RsvpStatus.ACCEPTED:
                 _check_capacity(change, event)
             answered = attrs.evolve(
                 invitation,
-                status=status,
+                status=answer,
                 responded_at=change.now,
                 responded_by=str(actor),
-                agreement_accepted=status is RsvpStatus.ACCEPTED and event.promotional_agreement is not None,
+                agreement_accepted=answer is RsvpStatus.ACCEPTED and event.promotional_agreement is not None,
             )
-            change.replace("event_invitation", answered, expected_version=version, state=str(status))
+            change.replace("event_invitation", answered, expected_version=version, state=str(answer))
             change.audit(
                 "event.rsvp",
                 "event_invitation",
@@ -382,13 +382,15 @@ class AftercareService(Service):
                 invitation.id,
                 event_id=event.id,
                 creator_id=invitation.creator_id,
-                status=str(status),
+                status=str(answer),
             )
             return answered
 
         return self._write(actor, "rsvp", work)
 
-    def event_guests(self, actor: Actor, event_id: str, *, status: RsvpStatus | None = None) -> list[EventInvitation]:
+    def event_guests(
+        self, actor: Actor, event_id: str, *, status: RsvpStatus | str | None = None
+    ) -> list[EventInvitation]:
         """The brand's guest list for its event, optionally only those with ``status``."""
         wanted = None if status is None else coerce_enum(RsvpStatus, status, "status", what="guest list")
 

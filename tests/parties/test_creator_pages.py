@@ -24,11 +24,12 @@ from creatorkit.entities import (
     Scope,
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
+from world import World
 
 ECHO_AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def profile_of(world: Any) -> CreatorProfile:
+def profile_of(world: World) -> CreatorProfile:
     return world.kit.creators.overview(world.creator, world.creator.id).profile
 
 
@@ -37,7 +38,7 @@ def rate_card(*tiers: tuple[DeliverableType, int, str], negotiable: bool = True)
     return RateCard(tiers=prices, negotiable=negotiable)
 
 
-def register(world: Any, id: str, handle: str, **fields: Any) -> Actor:
+def register(world: World, id: str, handle: str, **fields: Any) -> Actor:
     profile = CreatorProfile(
         id=id,
         display_name="Cy Novak",
@@ -184,7 +185,8 @@ def test_a_manager_with_edit_rates_updates_the_rate_card(world):
 def test_the_creator_edits_their_own_rate_card(world):
     card = rate_card((DeliverableType.LIVESTREAM, 300_000, "USD"))
     world.kit.creators.update_rate_card(world.creator, world.creator.id, card)
-    assert profile_of(world).rate_card.tiers == card.tiers
+    edited = profile_of(world).rate_card
+    assert edited is not None and edited.tiers == card.tiers
     (event,) = [e for e in world.kit.store.iter_audit() if e.action == "creator.update_rate_card"]
     assert event.on_behalf_of is None
 

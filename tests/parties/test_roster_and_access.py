@@ -29,6 +29,7 @@ from creatorkit.entities import (
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import TRANSITIONS, Role, Tab
 from creatorkit.workflow._machine import role_in
+from world import World
 
 ALL_PROPOSABLE = [Scope.VIEW_STATS, Scope.EDIT_RATES, Scope.NEGOTIATE, Scope.MANAGE_CONTENT]
 
@@ -40,12 +41,12 @@ def audit_actions(kit: Any) -> list[str]:
     return [event.action for event in kit.store.iter_audit()]
 
 
-def negotiating(world: Any) -> Any:
+def negotiating(world: World) -> Any:
     deal = world.invite()
     return world.kit.outreach.respond(world.creator, deal.id, accept=True)
 
 
-def fresh_brand_deal(world: Any) -> Any:
+def fresh_brand_deal(world: World) -> Any:
     """A deal of the *other* (unverified) brand with the other creator, on an unpaid brief it may publish."""
     kit = world.kit
     brief = kit.briefs.create(

@@ -20,7 +20,7 @@ from creatorkit.entities import (
     Scope,
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
-from world import START
+from world import START, World
 
 from .test_content import to_production
 
@@ -28,7 +28,7 @@ NOTE = AppreciationKind.THANK_YOU_NOTE
 GIFT = AppreciationKind.GIFT
 
 
-def agreed_with(world: Any, creator: Actor, **terms: Any) -> Deal:
+def agreed_with(world: World, creator: Actor, **terms: Any) -> Deal:
     kit = world.kit
     deal = world.invite(creator)
     kit.outreach.respond(creator, deal.id, accept=True)
@@ -36,7 +36,7 @@ def agreed_with(world: Any, creator: Actor, **terms: Any) -> Deal:
     return kit.negotiation.accept(creator, offer.id)
 
 
-def published(world: Any, creator: Actor | None = None, **terms: Any) -> Deal:
+def published(world: World, creator: Actor | None = None, **terms: Any) -> Deal:
     """A deal whose post is live (production reached through the test shortcut in test_content)."""
     kit = world.kit
     creator = creator or world.creator
@@ -47,7 +47,7 @@ def published(world: Any, creator: Actor | None = None, **terms: Any) -> Deal:
     return kit.deals.get(world.brand, deal.id)
 
 
-def complete_published_deals(world: Any) -> None:
+def complete_published_deals(world: World) -> None:
     """Let the measurement window pass: the deadline rule completes every published deal."""
     world.clock.advance(days=world.kit.config.workflow.measurement_days, minutes=1)
     run = world.kit.deals.process_deadlines()
@@ -57,7 +57,7 @@ def complete_published_deals(world: Any) -> None:
 # -- thank-you notes and gifts --------------------------------------------------------------------------------
 
 
-def test_the_brand_thanks_and_gifts_a_creator(world: Any, events: list[Any]) -> None:
+def test_the_brand_thanks_and_gifts_a_creator(world: World, events: list[Any]) -> None:
     kit = world.kit
     deal = published(world)
     note = kit.aftercare.send_appreciation(world.brand, deal.id, kind=NOTE, message="Thank you, Ana!")
@@ -81,7 +81,7 @@ def test_the_brand_thanks_and_gifts_a_creator(world: Any, events: list[Any]) -> 
     ],
     ids=["gift-without-description", "gift-worth-nothing", "empty-note", "note-with-a-gift"],
 )
-def test_a_malformed_appreciation_is_refused(world: Any, fields: dict[str, Any], path: str) -> None:
+def test_a_malformed_appreciation_is_refused(world: World, fields: dict[str, Any], path: str) -> None:
     deal = published(world)
     with pytest.raises(ValidationError) as raised:
         world.kit.aftercare.send_appreciation(world.brand, deal.id, **fields)
@@ -89,7 +89,7 @@ def test_a_malformed_appreciation_is_refused(world: Any, fields: dict[str, Any],
     assert world.kit.aftercare.appreciations(world.brand, world.creator.id) == []
 
 
-def test_an_unknown_appreciation_kind_names_the_field_and_the_kinds(world: Any) -> None:
+def test_an_unknown_appreciation_kind_names_the_field_and_the_kinds(world: World) -> None:
     deal = published(world)
     with pytest.raises(ValidationError) as raised:
         world.kit.aftercare.send_appreciation(world.brand, deal.id, kind="hug", message="Thanks!")
@@ -99,7 +99,7 @@ def test_an_unknown_appreciation_kind_names_the_field_and_the_kinds(world: Any) 
     assert note.kind is NOTE
 
 
-def test_appreciation_is_the_brands_after_publication(world: Any) -> None:
+def test_appreciation_is_the_brands_after_publication(world: World) -> None:
     kit = world.kit
     deal = to_production(world)
     with pytest.raises(StateError, match="in_production"):
@@ -117,7 +117,7 @@ def test_appreciation_is_the_brands_after_publication(world: Any) -> None:
 # -- feedback -------------------------------------------------------------------------------------------------
 
 
-def test_each_side_leaves_feedback_once(world: Any) -> None:
+def test_each_side_leaves_feedback_once(world: World) -> None:
     kit = world.kit
     deal = published(world)
     from_brand = kit.aftercare.leave_feedback(
@@ -142,14 +142,14 @@ def test_each_side_leaves_feedback_once(world: Any) -> None:
 
 
 @pytest.mark.parametrize("rating", [0, 6, True, 4.5])
-def test_a_rating_runs_from_one_to_five(world: Any, rating: Any) -> None:
+def test_a_rating_runs_from_one_to_five(world: World, rating: Any) -> None:
     deal = published(world)
     with pytest.raises(ValidationError) as raised:
         world.kit.aftercare.leave_feedback(world.brand, deal.id, rating=rating, would_work_again=True)
     assert raised.value.paths == ["rating"]
 
 
-def test_feedback_waits_for_publication_and_comes_from_the_parties(world: Any) -> None:
+def test_feedback_waits_for_publication_and_comes_from_the_parties(world: World) -> None:
     kit = world.kit
     deal = to_production(world)
     with pytest.raises(StateError, match="published"):
@@ -190,7 +190,7 @@ def test_the_schema_and_the_class_refuse_a_rating_above_five() -> None:
 # -- the relationship -----------------------------------------------------------------------------------------
 
 
-def test_the_relationship_sums_deals_feedback_and_contracted_value(world: Any) -> None:
+def test_the_relationship_sums_deals_feedback_and_contracted_value(world: World) -> None:
     kit = world.kit
     first = published(world)
     kit.aftercare.leave_feedback(world.brand, first.id, rating=4, would_work_again=True)
@@ -216,7 +216,7 @@ def test_the_relationship_sums_deals_feedback_and_contracted_value(world: Any) -
     assert kit.aftercare.relationship(world.manager, world.brand.id, world.creator.id) == summary
 
 
-def test_the_relationship_is_private_to_its_parties(world: Any) -> None:
+def test_the_relationship_is_private_to_its_parties(world: World) -> None:
     kit = world.kit
     published(world)
     with pytest.raises(NotFound):
@@ -229,7 +229,7 @@ def test_the_relationship_is_private_to_its_parties(world: Any) -> None:
     assert (empty.deals_total, empty.average_rating_from_brand, empty.contracted_value) == (0, None, ())
 
 
-def test_reengagement_candidates_are_the_best_rated_first(world: Any) -> None:
+def test_reengagement_candidates_are_the_best_rated_first(world: World) -> None:
     kit = world.kit
     ana, bo = published(world), published(world, world.other_creator)
     kit.aftercare.leave_feedback(world.brand, ana.id, rating=4, would_work_again=True)
@@ -243,7 +243,7 @@ def test_reengagement_candidates_are_the_best_rated_first(world: Any) -> None:
     assert kit.aftercare.reengagement_candidates(world.unverified_brand) == []
 
 
-def test_a_creator_the_brand_would_not_rehire_is_no_candidate(world: Any) -> None:
+def test_a_creator_the_brand_would_not_rehire_is_no_candidate(world: World) -> None:
     kit = world.kit
     ana, bo = published(world), published(world, world.other_creator)
     kit.aftercare.leave_feedback(world.brand, ana.id, rating=4, would_work_again=True)
@@ -251,7 +251,7 @@ def test_a_creator_the_brand_would_not_rehire_is_no_candidate(world: Any) -> Non
     assert [s.creator_id for s in kit.aftercare.reengagement_candidates(world.brand)] == [world.creator.id]
 
 
-def test_reengagement_is_a_brand_question(world: Any, denials: Any) -> None:
+def test_reengagement_is_a_brand_question(world: World, denials: Any) -> None:
     with pytest.raises(PermissionDenied):
         world.kit.aftercare.reengagement_candidates(world.manager)
     with pytest.raises(PermissionDenied):
@@ -265,9 +265,9 @@ def test_reengagement_is_a_brand_question(world: Any, denials: Any) -> None:
 # -- brand events ---------------------------------------------------------------------------------------------
 
 
-def make_event(world: Any, **kw: Any) -> Any:
+def make_event(world: World, **kw: Any) -> Any:
     now = world.clock.now
-    fields = {
+    fields: dict[str, Any] = {
         "name": "Glow Night",
         "starts_at": now + timedelta(days=20),
         "ends_at": now + timedelta(days=20, hours=4),
@@ -277,7 +277,7 @@ def make_event(world: Any, **kw: Any) -> Any:
     return world.kit.aftercare.create_event(world.brand, **fields)
 
 
-def test_an_event_with_an_agreement_needs_it_accepted(world: Any, events: list[Any]) -> None:
+def test_an_event_with_an_agreement_needs_it_accepted(world: World, events: list[Any]) -> None:
     kit = world.kit
     event = make_event(world, promotional_agreement="Post one story from the event with #ad")
     invitation = kit.aftercare.invite_to_event(world.brand, event.id, world.creator.id, message="Join us!")
@@ -294,7 +294,7 @@ def test_an_event_with_an_agreement_needs_it_accepted(world: Any, events: list[A
     assert [e.data["status"] for e in events if e.name == "brand_event.rsvp"] == ["accepted", "declined"]
 
 
-def test_an_event_without_an_agreement_has_none_to_accept(world: Any) -> None:
+def test_an_event_without_an_agreement_has_none_to_accept(world: World) -> None:
     kit = world.kit
     invitation = kit.aftercare.invite_to_event(world.brand, make_event(world).id, world.creator.id)
     with pytest.raises(ValidationError, match="no promotional agreement"):
@@ -306,7 +306,7 @@ def test_an_event_without_an_agreement_has_none_to_accept(world: Any) -> None:
     assert raised.value.paths == ["status"]
 
 
-def test_an_unknown_rsvp_answer_names_the_field_and_the_answers(world: Any) -> None:
+def test_an_unknown_rsvp_answer_names_the_field_and_the_answers(world: World) -> None:
     kit = world.kit
     invitation = kit.aftercare.invite_to_event(world.brand, make_event(world).id, world.creator.id)
     with pytest.raises(ValidationError) as raised:
@@ -316,7 +316,7 @@ def test_an_unknown_rsvp_answer_names_the_field_and_the_answers(world: Any) -> N
     assert kit.aftercare.rsvp(world.creator, invitation.id, status="tentative").status is RsvpStatus.TENTATIVE
 
 
-def test_capacity_limits_who_can_accept(world: Any) -> None:
+def test_capacity_limits_who_can_accept(world: World) -> None:
     kit = world.kit
     event = make_event(world, capacity=1)
     ana = kit.aftercare.invite_to_event(world.brand, event.id, world.creator.id)
@@ -330,7 +330,7 @@ def test_capacity_limits_who_can_accept(world: Any) -> None:
     assert kit.aftercare.rsvp(world.other_creator, bo.id, status=RsvpStatus.ACCEPTED).status is RsvpStatus.ACCEPTED
 
 
-def test_invitations_are_one_per_creator_and_before_the_start(world: Any) -> None:
+def test_invitations_are_one_per_creator_and_before_the_start(world: World) -> None:
     kit = world.kit
     event = make_event(world)
     invitation = kit.aftercare.invite_to_event(world.brand, event.id, world.creator.id)
@@ -355,7 +355,7 @@ def test_invitations_are_one_per_creator_and_before_the_start(world: Any) -> Non
         ({"promotional_agreement": ""}, "promotional_agreement"),
     ],
 )
-def test_a_malformed_event_is_refused(world: Any, fields: dict[str, Any], path: str) -> None:
+def test_a_malformed_event_is_refused(world: World, fields: dict[str, Any], path: str) -> None:
     now = world.clock.now
     if fields.get("starts_at") == "past":
         fields = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(hours=1)}
@@ -366,7 +366,7 @@ def test_a_malformed_event_is_refused(world: Any, fields: dict[str, Any], path: 
     assert raised.value.paths == [path]
 
 
-def test_a_refused_event_is_recorded(world: Any, denials: Any) -> None:
+def test_a_refused_event_is_recorded(world: World, denials: Any) -> None:
     now = world.clock.now
     for actor in (world.creator, world.manager):
         with pytest.raises(PermissionDenied):
@@ -376,7 +376,7 @@ def test_a_refused_event_is_recorded(world: Any, denials: Any) -> None:
     assert [e.actor_id for e in denials("create_event")] == [str(world.creator), str(world.manager)]
 
 
-def test_events_belong_to_their_brand(world: Any) -> None:
+def test_events_belong_to_their_brand(world: World) -> None:
     kit = world.kit
     event = make_event(world)
     invitation = kit.aftercare.invite_to_event(world.brand, event.id, world.creator.id)

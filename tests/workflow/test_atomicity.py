@@ -15,7 +15,8 @@ from creatorkit._change import Change
 from creatorkit.audit import verify_chain
 from creatorkit.entities import DealState, InvitationStatus, OfferStatus, Scope
 from creatorkit.errors import PermissionDenied
-from creatorkit.workflow import _negotiation, _outreach
+from creatorkit.workflow import _machine, _negotiation, _outreach
+from world import World
 
 
 class Crash(BaseException):
@@ -50,7 +51,7 @@ def assert_chain_ok(kit: Any) -> None:
     assert report.events == kit.store.audit_head()[0]
 
 
-def negotiating(world: Any) -> Any:
+def negotiating(world: World) -> Any:
     deal = world.invite()
     return world.kit.outreach.respond(world.creator, deal.id, accept=True)
 
@@ -86,7 +87,7 @@ def test_a_crash_after_the_state_transition_keeps_the_offer_open(world, database
     deal = negotiating(world)
     offer = kit.negotiation.propose(world.brand, deal.id, world.terms())
     before, announced = snapshot(kit, database), len(events)
-    monkeypatch.setattr(_negotiation, "apply", crash_after(_negotiation.apply))
+    monkeypatch.setattr(_negotiation, "apply", crash_after(_machine.apply))
     with pytest.raises(RuntimeError):
         kit.negotiation.accept(world.creator, offer.id)
 

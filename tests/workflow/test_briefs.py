@@ -20,9 +20,10 @@ from creatorkit.entities import (
     VerificationStatus,
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
+from world import World
 
 
-def brief_fields(world: Any, **changes: Any) -> dict[str, Any]:
+def brief_fields(world: World, **changes: Any) -> dict[str, Any]:
     fields = {
         "name": "Summer drop",
         "product": Product(name="Sun Serum", category="beauty"),

@@ -24,13 +24,13 @@ from creatorkit.entities import (
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import check_draft
 from creatorkit.workflow._machine import apply, load_deal
-from world import START
+from world import START, World
 
 CLEAN = "Morning glow with vitamin C serum #ad"
 ELEMENTS = ("product close-up",)
 
 
-def to_production(world: Any, deal: Deal | None = None, **terms: Any) -> Deal:
+def to_production(world: World, deal: Deal | None = None, **terms: Any) -> Deal:
     """TEST SHORTCUT, not the product flow: an AGREED deal (``world.agree(**terms)`` unless given) moved
     straight to IN_PRODUCTION.
 
@@ -57,7 +57,7 @@ def to_production(world: Any, deal: Deal | None = None, **terms: Any) -> Deal:
     return moved
 
 
-def attach_contract(world: Any, deal: Deal, **clauses: Any) -> Contract:
+def attach_contract(world: World, deal: Deal, **clauses: Any) -> Contract:
     """TEST SHORTCUT: store an executed contract for ``deal`` directly, as ContractService would leave it."""
     terms = deal.terms
     assert terms is not None
@@ -93,20 +93,20 @@ def attach_contract(world: Any, deal: Deal, **clauses: Any) -> Contract:
     return world.kit.deals._write(world.system, "test", work)
 
 
-def submit(world: Any, deal: Deal, caption: str = CLEAN, **kw: Any) -> Any:
+def submit(world: World, deal: Deal, caption: str = CLEAN, **kw: Any) -> Any:
     return world.kit.content.submit_draft(
         world.creator, deal.id, caption=caption, elements=kw.pop("elements", ELEMENTS), **kw
     )
 
 
-def state_of(world: Any, deal: Deal) -> Deal:
+def state_of(world: World, deal: Deal) -> Deal:
     return world.kit.deals.get(world.brand, deal.id)
 
 
 # -- checks ----------------------------------------------------------------------------------------------------
 
 
-def test_each_rule_is_reported_on_the_draft(world: Any) -> None:
+def test_each_rule_is_reported_on_the_draft(world: World) -> None:
     deal = to_production(world)
     draft = submit(world, deal, "This serum is a Miracle for dull skin", elements=(), script="Vitamin C, daily.")
     checks = {check.rule: check for check in draft.checks}
@@ -126,7 +126,7 @@ def test_each_rule_is_reported_on_the_draft(world: Any) -> None:
     assert not draft.checks_passed
 
 
-def test_failed_checks_do_not_block_the_submission(world: Any) -> None:
+def test_failed_checks_do_not_block_the_submission(world: World) -> None:
     deal = to_production(world)
     draft = submit(world, deal, "A miracle cure")
     moved = state_of(world, deal)
@@ -135,7 +135,7 @@ def test_failed_checks_do_not_block_the_submission(world: Any) -> None:
     assert world.kit.content.drafts(world.brand, deal.id) == [draft]
 
 
-def test_a_clean_draft_passes_every_check(world: Any) -> None:
+def test_a_clean_draft_passes_every_check(world: World) -> None:
     deal = to_production(world)
     draft = submit(world, deal, CLEAN, elements=("Product  Close-Up", "unboxing"))
     assert draft.checks_passed, draft.checks
@@ -157,7 +157,7 @@ def test_a_disclosure_in_the_script_only_does_not_count() -> None:
     assert [(c.rule, c.passed) for c in checks] == [("disclosure", False)]
 
 
-def test_an_empty_draft_is_refused(world: Any) -> None:
+def test_an_empty_draft_is_refused(world: World) -> None:
     deal = to_production(world)
     with pytest.raises(ValidationError) as raised:
         world.kit.content.submit_draft(world.creator, deal.id, caption=" ", media_urls=("",))
@@ -168,7 +168,7 @@ def test_an_empty_draft_is_refused(world: Any) -> None:
 # -- versions and the revision limit --------------------------------------------------------------------------
 
 
-def test_versions_grow_and_changes_stop_at_the_revision_limit(world: Any) -> None:
+def test_versions_grow_and_changes_stop_at_the_revision_limit(world: World) -> None:
     deal = to_production(world)  # terms allow 2 revisions
     content = world.kit.content
     for revision in (1, 2):
@@ -194,14 +194,14 @@ def test_versions_grow_and_changes_stop_at_the_revision_limit(world: Any) -> Non
     assert state_of(world, deal).revisions_used == 2
 
 
-def test_no_revisions_agreed_means_approve_or_leave(world: Any) -> None:
+def test_no_revisions_agreed_means_approve_or_leave(world: World) -> None:
     deal = to_production(world, revision_limit=0)
     submit(world, deal)
     with pytest.raises(StateError, match="revision limit of 0"):
         world.kit.content.review(world.brand, deal.id, approve=False, items=["redo"])
 
 
-def test_asking_for_changes_needs_feedback(world: Any) -> None:
+def test_asking_for_changes_needs_feedback(world: World) -> None:
     deal = to_production(world)
     submit(world, deal)
     with pytest.raises(ValidationError) as raised:
@@ -212,7 +212,7 @@ def test_asking_for_changes_needs_feedback(world: Any) -> None:
     assert raised.value.paths == ["items[1].text"]
 
 
-def test_approval_waits_for_publishing_until_the_agreed_date(world: Any) -> None:
+def test_approval_waits_for_publishing_until_the_agreed_date(world: World) -> None:
     deal = to_production(world)
     submit(world, deal)
     world.kit.content.review(world.brand, deal.id, approve=True, items=["Lovely"])
@@ -221,7 +221,7 @@ def test_approval_waits_for_publishing_until_the_agreed_date(world: Any) -> None
     assert approved.deadline == START + timedelta(days=40)  # the terms' publish_by
 
 
-def test_reviewing_needs_a_draft_in_review(world: Any) -> None:
+def test_reviewing_needs_a_draft_in_review(world: World) -> None:
     deal = to_production(world)
     with pytest.raises(StateError, match="in_production"):
         world.kit.content.review(world.brand, deal.id, approve=True)
@@ -230,7 +230,7 @@ def test_reviewing_needs_a_draft_in_review(world: Any) -> None:
 # -- unanswered reviews ---------------------------------------------------------------------------------------
 
 
-def test_an_unanswered_review_is_auto_approved(world: Any) -> None:
+def test_an_unanswered_review_is_auto_approved(world: World) -> None:
     deal = to_production(world)
     draft = submit(world, deal)
     world.clock.advance(days=13)
@@ -244,7 +244,7 @@ def test_an_unanswered_review_is_auto_approved(world: Any) -> None:
     ]
 
 
-def test_an_unanswered_review_expires_when_configured(world: Any) -> None:
+def test_an_unanswered_review_expires_when_configured(world: World) -> None:
     kit = world.kit
     kit.config = attrs.evolve(kit.config, workflow=WorkflowSettings(unanswered_review="expire"))
     deal = to_production(world)
@@ -259,7 +259,7 @@ def test_an_unanswered_review_expires_when_configured(world: Any) -> None:
 # -- the contract governs when there is one -------------------------------------------------------------------
 
 
-def test_the_contract_sets_limit_rules_and_review_deadline(world: Any) -> None:
+def test_the_contract_sets_limit_rules_and_review_deadline(world: World) -> None:
     deal = to_production(world)  # terms allow 2 revisions
     timeline = ContractTimeline(
         draft_due=START + timedelta(days=10),
@@ -281,7 +281,7 @@ def test_the_contract_sets_limit_rules_and_review_deadline(world: Any) -> None:
     assert [d.state for d in world.kit.deals.process_deadlines().moved] == [DealState.EXPIRED]
 
 
-def test_approval_waits_until_the_contracts_publishing_date(world: Any) -> None:
+def test_approval_waits_until_the_contracts_publishing_date(world: World) -> None:
     deal = to_production(world)
     attach_contract(world, deal)
     submit(world, deal)
@@ -292,7 +292,7 @@ def test_approval_waits_until_the_contracts_publishing_date(world: Any) -> None:
 # -- who may do what ------------------------------------------------------------------------------------------
 
 
-def test_another_brand_sees_nothing(world: Any) -> None:
+def test_another_brand_sees_nothing(world: World) -> None:
     deal = to_production(world)
     submit(world, deal)
     content = world.kit.content
@@ -304,7 +304,7 @@ def test_another_brand_sees_nothing(world: Any) -> None:
         content.submit_draft(world.other_manager, deal.id, caption=CLEAN)
 
 
-def test_only_the_brand_reviews_and_only_the_creator_side_submits(world: Any) -> None:
+def test_only_the_brand_reviews_and_only_the_creator_side_submits(world: World) -> None:
     deal = to_production(world)
     with pytest.raises(PermissionDenied, match="only creator may submit_draft"):
         world.kit.content.submit_draft(world.brand, deal.id, caption=CLEAN)
@@ -315,7 +315,7 @@ def test_only_the_brand_reviews_and_only_the_creator_side_submits(world: Any) ->
         world.kit.content.review(world.manager, deal.id, approve=False, items=["x"])
 
 
-def test_a_manager_needs_manage_content(world: Any) -> None:
+def test_a_manager_needs_manage_content(world: World) -> None:
     kit = world.kit
     deal = to_production(world)
     kit.roster.set_scopes(world.creator, world.roster_entry_id, [Scope.VIEW_STATS, Scope.NEGOTIATE])
@@ -333,14 +333,14 @@ def test_a_manager_needs_manage_content(world: Any) -> None:
 # -- scheduling and publishing --------------------------------------------------------------------------------
 
 
-def approved(world: Any) -> Deal:
+def approved(world: World) -> Deal:
     deal = to_production(world)
     submit(world, deal)
     world.kit.content.review(world.brand, deal.id, approve=True)
     return deal
 
 
-def test_publishing_is_scheduled_inside_the_window(world: Any) -> None:
+def test_publishing_is_scheduled_inside_the_window(world: World) -> None:
     deal = approved(world)
     content = world.kit.content
     first = content.schedule_publish(world.creator, deal.id, publish_at=START + timedelta(days=20))
@@ -351,7 +351,7 @@ def test_publishing_is_scheduled_inside_the_window(world: Any) -> None:
 
 
 @pytest.mark.parametrize("days", [10, 41], ids=["before-the-brief-window", "after-publish-by"])
-def test_a_schedule_outside_the_window_is_refused(world: Any, days: int) -> None:
+def test_a_schedule_outside_the_window_is_refused(world: World, days: int) -> None:
     deal = approved(world)
     with pytest.raises(ValidationError) as raised:
         world.kit.content.schedule_publish(world.creator, deal.id, publish_at=START + timedelta(days=days))
@@ -359,7 +359,7 @@ def test_a_schedule_outside_the_window_is_refused(world: Any, days: int) -> None
     assert world.kit.content.publish_schedule(world.creator, deal.id) is None
 
 
-def test_scheduling_needs_an_approved_draft_an_aware_time_and_the_creator_side(world: Any) -> None:
+def test_scheduling_needs_an_approved_draft_an_aware_time_and_the_creator_side(world: World) -> None:
     deal = to_production(world)
     content = world.kit.content
     with pytest.raises(StateError, match="approved"):
@@ -372,7 +372,7 @@ def test_scheduling_needs_an_approved_draft_an_aware_time_and_the_creator_side(w
         content.schedule_publish(world.brand, deal.id, publish_at=START + timedelta(days=20))
 
 
-def test_the_published_post_is_kept_for_metrics(world: Any, events: list[Any]) -> None:
+def test_the_published_post_is_kept_for_metrics(world: World, events: list[Any]) -> None:
     deal = approved(world)
     draft = world.kit.content.drafts(world.creator, deal.id)[-1]
     world.clock.advance(days=15)
@@ -389,7 +389,7 @@ def test_the_published_post_is_kept_for_metrics(world: Any, events: list[Any]) -
         world.kit.content.record_published(world.creator, deal.id, platform_post_id="again", url="https://x")
 
 
-def test_publishing_is_refused_before_approval_and_for_the_brand(world: Any) -> None:
+def test_publishing_is_refused_before_approval_and_for_the_brand(world: World) -> None:
     deal = to_production(world)
     submit(world, deal)
     content = world.kit.content
@@ -412,7 +412,7 @@ def test_publishing_is_refused_before_approval_and_for_the_brand(world: Any) -> 
         )
 
 
-def test_the_system_may_record_a_publication_it_observed(world: Any) -> None:
+def test_the_system_may_record_a_publication_it_observed(world: World) -> None:
     deal = approved(world)
     earlier = world.clock.now - timedelta(hours=2)
     post = world.kit.content.record_published(

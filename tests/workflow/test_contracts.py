@@ -40,7 +40,7 @@ from creatorkit.signing import (
 )
 from creatorkit.workflow.contracting import contract_hash
 from creatorkit_echo import EchoPlatform
-from world import START
+from world import START, World
 
 BODY = (
     "This agreement between {{ brand.name }} and {{ creator.display_name }} is for {{ contract.price }}, "
@@ -49,11 +49,11 @@ BODY = (
 DRAFT_DUE = START + timedelta(days=20)
 
 
-def _template(world: Any, body: str = BODY) -> Any:
+def _template(world: World, body: str = BODY) -> Any:
     return world.kit.contracts.create_template(world.brand, name="Standard collaboration", body=body)
 
 
-def _sent(world: Any, **agree: Any) -> tuple[Any, Contract]:
+def _sent(world: World, **agree: Any) -> tuple[Any, Contract]:
     """A deal taken to CONTRACT_SENT with version 1 of its contract."""
     deal = world.agree(**agree)
     template = _template(world)
@@ -62,7 +62,7 @@ def _sent(world: Any, **agree: Any) -> tuple[Any, Contract]:
 
 
 def _sign(
-    world: Any, actor: Actor, contract: Contract, *, key_of: str | None = None, over: str | None = None
+    world: World, actor: Actor, contract: Contract, *, key_of: str | None = None, over: str | None = None
 ) -> Contract:
     """``actor`` signs what they saw (``over``, else the current hash) with ``key_of``'s private key."""
     seen = over or contract.content_hash
@@ -70,13 +70,13 @@ def _sign(
     return world.kit.contracts.sign(actor, contract.id, signature=signature, contract_hash=seen)
 
 
-def _executed(world: Any, **agree: Any) -> tuple[Any, Contract]:
+def _executed(world: World, **agree: Any) -> tuple[Any, Contract]:
     deal, contract = _sent(world, **agree)
     _sign(world, world.brand, contract)
     return deal, _sign(world, world.creator, contract)
 
 
-def _actions(world: Any) -> list[str]:
+def _actions(world: World) -> list[str]:
     return [event.action for event in world.kit.store.iter_audit()]
 
 

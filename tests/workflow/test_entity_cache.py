@@ -55,7 +55,7 @@ def test_a_rolled_back_write_is_not_served_for_another_write_at_the_same_version
         other.close()
 
     seen = kit.creators.overview(world.creator, creator_id).profile
-    assert seen.rate_card.tiers[0].price == Money(222, "USD")
+    assert seen.rate_card is not None and seen.rate_card.tiers[0].price == Money(222, "USD")
     assert seen != attrs.evolve(before, rate_card=rate_card(111))
 
 

@@ -20,15 +20,15 @@ from creatorkit.entities import (
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import NegotiationStatus as NS
-from world import START
+from world import START, World
 
 
-def negotiating(world: Any) -> Any:
+def negotiating(world: World) -> Any:
     deal = world.invite()
     return world.kit.outreach.respond(world.creator, deal.id, accept=True)
 
 
-def statuses(world: Any, deal_id: str) -> dict[str, NS]:
+def statuses(world: World, deal_id: str) -> dict[str, NS]:
     status = world.kit.negotiation.status
     return {who: status(getattr(world, who), deal_id) for who in ("brand", "creator", "manager")}
 

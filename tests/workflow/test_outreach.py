@@ -22,13 +22,14 @@ from creatorkit.entities import (
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import Tab
+from world import World
 
 
 def echo(kit: Any) -> Any:
     return kit.plugins._loaded["echo"].plugin
 
 
-def register_creator(world: Any, id: str, handle: str, **fields: Any) -> CreatorProfile:
+def register_creator(world: World, id: str, handle: str, **fields: Any) -> CreatorProfile:
     profile = CreatorProfile(
         id=id,
         display_name=fields.pop("display_name", "Cy Novak"),
