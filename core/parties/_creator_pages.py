@@ -9,8 +9,8 @@ collaborations. Reading needs the ``view_stats`` scope for a manager; editing ra
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -139,7 +139,9 @@ class CreatorPageService(Service):
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
-    def _edit(self, actor: Actor, creator_id: str, action: str, edit: Any) -> CreatorProfile:
+    def _edit(
+        self, actor: Actor, creator_id: str, action: str, edit: Callable[[CreatorProfile], CreatorProfile]
+    ) -> CreatorProfile:
         def work(change: Change) -> CreatorProfile:
             _profile(change, actor, creator_id, Scope.EDIT_RATES, action)
             record = change.require("creator", creator_id)
