@@ -31,7 +31,10 @@ from __future__ import annotations
 import os
 
 from ..errors import StoreError
-from ._base import UNCHANGED, Order, Record, Store, Transaction
+from ._base import Store
+from ._documents import UNCHANGED, Order
+from ._records import Record
+from ._transaction import Transaction
 
 __all__ = ["UNCHANGED", "Order", "Record", "Store", "Transaction", "open_store"]
 

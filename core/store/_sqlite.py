@@ -27,7 +27,9 @@ from typing import Any, ClassVar
 from .._memo import IdentityMemo
 from ..audit._chain import SEPARATOR
 from ..errors import StoreError
-from ._base import Known, Store, Transaction
+from ._base import Store
+from ._records import Known
+from ._transaction import Transaction
 
 __all__ = ["Checkpointer", "SqliteStore", "SqliteTransaction"]
 
