@@ -1,11 +1,15 @@
 """Machine instructions per workflow deal, counted by valgrind: a figure the machine's load does not move.
 
-``python bench/workflow_instructions.py [FEW MANY]`` runs the deals of ``bench_workflow`` under
+``python bench/workflow_instructions.py [FEW MANY] [--advancing-clock]`` runs the deals of ``bench_workflow`` under
 ``valgrind --tool=callgrind`` twice, with FEW and MANY deals (default 10 and 60) after the same setup, and prints
 JSON with the difference divided by MANY - FEW: the user-space instructions one deal costs (Python, SQLite,
 libsodium; not the kernel's share of a write). Wall-clock benchmarks on a shared machine swing by a quarter
 from one minute to the next; this count repeats to within a tenth of a percent, so it tells whether a change
 made the deal cheaper. It takes about a minute. A diagnostic, not a benchmark with a goal.
+
+By default the kit's clock returns one and the same datetime object to every call of every deal, which flatters
+any cache keyed by an object's identity. ``--advancing-clock`` gives every reading of the clock a new moment, a
+microsecond after the last, as a real clock does: run both to see what such a cache buys.
 """
 
 from __future__ import annotations
@@ -26,16 +30,24 @@ from bench_workflow import START, _InstantPlatform, _one_deal, _setup
 from creatorkit import Creatorkit
 from creatorkit.host import PluginHost
 from creatorkit.store import open_store
+import itertools
+from datetime import timedelta
+ticks = itertools.count()
 deals = int(sys.argv[1])
 with tempfile.TemporaryDirectory() as folder:
     plugins = PluginHost()
     plugins.register(_InstantPlatform(), name="bench")
-    kit = Creatorkit(store=open_store(Path(folder) / "bench.db"), plugins=plugins, clock=lambda: START)
+    kit = Creatorkit(store=open_store(Path(folder) / "bench.db"), plugins=plugins, clock={clock})
     world = _setup(kit, {setup})
     for i in range(deals):
         _one_deal(kit, world, f"creator_{{i}}")
     kit.close()
 """
+
+_CLOCKS = {
+    "fixed": "lambda: START",
+    "advancing": "lambda: START + timedelta(microseconds=next(ticks))",
+}
 
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
@@ -53,22 +65,24 @@ def _instructions(script: str, deals: int) -> int:
     return int(found.group(1))
 
 
-def count(few: int = 10, many: int = 60) -> dict[str, Any]:
+def count(few: int = 10, many: int = 60, clock: str = "fixed") -> dict[str, Any]:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
     if not 0 <= few < many:
         raise SystemExit("give FEW < MANY, e.g. 10 60")
-    script = _RUN_DEALS.format(bench=str(Path(__file__).resolve().parent), setup=many)
+    script = _RUN_DEALS.format(bench=str(Path(__file__).resolve().parent), setup=many, clock=_CLOCKS[clock])
     low, high = _instructions(script, few), _instructions(script, many)
     return {
         "name": "workflow.instructions_per_deal",
         "value": round((high - low) / (many - few)),
         "unit": "instructions/deal",
         "deals": [few, many],
+        "clock": clock,
         "note": "user-space instructions (callgrind), setup excluded by difference",
     }
 
 
 if __name__ == "__main__":
-    arguments = [int(a) for a in sys.argv[1:3]]
-    print(json.dumps(count(*arguments), indent=2))
+    advancing = "--advancing-clock" in sys.argv[1:]
+    arguments = [int(a) for a in sys.argv[1:] if a != "--advancing-clock"][:2]
+    print(json.dumps(count(*arguments, clock="advancing" if advancing else "fixed"), indent=2))
