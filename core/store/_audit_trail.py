@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..audit._chain import GENESIS, check_field, event_hash, format_occurred_at, payload_hash
+from ..audit._chain import GENESIS, check_field, event_hash, payload_hash
 from ..entities._audit import AuditEvent
 from ..errors import StoreError
 from ._transaction_base import TransactionBase, utcnow
@@ -124,7 +124,7 @@ class AuditOperations(TransactionBase):
         check_field("entity_id", entity_id)
         check_field("on_behalf_of", on_behalf_of, required=False)
         check_field("workspace_id", workspace_id, required=False)
-        when = format_occurred_at(utcnow() if occurred_at is None else occurred_at)
+        when = self._utc_text(utcnow() if occurred_at is None else occurred_at)
         digest = payload_hash(payload)
         head = self._head
         if head is None and self._known_state is not None:

@@ -134,7 +134,10 @@ class SqliteTransaction(Transaction):
     )
 
     def _encode_time(self, moment: datetime) -> str:
-        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+        return self._utc_text(moment)
+
+    def _as_stored(self, moment: datetime) -> datetime:
+        return self._utc_read_back(moment)
 
     def _decode_time(self, value: Any) -> datetime:
         return datetime.fromisoformat(value)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..audit._chain import format_occurred_at
 from ..errors import StoreError
 from ._records import Key, Known, Record
 
@@ -41,6 +42,9 @@ class TransactionBase:
         "_head",
         "_head_dirty",
         "_known_state",
+        "_moment",
+        "_moment_stored",
+        "_moment_text",
         "_readonly",
         "_written",
         "store",
@@ -72,6 +76,10 @@ class TransactionBase:
         # document in a call (a deal moving through two states) become one UPDATE, sent before any query that
         # could see the row and at the latest when the transaction finishes.
         self._deferred: dict[Key, int] = {}
+        # The last moment this transaction formatted, its text and (once asked for) its stored form: see _utc_text.
+        self._moment: datetime | None = None
+        self._moment_text = ""
+        self._moment_stored: datetime | None = None
 
     # --- dialect hooks ----------------------------------------------------------------------------
     def _encode_time(self, moment: datetime) -> Any:
@@ -88,6 +96,29 @@ class TransactionBase:
         raise NotImplementedError
 
     _DOC_PARAM: ClassVar[str] = "?"  # how the JSON text parameter is written in SQL (e.g. a cast)
+
+    # --- the moment being written ------------------------------------------------------------------
+    def _utc_text(self, moment: datetime) -> str:
+        """``moment`` as the audit chain hashes it and SQLite stores it: UTC ISO 8601 text, microseconds.
+
+        A call writes its one "now" into every record it touches and every event it appends, and formatting
+        a datetime costs some 15,000 machine instructions; so the transaction keeps the last moment it
+        formatted (that object, and the stored form :meth:`_utc_read_back` made of it) with its text, until
+        it ends. Matched by identity, never equality: equal datetimes can be different instants (a repeated
+        hour's ``fold``), and an object cannot change while it is held here.
+        """
+        if moment is not self._moment and moment is not self._moment_stored:
+            text = format_occurred_at(moment)
+            self._moment, self._moment_text, self._moment_stored = moment, text, None
+        return self._moment_text
+
+    def _utc_read_back(self, moment: datetime) -> datetime:
+        """``moment`` as parsed back from its :meth:`_utc_text`: one object per moment, in this transaction."""
+        text = self._utc_text(moment)
+        stored = self._moment_stored
+        if stored is None:
+            stored = self._moment_stored = datetime.fromisoformat(text)
+        return stored
 
     # --- plumbing ---------------------------------------------------------------------------------
     def _check(self, write: bool) -> None:
