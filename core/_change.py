@@ -27,7 +27,7 @@ from .store import UNCHANGED, Record
 if TYPE_CHECKING:
     from .config import WorkflowSettings
     from .store import Order, Transaction
-    from .store._base import _Unchanged
+    from .store._documents import _Unchanged
 
 __all__ = ["Change", "EntityCache", "View"]
 

@@ -20,7 +20,6 @@ from cattrs.errors import (
     StructureHandlerNotFoundError,
 )
 
-from ._memo import IdentityMemo
 from .entities._common import FieldValueError
 from .errors import Problem, ValidationError
 
@@ -85,8 +84,7 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
         raise ValueError(f"{value!r} is not one of {allowed}") from None
 
 
-# Saving an entity formats its unchanged moments (created_at, deadlines) again each time: once per object.
-converter.register_unstructure_hook(datetime, IdentityMemo(lambda moment: moment.isoformat()))
+converter.register_unstructure_hook(datetime, lambda moment: moment.isoformat())
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(date, lambda value: value.isoformat())
 converter.register_structure_hook(date, _structure_date)

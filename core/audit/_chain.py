@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._canonical import canonical_json
-from .._memo import IdentityMemo
 from ..errors import AuditIntegrityError, Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -64,17 +63,9 @@ def payload_hash(payload: Any) -> str:
 
 def format_occurred_at(moment: datetime) -> str:
     """The ISO 8601 text an event's time is stored and hashed as: UTC, microseconds, ``+00:00``."""
-    return _occurred_at_text(moment)
-
-
-def _format_occurred_at(moment: datetime) -> str:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationError([Problem("occurred_at", "must be timezone-aware")], what="audit event")
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-# The events of one call share its moment: format it once.
-_occurred_at_text: IdentityMemo[datetime, str] = IdentityMemo(_format_occurred_at)
 
 
 def check_field(name: str, value: str | None, *, required: bool = True) -> None:

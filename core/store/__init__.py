@@ -23,17 +23,62 @@ Documents are JSON. JSON has no NaN or infinity: entities refuse them in their n
 document given to the store directly they are written as null (another connection reads ``None`` back).
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
-(:class:`creatorkit.store._sqlite.Checkpointer`), started with the first writes; ``close()`` ends it.
+(:meth:`SqliteStore.checkpointer`), started with the first writes; ``close()`` ends it.
+
+:func:`open_store` picks the dialect from the URL; :class:`SqliteStore` and :class:`PostgresStore` can also be
+built directly (for their options: ``busy_timeout``, ``connect_timeout``). ``PostgresStore`` needs psycopg
+only when one is built, and neither dialect is imported before it is first used.
+
+The modules behind these names are private. ``_records``: :class:`Record` and what a connection remembers
+of the committed database; ``_transaction``: :class:`Transaction`, made of its state and dialect hooks
+(``_transaction_base``), its document operations (``_documents``) and its audit-chain operations
+(``_audit_trail``); ``_base``: the :class:`Store` base (connections, transactions, the migration runner);
+``_sqlite``, ``_postgres``: the dialects; ``_migrations``: the schema.
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
-from ._base import UNCHANGED, Order, Record, Store, Transaction
+from ._base import Store
+from ._documents import UNCHANGED, Order
+from ._records import Record
+from ._transaction import Transaction
 
-__all__ = ["UNCHANGED", "Order", "Record", "Store", "Transaction", "open_store"]
+if TYPE_CHECKING:
+    from ._postgres import PostgresStore
+    from ._sqlite import SqliteStore
+
+__all__ = [
+    "UNCHANGED",
+    "Order",
+    "PostgresStore",
+    "Record",
+    "SqliteStore",
+    "Store",
+    "Transaction",
+    "open_store",
+]
+
+# The dialects load on first use: importing PostgresStore's module imports psycopg (when installed), a cost
+# every SQLite user would otherwise pay on `import creatorkit`.
+_DIALECTS = {"PostgresStore": "._postgres", "SqliteStore": "._sqlite"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _DIALECTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_DIALECTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_DIALECTS))
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite://"

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ..errors import StoreError
-from ._base import Store, Transaction
+from ._base import Store
+from ._transaction import Transaction
 
 try:
     import psycopg

@@ -24,10 +24,11 @@ import weakref
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from .._memo import IdentityMemo
 from ..audit._chain import SEPARATOR
 from ..errors import StoreError
-from ._base import Known, Store, Transaction
+from ._base import Store
+from ._records import Known
+from ._transaction import Transaction
 
 __all__ = ["Checkpointer", "SqliteStore", "SqliteTransaction"]
 
@@ -121,15 +122,6 @@ class Checkpointer:
             conn.close()
 
 
-# A call writes the same few moments (its "now", a record's created_at) several times: format each once.
-_utc_text: IdentityMemo[datetime, str] = IdentityMemo(
-    lambda moment: moment.astimezone(UTC).isoformat(timespec="microseconds")
-)
-_utc_read_back: IdentityMemo[datetime, datetime] = IdentityMemo(
-    lambda moment: datetime.fromisoformat(_utc_text(moment))
-)
-
-
 class SqliteTransaction(Transaction):
     """Documents as JSON text; timestamps as ISO 8601 UTC text with microseconds (text order = time order)."""
 
@@ -142,10 +134,10 @@ class SqliteTransaction(Transaction):
     )
 
     def _encode_time(self, moment: datetime) -> str:
-        return _utc_text(moment)
+        return self._utc_text(moment)
 
     def _as_stored(self, moment: datetime) -> datetime:
-        return _utc_read_back(moment)
+        return self._utc_read_back(moment)
 
     def _decode_time(self, value: Any) -> datetime:
         return datetime.fromisoformat(value)

@@ -1,0 +1,46 @@
+"""The public :class:`Transaction`: document operations and audit-chain operations over one database transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._audit_trail import AUDIT_COLUMNS, AuditOperations
+from ._documents import DOC_COLUMNS, DocumentOperations
+
+__all__ = ["Transaction"]
+
+
+class Transaction(DocumentOperations, AuditOperations):
+    """Reads and writes inside one database transaction; obtained from :meth:`Store.transaction`.
+
+    Valid only inside its ``with`` block. A read-only transaction (:meth:`Store.read`) refuses writes.
+    The dialect subclass sets the placeholder style and how documents and timestamps are encoded.
+
+    Documents: :meth:`get`, :meth:`require`, :meth:`insert`, :meth:`update`, :meth:`find`. The audit chain:
+    :meth:`append_audit`, :meth:`append_audits`, :meth:`audit_head`, :meth:`audit_for`,
+    :meth:`iter_audit_events`, :meth:`iter_audit_rows`.
+    """
+
+    __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        p, doc = cls._P, cls._DOC_PARAM
+        cls._SQL_GET = f"SELECT {DOC_COLUMNS} FROM documents WHERE kind = {p} AND id = {p}"
+        cls._SQL_INSERT = (
+            f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({p}, {p}, {p}, {p}, {p}, 1, {doc}, {p}, {p})"
+            " ON CONFLICT (kind, id) DO NOTHING"
+        )
+        cls._SQL_UPDATE_KNOWN = (
+            f"UPDATE documents SET doc = {doc}, updated_at = {p}, version = {p}, state = {p}"
+            f" WHERE kind = {p} AND id = {p} AND version = {p}"
+        )
+        cls._SQL_HEAD = f"UPDATE audit_head SET sequence = {p}, hash = {p} WHERE id = 1"
+        cls._SQL_INSERT_AUDIT = f"INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES ({', '.join([p] * 11)})"
+
+    def _finish(self) -> None:
+        """Write what was deferred to commit time (updates, the audit head), then refuse further use."""
+        self._flush_deferred()
+        if self._head_dirty and self._head is not None:
+            self._cur.execute(self._SQL_HEAD, self._head)
+            self._head_dirty = False
