@@ -48,7 +48,7 @@ def breakdown(deals: int = 400) -> dict[str, Any]:
         plugins = PluginHost()
         plugins.register(_InstantPlatform(), name="bench")
         store = open_store(f"sqlite:///{Path(folder) / 'bench.db'}")
-        commit = store._commit  # type: ignore[attr-defined]
+        commit = store._commit
 
         def timed_commit(conn: Any) -> None:
             started = clock()

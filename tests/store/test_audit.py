@@ -360,7 +360,13 @@ def test_events_appended_together_chain_exactly_like_one_at_a_time(store: Store)
 
 
 def test_a_refused_entry_among_several_appends_none_of_them(store: Store) -> None:
-    good = {"actor_id": "m", "action": "deal.viewed", "entity_kind": "deal", "entity_id": "d1", "payload": {}}
+    good: dict[str, Any] = {
+        "actor_id": "m",
+        "action": "deal.viewed",
+        "entity_kind": "deal",
+        "entity_id": "d1",
+        "payload": {},
+    }
     bad = {**good, "payload": {"price": float("nan")}}
     with store.transaction() as tx:
         with pytest.raises(ValidationError):

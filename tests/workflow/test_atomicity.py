@@ -15,6 +15,7 @@ from creatorkit._change import Change
 from creatorkit.audit import verify_chain
 from creatorkit.entities import DealState, InvitationStatus, OfferStatus, Scope
 from creatorkit.errors import PermissionDenied
+from creatorkit.store import Transaction
 from creatorkit.workflow import _machine, _negotiation, _outreach
 from world import World
 
@@ -40,7 +41,7 @@ def crash_after(original: Any, exc: BaseException | None = None) -> Any:
     return wrapper
 
 
-def transaction_class(kit: Any) -> type:
+def transaction_class(kit: Any) -> type[Transaction]:
     with kit.store.read() as tx:
         return type(tx)
 
