@@ -145,7 +145,22 @@ _PARTIAL_INDEXES = Migration(
     postgresql=_PARTIAL_INDEXES_STATEMENTS,
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _PARTIAL_INDEXES)
+# A cancelled deal used to be stored waiting for "" (nobody); a deal in a final state waits for nobody, which the
+# Awaiting enum spells as null. Only that one value changes; the document's version stays (its content does not).
+_NOBODY_AWAITED = Migration(
+    3,
+    "deals that wait for nobody say null, not an empty string",
+    sqlite=(
+        "UPDATE documents SET doc = json_set(doc, '$.awaiting', json('null'))"
+        " WHERE kind = 'deal' AND json_extract(doc, '$.awaiting') = ''",
+    ),
+    postgresql=(
+        "UPDATE documents SET doc = jsonb_set(doc, '{awaiting}', 'null'::jsonb)"
+        " WHERE kind = 'deal' AND doc->>'awaiting' = ''",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _PARTIAL_INDEXES, _NOBODY_AWAITED)
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
 
 LATEST: int = MIGRATIONS[-1].version

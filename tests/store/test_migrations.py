@@ -5,12 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import attrs
 import pytest
 
+from creatorkit.converter import structure, unstructure
+from creatorkit.entities import Awaiting, Deal, DealState
 from creatorkit.errors import StoreError
 from creatorkit.store import _migrations as migrations
 from creatorkit.store import open_store
 from databases import Database
+from samples import SAMPLES
 
 
 def test_versions_are_contiguous_from_one() -> None:
@@ -110,6 +114,29 @@ def test_a_version_1_store_upgrades_with_its_data(db: Database, monkeypatch: pyt
         assert [r.id for r in tx.find("note")] == ["n1"]
         assert [e.entity_id for e in tx.audit_for(workspace_id="brand_1")] == ["d1"]
     assert store.audit_head()[0] == 1
+
+
+def test_a_deal_awaiting_an_empty_string_awaits_nobody_after_migration_3(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before Awaiting was an enum, a cancelled deal was stored waiting for \"\": such a deal must still load."""
+    cancelled = unstructure(attrs.evolve(SAMPLES["Deal"], state=DealState.CANCELLED, awaiting=None))
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+    monkeypatch.setattr(migrations, "LATEST", 2)
+    old = db.open()
+    with old.transaction() as tx:
+        tx.insert("deal", "d_cancelled", {**cancelled, "id": "d_cancelled", "awaiting": ""}, state="cancelled")
+        tx.insert("deal", "d_waiting", {**cancelled, "id": "d_waiting", "awaiting": "brand"}, state="invited")
+        tx.insert("note", "n1", {"awaiting": ""})
+    old.close()
+    monkeypatch.undo()
+
+    store = db.open()
+    with store.read() as tx:
+        assert structure(tx.require("deal", "d_cancelled").doc, Deal).awaiting is None
+        assert structure(tx.require("deal", "d_waiting").doc, Deal).awaiting is Awaiting.BRAND
+        assert tx.require("deal", "d_cancelled").version == 1
+        assert tx.require("note", "n1").doc == {"awaiting": ""}  # only deals
 
 
 @pytest.mark.parametrize(
