@@ -309,10 +309,15 @@ class Change(View):
         expected_version: int,
         key: str | None = None,
         state: str | _Unchanged | None = UNCHANGED,
+        document: dict[str, Any] | None = None,
     ) -> int:
-        """Write ``entity`` over the stored version ``expected_version`` (ConflictError if it moved); new version."""
+        """Write ``entity`` over the stored version ``expected_version`` (ConflictError if it moved); new version.
+
+        ``document`` is the exact document to store, when the stored one must change only where the caller says
+        (a contract's status: its other fields are covered by its signatures, byte for byte).
+        """
         record_id = key or entity.id
-        doc = self._document_over(kind, record_id, entity, expected_version)
+        doc = self._document_over(kind, record_id, entity, expected_version) if document is None else document
         record = self._tx.update(kind, record_id, doc, expected_version=expected_version, state=state, now=self.now)
         self._cache.remember(kind, record_id, record.version, doc, entity)
         self._docs[id(entity)] = (entity, doc)

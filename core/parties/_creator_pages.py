@@ -22,7 +22,7 @@ from ..entities import (
     Capability,
     CreatorMetrics,
     CreatorProfile,
-    Deal,
+    DealState,
     PartyKind,
     PastCollaboration,
     PlatformAccount,
@@ -59,8 +59,9 @@ class CreatorPageService(Service):
             counts = {str(tab): 0 for tab in Tab}
             # A brand sees its own deals with the creator, never how busy the creator is with other brands.
             own = actor.id if actor.kind is PartyKind.BRAND else None
-            for deal in view.find("deal", Deal, parent=creator_id, workspace=own):
-                counts[str(tab_of(deal.state))] += 1
+            for record in view.records("deal", parent=creator_id, workspace=own):
+                if record.state is not None:  # counted from the records: other brands' deals are not built
+                    counts[str(tab_of(DealState(record.state)))] += 1
             return CreatorOverview(
                 profile=profile,
                 metrics=metrics,

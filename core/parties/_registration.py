@@ -113,7 +113,8 @@ class PartyService(Service):
                 raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
             record = change.require(kind, actor.id)
             party = attrs.evolve(change.entity(record, _PARTY_CLASSES[actor.kind]), signing_key=public_key)
-            change.replace(kind, party, expected_version=record.version)
+            document = dict(record.doc, signing_key=public_key)  # the party's record as stored, but for its key
+            change.replace(kind, party, expected_version=record.version, document=document)
             change.audit("party.signing_key", kind, actor.id, {"public_key": public_key}, workspace=record.workspace)
 
         self._write(actor, "set_signing_key", work)

@@ -18,6 +18,7 @@ from .._service import Service
 from ..converter import coerce_enum
 from ..entities import Actor, PartyKind, RosterEntry, Scope, TalentManager, new_id
 from ..errors import NotFound, PermissionDenied, StateError
+from ..store import UNCHANGED
 from ._access import agency_of
 
 if TYPE_CHECKING:
@@ -142,13 +143,7 @@ class RosterService(Service):
             if entry.removed_at is not None:
                 raise StateError(f"roster entry {entry_id}", "removed", action, [])
             changed = edit(entry, change.now)
-            kwargs = {"state": state} if state else {}
-            change.replace(
-                "roster_entry",
-                changed,
-                expected_version=record.version,
-                **kwargs,
-            )
+            change.replace("roster_entry", changed, expected_version=record.version, state=state or UNCHANGED)
             change.audit(
                 f"roster.{action}",
                 "roster_entry",

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._service import Service
-from ..converter import coerce_enum
 from ..entities import Actor, Awaiting, Deal, DealState, Dispute, PartyKind
 from ..errors import CreatorkitError, Problem, ValidationError
 from ..money import Money
@@ -147,7 +146,10 @@ class DealService(Service):
 
     def resolve_dispute(self, actor: Actor, dispute_id: str, *, outcome: DisputeOutcome | str, resolution: str) -> Deal:
         """The arbiter's decision: ``resume`` the deal where it stood, ``cancel`` it, or ``complete`` it."""
-        decided = coerce_enum(DisputeOutcome, outcome, "outcome", what="resolution")
+        if outcome not in set(DisputeOutcome):
+            allowed = ", ".join(DisputeOutcome)
+            raise ValidationError([Problem("outcome", f"must be one of {allowed}")], "resolution")
+        decided = DisputeOutcome(outcome)
 
         def work(change: Change) -> Deal:
             record = change.require("dispute", dispute_id)

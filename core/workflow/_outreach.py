@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OutreachService"]
 
+_FINAL = frozenset(str(state) for state in FINAL_STATES)
+
 #: What a platform's outreach hook is asked to do with the creator's account.
 _Send = Callable[["PlatformClient", PlatformAccount], OutreachReceipt]
 
@@ -413,11 +415,12 @@ def _channel(value: Channel | str) -> Channel:
 
 
 def _no_open_deal(view: View, brief_id: str, creator_id: str) -> None:
-    for deal in view.find("deal", Deal, parent=creator_id):
-        if deal.brief_id == brief_id and deal.state not in FINAL_STATES:
+    # From the records themselves: another brand's deals with this creator are not this call's to build.
+    for record in view.records("deal", parent=creator_id):
+        if record.doc.get("brief_id") == brief_id and record.state not in _FINAL:
             raise StateError(
-                f"deal {deal.id}",
-                str(deal.state),
+                f"deal {record.id}",
+                str(record.state),
                 "invite",
                 [],
                 "this creator already has an open deal for this brief",

@@ -65,7 +65,10 @@ def set_status(change: Change, contract_id: str, status: ContractStatus) -> Cont
             f"contract {contract_id}", str(current), f"mark {status}", [str(s) for s in STATUS_MOVES[current]]
         )
     updated = attrs.evolve(change.entity(record, Contract), status=status)
-    change.replace("contract", updated, expected_version=record.version, state=str(status))
+    # The stored document with its status changed, and nothing else: even a field a newer entity would add is
+    # left out, since the signatures are over the stored document's hash.
+    document = dict(record.doc, status=str(status))
+    change.replace("contract", updated, expected_version=record.version, state=str(status), document=document)
     return updated
 
 
