@@ -34,8 +34,6 @@ SWITCHES: dict[str, str] = {
     "template_compilation": (
         "from creatorkit.workflow import _templates\n_templates._compiled = _templates._compiled.__wrapped__"
     ),
-    # Loaded Ed25519 public keys, by their text (creatorkit.signing._public_key).
-    "public_keys": "from creatorkit import signing\nsigning._public_key = signing._public_key.__wrapped__",
     # Committed documents a SQLite connection keeps while no other connection has written.
     "store_known_documents": (
         "from creatorkit.store import SqliteStore\nSqliteStore._valid_cache = lambda self, conn: None"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 from typing import TYPE_CHECKING
 
 from .errors import Problem, SignatureError, ValidationError
@@ -84,12 +83,12 @@ def sign_contract_hash(private_key: str | SigningKey, content_hash: str) -> str:
     return base64.b64encode(signature).decode()
 
 
-@functools.lru_cache(maxsize=4096)
 def _public_key(public_key: str) -> VerifyKey:
     from nacl.signing import VerifyKey
 
     # Only the form here: the full point check ran when the key was registered, and libsodium's verification
-    # itself refuses keys of small order or in non-canonical form.
+    # itself refuses keys of small order or in non-canonical form. (Loading a key costs next to nothing: a cache
+    # of loaded keys saved nothing measurable, bench/cache_gains.py.)
     raw = _decode(public_key, "public_key")
     if len(raw) != 32:
         raise ValidationError([Problem("public_key", "an Ed25519 public key is 32 bytes")], "public_key")
