@@ -3,6 +3,11 @@
 A signature covers ``creatorkit/contract/v1`` + the contract's SHA-256 content hash, so it cannot be replayed as
 a signature over anything else. Private keys stay with the signer: the SDK only ever stores public keys.
 
+A party that already has a key replaces it only by proving it holds that key: the current key signs
+``creatorkit/signing-key/v1`` + the party + the new public key (:func:`prove_key_rotation`), and the SDK checks
+that proof against the key it has on record (:func:`verify_key_rotation`). Whoever merely acts as the party in
+the embedding app cannot swap in a key of their own and sign with it.
+
 Keys are the raw 32 bytes of RFC 8032, base64-encoded: the private key is the seed, the public key the encoded
 point. libsodium verifies strictly: a signature with a non-canonical ``S`` or ``R`` is refused, and so is a
 public key of small order (one that every "signature" would verify against), already when it is registered.
@@ -23,11 +28,14 @@ __all__ = [
     "check_public_key",
     "generate_keypair",
     "load_private_key",
+    "prove_key_rotation",
     "sign_contract_hash",
     "verify_contract_signature",
+    "verify_key_rotation",
 ]
 
 _DOMAIN = b"creatorkit/contract/v1\n"
+_ROTATION_DOMAIN = b"creatorkit/signing-key/v1\n"
 
 
 def _decode(value: str, what: str) -> bytes:
@@ -108,4 +116,40 @@ def verify_contract_signature(public_key: str, content_hash: str, signature: str
     except (BadSignatureError, ValidationError):
         raise SignatureError(
             f"signature by {signer} does not verify against their registered key", signer=signer
+        ) from None
+
+
+def _rotation_message(party: str, new_public_key: str) -> bytes:
+    return _ROTATION_DOMAIN + f"{party}\n{new_public_key}".encode()
+
+
+def prove_key_rotation(current_private_key: str | SigningKey, party: str, new_public_key: str) -> str:
+    """What a signer's own device does to replace its key: sign the new public key with the current private key.
+
+    ``party`` is the party as the SDK names it (``str(actor)``: ``"creator:creator_ana"``). Hand the result to
+    ``kit.parties.set_signing_key(actor, new_public_key, proof=...)``.
+    """
+    from nacl.signing import SigningKey
+
+    key = load_private_key(current_private_key) if isinstance(current_private_key, str) else current_private_key
+    if not isinstance(key, SigningKey):
+        raise TypeError(f"a private key is base64 text or what load_private_key() returns, not {type(key).__name__}")
+    return base64.b64encode(key.sign(_rotation_message(party, new_public_key)).signature).decode()
+
+
+def verify_key_rotation(current_public_key: str, party: str, new_public_key: str, proof: str) -> None:
+    """Raise :class:`SignatureError` unless ``proof`` is the current key's signature over the rotation."""
+    from nacl.exceptions import BadSignatureError
+
+    key = _public_key(current_public_key)
+    try:
+        raw = _decode(proof, "proof")
+        if len(raw) != 64:
+            raise BadSignatureError("an Ed25519 signature is 64 bytes")
+        key.verify(_rotation_message(party, new_public_key), raw)
+    except (BadSignatureError, ValidationError):
+        raise SignatureError(
+            f"the proof does not verify against {party}'s current signing key: a key is replaced only with a "
+            "signature by the key it replaces (creatorkit.signing.prove_key_rotation)",
+            signer=party,
         ) from None

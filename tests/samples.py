@@ -82,6 +82,7 @@ from creatorkit.entities import (
     OperationKind,
     OperationStatus,
     OutreachReceipt,
+    PartyKind,
     PastCollaboration,
     PaymentMilestone,
     PaymentSchedule,
@@ -108,6 +109,7 @@ from creatorkit.entities import (
     Scope,
     ScoreComponent,
     Signature,
+    SigningKey,
     Statistic,
     TalentManager,
     Terms,
@@ -489,6 +491,16 @@ signature = Signature(
     public_key="MCowBQYDK2VwAyEA3l5y0yXK1Xq0qL3mC9y0hLrK0qH0v8m6m6dJ8tYy0ZM=",
     signature="b1p0V9l7xJw5oQ0f4Gm2M1o8gZr3L6aN0yT5cJ8wq2Jp9t1s3u4v5w6x7y8z9A0BCDEFGHIJKLMNOPQRSTUVW==",
     signed_at=at(7, NEW_YORK),
+)
+signing_key = SigningKey(
+    id="key_9c1e",
+    party_kind=PartyKind.TALENT_MANAGER,
+    party_id=MANAGER_ID,
+    public_key="3l5y0yXK1Xq0qL3mC9y0hLrK0qH0v8m6m6dJ8tYy0ZM=",
+    registered_by=f"talent_manager:{MANAGER_ID}",
+    valid_from=at(1),
+    replaced_at=at(9, NEW_YORK),
+    proof="b1p0V9l7xJw5oQ0f4Gm2M1o8gZr3L6aN0yT5cJ8wq2Jp9t1s3u4v5w6x7y8z9A0BCDEFGHIJKLMNOPQRSTUVW==",
 )
 deal = Deal(
     id=DEAL_ID,
@@ -923,6 +935,7 @@ SAMPLES: dict[str, Any] = {
         roster_entry,
         score_component,
         signature,
+        signing_key,
         manager,
         terms,
         thread,

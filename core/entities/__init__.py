@@ -80,7 +80,17 @@ from ._outreach import (
     OutreachReceipt,
     Thread,
 )
-from ._parties import Actor, Agency, Brand, PartyKind, RosterEntry, Scope, TalentManager, VerificationStatus
+from ._parties import (
+    Actor,
+    Agency,
+    Brand,
+    PartyKind,
+    RosterEntry,
+    Scope,
+    SigningKey,
+    TalentManager,
+    VerificationStatus,
+)
 from ._payments import (
     Escrow,
     EscrowMilestone,
@@ -181,6 +191,7 @@ ENTITY_CLASSES: dict[str, type] = {
         RosterEntry,
         ScoreComponent,
         Signature,
+        SigningKey,
         TalentManager,
         Terms,
         Thread,
@@ -295,6 +306,7 @@ __all__ = [
     "Scope",
     "ScoreComponent",
     "Signature",
+    "SigningKey",
     "Statistic",
     "TalentManager",
     "Terms",

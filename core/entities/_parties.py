@@ -9,7 +9,17 @@ import attrs
 
 from ._common import aware, country_code, typed_fields
 
-__all__ = ["Actor", "Agency", "Brand", "PartyKind", "RosterEntry", "Scope", "TalentManager", "VerificationStatus"]
+__all__ = [
+    "Actor",
+    "Agency",
+    "Brand",
+    "PartyKind",
+    "RosterEntry",
+    "Scope",
+    "SigningKey",
+    "TalentManager",
+    "VerificationStatus",
+]
 
 
 class PartyKind(enum.StrEnum):
@@ -97,6 +107,30 @@ class RosterEntry:
 
     def allows(self, scope: Scope) -> bool:
         return self.active and scope in self.scopes
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class SigningKey:
+    """A public key a party signed contracts with, and the time it was that party's key.
+
+    ``valid_from`` is None for a key registered before key history was kept; ``replaced_at`` is None while the
+    key is current. ``proof`` is the replaced key's signature over this one (see
+    :func:`creatorkit.signing.prove_key_rotation`), or None for a first key or one reset by the system.
+    """
+
+    id: str
+    party_kind: PartyKind
+    party_id: str
+    public_key: str
+    registered_by: str
+    valid_from: datetime | None = attrs.field(default=None, validator=aware)
+    replaced_at: datetime | None = attrs.field(default=None, validator=aware)
+    proof: str | None = None
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Whether this was the party's key at ``moment``."""
+        started = self.valid_from is None or self.valid_from <= moment
+        return started and (self.replaced_at is None or moment < self.replaced_at)
 
 
 @attrs.frozen

@@ -7,9 +7,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from .._service import PARTY_KINDS, Service
-from ..entities import Actor, Agency, Brand, CreatorProfile, PartyKind, TalentManager, VerificationStatus, new_id
-from ..errors import NotFound, PermissionDenied, Problem, ValidationError
-from ..signing import check_public_key
+from ..converter import coerce_enum
+from ..entities import (
+    Actor,
+    Agency,
+    Brand,
+    CreatorProfile,
+    PartyKind,
+    SigningKey,
+    TalentManager,
+    VerificationStatus,
+    new_id,
+)
+from ..errors import NotFound, PermissionDenied, Problem, SignatureError, ValidationError
+from ..signing import check_public_key, verify_key_rotation
 from ._access import agency_of, roster_entry
 
 if TYPE_CHECKING:
@@ -65,13 +76,27 @@ class PartyService(Service):
         return self._write(actor, "register_manager", work)
 
     def register_creator(self, actor: Actor, profile: CreatorProfile) -> CreatorProfile:
+        """Register a creator; a ``signing_key`` on the profile becomes the creator's first key, on the record."""
         _named(profile.display_name)
+        if profile.signing_key is not None:
+            check_public_key(profile.signing_key)
         return self._register(actor, "creator", profile, workspace=profile.id)
 
     def _register(self, actor: Actor, kind: str, party: P, *, workspace: str) -> P:
         def work(change: Change) -> P:
             _only_system_or(actor, None, None, f"register_{kind}")
             change.insert(kind, party, workspace=workspace)
+            key = getattr(party, "signing_key", None)
+            if key is not None:
+                first = SigningKey(
+                    id=new_id("key"),
+                    party_kind=PartyKind(kind),
+                    party_id=party.id,
+                    public_key=key,
+                    registered_by=str(actor),
+                    valid_from=change.now,
+                )
+                change.insert("signing_key", first, workspace=workspace, parent=party.id, state="current")
             change.audit(
                 "party.register",
                 kind,
@@ -103,21 +128,55 @@ class PartyService(Service):
 
         return self._write(actor, "verify_brand", work)
 
-    def set_signing_key(self, actor: Actor, public_key: str) -> None:
-        """A party registers the Ed25519 public key (base64) its contract signatures will verify against."""
+    def set_signing_key(self, actor: Actor, public_key: str, *, proof: str | None = None) -> None:
+        """A party registers the Ed25519 public key (base64) its contract signatures will verify against.
+
+        A party that already has a key replaces it only with ``proof``: the current key's signature over the
+        new one, made on the signer's device with :func:`creatorkit.signing.prove_key_rotation`. Whoever merely
+        acts as the party cannot swap in a key of their own. A party that lost its key is reset by the system
+        (:meth:`reset_signing_key`). Signatures keep verifying against the key that was valid when they were made.
+        """
         check_public_key(public_key)
 
         def work(change: Change) -> None:
             kind = PARTY_KINDS.get(actor.kind)
             if kind is None or actor.kind is PartyKind.AGENCY:
                 raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
-            record = change.require(kind, actor.id)
-            party = attrs.evolve(change.entity(record, _PARTY_CLASSES[actor.kind]), signing_key=public_key)
-            document = dict(record.doc, signing_key=public_key)  # the party's record as stored, but for its key
-            change.replace(kind, party, expected_version=record.version, document=document)
-            change.audit("party.signing_key", kind, actor.id, {"public_key": public_key}, workspace=record.workspace)
+            current = change.require(kind, actor.id).doc.get("signing_key")
+            if current and current != public_key:
+                if proof is None:
+                    raise SignatureError(
+                        f"{actor} already has a signing key: replacing it needs proof, the current key's signature "
+                        "over the new one (creatorkit.signing.prove_key_rotation); a lost key is reset by the system",
+                        signer=str(actor),
+                    )
+                verify_key_rotation(current, str(actor), public_key, proof)
+            _register_key(change, actor.kind, actor.id, public_key, proof if current else None, "party.signing_key")
 
         self._write(actor, "set_signing_key", work)
+
+    def reset_signing_key(
+        self, actor: Actor, kind: PartyKind | str, party_id: str, public_key: str, *, reason: str
+    ) -> None:
+        """The system replaces a party's signing key without proof (the party lost it); audited with ``reason``.
+
+        The embedding app decides when that is allowed (after it has verified the person again); the old key's
+        signatures keep verifying, and it signs nothing new.
+        """
+        check_public_key(public_key)
+        party_kind = coerce_enum(PartyKind, kind, "kind", what="signing key reset")
+        if not reason.strip():
+            raise ValidationError([Problem("reason", "say why the key is reset")], "signing key reset")
+
+        def work(change: Change) -> None:
+            if actor.kind is not PartyKind.SYSTEM:
+                raise PermissionDenied(str(actor), "reset_signing_key", "only the system resets a signing key")
+            if party_kind not in _SIGNERS:
+                raise ValidationError([Problem("kind", "only brands, managers and creators sign")], "signing key reset")
+            change.require(PARTY_KINDS[party_kind], party_id)
+            _register_key(change, party_kind, party_id, public_key, None, "party.signing_key_reset", reason=reason)
+
+        self._write(actor, "reset_signing_key", work)
 
     def get(self, actor: Actor, kind: PartyKind, party_id: str) -> Any:
         """A party's record as ``actor`` may see it.
@@ -149,6 +208,62 @@ class PartyService(Service):
             raise NotFound(str(kind), party_id)
 
         return self._read(actor, work, "get_party")
+
+
+#: The party kinds that sign contracts.
+_SIGNERS = frozenset({PartyKind.BRAND, PartyKind.TALENT_MANAGER, PartyKind.CREATOR})
+
+
+def _register_key(
+    change: Change,
+    kind: PartyKind,
+    party_id: str,
+    public_key: str,
+    proof: str | None,
+    action: str,
+    *,
+    reason: str | None = None,
+) -> None:
+    """Make ``public_key`` the party's key: the party's record says so, and its key history records when."""
+    record_kind = PARTY_KINDS[kind]
+    record = change.require(record_kind, party_id)
+    previous = record.doc.get("signing_key")
+    _retire_keys(change, kind, party_id, str(previous) if previous else None, record.workspace)
+    key = SigningKey(
+        id=new_id("key"),
+        party_kind=kind,
+        party_id=party_id,
+        public_key=public_key,
+        registered_by=str(change.actor),
+        valid_from=change.now,
+        proof=proof,
+    )
+    change.insert("signing_key", key, workspace=record.workspace, parent=party_id, state="current")
+    party = attrs.evolve(change.entity(record, _PARTY_CLASSES[kind]), signing_key=public_key)
+    document = dict(record.doc, signing_key=public_key)  # the party's record as stored, but for its key
+    change.replace(record_kind, party, expected_version=record.version, document=document)
+    payload = {"public_key": public_key, "replaces": previous, "proof": proof, "reason": reason}
+    change.audit(action, record_kind, party_id, payload, workspace=record.workspace)
+
+
+def _retire_keys(change: Change, kind: PartyKind, party_id: str, previous: str | None, workspace: str | None) -> None:
+    """The party's current key stops being current now (one registered before key history gets a record)."""
+    current = [
+        r for r in change.records("signing_key", parent=party_id, state="current") if r.doc["party_kind"] == kind
+    ]
+    if not current and previous is not None:
+        legacy = SigningKey(
+            id=new_id("key"),
+            party_kind=kind,
+            party_id=party_id,
+            public_key=previous,
+            registered_by="unknown",
+            replaced_at=change.now,
+        )
+        change.insert("signing_key", legacy, workspace=workspace, parent=party_id, state="replaced")
+    for record in current:
+        retired = attrs.evolve(change.entity(record, SigningKey), replaced_at=change.now)
+        change.replace("signing_key", retired, expected_version=record.version, state="replaced")
 
 
 def _inside_agency(view: View, actor: Actor, agency_id: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from creatorkit.signing import generate_keypair, sign_contract_hash
+from creatorkit.signing import generate_keypair, prove_key_rotation, sign_contract_hash
 from creatorkit.workflow.contracting import contract_hash
 from world import START, World
 
@@ -71,7 +71,8 @@ def test_registering_a_signing_key_changes_only_the_key(world: World) -> None:
         older = {k: v for k, v in record.doc.items() if k != "legal_name"}  # as a brand was stored before
         tx.update("brand", world.brand.id, older, expected_version=record.version)
     _private, public = generate_keypair()
-    world.kit.parties.set_signing_key(world.brand, public)
+    proof = prove_key_rotation(world.keys[world.brand.id][0], str(world.brand), public)
+    world.kit.parties.set_signing_key(world.brand, public, proof=proof)
     assert _stored(world, "brand", world.brand.id) == {**older, "signing_key": public}
 
 

@@ -8,12 +8,13 @@ contract that lacks a party's valid signature.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ...audit import payload_hash
-from ...entities import ContractStatus
+from ...entities import ContractStatus, PartyKind, SigningKey
 from ._hashing import contract_hash
 from ._signing import verifies
 
@@ -98,4 +99,24 @@ def _check_signature(view: View, record: Record, contract: Mapping[str, Any], co
         return result(f"signed hash {doc.get('contract_hash')}, but the contract now hashes to {computed}")
     if not verifies(str(doc.get("public_key", "")), computed, str(doc.get("signature", ""))):
         return result("the signature does not verify against the signer's key")
+    if not _key_was_valid(view, contract, doc):
+        return result(f"{signer} signed with a key that was not their registered key at {doc.get('signed_at')}")
     return result("verified")
+
+
+def _key_was_valid(view: View, contract: Mapping[str, Any], signature: Mapping[str, Any]) -> bool:
+    """The signature's key was the signer's registered key when it signed (by the signer's key history).
+
+    A signer whose history has no records registered its key before history was kept: nothing to hold it to.
+    """
+    signer, party = str(signature.get("signer_id")), str(signature.get("party_id"))
+    if signer != party:
+        kind = PartyKind.TALENT_MANAGER  # a manager signing for the creator
+    else:
+        kind = PartyKind.BRAND if party == contract.get("brand_id") else PartyKind.CREATOR
+    history = [view.entity(r, SigningKey) for r in view.records("signing_key", parent=signer)]
+    history = [key for key in history if key.party_kind is kind]
+    if not history:
+        return True
+    signed_at = datetime.fromisoformat(str(signature.get("signed_at")))
+    return any(key.public_key == signature.get("public_key") and key.valid_at(signed_at) for key in history)
