@@ -50,11 +50,10 @@ class NegotiationService(Service):
         respond_days: int | None = None,
     ) -> Offer:
         """Offer ``terms`` (a :class:`Terms`, or its plain-data form) to the other side; this counters their
-        open offer if they have one. Malformed terms are a ValidationError naming each field path."""
+        open offer if they have one. Malformed terms are a ValidationError naming each field path from the
+        argument (``terms.payment.milestones[1].amount``)."""
         if not isinstance(terms, Terms):
-            if not isinstance(terms, Mapping):
-                raise ValidationError([Problem("terms", f"expected Terms, got {type(terms).__name__}")], "terms")
-            terms = structure(terms, Terms, what="terms")
+            terms = _structured(terms)
         if respond_days is not None and (type(respond_days) is not int or respond_days < 1):
             raise ValidationError([Problem("respond_days", "must be a whole number of days, at least 1")], "offer")
 
@@ -235,14 +234,24 @@ def _set_status(change: Change, offer: Offer, version: int, status: OfferStatus)
     return updated
 
 
+def _structured(terms: object) -> Terms:
+    """Terms from their plain-data form, each problem's path starting at the argument (``terms.price``).
+
+    A positive price, positive milestones and milestones that add up to the price hold for every Terms value,
+    so the entity checks them; what depends on the deal (its brief, today's date) is checked by the service.
+    """
+    if not isinstance(terms, Mapping):
+        raise ValidationError([Problem("terms", f"expected Terms, got {type(terms).__name__}")], "terms")
+    try:
+        return structure(terms, Terms, what="terms")
+    except ValidationError as invalid:
+        problems = [Problem(f"terms.{p.path}" if p.path else "terms", p.message) for p in invalid.problems]
+        raise ValidationError(problems, "terms") from None
+
+
 def _check_terms(terms: Terms) -> None:
-    problems = []
     if not terms.deliverables:
-        problems.append(Problem("terms.deliverables", "at least one deliverable"))
-    if terms.price.amount <= 0:
-        problems.append(Problem("terms.price.amount", "must be more than zero"))
-    if problems:
-        raise ValidationError(problems, "terms")
+        raise ValidationError([Problem("terms.deliverables", "at least one deliverable")], "terms")
 
 
 def _who(party_id: str, deal: Deal) -> Awaiting:
