@@ -8,13 +8,14 @@ import attrs
 
 from .._service import Service
 from ..converter import structure, unstructure
-from ..entities import Actor, Brand, BriefStatus, CampaignBrief, PartyKind, new_id
+from ..entities import Actor, Brand, BriefStatus, Budget, CampaignBrief, PartyKind, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
+from ..money import Money
 
 if TYPE_CHECKING:
     from .._change import Change, View
 
-__all__ = ["BriefService"]
+__all__ = ["BriefService", "price_problems"]
 
 
 class BriefService(Service):
@@ -117,6 +118,22 @@ class BriefService(Service):
             return view.find("brief", CampaignBrief, state=str(BriefStatus.PUBLISHED))
 
         return self._read(actor, work)
+
+
+def price_problems(budget: Budget, price: Money, *, field: str, currency_field: str) -> list[Problem]:
+    """What is wrong with paying one creator ``price`` on a brief with ``budget``, each at the caller's path.
+
+    A deal is paid in its brief's currency (the budget, the fees and the escrow are counted in it), and never more
+    than the brief's cap for one creator. These hold against the brief a deal is on, so the services that set a
+    deal's price check them (an offer, an amendment); the entities cannot.
+    """
+    wanted = budget.total.currency
+    if price.currency != wanted:
+        return [Problem(currency_field, f"{price.currency} is not the brief's budget currency {wanted}")]
+    cap = budget.per_creator_max
+    if cap is not None and price > cap:
+        return [Problem(field, f"{price} is more than the brief's per-creator cap of {cap} (budget.per_creator_max)")]
+    return []
 
 
 def _brand_only(actor: Actor, action: str) -> None:

@@ -16,9 +16,10 @@ import attrs
 
 from .._service import Service
 from ..converter import structure
-from ..entities import Actor, Awaiting, Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
+from ..entities import Actor, Awaiting, CampaignBrief, Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..parties._access import on_behalf_of
+from ._briefs import price_problems
 from ._machine import apply, load_deal, may
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class NegotiationService(Service):
         def work(change: Change) -> Offer:
             deal, _ = load_deal(change, actor, deal_id)
             side, other = _sides(actor, deal)
-            _check_terms(terms)
+            _check_terms(change, deal, terms)
             counter_to = _counter_open_offer(change, deal, side)
             days = respond_days or change.flow.offer_response_days
             offer = Offer(
@@ -249,9 +250,13 @@ def _structured(terms: object) -> Terms:
         raise ValidationError(problems, "terms") from None
 
 
-def _check_terms(terms: Terms) -> None:
-    if not terms.deliverables:
-        raise ValidationError([Problem("terms.deliverables", "at least one deliverable")], "terms")
+def _check_terms(change: Change, deal: Deal, terms: Terms) -> None:
+    """What the terms must be on this deal: deliverables, and a price the deal's brief can pay."""
+    problems = [] if terms.deliverables else [Problem("terms.deliverables", "at least one deliverable")]
+    budget = change.load("brief", deal.brief_id, CampaignBrief).budget
+    problems += price_problems(budget, terms.price, field="terms.price", currency_field="terms.price.currency")
+    if problems:
+        raise ValidationError(problems, "terms")
 
 
 def _who(party_id: str, deal: Deal) -> Awaiting:

@@ -1,7 +1,9 @@
-"""Money in a deal: prices, budgets and milestones are never negative, and the milestones pay exactly the price.
+"""Money in a deal: prices, budgets and milestones are never negative, the milestones pay exactly the price, and
+a deal's price is in its brief's currency and within the brief's per-creator cap.
 
 Each rule that holds for the value itself is the entity's (a Terms, a PaymentMilestone, a Budget cannot even be
-built wrong); the services report the same rules with the path from their own argument.
+built wrong); the services report the same rules with the path from their own argument. What depends on the
+brief a deal is on is the services' to check, when an offer is made or a contract amended.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 from creatorkit import Money
@@ -20,7 +23,9 @@ from creatorkit.entities import (
     DealState,
     MilestoneTrigger,
     PaymentMilestone,
+    PaymentSchedule,
     ScheduleKind,
+    Terms,
 )
 from creatorkit.entities._common import FieldValueError
 from creatorkit.errors import ValidationError
@@ -168,3 +173,84 @@ def test_an_amended_schedule_sets_the_new_price_to_its_total(world):
     assert v2.price == usd(150_000) == v2.clauses.payment.total
     moved = kit.deals.get(world.brand, deal.id)
     assert (moved.state, moved.price, moved.contract_id) == (DealState.CONTRACT_SENT, usd(150_000), v2.id)
+
+
+# -- the brief's currency and per-creator cap ----------------------------------------------------------------
+
+
+def terms_in(world: World, currency: str, amount: int) -> Terms:
+    price = Money(amount, currency)
+    fee = PaymentMilestone(label="fee", amount=price, trigger=MilestoneTrigger.ON_PUBLICATION)
+    return attrs.evolve(
+        world.terms(), price=price, payment=PaymentSchedule(kind=ScheduleKind.POSTPAY, milestones=(fee,))
+    )
+
+
+def capped_deal(world: World, cap: int) -> Any:
+    """A deal in negotiation on a published brief of 10,000 USD that pays one creator at most ``cap`` cents."""
+    kit = world.kit
+    budget = Budget(total=usd(1_000_000), per_creator_max=usd(cap))
+    brief = kit.briefs.create(world.brand, **brief_fields(world, budget))
+    kit.briefs.publish(world.brand, brief.id)
+    deal = kit.outreach.invite(world.brand, brief_id=brief.id, creator_id=world.creator.id, platform="echo", body="Hi")
+    return kit.outreach.respond(world.creator, deal.id, accept=True)
+
+
+@pytest.mark.parametrize(("currency", "amount"), [("EUR", 150_000), ("JPY", 150_000)])
+def test_an_offer_in_another_currency_than_the_briefs_is_refused_naming_both(world, currency, amount):
+    kit = world.kit
+    deal = negotiating(world)
+
+    for side in (world.brand, world.manager):
+        with pytest.raises(ValidationError) as raised:
+            kit.negotiation.propose(side, deal.id, terms_in(world, currency, amount))
+        assert raised.value.paths == ["terms.price.currency"]
+        assert currency in str(raised.value) and "USD" in str(raised.value)
+
+    assert kit.negotiation.offers(world.brand, deal.id) == []
+    assert kit.deals.get(world.brand, deal.id).state is DealState.NEGOTIATING
+
+
+def test_an_offer_above_the_per_creator_cap_is_refused_naming_the_cap(world):
+    kit = world.kit
+    deal = capped_deal(world, cap=100_000)
+
+    with pytest.raises(ValidationError) as raised:
+        kit.negotiation.propose(world.brand, deal.id, world.terms(price=100_001))
+    assert raised.value.paths == ["terms.price"]
+    assert "1000.00 USD" in str(raised.value) and "per_creator_max" in str(raised.value)
+
+    offer = kit.negotiation.propose(world.brand, deal.id, world.terms(price=100_000))  # the cap itself is allowed
+    with pytest.raises(ValidationError) as raised:  # and the creator's side cannot counter above it either
+        kit.negotiation.propose(world.manager, deal.id, world.terms(price=120_000))
+    assert raised.value.paths == ["terms.price"]
+    agreed = kit.negotiation.accept(world.creator, offer.id)
+    assert agreed.price == usd(100_000)
+
+
+def test_an_amendment_is_held_to_the_briefs_currency_and_cap(world):
+    kit = world.kit
+    deal, v1 = sent_contract(world, price=120_000)
+    in_euros = {"kind": "postpay", "milestones": [milestone(120_000, "EUR")]}
+
+    with pytest.raises(ValidationError) as raised:
+        kit.contracts.amend(world.brand, v1.id, payment=in_euros)
+
+    assert raised.value.paths == ["payment.milestones"]
+    assert "EUR" in str(raised.value) and "USD" in str(raised.value)
+    assert [c.id for c in kit.contracts.versions(world.brand, deal.id)] == [v1.id]
+
+
+def test_an_amendment_cannot_raise_the_price_above_the_cap(world):
+    kit = world.kit
+    deal = capped_deal(world, cap=130_000)
+    offer = kit.negotiation.propose(world.brand, deal.id, world.terms(price=120_000))
+    kit.negotiation.accept(world.creator, offer.id)
+    template = kit.contracts.create_template(world.brand, name="Standard", body="For {{ contract.price }}.")
+    v1 = kit.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=20))
+
+    with pytest.raises(ValidationError) as raised:
+        kit.contracts.amend(world.brand, v1.id, payment={"kind": "postpay", "milestones": [milestone(130_001)]})
+
+    assert raised.value.paths == ["payment.milestones"] and "1300.00 USD" in str(raised.value)
+    assert kit.contracts.amend(world.brand, v1.id, payment={"kind": "postpay", "milestones": [milestone(130_000)]})
