@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -52,7 +53,10 @@ class BriefService(Service):
         return self._write(actor, "update_brief", work)
 
     def publish(self, actor: Actor, brief_id: str) -> CampaignBrief:
-        """Make the brief open for invitations. A brief with a budget is a paid task: the brand must be verified."""
+        """Make the brief open for invitations. A brief with a budget is a paid task: the brand must be verified.
+
+        Its timeline must still lie ahead: the window's end, and the apply-by and draft dates when it has them.
+        """
 
         def work(change: Change) -> CampaignBrief:
             brief, version = _own(change, actor, brief_id)
@@ -71,6 +75,7 @@ class BriefService(Service):
                     f"brand verification is {brand.verification}; paid tasks need a verified brand",
                     f"brief {brief_id}",
                 )
+            _check_ahead(brief, change.now)
             published = attrs.evolve(brief, status=BriefStatus.PUBLISHED, published_at=change.now)
             change.replace("brief", published, expected_version=version, state=str(published.status))
             change.audit("brief.publish", "brief", brief_id, {}, workspace=actor.id)
@@ -158,6 +163,27 @@ def _check(brief: CampaignBrief) -> None:
     for i, kpi in enumerate(brief.kpis):
         if kpi.target_cost is not None and kpi.target_cost.currency != brief.budget.total.currency:
             problems.append(Problem(f"kpis[{i}].target_cost", "must be in the budget's currency"))
+    if problems:
+        raise ValidationError(problems, "brief")
+
+
+def _check_ahead(brief: CampaignBrief, now: datetime) -> None:
+    """A brief published with its dates behind it asks for work nobody can deliver in time.
+
+    Only publishing checks this: a draft may be written with any dates, and time moves on after publication.
+    The window may already have opened; it must not have closed.
+    """
+    timeline = brief.timeline
+    dates = {
+        "timeline.publish_until": timeline.publish_until,
+        "timeline.apply_by": timeline.apply_by,
+        "timeline.draft_due": timeline.draft_due,
+    }
+    problems = [
+        Problem(path, f"must be in the future (now is {now.isoformat()})")
+        for path, moment in dates.items()
+        if moment is not None and moment <= now
+    ]
     if problems:
         raise ValidationError(problems, "brief")
 

@@ -96,6 +96,7 @@ class NegotiationService(Service):
 
         def work(change: Change) -> Deal:
             offer, version, deal = _addressed(change, actor, offer_id, "accept_offer")
+            _check_still_ahead(change, deal, offer.terms)
             _set_status(change, offer, version, OfferStatus.ACCEPTED)
             payload = {"offer_id": offer.id}
             return apply(change, deal, "accept_offer", payload=payload, terms=offer.terms, price=offer.terms.price)
@@ -251,12 +252,43 @@ def _structured(terms: object) -> Terms:
 
 
 def _check_terms(change: Change, deal: Deal, terms: Terms) -> None:
-    """What the terms must be on this deal: deliverables, and a price the deal's brief can pay."""
+    """What the terms must be on this deal, now: deliverables, a price the deal's brief can pay, dates ahead."""
     problems = [] if terms.deliverables else [Problem("terms.deliverables", "at least one deliverable")]
-    budget = change.load("brief", deal.brief_id, CampaignBrief).budget
-    problems += price_problems(budget, terms.price, field="terms.price", currency_field="terms.price.currency")
+    brief = change.load("brief", deal.brief_id, CampaignBrief)
+    problems += price_problems(brief.budget, terms.price, field="terms.price", currency_field="terms.price.currency")
+    problems += _passed_dates(terms, brief, change.now)
     if problems:
         raise ValidationError(problems, "terms")
+
+
+def _check_still_ahead(change: Change, deal: Deal, terms: Terms) -> None:
+    """Time has moved since the offer was made: its dates must still lie ahead when it is accepted."""
+    problems = _passed_dates(terms, change.load("brief", deal.brief_id, CampaignBrief), change.now)
+    if problems:
+        raise ValidationError(problems, "terms")
+
+
+def _passed_dates(terms: Terms, brief: CampaignBrief, now: datetime) -> list[Problem]:
+    """The dates of ``terms`` that are not ahead of ``now``, each at its path.
+
+    Agreed, a publishing date in the past leaves a deal that no contract can be drafted for (its draft date must
+    lie ahead and come before the publishing date). Without a ``publish_by`` of their own the terms take the
+    brief's window's end, which must then still be ahead.
+    """
+    dates: list[tuple[str, datetime | None]] = [("terms.publish_by", terms.publish_by)]
+    dates += [(f"terms.deliverables[{i}].due", item.due) for i, item in enumerate(terms.deliverables)]
+    dates += [(f"terms.payment.milestones[{i}].due", part.due) for i, part in enumerate(terms.payment.milestones)]
+    problems = [
+        Problem(path, f"must be in the future (now is {now.isoformat()})")
+        for path, moment in dates
+        if moment is not None and moment <= now
+    ]
+    window_end = brief.timeline.publish_until
+    if terms.publish_by is None and window_end <= now:
+        problems.append(
+            Problem("terms.publish_by", f"the brief's window ended at {window_end.isoformat()}: give a date ahead")
+        )
+    return problems
 
 
 def _who(party_id: str, deal: Deal) -> Awaiting:
