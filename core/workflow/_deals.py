@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._service import Service
+from .._service import Service, aware_datetime
 from ..entities import Actor, Awaiting, Deal, DealState, Dispute, PartyKind
 from ..errors import CreatorkitError, Problem, ValidationError
 from ..money import Money
@@ -169,9 +169,9 @@ class DealService(Service):
         Run it from a scheduler; it is idempotent. A deal whose rule cannot be applied (another writer moved it,
         or it no longer allows the move) is listed in ``failed`` and the run goes on with the others; the next
         run tries it again. A dispute left unresolved past its deadline is closed in the brand's favour, with
-        the deal cancelled.
+        the deal cancelled. ``now`` (timezone-aware) picks which deals are overdue; it defaults to the kit's clock.
         """
-        moment = now or self._now()
+        moment = self._now() if now is None else aware_datetime(now, "now", "deadline run")
         waiting = [state for state in DealState if state not in FINAL_STATES]
         overdue = [
             deal
