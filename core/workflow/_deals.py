@@ -15,7 +15,7 @@ import attrs
 
 from .._service import Service, aware_datetime
 from ..entities import Actor, Awaiting, Deal, DealState, Dispute, PartyKind
-from ..errors import CreatorkitError, Problem, ValidationError
+from ..errors import CreatorkitError, NotFound, Problem, ValidationError
 from ..money import Money
 from ..parties._access import represented_creators
 from ._deadlines import DEADLINE_ACTOR, time_out
@@ -154,7 +154,10 @@ class DealService(Service):
         def work(change: Change) -> Deal:
             record = change.require("dispute", dispute_id)
             dispute = change.entity(record, Dispute)
-            deal, _ = load_deal(change, actor, dispute.deal_id)
+            try:
+                deal, _ = load_deal(change, actor, dispute.deal_id)
+            except NotFound:  # another workspace's dispute does not exist, and its deal id stays unsaid
+                raise NotFound("dispute", dispute_id) from None
             moved = apply(change, deal, decided.action, payload={"dispute_id": dispute_id})
             close_dispute(change, dispute, record.version, deal, decided, resolution)
             return moved

@@ -116,18 +116,14 @@ class NegotiationService(Service):
 
     def withdraw(self, actor: Actor, offer_id: str) -> Offer:
         def work(change: Change) -> Offer:
-            record = change.get("offer", offer_id)
-            if record is None:
-                raise NotFound("offer", offer_id)
-            offer = change.entity(record, Offer)
-            deal, _ = load_deal(change, actor, offer.deal_id)
+            offer, version, deal = _offer_and_deal(change, actor, offer_id)
             side, _other = _sides(actor, deal)
             may(change, actor, deal, "propose_terms", "withdraw_offer")
             if offer.from_party != side:
                 raise PermissionDenied(str(actor), "withdraw_offer", "only the side that made an offer withdraws it")
             if offer.status is not OfferStatus.OPEN:
                 raise StateError(f"offer {offer_id}", str(offer.status), "withdraw", [])
-            withdrawn = _set_status(change, offer, record.version, OfferStatus.WITHDRAWN)
+            withdrawn = _set_status(change, offer, version, OfferStatus.WITHDRAWN)
             change.audit("offer.withdraw", "offer", offer_id, {}, workspace=deal.brand_id)
             return withdrawn
 
@@ -215,11 +211,7 @@ def _counter_open_offer(change: Change, deal: Deal, side: str) -> str | None:
 
 def _addressed(change: Change, actor: Actor, offer_id: str, action: str) -> tuple[Offer, int, Deal]:
     """The open, unexpired offer ``offer_id`` addressed to the actor's side, its version, and its deal."""
-    record = change.get("offer", offer_id)
-    if record is None:
-        raise NotFound("offer", offer_id)
-    offer = change.entity(record, Offer)
-    deal, _ = load_deal(change, actor, offer.deal_id)
+    offer, version, deal = _offer_and_deal(change, actor, offer_id)
     side, _other = _sides(actor, deal)
     if offer.status is not OfferStatus.OPEN:
         raise StateError(f"offer {offer_id}", str(offer.status), action, [], "only an open offer can be answered")
@@ -227,6 +219,22 @@ def _addressed(change: Change, actor: Actor, offer_id: str, action: str) -> tupl
         raise PermissionDenied(str(actor), action, "this offer is addressed to the other side", f"offer {offer_id}")
     if offer.respond_by <= change.now:
         raise StateError(f"offer {offer_id}", "expired", action, ["propose"], "its response deadline passed")
+    return offer, version, deal
+
+
+def _offer_and_deal(view: View, actor: Actor, offer_id: str) -> tuple[Offer, int, Deal]:
+    """The offer, its version and its deal; an offer on a deal the actor may not see does not exist.
+
+    Answering with the deal's NotFound would tell another workspace which deal the offer belongs to.
+    """
+    record = view.get("offer", offer_id)
+    if record is None:
+        raise NotFound("offer", offer_id)
+    offer = view.entity(record, Offer)
+    try:
+        deal, _ = load_deal(view, actor, offer.deal_id)
+    except NotFound:
+        raise NotFound("offer", offer_id) from None
     return offer, record.version, deal
 
 
