@@ -1,4 +1,8 @@
-"""Campaign briefs (the order platform's "tasks"): drafted by a brand, published only by a verified brand."""
+"""Campaign briefs (the order platform's "tasks"): drafted by a brand, published only by a verified brand.
+
+A brief's budget also bounds its deals: :func:`price_problems` is what an offer or an amended contract is held
+to (the budget's currency, the per-creator cap).
+"""
 
 from __future__ import annotations
 
