@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ._change import Change, View
 from .entities import Actor, PartyKind
-from .errors import PermissionDenied
+from .errors import PermissionDenied, Problem, ValidationError
 
 if TYPE_CHECKING:
     from ._kit import Creatorkit
     from .config import WorkflowSettings
 
-__all__ = ["PARTY_KINDS", "Service", "require_party"]
+__all__ = ["PARTY_KINDS", "Service", "aware_datetime", "require_party"]
 
 T = TypeVar("T")
 
@@ -43,6 +43,19 @@ def require_party(view: View, actor: Actor) -> None:
         raise PermissionDenied(str(actor), "act", "no such party is registered")
 
 
+def aware_datetime(value: object, field: str, what: str) -> datetime:
+    """``value`` if it is a timezone-aware datetime, else a ValidationError naming ``field``.
+
+    Every stored time is aware; comparing a naive one with them raises TypeError deep inside a call, so a
+    datetime that comes from the caller (an argument, the kit's clock) is checked where it comes in.
+    """
+    if not isinstance(value, datetime):
+        raise ValidationError([Problem(field, f"must be a datetime, got {type(value).__name__}")], what)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError([Problem(field, f"must be timezone-aware, got {value.isoformat()}")], what)
+    return value
+
+
 class Service:
     """Base of every service reached through the kit (``kit.outreach``, ``kit.contracts``, ...)."""
 
@@ -50,7 +63,8 @@ class Service:
         self._kit = kit
 
     def _now(self) -> datetime:
-        return self._kit.clock()
+        """The kit's clock, which the embedding app may have given: checked on every read of it."""
+        return aware_datetime(self._kit.clock(), "clock", "kit clock")
 
     @property
     def _flow(self) -> WorkflowSettings:
@@ -59,7 +73,7 @@ class Service:
     def _write(self, actor: Actor, action: str, work: Callable[[Change], T]) -> T:
         """Run ``work`` in one transaction with its audit event; record refusals; announce events after commit."""
         kit = self._kit
-        now = kit.clock()
+        now = self._now()
         try:
             with kit.store.transaction() as tx:
                 change = Change(tx, kit._entities, actor, now, kit.config.workflow, announce=kit.plugins.listening)

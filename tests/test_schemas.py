@@ -25,9 +25,10 @@ from jsonschema import Draft202012Validator
 
 from creatorkit import schemas
 from creatorkit.converter import converter, structure, unstructure
-from creatorkit.entities import ENTITY_CLASSES
+from creatorkit.entities import ENTITY_CLASSES, Budget
 from creatorkit.entities._common import FieldValueError
 from creatorkit.errors import Problem, ValidationError
+from creatorkit.money import Money
 from samples import EXTRA_SAMPLES, SAMPLES
 
 SCHEMA_DIR = Path(schemas.__file__).parent
@@ -253,6 +254,9 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_window_length": {"minimum": 1},  # plus the schema's if/then on unit
     "_shares_consistent": {},  # unique keys, sum <= 1
     "_budget_per_creator": {},  # same currency as the total
+    # A Money field's bound is on its amount, beside the $ref: {"$ref": "Money.json", "properties": {...}}.
+    "positive_amount": {"properties": {"amount": {"minimum": 1}}},
+    "non_negative_amount": {"properties": {"amount": {"minimum": 0}}},
     "_ends_after_start": {},
     "_after_start": {},
 }
@@ -280,8 +284,14 @@ def validator_names(field: attrs.Attribute[Any]) -> list[str]:
 
 
 def schema_constraints(prop: dict[str, Any]) -> dict[str, Any]:
-    """The constraint keywords on a property, its non-null anyOf branch and its array items."""
-    found = {key: prop[key] for key in CONSTRAINT_KEYWORDS if key in prop}
+    """The constraint keywords on a property, its non-null anyOf branch and its array items.
+
+    A nested entity is always a ``$ref`` (each has its own schema), so ``properties`` beside a ``$ref`` can only be
+    a bound on the referenced entity's fields (a Money amount); those are collected under ``properties``.
+    """
+    found: dict[str, Any] = {key: prop[key] for key in CONSTRAINT_KEYWORDS if key in prop}
+    if "$ref" in prop and "properties" in prop:
+        found["properties"] = {name: schema_constraints(sub) for name, sub in prop["properties"].items()}
     for branch in prop.get("anyOf", ()):
         found.update(schema_constraints(branch))
     if isinstance(prop.get("items"), dict):
@@ -414,6 +424,19 @@ BAD = [
         id="on-date",
     ),
     pytest.param("PaymentSchedule", setter("milestones", value=[]), ["milestones"], id="no-milestones"),
+    pytest.param(
+        "PaymentMilestone", setter("amount", "amount", value=-80_000), ["amount.amount"], id="negative-milestone"
+    ),
+    pytest.param(
+        "Contract",
+        setter("clauses", "payment", "milestones", 1, "amount", "amount", value=0),
+        ["clauses.payment.milestones[1].amount.amount"],
+        id="zero-milestone",
+    ),
+    pytest.param("Terms", setter("price", "amount", value=-450_000), ["price.amount"], id="negative-price"),
+    pytest.param("Contract", setter("price", "amount", value=0), ["price.amount"], id="zero-contract-price"),
+    pytest.param("Budget", setter("total", "amount", value=-500), ["total.amount"], id="negative-budget"),
+    pytest.param("Budget", setter("per_creator_max", "amount", value=0), ["per_creator_max.amount"], id="zero-cap"),
     pytest.param("Event", setter("data", value=[1, 2]), ["data"], id="data-object"),
     pytest.param("ProviderRequest", setter("metadata", "attempt", value=2), ["metadata.attempt"], id="metadata"),
     pytest.param("Money", lambda data: data.pop("currency"), ["currency"], id="missing-field"),
@@ -427,6 +450,53 @@ def test_bad_data_is_refused_with_its_path(name: str, change: Callable[[Any], No
         schemas.validate(name, data)
     assert [p.path for p in raised.value.problems] == paths, raised.value
     assert raised.value.what == name
+
+
+#: Rules no JSON Schema keyword can state, so only the classes hold them: (name, change, the class's path).
+CLASS_ONLY = [
+    pytest.param(
+        "Terms",
+        setter("price", "amount", value=449_999),
+        "payment.milestones",
+        id="terms-milestones-short-of-the-price",
+    ),
+    pytest.param(
+        "Contract",
+        setter("clauses", "payment", "milestones", 1, "amount", "amount", value=225_001),
+        "clauses.payment.milestones",
+        id="contract-milestones-over-the-price",
+    ),
+    pytest.param(
+        "Deal",
+        setter("terms", "price", "currency", value="EUR"),
+        "terms.payment.milestones",
+        id="milestones-in-another-currency",
+    ),
+    pytest.param(
+        "Budget",
+        setter("per_creator_max", "currency", value="EUR"),
+        "per_creator_max",
+        id="cap-in-another-currency",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "path"), CLASS_ONLY)
+def test_what_the_schema_cannot_say_the_class_refuses_naming_the_field(
+    name: str, change: Callable[[Any], None], path: str
+) -> None:
+    data = changed(name, change)
+    assert schemas.errors(name, data) == []
+    with pytest.raises(ValidationError) as raised:
+        structure(data, ENTITY_CLASSES[name])
+    assert raised.value.paths == [path], raised.value
+
+
+def test_a_zero_budget_is_an_unpaid_task_not_an_error() -> None:
+    data = changed("Budget", setter("total", "amount", value=0))
+    data["per_creator_max"] = None
+    assert schemas.errors("Budget", data) == []
+    assert structure(data, Budget).total == Money(0, "USD")
 
 
 @pytest.mark.parametrize(("name", "change", "paths"), BAD)

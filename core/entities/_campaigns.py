@@ -9,7 +9,18 @@ import attrs
 
 from ..money import Money
 from ._audience import AudienceDimension
-from ._common import aware, country_code, non_negative, platform_name, positive, typed_fields, unit_interval
+from ._common import (
+    FieldValueError,
+    aware,
+    country_code,
+    non_negative,
+    non_negative_amount,
+    platform_name,
+    positive,
+    positive_amount,
+    typed_fields,
+    unit_interval,
+)
 from ._creators import DeliverableType
 
 __all__ = [
@@ -37,15 +48,19 @@ class Product:
 
 def _budget_per_creator(instance: Budget, attribute: attrs.Attribute[Money | None], value: Money | None) -> None:
     if value is not None and value.currency != instance.total.currency:
-        raise ValueError("per_creator_max must be in the budget's currency")
+        raise FieldValueError(attribute.name, f"must be in the budget's currency {instance.total.currency}")
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class Budget:
-    """The campaign's money. ``includes_fees`` says whether platform commission and agency cut come out of it."""
+    """The campaign's money. ``includes_fees`` says whether platform commission and agency cut come out of it.
 
-    total: Money
-    per_creator_max: Money | None = attrs.field(default=None, validator=_budget_per_creator)
+    A zero ``total`` is an unpaid task (product seeding, events), which an unverified brand may publish; a cap on
+    what one creator may be paid is more than zero, or there is no cap.
+    """
+
+    total: Money = attrs.field(validator=non_negative_amount)
+    per_creator_max: Money | None = attrs.field(default=None, validator=[positive_amount, _budget_per_creator])
     includes_fees: bool = True
 
 

@@ -21,7 +21,9 @@ __all__ = [
     "country_code",
     "new_id",
     "non_negative",
+    "non_negative_amount",
     "platform_name",
+    "positive_amount",
     "typed_fields",
     "unit_interval",
     "utcnow",
@@ -190,6 +192,21 @@ def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
 def positive(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < 1:
         raise FieldValueError(attribute.name, f"must be >= 1, got {value}")
+
+
+def positive_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A price, a milestone or a cap is money owed for work: at least one minor unit, never a refund in disguise.
+
+    Money itself may be negative (a ledger posting, a refund); the fields that may not say so with this.
+    """
+    if value is not None and value.amount < 1:
+        raise FieldValueError(attribute.name, f"must be more than zero, got {value}")
+
+
+def non_negative_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Zero is a meaningful amount here (a brief with a zero budget is an unpaid task); below zero is not."""
+    if value is not None and value.amount < 0:
+        raise FieldValueError(attribute.name, f"must not be negative, got {value}")
 
 
 def each(check: Callable[[Any, attrs.Attribute[Any], Any], None]) -> Callable[..., None]:

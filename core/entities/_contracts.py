@@ -9,7 +9,7 @@ import attrs
 
 from ..money import Money
 from ._campaigns import ContentRules, Deliverable
-from ._common import aware, country_code, non_negative, positive, typed_fields
+from ._common import FieldValueError, aware, country_code, non_negative, positive, positive_amount, typed_fields
 
 __all__ = [
     "CancellationTerms",
@@ -47,7 +47,7 @@ class MilestoneTrigger(enum.StrEnum):
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PaymentMilestone:
     label: str
-    amount: Money
+    amount: Money = attrs.field(validator=positive_amount)
     trigger: MilestoneTrigger
     due: datetime | None = attrs.field(default=None, validator=aware)
 
@@ -81,9 +81,14 @@ class PaymentSchedule:
     def requires_escrow_before_work(self) -> bool:
         return self.kind is not ScheduleKind.POSTPAY
 
-    def check_total(self, price: Money) -> None:
-        if self.total != price:
-            raise ValueError(f"milestones add up to {self.total}, not the price {price}")
+    def check_total(self, price: Money, field: str = "milestones") -> None:
+        """The milestones must add up to ``price`` exactly: a schedule that pays more or less than agreed is wrong.
+
+        ``field`` is the milestones' path in the entity that holds both (``payment.milestones`` in Terms).
+        """
+        total = self.total
+        if total != price:
+            raise FieldValueError(field, f"add up to {total}, not the price {price}")
 
 
 class IpOwner(enum.StrEnum):
@@ -184,13 +189,17 @@ class Contract:
     template_version: int = attrs.field(validator=positive)
     brand_id: str
     creator_id: str
-    price: Money
+    price: Money = attrs.field(validator=positive_amount)
     clauses: ContractClauses
     text: str
     created_at: datetime = attrs.field(validator=aware)
     content_hash: str = ""
     status: ContractStatus = ContractStatus.DRAFT
     supersedes: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # What the contract pays is its schedule: a price the milestones do not add up to is two prices.
+        self.clauses.payment.check_total(self.price, "clauses.payment.milestones")
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

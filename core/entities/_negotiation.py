@@ -9,7 +9,7 @@ import attrs
 
 from ..money import Money
 from ._campaigns import Deliverable
-from ._common import aware, non_negative, typed_fields
+from ._common import aware, non_negative, positive_amount, typed_fields
 from ._contracts import PaymentSchedule
 
 __all__ = ["Offer", "OfferStatus", "Terms"]
@@ -19,7 +19,7 @@ __all__ = ["Offer", "OfferStatus", "Terms"]
 class Terms:
     """What is being agreed: price, deliverables, payment terms and dates."""
 
-    price: Money
+    price: Money = attrs.field(validator=positive_amount)
     deliverables: tuple[Deliverable, ...]
     payment: PaymentSchedule
     publish_by: datetime | None = attrs.field(default=None, validator=aware)
@@ -28,7 +28,7 @@ class Terms:
     exclusivity_days: int | None = attrs.field(default=None, validator=non_negative)
 
     def __attrs_post_init__(self) -> None:
-        self.payment.check_total(self.price)
+        self.payment.check_total(self.price, "payment.milestones")
 
 
 class OfferStatus(enum.StrEnum):

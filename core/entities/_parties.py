@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from ..errors import Problem, ValidationError
 from ._common import aware, country_code, typed_fields
 
 __all__ = [
@@ -133,12 +134,32 @@ class SigningKey:
         return started and (self.replaced_at is None or moment < self.replaced_at)
 
 
+_KIND_VALUES = tuple(kind._value_ for kind in PartyKind)
+
+
+def _party_kind(value: object) -> PartyKind:
+    """A kind given as its plain value (``"brand"``, as an app's session data holds it) is that kind.
+
+    The services tell kinds apart by identity (``actor.kind is PartyKind.BRAND``), which a plain string never
+    passes; converted here, it does. Anything else is refused now, naming the field, not later in a service.
+    """
+    if isinstance(value, PartyKind):
+        return value
+    if isinstance(value, str) and value in _KIND_VALUES:
+        return PartyKind(value)
+    allowed = ", ".join(_KIND_VALUES)
+    raise ValidationError([Problem("kind", f"{value!r} is not one of {allowed}")], "actor")
+
+
 @attrs.frozen
 class Actor:
-    """The party a call is made as: ``Actor.brand("brand_1")``, ``Actor.manager("mgr_7")``, ..."""
+    """The party a call is made as: ``Actor.brand("brand_1")``, ``Actor.manager("mgr_7")``, ...
+
+    ``Actor("brand_1", "brand")`` is the same actor: the kind may be given as its value.
+    """
 
     id: str
-    kind: PartyKind
+    kind: PartyKind = attrs.field(converter=_party_kind)
 
     @classmethod
     def brand(cls, id: str) -> Actor:

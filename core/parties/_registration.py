@@ -178,13 +178,14 @@ class PartyService(Service):
 
         self._write(actor, "reset_signing_key", work)
 
-    def get(self, actor: Actor, kind: PartyKind, party_id: str) -> Any:
-        """A party's record as ``actor`` may see it.
+    def get(self, actor: Actor, kind: PartyKind | str, party_id: str) -> Any:
+        """A party's record as ``actor`` may see it; ``kind`` may be given as its value (``"agency"``).
 
         Brands and creators are public pages (a creator's contact details only to the creator and their
         managers; a creator page with figures is ``kit.creators.overview``). An agency and its managers are
         visible inside the agency, to the creators on its roster, and to the system; elsewhere they do not exist.
         """
+        kind = coerce_enum(PartyKind, kind, "kind", what="party")
         if kind not in _PARTY_CLASSES:
             raise ValidationError([Problem("kind", f"must be one of {', '.join(sorted(_PARTY_CLASSES))}")], "party")
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._service import Service
+from .._service import Service, aware_datetime
 from ..converter import coerce_enum
 from ..entities import (
     Actor,
@@ -237,6 +237,8 @@ class AftercareService(Service):
         promotional_agreement: str | None = None,
     ) -> BrandEvent:
         """A brand plans an event for creators; ``promotional_agreement`` is what its guests agree to do."""
+        aware_datetime(starts_at, "starts_at", "event")
+        aware_datetime(ends_at, "ends_at", "event")
         problems = []
         if not name.strip():
             problems.append(Problem("name", "must not be empty"))

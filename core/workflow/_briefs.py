@@ -1,20 +1,26 @@
-"""Campaign briefs (the order platform's "tasks"): drafted by a brand, published only by a verified brand."""
+"""Campaign briefs (the order platform's "tasks"): drafted by a brand, published only by a verified brand.
+
+A brief's budget also bounds its deals: :func:`price_problems` is what an offer or an amended contract is held
+to (the budget's currency, the per-creator cap).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .._service import Service
 from ..converter import structure, unstructure
-from ..entities import Actor, Brand, BriefStatus, CampaignBrief, PartyKind, new_id
+from ..entities import Actor, Brand, BriefStatus, Budget, CampaignBrief, PartyKind, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
+from ..money import Money
 
 if TYPE_CHECKING:
     from .._change import Change, View
 
-__all__ = ["BriefService"]
+__all__ = ["BriefService", "price_problems"]
 
 
 class BriefService(Service):
@@ -51,7 +57,10 @@ class BriefService(Service):
         return self._write(actor, "update_brief", work)
 
     def publish(self, actor: Actor, brief_id: str) -> CampaignBrief:
-        """Make the brief open for invitations. A brief with a budget is a paid task: the brand must be verified."""
+        """Make the brief open for invitations. A brief with a budget is a paid task: the brand must be verified.
+
+        Its timeline must still lie ahead: the window's end, and the apply-by and draft dates when it has them.
+        """
 
         def work(change: Change) -> CampaignBrief:
             brief, version = _own(change, actor, brief_id)
@@ -70,6 +79,7 @@ class BriefService(Service):
                     f"brand verification is {brand.verification}; paid tasks need a verified brand",
                     f"brief {brief_id}",
                 )
+            _check_ahead(brief, change.now)
             published = attrs.evolve(brief, status=BriefStatus.PUBLISHED, published_at=change.now)
             change.replace("brief", published, expected_version=version, state=str(published.status))
             change.audit("brief.publish", "brief", brief_id, {}, workspace=actor.id)
@@ -119,6 +129,25 @@ class BriefService(Service):
         return self._read(actor, work)
 
 
+def price_problems(budget: Budget, price: Money, *, field: str, currency_field: str) -> list[Problem]:
+    """What is wrong with paying one creator ``price`` on a brief with ``budget``, each at the caller's path.
+
+    A deal is paid in its brief's currency (the budget, the fees and the escrow are counted in it), and never more
+    than the brief's cap for one creator, nor than its whole budget. These hold against the brief a deal is on, so the services that set a
+    deal's price check them (an offer, an amendment); the entities cannot.
+    """
+    wanted = budget.total.currency
+    if price.currency != wanted:
+        return [Problem(currency_field, f"{price.currency} is not the brief's budget currency {wanted}")]
+    cap = budget.per_creator_max
+    if cap is not None and price > cap:
+        return [Problem(field, f"{price} is more than the brief's per-creator cap of {cap} (budget.per_creator_max)")]
+    if price > budget.total:
+        # Also what keeps an unpaid (zero-budget) brief, which an unverified brand may publish, from paying anyone.
+        return [Problem(field, f"{price} is more than the brief's whole budget of {budget.total}")]
+    return []
+
+
 def _brand_only(actor: Actor, action: str) -> None:
     if actor.kind is not PartyKind.BRAND:
         raise PermissionDenied(str(actor), action, "only a brand writes briefs")
@@ -141,6 +170,27 @@ def _check(brief: CampaignBrief) -> None:
     for i, kpi in enumerate(brief.kpis):
         if kpi.target_cost is not None and kpi.target_cost.currency != brief.budget.total.currency:
             problems.append(Problem(f"kpis[{i}].target_cost", "must be in the budget's currency"))
+    if problems:
+        raise ValidationError(problems, "brief")
+
+
+def _check_ahead(brief: CampaignBrief, now: datetime) -> None:
+    """A brief published with its dates behind it asks for work nobody can deliver in time.
+
+    Only publishing checks this: a draft may be written with any dates, and time moves on after publication.
+    The window may already have opened; it must not have closed.
+    """
+    timeline = brief.timeline
+    dates = {
+        "timeline.publish_until": timeline.publish_until,
+        "timeline.apply_by": timeline.apply_by,
+        "timeline.draft_due": timeline.draft_due,
+    }
+    problems = [
+        Problem(path, f"must be in the future (now is {now.isoformat()})")
+        for path, moment in dates.items()
+        if moment is not None and moment <= now
+    ]
     if problems:
         raise ValidationError(problems, "brief")
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._service import Service
+from .._service import Service, aware_datetime
 from ..entities import Actor, Awaiting, Deal, DealState, Dispute, PartyKind
-from ..errors import CreatorkitError, Problem, ValidationError
+from ..errors import CreatorkitError, NotFound, Problem, ValidationError
 from ..money import Money
 from ..parties._access import represented_creators
 from ._deadlines import DEADLINE_ACTOR, time_out
@@ -154,7 +154,10 @@ class DealService(Service):
         def work(change: Change) -> Deal:
             record = change.require("dispute", dispute_id)
             dispute = change.entity(record, Dispute)
-            deal, _ = load_deal(change, actor, dispute.deal_id)
+            try:
+                deal, _ = load_deal(change, actor, dispute.deal_id)
+            except NotFound:  # another workspace's dispute does not exist, and its deal id stays unsaid
+                raise NotFound("dispute", dispute_id) from None
             moved = apply(change, deal, decided.action, payload={"dispute_id": dispute_id})
             close_dispute(change, dispute, record.version, deal, decided, resolution)
             return moved
@@ -169,9 +172,9 @@ class DealService(Service):
         Run it from a scheduler; it is idempotent. A deal whose rule cannot be applied (another writer moved it,
         or it no longer allows the move) is listed in ``failed`` and the run goes on with the others; the next
         run tries it again. A dispute left unresolved past its deadline is closed in the brand's favour, with
-        the deal cancelled.
+        the deal cancelled. ``now`` (timezone-aware) picks which deals are overdue; it defaults to the kit's clock.
         """
-        moment = now or self._now()
+        moment = self._now() if now is None else aware_datetime(now, "now", "deadline run")
         waiting = [state for state in DealState if state not in FINAL_STATES]
         overdue = [
             deal

@@ -16,9 +16,10 @@ import attrs
 
 from .._service import Service
 from ..converter import structure
-from ..entities import Actor, Awaiting, Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
+from ..entities import Actor, Awaiting, CampaignBrief, Deal, DealState, Offer, OfferStatus, PartyKind, Terms, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..parties._access import on_behalf_of
+from ._briefs import price_problems
 from ._machine import apply, load_deal, may
 
 if TYPE_CHECKING:
@@ -50,18 +51,17 @@ class NegotiationService(Service):
         respond_days: int | None = None,
     ) -> Offer:
         """Offer ``terms`` (a :class:`Terms`, or its plain-data form) to the other side; this counters their
-        open offer if they have one. Malformed terms are a ValidationError naming each field path."""
+        open offer if they have one. Malformed terms are a ValidationError naming each field path from the
+        argument (``terms.payment.milestones[1].amount``)."""
         if not isinstance(terms, Terms):
-            if not isinstance(terms, Mapping):
-                raise ValidationError([Problem("terms", f"expected Terms, got {type(terms).__name__}")], "terms")
-            terms = structure(terms, Terms, what="terms")
+            terms = _structured(terms)
         if respond_days is not None and (type(respond_days) is not int or respond_days < 1):
             raise ValidationError([Problem("respond_days", "must be a whole number of days, at least 1")], "offer")
 
         def work(change: Change) -> Offer:
             deal, _ = load_deal(change, actor, deal_id)
             side, other = _sides(actor, deal)
-            _check_terms(terms)
+            _check_terms(change, deal, terms)
             counter_to = _counter_open_offer(change, deal, side)
             days = respond_days or change.flow.offer_response_days
             offer = Offer(
@@ -96,6 +96,7 @@ class NegotiationService(Service):
 
         def work(change: Change) -> Deal:
             offer, version, deal = _addressed(change, actor, offer_id, "accept_offer")
+            _check_still_ahead(change, deal, offer.terms)
             _set_status(change, offer, version, OfferStatus.ACCEPTED)
             payload = {"offer_id": offer.id}
             return apply(change, deal, "accept_offer", payload=payload, terms=offer.terms, price=offer.terms.price)
@@ -115,18 +116,14 @@ class NegotiationService(Service):
 
     def withdraw(self, actor: Actor, offer_id: str) -> Offer:
         def work(change: Change) -> Offer:
-            record = change.get("offer", offer_id)
-            if record is None:
-                raise NotFound("offer", offer_id)
-            offer = change.entity(record, Offer)
-            deal, _ = load_deal(change, actor, offer.deal_id)
+            offer, version, deal = _offer_and_deal(change, actor, offer_id)
             side, _other = _sides(actor, deal)
             may(change, actor, deal, "propose_terms", "withdraw_offer")
             if offer.from_party != side:
                 raise PermissionDenied(str(actor), "withdraw_offer", "only the side that made an offer withdraws it")
             if offer.status is not OfferStatus.OPEN:
                 raise StateError(f"offer {offer_id}", str(offer.status), "withdraw", [])
-            withdrawn = _set_status(change, offer, record.version, OfferStatus.WITHDRAWN)
+            withdrawn = _set_status(change, offer, version, OfferStatus.WITHDRAWN)
             change.audit("offer.withdraw", "offer", offer_id, {}, workspace=deal.brand_id)
             return withdrawn
 
@@ -214,11 +211,7 @@ def _counter_open_offer(change: Change, deal: Deal, side: str) -> str | None:
 
 def _addressed(change: Change, actor: Actor, offer_id: str, action: str) -> tuple[Offer, int, Deal]:
     """The open, unexpired offer ``offer_id`` addressed to the actor's side, its version, and its deal."""
-    record = change.get("offer", offer_id)
-    if record is None:
-        raise NotFound("offer", offer_id)
-    offer = change.entity(record, Offer)
-    deal, _ = load_deal(change, actor, offer.deal_id)
+    offer, version, deal = _offer_and_deal(change, actor, offer_id)
     side, _other = _sides(actor, deal)
     if offer.status is not OfferStatus.OPEN:
         raise StateError(f"offer {offer_id}", str(offer.status), action, [], "only an open offer can be answered")
@@ -226,6 +219,22 @@ def _addressed(change: Change, actor: Actor, offer_id: str, action: str) -> tupl
         raise PermissionDenied(str(actor), action, "this offer is addressed to the other side", f"offer {offer_id}")
     if offer.respond_by <= change.now:
         raise StateError(f"offer {offer_id}", "expired", action, ["propose"], "its response deadline passed")
+    return offer, version, deal
+
+
+def _offer_and_deal(view: View, actor: Actor, offer_id: str) -> tuple[Offer, int, Deal]:
+    """The offer, its version and its deal; an offer on a deal the actor may not see does not exist.
+
+    Answering with the deal's NotFound would tell another workspace which deal the offer belongs to.
+    """
+    record = view.get("offer", offer_id)
+    if record is None:
+        raise NotFound("offer", offer_id)
+    offer = view.entity(record, Offer)
+    try:
+        deal, _ = load_deal(view, actor, offer.deal_id)
+    except NotFound:
+        raise NotFound("offer", offer_id) from None
     return offer, record.version, deal
 
 
@@ -235,14 +244,59 @@ def _set_status(change: Change, offer: Offer, version: int, status: OfferStatus)
     return updated
 
 
-def _check_terms(terms: Terms) -> None:
-    problems = []
-    if not terms.deliverables:
-        problems.append(Problem("terms.deliverables", "at least one deliverable"))
-    if terms.price.amount <= 0:
-        problems.append(Problem("terms.price.amount", "must be more than zero"))
+def _structured(terms: object) -> Terms:
+    """Terms from their plain-data form, each problem's path starting at the argument (``terms.price``).
+
+    A positive price, positive milestones and milestones that add up to the price hold for every Terms value,
+    so the entity checks them; what depends on the deal (its brief, today's date) is checked by the service.
+    """
+    if not isinstance(terms, Mapping):
+        raise ValidationError([Problem("terms", f"expected Terms, got {type(terms).__name__}")], "terms")
+    try:
+        return structure(terms, Terms, what="terms")
+    except ValidationError as invalid:
+        problems = [Problem(f"terms.{p.path}" if p.path else "terms", p.message) for p in invalid.problems]
+        raise ValidationError(problems, "terms") from None
+
+
+def _check_terms(change: Change, deal: Deal, terms: Terms) -> None:
+    """What the terms must be on this deal, now: deliverables, a price the deal's brief can pay, dates ahead."""
+    problems = [] if terms.deliverables else [Problem("terms.deliverables", "at least one deliverable")]
+    brief = change.load("brief", deal.brief_id, CampaignBrief)
+    problems += price_problems(brief.budget, terms.price, field="terms.price", currency_field="terms.price.currency")
+    problems += _passed_dates(terms, brief, change.now)
     if problems:
         raise ValidationError(problems, "terms")
+
+
+def _check_still_ahead(change: Change, deal: Deal, terms: Terms) -> None:
+    """Time has moved since the offer was made: its dates must still lie ahead when it is accepted."""
+    problems = _passed_dates(terms, change.load("brief", deal.brief_id, CampaignBrief), change.now)
+    if problems:
+        raise ValidationError(problems, "terms")
+
+
+def _passed_dates(terms: Terms, brief: CampaignBrief, now: datetime) -> list[Problem]:
+    """The dates of ``terms`` that are not ahead of ``now``, each at its path.
+
+    Agreed, a publishing date in the past leaves a deal that no contract can be drafted for (its draft date must
+    lie ahead and come before the publishing date). Without a ``publish_by`` of their own the terms take the
+    brief's window's end, which must then still be ahead.
+    """
+    dates: list[tuple[str, datetime | None]] = [("terms.publish_by", terms.publish_by)]
+    dates += [(f"terms.deliverables[{i}].due", item.due) for i, item in enumerate(terms.deliverables)]
+    dates += [(f"terms.payment.milestones[{i}].due", part.due) for i, part in enumerate(terms.payment.milestones)]
+    problems = [
+        Problem(path, f"must be in the future (now is {now.isoformat()})")
+        for path, moment in dates
+        if moment is not None and moment <= now
+    ]
+    window_end = brief.timeline.publish_until
+    if terms.publish_by is None and window_end <= now:
+        problems.append(
+            Problem("terms.publish_by", f"the brief's window ended at {window_end.isoformat()}: give a date ahead")
+        )
+    return problems
 
 
 def _who(party_id: str, deal: Deal) -> Awaiting:

@@ -42,6 +42,7 @@ from ..entities import (
 from ..errors import CapabilityMissing, NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..money import Money
 from ..parties._access import agency_of, on_behalf_of, roster_entry
+from ._briefs import price_problems
 from ._machine import apply, load_deal
 from ._states import FINAL_STATES
 from ._templates import check_template, render_template
@@ -145,6 +146,7 @@ class OutreachService(Service):
             subject=subject,
             sent_at=now,
             respond_by=now + timedelta(days=respond_days or self._flow.invitation_response_days),
+            proposed_price=proposed_price,
         )
         invitation, creator = self._read(actor, lambda view: _rendered(view, actor, draft), "invite")
         receipt = self._send(invitation.channel, platform, creator, lambda c, a: c.send_invitation(invitation, a))
@@ -288,6 +290,7 @@ class _Draft:
     subject: str
     sent_at: datetime
     respond_by: datetime
+    proposed_price: Money | None
 
 
 def _rendered(view: View, actor: Actor, draft: _Draft) -> tuple[Invitation, CreatorProfile]:
@@ -295,6 +298,13 @@ def _rendered(view: View, actor: Actor, draft: _Draft) -> tuple[Invitation, Crea
     if actor.kind is not PartyKind.BRAND:
         raise PermissionDenied(str(actor), "invite", "only a brand invites creators to its briefs")
     brief = _published_brief(view, actor, draft.brief_id)
+    if draft.proposed_price is not None:
+        problems = [] if draft.proposed_price.amount > 0 else [Problem("proposed_price", "must be more than zero")]
+        problems += price_problems(
+            brief.budget, draft.proposed_price, field="proposed_price", currency_field="proposed_price.currency"
+        )
+        if problems:
+            raise ValidationError(problems, "invitation")
     creator = view.load("creator", draft.creator_id, CreatorProfile)
     _no_open_deal(view, draft.brief_id, draft.creator_id)
     if draft.template_id is not None:

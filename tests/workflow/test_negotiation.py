@@ -330,9 +330,6 @@ def test_terms_are_validated_before_anything_is_stored(world):
     kit = world.kit
     deal = negotiating(world)
     with pytest.raises(ValidationError) as raised:
-        kit.negotiation.propose(world.brand, deal.id, world.terms(price=0))
-    assert raised.value.paths == ["terms.price.amount"]
-    with pytest.raises(ValidationError) as raised:
         kit.negotiation.propose(world.brand, deal.id, world.terms(deliverables=()))
     assert raised.value.paths == ["terms.deliverables"]
     assert kit.negotiation.offers(world.brand, deal.id) == []
@@ -406,7 +403,7 @@ def test_terms_as_plain_data_are_structured_and_malformed_ones_name_the_field(wo
     data["price"]["amount"] = 12.5
     with pytest.raises(ValidationError) as caught:
         kit.negotiation.propose(world.brand, deal.id, data)
-    assert "price.amount" in caught.value.paths
+    assert caught.value.paths == ["terms.price.amount"]
     with pytest.raises(ValidationError) as caught:
         kit.negotiation.propose(world.brand, deal.id, world.terms(), respond_days=0)
     assert caught.value.paths == ["respond_days"]

@@ -46,6 +46,7 @@ from ...entities import (
 )
 from ...errors import NotFound, Problem, SignatureError, StateError, ValidationError
 from ...parties._access import on_behalf_of
+from .._briefs import price_problems
 from .._machine import apply, load_deal, may, role_in
 from ._drafting import CLAUSE_FIELDS, DraftChoices, Stage, clauses_for, new_version, newest_or_refuse, sealed, stage_of
 from ._hashing import anchor
@@ -222,9 +223,11 @@ class ContractService(Service):
             clauses = structure(
                 {**unstructure(old.clauses), **unstructure(clause_changes)}, ContractClauses, what="contract clauses"
             )
+            brief = change.load("brief", deal.brief_id, CampaignBrief)
+            if "payment" in clause_changes:
+                _check_new_price(brief, clauses)
             fresh = new_version(change, old, clauses)
             template = template_version(change, old.template_id, old.template_version)
-            brief = change.load("brief", deal.brief_id, CampaignBrief)
             new = self._store_version(change, deal, fresh, template, brief)
             if old.status is ContractStatus.SENT:
                 set_status(change, old.id, ContractStatus.SUPERSEDED)
@@ -367,6 +370,15 @@ def _first_version(
         created_at=change.now,
         status=ContractStatus.SENT,
     )
+
+
+def _check_new_price(brief: CampaignBrief, clauses: ContractClauses) -> None:
+    """An amended schedule is the contract's new price: it is held to the brief like an offer's price is."""
+    problems = price_problems(
+        brief.budget, clauses.payment.total, field="payment.milestones", currency_field="payment.milestones"
+    )
+    if problems:
+        raise ValidationError(problems, "contract clauses")
 
 
 def _visible(view: View, actor: Actor, deal_id: str, contract_id: str) -> Deal:
