@@ -31,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from ._redaction import mask_url
 from .errors import ConfigError, Problem
 
 __all__ = [
@@ -214,7 +215,7 @@ class Config:
         """The config as data with every value that came from the environment replaced by ``"***"``."""
         out: dict[str, Any] = {
             "creatorkit": {
-                "store": "***" if "creatorkit.store" in self.secret_paths else _mask_url(self.store),
+                "store": "***" if "creatorkit.store" in self.secret_paths else mask_url(self.store),
                 "strict_plugins": self.strict_plugins,
                 "validate_outputs": self.validate_outputs,
                 "acting_as": self.acting_as,
@@ -271,7 +272,3 @@ def _mask(value: Any, path: str, secrets: frozenset[str]) -> Any:
     if isinstance(value, list):
         return [_mask(item, f"{path}[{i}]", secrets) for i, item in enumerate(value)]
     return value
-
-
-def _mask_url(url: str) -> str:
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)

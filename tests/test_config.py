@@ -195,6 +195,10 @@ class TestRedaction:
         )
         assert "s3cret" not in repr(config.redacted())
 
+    def test_a_password_in_a_store_url_query_is_masked(self) -> None:
+        config = load('[creatorkit]\nstore = "postgresql://db.internal/ck?user=app&password=hunter2"\n')
+        assert config.redacted()["creatorkit"]["store"] == "postgresql://db.internal/ck?user=app&password=***"
+
     def test_store_from_the_environment_is_masked(self) -> None:
         config = load('[creatorkit]\nstore = "${DB_URL}"\n', DB_URL="postgresql://db.internal/ck?password=s3cret")
         assert "s3cret" not in repr(config.redacted())
