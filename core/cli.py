@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ._redaction import scrub
 from ._version import __version__
 from .config import ACTING_KINDS, DEFAULT_CONFIG_NAME, Config, find_config
 from .errors import ConfigError, CreatorkitError
@@ -37,11 +38,22 @@ def _reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except CreatorkitError as exc:
-            _fail(str(exc))
+            _fail(_scrubbed(str(exc)))
         except OSError as exc:
-            _fail(f"cannot use {exc.filename or 'a file'}: {exc.strerror or exc}")
+            _fail(_scrubbed(f"cannot use {exc.filename or 'a file'}: {exc.strerror or exc}"))
 
     return run  # type: ignore[return-value]
+
+
+def _scrubbed(text: str) -> str:
+    """``text`` without any value the command's config took from the environment.
+
+    The SDK's own messages already mask what they know to be secret; this also catches the free text of a
+    plugin's or a driver's error that happens to quote one.
+    """
+    click_context = click.get_current_context(silent=True)
+    state = click_context.find_object(_Context) if click_context else None
+    return scrub(text, state.secret_values()) if state else text
 
 
 def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
@@ -55,9 +67,17 @@ def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 class _Context:
     def __init__(self, config_path: str | None) -> None:
         self.config_path = config_path
+        self._config: Config | None = None
 
     def config(self) -> Config:
-        return Config.load(self.config_path)
+        """The config, read once per command (so that errors can be scrubbed of what it holds)."""
+        if self._config is None:
+            self._config = Config.load(self.config_path)
+        return self._config
+
+    def secret_values(self) -> frozenset[str]:
+        """What the config took from the environment, once it has been read: never to be printed."""
+        return self._config.secret_values() if self._config is not None else frozenset()
 
 
 _pass_context = click.make_pass_decorator(_Context)
@@ -174,7 +194,7 @@ def _describe_plugins(config: Config) -> list[dict[str, Any]]:
             )
             meta = scratch.register(entry_point.load(), name=plugin.name, group=plugin.group, configure=False)
         except Exception as exc:
-            row["load_error"] = f"{type(exc).__name__}: {exc}"
+            row["load_error"] = scrub(f"{type(exc).__name__}: {exc}", config.secret_values())
         else:
             row["hooks"] = list(scratch.hooks(plugin.name))
             row["capabilities"] = sorted(str(c) for c in meta.capabilities)
@@ -257,7 +277,7 @@ def config_check(ctx: _Context) -> None:
     if problems:
         click.echo(f"{where}: plugins: {len(problems)} problem(s)", err=True)
         for problem in problems:
-            click.echo(f"  {problem.path}: {problem.message}", err=True)
+            click.echo(f"  {problem.path}: {scrub(problem.message, loaded.secret_values())}", err=True)
         sys.exit(1)
     enabled = sorted(settings.name for settings in loaded.enabled())
     click.echo(f"{where}: ok; enabled plugins: {', '.join(enabled) or 'none'}")
@@ -287,7 +307,7 @@ def _actor(value: str | None, config: Config) -> Any:
 def _open_kit(ctx: _Context) -> Any:
     from ._kit import Creatorkit
 
-    return Creatorkit.open(ctx.config_path)
+    return Creatorkit.open(ctx.config())
 
 
 def _when(moment: Any) -> str:

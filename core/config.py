@@ -15,13 +15,15 @@ enabled = true
 
 Loading collects every problem before giving up: TOML syntax, unknown keys, wrong types and missing
 environment variables all come back together in one :class:`~creatorkit.errors.ConfigError`, each with its
-key path (``platforms.tiktok.mode``). Values taken from the environment are remembered as secrets, so that
-:meth:`Config.redacted` can show the config without them.
+key path (``platforms.tiktok.mode``). Values taken from the environment are remembered as secrets: the reprs of
+:class:`Config` and :class:`PluginSettings`, :meth:`Config.redacted` and every problem message show them as
+``***``, so that a config can be logged or quoted in a support ticket.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import os
 import re
 import tomllib
@@ -31,7 +33,7 @@ from typing import Any
 
 import attrs
 
-from ._redaction import mask_url
+from ._redaction import MASK, mask_paths, mask_url, values_at
 from .errors import ConfigError, Problem
 
 __all__ = [
@@ -59,15 +61,23 @@ ACTING_KINDS = ("agency", "talent_manager", "brand", "creator")
 _PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
+_log = logging.getLogger(__name__)
+
 
 class Mode(enum.StrEnum):
     SANDBOX = "sandbox"
     LIVE = "live"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PluginSettings:
-    """One ``[platforms.<name>]`` or ``[payments.<name>]`` table."""
+    """One ``[platforms.<name>]`` or ``[payments.<name>]`` table.
+
+    ``secret_keys`` are the paths inside ``settings`` (``client_secret``, ``auth.token``, ``tokens[0]``) whose
+    values are secret, those taken from the environment when read from a file; its repr shows them as ``***``.
+    (What the plugin's settings schema marks ``writeOnly`` is masked too, where the schema is known: in the
+    problems the plugin host reports.)
+    """
 
     name: str
     section: str
@@ -83,6 +93,21 @@ class PluginSettings:
     @property
     def key(self) -> str:
         return f"{self.section}.{self.name}"
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as plain data with every secret replaced by ``"***"``."""
+        shown: dict[str, Any] = mask_paths(dict(self.settings), self.secret_keys)
+        return shown
+
+    def secret_values(self) -> frozenset[str]:
+        """The secret values themselves, as text: what free text (a plugin's exception) must be scrubbed of."""
+        return frozenset(values_at(dict(self.settings), self.secret_keys))
+
+    def __repr__(self) -> str:
+        return (
+            f"PluginSettings(name={self.name!r}, section={self.section!r}, enabled={self.enabled!r}, "
+            f"mode={self.mode!r}, settings={self.redacted()!r}, secret_keys={self.secret_keys!r})"
+        )
 
 
 class UnansweredReview(enum.StrEnum):
@@ -109,8 +134,13 @@ class WorkflowSettings:
     dispute_days: int = 30
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Config:
+    """The whole ``creatorkit.toml``: the ``[creatorkit]`` keys, ``[workflow]`` and one entry per plugin table.
+
+    Its repr masks what came from the environment and any password in ``store``, as :meth:`redacted` does.
+    """
+
     source: str | None = None
     #: Dotted paths of every value that came from the environment (``creatorkit.store``, ``platforms.x.token``).
     secret_paths: frozenset[str] = frozenset()
@@ -132,7 +162,9 @@ class Config:
             text = found.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError([Problem("", f"cannot read {found}: {exc.strerror}")], str(found)) from None
-        return cls.from_toml(text, source=str(found), env=env)
+        config = cls.from_toml(text, source=str(found), env=env)
+        _log.debug("read %s: %r", found, config)
+        return config
 
     @classmethod
     def from_toml(cls, text: str, *, source: str | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -171,7 +203,7 @@ class Config:
                 del core_table["acting_as"]
         from . import schemas
 
-        problems.extend(schemas.errors("CreatorkitConfig", resolved))
+        problems.extend(schemas.errors("CreatorkitConfig", resolved, secrets=secrets))
         if problems:
             raise ConfigError(sorted(problems, key=lambda p: p.path), source)
         core = resolved.get("creatorkit", {})
@@ -211,22 +243,51 @@ class Config:
                 return item
         return None
 
+    def secret_values(self) -> frozenset[str]:
+        """Every value this config took from the environment, as text: what free text (an exception from a
+        library, a plugin or a driver) must be scrubbed of before it is shown.
+
+        Left out: a plugin table's ``mode`` and ``workflow.unanswered_review``, which once valid are one of a
+        few fixed words and say nothing about the variable they came from.
+        """
+        core = {name: getattr(self, name) for name in _CORE_KEYS if self._secret(name)}
+        found = {str(value) for value in core.values() if value is not None}
+        for item in self.plugins:
+            found |= item.secret_values()
+        return frozenset(found)
+
     def redacted(self) -> dict[str, Any]:
         """The config as data with every value that came from the environment replaced by ``"***"``."""
         out: dict[str, Any] = {
-            "creatorkit": {
-                "store": "***" if "creatorkit.store" in self.secret_paths else mask_url(self.store),
-                "strict_plugins": self.strict_plugins,
-                "validate_outputs": self.validate_outputs,
-                "acting_as": self.acting_as,
-            },
+            "creatorkit": {name: self._shown(name) for name in _CORE_KEYS},
             "workflow": attrs.asdict(self.workflow),
         }
         for item in self.plugins:
             table: dict[str, Any] = {"enabled": item.enabled, "mode": str(item.mode)}
-            table.update(_mask(dict(item.settings), "", item.secret_keys))
+            table.update(item.redacted())
             out.setdefault(item.section, {})[item.name] = table
         return out
+
+    def __repr__(self) -> str:
+        fields = (
+            f"{field.name}={self._shown(field.name) if field.name in _CORE_KEYS else getattr(self, field.name)!r}"
+            for field in attrs.fields(Config)
+        )
+        return f"Config({', '.join(fields)})"
+
+    def _secret(self, name: str) -> bool:
+        return f"creatorkit.{name}" in self.secret_paths
+
+    def _shown(self, name: str) -> Any:
+        """A ``[creatorkit]`` key's value as it may be shown: ``***`` if from the environment, no store password."""
+        value = getattr(self, name)
+        if self._secret(name) and value is not None:
+            return MASK
+        return mask_url(value) if name == "store" else value
+
+
+#: The keys of ``[creatorkit]``, each a field of :class:`Config` of the same name.
+_CORE_KEYS = ("store", "strict_plugins", "validate_outputs", "acting_as")
 
 
 def find_config(env: Mapping[str, str] | None = None) -> Path | None:
@@ -261,14 +322,4 @@ def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[P
 
         secrets.add(path)
         return _ENV_REF.sub(substitute, value)
-    return value
-
-
-def _mask(value: Any, path: str, secrets: frozenset[str]) -> Any:
-    if path in secrets:
-        return "***"
-    if isinstance(value, dict):
-        return {key: _mask(item, f"{path}.{key}" if path else str(key), secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_mask(item, f"{path}[{i}]", secrets) for i, item in enumerate(value)]
     return value
