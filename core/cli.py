@@ -305,9 +305,14 @@ def _actor(value: str | None, config: Config) -> Any:
 
 
 def _open_kit(ctx: _Context) -> Any:
+    """The kit on the config's store, which must exist: no command creates one.
+
+    Every command reads the store or moves deals already in it; a new empty database would only hide a mistyped
+    path behind "no deals" or "intact: 0 events". The app that embeds creatorkit creates the store.
+    """
     from ._kit import Creatorkit
 
-    return Creatorkit.open(ctx.config())
+    return Creatorkit.open(ctx.config(), create=False)
 
 
 def _when(moment: Any) -> str:
@@ -327,8 +332,9 @@ def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | No
     """The campaign board: campaign, brand, creator, price, status, what needs action and by when."""
     from .workflow._states import Tab
 
+    actor = _actor(acting_as, ctx.config())  # before the store is opened: a usage error touches nothing
     with _open_kit(ctx) as kit:
-        rows = kit.deals.board(_actor(acting_as, kit.config), tab=Tab(tab) if tab else None)
+        rows = kit.deals.board(actor, tab=Tab(tab) if tab else None)
     if as_json:
         from .converter import unstructure
 
@@ -413,8 +419,9 @@ def deadlines(ctx: _Context) -> None:
 @_reports_errors
 def roster(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
     """The roster: creators, their managers and the scopes each holds."""
+    actor = _actor(acting_as, ctx.config())
     with _open_kit(ctx) as kit:
-        entries = kit.roster.entries(_actor(acting_as, kit.config))
+        entries = kit.roster.entries(actor)
     if as_json:
         from .converter import unstructure
 

@@ -197,3 +197,32 @@ def test_config_check_lists_every_broken_plugin_at_once(workdir: Path) -> None:
     assert "plugins: 3 problem(s)" in result.stderr
     for key in ("platforms.tiktok_x:", "platforms.echo.latency_ms:", "payments.echo_pay.bogus:"):
         assert key in result.stderr
+
+
+class TestCommandsNeverCreateAStore:
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("audit", "verify"),
+            ("audit", "export", "deal_x", "--as", "brand:b"),
+            ("campaigns", "--as", "brand:b"),
+            ("roster", "--as", "brand:b"),
+            ("deadlines",),
+        ],
+        ids=lambda args: " ".join(args[:2]),
+    )
+    def test_a_mistyped_store_path_is_an_error_naming_it(self, workdir: Path, args: tuple[str, ...]) -> None:
+        (workdir / "creatorkit.toml").write_text('[creatorkit]\nstore = "sqlite:///typo.db"\n')
+        result = run(*args)
+        assert result.exit_code == 1
+        missing = workdir.resolve() / "typo.db"
+        assert result.stderr == f"error: no sqlite store at {missing}: the file does not exist\n"
+        assert not missing.exists()
+
+    def test_a_command_that_fails_on_its_config_leaves_no_database_behind(self, workdir: Path) -> None:
+        assert run("campaigns").exit_code == 2  # nobody acting: a usage error
+        assert run("roster", "--as", "bogus:x").exit_code == 2
+        (workdir / "creatorkit.toml").write_text("[platforms.tiktok_x]\n")  # enabled, not installed
+        assert run("deadlines").exit_code == 1
+        assert run("audit", "verify").exit_code == 1
+        assert [p.name for p in workdir.iterdir()] == ["creatorkit.toml"]
