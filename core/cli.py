@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ._redaction import scrub
+from ._redaction import is_under, scrub
 from ._version import __version__
 from .config import ACTING_KINDS, DEFAULT_CONFIG_NAME, Config, find_config
-from .errors import ConfigError, CreatorkitError
+from .errors import CreatorkitError, Problem
 
 __all__ = ["main"]
 
@@ -261,26 +261,36 @@ def config() -> None:
 @config.command("check")
 @_pass_context
 def config_check(ctx: _Context) -> None:
-    """Validate the config and load every enabled plugin with its settings; list every problem."""
+    """Validate the config, its store and every enabled plugin with its settings; list every problem at once."""
     from .host import PluginHost
 
-    path = ctx.config_path or find_config()
-    try:
-        loaded = Config.load(path)
-    except ConfigError as exc:
-        click.echo(f"{exc.source or 'config'}: {len(exc.problems)} problem(s)", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem.path or '<file>'}: {problem.message}", err=True)
-        sys.exit(1)
-    where = path or "(no config file; defaults)"
-    problems = PluginHost.problems(loaded)
+    loaded, problems = Config.load_with_problems(ctx.config_path or find_config())
+    problems.extend(_store_problems(loaded, problems))
+    # The plugins are checked even when the core part is wrong: what was valid of their tables is in `loaded`.
+    # A plugin's problem at a key the core already reported (a missing variable, say) would only repeat it.
+    reported = [problem.path for problem in problems]
+    problems.extend(p for p in PluginHost.problems(loaded) if not is_under(p.path, reported))
+    where = loaded.source or "(no config file; defaults)"
     if problems:
-        click.echo(f"{where}: plugins: {len(problems)} problem(s)", err=True)
-        for problem in problems:
-            click.echo(f"  {problem.path}: {scrub(problem.message, loaded.secret_values())}", err=True)
+        click.echo(f"{where}: {len(problems)} problem(s)", err=True)
+        for problem in sorted(problems, key=lambda p: p.path):
+            message = scrub(problem.message, loaded.secret_values())
+            click.echo(f"  {problem.path or '<file>'}: {message}", err=True)
         sys.exit(1)
     enabled = sorted(settings.name for settings in loaded.enabled())
     click.echo(f"{where}: ok; enabled plugins: {', '.join(enabled) or 'none'}")
+
+
+def _store_problems(config: Config, reported: Sequence[Problem]) -> list[Problem]:
+    """A SQLite store whose folder is missing: the config reads fine, but no store can ever be opened there."""
+    if any(problem.path == "creatorkit.store" for problem in reported):
+        return []
+    file = config.store_file()
+    if file is None or file.parent.is_dir():
+        return []
+    hidden = "creatorkit.store" in config.secret_paths
+    folder = "the store's directory (named in the environment)" if hidden else f"directory {file.parent}"
+    return [Problem("creatorkit.store", f"{folder} does not exist")]
 
 
 # -- workflow commands (they open the store named in the config) -----------------------------------------------

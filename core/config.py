@@ -60,6 +60,8 @@ GROUPS = {"platforms": "creatorkit.platforms", "payments": "creatorkit.payments"
 ACTING_KINDS = ("agency", "talent_manager", "brand", "creator")
 _PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_SQLITE_SCHEME = "sqlite://"
 
 _log = logging.getLogger(__name__)
 
@@ -154,58 +156,84 @@ class Config:
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
         """Read ``path`` (or the file :func:`find_config` finds); with no file at all, an empty config."""
-        env = os.environ if env is None else env
-        found = Path(path) if path is not None else find_config(env)
-        if found is None:
-            return cls()
-        try:
-            text = found.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError([Problem("", f"cannot read {found}: {exc.strerror}")], str(found)) from None
-        config = cls.from_toml(text, source=str(found), env=env)
-        _log.debug("read %s: %r", found, config)
+        config, problems = cls.load_with_problems(path, env)
+        if problems:
+            raise ConfigError(problems, config.source)
         return config
 
     @classmethod
-    def from_toml(cls, text: str, *, source: str | None = None, env: Mapping[str, str] | None = None) -> Config:
+    def load_with_problems(
+        cls, path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+    ) -> tuple[Config, list[Problem]]:
+        """Like :meth:`load`, but hand back the problems next to a config built from every part that is valid.
+
+        A key or table with a problem is left out (a plugin table's bad ``mode`` falls back to ``sandbox``), so
+        that the plugins of a config whose ``[creatorkit]`` table is wrong can still be loaded and checked:
+        ``creatorkit config check`` reports everything in one run this way.
+        """
+        env = os.environ if env is None else env
+        found = Path(path) if path is not None else find_config(env)
+        if found is None:
+            _log.debug("no config file (none given, %s unset, no ./%s): the defaults", CONFIG_ENV, DEFAULT_CONFIG_NAME)
+            return cls(), []
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([Problem("", f"not valid TOML: {exc}")], source) from None
-        return cls.from_mapping(data, source=source, env=env)
+            text = found.read_text(encoding="utf-8")
+        except OSError as exc:
+            return cls(source=str(found)), [Problem("", f"cannot read {found}: {exc.strerror}")]
+        config, problems = cls._from_text(text, source=str(found), env=env)
+        _log.debug("read %s: %r (%d problem(s))", found, config, len(problems))
+        return config, problems
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str | None = None, env: Mapping[str, str] | None = None) -> Config:
+        config, problems = cls._from_text(text, source=source, env=env)
+        if problems:
+            raise ConfigError(problems, source)
+        return config
 
     @classmethod
     def from_mapping(
         cls, data: Mapping[str, Any], *, source: str | None = None, env: Mapping[str, str] | None = None
     ) -> Config:
+        config, problems = cls._from_data(data, source=source, env=env)
+        if problems:
+            raise ConfigError(problems, source)
+        return config
+
+    @classmethod
+    def _from_text(
+        cls, text: str, *, source: str | None, env: Mapping[str, str] | None
+    ) -> tuple[Config, list[Problem]]:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            return cls(source=source), [Problem("", f"not valid TOML: {exc}")]
+        return cls._from_data(data, source=source, env=env)
+
+    @classmethod
+    def _from_data(
+        cls, data: Mapping[str, Any], *, source: str | None, env: Mapping[str, str] | None
+    ) -> tuple[Config, list[Problem]]:
+        """The config from what is valid in ``data``, and every problem of the rest, sorted by key path."""
         env = os.environ if env is None else env
         problems: list[Problem] = []
         secrets: set[str] = set()
         resolved = _interpolate(data, "", env, problems, secrets)
-        for section in GROUPS:
-            tables = resolved.get(section)
-            if isinstance(tables, dict):
-                for name in [n for n in tables if not _PLUGIN_NAME.match(str(n))]:
-                    problems.append(
-                        Problem(
-                            f"{section}.{name}",
-                            "plugin names are lower-case letters, digits and '_', starting with a letter (at most 40)",
-                        )
-                    )
-                    del tables[name]
-        core_table = resolved.get("creatorkit")
-        if isinstance(core_table, dict) and isinstance(core_table.get("acting_as"), str):
-            kind, _, party = core_table["acting_as"].partition(":")
-            if kind not in ACTING_KINDS or not party or ":" in party:
-                problems.append(
-                    Problem("creatorkit.acting_as", f"write KIND:ID with KIND one of {', '.join(ACTING_KINDS)}")
-                )
-                del core_table["acting_as"]
+        _drop_bad_plugin_names(resolved, problems)
+        _drop_bad_acting_as(resolved, problems)
+        problems.extend(_store_problems(resolved, secrets))
         from . import schemas
 
         problems.extend(schemas.errors("CreatorkitConfig", resolved, secrets=secrets))
-        if problems:
-            raise ConfigError(sorted(problems, key=lambda p: p.path), source)
+        problems.sort(key=lambda p: p.path)
+        for problem in problems:
+            _drop(resolved, problem.path)
+        if problems and schemas.errors("CreatorkitConfig", resolved):
+            resolved = {}  # what is left still does not fit (never seen): the defaults are the honest answer
+        return cls._build(resolved, source=source, secrets=frozenset(secrets)), problems
+
+    @classmethod
+    def _build(cls, resolved: Mapping[str, Any], *, source: str | None, secrets: frozenset[str]) -> Config:
         core = resolved.get("creatorkit", {})
         plugins = []
         for section in GROUPS:
@@ -225,7 +253,7 @@ class Config:
                 )
         return cls(
             source=source,
-            secret_paths=frozenset(secrets),
+            secret_paths=secrets,
             store=core.get("store", DEFAULT_STORE),
             strict_plugins=core.get("strict_plugins", False),
             validate_outputs=core.get("validate_outputs", False),
@@ -242,6 +270,23 @@ class Config:
             if item.name == name and (section is None or item.section == section):
                 return item
         return None
+
+    def store_file(self) -> Path | None:
+        """The SQLite file ``store`` names, a relative one resolved against the config file's folder (as
+        :meth:`Creatorkit.open <creatorkit.Creatorkit.open>` resolves it); None for PostgreSQL or in memory.
+        """
+        url = self.store
+        if url.startswith(_POSTGRES_SCHEMES) or url == ":memory:":
+            return None
+        if url.startswith(_SQLITE_SCHEME):
+            rest = url[len(_SQLITE_SCHEME) :]
+            if rest in ("", "/", "/:memory:"):
+                return None
+            url = rest[1:]
+        path = Path(url)
+        if not path.is_absolute() and self.source:
+            path = Path(self.source).resolve().parent / path
+        return Path(os.path.abspath(path))
 
     def secret_values(self) -> frozenset[str]:
         """Every value this config took from the environment, as text: what free text (an exception from a
@@ -323,3 +368,69 @@ def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[P
         secrets.add(path)
         return _ENV_REF.sub(substitute, value)
     return value
+
+
+def _drop_bad_plugin_names(resolved: dict[str, Any], problems: list[Problem]) -> None:
+    for section in GROUPS:
+        tables = resolved.get(section)
+        if isinstance(tables, dict):
+            for name in [n for n in tables if not _PLUGIN_NAME.match(str(n))]:
+                problems.append(
+                    Problem(
+                        f"{section}.{name}",
+                        "plugin names are lower-case letters, digits and '_', starting with a letter (at most 40)",
+                    )
+                )
+                del tables[name]
+
+
+def _drop_bad_acting_as(resolved: dict[str, Any], problems: list[Problem]) -> None:
+    core_table = resolved.get("creatorkit")
+    if isinstance(core_table, dict) and isinstance(core_table.get("acting_as"), str):
+        kind, _, party = core_table["acting_as"].partition(":")
+        if kind not in ACTING_KINDS or not party or ":" in party:
+            kinds = ", ".join(ACTING_KINDS)
+            problems.append(Problem("creatorkit.acting_as", f"write KIND:ID with KIND one of {kinds}"))
+            del core_table["acting_as"]
+
+
+def _store_problems(resolved: Mapping[str, Any], secrets: set[str]) -> list[Problem]:
+    """What :func:`creatorkit.store.open_store` would refuse in ``store``, said when the file is read, not later.
+
+    A value from the environment is not quoted, not even its scheme.
+    """
+    core_table = resolved.get("creatorkit")
+    url = core_table.get("store") if isinstance(core_table, Mapping) else None
+    if not isinstance(url, str) or url.startswith(_POSTGRES_SCHEMES):
+        return []
+    hidden = "creatorkit.store" in secrets
+    if url.startswith(_SQLITE_SCHEME):
+        rest = url[len(_SQLITE_SCHEME) :]
+        if rest in ("", "/", "/:memory:") or rest.startswith("/"):
+            return []
+        shown = "" if hidden else f": sqlite:///{rest}"
+        return [Problem("creatorkit.store", f"a sqlite URL has three slashes before the path{shown}")]
+    if "://" in url:
+        scheme = "" if hidden else f" {url.split('://', 1)[0]!r}"
+        return [
+            Problem(
+                "creatorkit.store",
+                f"unsupported store URL scheme{scheme}: use a file path, sqlite:///path or postgresql://...",
+            )
+        ]
+    return []
+
+
+def _drop(data: dict[str, Any], path: str, prefix: str = "") -> None:
+    """Remove from ``data`` the value a problem at ``path`` is about; a path into a list removes the whole list.
+
+    Keys may hold dots themselves (TOML allows quoted keys), so each key is matched against the path as written.
+    """
+    for key in list(data):
+        here = f"{prefix}.{key}" if prefix else str(key)
+        if path == here or path.startswith(f"{here}["):
+            del data[key]
+            return
+        if path.startswith(f"{here}.") and isinstance(data[key], dict):
+            _drop(data[key], path, here)
+            return
