@@ -227,29 +227,37 @@ def _describe_plugins(config: Config) -> list[dict[str, Any]]:
 @_pass_context
 @_reports_errors
 def plugins(ctx: _Context, as_json: bool) -> None:
-    """List installed plugins: kind, distribution, enabled, capabilities, load errors."""
+    """List installed plugins: kind, distribution, enabled, capabilities, load errors.
+
+    Exits 1 when an enabled plugin cannot be loaded (not installed, or failing to import), after the listing: a
+    script that runs it learns that the config it checks will not work, as with ``config check``.
+    """
     rows = _describe_plugins(ctx.config())
     if as_json:
         click.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
+    elif not rows:
         click.echo("no creatorkit plugins installed")
-        return
-    click.echo(
-        _table(
+    else:
+        click.echo(_plugin_table(rows))
+    broken = [row["name"] for row in rows if row["enabled"] and row["load_error"]]
+    if broken:
+        _fail(f"enabled but cannot be loaded: {', '.join(broken)}")
+
+
+def _plugin_table(rows: list[dict[str, Any]]) -> str:
+    return _table(
+        [
             [
-                [
-                    r["name"],
-                    r["kind"],
-                    f"{r['distribution'] or '-'} {r['version'] or ''}".strip(),
-                    "yes" if r["enabled"] else "no",
-                    ", ".join(r["capabilities"]) or "-",
-                    r["load_error"] or "",
-                ]
-                for r in rows
-            ],
-            ["name", "kind", "distribution", "enabled", "capabilities", "error"],
-        )
+                r["name"],
+                r["kind"],
+                f"{r['distribution'] or '-'} {r['version'] or ''}".strip(),
+                "yes" if r["enabled"] else "no",
+                ", ".join(r["capabilities"]) or "-",
+                r["load_error"] or "",
+            ]
+            for r in rows
+        ],
+        ["name", "kind", "distribution", "enabled", "capabilities", "error"],
     )
 
 

@@ -126,10 +126,27 @@ class TestPlugins:
 
     def test_json_lists_an_enabled_plugin_that_is_not_installed(self, workdir: Path) -> None:
         (workdir / "creatorkit.toml").write_text("[platforms.tiktok_x]\n")
-        rows = json.loads(run("plugins", "--json").stdout)
+        result = run("plugins", "--json")
+        rows = json.loads(result.stdout)
         [missing] = [row for row in rows if row["name"] == "tiktok_x"]
         assert missing["enabled"] is True
         assert "not installed" in missing["load_error"]
+        assert result.exit_code == 1
+        assert result.stderr == "error: enabled but cannot be loaded: tiktok_x\n"
+
+    def test_an_enabled_plugin_that_is_not_installed_fails_the_listing(self, workdir: Path) -> None:
+        (workdir / "creatorkit.toml").write_text("[platforms.echo]\n\n[platforms.tiktok_x]\n")
+        result = run("plugins")
+        assert result.exit_code == 1
+        [row] = [row for row in result.stdout.splitlines() if row.startswith("tiktok_x ")]
+        assert "not installed (named in [platforms.tiktok_x])" in row
+        assert "tiktok_x" in result.stderr
+
+    def test_a_disabled_plugin_that_is_not_installed_is_fine(self, workdir: Path) -> None:
+        (workdir / "creatorkit.toml").write_text("[platforms.echo]\n\n[platforms.tiktok_x]\nenabled = false\n")
+        result = run("plugins")
+        assert result.exit_code == 0, result.output
+        assert any(row.startswith("tiktok_x ") for row in result.stdout.splitlines())
 
     def test_broken_config_is_reported(self, workdir: Path) -> None:
         (workdir / "creatorkit.toml").write_text(BROKEN)

@@ -273,6 +273,9 @@ def test_config_check_and_plugins_never_print_a_secret(
     for words in expected:
         assert words in check.stderr
     listing, as_json = run("plugins"), run("plugins", "--json")
+    if "leaky" in text:  # enabled, and failing to import: listed, and the listing fails
+        assert listing.exit_code == as_json.exit_code == 1
+        assert "ImportError: cannot log in with token ***" in listing.stdout
     hidden(check.stdout, check.stderr, listing.stdout, listing.stderr, as_json.stdout, as_json.stderr)
 
 
