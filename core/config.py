@@ -289,14 +289,18 @@ class Config:
         return Path(os.path.abspath(path))
 
     def secret_values(self) -> frozenset[str]:
-        """Every value this config took from the environment, as text: what free text (an exception from a
-        library, a plugin or a driver) must be scrubbed of before it is shown.
+        """Every value this config took from the environment, as text (and a SQLite store from there also as
+        the file it names): what free text (an exception from a library, a plugin or a driver) must be scrubbed
+        of before it is shown.
 
         Left out: a plugin table's ``mode`` and ``workflow.unanswered_review``, which once valid are one of a
         few fixed words and say nothing about the variable they came from.
         """
         core = {name: getattr(self, name) for name in _CORE_KEYS if self._secret(name)}
         found = {str(value) for value in core.values() if value is not None}
+        file = self.store_file() if self._secret("store") else None
+        if file is not None:
+            found.add(str(file))  # as the store names itself in its errors ("no sqlite store at /srv/ck.db")
         for item in self.plugins:
             found |= item.secret_values()
         return frozenset(found)

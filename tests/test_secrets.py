@@ -32,8 +32,9 @@ MARKER = "SECRET-MARKER-7f3a"
 #: A secret shorter than echo_pay's webhook_secret may be (8), of the same family.
 SHORT = "7f3a!x"
 FAMILY = "7f3a"
-#: The variable the tests put the marker in (and a second one for the short secret).
+#: The variables the tests put the marker in: alone, as a short secret, in store URLs creatorkit cannot open.
 VAR, SHORT_VAR = "CK_SECRET_TEST_TOKEN", "CK_SECRET_TEST_SHORT"
+URL_VAR, DIR_VAR = "CK_SECRET_TEST_URL", "CK_SECRET_TEST_DIR"
 
 
 def hidden(*texts: object) -> None:
@@ -45,6 +46,8 @@ def hidden(*texts: object) -> None:
 def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(VAR, MARKER)
     monkeypatch.setenv(SHORT_VAR, SHORT)
+    monkeypatch.setenv(URL_VAR, f"mysql://app:{MARKER}@db.internal/ck")
+    monkeypatch.setenv(DIR_VAR, f"sqlite:////nonexistent-{MARKER}/ck.db")
 
 
 @pytest.fixture
@@ -255,8 +258,10 @@ webhook_secret = "${{{SHORT_VAR}}}"
         (VAULT_TOML, ["platforms.vault.tokens[0]: '***' is too short", "{'client_secret': '***'}"]),
         (f'[platforms.leaky]\ntoken = "${{{VAR}}}"\n', ["ImportError: cannot log in with token ***"]),
         (f'[platforms.echo]\nmode = "${{{VAR}}}"\n', ["platforms.echo.mode: '***' is not one of"]),
+        (f'[creatorkit]\nstore = "${{{URL_VAR}}}"\n', ["creatorkit.store: unsupported store URL scheme: use"]),
+        (f'[creatorkit]\nstore = "${{{DIR_VAR}}}"\n', ["store's directory (named in the environment) does not"]),
     ],
-    ids=["environment", "write-only", "failing-import", "core-problem"],
+    ids=["environment", "write-only", "failing-import", "core-problem", "store-scheme", "store-folder"],
 )
 def test_config_check_and_plugins_never_print_a_secret(
     site: Path, secret_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: list[str]
@@ -288,7 +293,11 @@ def test_an_error_of_a_workflow_command_does_not_quote_the_environment(
     result = run("roster")
     assert result.exit_code == 1
     assert result.stderr == "error: *** may not act: no such party is registered\n"
-    hidden(result.output)
+    (tmp_path / "creatorkit.toml").write_text(f'[creatorkit]\nstore = "${{{DIR_VAR}}}"\n')
+    missing = run("audit", "verify")
+    assert missing.exit_code == 1
+    assert missing.stderr == "error: no sqlite store at ***: the file does not exist\n"
+    hidden(result.output, missing.output)
 
 
 # -- logs ----------------------------------------------------------------------------------------------------
