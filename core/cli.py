@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
+from ._redaction import is_under, scrub
 from ._version import __version__
 from .config import ACTING_KINDS, DEFAULT_CONFIG_NAME, Config, find_config
-from .errors import ConfigError, CreatorkitError
+from .errors import CreatorkitError, Problem
 
 __all__ = ["main"]
 
@@ -37,11 +38,22 @@ def _reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except CreatorkitError as exc:
-            _fail(str(exc))
+            _fail(_scrubbed(str(exc)))
         except OSError as exc:
-            _fail(f"cannot use {exc.filename or 'a file'}: {exc.strerror or exc}")
+            _fail(_scrubbed(f"cannot use {exc.filename or 'a file'}: {exc.strerror or exc}"))
 
     return run  # type: ignore[return-value]
+
+
+def _scrubbed(text: str) -> str:
+    """``text`` without any value the command's config took from the environment.
+
+    The SDK's own messages already mask what they know to be secret; this also catches the free text of a
+    plugin's or a driver's error that happens to quote one.
+    """
+    click_context = click.get_current_context(silent=True)
+    state = click_context.find_object(_Context) if click_context else None
+    return scrub(text, state.secret_values()) if state else text
 
 
 def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
@@ -55,9 +67,17 @@ def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 class _Context:
     def __init__(self, config_path: str | None) -> None:
         self.config_path = config_path
+        self._config: Config | None = None
 
     def config(self) -> Config:
-        return Config.load(self.config_path)
+        """The config, read once per command (so that errors can be scrubbed of what it holds)."""
+        if self._config is None:
+            self._config = Config.load(self.config_path)
+        return self._config
+
+    def secret_values(self) -> frozenset[str]:
+        """What the config took from the environment, once it has been read: never to be printed."""
+        return self._config.secret_values() if self._config is not None else frozenset()
 
 
 _pass_context = click.make_pass_decorator(_Context)
@@ -174,7 +194,7 @@ def _describe_plugins(config: Config) -> list[dict[str, Any]]:
             )
             meta = scratch.register(entry_point.load(), name=plugin.name, group=plugin.group, configure=False)
         except Exception as exc:
-            row["load_error"] = f"{type(exc).__name__}: {exc}"
+            row["load_error"] = scrub(f"{type(exc).__name__}: {exc}", config.secret_values())
         else:
             row["hooks"] = list(scratch.hooks(plugin.name))
             row["capabilities"] = sorted(str(c) for c in meta.capabilities)
@@ -207,29 +227,37 @@ def _describe_plugins(config: Config) -> list[dict[str, Any]]:
 @_pass_context
 @_reports_errors
 def plugins(ctx: _Context, as_json: bool) -> None:
-    """List installed plugins: kind, distribution, enabled, capabilities, load errors."""
+    """List installed plugins: kind, distribution, enabled, capabilities, load errors.
+
+    Exits 1 when an enabled plugin cannot be loaded (not installed, or failing to import), after the listing: a
+    script that runs it learns that the config it checks will not work, as with ``config check``.
+    """
     rows = _describe_plugins(ctx.config())
     if as_json:
         click.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
+    elif not rows:
         click.echo("no creatorkit plugins installed")
-        return
-    click.echo(
-        _table(
+    else:
+        click.echo(_plugin_table(rows))
+    broken = [row["name"] for row in rows if row["enabled"] and row["load_error"]]
+    if broken:
+        _fail(f"enabled but cannot be loaded: {', '.join(broken)}")
+
+
+def _plugin_table(rows: list[dict[str, Any]]) -> str:
+    return _table(
+        [
             [
-                [
-                    r["name"],
-                    r["kind"],
-                    f"{r['distribution'] or '-'} {r['version'] or ''}".strip(),
-                    "yes" if r["enabled"] else "no",
-                    ", ".join(r["capabilities"]) or "-",
-                    r["load_error"] or "",
-                ]
-                for r in rows
-            ],
-            ["name", "kind", "distribution", "enabled", "capabilities", "error"],
-        )
+                r["name"],
+                r["kind"],
+                f"{r['distribution'] or '-'} {r['version'] or ''}".strip(),
+                "yes" if r["enabled"] else "no",
+                ", ".join(r["capabilities"]) or "-",
+                r["load_error"] or "",
+            ]
+            for r in rows
+        ],
+        ["name", "kind", "distribution", "enabled", "capabilities", "error"],
     )
 
 
@@ -241,26 +269,36 @@ def config() -> None:
 @config.command("check")
 @_pass_context
 def config_check(ctx: _Context) -> None:
-    """Validate the config and load every enabled plugin with its settings; list every problem."""
+    """Validate the config, its store and every enabled plugin with its settings; list every problem at once."""
     from .host import PluginHost
 
-    path = ctx.config_path or find_config()
-    try:
-        loaded = Config.load(path)
-    except ConfigError as exc:
-        click.echo(f"{exc.source or 'config'}: {len(exc.problems)} problem(s)", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem.path or '<file>'}: {problem.message}", err=True)
-        sys.exit(1)
-    where = path or "(no config file; defaults)"
-    problems = PluginHost.problems(loaded)
+    loaded, problems = Config.load_with_problems(ctx.config_path or find_config())
+    problems.extend(_store_problems(loaded, problems))
+    # The plugins are checked even when the core part is wrong: what was valid of their tables is in `loaded`.
+    # A plugin's problem at a key the core already reported (a missing variable, say) would only repeat it.
+    reported = [problem.path for problem in problems]
+    problems.extend(p for p in PluginHost.problems(loaded) if not is_under(p.path, reported))
+    where = loaded.source or "(no config file; defaults)"
     if problems:
-        click.echo(f"{where}: plugins: {len(problems)} problem(s)", err=True)
-        for problem in problems:
-            click.echo(f"  {problem.path}: {problem.message}", err=True)
+        click.echo(f"{where}: {len(problems)} problem(s)", err=True)
+        for problem in sorted(problems, key=lambda p: p.path):
+            message = scrub(problem.message, loaded.secret_values())
+            click.echo(f"  {problem.path or '<file>'}: {message}", err=True)
         sys.exit(1)
     enabled = sorted(settings.name for settings in loaded.enabled())
     click.echo(f"{where}: ok; enabled plugins: {', '.join(enabled) or 'none'}")
+
+
+def _store_problems(config: Config, reported: Sequence[Problem]) -> list[Problem]:
+    """A SQLite store whose folder is missing: the config reads fine, but no store can ever be opened there."""
+    if any(problem.path == "creatorkit.store" for problem in reported):
+        return []
+    file = config.store_file()
+    if file is None or file.parent.is_dir():
+        return []
+    hidden = "creatorkit.store" in config.secret_paths
+    folder = "the store's directory (named in the environment)" if hidden else f"directory {file.parent}"
+    return [Problem("creatorkit.store", f"{folder} does not exist")]
 
 
 # -- workflow commands (they open the store named in the config) -----------------------------------------------
@@ -285,9 +323,14 @@ def _actor(value: str | None, config: Config) -> Any:
 
 
 def _open_kit(ctx: _Context) -> Any:
+    """The kit on the config's store, which must exist: no command creates one.
+
+    Every command reads the store or moves deals already in it; a new empty database would only hide a mistyped
+    path behind "no deals" or "intact: 0 events". The app that embeds creatorkit creates the store.
+    """
     from ._kit import Creatorkit
 
-    return Creatorkit.open(ctx.config_path)
+    return Creatorkit.open(ctx.config(), create=False)
 
 
 def _when(moment: Any) -> str:
@@ -307,8 +350,9 @@ def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | No
     """The campaign board: campaign, brand, creator, price, status, what needs action and by when."""
     from .workflow._states import Tab
 
+    actor = _actor(acting_as, ctx.config())  # before the store is opened: a usage error touches nothing
     with _open_kit(ctx) as kit:
-        rows = kit.deals.board(_actor(acting_as, kit.config), tab=Tab(tab) if tab else None)
+        rows = kit.deals.board(actor, tab=Tab(tab) if tab else None)
     if as_json:
         from .converter import unstructure
 
@@ -393,8 +437,9 @@ def deadlines(ctx: _Context) -> None:
 @_reports_errors
 def roster(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
     """The roster: creators, their managers and the scopes each holds."""
+    actor = _actor(acting_as, ctx.config())
     with _open_kit(ctx) as kit:
-        entries = kit.roster.entries(_actor(acting_as, kit.config))
+        entries = kit.roster.entries(actor)
     if as_json:
         from .converter import unstructure
 

@@ -15,13 +15,15 @@ enabled = true
 
 Loading collects every problem before giving up: TOML syntax, unknown keys, wrong types and missing
 environment variables all come back together in one :class:`~creatorkit.errors.ConfigError`, each with its
-key path (``platforms.tiktok.mode``). Values taken from the environment are remembered as secrets, so that
-:meth:`Config.redacted` can show the config without them.
+key path (``platforms.tiktok.mode``). Values taken from the environment are remembered as secrets: the reprs of
+:class:`Config` and :class:`PluginSettings`, :meth:`Config.redacted` and every problem message show them as
+``***``, so that a config can be logged or quoted in a support ticket.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import os
 import re
 import tomllib
@@ -31,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from ._redaction import MASK, mask_paths, mask_url, values_at
 from .errors import ConfigError, Problem
 
 __all__ = [
@@ -57,6 +60,10 @@ GROUPS = {"platforms": "creatorkit.platforms", "payments": "creatorkit.payments"
 ACTING_KINDS = ("agency", "talent_manager", "brand", "creator")
 _PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_SQLITE_SCHEME = "sqlite://"
+
+_log = logging.getLogger(__name__)
 
 
 class Mode(enum.StrEnum):
@@ -64,9 +71,15 @@ class Mode(enum.StrEnum):
     LIVE = "live"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PluginSettings:
-    """One ``[platforms.<name>]`` or ``[payments.<name>]`` table."""
+    """One ``[platforms.<name>]`` or ``[payments.<name>]`` table.
+
+    ``secret_keys`` are the paths inside ``settings`` (``client_secret``, ``auth.token``, ``tokens[0]``) whose
+    values are secret, those taken from the environment when read from a file; its repr shows them as ``***``.
+    (What the plugin's settings schema marks ``writeOnly`` is masked too, where the schema is known: in the
+    problems the plugin host reports.)
+    """
 
     name: str
     section: str
@@ -82,6 +95,21 @@ class PluginSettings:
     @property
     def key(self) -> str:
         return f"{self.section}.{self.name}"
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as plain data with every secret replaced by ``"***"``."""
+        shown: dict[str, Any] = mask_paths(dict(self.settings), self.secret_keys)
+        return shown
+
+    def secret_values(self) -> frozenset[str]:
+        """The secret values themselves, as text: what free text (a plugin's exception) must be scrubbed of."""
+        return frozenset(values_at(dict(self.settings), self.secret_keys))
+
+    def __repr__(self) -> str:
+        return (
+            f"PluginSettings(name={self.name!r}, section={self.section!r}, enabled={self.enabled!r}, "
+            f"mode={self.mode!r}, settings={self.redacted()!r}, secret_keys={self.secret_keys!r})"
+        )
 
 
 class UnansweredReview(enum.StrEnum):
@@ -108,8 +136,13 @@ class WorkflowSettings:
     dispute_days: int = 30
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Config:
+    """The whole ``creatorkit.toml``: the ``[creatorkit]`` keys, ``[workflow]`` and one entry per plugin table.
+
+    Its repr masks what came from the environment and any password in ``store``, as :meth:`redacted` does.
+    """
+
     source: str | None = None
     #: Dotted paths of every value that came from the environment (``creatorkit.store``, ``platforms.x.token``).
     secret_paths: frozenset[str] = frozenset()
@@ -123,56 +156,84 @@ class Config:
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
         """Read ``path`` (or the file :func:`find_config` finds); with no file at all, an empty config."""
+        config, problems = cls.load_with_problems(path, env)
+        if problems:
+            raise ConfigError(problems, config.source)
+        return config
+
+    @classmethod
+    def load_with_problems(
+        cls, path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+    ) -> tuple[Config, list[Problem]]:
+        """Like :meth:`load`, but hand back the problems next to a config built from every part that is valid.
+
+        A key or table with a problem is left out (a plugin table's bad ``mode`` falls back to ``sandbox``), so
+        that the plugins of a config whose ``[creatorkit]`` table is wrong can still be loaded and checked:
+        ``creatorkit config check`` reports everything in one run this way.
+        """
         env = os.environ if env is None else env
         found = Path(path) if path is not None else find_config(env)
         if found is None:
-            return cls()
+            _log.debug("no config file (none given, %s unset, no ./%s): the defaults", CONFIG_ENV, DEFAULT_CONFIG_NAME)
+            return cls(), []
         try:
             text = found.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError([Problem("", f"cannot read {found}: {exc.strerror}")], str(found)) from None
-        return cls.from_toml(text, source=str(found), env=env)
+            return cls(source=str(found)), [Problem("", f"cannot read {found}: {exc.strerror}")]
+        config, problems = cls._from_text(text, source=str(found), env=env)
+        _log.debug("read %s: %r (%d problem(s))", found, config, len(problems))
+        return config, problems
 
     @classmethod
     def from_toml(cls, text: str, *, source: str | None = None, env: Mapping[str, str] | None = None) -> Config:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([Problem("", f"not valid TOML: {exc}")], source) from None
-        return cls.from_mapping(data, source=source, env=env)
+        config, problems = cls._from_text(text, source=source, env=env)
+        if problems:
+            raise ConfigError(problems, source)
+        return config
 
     @classmethod
     def from_mapping(
         cls, data: Mapping[str, Any], *, source: str | None = None, env: Mapping[str, str] | None = None
     ) -> Config:
+        config, problems = cls._from_data(data, source=source, env=env)
+        if problems:
+            raise ConfigError(problems, source)
+        return config
+
+    @classmethod
+    def _from_text(
+        cls, text: str, *, source: str | None, env: Mapping[str, str] | None
+    ) -> tuple[Config, list[Problem]]:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            return cls(source=source), [Problem("", f"not valid TOML: {exc}")]
+        return cls._from_data(data, source=source, env=env)
+
+    @classmethod
+    def _from_data(
+        cls, data: Mapping[str, Any], *, source: str | None, env: Mapping[str, str] | None
+    ) -> tuple[Config, list[Problem]]:
+        """The config from what is valid in ``data``, and every problem of the rest, sorted by key path."""
         env = os.environ if env is None else env
         problems: list[Problem] = []
         secrets: set[str] = set()
         resolved = _interpolate(data, "", env, problems, secrets)
-        for section in GROUPS:
-            tables = resolved.get(section)
-            if isinstance(tables, dict):
-                for name in [n for n in tables if not _PLUGIN_NAME.match(str(n))]:
-                    problems.append(
-                        Problem(
-                            f"{section}.{name}",
-                            "plugin names are lower-case letters, digits and '_', starting with a letter (at most 40)",
-                        )
-                    )
-                    del tables[name]
-        core_table = resolved.get("creatorkit")
-        if isinstance(core_table, dict) and isinstance(core_table.get("acting_as"), str):
-            kind, _, party = core_table["acting_as"].partition(":")
-            if kind not in ACTING_KINDS or not party or ":" in party:
-                problems.append(
-                    Problem("creatorkit.acting_as", f"write KIND:ID with KIND one of {', '.join(ACTING_KINDS)}")
-                )
-                del core_table["acting_as"]
+        _drop_bad_plugin_names(resolved, problems)
+        _drop_bad_acting_as(resolved, problems)
+        problems.extend(_store_problems(resolved, secrets))
         from . import schemas
 
-        problems.extend(schemas.errors("CreatorkitConfig", resolved))
-        if problems:
-            raise ConfigError(sorted(problems, key=lambda p: p.path), source)
+        problems.extend(schemas.errors("CreatorkitConfig", resolved, secrets=secrets))
+        problems.sort(key=lambda p: p.path)
+        for problem in problems:
+            _drop(resolved, problem.path)
+        if problems and schemas.errors("CreatorkitConfig", resolved):
+            resolved = {}  # what is left still does not fit (never seen): the defaults are the honest answer
+        return cls._build(resolved, source=source, secrets=frozenset(secrets)), problems
+
+    @classmethod
+    def _build(cls, resolved: Mapping[str, Any], *, source: str | None, secrets: frozenset[str]) -> Config:
         core = resolved.get("creatorkit", {})
         plugins = []
         for section in GROUPS:
@@ -192,7 +253,7 @@ class Config:
                 )
         return cls(
             source=source,
-            secret_paths=frozenset(secrets),
+            secret_paths=secrets,
             store=core.get("store", DEFAULT_STORE),
             strict_plugins=core.get("strict_plugins", False),
             validate_outputs=core.get("validate_outputs", False),
@@ -210,22 +271,72 @@ class Config:
                 return item
         return None
 
+    def store_file(self) -> Path | None:
+        """The SQLite file ``store`` names, a relative one resolved against the config file's folder (as
+        :meth:`Creatorkit.open <creatorkit.Creatorkit.open>` resolves it); None for PostgreSQL or in memory.
+        """
+        url = self.store
+        if url.startswith(_POSTGRES_SCHEMES) or url == ":memory:":
+            return None
+        if url.startswith(_SQLITE_SCHEME):
+            rest = url[len(_SQLITE_SCHEME) :]
+            if rest in ("", "/", "/:memory:"):
+                return None
+            url = rest[1:]
+        path = Path(url)
+        if not path.is_absolute() and self.source:
+            path = Path(self.source).resolve().parent / path
+        return Path(os.path.abspath(path))
+
+    def secret_values(self) -> frozenset[str]:
+        """Every value this config took from the environment, as text (and a SQLite store from there also as
+        the file it names): what free text (an exception from a library, a plugin or a driver) must be scrubbed
+        of before it is shown.
+
+        Left out: a plugin table's ``mode`` and ``workflow.unanswered_review``, which once valid are one of a
+        few fixed words and say nothing about the variable they came from.
+        """
+        core = {name: getattr(self, name) for name in _CORE_KEYS if self._secret(name)}
+        found = {str(value) for value in core.values() if value is not None}
+        file = self.store_file() if self._secret("store") else None
+        if file is not None:
+            found.add(str(file))  # as the store names itself in its errors ("no sqlite store at /srv/ck.db")
+        for item in self.plugins:
+            found |= item.secret_values()
+        return frozenset(found)
+
     def redacted(self) -> dict[str, Any]:
         """The config as data with every value that came from the environment replaced by ``"***"``."""
         out: dict[str, Any] = {
-            "creatorkit": {
-                "store": "***" if "creatorkit.store" in self.secret_paths else _mask_url(self.store),
-                "strict_plugins": self.strict_plugins,
-                "validate_outputs": self.validate_outputs,
-                "acting_as": self.acting_as,
-            },
+            "creatorkit": {name: self._shown(name) for name in _CORE_KEYS},
             "workflow": attrs.asdict(self.workflow),
         }
         for item in self.plugins:
             table: dict[str, Any] = {"enabled": item.enabled, "mode": str(item.mode)}
-            table.update(_mask(dict(item.settings), "", item.secret_keys))
+            table.update(item.redacted())
             out.setdefault(item.section, {})[item.name] = table
         return out
+
+    def __repr__(self) -> str:
+        fields = (
+            f"{field.name}={self._shown(field.name) if field.name in _CORE_KEYS else getattr(self, field.name)!r}"
+            for field in attrs.fields(Config)
+        )
+        return f"Config({', '.join(fields)})"
+
+    def _secret(self, name: str) -> bool:
+        return f"creatorkit.{name}" in self.secret_paths
+
+    def _shown(self, name: str) -> Any:
+        """A ``[creatorkit]`` key's value as it may be shown: ``***`` if from the environment, no store password."""
+        value = getattr(self, name)
+        if self._secret(name) and value is not None:
+            return MASK
+        return mask_url(value) if name == "store" else value
+
+
+#: The keys of ``[creatorkit]``, each a field of :class:`Config` of the same name.
+_CORE_KEYS = ("store", "strict_plugins", "validate_outputs", "acting_as")
 
 
 def find_config(env: Mapping[str, str] | None = None) -> Path | None:
@@ -263,15 +374,67 @@ def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[P
     return value
 
 
-def _mask(value: Any, path: str, secrets: frozenset[str]) -> Any:
-    if path in secrets:
-        return "***"
-    if isinstance(value, dict):
-        return {key: _mask(item, f"{path}.{key}" if path else str(key), secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_mask(item, f"{path}[{i}]", secrets) for i, item in enumerate(value)]
-    return value
+def _drop_bad_plugin_names(resolved: dict[str, Any], problems: list[Problem]) -> None:
+    for section in GROUPS:
+        tables = resolved.get(section)
+        if isinstance(tables, dict):
+            for name in [n for n in tables if not _PLUGIN_NAME.match(str(n))]:
+                problems.append(
+                    Problem(
+                        f"{section}.{name}",
+                        "plugin names are lower-case letters, digits and '_', starting with a letter (at most 40)",
+                    )
+                )
+                del tables[name]
 
 
-def _mask_url(url: str) -> str:
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+def _drop_bad_acting_as(resolved: dict[str, Any], problems: list[Problem]) -> None:
+    core_table = resolved.get("creatorkit")
+    if isinstance(core_table, dict) and isinstance(core_table.get("acting_as"), str):
+        kind, _, party = core_table["acting_as"].partition(":")
+        if kind not in ACTING_KINDS or not party or ":" in party:
+            kinds = ", ".join(ACTING_KINDS)
+            problems.append(Problem("creatorkit.acting_as", f"write KIND:ID with KIND one of {kinds}"))
+            del core_table["acting_as"]
+
+
+def _store_problems(resolved: Mapping[str, Any], secrets: set[str]) -> list[Problem]:
+    """What :func:`creatorkit.store.open_store` would refuse in ``store``, said when the file is read, not later.
+
+    A value from the environment is not quoted, not even its scheme.
+    """
+    core_table = resolved.get("creatorkit")
+    url = core_table.get("store") if isinstance(core_table, Mapping) else None
+    if not isinstance(url, str) or url.startswith(_POSTGRES_SCHEMES):
+        return []
+    hidden = "creatorkit.store" in secrets
+    if url.startswith(_SQLITE_SCHEME):
+        rest = url[len(_SQLITE_SCHEME) :]
+        if rest in ("", "/", "/:memory:") or rest.startswith("/"):
+            return []
+        shown = "" if hidden else f": sqlite:///{rest}"
+        return [Problem("creatorkit.store", f"a sqlite URL has three slashes before the path{shown}")]
+    if "://" in url:
+        scheme = "" if hidden else f" {url.split('://', 1)[0]!r}"
+        return [
+            Problem(
+                "creatorkit.store",
+                f"unsupported store URL scheme{scheme}: use a file path, sqlite:///path or postgresql://...",
+            )
+        ]
+    return []
+
+
+def _drop(data: dict[str, Any], path: str, prefix: str = "") -> None:
+    """Remove from ``data`` the value a problem at ``path`` is about; a path into a list removes the whole list.
+
+    Keys may hold dots themselves (TOML allows quoted keys), so each key is matched against the path as written.
+    """
+    for key in list(data):
+        here = f"{prefix}.{key}" if prefix else str(key)
+        if path == here or path.startswith(f"{here}["):
+            del data[key]
+            return
+        if path.startswith(f"{here}.") and isinstance(data[key], dict):
+            _drop(data[key], path, here)
+            return

@@ -24,11 +24,12 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from .._redaction import mask_message
 from ..errors import Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -166,11 +167,15 @@ def validator(name: str) -> Validator:
     return _validator_class()(_bare(name), registry=registry(), format_checker=_format_checker())
 
 
-def errors(name: str, instance: Any) -> list[Problem]:
-    """Every way ``instance`` breaks schema ``name``, each with its field path, sorted by path."""
+def errors(name: str, instance: Any, *, secrets: Collection[str] = ()) -> list[Problem]:
+    """Every way ``instance`` breaks schema ``name``, each with its field path, sorted by path.
+
+    ``secrets`` are field paths whose values must not be shown (``creatorkit.store`` when it came from the
+    environment): a message about such a value, or about data holding one, shows it as ``***``.
+    """
     found: set[Problem] = set()
     for error in validator(name).iter_errors(instance):
-        found.update(_problems(error))
+        found.update(_problems(error, secrets))
     return sorted(found, key=lambda p: (p.path, p.message))
 
 
@@ -195,13 +200,13 @@ def _path(parts: Iterable[str | int]) -> str:
     return out
 
 
-def _problems(error: SchemaError) -> Iterator[Problem]:
-    """The problems of one jsonschema error, named by the field they are about."""
+def _problems(error: SchemaError, secrets: Collection[str] = ()) -> Iterator[Problem]:
+    """The problems of one jsonschema error, named by the field they are about, with ``secrets`` masked."""
     if error.validator in ("anyOf", "oneOf") and error.context:
         branch = _relevant_branch(error)
         if branch is not None:
             for sub in branch:
-                yield from _problems(sub)
+                yield from _problems(sub, secrets)
             return
     where = list(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict) and isinstance(error.validator_value, list):
@@ -215,7 +220,7 @@ def _problems(error: SchemaError) -> Iterator[Problem]:
             if extra not in known:
                 yield Problem(_path([*where, extra]), "unknown field")
         return
-    yield Problem(_path(where), _message(error))
+    yield Problem(_path(where), mask_message(_message(error), error.instance, _path(where), secrets))
 
 
 def _message(error: SchemaError) -> str:

@@ -195,6 +195,10 @@ class TestRedaction:
         )
         assert "s3cret" not in repr(config.redacted())
 
+    def test_a_password_in_a_store_url_query_is_masked(self) -> None:
+        config = load('[creatorkit]\nstore = "postgresql://db.internal/ck?user=app&password=hunter2"\n')
+        assert config.redacted()["creatorkit"]["store"] == "postgresql://db.internal/ck?user=app&password=***"
+
     def test_store_from_the_environment_is_masked(self) -> None:
         config = load('[creatorkit]\nstore = "${DB_URL}"\n', DB_URL="postgresql://db.internal/ck?password=s3cret")
         assert "s3cret" not in repr(config.redacted())
@@ -259,6 +263,97 @@ class TestErrors:
         with pytest.raises(ConfigError) as caught:
             Config.load(missing, env={})
         assert str(missing) in str(caught.value)
+
+
+class TestStore:
+    @pytest.mark.parametrize(
+        ("store", "message"),
+        [
+            (
+                "mysql://db/ck",
+                "unsupported store URL scheme 'mysql': use a file path, sqlite:///path or postgresql://...",
+            ),
+            ("sqlite://ck.db", "a sqlite URL has three slashes before the path: sqlite:///ck.db"),
+        ],
+    )
+    def test_a_store_url_creatorkit_cannot_open_is_a_problem_at_its_key(self, store: str, message: str) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load(f'[creatorkit]\nstore = "{store}"\n')
+        assert [str(p) for p in caught.value.problems] == [f"creatorkit.store: {message}"]
+
+    def test_a_store_url_from_the_environment_is_not_quoted_even_in_part(self) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load('[creatorkit]\nstore = "${DB_URL}"\n', DB_URL="mysqlx://app:pw@db/ck")
+        [problem] = caught.value.problems
+        assert problem.message == "unsupported store URL scheme: use a file path, sqlite:///path or postgresql://..."
+
+    @pytest.mark.parametrize(
+        ("store", "where"),
+        [
+            ("plain.db", "conf/plain.db"),
+            ("sqlite:///data/plain.db", "conf/data/plain.db"),
+            ("sqlite:///{tmp}/abs.db", "abs.db"),
+            ("{tmp}/abs.db", "abs.db"),
+        ],
+    )
+    def test_store_file_is_where_the_kit_puts_the_database(self, tmp_path: Path, store: str, where: str) -> None:
+        from creatorkit import Creatorkit
+
+        folder = tmp_path / "conf"
+        (folder / "data").mkdir(parents=True)
+        (folder / "creatorkit.toml").write_text(f'[creatorkit]\nstore = "{store.format(tmp=tmp_path)}"\n')
+        config = Config.load(folder / "creatorkit.toml", env={})
+        assert config.store_file() == tmp_path / where
+        Creatorkit.open(config).close()
+        assert (tmp_path / where).is_file()
+
+    @pytest.mark.parametrize(
+        "store", ["postgresql://db/ck", "postgres://db/ck", ":memory:", "sqlite://", "sqlite:///:memory:"]
+    )
+    def test_store_file_is_none_off_disk(self, store: str) -> None:
+        assert load(f'[creatorkit]\nstore = "{store}"\n').store_file() is None
+
+
+class TestLoadWithProblems:
+    def test_the_valid_parts_come_back_next_to_the_problems(self, tmp_path: Path) -> None:
+        text = (
+            '[creatorkit]\nstore = "mysql://x"\ncolour = 1\nacting_as = "agency:a1"\n\n[workflow]\ndraft_days = 0\n'
+            'review_days = 4\n\n[platforms.echo]\nmode = "production"\nlatency_ms = 5\ntoken = "${ECHO_TOKEN}"\n'
+            'key = "${UNSET_KEY}"\n\n[platforms.Bad-Name]\n\n[payments.echo_pay]\nenabled = "yes"\n'
+        )
+        (tmp_path / "creatorkit.toml").write_text(text)
+        config, problems = Config.load_with_problems(tmp_path / "creatorkit.toml", env={"ECHO_TOKEN": "t"})
+        assert [p.path for p in problems] == [
+            "creatorkit.colour",
+            "creatorkit.store",
+            "payments.echo_pay.enabled",
+            "platforms.Bad-Name",
+            "platforms.echo.key",
+            "platforms.echo.mode",
+            "workflow.draft_days",
+        ]
+        assert config.store == Config().store and config.acting_as == "agency:a1"
+        assert config.workflow.review_days == 4 and config.workflow.draft_days == WorkflowSettings().draft_days
+        echo = config.plugin("echo")
+        assert echo is not None and echo.mode is Mode.SANDBOX
+        assert dict(echo.settings) == {"latency_ms": 5, "token": "t"} and echo.secret_keys >= {"token"}
+        assert config.plugin("echo_pay") == PluginSettings(name="echo_pay", section="payments")
+
+    def test_from_a_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "creatorkit.toml"
+        path.write_text("[workflow]\ndraft_days = 0\n\n[platforms.echo]\n")
+        config, problems = Config.load_with_problems(path, env={})
+        assert [str(p) for p in problems] == ["workflow.draft_days: 0 is less than the minimum of 1"]
+        assert config.source == str(path) and [p.name for p in config.enabled()] == ["echo"]
+        with pytest.raises(ConfigError):
+            Config.load(path, env={})
+
+    def test_an_unreadable_or_broken_file_is_its_one_problem(self, tmp_path: Path) -> None:
+        config, problems = Config.load_with_problems(tmp_path / "nope.toml", env={})
+        assert config == Config(source=str(tmp_path / "nope.toml")) and problems[0].path == ""
+        (tmp_path / "bad.toml").write_text("[platforms\n")
+        _, problems = Config.load_with_problems(tmp_path / "bad.toml", env={})
+        assert len(problems) == 1 and "not valid TOML" in problems[0].message
 
 
 class TestLookup:

@@ -21,6 +21,7 @@ LAYERS = {
     "creatorkit.schemas": "values",
     "creatorkit._canonical": "values",
     "creatorkit._memo": "values",
+    "creatorkit._redaction": "values",
     "creatorkit._version": "values",
     "creatorkit.store": "store",
     "creatorkit.audit": "audit chain",

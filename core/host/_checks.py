@@ -1,6 +1,7 @@
 """Registration checks: metadata against the hooks a plugin implements, settings against their schema, wrappers.
 
-Each check reports every problem it finds at once, so that one load names them all.
+Each check reports every problem it finds at once, so that one load names them all, and none quotes a secret:
+a setting from the environment or one the plugin's schema marks ``"writeOnly": true`` shows as ``***``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 import pluggy
 
+from .._redaction import join_path, marked_paths, mask_message
 from ..config import PluginSettings
 from ..entities import PluginMetadata
 from ..errors import ConfigError, Problem
@@ -35,9 +37,13 @@ def metadata_problems(meta: PluginMetadata, *, name: str, group: str, implemente
 
 
 def check_settings(name: str, meta: PluginMetadata, settings: PluginSettings) -> None:
-    """Raise one :class:`ConfigError` with every problem of ``settings`` against the plugin's schema."""
+    """Raise one :class:`ConfigError` with every problem of ``settings`` against the plugin's schema.
+
+    No message shows a value the schema marks ``writeOnly`` or that came from the environment.
+    """
     if meta.settings_schema is not None:
-        problems = _settings_problems(meta.settings_schema, dict(settings.settings), settings.key)
+        secrets = settings.secret_keys | marked_paths(meta.settings_schema, dict(settings.settings))
+        problems = _settings_problems(meta.settings_schema, dict(settings.settings), settings.key, secrets)
         if problems:
             raise ConfigError(problems)
     elif settings.settings:
@@ -45,12 +51,15 @@ def check_settings(name: str, meta: PluginMetadata, settings: PluginSettings) ->
         raise ConfigError([Problem(settings.key, f"plugin {name!r} takes no settings, got: {keys}")])
 
 
-def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], prefix: str) -> list[Problem]:
+def _settings_problems(
+    schema: Mapping[str, Any], settings: dict[str, Any], prefix: str, secrets: frozenset[str]
+) -> list[Problem]:
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema)
     problems: list[Problem] = []
     for error in validator.iter_errors(settings):
+        inside = join_path(error.absolute_path)
         path = prefix
         for part in error.absolute_path:
             path += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -64,7 +73,7 @@ def _settings_problems(schema: Mapping[str, Any], settings: dict[str, Any], pref
             known = set(error.schema.get("properties", {}))
             problems.extend(Problem(f"{path}.{key}", "unknown setting") for key in error.instance if key not in known)
         else:
-            problems.append(Problem(path, error.message))
+            problems.append(Problem(path, mask_message(error.message, error.instance, inside, secrets)))
     return sorted(problems, key=lambda p: p.path)
 
 

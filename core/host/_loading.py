@@ -1,8 +1,8 @@
 """Finding the enabled plugins' entry points and importing them, before the host registers each one.
 
 An enabled name that is not installed, or that two distributions both claim, is refused here. An entry point
-whose import fails is handed back with its exception: whether that is a warning or an error is the host's
-strict mode to decide.
+whose import fails is handed back with its exception, scrubbed of the enabled plugins' secret settings:
+whether that is a warning or an error is the host's strict mode to decide.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from .._redaction import scrub_error
 from ..config import GROUPS, PluginSettings
 from ..entities import PluginKind
 from ..errors import PluginLoadError
@@ -89,6 +90,11 @@ def import_enabled(group: str, wanted: Sequence[PluginSettings]) -> Imported:
         )
     _refuse_duplicates(group, [s.name for s in wanted])
     plugins, failures = _import(group, [s.name for s in wanted])
+    # An import can fail with a message quoting what the module read from the environment; what the config took
+    # from there must not reach the warning or the error that reports the failure.
+    secrets = frozenset(value for settings in wanted for value in settings.secret_values())
+    for error in failures.values():
+        scrub_error(error, secrets)
     return Imported(plugins, failures, installed)
 
 

@@ -80,22 +80,28 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_DIALECTS))
 
+
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite://"
 
 
-def open_store(url_or_path: str | os.PathLike[str]) -> Store:
+def open_store(url_or_path: str | os.PathLike[str], *, create: bool = True) -> Store:
     """Open (creating and migrating as needed) the store at ``url_or_path``.
 
     - ``postgresql://user:password@host:port/db`` (or ``postgres://``): a PostgreSQL store (needs psycopg).
     - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``: a SQLite file, as SQLAlchemy spells it.
     - ``:memory:`` or ``sqlite://``: a private in-memory SQLite store.
     - anything else: a path to a SQLite file.
+
+    ``create=False`` opens only a store that exists: a missing SQLite file is a :class:`StoreError` naming its
+    path instead of a new empty database (and an in-memory store, always new, is refused). Tools that only read
+    a store use it, so that a mistyped path is reported rather than answered from an empty store. A PostgreSQL
+    database is never created by creatorkit: a missing one fails either way.
     """
     if isinstance(url_or_path, os.PathLike):
         from ._sqlite import SqliteStore
 
-        return SqliteStore(url_or_path)
+        return SqliteStore(url_or_path, create=create)
     if not isinstance(url_or_path, str) or not url_or_path:
         raise StoreError(f"a store needs a path or URL, not {url_or_path!r}")
     if url_or_path.startswith(_POSTGRES_SCHEMES):
@@ -107,11 +113,11 @@ def open_store(url_or_path: str | os.PathLike[str]) -> Store:
     if url_or_path.startswith(_SQLITE_SCHEME):
         path = url_or_path[len(_SQLITE_SCHEME) :]
         if path in ("", "/", "/:memory:"):
-            return SqliteStore(":memory:")
+            return SqliteStore(":memory:", create=create)
         if not path.startswith("/"):
             raise StoreError(f"a sqlite URL has three slashes before the path: sqlite:///{path}")
-        return SqliteStore(path[1:])
+        return SqliteStore(path[1:], create=create)
     if "://" in url_or_path:
         scheme = url_or_path.split("://", 1)[0]
         raise StoreError(f"unsupported store URL scheme {scheme!r}: use a file path, sqlite:/// or postgresql://")
-    return SqliteStore(url_or_path)
+    return SqliteStore(url_or_path, create=create)

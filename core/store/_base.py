@@ -11,9 +11,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .._memo import trim_oldest
+from .._redaction import mask_url
 from ..entities._audit import AuditEvent
 from ..errors import StoreError
 from . import _migrations as migrations
@@ -23,25 +23,6 @@ from ._transaction import Transaction
 from ._transaction_base import utcnow
 
 __all__ = ["Store", "mask_url"]
-
-
-def mask_url(url: str) -> str:
-    """``url`` with any password (in the authority or a ``password=`` query) replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    netloc = parts.netloc
-    userinfo, at, hostport = netloc.rpartition("@")
-    if at and ":" in userinfo:
-        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
-    query = parts.query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if any(key.lower() == "password" for key, _ in pairs):
-        query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*")
-    if (netloc, query) == (parts.netloc, parts.query):
-        return url  # nothing secret; keep the spelling (urlunsplit would drop sqlite:///'s empty authority)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class Store(abc.ABC):

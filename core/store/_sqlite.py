@@ -154,7 +154,8 @@ class SqliteStore(Store):
     _transaction_class = SqliteTransaction
     _driver_errors = (sqlite3.Error,)
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0, create: bool = True) -> None:
+        """Open the database at ``path``, creating it unless ``create`` is False (then a missing file is an error)."""
         given = os.fspath(path)
         self._memory = given == ":memory:"
         # Absolute from the start: connections open lazily (per thread, and the checkpointer's), perhaps after
@@ -169,6 +170,10 @@ class SqliteStore(Store):
         self._checkpointer: Checkpointer | None = None
         self._checkpointer_lock = threading.Lock()
         self._commits_since_nudge = 0
+        if not create and self._memory:
+            raise StoreError("an in-memory store is always new and empty: there is no existing store to open")
+        if not create and not os.path.isfile(self.path):
+            raise StoreError(f"no sqlite store at {self.path}: the file does not exist")
         if not self._memory:
             directory = os.path.dirname(os.path.abspath(self.path))
             if not os.path.isdir(directory):

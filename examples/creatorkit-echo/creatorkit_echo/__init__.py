@@ -9,6 +9,11 @@ Settings (``[platforms.echo]`` in creatorkit.toml):
 
 * ``latency_ms`` (int, default 0): wait this long in every stage call, to simulate a slow platform.
 * ``fail_discovery`` (bool, default false): make discovery raise a transient platform error.
+
+Settings of the payment provider (``[payments.echo_pay]``):
+
+* ``webhook_secret`` (string, at least 8 characters): the HMAC key webhooks are signed with. Its schema marks it
+  ``"writeOnly": true``, so creatorkit never shows it, not even in the error that says it is too short.
 """
 
 from __future__ import annotations
@@ -271,7 +276,8 @@ class EchoPayments:
             settings_schema={
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {"webhook_secret": {"type": "string", "minLength": 8}},
+                # writeOnly: a secret, given to the plugin and never shown back (reprs, errors, the CLI).
+                "properties": {"webhook_secret": {"type": "string", "minLength": 8, "writeOnly": True}},
             },
         )
 
