@@ -133,8 +133,8 @@ def price_problems(budget: Budget, price: Money, *, field: str, currency_field: 
     """What is wrong with paying one creator ``price`` on a brief with ``budget``, each at the caller's path.
 
     A deal is paid in its brief's currency (the budget, the fees and the escrow are counted in it), and never more
-    than the brief's cap for one creator, nor than its whole budget. These hold against the brief a deal is on, so the services that set a
-    deal's price check them (an offer, an amendment); the entities cannot.
+    than the brief's cap for one creator, nor than its whole budget. These hold against the brief a deal is on, so
+    the services that set a deal's price check them (an invitation, an offer, an amendment); the entities cannot.
     """
     wanted = budget.total.currency
     if price.currency != wanted:
