@@ -80,22 +80,19 @@ class Creatorkit:
         clock: Callable[[], datetime] = _utcnow,
         create: bool = True,
     ) -> Creatorkit:
-        """Load the config (a path, a :class:`Config`, or the default lookup), open its store, load its plugins.
+        """Load the config (a path, a :class:`Config`, or the default lookup), load its plugins, open its store.
 
         The first open creates the store; ``create=False`` opens only one that exists (a missing SQLite file is a
-        :class:`~creatorkit.errors.StoreError` naming it), as the CLI's commands do.
+        :class:`~creatorkit.errors.StoreError` naming it), as the CLI's commands do. Plugins load first: a plugin
+        that fails in strict mode leaves no store behind.
         """
         from .store import open_store
 
         loaded = config if isinstance(config, Config) else Config.load(config)
         if store is None and loaded.source:
             store = _relative_to(loaded.store, Path(loaded.source).resolve().parent)
-        return cls(
-            store=open_store(store or loaded.store, create=create),
-            plugins=PluginHost.from_config(loaded),
-            config=loaded,
-            clock=clock,
-        )
+        plugins = PluginHost.from_config(loaded)
+        return cls(store=open_store(store or loaded.store, create=create), plugins=plugins, config=loaded, clock=clock)
 
     def close(self) -> None:
         self.store.close()
