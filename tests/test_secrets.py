@@ -349,3 +349,31 @@ def test_write_only_is_found_wherever_the_schema_puts_it() -> None:
     assert marked_paths(schema, value) == {"a", "pair[1]", "key_1", "other.inner"}
     assert marked_paths({"$ref": "#"}, {"x": 1}) == set()  # a schema that refers to itself ends
     assert marked_paths({"writeOnly": True}, {"x": 1}) == {""}
+
+
+def test_a_plugins_own_complaint_about_its_settings_does_not_quote_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``creatorkit_configure`` raising an error that quotes a setting: an environment secret or a ``writeOnly``
+    one is masked in it, whichever way the plugin phrased it."""
+    from creatorkit import hookimpl
+    from creatorkit.entities import PluginKind, PluginMetadata
+
+    class Picky:
+        @hookimpl
+        def creatorkit_plugin_metadata(self) -> PluginMetadata:
+            schema = {"type": "object", "properties": {"token": {"type": "string"}, "key": {"writeOnly": True}}}
+            return PluginMetadata(name="picky", kind=PluginKind.PLATFORM, display_name="Picky", settings_schema=schema)
+
+        @hookimpl
+        def creatorkit_configure(self, settings: dict[str, str], context: object) -> None:
+            refusal = f"token {settings['token']!r} and key {settings['key']} were refused upstream"
+            raise PluginLoadError("picky", refusal)
+
+    monkeypatch.setenv(VAR, MARKER)
+    config = Config.from_mapping(
+        {"platforms": {"picky": {"token": "${" + VAR + "}", "key": "key-7f3a-written-in-the-file"}}}
+    )
+    host = PluginHost()
+    with pytest.raises(PluginLoadError) as refused:
+        host.register(Picky(), name="picky", settings=config.plugins[0])
+    hidden(refused.value, repr(refused.value))
+    assert "were refused upstream" in str(refused.value)

@@ -18,6 +18,7 @@ import attrs
 import pluggy
 
 from .. import hookspecs
+from .._redaction import marked_paths, scrub_error, values_at
 from ..config import GROUPS, Config, Mode, PluginSettings
 from ..entities import Event, PluginKind, PluginMetadata
 from ..errors import (
@@ -191,7 +192,14 @@ class PluginHost:
         impl = self._impl_of("creatorkit_configure", plugin)
         if impl is not None:
             context = PluginContext(name=name, mode=settings.mode)
-            guarded(name, "creatorkit_configure", impl, settings=dict(settings.settings), context=context)
+            try:
+                guarded(name, "creatorkit_configure", impl, settings=dict(settings.settings), context=context)
+            except CreatorkitError as exc:
+                # A plugin's complaint about its settings may quote one: none of them leaves in the message.
+                values = dict(settings.settings)
+                marked = marked_paths(meta.settings_schema, values) if meta.settings_schema is not None else set()
+                scrub_error(exc, settings.secret_values() | values_at(values, marked))
+                raise
 
     def _impl_of(self, hook: str, plugin: object) -> pluggy.HookImpl | None:
         caller = getattr(self.pm.hook, hook)
