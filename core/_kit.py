@@ -92,6 +92,7 @@ class Creatorkit:
         if store is None and loaded.source:
             store = _relative_to(loaded.store, Path(loaded.source).resolve().parent)
         plugins = PluginHost.from_config(loaded)
+        loaded = loaded.with_secret_settings(plugins.marked_secrets())  # what the plugins' schemas mark secret
         return cls(store=open_store(store or loaded.store, create=create), plugins=plugins, config=loaded, clock=clock)
 
     def close(self) -> None:

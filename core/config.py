@@ -288,6 +288,13 @@ class Config:
             path = Path(self.source).resolve().parent / path
         return Path(os.path.abspath(path))
 
+    def with_secret_settings(self, marked: Mapping[str, frozenset[str]]) -> Config:
+        """This config, with ``marked`` (plugin name → paths in its settings) also counted as secret."""
+        plugins = tuple(
+            attrs.evolve(p, secret_keys=p.secret_keys | marked[p.name]) if p.name in marked else p for p in self.plugins
+        )
+        return attrs.evolve(self, plugins=plugins)
+
     def secret_values(self) -> frozenset[str]:
         """Every value this config took from the environment, as text (and a SQLite store from there also as
         the file it names): what free text (an exception from a library, a plugin or a driver) must be scrubbed

@@ -377,3 +377,16 @@ def test_a_plugins_own_complaint_about_its_settings_does_not_quote_a_secret(monk
         host.register(Picky(), name="picky", settings=config.plugins[0])
     hidden(refused.value, repr(refused.value))
     assert "were refused upstream" in str(refused.value)
+
+
+def test_a_secret_written_in_the_file_is_hidden_in_the_kits_config(tmp_path: Path) -> None:
+    """The config is read before the plugins say which settings are secret; the kit hands their word back."""
+    config = tmp_path / "creatorkit.toml"
+    config.write_text(
+        f'[creatorkit]\nstore = "sqlite:///{tmp_path / "ck.db"}"\n'
+        f'[payments.echo_pay]\nwebhook_secret = "{MARKER}"\n',
+        encoding="utf-8",
+    )
+    with Creatorkit.open(config) as kit:
+        hidden(repr(kit.config), str(kit.config), kit.config.redacted())
+        assert "webhook_secret" in repr(kit.config)

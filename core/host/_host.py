@@ -242,6 +242,19 @@ class PluginHost:
         self._wrappers.discard(name)
         self._callers.clear()
 
+    def marked_secrets(self) -> dict[str, frozenset[str]]:
+        """Per loaded plugin, the paths in its settings that its schema marks ``writeOnly`` (see _redaction).
+
+        The config is read before any plugin says which of its settings are secret; a kit hands these back to
+        its config, so that a secret written in the file is hidden there too.
+        """
+        found: dict[str, frozenset[str]] = {}
+        for name, loaded in self._loaded.items():
+            schema = loaded.metadata.settings_schema
+            if schema is not None and loaded.settings is not None:
+                found[name] = frozenset(marked_paths(schema, dict(loaded.settings.settings)))
+        return found
+
     # -- what is loaded ----------------------------------------------------------------------------------------
 
     @property
