@@ -93,7 +93,8 @@ class UnansweredReview(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class WorkflowSettings:
-    """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever."""
+    """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever; limits on what
+    users write (templates, drafts), so that no one input holds the service up."""
 
     invitation_response_days: int = 7
     offer_response_days: int = 3
@@ -106,6 +107,9 @@ class WorkflowSettings:
     publish_days: int = 7
     measurement_days: int = 30
     dispute_days: int = 30
+    #: One render of an outreach or contract template: steps (loop iterations, calls, filters …) and characters.
+    template_max_operations: int = 100_000
+    template_max_output_chars: int = 200_000
 
 
 @attrs.frozen(kw_only=True)

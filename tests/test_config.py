@@ -54,6 +54,8 @@ class TestDefaults:
             "publish_days": 7,
             "measurement_days": 30,
             "dispute_days": 30,
+            "template_max_operations": 100_000,
+            "template_max_output_chars": 200_000,
         }
 
     def test_core_and_workflow_keys_are_read(self) -> None:
