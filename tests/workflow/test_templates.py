@@ -171,7 +171,7 @@ def test_each_render_has_its_own_budget() -> None:
 # -- the services pass the call's settings, and store nothing when a template is refused ---------------------
 
 
-def limited(world: World, **limits: int) -> None:
+def limited(world: World, **limits: Any) -> None:
     kit = world.kit
     kit.config = attrs.evolve(kit.config, workflow=attrs.evolve(kit.config.workflow, **limits))
 
