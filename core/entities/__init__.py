@@ -38,6 +38,7 @@ from ._content import (
     PublishedPost,
     PublishSchedule,
     ReviewDecision,
+    TextSpan,
 )
 from ._contracts import (
     CancellationTerms,
@@ -183,6 +184,7 @@ ENTITY_CLASSES: dict[str, type] = {
         Signature,
         TalentManager,
         Terms,
+        TextSpan,
         Thread,
         Timeline,
         UsageRights,
@@ -298,6 +300,7 @@ __all__ = [
     "Statistic",
     "TalentManager",
     "Terms",
+    "TextSpan",
     "Thread",
     "Timeline",
     "UsageRights",
