@@ -84,6 +84,18 @@ class PluginSettings:
         return f"{self.section}.{self.name}"
 
 
+#: Tags that disclose a paid collaboration, in the languages of the markets TikTok, Instagram and Kuaishou serve.
+_DISCLOSURE_TAGS = (
+    *("#ad", "#advert", "#advertisement", "#advertising", "#sponsored", "#paidpartnership", "#paidpromotion"),
+    *("#广告", "#廣告", "#推广", "#赞助"),  # Chinese
+    *("#PR", "#広告", "#プロモーション", "#タイアップ"),  # Japanese
+    *("#광고", "#협찬", "#유료광고"),  # Korean
+    *("#publicidad", "#patrocinado", "#publicidade", "#publi", "#parceriapaga"),  # Spanish, Portuguese
+    *("#werbung", "#anzeige", "#publicité", "#collaborationcommerciale", "#pubblicità", "#adv", "#reclame"),
+    *("#reklama", "#materiałreklamowy", "#реклама", "#reklam", "#iklan", "#quảngcáo", "#โฆษณา", "#إعلان"),
+)
+
+
 class UnansweredReview(enum.StrEnum):
     """What happens to a draft the brand leaves unanswered past its review deadline."""
 
@@ -110,6 +122,8 @@ class WorkflowSettings:
     #: One render of an outreach or contract template: steps (loop iterations, calls, filters …) and characters.
     template_max_operations: int = 100_000
     template_max_output_chars: int = 200_000
+    #: What a brief's disclosure tag "#ad" stands for: the advertising disclosures of the platforms' markets.
+    disclosure_tags: tuple[str, ...] = attrs.field(default=_DISCLOSURE_TAGS, converter=tuple)
 
 
 @attrs.frozen(kw_only=True)

@@ -56,6 +56,7 @@ class TestDefaults:
             "dispute_days": 30,
             "template_max_operations": 100_000,
             "template_max_output_chars": 200_000,
+            "disclosure_tags": WorkflowSettings().disclosure_tags,
         }
 
     def test_core_and_workflow_keys_are_read(self) -> None:
