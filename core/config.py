@@ -122,6 +122,9 @@ class WorkflowSettings:
     #: One render of an outreach or contract template: steps (loop iterations, calls, filters …) and characters.
     template_max_operations: int = 100_000
     template_max_output_chars: int = 200_000
+    #: A draft's caption and script, in characters (the platforms' own caption limits are 2,200 to 4,000).
+    caption_max_chars: int = 10_000
+    script_max_chars: int = 100_000
     #: What a brief's disclosure tag "#ad" stands for: the advertising disclosures of the platforms' markets.
     disclosure_tags: tuple[str, ...] = attrs.field(default=_DISCLOSURE_TAGS, converter=tuple)
 

@@ -56,6 +56,8 @@ class TestDefaults:
             "dispute_days": 30,
             "template_max_operations": 100_000,
             "template_max_output_chars": 200_000,
+            "caption_max_chars": 10_000,
+            "script_max_chars": 100_000,
             "disclosure_tags": WorkflowSettings().disclosure_tags,
         }
 
