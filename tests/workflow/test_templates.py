@@ -17,8 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from creatorkit.config import Config, WorkflowSettings
 from creatorkit.entities import DealState
 from creatorkit.errors import ConfigError, ValidationError
-from creatorkit.workflow import check_template, render_template
-from creatorkit.workflow._templates import TemplateLimits
+from creatorkit.workflow import TemplateLimits, check_template, render_template
 from world import START, World
 
 LIMITS = TemplateLimits(max_operations=100_000, max_output_chars=200_000)
