@@ -16,9 +16,11 @@ from ..config import WorkflowSettings
 from ..errors import Problem, ValidationError
 from ._template_budget import BudgetedEnvironment, BudgetExceeded, TemplateLimits, rendering
 
-__all__ = ["TemplateLimits", "check_template", "render_template"]
+__all__ = ["MAX_CONSTRUCTS", "TemplateLimits", "check_template", "render_template"]
 
 _DEFAULT_LIMITS = TemplateLimits.of(WorkflowSettings())
+#: Tags and expressions one template may hold: far more than a message or a contract needs.
+MAX_CONSTRUCTS = 2_000
 
 
 @functools.cache
@@ -51,12 +53,23 @@ class _BlankField(Exception):
 
 def check_template(text: str, *, field: str = "body", what: str = "template") -> None:
     """Refuse a template that does not parse, naming the field and line; fields are checked when it is rendered."""
-    from jinja2 import TemplateSyntaxError
-
     if not isinstance(text, str):
         raise ValidationError([Problem(field, "must be text")], what)
+    _compiled_or_refused(text, field, what)
+
+
+def _compiled_or_refused(text: str, field: str, what: str) -> Any:
+    """The compiled template, or ValidationError naming the field: a syntax error, nesting Python cannot
+    parse, or more tags and expressions than :data:`MAX_CONSTRUCTS` (compiling costs about 0.1 ms each, and a
+    contract's template is compiled inside its write transaction when this process has not compiled it yet)."""
+    from jinja2 import TemplateSyntaxError
+
+    constructs = text.count("{{") + text.count("{%")
+    if constructs > MAX_CONSTRUCTS:
+        message = f"has {constructs:,} tags and expressions; a template may have at most {MAX_CONSTRUCTS:,}"
+        raise ValidationError([Problem(field, message)], what)
     try:
-        _compiled(text)
+        return _compiled(text)
     except TemplateSyntaxError as exc:
         raise ValidationError([Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], what) from None
     except RecursionError:
@@ -76,17 +89,10 @@ def render_template(
         raise ValidationError([Problem(field, message)], "template")
     if "{" not in text and "\r" not in text and not text.endswith("\n"):
         return text  # no template syntax, nothing for Jinja to normalise: an empty subject, a plain note
-    from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+    from jinja2 import TemplateError, UndefinedError
     from jinja2.exceptions import SecurityError
 
-    try:
-        template = _compiled(text)
-    except TemplateSyntaxError as exc:
-        raise ValidationError(
-            [Problem(f"{field}:line {exc.lineno}", exc.message or "syntax error")], "template"
-        ) from None
-    except RecursionError:
-        raise ValidationError([Problem(field, "the template nests too deeply to be read")], "template") from None
+    template = _compiled_or_refused(text, field, "template")
     try:
         return _render(template, context, limits)
     except BudgetExceeded as exc:

@@ -18,6 +18,7 @@ from creatorkit.config import Config, WorkflowSettings
 from creatorkit.entities import DealState
 from creatorkit.errors import ConfigError, ValidationError
 from creatorkit.workflow import TemplateLimits, check_template, render_template
+from creatorkit.workflow._templates import MAX_CONSTRUCTS
 from world import START, World
 
 LIMITS = TemplateLimits(max_operations=100_000, max_output_chars=200_000)
@@ -106,6 +107,22 @@ def test_ways_around_the_sandbox_are_closed() -> None:
         render_template("{{ '%*d'|format(300000, 1) }}", {}, limits=LIMITS)
     with pytest.raises(ValidationError, match="width from an argument"):
         render_template("{{ '{:{}}'.format(1, 300000) }}", {}, limits=LIMITS)
+
+
+def test_a_template_too_large_to_compile_quickly_is_refused_before_it_is_compiled(world: World) -> None:
+    """Compiling costs about 0.1 ms per tag or expression, and a contract's template may be compiled inside
+    its write transaction: a template with more than MAX_CONSTRUCTS of them is refused unread."""
+    crowded = "{{ creator.display_name }} " * (MAX_CONSTRUCTS + 1)
+    with pytest.raises(ValidationError, match="at most 2,000") as refused:
+        world.kit.outreach.create_template(world.brand, name="crowded", body=crowded)
+    assert refused.value.paths == ["body"]
+    with pytest.raises(ValidationError, match="at most 2,000") as refused:
+        render_template(crowded, {}, field="template.body", limits=LIMITS)
+    assert refused.value.paths == ["template.body"]
+    render_template("{{ x }}" * MAX_CONSTRUCTS, {"x": "y"}, limits=LIMITS)
+    with pytest.raises(ValidationError, match="nests too deeply") as refused:
+        check_template("{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}", field="subject")
+    assert refused.value.paths == ["subject"]
 
 
 def test_checking_a_template_does_not_evaluate_it() -> None:
