@@ -120,7 +120,7 @@ class WorkflowSettings:
     measurement_days: int = 30
     dispute_days: int = 30
     #: One render of an outreach or contract template: steps (loop iterations, calls, filters …) and characters.
-    template_max_operations: int = 100_000
+    template_max_operations: int = 20_000
     template_max_output_chars: int = 200_000
     #: A draft's caption and script, in characters (the platforms' own caption limits are 2,200 to 4,000).
     caption_max_chars: int = 10_000

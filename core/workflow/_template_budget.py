@@ -5,10 +5,12 @@ A template is the other side's input, and Jinja's sandbox only keeps it away fro
 template can take is counted against :class:`TemplateLimits`, and no value it builds may be larger than the
 text it may produce:
 
-- **operations** — each loop iteration, call (function, method, macro), filter, test, operator, attribute or
-  item lookup and output expression is one; handling a value costs one more per item it holds and per 100
-  characters of its text (a filter that sorts 30,000 items is 30,000 operations, not one). Counting steps
-  rather than seconds makes the outcome the same on a loaded machine as on an idle one, and repeatable in tests.
+- **operations** — each loop iteration, filter, test, operator, attribute or item lookup and output
+  expression is one, a call (function, method, macro) five; handling a value costs one more, and one per item
+  it holds and per 100 characters of its text (a filter that sorts 5,000 items is over 10,000 operations, not
+  one; the filters that go through a text word by word in Python cost one per character). Each costs about a
+  microsecond or two, so 20,000 (the default) is at most a few tens of milliseconds. Counting steps rather
+  than seconds makes the outcome the same on a loaded machine as on an idle one, and repeatable in tests.
 - **size** — what a template produces, and every value it builds on the way, is at most ``max_output_chars``.
   Operations whose result can be far larger than their inputs are checked *before* they run: ``*`` on text or
   lists, ``**``, ``%`` and ``format`` (widths, fields), ``~``, and the filters and ``str`` methods with a count
@@ -48,12 +50,15 @@ from jinja2.visitor import NodeTransformer
 if TYPE_CHECKING:
     from ..config import WorkflowSettings
 
-__all__ = ["MAX_NESTING", "BudgetExceeded", "BudgetedEnvironment", "TemplateLimits", "rendering"]
+__all__ = ["CALL_OPERATIONS", "MAX_NESTING", "BudgetExceeded", "BudgetedEnvironment", "TemplateLimits", "rendering"]
 
 #: How deep calls may nest (a macro calling a macro ...); far above what a message or a contract needs.
 MAX_NESTING = 40
 #: Characters of text that cost one operation to handle (about the time one template step takes).
 CHARS_PER_OPERATION = 100
+#: What a call costs: going through the sandbox and Jinja's context to a macro or a method takes about as long
+#: as five other steps.
+CALL_OPERATIONS = 5
 #: The largest whole number a template may compute (``10 ** 300`` fits; ``9 ** 9 ** 9`` does not).
 MAX_INT_BITS = 4096
 
@@ -105,10 +110,11 @@ class _Budget:
             )
 
     def take(self, value: Any) -> int:
-        """Charge for handling ``value`` and refuse it when it is too large; its size."""
+        """Charge for handling ``value`` (one operation, and one per item and per 100 characters it holds) and
+        refuse it when it is too large; its size."""
         items, chars = _weigh(value, self.limits.max_output_chars)
         self.allow(items + chars)
-        self.spend(items + chars // CHARS_PER_OPERATION)
+        self.spend(1 + items + chars // CHARS_PER_OPERATION)
         return items + chars
 
     def taken(self, result: Any) -> Any:
@@ -217,6 +223,7 @@ def _check_str_format(budget: _Budget, template: str, args: tuple[Any, ...], kwa
     fields = [spec for _, name, spec, _ in string.Formatter().parse(template) if name is not None]
     if any("{" in (spec or "") for spec in fields):
         raise BudgetExceeded("the template takes a format width from an argument ('{:{}}'); write the width out")
+    budget.spend(len(fields))  # each field is formatted in Python
     widest = 0
     for spec in fields:
         found = _FORMAT_SPEC.match(spec or "")
@@ -371,13 +378,16 @@ _METHOD_CHECKS: dict[str, Check] = {
 }
 #: Filters that read their whole input before checking it: an iterator is listed first (counting its items).
 _LISTING_FILTERS = frozenset({"join"})
+#: Filters that work through their text word by word in Python (about a hundred times slower than the
+#: others): they cost one operation per character of their input rather than per hundred.
+_WORD_BY_WORD = frozenset({"pprint", "striptags", "title", "urlencode", "urlize", "wordwrap", "xmlattr"})
 
 
 def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` counted and checked: its inputs' size, its own check if it has one, its result."""
     check = _FILTER_CHECKS.get(name)
     passes_context = getattr(function, "jinja_pass_arg", None) is not None
-    listing = name in _LISTING_FILTERS
+    listing, word_by_word = name in _LISTING_FILTERS, name in _WORD_BY_WORD
 
     @functools.wraps(function)  # keeps jinja_pass_arg, so Jinja passes the context as it did
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -386,8 +396,9 @@ def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
         head, values = (args[:1], args[1:]) if passes_context else ((), args)
         if listing and values and not hasattr(values[0], "__len__"):
             values = (list(values[0]), *values[1:])
-        for value in (*values, *kwargs.values()):
-            budget.take(value)
+        sizes = [budget.take(value) for value in (*values, *kwargs.values())]
+        if word_by_word and sizes:
+            budget.spend(sizes[0])
         if check is not None:
             check(budget, values, kwargs)
         return budget.taken(function(*head, *values, **kwargs))
@@ -396,9 +407,15 @@ def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
 
 
 def _guarded_test(function: Any) -> Callable[..., Any]:  # jinja's test table is typed loosely
+    """``function`` counted, and charged for its inputs (``x is in s`` reads all of ``s``)."""
+    passes_context = getattr(function, "jinja_pass_arg", None) is not None
+
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        _active().spend()
+        budget = _active()
+        budget.spend()
+        for value in (*args[1 if passes_context else 0 :], *kwargs.values()):
+            budget.take(value)
         return function(*args, **kwargs)
 
     return guarded
@@ -408,7 +425,8 @@ def _guarded_test(function: Any) -> Callable[..., Any]:  # jinja's test table is
 
 
 class _Instrument(NodeTransformer):
-    """Route each ``for`` loop and each ``~`` of a parsed template through the budget."""
+    """Route each ``for`` loop, each ``~`` and each comparison's operands of a parsed template through the
+    budget (``'x' in s`` and ``s == t`` read all of ``s``)."""
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
@@ -421,6 +439,13 @@ class _Instrument(NodeTransformer):
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         return _budget_call("budget_concat", [nodes.List(node.nodes, lineno=node.lineno)], node.lineno)
+
+    def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
+        self.generic_visit(node)
+        node.expr = _budget_call("budget_operand", [node.expr], node.lineno)
+        for operand in node.ops:
+            operand.expr = _budget_call("budget_operand", [operand.expr], node.lineno)
+        return node
 
 
 def _budget_call(name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
@@ -438,6 +463,10 @@ def _literal_chars(body: list[nodes.Node]) -> int:
         elif not isinstance(node, nodes.For | nodes.Macro | nodes.CallBlock):
             pending.extend(node.iter_child_nodes())
     return total
+
+
+#: What the rewritten templates call on the environment (see _Instrument).
+_REWRITTEN = frozenset({"budget_loop", "budget_concat", "budget_operand"})
 
 
 class BudgetedEnvironment(ImmutableSandboxedEnvironment):
@@ -476,16 +505,22 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
         budget.allow(sum(budget.take(part) for part in parts))
         return "".join(map(str, parts))
 
+    def budget_operand(self, value: Any) -> Any:
+        _active().take(value)
+        return value
+
     # -- the sandbox's hooks -----------------------------------------------------------------------------------
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(__obj, "__self__", None) is __self and __obj.__name__ in ("budget_loop", "budget_concat"):
+        if getattr(__obj, "__self__", None) is __self and __obj.__name__ in _REWRITTEN:
             return __obj(*args)  # the rewriting's own calls (Jinja adds _loop_vars inside loops)
         budget = _active()
-        budget.spend()
+        budget.spend(CALL_OPERATIONS + len(args) + len(kwargs))  # f(*items) copies every item into the call
         if isinstance(__obj, LoopContext) and args:  # a recursive loop's loop(children)
             args = (budget.counted(args[0], 1), *args[1:])
         owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str | bytes):
+            budget.take(owner)  # a method of a text reads all of it (s.count, s.find, s.split ...)
         check = _METHOD_CHECKS.get(getattr(__obj, "__name__", "")) if isinstance(owner, str | bytes) else None
         if check is not None:
             if __obj.__name__ == "join" and args and not hasattr(args[0], "__len__"):

@@ -21,7 +21,7 @@ from creatorkit.workflow import TemplateLimits, check_template, render_template
 from creatorkit.workflow._templates import MAX_CONSTRUCTS
 from world import START, World
 
-LIMITS = TemplateLimits(max_operations=100_000, max_output_chars=200_000)
+LIMITS = TemplateLimits.of(WorkflowSettings())  # the defaults
 OPERATIONS = "workflow.template_max_operations"
 SIZE = "workflow.template_max_output_chars"
 
@@ -69,6 +69,23 @@ OVER_BUDGET = {
         "{% macro f(n) %}x{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(15)|length }}",
         OPERATIONS,
     ),
+    "comparing with a long text again and again": (
+        "{% set s = 'x' * 100000 %}{% for i in range(2000) %}{% if 'zz' in s or s == 'y' %}{% endif %}{% endfor %}",
+        OPERATIONS,
+    ),
+    "a test reading a long text again and again": (
+        "{% set s = 'x' * 100000 %}{% for i in range(2000) %}{% if 'zz' is in s %}{% endif %}{% endfor %}",
+        OPERATIONS,
+    ),
+    "a method reading a long text again and again": (
+        "{% set s = 'x' * 100000 %}{% for i in range(2000) %}{{ s.count('y') }}{% endfor %}",
+        OPERATIONS,
+    ),
+    "spreading a long list into calls": (
+        "{% set l = [0] * 30000 %}{% macro m() %}{{ varargs|length }}{% endmacro %}"
+        "{% for i in range(2000) %}{{ m(*l) }}{% endfor %}",
+        OPERATIONS,
+    ),
     "a large power": ("{{ (3 ** 1000000) % 7 }}", "4096 bits"),
     "a self-recursive macro": ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "a macro calling itself"),
     "a recursive loop that never ends": ("{% for x in [[1]] recursive %}{{ loop([[1]]) }}{% endfor %}", "nests calls"),
@@ -90,7 +107,7 @@ def test_tighter_limits_refuse_what_the_defaults_allow() -> None:
     with pytest.raises(ValidationError, match="more than 20 operations"):
         render_template(text, {}, limits=TemplateLimits(max_operations=20, max_output_chars=200_000))
     with pytest.raises(ValidationError, match="longer than 30 characters"):
-        render_template(text, {}, limits=TemplateLimits(max_operations=100_000, max_output_chars=30))
+        render_template(text, {}, limits=TemplateLimits(max_operations=20_000, max_output_chars=30))
     with pytest.raises(ValidationError, match="longer than 5 characters") as refused:
         render_template(
             "plain text, no fields", {}, field="subject", limits=TemplateLimits(max_operations=1, max_output_chars=5)
