@@ -22,10 +22,11 @@ text it may produce:
 
 How: the hooks Jinja's :class:`~jinja2.sandbox.SandboxedEnvironment` offers (``call``, ``getattr``,
 ``getitem``, ``call_binop`` with every operator intercepted, ``finalize``), the filters and tests wrapped, and
-two constructs that have no hook rewritten in the parsed template before it is compiled (a public path:
+the constructs that have no hook rewritten in the parsed template before it is compiled (a public path:
 ``Environment.parse``, :class:`~jinja2.visitor.NodeTransformer`, ``from_string(tree)``): every ``for`` loop
-iterates through :meth:`BudgetedEnvironment.budget_loop` and every ``~`` goes through
-:meth:`BudgetedEnvironment.budget_concat`. The environment and compiled templates are shared by every thread,
+iterates through :meth:`BudgetedEnvironment.budget_loop`, every ``~`` goes through
+:meth:`BudgetedEnvironment.budget_concat`, and each operand of a comparison through
+:meth:`BudgetedEnvironment.budget_operand`. The environment and compiled templates are shared by every thread,
 so the budget of the render in progress is found through a :class:`~contextvars.ContextVar`; the limits
 themselves are an argument of each render (from the call's ``[workflow]`` settings). Outside a render every
 hook refuses to work, which also stops Jinja from evaluating constant expressions while it compiles.
@@ -59,7 +60,7 @@ CHARS_PER_OPERATION = 100
 #: What a call costs: going through the sandbox and Jinja's context to a macro or a method takes about as long
 #: as five other steps.
 CALL_OPERATIONS = 5
-#: The largest whole number a template may compute (``10 ** 300`` fits; ``9 ** 9 ** 9`` does not).
+#: The largest whole number a template may compute (``10 ** 300`` fits; ``2 ** 5000`` does not).
 MAX_INT_BITS = 4096
 
 
