@@ -112,6 +112,18 @@ class PluginSettings:
         )
 
 
+#: Tags that disclose a paid collaboration, in the languages of the markets TikTok, Instagram and Kuaishou serve.
+_DISCLOSURE_TAGS = (
+    *("#ad", "#advert", "#advertisement", "#advertising", "#sponsored", "#paidpartnership", "#paidpromotion"),
+    *("#广告", "#廣告", "#推广", "#赞助"),  # Chinese
+    *("#PR", "#広告", "#プロモーション", "#タイアップ"),  # Japanese
+    *("#광고", "#협찬", "#유료광고"),  # Korean
+    *("#publicidad", "#patrocinado", "#publicidade", "#publi", "#parceriapaga"),  # Spanish, Portuguese
+    *("#werbung", "#anzeige", "#publicité", "#collaborationcommerciale", "#pubblicità", "#adv", "#reclame"),
+    *("#reklama", "#materiałreklamowy", "#реклама", "#reklam", "#iklan", "#quảngcáo", "#โฆษณา", "#إعلان"),
+)
+
+
 class UnansweredReview(enum.StrEnum):
     """What happens to a draft the brand leaves unanswered past its review deadline."""
 
@@ -121,7 +133,8 @@ class UnansweredReview(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class WorkflowSettings:
-    """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever."""
+    """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever; limits on what
+    users write (templates, drafts), so that no one input holds the service up."""
 
     invitation_response_days: int = 7
     offer_response_days: int = 3
@@ -134,6 +147,14 @@ class WorkflowSettings:
     publish_days: int = 7
     measurement_days: int = 30
     dispute_days: int = 30
+    #: One render of an outreach or contract template: steps (loop iterations, calls, filters …) and characters.
+    template_max_operations: int = 20_000
+    template_max_output_chars: int = 200_000
+    #: A draft's caption and script, in characters (the platforms' own caption limits are 2,200 to 4,000).
+    caption_max_chars: int = 10_000
+    script_max_chars: int = 100_000
+    #: What a brief's disclosure tag "#ad" stands for: the advertising disclosures of the platforms' markets.
+    disclosure_tags: tuple[str, ...] = attrs.field(default=_DISCLOSURE_TAGS, converter=tuple)
 
 
 @attrs.frozen(kw_only=True, repr=False)

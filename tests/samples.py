@@ -113,6 +113,7 @@ from creatorkit.entities import (
     Statistic,
     TalentManager,
     Terms,
+    TextSpan,
     Thread,
     Timeline,
     UsageRights,
@@ -573,7 +574,9 @@ outreach_receipt = OutreachReceipt(
 
 # --- content -----------------------------------------------------------------------------------------------
 
-check = CheckResult(rule="disclosure", passed=True, detail="#ad found in the caption")
+check = CheckResult(
+    rule="disclosure", passed=True, detail="#ad in the caption", spans=(TextSpan(field="caption", start=41, end=44),)
+)
 submission = ContentSubmission(
     id="sub_e210",
     deal_id=DEAL_ID,
@@ -882,6 +885,7 @@ SAMPLES: dict[str, Any] = {
         brief,
         cancellation,
         check,
+        check.spans[0],
         review,
         content_rules,
         submission,

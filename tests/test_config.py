@@ -54,6 +54,11 @@ class TestDefaults:
             "publish_days": 7,
             "measurement_days": 30,
             "dispute_days": 30,
+            "template_max_operations": 20_000,
+            "template_max_output_chars": 200_000,
+            "caption_max_chars": 10_000,
+            "script_max_chars": 100_000,
+            "disclosure_tags": WorkflowSettings().disclosure_tags,
         }
 
     def test_core_and_workflow_keys_are_read(self) -> None:

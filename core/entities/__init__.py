@@ -38,6 +38,7 @@ from ._content import (
     PublishedPost,
     PublishSchedule,
     ReviewDecision,
+    TextSpan,
 )
 from ._contracts import (
     CancellationTerms,
@@ -194,6 +195,7 @@ ENTITY_CLASSES: dict[str, type] = {
         SigningKey,
         TalentManager,
         Terms,
+        TextSpan,
         Thread,
         Timeline,
         UsageRights,
@@ -310,6 +312,7 @@ __all__ = [
     "Statistic",
     "TalentManager",
     "Terms",
+    "TextSpan",
     "Thread",
     "Timeline",
     "UsageRights",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import aware, non_negative, platform_name, positive, typed_fields
+from ._common import FieldValueError, aware, non_negative, platform_name, positive, typed_fields
 
 __all__ = [
     "CheckResult",
@@ -17,16 +17,37 @@ __all__ = [
     "PublishSchedule",
     "PublishedPost",
     "ReviewDecision",
+    "TextSpan",
 ]
+
+
+def _ends_after_start(instance: TextSpan, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < instance.start:
+        raise FieldValueError(attribute.name, f"must be >= start ({instance.start}), got {value}")
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class TextSpan:
+    """Where in a draft a check found a term: ``caption[start:end]`` (or the script's), counted in Unicode code
+    points (Python string indexes) of the text as the creator submitted it, before any normalisation."""
+
+    field: str
+    start: int = attrs.field(validator=non_negative)
+    end: int = attrs.field(validator=[non_negative, _ends_after_start])
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class CheckResult:
-    """One automatic check on a draft: ``rule`` such as ``banned_word:cure`` or ``disclosure``."""
+    """One automatic check on a draft: ``rule`` such as ``banned_word:cure`` or ``disclosure``.
+
+    ``spans`` says where the rule's term was found (a banned word used, a mention or a disclosure tag made);
+    a rule about declared elements, or a term found nowhere, has none.
+    """
 
     rule: str
     passed: bool
     detail: str = ""
+    spans: tuple[TextSpan, ...] = ()
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

@@ -33,7 +33,7 @@ from ._states import (
     tab_of,
     timeout_action,
 )
-from ._templates import check_template, render_template
+from ._templates import TemplateLimits, check_template, render_template
 from .contracting import ContractService
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "Role",
     "StateRow",
     "Tab",
+    "TemplateLimits",
     "Transition",
     "allowed_actions",
     "check_draft",

@@ -19,11 +19,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+import attrs
+
 from .._service import Service
-from ..config import UnansweredReview
+from ..config import UnansweredReview, WorkflowSettings
 from ..entities import (
     Actor,
     CampaignBrief,
+    CheckResult,
     ContentReview,
     ContentRules,
     ContentSubmission,
@@ -39,7 +42,7 @@ from ..entities import (
 )
 from ..errors import Problem, StateError, ValidationError
 from ..parties._access import on_behalf_of
-from ._content_rules import check_draft
+from ._content_rules import CompiledRules
 from ._machine import apply, load_deal, may
 from ._states import deadline_after
 
@@ -64,24 +67,24 @@ class ContentService(Service):
         media_urls: Sequence[str] = (),
         elements: Sequence[str] = (),
     ) -> ContentSubmission:
-        """Submit the draft's next version: checked per rule, then the deal waits for the brand's review."""
-        _check_draft_input(caption, script, media_urls, elements)
+        """Submit the draft's next version: checked per rule, then the deal waits for the brand's review.
+
+        The checks run before the write transaction opens, on the rules read in a read transaction (the
+        contract's content requirements, else the brief's): a long draft never holds the write lock. Inside
+        the transaction the rules that apply are read again; if they changed meanwhile the draft is checked
+        again against them.
+        """
+        draft = _Draft(caption=caption, script=script, media_urls=tuple(media_urls), elements=tuple(elements))
+        draft.check_input(self._flow)
+        read = self._read(actor, lambda view: _rules_for_draft(view, actor, deal_id), "submit_draft")
+        checks = draft.checked(read, self._flow)
 
         def work(change: Change) -> ContentSubmission:
             deal, _ = load_deal(change, actor, deal_id)
             contract = current_contract(change, deal)
-            submission = ContentSubmission(
-                id=new_id("sub"),
-                deal_id=deal.id,
-                version=len(_submissions(change, deal.id)) + 1,
-                submitted_by=str(actor),
-                submitted_at=change.now,
-                caption=caption,
-                script=script,
-                media_urls=tuple(media_urls),
-                elements=tuple(elements),
-                checks=check_draft(_rules(change, deal, contract), caption=caption, script=script, elements=elements),
-            )
+            rules = _rules(change, deal, contract)
+            # The contract or the brief changed since the rules were read: check against those that apply now.
+            submission = draft.submission(change, deal, checks if rules == read else draft.checked(rules, change.flow))
             failed = [check.rule for check in submission.checks if not check.passed]
             payload = {"submission_id": submission.id, "version": submission.version, "failed_checks": failed}
             apply(change, deal, "submit_draft", payload=payload, deadline=_review_deadline(change, contract))
@@ -245,6 +248,62 @@ class ContentService(Service):
         )
 
 
+@attrs.frozen(kw_only=True)
+class _Draft:
+    """What the creator's side submits, before it is a stored version."""
+
+    caption: str
+    script: str
+    media_urls: tuple[str, ...]
+    elements: tuple[str, ...]
+
+    def check_input(self, flow: WorkflowSettings) -> None:
+        """Refuse an empty draft, empty entries, and a caption or script longer than the settings allow."""
+        problems = []
+        if not (self.caption.strip() or self.script.strip() or any(url.strip() for url in self.media_urls)):
+            problems.append(Problem("caption", "a draft needs a caption, a script or media"))
+        for name, text, limit in (
+            ("caption", self.caption, flow.caption_max_chars),
+            ("script", self.script, flow.script_max_chars),
+        ):
+            if len(text) > limit:
+                setting = f"workflow.{name}_max_chars"
+                problems.append(Problem(name, f"is {len(text):,} characters long; at most {limit:,} ({setting})"))
+        problems += [
+            Problem(f"media_urls[{i}]", "must not be empty") for i, url in enumerate(self.media_urls) if not url.strip()
+        ]
+        problems += [
+            Problem(f"elements[{i}]", "must not be empty") for i, item in enumerate(self.elements) if not item.strip()
+        ]
+        if problems:
+            raise ValidationError(problems, "draft")
+
+    def checked(self, rules: ContentRules, flow: WorkflowSettings) -> tuple[CheckResult, ...]:
+        compiled = CompiledRules(rules, recognised_disclosures=flow.disclosure_tags)
+        return compiled.check(caption=self.caption, script=self.script, elements=self.elements)
+
+    def submission(self, change: Change, deal: Deal, checks: tuple[CheckResult, ...]) -> ContentSubmission:
+        return ContentSubmission(
+            id=new_id("sub"),
+            deal_id=deal.id,
+            version=len(_submissions(change, deal.id)) + 1,
+            submitted_by=str(change.actor),
+            submitted_at=change.now,
+            caption=self.caption,
+            script=self.script,
+            media_urls=self.media_urls,
+            elements=self.elements,
+            checks=checks,
+        )
+
+
+def _rules_for_draft(view: View, actor: Actor, deal_id: str) -> ContentRules:
+    """The rules a draft for the deal is checked against, once the actor may submit one at all."""
+    deal, _ = load_deal(view, actor, deal_id)
+    may(view, actor, deal, "submit_draft")  # refuse before the work of checking, as the move itself would
+    return _rules(view, deal, current_contract(view, deal))
+
+
 # -- used by other stages ------------------------------------------------------------------------------------
 
 
@@ -395,18 +454,6 @@ def _record_review(
 def _check_aware(name: str, moment: datetime, what: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationError([Problem(name, "must be timezone-aware")], what)
-
-
-def _check_draft_input(caption: str, script: str, media_urls: Sequence[str], elements: Sequence[str]) -> None:
-    problems = []
-    if not (caption.strip() or script.strip() or any(url.strip() for url in media_urls)):
-        problems.append(Problem("caption", "a draft needs a caption, a script or media"))
-    problems += [
-        Problem(f"media_urls[{i}]", "must not be empty") for i, url in enumerate(media_urls) if not url.strip()
-    ]
-    problems += [Problem(f"elements[{i}]", "must not be empty") for i, item in enumerate(elements) if not item.strip()]
-    if problems:
-        raise ValidationError(problems, "draft")
 
 
 def _check_post_input(platform_post_id: str, url: str, published_at: datetime | None) -> None:

@@ -45,7 +45,7 @@ from ..parties._access import agency_of, on_behalf_of, roster_entry
 from ._briefs import price_problems
 from ._machine import apply, load_deal
 from ._states import FINAL_STATES
-from ._templates import check_template, render_template
+from ._templates import TemplateLimits, check_template, render_template
 
 if TYPE_CHECKING:
     from .._change import Change, View
@@ -99,12 +99,14 @@ class OutreachService(Service):
 
     def preview(self, actor: Actor, template_id: str, *, brief_id: str, creator_id: str) -> tuple[str, str]:
         """Render (subject, body) for one creator without sending anything."""
+        limits = TemplateLimits.of(self._flow)
 
         def work(view: View) -> tuple[str, str]:
             template = _template(view, actor, template_id)
             _visible_brief(view, actor, brief_id)
             context = _context(view, brief_id, creator_id, None)
-            return render_template(template.subject, context, field="subject"), render_template(template.body, context)
+            subject = render_template(template.subject, context, field="subject", limits=limits)
+            return subject, render_template(template.body, context, limits=limits)
 
         return self._read(actor, work)
 
@@ -148,7 +150,8 @@ class OutreachService(Service):
             respond_by=now + timedelta(days=respond_days or self._flow.invitation_response_days),
             proposed_price=proposed_price,
         )
-        invitation, creator = self._read(actor, lambda view: _rendered(view, actor, draft), "invite")
+        limits = TemplateLimits.of(self._flow)
+        invitation, creator = self._read(actor, lambda view: _rendered(view, actor, draft, limits), "invite")
         receipt = self._send(invitation.channel, platform, creator, lambda c, a: c.send_invitation(invitation, a))
         if receipt is not None:
             invitation = attrs.evolve(invitation, platform_ref=receipt.platform_ref)
@@ -293,8 +296,9 @@ class _Draft:
     proposed_price: Money | None
 
 
-def _rendered(view: View, actor: Actor, draft: _Draft) -> tuple[Invitation, CreatorProfile]:
-    """The invitation rendered for its creator, after checking the brand, the brief and that no deal is open."""
+def _rendered(view: View, actor: Actor, draft: _Draft, limits: TemplateLimits) -> tuple[Invitation, CreatorProfile]:
+    """The invitation rendered for its creator (within ``limits``), after checking the brand, the brief and that
+    no deal is open."""
     if actor.kind is not PartyKind.BRAND:
         raise PermissionDenied(str(actor), "invite", "only a brand invites creators to its briefs")
     brief = _published_brief(view, actor, draft.brief_id)
@@ -313,7 +317,7 @@ def _rendered(view: View, actor: Actor, draft: _Draft) -> tuple[Invitation, Crea
     else:
         subject, body = draft.subject, draft.body or ""
     context = _context(view, brief.id, draft.creator_id, None)
-    rendered_subject = render_template(subject, context, field="subject")
+    rendered_subject = render_template(subject, context, field="subject", limits=limits)
     invitation = Invitation(
         id=new_id("inv"),
         deal_id=draft.deal_id,
@@ -321,7 +325,7 @@ def _rendered(view: View, actor: Actor, draft: _Draft) -> tuple[Invitation, Crea
         creator_id=draft.creator_id,
         sent_by=actor.id,
         channel=draft.channel,
-        body=render_template(body, context),
+        body=render_template(body, context, limits=limits),
         subject=rendered_subject,
         sent_at=draft.sent_at,
         respond_by=draft.respond_by,

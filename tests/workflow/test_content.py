@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +22,7 @@ from creatorkit.entities import (
     FeedbackItem,
     ReviewDecision,
     Scope,
+    TextSpan,
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import check_draft
@@ -163,6 +166,88 @@ def test_an_empty_draft_is_refused(world: World) -> None:
         world.kit.content.submit_draft(world.creator, deal.id, caption=" ", media_urls=("",))
     assert raised.value.paths == ["caption", "media_urls[0]"]
     assert state_of(world, deal).state is DealState.IN_PRODUCTION
+
+
+def test_a_caption_or_script_over_its_limit_is_refused_and_nothing_is_stored(world: World) -> None:
+    kit = world.kit
+    deal = to_production(world)
+    flow = kit.config.workflow
+    with pytest.raises(ValidationError) as raised:
+        kit.content.submit_draft(
+            world.creator, deal.id, caption="x" * (flow.caption_max_chars + 1), script="y" * (flow.script_max_chars + 1)
+        )
+    assert raised.value.paths == ["caption", "script"]
+    assert "10,001 characters long; at most 10,000 (workflow.caption_max_chars)" in str(raised.value)
+    kit.config = attrs.evolve(kit.config, workflow=attrs.evolve(flow, caption_max_chars=20))
+    with pytest.raises(ValidationError, match=r"workflow\.caption_max_chars"):
+        submit(world, deal, "A caption of 29 characters #ad")
+    assert kit.content.drafts(world.brand, deal.id) == []
+    assert state_of(world, deal).state is DealState.IN_PRODUCTION
+    assert submit(world, deal, "Short enough #ad").version == 1
+
+
+def test_the_checks_run_before_the_write_transaction_opens(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long draft checked against many rules must not hold the write lock while it is checked."""
+    from creatorkit.workflow import _content
+
+    kit, writing, checked_while_writing = world.kit, [], []
+    deal = to_production(world)
+    open_transaction = kit.store.transaction
+
+    @contextlib.contextmanager
+    def transaction() -> Iterator[Any]:
+        with open_transaction() as tx:
+            writing.append(True)
+            try:
+                yield tx
+            finally:
+                writing.pop()
+
+    class Watched(_content.CompiledRules):
+        def check(self, **draft: Any) -> Any:
+            checked_while_writing.append(bool(writing))
+            return super().check(**draft)
+
+    monkeypatch.setattr(kit.store, "transaction", transaction)
+    monkeypatch.setattr(_content, "CompiledRules", Watched)
+    draft = submit(world, deal, "A miracle with vitamin C #ad")
+    assert checked_while_writing == [False]
+    assert [c.rule for c in draft.checks if not c.passed] == ["banned_word:miracle"]
+
+
+def test_rules_changed_between_reading_and_writing_are_checked_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contract's requirements arrive after the draft was checked against the brief's: they are what count."""
+    from creatorkit.workflow import _content
+
+    deal = to_production(world)
+    seen: list[ContentRules] = []
+
+    class Racing(_content.CompiledRules):
+        def check(self, **draft: Any) -> Any:
+            seen.append(self.rules)
+            if len(seen) == 1:  # after the read, before the write: the executed contract lands
+                attach_contract(world, deal, content_requirements=ContentRules(banned_words=("glow",)))
+            return super().check(**draft)
+
+    monkeypatch.setattr(_content, "CompiledRules", Racing)
+    draft = submit(world, deal, "Glow with a miracle #ad")
+    assert seen == [world.brief.content_rules, ContentRules(banned_words=("glow",))]
+    assert [(c.rule, c.passed) for c in draft.checks] == [("banned_word:glow", False), ("disclosure", True)]
+    assert world.kit.content.drafts(world.brand, deal.id)[0].checks == draft.checks
+
+
+def test_each_check_says_where_it_found_its_term_and_keeps_it(world: World) -> None:
+    deal = to_production(world)
+    caption = "这是Miracle面霜 #广告"
+    draft = submit(world, deal, caption, script="Vitamin C, every morning.")
+    checks = {check.rule: check for check in draft.checks}
+    assert checks["banned_word:miracle"].spans == (TextSpan(field="caption", start=2, end=9),)
+    assert checks["disclosure"].passed and checks["disclosure"].detail == "#广告 in the caption"
+    assert [caption[s.start : s.end] for s in checks["disclosure"].spans] == ["#广告"]
+    assert checks["selling_point:vitamin C"].spans == (TextSpan(field="script", start=0, end=9),)
+    assert world.kit.content.drafts(world.brand, deal.id) == [draft]
 
 
 # -- versions and the revision limit --------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from ...entities import (
 from ...entities import Terms as AgreedTerms
 from ...errors import Problem, StateError, ValidationError
 from .._states import FINAL_STATES, next_state
-from .._templates import render_template
+from .._templates import TemplateLimits, render_template
 from ._hashing import contract_hash
 
 if TYPE_CHECKING:
@@ -121,20 +121,25 @@ def new_version(change: Change, old: Contract, clauses: ContractClauses) -> Cont
 
 
 def sealed(
-    view: View, contract: Contract, template: ContractTemplate, deal: Deal, brief: CampaignBrief
+    change: Change, contract: Contract, template: ContractTemplate, deal: Deal, brief: CampaignBrief
 ) -> tuple[Contract, dict[str, Any]]:
-    """Render the text with the contract's fields, then seal it with its content hash; also its document."""
+    """Render the text with the contract's fields, then seal it with its content hash; also its document.
+
+    The render runs inside the call's write transaction, within the call's template limits: a template over
+    them raises, and the transaction stores nothing.
+    """
     context = {
         "contract": contract,
         "price": contract.price,
         "clauses": contract.clauses,
-        "brand": view.load("brand", deal.brand_id, Brand),
+        "brand": change.load("brand", deal.brand_id, Brand),
         # The creator's public page: the brand writes the template, so private contact details stay out.
-        "creator": attrs.evolve(view.load("creator", deal.creator_id, CreatorProfile), email=None, signing_key=None),
+        "creator": attrs.evolve(change.load("creator", deal.creator_id, CreatorProfile), email=None, signing_key=None),
         "brief": brief,
         "deal": deal,
     }
-    rendered = attrs.evolve(contract, text=render_template(template.body, context, field="template.body"))
+    text = render_template(template.body, context, field="template.body", limits=TemplateLimits.of(change.flow))
+    rendered = attrs.evolve(contract, text=text)
     rendered_doc = unstructure(rendered)  # converted once: hashed here, stored by the caller
     seal = attrs.evolve(rendered, content_hash=contract_hash(rendered_doc))
     return seal, unstructure_evolved(seal, rendered, rendered_doc)
