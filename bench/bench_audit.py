@@ -30,7 +30,7 @@ def bench_audit_verify_per_s(events: int = EVENTS) -> dict[str, Any]:
         store = open_store(Path(tmp) / "audit.db")
         try:
             for first in range(0, events, PER_TRANSACTION):
-                with store.transaction() as tx:
+                with store._write_transaction() as tx:
                     for i in range(first, min(first + PER_TRANSACTION, events)):
                         tx.append_audit(
                             actor_id=f"manager_{i % 40}",

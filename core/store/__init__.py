@@ -1,17 +1,19 @@
 """Where creatorkit keeps its state: documents plus a tamper-evident audit chain, in SQLite or PostgreSQL.
 
-Open a store with :func:`open_store` and do every change inside one transaction, together with its audit
-event, so that it either happens with its record or not at all::
+Open a store with :func:`open_store` and read it through one consistent snapshot::
 
     store = open_store("creatorkit.db")                  # or "postgresql://user@host/db", or ":memory:"
-    with store.transaction() as tx:
+    with store.read() as tx:
         deal = tx.require("deal", deal_id)
-        tx.update("deal", deal_id, {**deal.doc, "price": 500}, expected_version=deal.version)
-        tx.append_audit(actor_id=manager_id, action="deal.price_changed", entity_kind="deal",
-                        entity_id=deal_id, payload={"price": 500})
+        history = tx.audit_for(entity_ids=[deal_id])
 
-Updates are optimistic: a stale ``expected_version`` raises :class:`~creatorkit.errors.ConflictError`.
-Check the chain with :func:`creatorkit.audit.verify_chain`.
+The store has no public way to write. Every change is made by a service (``kit.outreach``, ``kit.contracts``,
+...), in one transaction together with its audit event, so that it happens with its record or not at all: a
+caller holding the store can neither change a document without an event nor append an event no service made.
+The services reach the read-write transaction through a private path (``Store._write_transaction``), which
+creatorkit's own tests use too; migrations run on a connection of their own as the store opens. Updates are
+optimistic: a stale expected version raises :class:`~creatorkit.errors.ConflictError`. Check the chain with
+:func:`creatorkit.audit.verify_chain`.
 
 A transaction reads back what it wrote without asking the database. On SQLite each connection also keeps the
 committed documents it has seen, and uses them only while ``PRAGMA data_version`` shows that no other
@@ -20,7 +22,7 @@ as one ``UPDATE`` before any query that could see it and at the latest at commit
 shared with that cache: never change a ``Record.doc`` in place, write a new dict.
 
 Documents are JSON. JSON has no NaN or infinity: entities refuse them in their number fields, and in a
-document given to the store directly they are written as null (another connection reads ``None`` back).
+document given to the write path directly they are written as null (another connection reads ``None`` back).
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
 (:meth:`SqliteStore.checkpointer`), started with the first writes; ``close()`` ends it.
@@ -79,6 +81,7 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_DIALECTS))
+
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite://"

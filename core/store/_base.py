@@ -47,9 +47,10 @@ def mask_url(url: str) -> str:
 class Store(abc.ABC):
     """A document store with a tamper-evident audit chain; open one with :func:`creatorkit.store.open_store`.
 
-    Thread-safe: each thread gets its own connection. Every call into the data goes through
-    :meth:`transaction` (read-write, committed at the end of the ``with`` block, rolled back on any
-    exception) or :meth:`read` (a read-only snapshot). Transactions do not nest.
+    Thread-safe: each thread gets its own connection. Every read goes through :meth:`read` (a read-only
+    snapshot). There is no public way to write: state changes only through the services, each call one
+    transaction holding the change and its audit events (:meth:`_write_transaction`, the private path the
+    services' write path, migrations and tests use). Transactions do not nest.
     """
 
     dialect: ClassVar[str]
@@ -158,8 +159,13 @@ class Store(abc.ABC):
                 conn.close()
 
     # --- transactions -----------------------------------------------------------------------------
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """A read-write transaction: committed when the block ends, rolled back on any exception."""
+    def _write_transaction(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction: committed when the block ends, rolled back on any exception.
+
+        Private on purpose. Through it a caller could change a document without its audit event, or append an
+        event no service made, so only the services' write path (``Service._write`` and its ``Change``), the
+        store's own migrations and creatorkit's tests use it; an app changes state through the services.
+        """
         return self._scope(readonly=False)
 
     def read(self) -> AbstractContextManager[Transaction]:

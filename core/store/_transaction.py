@@ -11,10 +11,12 @@ __all__ = ["Transaction"]
 
 
 class Transaction(DocumentOperations, AuditOperations):
-    """Reads and writes inside one database transaction; obtained from :meth:`Store.transaction`.
+    """Reads (and, on the store's private write path, writes) inside one database transaction.
 
-    Valid only inside its ``with`` block. A read-only transaction (:meth:`Store.read`) refuses writes.
-    The dialect subclass sets the placeholder style and how documents and timestamps are encoded.
+    What :meth:`Store.read` hands out, valid only inside its ``with`` block. Such a read-only transaction
+    refuses every write; the write methods work only in the transaction of the services' private write path
+    (``Store._write_transaction``), which is what keeps every change together with its audit event. The
+    dialect subclass sets the placeholder style and how documents and timestamps are encoded.
 
     Documents: :meth:`get`, :meth:`require`, :meth:`insert`, :meth:`update`, :meth:`find`. The audit chain:
     :meth:`append_audit`, :meth:`append_audits`, :meth:`audit_head`, :meth:`audit_for`,

@@ -28,7 +28,7 @@ T0 = datetime(2025, 5, 1, 9, 30, tzinfo=UTC)
 def append_events(store: Store, count: int, *, per_transaction: int = 3) -> list[AuditEvent]:
     events: list[AuditEvent] = []
     for first in range(0, count, per_transaction):
-        with store.transaction() as tx:
+        with store._write_transaction() as tx:
             for i in range(first, min(first + per_transaction, count)):
                 events.append(
                     tx.append_audit(
@@ -88,7 +88,7 @@ def test_event_hash_covers_every_field(store: Store) -> None:
 
 
 def test_the_encoding_built_by_the_database_matches_the_python_one(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.append_audit(
             actor_id="经理 ✨",
             action="deal.signed",
@@ -137,14 +137,14 @@ def test_values_that_would_make_the_encoding_ambiguous_are_refused(store: Store,
         "entity_id": "d1",
     }
     fields[field] = value
-    with pytest.raises(ValidationError) as caught, store.transaction() as tx:
+    with pytest.raises(ValidationError) as caught, store._write_transaction() as tx:
         tx.append_audit(payload={}, **fields)
     assert caught.value.paths == [field]
     assert store.audit_head() == (0, GENESIS)
 
 
 def test_naive_occurred_at_is_refused(store: Store) -> None:
-    with pytest.raises(ValidationError), store.transaction() as tx:
+    with pytest.raises(ValidationError), store._write_transaction() as tx:
         tx.append_audit(
             actor_id="m",
             action="a",
@@ -157,7 +157,7 @@ def test_naive_occurred_at_is_refused(store: Store) -> None:
 
 def test_occurred_at_is_stored_in_utc(store: Store) -> None:
     tokyo = timezone(timedelta(hours=9))
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         event = tx.append_audit(
             actor_id="m",
             action="a",
@@ -334,7 +334,7 @@ def test_events_appended_together_chain_exactly_like_one_at_a_time(store: Store)
         }
         for i in range(4)
     ]
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.append_audit(**entries[0])
         tx.append_audits(entries[1:])
     events = list(store.iter_audit())
@@ -368,7 +368,7 @@ def test_a_refused_entry_among_several_appends_none_of_them(store: Store) -> Non
         "payload": {},
     }
     bad = {**good, "payload": {"price": float("nan")}}
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         with pytest.raises(ValidationError):
             tx.append_audits([good, bad])
         tx.append_audit(**good)  # the transaction goes on, and the chain continues from where it was

@@ -33,7 +33,7 @@ def test_a_new_store_is_at_the_latest_version(db: Database) -> None:
 
 def test_opening_again_applies_nothing_and_keeps_the_data(db: Database) -> None:
     first = db.open()
-    with first.transaction() as tx:
+    with first._write_transaction() as tx:
         tx.insert("deal", "d1", {"kept": True})
         tx.append_audit(actor_id="m", action="deal.created", entity_kind="deal", entity_id="d1", payload={})
     first.close()
@@ -98,7 +98,7 @@ def test_a_version_1_store_upgrades_with_its_data(db: Database, monkeypatch: pyt
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
     monkeypatch.setattr(migrations, "LATEST", 1)
     old = db.open()
-    with old.transaction() as tx:
+    with old._write_transaction() as tx:
         tx.insert("deal", "d1", {"n": 1}, workspace="brand_1", parent="creator_1", state="invited")
         tx.insert("note", "n1", {"n": 2})
         tx.append_audit(
@@ -124,7 +124,7 @@ def test_a_deal_awaiting_an_empty_string_awaits_nobody_after_migration_3(
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
     monkeypatch.setattr(migrations, "LATEST", 2)
     old = db.open()
-    with old.transaction() as tx:
+    with old._write_transaction() as tx:
         tx.insert("deal", "d_cancelled", {**cancelled, "id": "d_cancelled", "awaiting": ""}, state="cancelled")
         tx.insert("deal", "d_waiting", {**cancelled, "id": "d_waiting", "awaiting": "brand"}, state="invited")
         tx.insert("note", "n1", {"awaiting": ""})
