@@ -33,8 +33,11 @@ Canonicalization Scheme) form, so the same data always hashes the same, whatever
 from typing import TYPE_CHECKING, Any
 
 from ._chain import (
+    EVENT_FORMAT,
     GENESIS,
     HASHED_FIELDS,
+    HASHED_FIELDS_FORMAT_1,
+    ROTATION_ACTION,
     SEPARATOR,
     ChainReport,
     check_field,
@@ -45,6 +48,7 @@ from ._chain import (
     verify_chain,
     verify_rows,
 )
+from ._keys import AUDIT_KEY_ENV, AUDIT_OLD_KEYS_ENV, MIN_KEY_BYTES, AuditKey, AuditKeys, generate_audit_key
 
 if TYPE_CHECKING:
     from ._evidence import AuditService
@@ -61,14 +65,23 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AUDIT_KEY_ENV",
+    "AUDIT_OLD_KEYS_ENV",
+    "EVENT_FORMAT",
     "GENESIS",
     "HASHED_FIELDS",
+    "HASHED_FIELDS_FORMAT_1",
+    "MIN_KEY_BYTES",
+    "ROTATION_ACTION",
     "SEPARATOR",
+    "AuditKey",
+    "AuditKeys",
     "AuditService",
     "ChainReport",
     "check_field",
     "event_hash",
     "format_occurred_at",
+    "generate_audit_key",
     "payload_hash",
     "raise_for_broken",
     "verify_chain",

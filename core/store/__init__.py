@@ -50,6 +50,7 @@ from ._records import Record
 from ._transaction import Transaction
 
 if TYPE_CHECKING:
+    from ..audit._keys import AuditKeys
     from ._postgres import PostgresStore
     from ._sqlite import SqliteStore
 
@@ -87,8 +88,12 @@ _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite://"
 
 
-def open_store(url_or_path: str | os.PathLike[str]) -> Store:
+def open_store(url_or_path: str | os.PathLike[str], *, audit_keys: AuditKeys | None = None) -> Store:
     """Open (creating and migrating as needed) the store at ``url_or_path``.
+
+    ``audit_keys`` MAC the audit trail as it is written and verify it (see :mod:`creatorkit.audit`); by default
+    they come from the environment (``CREATORKIT_AUDIT_KEY``, ``CREATORKIT_AUDIT_OLD_KEYS``), and with none
+    there the trail is written without MACs. Pass ``AuditKeys()`` for none whatever the environment says.
 
     - ``postgresql://user:password@host:port/db`` (or ``postgres://``): a PostgreSQL store (needs psycopg).
     - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``: a SQLite file, as SQLAlchemy spells it.
@@ -98,23 +103,23 @@ def open_store(url_or_path: str | os.PathLike[str]) -> Store:
     if isinstance(url_or_path, os.PathLike):
         from ._sqlite import SqliteStore
 
-        return SqliteStore(url_or_path)
+        return SqliteStore(url_or_path, audit_keys=audit_keys)
     if not isinstance(url_or_path, str) or not url_or_path:
         raise StoreError(f"a store needs a path or URL, not {url_or_path!r}")
     if url_or_path.startswith(_POSTGRES_SCHEMES):
         from ._postgres import PostgresStore
 
-        return PostgresStore(url_or_path)
+        return PostgresStore(url_or_path, audit_keys=audit_keys)
     from ._sqlite import SqliteStore
 
     if url_or_path.startswith(_SQLITE_SCHEME):
         path = url_or_path[len(_SQLITE_SCHEME) :]
         if path in ("", "/", "/:memory:"):
-            return SqliteStore(":memory:")
+            return SqliteStore(":memory:", audit_keys=audit_keys)
         if not path.startswith("/"):
             raise StoreError(f"a sqlite URL has three slashes before the path: sqlite:///{path}")
-        return SqliteStore(path[1:])
+        return SqliteStore(path[1:], audit_keys=audit_keys)
     if "://" in url_or_path:
         scheme = url_or_path.split("://", 1)[0]
         raise StoreError(f"unsupported store URL scheme {scheme!r}: use a file path, sqlite:/// or postgresql://")
-    return SqliteStore(url_or_path)
+    return SqliteStore(url_or_path, audit_keys=audit_keys)

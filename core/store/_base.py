@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .._memo import trim_oldest
+from ..audit._keys import AuditKeys
 from ..entities._audit import AuditEvent
 from ..errors import StoreError
 from . import _migrations as migrations
@@ -56,12 +57,16 @@ class Store(abc.ABC):
     dialect: ClassVar[str]
     url: str
     """Where the store lives, with any password masked: safe to log and print."""
+    audit_keys: AuditKeys
+    """The keys this process MACs the audit trail with (the current one) and verifies it with (all)."""
 
     _transaction_class: ClassVar[type[Transaction]] = Transaction
     _driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_keys: AuditKeys | None = None) -> None:
         self.url = mask_url(url)
+        # Read before any connection: a malformed key in the environment stops the store from opening at all.
+        self.audit_keys = AuditKeys.from_environment() if audit_keys is None else audit_keys
         self._local = threading.local()
         self._connections: list[Any] = []
         self._connections_lock = threading.Lock()

@@ -17,7 +17,10 @@ from ._records import Key, Known, Record
 if TYPE_CHECKING:
     from ._base import Store
 
-__all__ = ["TransactionBase", "utcnow"]
+__all__ = ["Head", "TransactionBase", "utcnow"]
+
+#: The audit chain's head as a transaction appends to it: (last sequence, last hash, the key that MACs it).
+Head = tuple[int, str, str | None]
 
 
 def utcnow() -> datetime:
@@ -29,9 +32,10 @@ class TransactionBase:
 
     _P: ClassVar[str] = "?"
     _LOCK_HEAD: ClassVar[str] = ""  # appended to the head query to serialize appends, where needed
-    # An SQL expression giving an event's hash encoding (creatorkit.audit) as UTF-8 bytes, built by the
-    # database so that verifying fetches one value per event instead of ten.
+    # SQL expressions giving an event's hash encoding (creatorkit.audit) as UTF-8 bytes, in the current format
+    # and in format 1, built by the database so that verifying fetches one value per event instead of twelve.
     _AUDIT_MATERIAL: ClassVar[str]
+    _AUDIT_MATERIAL_1: ClassVar[str]
 
     __slots__ = (
         "_cache",
@@ -63,7 +67,7 @@ class TransactionBase:
         self._cur: Any = conn.cursor()
         self._readonly = readonly
         self._closed = False
-        self._head: tuple[int, str] | None = None
+        self._head: Head | None = None
         self._head_dirty = False
         # What this connection knows of the committed database, when the dialect can tell it is still current
         # (see Store._valid_cache); None means every read goes to the database.

@@ -102,8 +102,9 @@ def test_the_encoding_built_by_the_database_matches_the_python_one(store: Store)
     with store.read() as tx:
         rows = [row for batch in tx.iter_audit_rows() for row in batch]
     events = list(store.iter_audit())
-    for (sequence, encoding, prev_hash, stored), event in zip(rows, events, strict=True):
-        assert sequence == event.sequence and prev_hash == event.prev_hash and stored == event.hash
+    for (sequence, encoding, stored, mac), event in zip(rows, events, strict=True):
+        assert sequence == event.sequence and stored == event.hash and mac is event.mac is None
+        assert bytes(encoding).endswith(b"\x1f" + event.prev_hash.encode())
         assert hashlib.sha256(bytes(encoding)).hexdigest() == event.hash
     assert verify_chain(store).ok
 
@@ -292,8 +293,7 @@ def test_an_event_added_outside_the_store_is_detected(db: Database, store: Store
     )
     db.execute(
         "INSERT INTO audit_events (sequence, actor_id, action, entity_kind, entity_id, payload_hash,"
-        " occurred_at,"
-        " prev_hash, hash) VALUES (4, 'x', 'a', 'deal', 'd', ?, ?, ?, ?)",
+        " occurred_at, prev_hash, hash, format) VALUES (4, 'x', 'a', 'deal', 'd', ?, ?, ?, ?, 2)",
         (payload_hash({}), T0.isoformat(timespec="microseconds"), last.hash, forged),
     )
     report = verify_chain(store)
