@@ -6,10 +6,11 @@ it the PostgreSQL cases are skipped, except on CI (``CI=true``), where they fail
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -64,6 +65,18 @@ class Database:
     def tamper(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.drop_audit_guard()
         self.execute(sql, params)
+
+    def rewrite_document(self, kind: str, id: str, change: Callable[[dict[str, Any]], None], **columns: Any) -> None:
+        """Change a stored document underneath the store (its JSON by ``change``, and any ``columns`` given)."""
+        [(raw,)] = self.execute("SELECT doc FROM documents WHERE kind = ? AND id = ?", (kind, id))
+        doc = json.loads(raw) if isinstance(raw, str) else raw  # PostgreSQL hands JSONB back decoded
+        change(doc)
+        cast = "?::jsonb" if self.dialect == "postgresql" else "?"
+        sets = "".join(f", {name} = ?" for name in columns)
+        self.execute(
+            f"UPDATE documents SET doc = {cast}{sets} WHERE kind = ? AND id = ?",
+            (json.dumps(doc), *columns.values(), kind, id),
+        )
 
     # -- what someone with write access to the database (and no key) can do to the audit trail --------------------
 

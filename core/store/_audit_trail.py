@@ -19,6 +19,7 @@ from ..audit._chain import (
     verify_rows,
 )
 from ..audit._keys import AUDIT_KEY_ENV, AUDIT_OLD_KEYS_ENV, AuditKey, AuditKeys
+from ..audit._state import Covered, StateReport, check_documents, document_digest, encode_documents
 from ..entities import Actor
 from ..entities._audit import AuditEvent
 from ..errors import Problem, StoreError, ValidationError
@@ -32,6 +33,18 @@ AUDIT_COLUMNS = (
 )
 
 _SYSTEM = str(Actor.system())
+
+
+def _check_fields(
+    actor_id: str, action: str, entity_kind: str, entity_id: str, on_behalf_of: str | None, workspace_id: str | None
+) -> None:
+    """Refuse what would make an event's encoding ambiguous (see :func:`creatorkit.audit.check_field`)."""
+    check_field("actor_id", actor_id)
+    check_field("action", action)
+    check_field("entity_kind", entity_kind)
+    check_field("entity_id", entity_id)
+    check_field("on_behalf_of", on_behalf_of, required=False)
+    check_field("workspace_id", workspace_id, required=False)
 
 
 def _rotation_entry(old: str | None, key: AuditKey, occurred_at: datetime | None) -> dict[str, Any]:
@@ -152,6 +165,7 @@ class AuditOperations(TransactionBase):
             raise
         if rows:
             self._cur.executemany(self._SQL_INSERT_AUDIT, rows)
+            self._uncovered.clear()
         return rows
 
     def _audit_rows(self, entries: list[Mapping[str, Any]], rotation_at: datetime | None) -> list[tuple[Any, ...]]:
@@ -170,15 +184,41 @@ class AuditOperations(TransactionBase):
                 problem = Problem("action", f"{ROTATION_ACTION} is recorded by the store itself, when the key changes")
                 raise ValidationError([problem], what="audit event")
             pending.append(entry)
+        digests = [payload_hash(entry.get("payload")) for entry in pending]
+        documents = self._coverage(pending, digests)
         rows = []
-        for entry in pending:
-            row = self._audit_row(head, key, **entry)
+        for entry, digest, covered in zip(pending, digests, documents, strict=True):
+            row = self._audit_row(head, key, payload_digest=digest, documents=covered, **entry)
             head = (row[0], row[8], row[12])
             rows.append(row)
         # The head row is written once, at commit (see _finish), still inside this transaction.
         self._head = head
         self._head_dirty = True
         return rows
+
+    def _coverage(self, pending: Sequence[Mapping[str, Any]], digests: Sequence[str]) -> list[str | None]:
+        """Each pending event's ``documents``: what this transaction wrote since its last append, with its digest.
+
+        A document goes with the (last) event about it, any other with the last event: every document written is
+        covered by an event of the same call. A document that is also an event's payload (a record stored and
+        audited as written) has that payload's digest already.
+        """
+        covering: list[list[Covered]] = [[] for _ in pending]
+        if not self._uncovered:
+            return [None] * len(pending)
+        about = {(entry.get("entity_kind"), entry.get("entity_id")): n for n, entry in enumerate(pending)}
+        payloads = {
+            id(entry.get("payload")): (entry.get("payload"), digest)
+            for entry, digest in zip(pending, digests, strict=True)
+        }
+        last = len(pending) - 1
+        for key in self._uncovered:
+            record = self._written[key]
+            known = payloads.get(id(record.doc))
+            digest = known[1] if known is not None and known[0] is record.doc else document_digest(record.doc)
+            entry = (record.kind, record.id, record.version, digest, record.state, record.workspace, record.parent)
+            covering[about.get(key, last)].append(entry)
+        return [encode_documents(entries) for entries in covering]
 
     def _writable_head(self) -> Head:
         """The head to append to: this transaction's, the connection's, or the database's (locked on PostgreSQL)."""
@@ -226,17 +266,17 @@ class AuditOperations(TransactionBase):
         on_behalf_of: str | None = None,
         workspace_id: str | None = None,
         occurred_at: datetime | None = None,
-        documents: str | None = None,
+        *,
+        payload_digest: str,
+        documents: str | None,
     ) -> tuple[Any, ...]:
-        """The next event's row, in ``AUDIT_COLUMNS`` order, chained to ``head`` and MAC'd with ``key``."""
-        check_field("actor_id", actor_id)
-        check_field("action", action)
-        check_field("entity_kind", entity_kind)
-        check_field("entity_id", entity_id)
-        check_field("on_behalf_of", on_behalf_of, required=False)
-        check_field("workspace_id", workspace_id, required=False)
+        """The next event's row, in ``AUDIT_COLUMNS`` order, chained to ``head`` and MAC'd with ``key``.
+
+        ``payload_digest`` is ``payload``'s hash, ``documents`` the covered documents' text (or None).
+        """
+        _check_fields(actor_id, action, entity_kind, entity_id, on_behalf_of, workspace_id)
         when = self._utc_text(utcnow() if occurred_at is None else occurred_at)
-        digest = payload_hash(payload)
+        digest = payload_digest
         sequence = head[0] + 1
         prev = head[1]
         key_id = None if key is None else key.id
@@ -300,6 +340,46 @@ class AuditOperations(TransactionBase):
         self._cur.execute(f"SELECT MIN(sequence) FROM audit_events WHERE format <> 1 AND sequence < {p}", (last,))
         first_new = self._cur.fetchone()[0]
         return count, None if first_new is None else int(first_new)
+
+    def _audit_event_hash(self, sequence: int) -> tuple[int, str | None]:
+        """(the last stored event's sequence, the hash stored for event ``sequence`` or None): for checkpoints."""
+        self._check(False)
+        self._cur.execute("SELECT COALESCE(MAX(sequence), 0) FROM audit_events")
+        last = int(self._cur.fetchone()[0])
+        self._cur.execute(f"SELECT hash FROM audit_events WHERE sequence = {self._P}", (sequence,))
+        row = self._cur.fetchone()
+        return last, None if row is None else str(row[0])
+
+    def _verify_state(self, legacy: int, batch: int) -> StateReport:
+        """Every stored document against its last audited write, in this snapshot (see :mod:`creatorkit.audit`).
+
+        Coverage is read from format-2 events only: a format-1 event's hash does not cover a ``documents`` column.
+        """
+        self._check(False)
+        coverage = self._keyset(
+            "SELECT sequence, documents FROM audit_events", "documents IS NOT NULL", "sequence", (legacy,), batch
+        )
+        documents = self._keyset(
+            "SELECT kind, id, version, state, workspace, parent, doc FROM documents", None, "kind, id", None, batch
+        )
+        return check_documents(coverage, documents, decode=self._decode_doc, legacy=legacy > 0)
+
+    def _keyset(
+        self, select: str, where: str | None, key: str, after: tuple[Any, ...] | None, batch: int
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``select`` (filtered by ``where``) in ``key`` order past ``after``, in pages of ``batch``."""
+        width = key.count(",") + 1
+        while True:
+            conditions = [] if where is None else [where]
+            if after is not None:
+                conditions.append(f"({key}) > ({', '.join([self._P] * width)})")
+            sql = f"{select}{' WHERE ' if conditions else ''}{' AND '.join(conditions)}"
+            self._cur.execute(f"{sql} ORDER BY {key} LIMIT {int(batch)}", after or ())
+            rows = self._cur.fetchall()
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = tuple(rows[-1][:width])
 
     def audit_for(
         self, *, entity_ids: Sequence[str] | None = None, workspace_id: str | None = None

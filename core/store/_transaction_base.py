@@ -50,6 +50,7 @@ class TransactionBase:
         "_moment_stored",
         "_moment_text",
         "_readonly",
+        "_uncovered",
         "_written",
         "store",
     )
@@ -76,6 +77,9 @@ class TransactionBase:
         # Documents this transaction wrote, as they now stand: served to its own reads, merged into the cache
         # after the commit, dropped on rollback.
         self._written: dict[Key, Record] = {}
+        # Documents written since this transaction last appended to the audit chain: the next append covers them
+        # (see AuditOperations._coverage), so that every document a call writes is in one of its events.
+        self._uncovered: dict[Key, None] = {}
         # Updates not yet sent to the database, with the version the row has there: several changes of one
         # document in a call (a deal moving through two states) become one UPDATE, sent before any query that
         # could see the row and at the latest when the transaction finishes.
