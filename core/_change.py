@@ -3,7 +3,9 @@
 A :class:`View` is what a call sees of the store: the records of one transaction and the entities they hold.
 A :class:`Change` is a :class:`View` that also writes: every document a service stores, and every audit event,
 goes through it, so that a state change and its record in the audit trail are one thing, written in one
-transaction. Services never write to the transaction themselves.
+transaction. Services never write to the transaction themselves. The store records each document the call wrote
+(its version and digest) in the call's events, which is what lets verification hold the current state to the
+trail.
 
 Building entities from stored documents (cattrs) was the largest cost of a service call, so a view serves
 each stored version's entity from an :class:`EntityCache` shared by the kit, and keeps there what is derived
@@ -162,7 +164,7 @@ class Change(View):
     on head and document.
     """
 
-    __slots__ = ("_audit", "_docs", "actor", "announce", "events", "flow", "now")
+    __slots__ = ("_audit", "_docs", "_rotated", "actor", "announce", "events", "flow", "now")
 
     def __init__(
         self,
@@ -185,10 +187,11 @@ class Change(View):
         self._audit: list[dict[str, Any]] = []
         # id(entity) -> (entity, its stored document) for what this change wrote; see document().
         self._docs: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._rotated = False
 
     @property
     def audited(self) -> bool:
-        return bool(self._audit)
+        return bool(self._audit) or self._rotated
 
     def as_actor(self, actor: Actor) -> Change:
         """The same change, acting as ``actor`` (e.g. the system executing a contract its signer completed).
@@ -228,7 +231,17 @@ class Change(View):
         )
 
     def flush_audit(self) -> None:
+        """Append this call's audit events; the store covers in them every document the call wrote."""
         self._tx.append_audits(self._audit)
+
+    def rotate_audit_key(self) -> AuditEvent | None:
+        """Rotate the trail to the store's current key now: its ``audit.key_rotated`` event, or None if not due.
+
+        The store appends a rotation on its own at the first write under a new key; this makes it the whole call
+        (write nothing else in it: the rotation is appended at once, and PostgreSQL then holds the head's lock).
+        """
+        self._rotated = True
+        return self._tx._rotate_audit_key(self.now)
 
     def event(self, name: str, entity_kind: str, entity_id: str, **data: Any) -> None:
         """Announce ``name`` to plugins and listeners once the call has committed."""

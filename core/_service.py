@@ -75,7 +75,7 @@ class Service:
         kit = self._kit
         now = self._now()
         try:
-            with kit.store.transaction() as tx:
+            with kit.store._write_transaction() as tx:
                 change = Change(tx, kit._entities, actor, now, kit.config.workflow, announce=kit.plugins.listening)
                 require_party(change, actor)
                 result = work(change)
@@ -101,7 +101,7 @@ class Service:
             raise
 
     def _record_denial(self, actor: Actor, action: str, denied: PermissionDenied, now: datetime) -> None:
-        with self._kit.store.transaction() as tx:
+        with self._kit.store._write_transaction() as tx:
             # PermissionDenied names its entity as "<kind> <id>": file the refusal under that entity, so it shows
             # in the entity's history and evidence bundle.
             kind, _, entity_id = (denied.entity or "").partition(" ")

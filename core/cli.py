@@ -383,21 +383,120 @@ def campaigns(ctx: _Context, tab: str | None, as_json: bool, acting_as: str | No
 
 @main.group()
 def audit() -> None:
-    """Verify the tamper-evident audit trail; export a deal's evidence bundle."""
+    """Verify the tamper-evident audit trail, checkpoint it, rotate its key; export a deal's evidence bundle."""
 
 
 @audit.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A checkpoint from `audit checkpoint` the store must still agree with (repeatable).",
+)
 @_pass_context
 @_reports_errors
-def audit_verify(ctx: _Context) -> None:
-    """Exit 0 when every event's hash and link verify; otherwise name the first broken event."""
+def audit_verify(ctx: _Context, checkpoint_files: tuple[str, ...]) -> None:
+    """Check every event's hash, link and MAC, the head, every document against the trail, and each checkpoint.
+
+    Exit 0 when all hold, saying whether a key checked the MACs; otherwise name the first broken event, the first
+    document that is not what its last audited write made it, and how the store fails a checkpoint.
+    """
+    from .audit import Checkpoint
+
+    checkpoints = [Checkpoint.load(path) for path in checkpoint_files]
     with _open_kit(ctx) as kit:
-        report = kit.audit.verify()
-    if report.ok:
-        click.echo(f"audit trail intact: {report.events} events")
+        report = kit.audit.verify(checkpoints)
+    lines = [_chain_line(report.chain), _state_line(report.state), *map(_checkpoint_line, report.checkpoints)]
+    for ok, line in lines:
+        click.echo(line, err=not ok)
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit.command("checkpoint")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write it to this new file (default: stdout).")
+@_pass_context
+@_reports_errors
+def audit_checkpoint(ctx: _Context, out: str | None) -> None:
+    """Print a signed statement of the trail's head (JSON) to keep outside the database, for `verify --checkpoint`."""
+    with _open_kit(ctx) as kit:
+        checkpoint = kit.audit.checkpoint()
+    if out is None:
+        click.echo(checkpoint.to_json(), nl=False)
+    else:
+        with Path(out).open("x", encoding="utf-8") as file:  # never over an older checkpoint
+            file.write(checkpoint.to_json())
+    signed = f"signed with key {checkpoint.key_id}" if checkpoint.key_id else "UNSIGNED: no key is configured"
+    where = f" in {out}" if out else ""
+    click.echo(f"checkpoint of event {checkpoint.sequence}{where} ({signed}); keep it outside the database", err=True)
+
+
+@audit.command("rotate-key")
+@_pass_context
+@_reports_errors
+def audit_rotate_key(ctx: _Context) -> None:
+    """MAC the trail with the key in $CREATORKIT_AUDIT_KEY from now on (the old one in $CREATORKIT_AUDIT_OLD_KEYS)."""
+    with _open_kit(ctx) as kit:
+        event = kit.audit.rotate_key()
+        current = kit.store.audit_keys.current
+    if event is None:
+        click.echo(f"the audit trail is MAC'd with key {current.id if current else '-'} already; nothing to rotate")
         return
-    click.echo(f"audit trail BROKEN at event {report.first_bad}: {report.reason}", err=True)
-    sys.exit(1)
+    click.echo(
+        f"audit trail MAC'd with key {event.key_id} from event {event.sequence} on; keep the old key among "
+        "CREATORKIT_AUDIT_OLD_KEYS to verify the events before"
+    )
+
+
+def _chain_line(chain: Any) -> tuple[bool, str]:
+    """What ``audit verify`` says of the chain: intact and how far that goes (keyed or not), or where it breaks."""
+    if not chain.ok:
+        if chain.missing_key:
+            return False, f"audit trail cannot be verified from event {chain.first_bad}: {chain.reason}"
+        return False, f"audit trail BROKEN at event {chain.first_bad}: {chain.reason}"
+    line = f"audit trail intact: {chain.events} events"
+    if chain.legacy_events:
+        line += f" ({_events(1, chain.legacy_events)} predate keys and state coverage)"
+    if chain.keyed_from is None:
+        return True, (
+            f"{line}; NOT keyed: written without a key, so this proves only that the trail is consistent with "
+            "itself (anyone with write access to the database could have rebuilt it)"
+        )
+    keys = ", ".join(chain.key_ids)
+    if not chain.macs_checked:
+        return True, (
+            f"{line}; MACs NOT checked: {_events(chain.keyed_from, chain.events)} carry MACs (keys {keys}) but no "
+            "key is configured here, so this proves only that the trail is consistent with itself"
+        )
+    before = f"; {_events(1, chain.keyed_from - 1)} written without a key" if chain.keyed_from > 1 else ""
+    return True, f"{line}; keyed: every MAC from event {chain.keyed_from} on verified (keys {keys}){before}"
+
+
+def _events(first: int, last: int) -> str:
+    return f"event {first}" if first == last else f"events {first}-{last}"
+
+
+def _checkpoint_line(checkpoint: Any) -> tuple[bool, str]:
+    """What ``audit verify`` says of one checkpoint: that the store holds its event and hash, or how it fails."""
+    if not checkpoint.ok:
+        return False, f"checkpoint {checkpoint.source} BROKEN: {checkpoint.reason}"
+    return True, f"checkpoint {checkpoint.source}: event {checkpoint.sequence} matches ({checkpoint.signature})"
+
+
+def _state_line(state: Any) -> tuple[bool, str]:
+    """What ``audit verify`` says of the current state: that every document matches the trail, or the first not."""
+    uncovered = ""
+    if state.uncovered:
+        examples = ", ".join(state.uncovered_examples)
+        uncovered = f"; {state.uncovered} written before state coverage, never covered (e.g. {examples})"
+    if not state.ok:
+        return (
+            False,
+            f"current state BROKEN at {state.first_bad}: {state.reason} ({state.mismatched} document(s) differ)",
+        )
+    return True, f"current state matches the trail: {state.documents} documents{uncovered}"
 
 
 @audit.command("export")

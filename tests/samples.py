@@ -778,6 +778,10 @@ audit_event = AuditEvent(
     hash=sha256("event 1042"),
     on_behalf_of=CREATOR_ID,
     workspace_id=AGENCY_ID,
+    format=2,
+    key_id="ak_3f1c9b27d04e8a65",
+    mac=sha256("the HMAC of event 1042"),
+    documents=f'[["offer","{offer.id}",2,"{sha256("offer_5b7d, version 2")}"]]',
 )
 dispute = Dispute(
     id="dispute_0f9e",

@@ -33,8 +33,11 @@ Canonicalization Scheme) form, so the same data always hashes the same, whatever
 from typing import TYPE_CHECKING, Any
 
 from ._chain import (
+    EVENT_FORMAT,
     GENESIS,
     HASHED_FIELDS,
+    HASHED_FIELDS_FORMAT_1,
+    ROTATION_ACTION,
     SEPARATOR,
     ChainReport,
     check_field,
@@ -45,6 +48,10 @@ from ._chain import (
     verify_chain,
     verify_rows,
 )
+from ._checkpoints import CHECKPOINT_FORMAT, Checkpoint, CheckpointReport
+from ._keys import AUDIT_KEY_ENV, AUDIT_OLD_KEYS_ENV, MIN_KEY_BYTES, AuditKey, AuditKeys, generate_audit_key
+from ._state import StateReport, document_digest, encode_documents, parse_documents
+from ._verify import AuditReport, verify_store
 
 if TYPE_CHECKING:
     from ._evidence import AuditService
@@ -61,16 +68,34 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AUDIT_KEY_ENV",
+    "AUDIT_OLD_KEYS_ENV",
+    "CHECKPOINT_FORMAT",
+    "EVENT_FORMAT",
     "GENESIS",
     "HASHED_FIELDS",
+    "HASHED_FIELDS_FORMAT_1",
+    "MIN_KEY_BYTES",
+    "ROTATION_ACTION",
     "SEPARATOR",
+    "AuditKey",
+    "AuditKeys",
+    "AuditReport",
     "AuditService",
     "ChainReport",
+    "Checkpoint",
+    "CheckpointReport",
+    "StateReport",
     "check_field",
+    "document_digest",
+    "encode_documents",
     "event_hash",
     "format_occurred_at",
+    "generate_audit_key",
+    "parse_documents",
     "payload_hash",
     "raise_for_broken",
     "verify_chain",
     "verify_rows",
+    "verify_store",
 ]

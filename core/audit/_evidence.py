@@ -13,14 +13,18 @@ import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._service import Service
 from ..converter import unstructure
-from ..entities import Actor
+from ..entities import Actor, AuditEvent
+from ..errors import ConfigError, Problem
 from ..workflow._machine import load_deal
-from ._chain import ChainReport, verify_chain
+from ._checkpoints import Checkpoint, make_checkpoint
+from ._keys import AUDIT_KEY_ENV
+from ._verify import AuditReport, verify_store
 
 if TYPE_CHECKING:
     from .._change import Change, View
@@ -38,9 +42,30 @@ _PARTS = {
 
 
 class AuditService(Service):
-    def verify(self) -> ChainReport:
-        """Recompute every event's hash and link; the report names the first broken event."""
-        return verify_chain(self._kit.store)
+    def verify(self, checkpoints: Iterable[Checkpoint] = ()) -> AuditReport:
+        """Verify the trail (hashes, links, MACs, the head), the current state against it, and the checkpoints.
+
+        The report names the first broken event, the first document that is not what its last audited write made
+        it, and how the store fails a checkpoint; and it says whether a key checked the MACs (see
+        :func:`creatorkit.audit.verify_store`).
+        """
+        return verify_store(self._kit.store, checkpoints=checkpoints)
+
+    def checkpoint(self) -> Checkpoint:
+        """A checkpoint of the trail's head now, signed with the current key (unsigned without one): keep it
+        elsewhere, and verify against it later."""
+        with self._kit.store.read() as tx:
+            return make_checkpoint(tx, self._kit.store.audit_keys, self._now())
+
+    def rotate_key(self) -> AuditEvent | None:
+        """MAC the trail with the current key from now on: its ``audit.key_rotated`` event, or None if it already is.
+
+        The old key must be among the old ones (``CREATORKIT_AUDIT_OLD_KEYS``); the store refuses otherwise. The
+        first write under a new key rotates on its own: this does it at once, before any other write.
+        """
+        if self._kit.store.audit_keys.current is None:
+            raise ConfigError([Problem(AUDIT_KEY_ENV, "is not set: there is no key to rotate to")])
+        return self._write(Actor.system(), "rotate_audit_key", lambda change: change.rotate_audit_key())
 
     def evidence(self, actor: Actor, deal_id: str) -> dict[str, Any]:
         """The evidence for one deal as plain data: the deal, its records, its messages and its audit events."""
@@ -73,7 +98,8 @@ class AuditService(Service):
     def export(self, actor: Actor, deal_id: str, path: str | Path) -> Path:
         """Write the evidence bundle for ``deal_id`` to ``path`` (a .zip) and record that it was exported."""
         parts = self.evidence(actor, deal_id)
-        report = self.verify()
+        verified = self.verify()
+        report = verified.chain
         encoded = {
             name: json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode()
             for name, data in parts.items()
@@ -88,6 +114,14 @@ class AuditService(Service):
                 "first_bad": report.first_bad,
                 "reason": report.reason,
                 "head_hash": self._kit.store.audit_head()[1],
+                "keyed": report.keyed,
+            },
+            "state": {
+                "ok": verified.state.ok,
+                "documents": verified.state.documents,
+                "first_bad": verified.state.first_bad,
+                "reason": verified.state.reason,
+                "uncovered": verified.state.uncovered,
             },
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(encoded.items())},
         }

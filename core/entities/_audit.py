@@ -13,7 +13,13 @@ __all__ = ["AuditEvent"]
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class AuditEvent:
-    """One appended event. ``hash`` = SHA-256 over its fields and ``prev_hash``, chaining it to the one before."""
+    """One appended event. ``hash`` = SHA-256 over its fields and ``prev_hash``, chaining it to the one before.
+
+    From ``format`` 2 on, the hash also covers ``key_id`` (the key whose HMAC is ``mac``, None when the trail was
+    written without a key) and ``documents``: the documents the call wrote, as ``(kind, id, version, SHA-256)``
+    entries in canonical JSON, the very text hashed (None when the event covers none). Format-1 events were
+    written before keys and state coverage existed and have neither.
+    """
 
     sequence: int = attrs.field(validator=positive)
     actor_id: str
@@ -26,3 +32,7 @@ class AuditEvent:
     hash: str
     on_behalf_of: str | None = None
     workspace_id: str | None = None
+    format: int = 1
+    key_id: str | None = None
+    mac: str | None = None
+    documents: str | None = None

@@ -1,17 +1,19 @@
 """Where creatorkit keeps its state: documents plus a tamper-evident audit chain, in SQLite or PostgreSQL.
 
-Open a store with :func:`open_store` and do every change inside one transaction, together with its audit
-event, so that it either happens with its record or not at all::
+Open a store with :func:`open_store` and read it through one consistent snapshot::
 
     store = open_store("creatorkit.db")                  # or "postgresql://user@host/db", or ":memory:"
-    with store.transaction() as tx:
+    with store.read() as tx:
         deal = tx.require("deal", deal_id)
-        tx.update("deal", deal_id, {**deal.doc, "price": 500}, expected_version=deal.version)
-        tx.append_audit(actor_id=manager_id, action="deal.price_changed", entity_kind="deal",
-                        entity_id=deal_id, payload={"price": 500})
+        history = tx.audit_for(entity_ids=[deal_id])
 
-Updates are optimistic: a stale ``expected_version`` raises :class:`~creatorkit.errors.ConflictError`.
-Check the chain with :func:`creatorkit.audit.verify_chain`.
+The store has no public way to write. Every change is made by a service (``kit.outreach``, ``kit.contracts``,
+...), in one transaction together with its audit event, so that it happens with its record or not at all: a
+caller holding the store can neither change a document without an event nor append an event no service made.
+The services reach the read-write transaction through a private path (``Store._write_transaction``), which
+creatorkit's own tests use too; migrations run on a connection of their own as the store opens. Updates are
+optimistic: a stale expected version raises :class:`~creatorkit.errors.ConflictError`. Check the chain with
+:func:`creatorkit.audit.verify_chain`.
 
 A transaction reads back what it wrote without asking the database. On SQLite each connection also keeps the
 committed documents it has seen, and uses them only while ``PRAGMA data_version`` shows that no other
@@ -20,7 +22,7 @@ as one ``UPDATE`` before any query that could see it and at the latest at commit
 shared with that cache: never change a ``Record.doc`` in place, write a new dict.
 
 Documents are JSON. JSON has no NaN or infinity: entities refuse them in their number fields, and in a
-document given to the store directly they are written as null (another connection reads ``None`` back).
+document given to the write path directly they are written as null (another connection reads ``None`` back).
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
 (:meth:`SqliteStore.checkpointer`), started with the first writes; ``close()`` ends it.
@@ -48,6 +50,7 @@ from ._records import Record
 from ._transaction import Transaction
 
 if TYPE_CHECKING:
+    from ..audit._keys import AuditKeys
     from ._postgres import PostgresStore
     from ._sqlite import SqliteStore
 
@@ -85,8 +88,14 @@ _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite://"
 
 
-def open_store(url_or_path: str | os.PathLike[str], *, create: bool = True) -> Store:
+def open_store(
+    url_or_path: str | os.PathLike[str], *, create: bool = True, audit_keys: AuditKeys | None = None
+) -> Store:
     """Open (creating and migrating as needed) the store at ``url_or_path``.
+
+    ``audit_keys`` MAC the audit trail as it is written and verify it (see :mod:`creatorkit.audit`); by default
+    they come from the environment (``CREATORKIT_AUDIT_KEY``, ``CREATORKIT_AUDIT_OLD_KEYS``), and with none
+    there the trail is written without MACs. Pass ``AuditKeys()`` for none whatever the environment says.
 
     - ``postgresql://user:password@host:port/db`` (or ``postgres://``): a PostgreSQL store (needs psycopg).
     - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``: a SQLite file, as SQLAlchemy spells it.
@@ -101,23 +110,23 @@ def open_store(url_or_path: str | os.PathLike[str], *, create: bool = True) -> S
     if isinstance(url_or_path, os.PathLike):
         from ._sqlite import SqliteStore
 
-        return SqliteStore(url_or_path, create=create)
+        return SqliteStore(url_or_path, create=create, audit_keys=audit_keys)
     if not isinstance(url_or_path, str) or not url_or_path:
         raise StoreError(f"a store needs a path or URL, not {url_or_path!r}")
     if url_or_path.startswith(_POSTGRES_SCHEMES):
         from ._postgres import PostgresStore
 
-        return PostgresStore(url_or_path)
+        return PostgresStore(url_or_path, audit_keys=audit_keys)
     from ._sqlite import SqliteStore
 
     if url_or_path.startswith(_SQLITE_SCHEME):
         path = url_or_path[len(_SQLITE_SCHEME) :]
         if path in ("", "/", "/:memory:"):
-            return SqliteStore(":memory:", create=create)
+            return SqliteStore(":memory:", create=create, audit_keys=audit_keys)
         if not path.startswith("/"):
             raise StoreError(f"a sqlite URL has three slashes before the path: sqlite:///{path}")
-        return SqliteStore(path[1:], create=create)
+        return SqliteStore(path[1:], create=create, audit_keys=audit_keys)
     if "://" in url_or_path:
         scheme = url_or_path.split("://", 1)[0]
         raise StoreError(f"unsupported store URL scheme {scheme!r}: use a file path, sqlite:/// or postgresql://")
-    return SqliteStore(url_or_path, create=create)
+    return SqliteStore(url_or_path, create=create, audit_keys=audit_keys)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from .._memo import trim_oldest
 from .._redaction import mask_url
+from ..audit._keys import AuditKeys
 from ..entities._audit import AuditEvent
 from ..errors import StoreError
 from . import _migrations as migrations
@@ -28,20 +29,25 @@ __all__ = ["Store", "mask_url"]
 class Store(abc.ABC):
     """A document store with a tamper-evident audit chain; open one with :func:`creatorkit.store.open_store`.
 
-    Thread-safe: each thread gets its own connection. Every call into the data goes through
-    :meth:`transaction` (read-write, committed at the end of the ``with`` block, rolled back on any
-    exception) or :meth:`read` (a read-only snapshot). Transactions do not nest.
+    Thread-safe: each thread gets its own connection. Every read goes through :meth:`read` (a read-only
+    snapshot). There is no public way to write: state changes only through the services, each call one
+    transaction holding the change and its audit events (:meth:`_write_transaction`, the private path the
+    services' write path, migrations and tests use). Transactions do not nest.
     """
 
     dialect: ClassVar[str]
     url: str
     """Where the store lives, with any password masked: safe to log and print."""
+    audit_keys: AuditKeys
+    """The keys this process MACs the audit trail with (the current one) and verifies it with (all)."""
 
     _transaction_class: ClassVar[type[Transaction]] = Transaction
     _driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_keys: AuditKeys | None = None) -> None:
         self.url = mask_url(url)
+        # Read before any connection: a malformed key in the environment stops the store from opening at all.
+        self.audit_keys = AuditKeys.from_environment() if audit_keys is None else audit_keys
         self._local = threading.local()
         self._connections: list[Any] = []
         self._connections_lock = threading.Lock()
@@ -139,8 +145,13 @@ class Store(abc.ABC):
                 conn.close()
 
     # --- transactions -----------------------------------------------------------------------------
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """A read-write transaction: committed when the block ends, rolled back on any exception."""
+    def _write_transaction(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction: committed when the block ends, rolled back on any exception.
+
+        Private on purpose. Through it a caller could change a document without its audit event, or append an
+        event no service made, so only the services' write path (``Service._write`` and its ``Change``), the
+        store's own migrations and creatorkit's tests use it; an app changes state through the services.
+        """
         return self._scope(readonly=False)
 
     def read(self) -> AbstractContextManager[Transaction]:

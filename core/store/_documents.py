@@ -170,6 +170,7 @@ class DocumentOperations(TransactionBase):
         created = self._as_stored(moment)
         record = Record(kind, id, workspace, parent, state, 1, doc, created, created)
         self._written[(kind, id)] = record
+        self._uncovered[(kind, id)] = None
         return record
 
     def update(
@@ -192,8 +193,11 @@ class DocumentOperations(TransactionBase):
         key = (kind, id)
         known = self._known(key)
         if known is not None and self._cache is not None:
-            return self._update_known(key, known, doc, expected_version, state, moment)
-        return self._update_stored(key, doc, expected_version, state, moment)
+            record = self._update_known(key, known, doc, expected_version, state, moment)
+        else:
+            record = self._update_stored(key, doc, expected_version, state, moment)
+        self._uncovered[key] = None
+        return record
 
     def _update_known(
         self,

@@ -160,7 +160,34 @@ _NOBODY_AWAITED = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _PARTIAL_INDEXES, _NOBODY_AWAITED)
+
+# Events from here on are format 2: their hash also covers the key that MACs them and the documents their call
+# wrote (see creatorkit.audit). Older events keep format 1 and no MAC: they verify as before, reported as such.
+# The head records the key of the last event and its own MAC. Adding columns rewrites no row, so the append-only
+# triggers are not in the way. Verification asks for the old events and for the key rotations, both few: partial
+# indexes answer without reading the trail (no new event enters the first; one per rotation the second).
+def _keys_and_coverage(small_int: str) -> tuple[str, ...]:
+    return (
+        f"ALTER TABLE audit_events ADD COLUMN format {small_int} NOT NULL DEFAULT 1",
+        "ALTER TABLE audit_events ADD COLUMN key_id TEXT",
+        "ALTER TABLE audit_events ADD COLUMN mac TEXT",
+        "ALTER TABLE audit_events ADD COLUMN documents TEXT",
+        "ALTER TABLE audit_head ADD COLUMN key_id TEXT",
+        "ALTER TABLE audit_head ADD COLUMN mac TEXT",
+        "CREATE INDEX audit_events_format_1 ON audit_events (sequence) WHERE format = 1",
+        "CREATE INDEX audit_events_rotations ON audit_events (sequence) WHERE action = 'audit.key_rotated'",
+    )
+
+
+_KEYS_AND_COVERAGE = Migration(
+    4,
+    "audit events record their format, the key that MACs them, their MAC and the documents their call wrote; "
+    "the head its key and MAC",
+    sqlite=_keys_and_coverage("INTEGER"),
+    postgresql=_keys_and_coverage("SMALLINT"),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _PARTIAL_INDEXES, _NOBODY_AWAITED, _KEYS_AND_COVERAGE)
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
 
 LATEST: int = MIGRATIONS[-1].version

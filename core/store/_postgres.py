@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from ..audit._keys import AuditKeys
 from ..errors import StoreError
 from ._base import Store
 from ._transaction import Transaction
@@ -29,6 +30,13 @@ __all__ = ["PostgresStore", "PostgresTransaction"]
 _MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('creatorkit.store.migrations'))"
 
 
+# The fields every format hashes first; prev_hash always comes last (see creatorkit.audit).
+_FIELDS = (
+    "sequence::text, actor_id, COALESCE(on_behalf_of, ''), action, entity_kind, entity_id,"
+    " COALESCE(workspace_id, ''), payload_hash, occurred_at"
+)
+
+
 class PostgresTransaction(Transaction):
     """Documents as JSONB; timestamps as timestamptz."""
 
@@ -36,10 +44,11 @@ class PostgresTransaction(Transaction):
     _P: ClassVar[str] = "%s"
     _DOC_PARAM: ClassVar[str] = "%s::jsonb"
     _LOCK_HEAD: ClassVar[str] = " FOR UPDATE"
+    # concat_ws skips NULLs, so every optional field is coalesced to "", its encoding.
     _AUDIT_MATERIAL: ClassVar[str] = (
-        "convert_to(concat_ws(chr(31), sequence::text, actor_id, COALESCE(on_behalf_of, ''), action, "
-        "entity_kind, entity_id, COALESCE(workspace_id, ''), payload_hash, occurred_at, prev_hash), 'UTF8')"
+        f"convert_to(concat_ws(chr(31), {_FIELDS}, COALESCE(key_id, ''), COALESCE(documents, ''), prev_hash), 'UTF8')"
     )
+    _AUDIT_MATERIAL_1: ClassVar[str] = f"convert_to(concat_ws(chr(31), {_FIELDS}, prev_hash), 'UTF8')"
 
     def _encode_time(self, moment: datetime) -> datetime:
         return moment.astimezone(UTC)
@@ -60,12 +69,12 @@ class PostgresStore(Store):
     _transaction_class = PostgresTransaction
     _driver_errors = _DRIVER_ERRORS
 
-    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, *, connect_timeout: int = 10, audit_keys: AuditKeys | None = None) -> None:
         if psycopg is None:
             raise StoreError("a postgresql:// store needs psycopg: pip install 'creatorkit[postgres]'")
         self._conninfo = url
         self.connect_timeout = connect_timeout
-        super().__init__(url)
+        super().__init__(url, audit_keys)
         self._migrate_or_close()
 
     def _connect(self) -> Any:

@@ -45,4 +45,5 @@ class Known:
 
     def __init__(self) -> None:
         self.records: dict[Key, Record] = {}
-        self.audit_head: tuple[int, str] | None = None
+        # (last sequence, last hash, the key that MACs it): see Transaction._writable_head.
+        self.audit_head: tuple[int, str, str | None] | None = None

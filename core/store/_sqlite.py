@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ..audit._chain import SEPARATOR
+from ..audit._keys import AuditKeys
 from ..errors import StoreError
 from ._base import Store
 from ._records import Known
@@ -122,15 +123,20 @@ class Checkpointer:
             conn.close()
 
 
+# The fields every format hashes first; prev_hash always comes last (see creatorkit.audit).
+_FIELDS = "sequence, actor_id, on_behalf_of, action, entity_kind, entity_id, workspace_id, payload_hash, occurred_at"
+
+
 class SqliteTransaction(Transaction):
     """Documents as JSON text; timestamps as ISO 8601 UTC text with microseconds (text order = time order)."""
 
     __slots__ = ()
     # printf renders NULL as "", which is how an absent optional field is encoded.
     _AUDIT_MATERIAL: ClassVar[str] = (
-        f"CAST(printf('{SEPARATOR.join(['%d'] + ['%s'] * 9)}', "
-        "sequence, actor_id, on_behalf_of, action, entity_kind, entity_id, workspace_id, "
-        "payload_hash, occurred_at, prev_hash) AS BLOB)"
+        f"CAST(printf('{SEPARATOR.join(['%d'] + ['%s'] * 11)}', {_FIELDS}, key_id, documents, prev_hash) AS BLOB)"
+    )
+    _AUDIT_MATERIAL_1: ClassVar[str] = (
+        f"CAST(printf('{SEPARATOR.join(['%d'] + ['%s'] * 9)}', {_FIELDS}, prev_hash) AS BLOB)"
     )
 
     def _encode_time(self, moment: datetime) -> str:
@@ -154,15 +160,25 @@ class SqliteStore(Store):
     _transaction_class = SqliteTransaction
     _driver_errors = (sqlite3.Error,)
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0, create: bool = True) -> None:
-        """Open the database at ``path``, creating it unless ``create`` is False (then a missing file is an error)."""
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 30.0,
+        create: bool = True,
+        audit_keys: AuditKeys | None = None,
+    ) -> None:
+        """Open the database at ``path``, creating it unless ``create`` is False (then a missing file is an error).
+
+        ``audit_keys`` MAC and verify the audit trail (default: from the environment, see :func:`open_store`).
+        """
         given = os.fspath(path)
         self._memory = given == ":memory:"
         # Absolute from the start: connections open lazily (per thread, and the checkpointer's), perhaps after
         # the app has changed its working directory.
         self.path = given if self._memory else os.path.abspath(given)
         self.busy_timeout = busy_timeout
-        super().__init__(f"sqlite:///{self.path}")
+        super().__init__(f"sqlite:///{self.path}", audit_keys)
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
         # Per connection: the database's data_version when its cache was last known current, and the cache.

@@ -11,14 +11,16 @@ __all__ = ["Transaction"]
 
 
 class Transaction(DocumentOperations, AuditOperations):
-    """Reads and writes inside one database transaction; obtained from :meth:`Store.transaction`.
+    """Reads (and, on the store's private write path, writes) inside one database transaction.
 
-    Valid only inside its ``with`` block. A read-only transaction (:meth:`Store.read`) refuses writes.
-    The dialect subclass sets the placeholder style and how documents and timestamps are encoded.
+    What :meth:`Store.read` hands out, valid only inside its ``with`` block. Such a read-only transaction
+    refuses every write; the write methods work only in the transaction of the services' private write path
+    (``Store._write_transaction``), which is what keeps every change together with its audit event. The
+    dialect subclass sets the placeholder style and how documents and timestamps are encoded.
 
-    Documents: :meth:`get`, :meth:`require`, :meth:`insert`, :meth:`update`, :meth:`find`. The audit chain:
-    :meth:`append_audit`, :meth:`append_audits`, :meth:`audit_head`, :meth:`audit_for`,
-    :meth:`iter_audit_events`, :meth:`iter_audit_rows`.
+    Documents: :meth:`get`, :meth:`require`, :meth:`find`; on the write path :meth:`insert`, :meth:`update`.
+    The audit chain: :meth:`audit_head`, :meth:`audit_for`, :meth:`iter_audit_events`, :meth:`iter_audit_rows`;
+    on the write path :meth:`append_audit`, :meth:`append_audits`.
     """
 
     __slots__ = ()
@@ -35,12 +37,17 @@ class Transaction(DocumentOperations, AuditOperations):
             f"UPDATE documents SET doc = {doc}, updated_at = {p}, version = {p}, state = {p}"
             f" WHERE kind = {p} AND id = {p} AND version = {p}"
         )
-        cls._SQL_HEAD = f"UPDATE audit_head SET sequence = {p}, hash = {p} WHERE id = 1"
-        cls._SQL_INSERT_AUDIT = f"INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES ({', '.join([p] * 11)})"
+        cls._SQL_HEAD = f"UPDATE audit_head SET sequence = {p}, hash = {p}, key_id = {p}, mac = {p} WHERE id = 1"
+        columns = AUDIT_COLUMNS.count(",") + 1
+        cls._SQL_INSERT_AUDIT = f"INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES ({', '.join([p] * columns)})"
 
     def _finish(self) -> None:
         """Write what was deferred to commit time (updates, the audit head), then refuse further use."""
         self._flush_deferred()
         if self._head_dirty and self._head is not None:
-            self._cur.execute(self._SQL_HEAD, self._head)
+            sequence, hash, key_id = self._head
+            # The head's own MAC: without the key, nobody can set the head back to an earlier event.
+            key = None if key_id is None else self.store.audit_keys.get(key_id)
+            mac = None if key is None else key.head_mac(sequence, hash)
+            self._cur.execute(self._SQL_HEAD, (sequence, hash, key_id, mac))
             self._head_dirty = False

@@ -17,7 +17,10 @@ from ._records import Key, Known, Record
 if TYPE_CHECKING:
     from ._base import Store
 
-__all__ = ["TransactionBase", "utcnow"]
+__all__ = ["Head", "TransactionBase", "utcnow"]
+
+#: The audit chain's head as a transaction appends to it: (last sequence, last hash, the key that MACs it).
+Head = tuple[int, str, str | None]
 
 
 def utcnow() -> datetime:
@@ -29,9 +32,10 @@ class TransactionBase:
 
     _P: ClassVar[str] = "?"
     _LOCK_HEAD: ClassVar[str] = ""  # appended to the head query to serialize appends, where needed
-    # An SQL expression giving an event's hash encoding (creatorkit.audit) as UTF-8 bytes, built by the
-    # database so that verifying fetches one value per event instead of ten.
+    # SQL expressions giving an event's hash encoding (creatorkit.audit) as UTF-8 bytes, in the current format
+    # and in format 1, built by the database so that verifying fetches one value per event instead of twelve.
     _AUDIT_MATERIAL: ClassVar[str]
+    _AUDIT_MATERIAL_1: ClassVar[str]
 
     __slots__ = (
         "_cache",
@@ -46,6 +50,7 @@ class TransactionBase:
         "_moment_stored",
         "_moment_text",
         "_readonly",
+        "_uncovered",
         "_written",
         "store",
     )
@@ -63,7 +68,7 @@ class TransactionBase:
         self._cur: Any = conn.cursor()
         self._readonly = readonly
         self._closed = False
-        self._head: tuple[int, str] | None = None
+        self._head: Head | None = None
         self._head_dirty = False
         # What this connection knows of the committed database, when the dialect can tell it is still current
         # (see Store._valid_cache); None means every read goes to the database.
@@ -72,6 +77,9 @@ class TransactionBase:
         # Documents this transaction wrote, as they now stand: served to its own reads, merged into the cache
         # after the commit, dropped on rollback.
         self._written: dict[Key, Record] = {}
+        # Documents written since this transaction last appended to the audit chain: the next append covers them
+        # (see AuditOperations._coverage), so that every document a call writes is in one of its events.
+        self._uncovered: dict[Key, None] = {}
         # Updates not yet sent to the database, with the version the row has there: several changes of one
         # document in a call (a deal moving through two states) become one UPDATE, sent before any query that
         # could see the row and at the latest when the transaction finishes.

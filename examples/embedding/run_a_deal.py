@@ -116,13 +116,13 @@ def run(folder: Path) -> dict[str, object]:
     )
 
     board = kit.deals.board(agency)
-    chain = kit.audit.verify()
+    verified = kit.audit.verify()  # the trail, and every stored document against it
     kit.close()
     return {
         "state": str(board[0].state),
         "checks_passed": draft.checks_passed,
-        "audit_events": chain.events,
-        "audit_intact": chain.ok,
+        "audit_events": verified.chain.events,
+        "audit_intact": verified.ok,
     }
 
 

@@ -152,7 +152,7 @@ def test_deadlines_command_applies_timeout_rules(world: World, config_file: Path
     deal = world.invite()
     world.clock.advance(days=30)
     # The CLI reads the real clock, which is earlier than the test clock; move the deadline into the past instead.
-    with world.kit.store.transaction() as tx:
+    with world.kit.store._write_transaction() as tx:
         record = tx.require("deal", deal.id)
         tx.update(
             "deal", deal.id, dict(record.doc, deadline="2020-01-01T00:00:00+00:00"), expected_version=record.version

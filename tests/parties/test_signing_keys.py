@@ -151,7 +151,7 @@ def test_a_key_registered_before_history_was_kept_is_recorded_when_replaced(worl
     legacy = world.kit.parties.register_creator(world.system, attrs.evolve(profile, id="creator_old", signing_key=None))
     actor = Actor.creator(legacy.id)
     private, public = generate_keypair()
-    with world.kit.store.transaction() as tx:  # as a store written before key history existed
+    with world.kit.store._write_transaction() as tx:  # as a store written before key history existed
         record = tx.require("creator", legacy.id)
         tx.update("creator", legacy.id, {**record.doc, "signing_key": public}, expected_version=record.version)
     world.keys[actor.id] = (private, public)

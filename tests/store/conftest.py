@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from creatorkit.audit import AUDIT_KEY_ENV, AUDIT_OLD_KEYS_ENV
 from creatorkit.store import Store
 from databases import Database, PostgresDatabase, SqliteDatabase, postgres_url_or_skip
 
@@ -34,3 +35,10 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 def store(db: Database) -> Store:
     """A migrated, empty store of each dialect."""
     return db.open()
+
+
+@pytest.fixture(autouse=True)
+def no_audit_keys_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores opened here directly (open_store) are unkeyed whatever the developer's shell holds."""
+    monkeypatch.delenv(AUDIT_KEY_ENV, raising=False)
+    monkeypatch.delenv(AUDIT_OLD_KEYS_ENV, raising=False)

@@ -28,7 +28,7 @@ T0 = datetime(2025, 5, 1, 9, 30, tzinfo=UTC)
 def append_events(store: Store, count: int, *, per_transaction: int = 3) -> list[AuditEvent]:
     events: list[AuditEvent] = []
     for first in range(0, count, per_transaction):
-        with store.transaction() as tx:
+        with store._write_transaction() as tx:
             for i in range(first, min(first + per_transaction, count)):
                 events.append(
                     tx.append_audit(
@@ -88,7 +88,7 @@ def test_event_hash_covers_every_field(store: Store) -> None:
 
 
 def test_the_encoding_built_by_the_database_matches_the_python_one(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.append_audit(
             actor_id="经理 ✨",
             action="deal.signed",
@@ -102,8 +102,9 @@ def test_the_encoding_built_by_the_database_matches_the_python_one(store: Store)
     with store.read() as tx:
         rows = [row for batch in tx.iter_audit_rows() for row in batch]
     events = list(store.iter_audit())
-    for (sequence, encoding, prev_hash, stored), event in zip(rows, events, strict=True):
-        assert sequence == event.sequence and prev_hash == event.prev_hash and stored == event.hash
+    for (sequence, encoding, stored, mac), event in zip(rows, events, strict=True):
+        assert sequence == event.sequence and stored == event.hash and mac is event.mac is None
+        assert bytes(encoding).endswith(b"\x1f" + event.prev_hash.encode())
         assert hashlib.sha256(bytes(encoding)).hexdigest() == event.hash
     assert verify_chain(store).ok
 
@@ -137,14 +138,14 @@ def test_values_that_would_make_the_encoding_ambiguous_are_refused(store: Store,
         "entity_id": "d1",
     }
     fields[field] = value
-    with pytest.raises(ValidationError) as caught, store.transaction() as tx:
+    with pytest.raises(ValidationError) as caught, store._write_transaction() as tx:
         tx.append_audit(payload={}, **fields)
     assert caught.value.paths == [field]
     assert store.audit_head() == (0, GENESIS)
 
 
 def test_naive_occurred_at_is_refused(store: Store) -> None:
-    with pytest.raises(ValidationError), store.transaction() as tx:
+    with pytest.raises(ValidationError), store._write_transaction() as tx:
         tx.append_audit(
             actor_id="m",
             action="a",
@@ -157,7 +158,7 @@ def test_naive_occurred_at_is_refused(store: Store) -> None:
 
 def test_occurred_at_is_stored_in_utc(store: Store) -> None:
     tokyo = timezone(timedelta(hours=9))
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         event = tx.append_audit(
             actor_id="m",
             action="a",
@@ -292,8 +293,7 @@ def test_an_event_added_outside_the_store_is_detected(db: Database, store: Store
     )
     db.execute(
         "INSERT INTO audit_events (sequence, actor_id, action, entity_kind, entity_id, payload_hash,"
-        " occurred_at,"
-        " prev_hash, hash) VALUES (4, 'x', 'a', 'deal', 'd', ?, ?, ?, ?)",
+        " occurred_at, prev_hash, hash, format) VALUES (4, 'x', 'a', 'deal', 'd', ?, ?, ?, ?, 2)",
         (payload_hash({}), T0.isoformat(timespec="microseconds"), last.hash, forged),
     )
     report = verify_chain(store)
@@ -334,7 +334,7 @@ def test_events_appended_together_chain_exactly_like_one_at_a_time(store: Store)
         }
         for i in range(4)
     ]
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.append_audit(**entries[0])
         tx.append_audits(entries[1:])
     events = list(store.iter_audit())
@@ -368,7 +368,7 @@ def test_a_refused_entry_among_several_appends_none_of_them(store: Store) -> Non
         "payload": {},
     }
     bad = {**good, "payload": {"price": float("nan")}}
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         with pytest.raises(ValidationError):
             tx.append_audits([good, bad])
         tx.append_audit(**good)  # the transaction goes on, and the chain continues from where it was

@@ -20,7 +20,7 @@ from creatorkit.store._sqlite import Checkpointer, SqliteStore
 
 def _write(store: SqliteStore, n: int, start: int = 0) -> None:
     for i in range(start, start + n):
-        with store.transaction() as tx:
+        with store._write_transaction() as tx:
             tx.insert("note", f"n{i}", {"i": i})
 
 

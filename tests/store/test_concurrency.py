@@ -34,7 +34,7 @@ def run_together(*calls: Callable[[], T]) -> list[T | BaseException]:
 
 
 def _seed(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {"price": 100}, state="negotiating")
 
 
@@ -49,7 +49,7 @@ def test_two_writers_from_the_same_version_exactly_one_wins(db: Database, store:
             with other.read() as tx:
                 seen = tx.require("deal", "d1")
             barrier.wait()  # both have read version 1 before either writes
-            with other.transaction() as tx:
+            with other._write_transaction() as tx:
                 tx.update("deal", "d1", {"price": price}, expected_version=seen.version)
                 tx.append_audit(
                     actor_id=f"manager_{price}",
@@ -88,7 +88,7 @@ def test_two_open_transactions_updating_one_row_exactly_one_wins(db: Database, s
     def writer(price: int) -> Callable[[], int]:
         def run() -> int:
             other = db.open()
-            with other.transaction() as tx:
+            with other._write_transaction() as tx:
                 seen = tx.require("deal", "d1")
                 barrier.wait()
                 tx.update("deal", "d1", {"price": price}, expected_version=seen.version)
@@ -121,7 +121,7 @@ def test_threads_sharing_one_store_each_get_their_own_connection(store: Store) -
         done = 0
         while done < 5:
             try:
-                with store.transaction() as tx:
+                with store._write_transaction() as tx:
                     record = tx.require("deal", "d1")
                     tx.update("deal", "d1", {"price": record.doc["price"] + 1}, expected_version=record.version)
                     with lock:
@@ -147,7 +147,7 @@ def test_concurrent_appends_form_one_intact_chain(db: Database, store: Store) ->
             sequences = []
             barrier.wait()
             for t in range(transactions):
-                with own.transaction() as tx:
+                with own._write_transaction() as tx:
                     for k in range(per_transaction):
                         event = tx.append_audit(
                             actor_id=f"worker_{n}",

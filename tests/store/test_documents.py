@@ -16,7 +16,7 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 def test_insert_then_get_returns_the_same_record(store: Store) -> None:
     doc = {"title": "Spring launch", "budget": {"amount": 150_000, "currency": "USD"}, "tags": ["beauty"]}
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         inserted = tx.insert("brief", "brief_1", doc, workspace="brand_1", parent="campaign_1", state="draft", now=T0)
     with store.read() as tx:
         got = tx.get("brief", "brief_1")
@@ -33,7 +33,7 @@ def test_get_missing_is_none_and_require_raises_not_found(store: Store) -> None:
 
 
 def test_kind_is_part_of_the_key(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "x", {"k": "deal"})
         tx.insert("brief", "x", {"k": "brief"})
     with store.read() as tx:
@@ -43,7 +43,7 @@ def test_kind_is_part_of_the_key(store: Store) -> None:
 
 def test_timestamps_come_back_as_aware_utc(store: Store) -> None:
     shanghai = timezone(timedelta(hours=8))
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {}, now=datetime(2025, 3, 1, 20, 0, 0, 123456, tzinfo=shanghai))
         tx.insert("deal", "d2", {})
     with store.read() as tx:
@@ -54,13 +54,13 @@ def test_timestamps_come_back_as_aware_utc(store: Store) -> None:
 
 
 def test_naive_now_is_refused(store: Store) -> None:
-    with pytest.raises(ValidationError), store.transaction() as tx:
+    with pytest.raises(ValidationError), store._write_transaction() as tx:
         tx.insert("deal", "d1", {}, now=datetime(2025, 1, 1))
 
 
 def test_unicode_documents_round_trip(store: Store) -> None:
     doc = {"name": "小红 ✨", "note": "emoji 🎬 and quotes \"'", "nested": {"list": [1, 2.5, None, True]}}
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("creator", "c1", doc)
     with store.read() as tx:
         assert tx.require("creator", "c1").doc == doc
@@ -69,16 +69,16 @@ def test_unicode_documents_round_trip(store: Store) -> None:
 def test_documents_orjson_refuses_are_still_written(db: Database) -> None:
     # Integer keys and integers past 64 bits are written by the stdlib encoder (keys become strings, as JSON has it).
     doc = {"big": 2**70, "by_day": {1: "mon"}, "deep": [[[["x"]]]]}
-    with db.open().transaction() as tx:
+    with db.open()._write_transaction() as tx:
         tx.insert("metric", "m1", doc)
     with db.open().read() as tx:  # another store: read from the database, not from a cache
         assert tx.require("metric", "m1").doc == {"big": 2**70, "by_day": {"1": "mon"}, "deep": [[[["x"]]]]}
 
 
 def test_duplicate_insert_is_a_conflict_and_the_transaction_can_go_on(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {"v": 1})
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         with pytest.raises(ConflictError) as caught:
             tx.insert("deal", "d1", {"v": "again"})
         tx.insert("deal", "d2", {"v": 2})  # the failed insert did not poison the transaction
@@ -90,10 +90,10 @@ def test_duplicate_insert_is_a_conflict_and_the_transaction_can_go_on(store: Sto
 
 
 def test_update_bumps_the_version_and_keeps_created_at(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {"price": 100}, workspace="agency_1", parent="brief_1", state="invited", now=T0)
     later = T0 + timedelta(hours=1)
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         updated = tx.update("deal", "d1", {"price": 120}, expected_version=1, state="negotiating", now=later)
     assert updated == Record("deal", "d1", "agency_1", "brief_1", "negotiating", 2, {"price": 120}, T0, later)
     with store.read() as tx:
@@ -101,7 +101,7 @@ def test_update_bumps_the_version_and_keeps_created_at(store: Store) -> None:
 
 
 def test_update_keeps_the_state_unless_given_and_can_clear_it(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {}, state="invited")
         assert tx.update("deal", "d1", {"a": 1}, expected_version=1).state == "invited"
         assert tx.update("deal", "d1", {"a": 2}, expected_version=2, state=None).state is None
@@ -111,10 +111,10 @@ def test_update_keeps_the_state_unless_given_and_can_clear_it(store: Store) -> N
 
 
 def test_update_with_a_stale_version_is_a_conflict(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {"price": 100})
         tx.update("deal", "d1", {"price": 110}, expected_version=1)
-    with pytest.raises(ConflictError) as caught, store.transaction() as tx:
+    with pytest.raises(ConflictError) as caught, store._write_transaction() as tx:
         tx.update("deal", "d1", {"price": 90}, expected_version=1)
     assert (caught.value.expected_version, caught.value.actual_version) == (1, 2)
     assert "deal d1" in str(caught.value)
@@ -123,7 +123,7 @@ def test_update_with_a_stale_version_is_a_conflict(store: Store) -> None:
 
 
 def test_update_of_a_missing_document_is_not_found(store: Store) -> None:
-    with pytest.raises(NotFound), store.transaction() as tx:
+    with pytest.raises(NotFound), store._write_transaction() as tx:
         tx.update("deal", "ghost", {}, expected_version=1)
 
 
@@ -136,7 +136,7 @@ def populated(store: Store) -> Store:
         ("d4", "agency_b", "brief_1", "invited"),
         ("d5", None, None, None),
     ]
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         for i, (id, workspace, parent, state) in enumerate(rows):
             tx.insert(
                 "deal",
@@ -177,7 +177,7 @@ def test_find_filters(populated: Store, filters: dict[str, Any], expected: list[
 
 
 def test_find_orders_by_update_time(populated: Store) -> None:
-    with populated.transaction() as tx:
+    with populated._write_transaction() as tx:
         tx.update("deal", "d1", {"n": 0}, expected_version=1, now=T0 + timedelta(hours=1))
     with populated.read() as tx:
         assert [r.id for r in tx.find("deal", order="-updated", limit=2)] == ["d1", "d5"]
@@ -209,7 +209,7 @@ def test_read_only_transactions_refuse_writes(store: Store) -> None:
 def test_records_written_at_the_same_instant_come_back_in_insertion_order(store: Store) -> None:
     moment = datetime(2026, 5, 1, tzinfo=UTC)
     ids = ["zz", "aa", "mm", "bb"]  # deliberately not in id order
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         for id in ids:
             tx.insert("review", id, {"n": id}, parent="deal_1", now=moment)
     with store.read() as tx:

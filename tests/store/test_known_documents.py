@@ -22,9 +22,9 @@ class Boom(Exception):
 
 
 def test_a_transaction_reads_its_own_updates_and_queries_see_them(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {"n": 0}, parent="c1", state="invited")
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         first = tx.update("deal", "d1", {"n": 1}, expected_version=1, state="negotiating")
         second = tx.update("deal", "d1", {"n": 2}, expected_version=first.version, state="agreed")
         assert tx.require("deal", "d1") == second
@@ -38,13 +38,13 @@ def test_a_transaction_reads_its_own_updates_and_queries_see_them(store: Store) 
 
 
 def test_a_rolled_back_transaction_leaves_nothing_in_memory(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {"n": 0})
-    with pytest.raises(Boom), store.transaction() as tx:
+    with pytest.raises(Boom), store._write_transaction() as tx:
         tx.update("deal", "d1", {"n": 1}, expected_version=1)
         tx.insert("deal", "d2", {"n": 0})
         raise Boom
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         assert tx.require("deal", "d1").doc == {"n": 0}
         assert tx.get("deal", "d2") is None
         # The version the rolled-back update claimed is free again, and it is the stored document that wins.
@@ -53,15 +53,15 @@ def test_a_rolled_back_transaction_leaves_nothing_in_memory(store: Store) -> Non
 
 def test_a_write_by_another_store_on_the_same_database_is_seen(db: Database) -> None:
     mine, theirs = db.open(), db.open()
-    with mine.transaction() as tx:
+    with mine._write_transaction() as tx:
         tx.insert("deal", "d1", {"n": 0})
     with mine.read() as tx:
         assert tx.require("deal", "d1").doc == {"n": 0}  # now known to this connection
-    with theirs.transaction() as tx:
+    with theirs._write_transaction() as tx:
         tx.update("deal", "d1", {"n": 1}, expected_version=1)
     with mine.read() as tx:
         assert tx.require("deal", "d1").doc == {"n": 1}
-    with pytest.raises(ConflictError), mine.transaction() as tx:
+    with pytest.raises(ConflictError), mine._write_transaction() as tx:
         tx.update("deal", "d1", {"n": 2}, expected_version=1)
 
 
@@ -69,7 +69,7 @@ def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     store = open_store(path)
     try:
-        with store.transaction() as tx:
+        with store._write_transaction() as tx:
             tx.insert("deal", "d1", {"n": 0})
         with store.read() as tx:
             tx.require("deal", "d1")
@@ -88,7 +88,7 @@ def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
 def test_coalesced_updates_reach_the_database_once_with_the_last_state(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store.db")
     try:
-        with store.transaction() as tx:
+        with store._write_transaction() as tx:
             tx.insert("deal", "d1", {"n": 0}, state="invited")
         with store.read() as tx:
             tx.require("deal", "d1")  # known: its updates may now be deferred
@@ -96,7 +96,7 @@ def test_coalesced_updates_reach_the_database_once_with_the_last_state(tmp_path:
         conn = store._acquire()
         conn.set_trace_callback(statements.append)
         try:
-            with store.transaction() as tx:
+            with store._write_transaction() as tx:
                 for n in range(1, 4):
                     tx.update("deal", "d1", {"n": n}, expected_version=n, state=f"s{n}")
         finally:
@@ -112,7 +112,7 @@ def test_coalesced_updates_reach_the_database_once_with_the_last_state(tmp_path:
 
 
 def _append(store: Store, entity_id: str) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.append_audit(actor_id="a", action="x", entity_kind="deal", entity_id=entity_id, payload={})
 
 
@@ -123,7 +123,7 @@ def test_the_known_audit_head_follows_other_writers_and_rollbacks(db: Database) 
     _append(first, "e1")
     _append(second, "e2")  # first's connection must not go on from e1
     _append(first, "e3")
-    with pytest.raises(Boom), first.transaction() as tx:
+    with pytest.raises(Boom), first._write_transaction() as tx:
         tx.append_audit(actor_id="a", action="x", entity_kind="deal", entity_id="rolled-back", payload={})
         raise Boom
     _append(first, "e4")
@@ -137,7 +137,7 @@ def test_an_interrupt_right_after_commit_leaves_nothing_stale(tmp_path: Path, mo
     from creatorkit.audit import verify_chain
 
     store = open_store(tmp_path / "s.db")
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {"n": 0})
     _append(store, "e1")
     real = type(store)._commit
@@ -147,12 +147,12 @@ def test_an_interrupt_right_after_commit_leaves_nothing_stale(tmp_path: Path, mo
         raise KeyboardInterrupt  # the COMMIT went through; the caller never hears of it
 
     monkeypatch.setattr(type(store), "_commit", interrupted)
-    with pytest.raises(KeyboardInterrupt), store.transaction() as tx:
+    with pytest.raises(KeyboardInterrupt), store._write_transaction() as tx:
         tx.update("deal", "d1", {"n": 1}, expected_version=1)
         tx.append_audit(actor_id="a", action="x", entity_kind="deal", entity_id="e2", payload={})
     monkeypatch.setattr(type(store), "_commit", real)
 
-    with store.transaction() as tx:  # the committed version and head, not what the connection knew before
+    with store._write_transaction() as tx:  # the committed version and head, not what the connection knew before
         assert tx.require("deal", "d1").version == 2
         tx.update("deal", "d1", {"n": 2}, expected_version=2)
     _append(store, "e3")

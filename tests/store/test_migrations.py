@@ -8,6 +8,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+from creatorkit.audit import AuditKey, AuditKeys, verify_chain
 from creatorkit.converter import structure, unstructure
 from creatorkit.entities import Awaiting, Deal, DealState
 from creatorkit.errors import StoreError
@@ -33,7 +34,7 @@ def test_a_new_store_is_at_the_latest_version(db: Database) -> None:
 
 def test_opening_again_applies_nothing_and_keeps_the_data(db: Database) -> None:
     first = db.open()
-    with first.transaction() as tx:
+    with first._write_transaction() as tx:
         tx.insert("deal", "d1", {"kept": True})
         tx.append_audit(actor_id="m", action="deal.created", entity_kind="deal", entity_id="d1", payload={})
     first.close()
@@ -98,13 +99,11 @@ def test_a_version_1_store_upgrades_with_its_data(db: Database, monkeypatch: pyt
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
     monkeypatch.setattr(migrations, "LATEST", 1)
     old = db.open()
-    with old.transaction() as tx:
+    with old._write_transaction() as tx:
         tx.insert("deal", "d1", {"n": 1}, workspace="brand_1", parent="creator_1", state="invited")
         tx.insert("note", "n1", {"n": 2})
-        tx.append_audit(
-            actor_id="a", action="x", entity_kind="deal", entity_id="d1", payload={}, workspace_id="brand_1"
-        )
     old.close()
+    db.append_legacy_event(actor_id="a", action="x", entity_kind="deal", entity_id="d1", workspace_id="brand_1")
     monkeypatch.undo()
 
     store = db.open()
@@ -124,7 +123,7 @@ def test_a_deal_awaiting_an_empty_string_awaits_nobody_after_migration_3(
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
     monkeypatch.setattr(migrations, "LATEST", 2)
     old = db.open()
-    with old.transaction() as tx:
+    with old._write_transaction() as tx:
         tx.insert("deal", "d_cancelled", {**cancelled, "id": "d_cancelled", "awaiting": ""}, state="cancelled")
         tx.insert("deal", "d_waiting", {**cancelled, "id": "d_waiting", "awaiting": "brand"}, state="invited")
         tx.insert("note", "n1", {"awaiting": ""})
@@ -142,6 +141,8 @@ def test_a_deal_awaiting_an_empty_string_awaits_nobody_after_migration_3(
 @pytest.mark.parametrize(
     ("where", "params", "index"),
     [
+        ("format = 1", (), "audit_events_format_1"),
+        ("action = 'audit.key_rotated'", (), "audit_events_rotations"),
         ("kind = ? AND state = ?", ("deal", "invited"), "documents_kind_state"),
         ("kind = ? AND state IN (?, ?)", ("deal", "invited", "agreed"), "documents_kind_state"),
         ("kind = ? AND workspace IN (?, ?)", ("deal", "w1", "w2"), "documents_kind_workspace"),
@@ -152,7 +153,46 @@ def test_queries_use_the_partial_indexes(tmp_path: Path, where: str, params: tup
     open_store(tmp_path / "s.db").close()
     conn = sqlite3.connect(tmp_path / "s.db")
     try:
-        plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM documents WHERE {where}", params).fetchall()
+        table, column = ("audit_events", "sequence") if index.startswith("audit") else ("documents", "id")
+        sql = f"EXPLAIN QUERY PLAN SELECT {column} FROM {table} WHERE {where}"
+        plan = conn.execute(sql, params).fetchall()
     finally:
         conn.close()
     assert f"USING INDEX {index}" in " ".join(str(step[-1]) for step in plan)
+
+
+def test_a_store_from_before_keys_verifies_its_old_events_and_goes_on_keyed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events written before migration 4 have no key and no MAC: they verify as a chain, and are counted apart."""
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    monkeypatch.setattr(migrations, "LATEST", 3)
+    db.open().close()
+    for i in range(3):
+        db.append_legacy_event(actor_id="m", action="deal.created", entity_kind="deal", entity_id=f"d{i}")
+    monkeypatch.undo()
+
+    store = db.open()
+    assert store.schema_version() == migrations.LATEST
+    report = verify_chain(store)
+    assert (report.ok, report.events, report.legacy_events, report.keyed_from) == (True, 3, 3, None)
+    assert [e.format for e in store.iter_audit()] == [1, 1, 1]
+
+    key = AuditKey(b"k" * 32)
+    keyed = db.open(AuditKeys(key))
+    with keyed._write_transaction() as tx:
+        tx.append_audit(actor_id="m", action="deal.created", entity_kind="deal", entity_id="d3", payload={})
+    events = list(keyed.iter_audit())
+    assert [(e.format, e.key_id) for e in events] == [(1, None)] * 3 + [(2, key.id)] * 2  # the rotation, then d3
+    report = verify_chain(keyed)
+    assert report.ok and report.keyed and (report.legacy_events, report.keyed_from) == (3, 4)
+
+
+def test_an_old_format_event_after_new_ones_is_caught(db: Database) -> None:
+    store = db.open()
+    with store._write_transaction() as tx:
+        tx.append_audit(actor_id="m", action="deal.created", entity_kind="deal", entity_id="d1", payload={})
+    db.append_legacy_event(actor_id="m", action="deal.created", entity_kind="deal", entity_id="d2")
+    report = verify_chain(store)
+    assert (report.ok, report.first_bad) == (False, 1)
+    assert "before events in the old one" in (report.reason or "")

@@ -46,7 +46,7 @@ def _stamps(db: Database, *ids: str) -> list[tuple[datetime, datetime]]:
 
 
 def test_two_moments_in_one_transaction_are_each_stored_as_themselves(db: Database, store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         first = tx.insert("deal", "d1", {"n": 1}, now=T1)
         second = tx.insert("deal", "d2", {"n": 1}, now=T2)
         tx.update("deal", "d1", {"n": 2}, expected_version=first.version, now=T2)
@@ -68,7 +68,7 @@ def test_equal_moments_are_stored_as_the_instants_they_are(db: Database, store: 
     later = earlier.replace(fold=1)  # the same wall-clock time an hour later
     assert earlier == later and hash(earlier) == hash(later)  # what an equality-keyed cache would confuse
     tokyo = T1.astimezone(timezone(timedelta(hours=9)))  # the same instant as T1, in another zone
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "earlier", {}, now=earlier)
         tx.insert("deal", "later", {}, now=later)
         tx.insert("deal", "utc", {}, now=T1)
@@ -108,14 +108,14 @@ def formatted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
 
 
 def test_a_transaction_formats_its_moment_once_and_only_for_itself(store: Store, formatted: list[datetime]) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         first = tx.insert("deal", "d1", {}, now=T1)
         tx.insert("deal", "d2", {}, now=T1)
         tx.update("deal", "d1", {"n": 2}, expected_version=first.version, now=T1)
         for _ in range(3):
             _event(tx, "d1", T1)
     assert formatted == [T1]  # every record and event of the call, one formatting
-    with store.transaction() as tx:  # the same moment again, in the next transaction: formatted again
+    with store._write_transaction() as tx:  # the same moment again, in the next transaction: formatted again
         _event(tx, "d2", T1)
         tx.insert("deal", "d3", {}, now=T1)
     assert formatted == [T1, T1]

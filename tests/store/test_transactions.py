@@ -18,7 +18,7 @@ class Boom(Exception):
 
 
 def _write_deal_and_event(store: Store, deal_id: str, fail: bool) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", deal_id, {"price": 100}, state="invited")
         tx.append_audit(
             actor_id="manager_1",
@@ -56,7 +56,7 @@ def test_an_exception_rolls_back_the_document_and_its_audit_event(store: Store) 
 
 
 def test_a_failure_of_the_store_itself_rolls_back_too(store: Store) -> None:
-    with pytest.raises(StoreError), store.transaction() as tx:
+    with pytest.raises(StoreError), store._write_transaction() as tx:
         tx.insert("deal", "d1", {})
         tx.append_audit(actor_id="m", action="deal.created", entity_kind="deal", entity_id="d1", payload={})
         tx._cur.execute("SELECT * FROM no_such_table")  # a database error midway
@@ -66,7 +66,7 @@ def test_a_failure_of_the_store_itself_rolls_back_too(store: Store) -> None:
 
 
 def test_keyboard_interrupt_also_rolls_back(store: Store) -> None:
-    with pytest.raises(KeyboardInterrupt), store.transaction() as tx:
+    with pytest.raises(KeyboardInterrupt), store._write_transaction() as tx:
         tx.insert("deal", "d1", {})
         raise KeyboardInterrupt
     with store.read() as tx:
@@ -74,9 +74,9 @@ def test_keyboard_interrupt_also_rolls_back(store: Store) -> None:
 
 
 def test_transactions_do_not_nest(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         tx.insert("deal", "d1", {})
-        with pytest.raises(StoreError, match="nest"), store.transaction():
+        with pytest.raises(StoreError, match="nest"), store._write_transaction():
             pass
         with pytest.raises(StoreError, match="nest"), store.read():
             pass
@@ -86,7 +86,7 @@ def test_transactions_do_not_nest(store: Store) -> None:
 
 
 def test_a_transaction_cannot_be_used_after_its_block(store: Store) -> None:
-    with store.transaction() as tx:
+    with store._write_transaction() as tx:
         pass
     with pytest.raises(StoreError, match="transaction is over"):
         tx.insert("deal", "d1", {})
@@ -97,7 +97,7 @@ def test_a_transaction_cannot_be_used_after_its_block(store: Store) -> None:
 def test_a_closed_store_refuses_work(db: Database) -> None:
     store = db.open()
     store.close()
-    with pytest.raises(StoreError, match="closed"), store.transaction():
+    with pytest.raises(StoreError, match="closed"), store._write_transaction():
         pass
 
 
@@ -170,7 +170,7 @@ def test_in_memory_store_is_shared_by_threads(spelling: str) -> None:
     try:
 
         def insert(i: int) -> None:
-            with store.transaction() as tx:
+            with store._write_transaction() as tx:
                 tx.insert("deal", f"d{i}", {"i": i})
                 tx.append_audit(
                     actor_id="m",

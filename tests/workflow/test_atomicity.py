@@ -113,11 +113,11 @@ def test_a_failing_audit_append_undoes_the_documents_written_before_it(world, da
     original = tx_class._audit_row
     seen = []
 
-    def audit_row(self: Any, actor_id: str, action: str, *args: Any, **fields: Any) -> Any:
-        seen.append(action)
-        if action == "deal.propose_terms":
+    def audit_row(self: Any, *args: Any, **fields: Any) -> Any:
+        seen.append(fields["action"])
+        if fields["action"] == "deal.propose_terms":
             raise RuntimeError("disk full")
-        return original(self, actor_id, action, *args, **fields)
+        return original(self, *args, **fields)
 
     before, announced = snapshot(kit, database), len(events)
     monkeypatch.setattr(tx_class, "_audit_row", audit_row)

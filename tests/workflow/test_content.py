@@ -192,7 +192,7 @@ def test_the_checks_run_before_the_write_transaction_opens(world: World, monkeyp
 
     kit, writing, checked_while_writing = world.kit, [], []
     deal = to_production(world)
-    open_transaction = kit.store.transaction
+    open_transaction = kit.store._write_transaction
 
     @contextlib.contextmanager
     def transaction() -> Iterator[Any]:
@@ -208,7 +208,7 @@ def test_the_checks_run_before_the_write_transaction_opens(world: World, monkeyp
             checked_while_writing.append(bool(writing))
             return super().check(**draft)
 
-    monkeypatch.setattr(kit.store, "transaction", transaction)
+    monkeypatch.setattr(kit.store, "_write_transaction", transaction)
     monkeypatch.setattr(_content, "CompiledRules", Watched)
     draft = submit(world, deal, "A miracle with vitamin C #ad")
     assert checked_while_writing == [False]

@@ -88,7 +88,7 @@ def _deal_in(world: World, state: DealState, suffix: str = "", deadline: datetim
         deadline=deadline,
         state_before_dispute=DealState.IN_PRODUCTION if state is DealState.DISPUTED else None,
     )
-    with world.kit.store.transaction() as tx:
+    with world.kit.store._write_transaction() as tx:
         tx.insert(
             "deal",
             deal.id,

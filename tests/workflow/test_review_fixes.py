@@ -48,7 +48,7 @@ class TestPartyVisibility:
     def test_brands_are_public_and_creators_public_without_contact_details(self, world: World) -> None:
         parties = world.kit.parties
         assert parties.get(world.other_agency, PartyKind.BRAND, world.brand.id).name == "Lumen Cosmetics"
-        with world.kit.store.transaction() as tx:
+        with world.kit.store._write_transaction() as tx:
             record = tx.require("creator", world.creator.id)
             tx.update(
                 "creator",
@@ -91,7 +91,7 @@ def test_a_brand_cannot_refresh_a_creators_metrics(world: World) -> None:
 def test_a_contract_template_cannot_read_the_creators_private_email(world: World) -> None:
     from datetime import timedelta
 
-    with world.kit.store.transaction() as tx:
+    with world.kit.store._write_transaction() as tx:
         record = tx.require("creator", world.creator.id)
         tx.update(
             "creator", world.creator.id, dict(record.doc, email="ana@private.example"), expected_version=record.version

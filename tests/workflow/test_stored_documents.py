@@ -20,7 +20,7 @@ def _older_contract(world: World) -> tuple[Any, dict[str, Any]]:
     deal = world.agree()
     template = kit.contracts.create_template(world.brand, name="Standard", body=BODY)
     contract = kit.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=20))
-    with kit.store.transaction() as tx:
+    with kit.store._write_transaction() as tx:
         record = tx.require("contract", contract.id)
         doc = {k: v for k, v in record.doc.items() if k != "supersedes"}
         doc["content_hash"] = contract_hash(doc)
@@ -66,7 +66,7 @@ def test_superseding_a_contract_changes_only_its_stored_status(world: World) -> 
 
 
 def test_registering_a_signing_key_changes_only_the_key(world: World) -> None:
-    with world.kit.store.transaction() as tx:
+    with world.kit.store._write_transaction() as tx:
         record = tx.require("brand", world.brand.id)
         older = {k: v for k, v in record.doc.items() if k != "legal_name"}  # as a brand was stored before
         tx.update("brand", world.brand.id, older, expected_version=record.version)
@@ -79,7 +79,7 @@ def test_registering_a_signing_key_changes_only_the_key(world: World) -> None:
 def test_another_brands_unreadable_deal_does_not_stop_an_invitation(world: World) -> None:
     """Whether the creator has an open deal for this brief is read from the records: another brand's deal
     this code could not build (written by an older or newer creatorkit) is none of this call's business."""
-    with world.kit.store.transaction() as tx:
+    with world.kit.store._write_transaction() as tx:
         tx.insert(
             "deal",
             "deal_elsewhere",

@@ -1,0 +1,74 @@
+"""The store's public API reads only: state changes, and audit events appear, only through the services."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+import pytest
+
+from creatorkit.audit import verify_chain
+from creatorkit.entities import DealState
+from creatorkit.errors import StoreError
+from creatorkit.store import Store, Transaction
+from world import World
+
+#: Everything public on a store: reading, its bookkeeping, closing. Nothing here may write.
+READ_ONLY_STORE_API = {"audit_head", "audit_keys", "close", "dialect", "iter_audit", "read", "schema_version", "url"}
+
+
+def test_a_store_offers_no_public_way_to_write(store: Store) -> None:
+    public = {name for name in dir(store) if not name.startswith("_")}
+    # The dialects' options, and SQLite's background checkpointer (it copies the write-ahead log, no data).
+    options = {"busy_timeout", "checkpointer", "connect_timeout", "path"}
+    assert public - options == READ_ONLY_STORE_API
+    assert not hasattr(store, "transaction")
+
+
+def transaction_openers(store: Store) -> list[Callable[[], AbstractContextManager[Transaction]]]:
+    """Every public method of the store that hands out a transaction (however it is named)."""
+    openers = []
+    for name in dir(type(store)):
+        method = getattr(type(store), name)
+        if name.startswith("_") or not inspect.isfunction(method):
+            continue
+        if "Transaction" in str(typing.get_type_hints(method).get("return", "")):
+            openers.append(getattr(store, name))
+    assert openers, "store.read() at least"
+    return openers
+
+
+def test_a_deal_cannot_be_completed_without_its_event(world: World) -> None:
+    deal = world.agree()
+    store = world.kit.store
+    head = store.audit_head()
+    for opener in transaction_openers(store):
+        with pytest.raises(StoreError, match="read-only"), opener() as tx:
+            record = tx.require("deal", deal.id)
+            tx.update("deal", deal.id, {**record.doc, "state": "completed"}, expected_version=record.version)
+    with store.read() as tx:
+        assert tx.require("deal", deal.id).state == str(DealState.AGREED)
+    assert store.audit_head() == head
+
+
+def test_no_event_can_be_forged_through_the_store(world: World) -> None:
+    deal = world.agree()
+    store = world.kit.store
+    head = store.audit_head()
+    forged = {
+        "actor_id": str(world.creator),
+        "action": "contract.sign",
+        "entity_kind": "deal",
+        "entity_id": deal.id,
+        "payload": {"signed": True},
+    }
+    for opener in transaction_openers(store):
+        with pytest.raises(StoreError, match="read-only"), opener() as tx:
+            tx.append_audit(**forged)
+        with pytest.raises(StoreError, match="read-only"), opener() as tx:
+            tx.append_audits([forged])
+    assert store.audit_head() == head
+    assert "contract.sign" not in [event.action for event in store.iter_audit()]
+    assert verify_chain(store).ok
