@@ -22,6 +22,7 @@ LAYERS = {
     "creatorkit._canonical": "values",
     "creatorkit._memo": "values",
     "creatorkit._redaction": "values",
+    "creatorkit._text": "values",
     "creatorkit._version": "values",
     "creatorkit.store": "store",
     "creatorkit.audit": "audit chain",

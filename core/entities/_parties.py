@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from .._text import text_problem
 from ..errors import Problem, ValidationError
 from ._common import aware, country_code, typed_fields
 
@@ -151,6 +152,13 @@ def _party_kind(value: object) -> PartyKind:
     raise ValidationError([Problem("kind", f"{value!r} is not one of {allowed}")], "actor")
 
 
+def _actor_id(_actor: object, _attribute: object, value: str) -> None:
+    """An actor's id is text a store can keep: it is recorded in the audit trail with every call."""
+    why = text_problem(value) if isinstance(value, str) else "must be a string"
+    if why:
+        raise ValidationError([Problem("id", why)], "actor")
+
+
 @attrs.frozen
 class Actor:
     """The party a call is made as: ``Actor.brand("brand_1")``, ``Actor.manager("mgr_7")``, ...
@@ -158,7 +166,7 @@ class Actor:
     ``Actor("brand_1", "brand")`` is the same actor: the kind may be given as its value.
     """
 
-    id: str
+    id: str = attrs.field(validator=_actor_id)
     kind: PartyKind = attrs.field(converter=_party_kind)
 
     @classmethod

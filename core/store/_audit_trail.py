@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from .._text import text_problem
 from ..audit._chain import (
     EVENT_FORMAT,
     GENESIS,
@@ -390,8 +391,12 @@ class AuditOperations(TransactionBase):
         a request path).
         """
         self._check(False)
-        if entity_ids is not None and not entity_ids:
-            return []
+        if entity_ids is not None:
+            entity_ids = [entity_id for entity_id in entity_ids if not text_problem(entity_id)]
+            if not entity_ids:
+                return []
+        if workspace_id is not None and text_problem(workspace_id):
+            return []  # no store holds such an id
         params: list[Any] = []
         where = []
         if entity_ids is not None:

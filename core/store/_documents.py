@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 import orjson
 
+from .._text import text_problem
 from ..errors import ConflictError, NotFound, Problem, ValidationError
 from ._records import Key, Record
 from ._transaction_base import TransactionBase, utcnow
@@ -50,16 +51,69 @@ DOC_COLUMNS = "kind, id, workspace, parent, state, version, doc, created_at, upd
 _stdlib_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _dumps(doc: dict[str, Any]) -> str:
-    """A document as compact JSON text. orjson is several times faster than the stdlib on every write.
+def _dumps(doc: dict[str, Any], what: str) -> str:
+    """A document as compact JSON text, or a ValidationError naming the field of ``what`` no store can keep.
 
-    What orjson refuses (keys that are not strings, integers beyond 64 bits) the stdlib writes as before.
-    NaN and the infinities are not JSON: entities refuse them; in a raw document orjson writes them as null.
+    orjson is several times faster than the stdlib on every write; what it refuses (keys that are not strings,
+    integers beyond 64 bits) the stdlib writes as before. NaN and the infinities are not JSON: entities refuse
+    them; in a raw document orjson writes them as null.
+
+    Both stores refuse the same text: PostgreSQL cannot keep U+0000 in text or JSONB and no UTF-8 encoder can
+    write a lone surrogate, so SQLite refuses them too, rather than keep what the other store could not.
     """
     try:
-        return orjson.dumps(doc).decode()
+        text = orjson.dumps(doc).decode()
     except orjson.JSONEncodeError:
-        return _stdlib_dumps(doc)
+        try:
+            text = _stdlib_dumps(doc)
+            text.encode()
+        except (UnicodeEncodeError, TypeError, ValueError):
+            raise _unstorable(doc, what) from None
+    # orjson writes U+0000 as this escape; a string holding a backslash and "u0000" matches too, and passes.
+    if "\\u0000" in text:
+        problems = list(_unstorable_text(doc, ""))
+        if problems:
+            raise ValidationError(problems, what=what)
+    return text
+
+
+def _unstorable(doc: Any, what: str) -> ValidationError:
+    problems = list(_unstorable_text(doc, "")) or [Problem("", "cannot be written as JSON")]
+    return ValidationError(problems, what=what)
+
+
+def _unstorable_text(value: Any, path: str) -> Iterator[Problem]:
+    """A problem for each string (or key) under ``value`` that holds U+0000 or a lone surrogate, by field path."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            yield Problem(path, problem)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and text_problem(key):
+                yield Problem(where, f"its name {text_problem(key)}")
+            yield from _unstorable_text(item, where)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _unstorable_text(item, f"{path}[{index}]")
+
+
+def _storable(values: str | Sequence[str] | None) -> str | Sequence[str] | None:
+    """A filter without the values no store can hold (they match nothing): [] when none is left."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return [] if text_problem(values) else values
+    return [value for value in values if not text_problem(value)]
+
+
+def _check_columns(kind: str, id: str, **columns: str | None) -> None:
+    """Refuse a document whose kind, id, workspace, parent or state no store can keep, naming the column."""
+    named = {"kind": kind, "id": id, **columns}
+    problems = [Problem(name, why) for name, value in named.items() if value and (why := text_problem(value))]
+    if problems:
+        raise ValidationError(problems, what=f"{kind!r} document {id!r}")
 
 
 def _aware(moment: datetime, name: str) -> datetime:
@@ -96,12 +150,12 @@ class DocumentOperations(TransactionBase):
         deferred, self._deferred = self._deferred, {}
         sql = self._SQL_UPDATE_KNOWN
         encode = self._encode_time
-        for key, stored_version in deferred.items():
+        for key, (stored_version, text) in deferred.items():
             record = self._written[key]
             self._cur.execute(
                 sql,
                 (
-                    _dumps(record.doc),
+                    text,
                     encode(record.updated_at),
                     record.version,
                     record.state,
@@ -128,6 +182,8 @@ class DocumentOperations(TransactionBase):
         known = self._known(key)
         if known is not None:
             return known
+        if text_problem(id) or text_problem(kind):
+            return None  # no store holds such an id: answered alike, before the driver would refuse it
         self._cur.execute(self._SQL_GET, (kind, id))
         row = self._cur.fetchone()
         if row is None:
@@ -155,13 +211,22 @@ class DocumentOperations(TransactionBase):
         state: str | None = None,
         now: datetime | None = None,
     ) -> Record:
-        """Store a new document at version 1; an existing ``kind``/``id`` raises ConflictError."""
+        """Store a new document at version 1.
+
+        Raises ConflictError when ``kind``/``id`` exists, or when the document breaks one of the database's unique
+        rules (a deal of a brief and creator who have an open deal: ``actual_version`` is then None), and
+        ValidationError naming the field when it holds text no store can keep.
+        """
         self._check(True)
         moment = utcnow() if now is None else _aware(now, "now")
         stamp = self._encode_time(moment)
+        text = _dumps(doc, f"{kind} {id}")
+        _check_columns(kind, id, workspace=workspace, parent=parent, state=state)
+        if kind == "deal" and self._deferred:
+            self._flush_deferred()  # a deal this call closed must be closed in the database's unique index too
         # ON CONFLICT instead of catching the driver's error: in PostgreSQL a failed statement would
         # abort the whole transaction, and the caller may want to go on after a duplicate.
-        self._cur.execute(self._SQL_INSERT, (kind, id, workspace, parent, state, _dumps(doc), stamp, stamp))
+        self._cur.execute(self._SQL_INSERT, (kind, id, workspace, parent, state, text, stamp, stamp))
         if self._cur.rowcount != 1:
             p = self._P
             self._cur.execute(f"SELECT version FROM documents WHERE kind = {p} AND id = {p}", (kind, id))
@@ -225,7 +290,11 @@ class DocumentOperations(TransactionBase):
             # What the database would give back: the time as the dialect stores it.
             self._as_stored(moment),
         )
-        self._deferred.setdefault(key, expected_version)
+        # Encoded now, so that a document no store can keep is refused by this call, naming its field.
+        text = _dumps(doc, f"{kind} {id}")
+        if state is not UNCHANGED:
+            _check_columns(kind, id, state=state)
+        self._deferred[key] = (self._deferred.get(key, (expected_version, ""))[0], text)
         self._written[key] = record
         return record
 
@@ -235,9 +304,10 @@ class DocumentOperations(TransactionBase):
         kind, id = key
         self._flush_deferred()
         p = self._P
-        params: list[Any] = [_dumps(doc), self._encode_time(moment)]
+        params: list[Any] = [_dumps(doc, f"{kind} {id}"), self._encode_time(moment)]
         set_state = ""
         if state is not UNCHANGED:
+            _check_columns(kind, id, state=state)
             set_state = f", state = {p}"
             params.append(state)
         params += [kind, id, expected_version]
@@ -276,6 +346,9 @@ class DocumentOperations(TransactionBase):
             order_sql = _ORDER_BY[self.store.dialect][order]
         except KeyError:
             raise ValueError(f"order must be one of {sorted(_ORDER_SQL)}, not {order!r}") from None
+        workspace, state = _storable(workspace), _storable(state)
+        if parent is not None and text_problem(parent):
+            return []  # no store holds such a parent
         if (workspace is not None and not workspace) or (state is not None and not state):
             return []  # "any of no values" matches nothing
         params: list[Any] = [kind]

@@ -80,10 +80,10 @@ class TransactionBase:
         # Documents written since this transaction last appended to the audit chain: the next append covers them
         # (see AuditOperations._coverage), so that every document a call writes is in one of its events.
         self._uncovered: dict[Key, None] = {}
-        # Updates not yet sent to the database, with the version the row has there: several changes of one
-        # document in a call (a deal moving through two states) become one UPDATE, sent before any query that
-        # could see the row and at the latest when the transaction finishes.
-        self._deferred: dict[Key, int] = {}
+        # Updates not yet sent to the database, with the version the row has there and the JSON text to send:
+        # several changes of one document in a call (a deal moving through two states) become one UPDATE, sent
+        # before any query that could see the row and at the latest when the transaction finishes.
+        self._deferred: dict[Key, tuple[int, str]] = {}
         # The last moment this transaction formatted, its text and (once asked for) its stored form: see _utc_text.
         self._moment: datetime | None = None
         self._moment_text = ""
