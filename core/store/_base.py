@@ -256,6 +256,7 @@ class Store(abc.ABC):
             migrations.check_supported(current, where=self.url)
             p = self._transaction_class._P
             for migration in migrations.pending(current):
+                self._refuse_if_broken(cur, migration)
                 for statement in migration.statements(self.dialect):
                     cur.execute(statement)
                 cur.execute(
@@ -271,6 +272,20 @@ class Store(abc.ABC):
             raise
         finally:
             self._release(conn)
+
+    def _refuse_if_broken(self, cur: Any, migration: migrations.Migration) -> None:
+        """StoreError, listing the rows, when the data already breaks the rule ``migration`` adds."""
+        query = migration.refusing_query(self.dialect)
+        if query is None:
+            return
+        cur.execute(query)
+        rows = cur.fetchall()
+        if rows:
+            shown = "; ".join(str(row[0]) for row in rows[:20]) + ("; ..." if len(rows) > 20 else "")
+            raise StoreError(
+                f"cannot migrate {self.dialect} store {self.url} to version {migration.version} "
+                f"({migration.description}): {migration.refusal}: {shown}"
+            )
 
     def _applied_at(self) -> Any:
         return utcnow()

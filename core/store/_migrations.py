@@ -11,7 +11,16 @@ import attrs
 
 from ..errors import StoreError
 
-__all__ = ["LATEST", "MIGRATIONS", "Migration", "bookkeeping_table", "check_supported", "pending"]
+__all__ = [
+    "FINAL_DEAL_STATES",
+    "LATEST",
+    "MIGRATIONS",
+    "OPEN_DEAL_INDEX",
+    "Migration",
+    "bookkeeping_table",
+    "check_supported",
+    "pending",
+]
 
 
 @attrs.frozen
@@ -22,6 +31,18 @@ class Migration:
     description: str
     sqlite: tuple[str, ...]
     postgresql: tuple[str, ...]
+    #: Refuses the migration when this query finds rows (one text column: what each is), with ``refusal`` saying
+    #: what they are and what the operator does. A rule the data already breaks is not guessed away.
+    #: ``{brief_id}`` in it stands for the dialect's expression of a document's ``brief_id``.
+    refuse_when: str | None = None
+    refusal: str = ""
+
+    def refusing_query(self, dialect: str) -> str | None:
+        """The query that finds rows this migration refuses, in ``dialect``, or None when it refuses none."""
+        if self.refuse_when is None:
+            return None
+        brief_id = "json_extract(doc, '$.brief_id')" if dialect == "sqlite" else "doc->>'brief_id'"
+        return self.refuse_when.format(brief_id=brief_id)
 
     def statements(self, dialect: str) -> tuple[str, ...]:
         if dialect == "sqlite":
@@ -187,7 +208,46 @@ _KEYS_AND_COVERAGE = Migration(
     postgresql=_keys_and_coverage("SMALLINT"),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _PARTIAL_INDEXES, _NOBODY_AWAITED, _KEYS_AND_COVERAGE)
+# One open deal per brief and creator, held by the database: on PostgreSQL two concurrent invitations both pass
+# the service's check (each reads before the other writes) and only a unique index stops the second. A deal
+# is the creator's (parent) and names its brief in its document. The final states are the state table's, as of
+# this migration: a later final state needs a migration that rebuilds the index (a test compares them).
+OPEN_DEAL_INDEX = "documents_one_open_deal"
+FINAL_DEAL_STATES = ("cancelled", "completed", "declined", "expired")
+_NOT_FINAL = "state NOT IN (" + ", ".join(f"'{state}'" for state in FINAL_DEAL_STATES) + ")"
+
+_ONE_OPEN_DEAL = Migration(
+    5,
+    "at most one open deal per brief and creator",
+    sqlite=(
+        f"CREATE UNIQUE INDEX {OPEN_DEAL_INDEX} ON documents (parent, json_extract(doc, '$.brief_id'))"
+        f" WHERE kind = 'deal' AND {_NOT_FINAL}",
+    ),
+    postgresql=(
+        f"CREATE UNIQUE INDEX {OPEN_DEAL_INDEX} ON documents (parent, (doc->>'brief_id'))"
+        f" WHERE kind = 'deal' AND {_NOT_FINAL}",
+    ),
+    refuse_when=(
+        "SELECT 'creator ' || parent || ', brief ' || brief_id || ': ' || COUNT(*) || ' open deals'"
+        " FROM (SELECT parent, {brief_id} AS brief_id FROM documents"
+        f" WHERE kind = 'deal' AND {_NOT_FINAL}) AS open_deals"
+        # As the index: a deal without a creator or a brief (only tests write such) conflicts with none.
+        " WHERE parent IS NOT NULL AND brief_id IS NOT NULL GROUP BY parent, brief_id HAVING COUNT(*) > 1"
+        " ORDER BY parent, brief_id"
+    ),
+    refusal=(
+        "these creators have more than one open deal for one brief, which creatorkit now refuses: cancel all but "
+        "one of each with the version of creatorkit that wrote them, then open the store again"
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _INITIAL,
+    _PARTIAL_INDEXES,
+    _NOBODY_AWAITED,
+    _KEYS_AND_COVERAGE,
+    _ONE_OPEN_DEAL,
+)
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
 
 LATEST: int = MIGRATIONS[-1].version

@@ -31,7 +31,9 @@ class Transaction(DocumentOperations, AuditOperations):
         cls._SQL_GET = f"SELECT {DOC_COLUMNS} FROM documents WHERE kind = {p} AND id = {p}"
         cls._SQL_INSERT = (
             f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({p}, {p}, {p}, {p}, {p}, 1, {doc}, {p}, {p})"
-            " ON CONFLICT (kind, id) DO NOTHING"
+            # Any unique rule, not only (kind, id): a deal breaking one-open-deal-per-brief-and-creator is then a
+            # ConflictError too, and on PostgreSQL the transaction stays usable to say which deal holds it.
+            " ON CONFLICT DO NOTHING"
         )
         cls._SQL_UPDATE_KNOWN = (
             f"UPDATE documents SET doc = {doc}, updated_at = {p}, version = {p}, state = {p}"

@@ -39,7 +39,7 @@ from ..entities import (
     Thread,
     new_id,
 )
-from ..errors import CapabilityMissing, NotFound, PermissionDenied, Problem, StateError, ValidationError
+from ..errors import CapabilityMissing, ConflictError, NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..money import Money
 from ..parties._access import agency_of, on_behalf_of, roster_entry
 from ._briefs import price_problems
@@ -352,7 +352,13 @@ def _open_deal(change: Change, invitation: Invitation, platform: str, proposed_p
         awaiting=Awaiting.CREATOR,
         price=proposed_price,
     )
-    change.insert("deal", deal, workspace=brand_id, parent=deal.creator_id, state=str(deal.state))
+    try:
+        change.insert("deal", deal, workspace=brand_id, parent=deal.creator_id, state=str(deal.state))
+    except ConflictError:
+        # The database's one-open-deal rule: a concurrent invitation (PostgreSQL: read before this one's deal
+        # was written) committed first. Its deal is visible now; name it as the check above would have.
+        _no_open_deal(change, invitation.brief_id, invitation.creator_id)
+        raise
     change.insert("invitation", invitation, workspace=brand_id, parent=deal.id, state=str(invitation.status))
     thread = Thread(
         id=new_id("thread"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from creatorkit import Actor
@@ -75,10 +76,12 @@ def test_moves_outside_the_table_raise_state_error_naming_the_allowed_moves(stat
 
 
 def _deal_in(world: World, state: DealState, suffix: str = "", deadline: datetime | None = None) -> Deal:
+    """A deal written straight into ``state``, for a brief of its own (a creator has one open deal per brief)."""
     now = world.clock()
+    brief = attrs.evolve(world.brief, id=f"{world.brief.id}_{state}{suffix}")
     deal = Deal(
         id=f"deal_{state}{suffix}",
-        brief_id=world.brief.id,
+        brief_id=brief.id,
         brand_id=world.brand.id,
         creator_id=world.creator.id,
         platform="echo",
@@ -89,6 +92,7 @@ def _deal_in(world: World, state: DealState, suffix: str = "", deadline: datetim
         state_before_dispute=DealState.IN_PRODUCTION if state is DealState.DISPUTED else None,
     )
     with world.kit.store._write_transaction() as tx:
+        tx.insert("brief", brief.id, unstructure(brief), workspace=brief.brand_id, state=str(brief.status), now=now)
         tx.insert(
             "deal",
             deal.id,
