@@ -171,4 +171,4 @@ def _run(deals: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         report = kit.audit.verify()
         kit.close()
-    return {"rate": round((deals - 1) / elapsed, 1), "chain_ok": report.ok, "events": report.events}
+    return {"rate": round((deals - 1) / elapsed, 1), "chain_ok": report.ok, "events": report.chain.events}

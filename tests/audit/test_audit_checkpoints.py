@@ -235,3 +235,26 @@ def test_the_cli_rotates_the_key(database: Database, config: Path, monkeypatch: 
     assert unverifiable.exit_code == 1 and "cannot be verified from event 1" in unverifiable.output
     monkeypatch.delenv(AUDIT_KEY_ENV)
     assert "no key to rotate to" in cli(config, "rotate-key").output
+
+
+def test_another_store_keyed_alike_verifies_in_its_place_but_not_against_its_checkpoint(tmp_path: Path) -> None:
+    """A MAC does not name its store: why docs/workflow.md says one key per store, and checkpoints."""
+    import shutil
+
+    from creatorkit.store import open_store
+
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    for path, count in ((ours, 3), (theirs, 5)):
+        store = open_store(path, audit_keys=AuditKeys(KEY))
+        append(store, count)
+        if path == ours:
+            kept = checkpoint(store, store.audit_keys)
+        store.close()
+    shutil.copyfile(theirs, ours)  # the other store's whole database, written over ours
+    swapped = open_store(ours, audit_keys=AuditKeys(KEY))
+    try:
+        assert verify_store(swapped).ok
+        (report,) = verify_store(swapped, checkpoints=[kept]).checkpoints
+        assert not report.ok and "hash differs" in (report.reason or "")
+    finally:
+        swapped.close()

@@ -6,6 +6,7 @@ import inspect
 import typing
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_no_event_can_be_forged_through_the_store(world: World) -> None:
     deal = world.agree()
     store = world.kit.store
     head = store.audit_head()
-    forged = {
+    forged: dict[str, Any] = {
         "actor_id": str(world.creator),
         "action": "contract.sign",
         "entity_kind": "deal",

@@ -26,6 +26,7 @@ from creatorkit.entities import (
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from creatorkit.workflow import check_draft
+from creatorkit.workflow._content_rules import CompiledRules
 from creatorkit.workflow._machine import apply, load_deal
 from world import START, World
 
@@ -203,7 +204,7 @@ def test_the_checks_run_before_the_write_transaction_opens(world: World, monkeyp
             finally:
                 writing.pop()
 
-    class Watched(_content.CompiledRules):
+    class Watched(CompiledRules):
         def check(self, **draft: Any) -> Any:
             checked_while_writing.append(bool(writing))
             return super().check(**draft)
@@ -224,7 +225,7 @@ def test_rules_changed_between_reading_and_writing_are_checked_again(
     deal = to_production(world)
     seen: list[ContentRules] = []
 
-    class Racing(_content.CompiledRules):
+    class Racing(CompiledRules):
         def check(self, **draft: Any) -> Any:
             seen.append(self.rules)
             if len(seen) == 1:  # after the read, before the write: the executed contract lands
