@@ -281,13 +281,17 @@ class Change(View):
         workspace: str | None = None,
         parent: str | None = None,
         state: str | None = None,
+        subject: str | None = None,
         document: dict[str, Any] | None = None,
         derived: dict[str, Any] | None = None,
     ) -> None:
-        """Store a new entity under ``key`` (default: its id); ``document`` is its plain form if already built."""
+        """Store a new entity under ``key`` (default: its id); ``document`` is its plain form if already built.
+
+        ``subject`` is what it is of besides its parent (a deal's brief), for the database's unique rules.
+        """
         doc = unstructure(entity) if document is None else document
         record = self._tx.insert(
-            kind, key or entity.id, doc, workspace=workspace, parent=parent, state=state, now=self.now
+            kind, key or entity.id, doc, workspace=workspace, parent=parent, state=state, subject=subject, now=self.now
         )
         self._cache.remember(record.kind, record.id, record.version, doc, entity, derived)
         self._docs[id(entity)] = (entity, doc)

@@ -12,6 +12,7 @@ import orjson
 
 from .._text import text_problem
 from ..errors import ConflictError, NotFound, Problem, ValidationError
+from ._migrations import FINAL_DEAL_STATES
 from ._records import Key, Record
 from ._transaction_base import TransactionBase, utcnow
 
@@ -209,9 +210,14 @@ class DocumentOperations(TransactionBase):
         workspace: str | None = None,
         parent: str | None = None,
         state: str | None = None,
+        subject: str | None = None,
         now: datetime | None = None,
     ) -> Record:
         """Store a new document at version 1.
+
+        ``subject`` is what the document is of besides its parent: a deal's brief, which the database's
+        one-open-deal rule reads (an open deal is unique by parent and subject). The store clears it when
+        :meth:`update` moves a deal to a final state.
 
         Raises ConflictError when ``kind``/``id`` exists, or when the document breaks one of the database's unique
         rules (a deal of a brief and creator who have an open deal: ``actual_version`` is then None), and
@@ -221,12 +227,16 @@ class DocumentOperations(TransactionBase):
         moment = utcnow() if now is None else _aware(now, "now")
         stamp = self._encode_time(moment)
         text = _dumps(doc, f"{kind} {id}")
-        _check_columns(kind, id, workspace=workspace, parent=parent, state=state)
-        if kind == "deal" and self._deferred:
+        _check_columns(kind, id, workspace=workspace, parent=parent, state=state, subject=subject)
+        if subject is not None and self._deferred:
             self._flush_deferred()  # a deal this call closed must be closed in the database's unique index too
         # ON CONFLICT instead of catching the driver's error: in PostgreSQL a failed statement would
         # abort the whole transaction, and the caller may want to go on after a duplicate.
-        self._cur.execute(self._SQL_INSERT, (kind, id, workspace, parent, state, text, stamp, stamp))
+        if subject is None:
+            self._cur.execute(self._SQL_INSERT, (kind, id, workspace, parent, state, text, stamp, stamp))
+        else:
+            row = (kind, id, workspace, parent, state, text, stamp, stamp, subject)
+            self._cur.execute(self._SQL_INSERT_WITH_SUBJECT, row)
         if self._cur.rowcount != 1:
             p = self._P
             self._cur.execute(f"SELECT version FROM documents WHERE kind = {p} AND id = {p}", (kind, id))
@@ -261,6 +271,9 @@ class DocumentOperations(TransactionBase):
             record = self._update_known(key, known, doc, expected_version, state, moment)
         else:
             record = self._update_stored(key, doc, expected_version, state, moment)
+        if kind == "deal" and state in FINAL_DEAL_STATES:
+            # A closed deal no longer holds its brief and creator (the database's one-open-deal rule).
+            self._cur.execute(self._SQL_RELEASE_SUBJECT, (kind, id))
         self._uncovered[key] = None
         return record
 

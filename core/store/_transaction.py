@@ -29,11 +29,16 @@ class Transaction(DocumentOperations, AuditOperations):
         super().__init_subclass__(**kwargs)
         p, doc = cls._P, cls._DOC_PARAM
         cls._SQL_GET = f"SELECT {DOC_COLUMNS} FROM documents WHERE kind = {p} AND id = {p}"
-        cls._SQL_INSERT = (
-            f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({p}, {p}, {p}, {p}, {p}, 1, {doc}, {p}, {p})"
-            # Any unique rule, not only (kind, id): a deal breaking one-open-deal-per-brief-and-creator is then a
-            # ConflictError too, and on PostgreSQL the transaction stays usable to say which deal holds it.
-            " ON CONFLICT DO NOTHING"
+        # Any unique rule, not only (kind, id): a deal breaking one-open-deal-per-brief-and-creator is then a
+        # ConflictError too, and on PostgreSQL the transaction stays usable to say which deal holds it. The
+        # subject column is named only when there is one, as a store of before migration 5 would be written.
+        values = f"{p}, {p}, {p}, {p}, {p}, 1, {doc}, {p}, {p}"
+        cls._SQL_INSERT = f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({values}) ON CONFLICT DO NOTHING"
+        cls._SQL_RELEASE_SUBJECT = (
+            f"UPDATE documents SET subject = NULL WHERE kind = {p} AND id = {p} AND subject IS NOT NULL"
+        )
+        cls._SQL_INSERT_WITH_SUBJECT = (
+            f"INSERT INTO documents ({DOC_COLUMNS}, subject) VALUES ({values}, {p}) ON CONFLICT DO NOTHING"
         )
         cls._SQL_UPDATE_KNOWN = (
             f"UPDATE documents SET doc = {doc}, updated_at = {p}, version = {p}, state = {p}"

@@ -58,6 +58,8 @@ class TransactionBase:
     # The statements every write sends, spelled once per dialect (see Transaction.__init_subclass__).
     _SQL_GET: ClassVar[str]
     _SQL_INSERT: ClassVar[str]
+    _SQL_INSERT_WITH_SUBJECT: ClassVar[str]
+    _SQL_RELEASE_SUBJECT: ClassVar[str]
     _SQL_UPDATE_KNOWN: ClassVar[str]
     _SQL_HEAD: ClassVar[str]
     _SQL_INSERT_AUDIT: ClassVar[str]

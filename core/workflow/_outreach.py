@@ -353,7 +353,9 @@ def _open_deal(change: Change, invitation: Invitation, platform: str, proposed_p
         price=proposed_price,
     )
     try:
-        change.insert("deal", deal, workspace=brand_id, parent=deal.creator_id, state=str(deal.state))
+        change.insert(
+            "deal", deal, workspace=brand_id, parent=deal.creator_id, subject=deal.brief_id, state=str(deal.state)
+        )
     except ConflictError:
         # The database's one-open-deal rule: a concurrent invitation (PostgreSQL: read before this one's deal
         # was written) committed first. Its deal is visible now; name it as the check above would have.

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from creatorkit import Actor, ConflictError, NotFound, StoreError, ValidationError
-from creatorkit.entities import DealState
+from creatorkit.entities import Deal, DealState
 from creatorkit.store import _migrations as migrations
 from creatorkit.workflow._states import FINAL_STATES
 from world import World
@@ -80,11 +80,34 @@ def test_the_database_refuses_a_second_open_deal_written_past_the_service(world:
     with world.kit.store.read() as tx:
         doc = tx.require("deal", deal.id).doc
     with pytest.raises(ConflictError), world.kit.store._write_transaction() as tx:
-        tx.insert("deal", "deal_twin", {**doc, "id": "deal_twin"}, parent=deal.creator_id, state="invited")
+        _insert_twin(tx, deal, doc)
     # A closed deal no longer counts: the creator can be invited again.
     world.kit.outreach.respond(world.creator, deal.id, accept=False)
     again = world.invite()
     assert again.state is DealState.INVITED and again.id != deal.id
+
+
+def _insert_twin(tx: Any, deal: Deal, doc: dict[str, Any]) -> None:
+    """A second open deal of ``deal``'s brief and creator, written past the service's check."""
+    twin = {**doc, "id": "deal_twin"}
+    tx.insert("deal", "deal_twin", twin, parent=deal.creator_id, subject=deal.brief_id, state="invited")
+
+
+def test_a_store_from_before_the_rule_learns_each_deals_brief_when_it_migrates(
+    world: World, database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deal = world.invite()
+    world.kit.close()
+    database.execute(f"DROP INDEX {migrations.OPEN_DEAL_INDEX}")
+    database.execute("ALTER TABLE documents DROP COLUMN subject")
+    database.execute("DELETE FROM schema_migrations WHERE version = 5")
+    store = database.open()  # migrates to 5 again: the deal's brief is copied into its subject
+    assert database.execute("SELECT subject FROM documents WHERE id = ?", (deal.id,)) == [(deal.brief_id,)]
+    with store.read() as tx:
+        doc = tx.require("deal", deal.id).doc
+    with pytest.raises(ConflictError), store._write_transaction() as tx:
+        _insert_twin(tx, deal, doc)
+    store.close()
 
 
 def _invite_at_the_same_time(url: str, brief_id: str, creator_id: str, barrier: Any, results: Any) -> None:
@@ -154,7 +177,7 @@ def test_a_store_holding_two_open_deals_for_one_brief_refuses_to_migrate(world: 
     database.execute(f"DROP INDEX {migrations.OPEN_DEAL_INDEX}")
     with store._write_transaction() as tx:  # as two racing invitations left it
         doc = tx.require("deal", deal.id).doc
-        tx.insert("deal", "deal_twin", {**doc, "id": "deal_twin"}, parent=deal.creator_id, state="invited")
+        _insert_twin(tx, deal, doc)
     world.kit.close()
     database.execute("DELETE FROM schema_migrations WHERE version = 5")
     with pytest.raises(StoreError) as caught:
