@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import heapq
 import re
 import unicodedata
 
@@ -43,6 +42,7 @@ _INVISIBLE = re.compile(
 #: Whitespace other than the space that NFKC leaves as it is (it maps the other spaces to U+0020).
 _ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 _OTHER_SPACES = _ASCII_SPACES + "\x85\u1680\u2028\u2029"
+_SPACE_RUN = re.compile("  +")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _ASCII = re.compile(r"[\x00-\x7f]")
 #: Characters that compose with the one before them although they are not combining marks: the second
@@ -112,15 +112,15 @@ def normalise(text: str) -> NormalisedText:
     for space in _ASCII_SPACES if plain else _OTHER_SPACES:
         if space in folded:  # one character for one: nothing to map (str.replace is far faster than re here)
             folded = folded.replace(space, " ")
-    # What changes lengths, in one pass: runs of spaces become one, invisible characters go (each one a
-    # change of its own: neighbouring removals map back as one).
-    edits = _space_runs(folded) if "  " in folded else []
+    # What changes lengths: runs of spaces become one, invisible characters go (each one a change of its own:
+    # neighbouring removals map back as one), then runs of the spaces that stood either side of them.
+    if "  " in folded:
+        folded = _substituted(folded, _SPACE_RUN, " ", maps)
     if not plain:
-        invisible = [(*found.span(), "") for found in _INVISIBLE.finditer(folded)]
-        edits = list(heapq.merge(edits, invisible)) if edits and invisible else edits or invisible
-    folded = _replaced(folded, edits, maps)
-    if not plain and edits and "  " in folded:  # spaces that stood either side of invisible characters
-        folded = _replaced(folded, _space_runs(folded), maps)
+        removed = len(maps)
+        folded = _substituted(folded, _INVISIBLE, "", maps)
+        if len(maps) > removed and "  " in folded:
+            folded = _substituted(folded, _SPACE_RUN, " ", maps)
     return NormalisedText(folded, maps)
 
 
@@ -131,35 +131,26 @@ def normalise_term(term: str) -> str:
     return normalise(term).text.strip(" ")
 
 
-def _space_runs(text: str) -> list[tuple[int, int, str]]:
-    """Where two spaces or more follow each other, each to become one."""
-    runs = []
-    start = text.find("  ")
-    while start != -1:
-        end = start + 2
-        while end < len(text) and text[end] == " ":
-            end += 1
-        runs.append((start, end, " "))
-        start = text.find("  ", end)
-    return runs
+def _substituted(text: str, pattern: re.Pattern[str], replacement: str, maps: list[_Map]) -> str:
+    """``text`` with every match of ``pattern`` replaced, by ``re`` in C; where each was is kept in ``maps``.
 
-
-def _replaced(text: str, edits: list[tuple[int, int, str]], maps: list[_Map]) -> str:
-    """``text`` with each ``(start, end, replacement)`` of ``edits`` (in order) made; the change kept in ``maps``."""
-    if not edits:
-        return text
-    pieces: list[str] = []
+    Faster than slicing the text in Python, and than a second scan for the spans (building the new text is
+    what costs: a callback per match adds little to it).
+    """
     changes: list[tuple[int, int, int, int]] = []
-    position = written = 0
-    for start, end, replacement in edits:
-        pieces += (text[position:start], replacement)
-        written += start - position
-        changes.append((start, end, written, written + len(replacement)))
-        written += len(replacement)
-        position = end
-    pieces.append(text[position:])
-    maps.append(_Map(changes))
-    return "".join(pieces)
+    shift = 0  # how much longer the text written so far is than what it was written from
+
+    def record(found: re.Match[str]) -> str:
+        nonlocal shift
+        start, end = found.span()
+        changes.append((start, end, start + shift, start + shift + len(replacement)))
+        shift += len(replacement) - (end - start)
+        return replacement
+
+    replaced = pattern.sub(record, text)
+    if changes:
+        maps.append(_Map(changes))
+    return replaced
 
 
 def _fold_with_changes(text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
