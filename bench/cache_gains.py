@@ -34,6 +34,11 @@ SWITCHES: dict[str, str] = {
     "template_compilation": (
         "from creatorkit.workflow import _templates\n_templates._compiled = _templates._compiled.__wrapped__"
     ),
+    # A brief's content rules compiled once per value (creatorkit.workflow._content_rules.compiled_rules).
+    "compiled_content_rules": (
+        "from creatorkit.workflow import _content, _content_rules\n"
+        "_content.compiled_rules = _content_rules.compiled_rules.__wrapped__"
+    ),
     # Committed documents a SQLite connection keeps while no other connection has written.
     "store_known_documents": (
         "from creatorkit.store import SqliteStore\nSqliteStore._valid_cache = lambda self, conn: None"

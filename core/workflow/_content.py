@@ -42,7 +42,7 @@ from ..entities import (
 )
 from ..errors import Problem, StateError, ValidationError
 from ..parties._access import on_behalf_of
-from ._content_rules import CompiledRules
+from ._content_rules import compiled_rules
 from ._machine import apply, load_deal, may
 from ._states import deadline_after
 
@@ -279,7 +279,7 @@ class _Draft:
             raise ValidationError(problems, "draft")
 
     def checked(self, rules: ContentRules, flow: WorkflowSettings) -> tuple[CheckResult, ...]:
-        compiled = CompiledRules(rules, recognised_disclosures=flow.disclosure_tags)
+        compiled = compiled_rules(rules, tuple(flow.disclosure_tags))
         return compiled.check(caption=self.caption, script=self.script, elements=self.elements)
 
     def submission(self, change: Change, deal: Deal, checks: tuple[CheckResult, ...]) -> ContentSubmission:

@@ -30,17 +30,18 @@ the markets it serves, not of one brand. A brief naming other tags (``#sponsored
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 
 import attrs
-from ahocorasick_rs import AhoCorasick
+from ahocorasick_rs import AhoCorasick, Implementation
 
 from ..config import WorkflowSettings
 from ..entities import CheckResult, ContentRules, TextSpan
 from ._normalised_text import NormalisedText, normalise, normalise_term
 
-__all__ = ["DISCLOSURE_TAGS", "MAX_SPANS", "CompiledRules", "check_draft"]
+__all__ = ["DISCLOSURE_TAGS", "MAX_SPANS", "CompiledRules", "check_draft", "compiled_rules"]
 
 #: The disclosure tags ``#ad`` stands for when nothing else is configured (``workflow.disclosure_tags``).
 DISCLOSURE_TAGS = WorkflowSettings().disclosure_tags
@@ -124,7 +125,9 @@ class CompiledRules:
                 self._index[term] = normalised.setdefault(key, len(normalised))
         self._texts = list(normalised)
         self._terms: dict[int, _Term] = {}  # made when a term is first found: most never are
-        self._automaton = AhoCorasick(normalised) if normalised else None
+        # The contiguous NFA, explicitly: for 1,000 terms it finds a fifth faster than the library's default
+        # choice, in a tenth of the memory of a DFA (0.5 MB against 8 MB: bench/bench_content.py's rules).
+        self._automaton = AhoCorasick(normalised, implementation=Implementation.ContiguousNFA) if normalised else None
 
     def check(self, *, caption: str, script: str = "", elements: Sequence[str] = ()) -> tuple[CheckResult, ...]:
         """Check a draft: one result per rule, in the order banned words, required elements, disclosure,
@@ -222,6 +225,14 @@ def check_draft(
     disclosure_tags: Sequence[str] = DISCLOSURE_TAGS,
 ) -> tuple[CheckResult, ...]:
     """Check a draft against ``rules`` (see :meth:`CompiledRules.check`); ``#ad`` stands for ``disclosure_tags``."""
-    return CompiledRules(rules, recognised_disclosures=disclosure_tags).check(
-        caption=caption, script=script, elements=elements
-    )
+    return compiled_rules(rules, tuple(disclosure_tags)).check(caption=caption, script=script, elements=elements)
+
+
+@functools.lru_cache(maxsize=32)
+def compiled_rules(rules: ContentRules, recognised_disclosures: tuple[str, ...]) -> CompiledRules:
+    """``rules`` compiled, once per value: a brief's drafts are checked against the same rules again and again.
+
+    Keyed by the rules' value and the recognised disclosure tags, so changed rules are compiled anew and the
+    cache needs no invalidation. 32 sets of 1,000 rules hold about 16 MB of automata.
+    """
+    return CompiledRules(rules, recognised_disclosures=recognised_disclosures)

@@ -210,7 +210,7 @@ def test_the_checks_run_before_the_write_transaction_opens(world: World, monkeyp
             return super().check(**draft)
 
     monkeypatch.setattr(kit.store, "_write_transaction", transaction)
-    monkeypatch.setattr(_content, "CompiledRules", Watched)
+    monkeypatch.setattr(_content, "compiled_rules", lambda rules, tags: Watched(rules, recognised_disclosures=tags))
     draft = submit(world, deal, "A miracle with vitamin C #ad")
     assert checked_while_writing == [False]
     assert [c.rule for c in draft.checks if not c.passed] == ["banned_word:miracle"]
@@ -232,7 +232,7 @@ def test_rules_changed_between_reading_and_writing_are_checked_again(
                 attach_contract(world, deal, content_requirements=ContentRules(banned_words=("glow",)))
             return super().check(**draft)
 
-    monkeypatch.setattr(_content, "CompiledRules", Racing)
+    monkeypatch.setattr(_content, "compiled_rules", lambda rules, tags: Racing(rules, recognised_disclosures=tags))
     draft = submit(world, deal, "Glow with a miracle #ad")
     assert seen == [world.brief.content_rules, ContentRules(banned_words=("glow",))]
     assert [(c.rule, c.passed) for c in draft.checks] == [("banned_word:glow", False), ("disclosure", True)]

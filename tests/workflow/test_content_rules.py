@@ -258,3 +258,27 @@ def test_a_rule_that_is_only_blanks_never_matches() -> None:
         ("banned_word:\u200b", True),
         ("required_mention: ", False),
     ]
+
+
+def test_rules_are_compiled_once_per_value_and_anew_when_any_part_changes() -> None:
+    """The compiled rules are cached by the rules' value and the recognised tags: a change to either is seen."""
+    from creatorkit.workflow._content_rules import compiled_rules
+
+    tags = ("#ad", "#sponsored")
+    first = compiled_rules(ContentRules(banned_words=("cure",), disclosure_tags=("#ad",)), tags)
+    assert compiled_rules(ContentRules(banned_words=("cure",), disclosure_tags=("#ad",)), tags) is first
+    caption = "a cure #sponsored"
+    word, disclosure = check_draft(
+        ContentRules(banned_words=("cure",), disclosure_tags=("#ad",)), caption=caption, disclosure_tags=tags
+    )
+    assert (word.passed, disclosure.passed) == (False, True)
+    # The recognised tags changed alone: #sponsored no longer stands for #ad.
+    _, disclosure = check_draft(
+        ContentRules(banned_words=("cure",), disclosure_tags=("#ad",)), caption=caption, disclosure_tags=("#ad",)
+    )
+    assert not disclosure.passed
+    # The rules changed alone: another banned word.
+    word, _ = check_draft(
+        ContentRules(banned_words=("miracle",), disclosure_tags=("#ad",)), caption=caption, disclosure_tags=tags
+    )
+    assert (word.rule, word.passed) == ("banned_word:miracle", True)
