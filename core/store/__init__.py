@@ -23,6 +23,11 @@ shared with that cache: never change a ``Record.doc`` in place, write a new dict
 
 Documents are JSON. JSON has no NaN or infinity: entities refuse them in their number fields, and in a
 document given to the write path directly they are written as null (another connection reads ``None`` back).
+Both dialects keep the same text: U+0000 and lone surrogates, which PostgreSQL cannot store, are refused as a
+:class:`~creatorkit.errors.ValidationError` naming the field in documents and columns on SQLite too, and an id
+holding one is found nowhere. The database holds one rule of the workflow itself: an open deal is unique by
+creator (its parent) and brief (its ``subject``, cleared when the deal reaches a final state), so two writers
+racing past the service's check cannot both open one (migration 5).
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
 (:meth:`SqliteStore.checkpointer`), started with the first writes; ``close()`` ends it.
