@@ -24,12 +24,12 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .._redaction import mask_message
+from .._redaction import join_path, mask_message
 from ..errors import Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -189,17 +189,6 @@ def validate(name: str, instance: Any, *, what: str | None = None) -> None:
         raise ValidationError(problems, what or name)
 
 
-def _path(parts: Iterable[str | int]) -> str:
-    """``terms.payment.milestones[1].amount`` from ``["terms", "payment", "milestones", 1, "amount"]``."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
 def _problems(error: SchemaError, secrets: Collection[str] = ()) -> Iterator[Problem]:
     """The problems of one jsonschema error, named by the field they are about, with ``secrets`` masked."""
     if error.validator in ("anyOf", "oneOf") and error.context:
@@ -212,15 +201,15 @@ def _problems(error: SchemaError, secrets: Collection[str] = ()) -> Iterator[Pro
     if error.validator == "required" and isinstance(error.instance, dict) and isinstance(error.validator_value, list):
         for missing in error.validator_value:
             if missing not in error.instance:
-                yield Problem(_path([*where, missing]), "required field missing")
+                yield Problem(join_path([*where, missing]), "required field missing")
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         for extra in error.instance:
             if extra not in known:
-                yield Problem(_path([*where, extra]), "unknown field")
+                yield Problem(join_path([*where, extra]), "unknown field")
         return
-    yield Problem(_path(where), mask_message(_message(error), error.instance, _path(where), secrets))
+    yield Problem(join_path(where), mask_message(_message(error), error.instance, join_path(where), secrets))
 
 
 def _message(error: SchemaError) -> str:

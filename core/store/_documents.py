@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 
 import orjson
 
+from .._redaction import join_path
 from .._text import text_problem
 from ..errors import ConflictError, NotFound, Problem, ValidationError
 from ._migrations import FINAL_DEAL_STATES
@@ -72,32 +73,32 @@ def _dumps(doc: dict[str, Any], what: str) -> str:
             raise _unstorable(doc, what) from None
     # orjson writes U+0000 as this escape; a string holding a backslash and "u0000" matches too, and passes.
     if "\\u0000" in text:
-        problems = list(_unstorable_text(doc, ""))
+        problems = list(_unstorable_text(doc, ()))
         if problems:
             raise ValidationError(problems, what=what)
     return text
 
 
 def _unstorable(doc: Any, what: str) -> ValidationError:
-    problems = list(_unstorable_text(doc, "")) or [Problem("", "cannot be written as JSON")]
+    problems = list(_unstorable_text(doc, ())) or [Problem("", "cannot be written as JSON")]
     return ValidationError(problems, what=what)
 
 
-def _unstorable_text(value: Any, path: str) -> Iterator[Problem]:
+def _unstorable_text(value: Any, where: tuple[str | int, ...]) -> Iterator[Problem]:
     """A problem for each string (or key) under ``value`` that holds U+0000 or a lone surrogate, by field path."""
     if isinstance(value, str):
         problem = text_problem(value)
         if problem:
-            yield Problem(path, problem)
+            yield Problem(join_path(where), problem)
     elif isinstance(value, dict):
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and text_problem(key):
-                yield Problem(where, f"its name {text_problem(key)}")
-            yield from _unstorable_text(item, where)
+            inside = (*where, str(key))
+            if isinstance(key, str) and (problem := text_problem(key)):
+                yield Problem(join_path(inside), f"its name {problem}")
+            yield from _unstorable_text(item, inside)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _unstorable_text(item, f"{path}[{index}]")
+            yield from _unstorable_text(item, (*where, index))
 
 
 def _storable(values: str | Sequence[str] | None) -> str | Sequence[str] | None:
