@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._canonical import canonical_json
+from .._text import text_problem
 from ..errors import AuditIntegrityError, Problem, ValidationError
 from ._keys import AUDIT_KEY_ENV, AUDIT_OLD_KEYS_ENV, AuditKey, AuditKeys
 
@@ -78,7 +79,12 @@ def format_occurred_at(moment: datetime) -> str:
     """The ISO 8601 text an event's time is stored and hashed as: UTC, microseconds, ``+00:00``."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationError([Problem("occurred_at", "must be timezone-aware")], what="audit event")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise ValidationError(
+            [Problem("occurred_at", "is outside the years 1-9999 in UTC")], what="audit event"
+        ) from None
 
 
 def check_field(name: str, value: str | None, *, required: bool = True) -> None:
@@ -92,8 +98,11 @@ def check_field(name: str, value: str | None, *, required: bool = True) -> None:
     if not value:
         message = "may not be empty" if required else "may not be empty (pass None when absent)"
         raise ValidationError([Problem(name, message)], what="audit event")
-    if SEPARATOR in value or "\x00" in value:
-        raise ValidationError([Problem(name, "may not contain the unit separator U+001F or NUL")], what="audit event")
+    if SEPARATOR in value:
+        raise ValidationError([Problem(name, "may not contain the unit separator U+001F")], what="audit event")
+    problem = text_problem(value)  # U+0000 and lone surrogates, which no store keeps and no encoder hashes
+    if problem:
+        raise ValidationError([Problem(name, problem)], what="audit event")
 
 
 def event_hash(
@@ -296,6 +305,15 @@ class _Walk:
             problem = _head_problem(last, self.prev, self.key_id, self._key(), head)
             if problem is not None:
                 raise problem
+        current = None if self.keys is None else self.keys.current
+        if current is not None and self.key_id is not None and self.key_id != current.id:
+            raise _Broken(
+                last,
+                f"the trail ends under key {self.key_id}, not under this process's key {current.id}: either no "
+                f"process with {current.id} has written since it was configured (creatorkit audit rotate-key "
+                "rotates now), or the events from the rotation to it on were cut off and the rest rewritten with a "
+                "retired key",
+            )
         if self.keys is not None and last and self.key_id is None:
             raise _Broken(
                 last,

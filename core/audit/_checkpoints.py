@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import Problem, ValidationError
-from ._chain import format_occurred_at
+from ._chain import GENESIS, format_occurred_at
 from ._keys import AuditKeys
 
 if TYPE_CHECKING:
@@ -71,6 +71,10 @@ class Checkpoint:
         """The checkpoint in ``text``; a ValidationError naming every field that is wrong otherwise."""
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise ValidationError(
+                [Problem("", "is nested too deep to be a checkpoint")], what=f"audit checkpoint {source}"
+            ) from None
         except ValueError as exc:
             raise ValidationError([Problem("", f"is not JSON: {exc}")], what=f"audit checkpoint {source}") from None
         if not isinstance(data, Mapping):
@@ -90,7 +94,11 @@ class Checkpoint:
     @classmethod
     def load(cls, path: str | Path) -> Checkpoint:
         """The checkpoint in the file at ``path`` (OSError when it cannot be read)."""
-        return cls.from_json(Path(path).read_text(encoding="utf-8"), source=str(path))
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError([Problem("", "is not UTF-8 text")], what=f"audit checkpoint {path}") from None
+        return cls.from_json(text, source=str(path))
 
 
 def _problems(data: Mapping[str, Any]) -> list[Problem]:
@@ -98,8 +106,8 @@ def _problems(data: Mapping[str, Any]) -> list[Problem]:
     if data.get("checkpoint") != CHECKPOINT_FORMAT:
         problems.append(Problem("checkpoint", f"must be {CHECKPOINT_FORMAT!r}, not {data.get('checkpoint')!r}"))
     sequence = data.get("sequence")
-    if type(sequence) is not int or sequence < 0:
-        problems.append(Problem("sequence", "must be a whole number, 0 or more"))
+    if type(sequence) is not int or not 0 <= sequence < 2**63:
+        problems.append(Problem("sequence", "must be a whole number from 0 to 2**63 - 1"))
     for name in ("hash", "mac"):
         value = data.get(name)
         if (value is not None or name == "hash") and not _is_hex64(value):
@@ -181,8 +189,8 @@ def _signature(checkpoint: Checkpoint, keys: AuditKeys) -> tuple[str | None, str
 
 def _disagreement(tx: Transaction, checkpoint: Checkpoint) -> str | None:
     """How the store's trail fails the checkpoint, or None when it holds the checkpoint's event and hash."""
-    if checkpoint.sequence == 0:
-        return None
+    if checkpoint.sequence == 0:  # the empty trail: its head is the genesis hash, or the file was altered
+        return None if checkpoint.hash == GENESIS else "a checkpoint of the empty trail names another hash than its own"
     last, found = tx._audit_event_hash(checkpoint.sequence)
     if last < checkpoint.sequence:
         return (

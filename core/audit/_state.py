@@ -128,10 +128,15 @@ def check_documents(
     turns a stored doc into its value; ``legacy`` says the trail has events from before coverage.
     """
     latest: dict[tuple[str, str], tuple[int, Covered]] = {}
-    for sequence, text in coverage:
-        for entry in parse_documents(text):
-            latest[(entry[0], entry[1])] = (sequence, entry)
     problems: list[tuple[float, str, str]] = []  # (covering sequence, "kind id", reason)
+    for sequence, text in coverage:
+        try:
+            entries = parse_documents(text)
+        except (ValueError, TypeError):  # edited outside the store (the chain check names the event too)
+            problems.append((sequence, f"event {sequence}", f"event {sequence}'s record of documents is unreadable"))
+            continue
+        for entry in entries:
+            latest[(entry[0], entry[1])] = (sequence, entry)
     matched = 0
     uncovered: list[str] = []
     for kind, id, version, state, workspace, parent, doc in stored:
@@ -173,6 +178,10 @@ def _difference(
     for name, covered, stored in zip(("state", "workspace", "parent"), entry[4:], columns, strict=True):
         if covered != stored:
             return f"has {name} {stored!r}"
-    if document_digest(decode(doc)) != entry[3]:
+    try:
+        value = decode(doc)
+    except ValueError:
+        return f"(version {version}) holds text that is not JSON"
+    if document_digest(value) != entry[3]:
         return f"(version {version}) holds another document"
     return None

@@ -253,7 +253,22 @@ class AuditOperations(TransactionBase):
                 f"{current.id}: to rotate to it, give the old key in {AUDIT_OLD_KEYS_ENV}; otherwise "
                 f"{AUDIT_KEY_ENV} holds the wrong key"
             )
+        if self._was_rotated_to(current.id):
+            # Verification refuses a return to a retired key: the rotation would break the trail for good.
+            raise StoreError(
+                f"the audit trail of {self.store.url} is keyed with {trail_key}; this process's key {current.id} "
+                f"was retired from it and cannot MAC it again: set {AUDIT_KEY_ENV} to a new key"
+            )
         return current, True
+
+    def _was_rotated_to(self, key_id: str) -> bool:
+        """Whether the trail was ever MAC'd with ``key_id`` (only rotations name a key; they are few, and indexed)."""
+        p = self._P
+        # The action literal, not a parameter: only then may the database answer from the partial index.
+        self._cur.execute(
+            f"SELECT 1 FROM audit_events WHERE action = '{ROTATION_ACTION}' AND entity_id = {p} LIMIT 1", (key_id,)
+        )
+        return self._cur.fetchone() is not None
 
     def _audit_row(
         self,
@@ -321,9 +336,11 @@ class AuditOperations(TransactionBase):
         # Literal, not a parameter: only then may the database answer from the partial index of rotations.
         self._cur.execute(f"SELECT sequence, key_id FROM audit_events WHERE action = '{ROTATION_ACTION}'")
         rotations = {int(row[0]): row[1] for row in self._cur.fetchall()}
-        report = verify_rows(
-            self.iter_audit_rows(batch=batch), self._stored_head(), keys=keys, rotations=rotations, legacy=legacy
-        )
+        try:
+            head = self._stored_head()
+        except (TypeError, ValueError):  # edited outside the store: a sequence that is not a number
+            return ChainReport(ok=False, events=0, first_bad=1, reason="the head row holds a malformed sequence")
+        report = verify_rows(self.iter_audit_rows(batch=batch), head, keys=keys, rotations=rotations, legacy=legacy)
         if misplaced is not None and (report.first_bad is None or misplaced <= report.first_bad):
             reason = f"event {misplaced} is in the new format, before events in the old one (format 1)"
             return attrs.evolve(

@@ -230,13 +230,38 @@ def test_a_retired_key_can_forge_nothing_after_the_rotation(db: Database) -> Non
     assert f"does not verify under key {KEY_B.id}, which MACs the trail since event 5" in (report.reason or "")
 
 
-def test_returning_to_a_retired_key_is_caught(db: Database) -> None:
+def test_a_writer_given_a_retired_key_is_refused_and_writes_nothing(db: Database) -> None:
     store = rotated(db)
     back = db.open(AuditKeys(KEY_A, [KEY_B]))  # a process given the old key as its current one
-    append(back, 1, first=9)
+    with pytest.raises(StoreError, match=f"{KEY_A.id} was retired"):
+        append(back, 1, first=9)
+    assert store.audit_head()[0] == 7 and verify_chain(store).ok
+
+
+def test_a_forged_return_to_a_retired_key_is_caught(db: Database) -> None:
+    store = rotated(db)
+    rows = db.audit_rows()
+    rotation = {**rows[4], "entity_id": KEY_A.id, "key_id": KEY_A.id, "payload_hash": rows[4]["payload_hash"]}
+    db.rebuild_chain([*rows, {**rotation, "mac": None}])
     report = verify_chain(store)
     assert (report.ok, report.first_bad) == (False, 8)
     assert f"returns to key {KEY_A.id}, retired after event 4" in (report.reason or "")
+
+
+def test_cutting_the_rotation_off_and_rewriting_the_end_with_the_retired_key_is_caught(db: Database) -> None:
+    """Whoever holds only the retired key A deletes the rotation to B and what follows, then rewrites event 4
+    and the head with A: every MAC left verifies, but the trail no longer ends under the key the verifier holds."""
+    store = rotated(db)
+    rows = db.audit_rows()[:4]
+    forged = {**rows[3], "actor_id": "intruder"}
+    db.rebuild_chain([*rows[:3], forged])
+    last = db.audit_rows()[-1]
+    db.tamper("UPDATE audit_events SET mac = ? WHERE sequence = 4", (KEY_A.event_mac(bytes.fromhex(last["hash"])),))
+    db.execute("UPDATE audit_head SET mac = ? WHERE id = 1", (KEY_A.head_mac(4, last["hash"]),))
+    assert verify_chain(store, keys=AuditKeys(KEY_A)).ok  # to a verifier who knows of no rotation, it holds
+    report = verify_chain(store)  # the store's keys: B, with A retired
+    assert (report.ok, report.first_bad) == (False, 4)
+    assert f"ends under key {KEY_A.id}, not under this process's key {KEY_B.id}" in (report.reason or "")
 
 
 def test_rotating_explicitly_appends_the_rotation_once(db: Database) -> None:
