@@ -40,6 +40,7 @@ import re
 import string
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextvars import ContextVar
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -426,8 +427,8 @@ def _guarded_test(function: Any) -> Callable[..., Any]:  # jinja's test table is
 
 
 class _Instrument(NodeTransformer):
-    """Route each ``for`` loop, each ``~`` and each comparison's operands of a parsed template through the
-    budget (``'x' in s`` and ``s == t`` read all of ``s``)."""
+    """Route each ``for`` loop, each ``~``, each comparison's operands (``'x' in s`` and ``s == t`` read all of
+    ``s``), each value a ``set`` keeps and each dict key of a parsed template through the budget."""
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
@@ -440,6 +441,24 @@ class _Instrument(NodeTransformer):
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         return _budget_call("budget_concat", [nodes.List(node.nodes, lineno=node.lineno)], node.lineno)
+
+    def visit_Assign(self, node: nodes.Assign) -> nodes.Node:
+        # Weighed where it is kept: a value built from shared parts ({% set ns.x = (ns.x, ns.x) %}) is refused as
+        # it outgrows the budget, before a dict key's hash or a method reads all of it in C.
+        self.generic_visit(node)
+        node.node = _budget_call("budget_operand", [node.node], node.lineno)
+        return node
+
+    def visit_With(self, node: nodes.With) -> nodes.Node:
+        self.generic_visit(node)
+        node.values = [_budget_call("budget_operand", [value], node.lineno) for value in node.values]
+        return node
+
+    def visit_Dict(self, node: nodes.Dict) -> nodes.Node:
+        self.generic_visit(node)
+        for pair in node.items:
+            pair.key = _budget_call("budget_operand", [pair.key], node.lineno)  # hashing a key reads all of it
+        return node
 
     def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
         self.generic_visit(node)
@@ -520,14 +539,16 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(__obj, LoopContext) and args:  # a recursive loop's loop(children)
             args = (budget.counted(args[0], 1), *args[1:])
         owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str | bytes):
-            budget.take(owner)  # a method of a text reads all of it (s.count, s.find, s.split ...)
+        if owner is not None and not isinstance(owner, ModuleType):
+            # A method reads its owner (s.count, s.split, l.index, loop.changed ...): a structure that shares
+            # parts with itself, (x, x) nested k deep, is 2**k items to read however few steps built it.
+            budget.take(owner)
         check = _METHOD_CHECKS.get(getattr(__obj, "__name__", "")) if isinstance(owner, str | bytes) else None
+        if check is not None and __obj.__name__ == "join" and args and not hasattr(args[0], "__len__"):
+            args = (list(args[0]), *args[1:])
+        for value in (*args, *kwargs.values()):
+            budget.take(value)  # what a call is given, it may read whole (l.index(x) compares x with each item)
         if check is not None:
-            if __obj.__name__ == "join" and args and not hasattr(args[0], "__len__"):
-                args = (list(args[0]), *args[1:])
-            for value in (*args, *kwargs.values()):
-                budget.take(value)
             check(budget, (owner, *args), kwargs)
         budget.depth += 1
         try:

@@ -126,6 +126,28 @@ def test_ways_around_the_sandbox_are_closed() -> None:
         render_template("{{ '{:{}}'.format(1, 300000) }}", {}, limits=LIMITS)
 
 
+_SELF_SHARING = "{% set ns = namespace(x=(1,), y=[1]) %}{% for i in range(26) %}{% set ns.x = (ns.x, ns.x) %}"
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "{% endfor %}{% set d = {ns.x: 1} %}ok",  # a dict key is hashed whole
+        "{% endfor %}{{ {ns.x: 1} }}",
+        "{% set ns.y = [ns.y, ns.y] %}{% endfor %}{{ [0, ns.y].index(ns.x) }}",  # index compares with every item
+        "{% endfor %}{% for i in range(2) %}{{ loop.changed(ns.x) }}{% endfor %}",
+        "{% endfor %}{% with z = ns.x %}{{ z|length }}{% endwith %}",
+    ],
+    ids=["set-dict-key", "dict-key", "index", "loop-changed", "with"],
+)
+def test_a_value_built_from_shared_parts_is_refused_as_it_grows(reader: str) -> None:
+    """(x, x) nested 26 deep is 2**26 items built in 26 steps: reading it whole in C (a hash, a comparison) took
+    seconds within the operation budget. Weighed where it is kept and where a call is given it, it is refused."""
+    with pytest.raises(ValidationError, match=r"operations|characters") as refused:
+        render_template(_SELF_SHARING + reader, {}, field="body")
+    assert refused.value.paths == ["body"]
+
+
 def test_a_template_too_large_to_compile_quickly_is_refused_before_it_is_compiled(world: World) -> None:
     """Compiling costs about 0.1 ms per tag or expression, and a contract's template may be compiled inside
     its write transaction: a template with more than MAX_CONSTRUCTS of them is refused unread."""
