@@ -87,6 +87,8 @@ class PluginSettings:
     mode: Mode = Mode.SANDBOX
     settings: Mapping[str, Any] = attrs.field(factory=dict)
     secret_keys: frozenset[str] = frozenset()
+    #: The environment's values inside longer ones ("Bearer ${TOKEN}" holds TOKEN's): scrubbed from free text too.
+    secret_pieces: frozenset[str] = frozenset()
 
     @property
     def group(self) -> str:
@@ -103,7 +105,7 @@ class PluginSettings:
 
     def secret_values(self) -> frozenset[str]:
         """The secret values themselves, as text: what free text (a plugin's exception) must be scrubbed of."""
-        return frozenset(values_at(dict(self.settings), self.secret_keys))
+        return frozenset(values_at(dict(self.settings), self.secret_keys)) | self.secret_pieces
 
     def __repr__(self) -> str:
         return (
@@ -167,6 +169,8 @@ class Config:
     source: str | None = None
     #: Dotted paths of every value that came from the environment (``creatorkit.store``, ``platforms.x.token``).
     secret_paths: frozenset[str] = frozenset()
+    #: The environment's values inside longer ones, of the core keys (see PluginSettings.secret_pieces).
+    secret_pieces: frozenset[str] = frozenset()
     store: str = DEFAULT_STORE
     strict_plugins: bool = False
     validate_outputs: bool = False
@@ -239,7 +243,8 @@ class Config:
         env = os.environ if env is None else env
         problems: list[Problem] = []
         secrets: set[str] = set()
-        resolved = _interpolate(data, "", env, problems, secrets)
+        pieces: dict[str, set[str]] = {}
+        resolved = _interpolate(data, "", env, problems, secrets, pieces)
         _drop_bad_plugin_names(resolved, problems)
         _drop_bad_acting_as(resolved, problems)
         problems.extend(_store_problems(resolved, secrets))
@@ -251,10 +256,17 @@ class Config:
             _drop(resolved, problem.path)
         if problems and schemas.errors("CreatorkitConfig", resolved):
             resolved = {}  # what is left still does not fit (never seen): the defaults are the honest answer
-        return cls._build(resolved, source=source, secrets=frozenset(secrets)), problems
+        return cls._build(resolved, source=source, secrets=frozenset(secrets), pieces=pieces), problems
 
     @classmethod
-    def _build(cls, resolved: Mapping[str, Any], *, source: str | None, secrets: frozenset[str]) -> Config:
+    def _build(
+        cls,
+        resolved: Mapping[str, Any],
+        *,
+        source: str | None,
+        secrets: frozenset[str],
+        pieces: Mapping[str, set[str]],
+    ) -> Config:
         core = resolved.get("creatorkit", {})
         plugins = []
         for section in GROUPS:
@@ -270,11 +282,13 @@ class Config:
                         secret_keys=frozenset(
                             key.removeprefix(prefix) for key in secrets if key.startswith(prefix)
                         ),  # paths inside the table: "client_secret", "auth.token", "tokens[0]"
+                        secret_pieces=_pieces_under(pieces, prefix),
                     )
                 )
         return cls(
             source=source,
             secret_paths=secrets,
+            secret_pieces=_pieces_under(pieces, "creatorkit."),
             store=core.get("store", DEFAULT_STORE),
             strict_plugins=core.get("strict_plugins", False),
             validate_outputs=core.get("validate_outputs", False),
@@ -325,7 +339,7 @@ class Config:
         few fixed words and say nothing about the variable they came from.
         """
         core = {name: getattr(self, name) for name in _CORE_KEYS if self._secret(name)}
-        found = {str(value) for value in core.values() if value is not None}
+        found = {str(value) for value in core.values() if value is not None} | self.secret_pieces
         file = self.store_file() if self._secret("store") else None
         if file is not None:
             found.add(str(file))  # as the store names itself in its errors ("no sqlite store at /srv/ck.db")
@@ -349,6 +363,7 @@ class Config:
         fields = (
             f"{field.name}={self._shown(field.name) if field.name in _CORE_KEYS else getattr(self, field.name)!r}"
             for field in attrs.fields(Config)
+            if field.name != "secret_pieces"  # the secrets themselves
         )
         return f"Config({', '.join(fields)})"
 
@@ -377,22 +392,39 @@ def find_config(env: Mapping[str, str] | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
-def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[Problem], secrets: set[str]) -> Any:
+def _pieces_under(pieces: Mapping[str, set[str]], prefix: str) -> frozenset[str]:
+    return frozenset(piece for path, found in pieces.items() if path.startswith(prefix) for piece in found)
+
+
+def _interpolate(
+    value: Any,
+    path: str,
+    env: Mapping[str, str],
+    problems: list[Problem],
+    secrets: set[str],
+    pieces: dict[str, set[str]],
+) -> Any:
+    """``value`` with its ``${VAR}`` references substituted; each path that had one goes in ``secrets``, and,
+    where a reference sits in a longer text, the variable's value in ``pieces`` (a token quoted alone in an
+    error must be scrubbed too)."""
     if isinstance(value, Mapping):
         return {
-            key: _interpolate(item, f"{path}.{key}" if path else str(key), env, problems, secrets)
+            key: _interpolate(item, f"{path}.{key}" if path else str(key), env, problems, secrets, pieces)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_interpolate(item, f"{path}[{i}]", env, problems, secrets) for i, item in enumerate(value)]
+        return [_interpolate(item, f"{path}[{i}]", env, problems, secrets, pieces) for i, item in enumerate(value)]
     if isinstance(value, str) and "${" in value:
 
         def substitute(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             if default is not None:
                 # As in the shell, ":-" takes the default when the variable is unset *or* empty.
+                if env.get(name):
+                    pieces.setdefault(path, set()).add(env[name])
                 return env.get(name) or default
             if name in env:
+                pieces.setdefault(path, set()).add(env[name])
                 return env[name]
             problems.append(Problem(path, f"environment variable {name} is not set"))
             return ""

@@ -390,3 +390,17 @@ def test_a_secret_written_in_the_file_is_hidden_in_the_kits_config(tmp_path: Pat
     with Creatorkit.open(config) as kit:
         hidden(repr(kit.config), str(kit.config), kit.config.redacted())
         assert "webhook_secret" in repr(kit.config)
+
+
+def test_a_secret_inside_a_longer_value_is_scrubbed_when_quoted_alone() -> None:
+    """ "Bearer ${TOKEN}" makes the whole value secret, and the token alone too: an error quoting just the token
+    (a driver, a plugin's HTTP client) is scrubbed of it."""
+    from creatorkit._redaction import scrub
+
+    text = '[creatorkit]\nstore = "postgresql://app:${PGPW}@db/ck"\n[platforms.echo]\nauth = "Bearer ${TOKEN}"\n'
+    config = Config.from_toml(text, env={"TOKEN": MARKER, "PGPW": MARKER + "pw"})
+    (echo,) = config.plugins
+    assert scrub(f"401: token {MARKER} refused", echo.secret_values()) == "401: token *** refused"
+    assert MARKER not in scrub(f"401: token {MARKER} refused", config.secret_values())
+    assert MARKER not in scrub(f"password {MARKER}pw rejected", config.secret_values())
+    assert MARKER not in repr(config) and MARKER not in repr(echo)
