@@ -143,7 +143,10 @@ class PartyService(Service):
             if kind is None or actor.kind is PartyKind.AGENCY:
                 raise PermissionDenied(str(actor), "set_signing_key", "only brands, managers and creators sign")
             current = change.require(kind, actor.id).doc.get("signing_key")
-            if current and current != public_key:
+            replacing = bool(current) and current != public_key
+            if current != public_key:
+                _refuse_retired(change, actor, public_key)
+            if replacing:
                 if proof is None:
                     raise SignatureError(
                         f"{actor} already has a signing key: replacing it needs proof, the current key's signature "
@@ -151,7 +154,8 @@ class PartyService(Service):
                         signer=str(actor),
                     )
                 verify_key_rotation(current, str(actor), public_key, proof)
-            _register_key(change, actor.kind, actor.id, public_key, proof if current else None, "party.signing_key")
+            # A proof is kept only when it was checked: registering the current key again needs none.
+            _register_key(change, actor.kind, actor.id, public_key, proof if replacing else None, "party.signing_key")
 
         self._write(actor, "set_signing_key", work)
 
@@ -213,6 +217,18 @@ class PartyService(Service):
 
 #: The party kinds that sign contracts.
 _SIGNERS = frozenset({PartyKind.BRAND, PartyKind.TALENT_MANAGER, PartyKind.CREATOR})
+
+
+def _refuse_retired(change: Change, actor: Actor, public_key: str) -> None:
+    """A key the party had and replaced never becomes its key again: a rotation proof once made from it, which
+    the audit trail shows anyone who may read it, could otherwise be replayed to bring back a retired key."""
+    for record in change.records("signing_key", parent=actor.id):
+        if record.doc.get("public_key") == public_key:
+            raise SignatureError(
+                f"{actor} had this signing key before and replaced it: a retired key is not used again; "
+                "register a new one",
+                signer=str(actor),
+            )
 
 
 def _register_key(

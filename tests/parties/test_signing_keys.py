@@ -168,3 +168,19 @@ def test_a_party_registered_with_a_key_has_its_history_from_then(world: World) -
     world.kit.parties.register_creator(world.system, attrs.evolve(profile, id="creator_keyed", signing_key=public))
     (key,) = _history(world, "creator_keyed")
     assert (key.public_key, key.valid_from, key.replaced_at) == (public, world.clock.now, None)
+
+
+def test_registering_the_current_key_again_keeps_no_unchecked_proof(world: World) -> None:
+    world.kit.parties.set_signing_key(world.creator, world.keys[world.creator.id][1], proof="not a proof at all")
+    assert all(key.proof != "not a proof at all" for key in _history(world, world.creator.id))
+
+
+def test_a_retired_key_never_becomes_the_partys_key_again(world: World) -> None:
+    """Rotation proofs are in the audit trail: were a retired key allowed back, an old proof could be replayed."""
+    actor = world.creator
+    old_public = world.keys[actor.id][1]
+    new_private, _new_public = _rotate(world, actor)
+    back = prove_key_rotation(new_private, str(actor), old_public)  # a valid proof, by the current key
+    with pytest.raises(SignatureError, match="retired key is not used again"):
+        world.kit.parties.set_signing_key(actor, old_public, proof=back)
+    assert [key.replaced_at is None for key in _history(world, actor.id)] == [False, True]
