@@ -23,7 +23,7 @@ from typing import Any
 
 from creatorkit.entities import ContentRules
 from creatorkit.workflow import check_draft
-from creatorkit.workflow._content_rules import CompiledRules, compiled_rules
+from creatorkit.workflow._content_rules import CompiledRules, _compiled_once
 
 __all__ = ["NAMES", "bench_content_check"]
 
@@ -88,11 +88,11 @@ def _first_check_ms(rules: ContentRules, caption: str) -> tuple[float, float]:
     """(the check of a brief's first draft, compiling included; the compiling alone), best of ROUNDS."""
     firsts, compiles = [], []
     for _ in range(ROUNDS):
-        compiled_rules.cache_clear()
+        _compiled_once.cache_clear()
         began = time.perf_counter()
         CompiledRules(rules)
         compiles.append((time.perf_counter() - began) * 1000)
-        compiled_rules.cache_clear()
+        _compiled_once.cache_clear()
         began = time.perf_counter()
         check_draft(rules, caption=caption)
         firsts.append((time.perf_counter() - began) * 1000)

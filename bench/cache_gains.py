@@ -34,10 +34,10 @@ SWITCHES: dict[str, str] = {
     "template_compilation": (
         "from creatorkit.workflow import _templates\n_templates._compiled = _templates._compiled.__wrapped__"
     ),
-    # A brief's content rules compiled once per value (creatorkit.workflow._content_rules.compiled_rules).
+    # A brief's content rules compiled once per value (creatorkit.workflow._content_rules._compiled_once).
     "compiled_content_rules": (
-        "from creatorkit.workflow import _content, _content_rules\n"
-        "_content.compiled_rules = _content_rules.compiled_rules.__wrapped__"
+        "from creatorkit.workflow import _content_rules\n"
+        "_content_rules._compiled_once = _content_rules._compiled_once.__wrapped__"
     ),
     # Committed documents a SQLite connection keeps while no other connection has written.
     "store_known_documents": (

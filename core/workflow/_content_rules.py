@@ -228,8 +228,16 @@ def check_draft(
     return compiled_rules(rules, tuple(disclosure_tags)).check(caption=caption, script=script, elements=elements)
 
 
-@functools.lru_cache(maxsize=32)
 def compiled_rules(rules: ContentRules, recognised_disclosures: tuple[str, ...]) -> CompiledRules:
+    """``rules`` compiled (see :func:`_compiled_once`); rules holding lists, which cannot be a key, uncached."""
+    try:
+        return _compiled_once(rules, recognised_disclosures)
+    except TypeError:  # unhashable: a caller built ContentRules with lists instead of tuples
+        return CompiledRules(rules, recognised_disclosures=recognised_disclosures)
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled_once(rules: ContentRules, recognised_disclosures: tuple[str, ...]) -> CompiledRules:
     """``rules`` compiled, once per value: a brief's drafts are checked against the same rules again and again.
 
     Keyed by the rules' value and the recognised disclosure tags, so changed rules are compiled anew and the

@@ -282,3 +282,9 @@ def test_rules_are_compiled_once_per_value_and_anew_when_any_part_changes() -> N
         ContentRules(banned_words=("miracle",), disclosure_tags=("#ad",)), caption=caption, disclosure_tags=tags
     )
     assert (word.rule, word.passed) == ("banned_word:miracle", True)
+
+
+def test_rules_built_with_lists_are_checked_too() -> None:
+    """A ContentRules holding lists cannot key the cache of compiled rules; it is compiled for the check alone."""
+    (word, _disclosure) = check_draft(ContentRules(banned_words=["cure"]), caption="a cure")  # type: ignore[arg-type]
+    assert (word.rule, word.passed) == ("banned_word:cure", False)
