@@ -153,7 +153,7 @@ class PartyService(Service):
                         "over the new one (creatorkit.signing.prove_key_rotation); a lost key is reset by the system",
                         signer=str(actor),
                     )
-                verify_key_rotation(current, str(actor), public_key, proof)
+                verify_key_rotation(str(current), str(actor), public_key, proof)
             # A proof is kept only when it was checked: registering the current key again needs none.
             _register_key(change, actor.kind, actor.id, public_key, proof if replacing else None, "party.signing_key")
 

@@ -446,7 +446,9 @@ class _Instrument(NodeTransformer):
         # Weighed where it is kept: a value built from shared parts ({% set ns.x = (ns.x, ns.x) %}) is refused as
         # it outgrows the budget, before a dict key's hash or a method reads all of it in C.
         self.generic_visit(node)
-        node.node = _budget_call("budget_operand", [node.node], node.lineno)
+        value = node.node
+        assert isinstance(value, nodes.Expr)
+        node.node = _budget_call("budget_operand", [value], node.lineno)
         return node
 
     def visit_With(self, node: nodes.With) -> nodes.Node:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,7 +86,13 @@ def test_a_checkpoint_file_no_store_wrote_is_a_validation_error(tmp_path: Path, 
 @pytest.mark.parametrize("field", ["actor_id", "entity_id", "workspace_id", "on_behalf_of"])
 def test_an_audit_field_with_a_lone_surrogate_is_refused_naming_it(database: Database, field: str) -> None:
     store = database.open(AuditKeys())
-    entry = {"actor_id": "m", "action": "deal.note", "entity_kind": "deal", "entity_id": "d1", "payload": {}}
+    entry: dict[str, Any] = {
+        "actor_id": "m",
+        "action": "deal.note",
+        "entity_kind": "deal",
+        "entity_id": "d1",
+        "payload": {},
+    }
     with pytest.raises(ValidationError) as caught, store._write_transaction() as tx:
         tx.append_audit(**{**entry, field: "m\ud800"})
     assert [problem.path for problem in caught.value.problems] == [field]
