@@ -4,24 +4,28 @@ Every error derives from :class:`CreatorkitError`, so an embedding app can catch
 with one ``except`` and still tell them apart::
 
     CreatorkitError
-    ├── ConfigError                  the config file or a plugin's settings are wrong (every problem, with its key)
-    ├── PluginError                  something about a plugin
-    │   ├── PluginLoadError          an enabled plugin is missing, failed to import, or its name is taken twice
-    │   ├── PluginContractError      a plugin broke the hook contract (bad output, undeclared capability)
-    │   └── CapabilityMissing        the plugin does not offer the stage that was asked for
-    ├── ValidationError              input data is malformed (every problem, with its field path)
-    ├── NotFound                     an entity id that does not exist (or is invisible to the acting party)
-    ├── PermissionDenied             the acting party may not do this
-    ├── StateError                   an illegal state change; names the state and the allowed moves
-    │   └── ConflictError            someone else changed the entity first (optimistic concurrency)
-    ├── SignatureError               a forged, stale or misplaced signature
-    ├── StoreError                   the store cannot be opened, migrated or written
-    ├── AuditIntegrityError          the audit chain is broken; names the first bad event
-    ├── PlatformError                a social platform answered with an error
-    │   ├── AuthExpired              the access token expired or was revoked; refresh or re-authorise
-    │   ├── RateLimited              throttled; ``retry_after`` says when to try again, if known
-    │   └── Transient                a temporary failure worth retrying
-    └── PaymentError                 a payment provider or the ledger refused a money movement
+    ├── ConfigError                     the config file or a plugin's settings are wrong (every problem, with its key)
+    ├── PluginError                     something about a plugin
+    │   ├── PluginLoadError             an enabled plugin is missing, failed to import, or its name is taken twice
+    │   ├── PluginContractError         a plugin broke the hook contract (bad output, undeclared capability)
+    │   └── CapabilityMissing           the plugin does not offer the stage that was asked for
+    ├── ValidationError                 input data is malformed (every problem, with its field path)
+    ├── NotFound                        an entity id that does not exist (or is invisible to the acting party)
+    ├── PermissionDenied                the acting party may not do this
+    ├── StateError                      an illegal state change; names the state and the allowed moves
+    │   └── ConflictError               someone else changed the entity first (optimistic concurrency)
+    ├── SignatureError                  a forged, stale or misplaced signature
+    ├── StoreError                      the store cannot be opened, migrated or written
+    ├── AuditIntegrityError             the audit chain is broken; names the first bad event
+    ├── PlatformError                   a social platform answered with an error
+    │   ├── AuthExpired                 the token expired or was revoked; names the connection or grant, and what to do
+    │   ├── RateLimited                 throttled; ``scope`` says which budget ran out, ``wait`` for how long, if known
+    │   ├── Transient                   a temporary failure worth retrying
+    │   ├── InvalidRequest              the platform refused the request as malformed; ``field`` names the parameter
+    │   ├── NotSupported                the platform cannot do this particular request (a filter, a region, a value)
+    │   └── PlatformPermissionDenied    the token or account lacks a permission; ``scopes`` lists what is missing
+    └── PaymentError                    a payment provider or the ledger refused a money movement;
+                                        ``outcome_unknown`` when nobody can yet say whether money moved
 
 Each class keeps the facts a caller needs as attributes, not only in the message.
 """
@@ -38,10 +42,13 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "CreatorkitError",
+    "InvalidRequest",
     "NotFound",
+    "NotSupported",
     "PaymentError",
     "PermissionDenied",
     "PlatformError",
+    "PlatformPermissionDenied",
     "PluginContractError",
     "PluginError",
     "PluginLoadError",
@@ -251,25 +258,113 @@ class PlatformError(CreatorkitError):
 
 
 class AuthExpired(PlatformError):
-    """The token expired or was revoked; refresh it or ask the account owner to re-authorise."""
+    """The token expired or was revoked, and refreshing did not help (or cannot: no refresh token).
+
+    ``connection_id`` or ``grant_id`` names the authorisation that needs renewing; ``action`` says what to do
+    (``creatorkit connect tiktok``, "ask the creator to authorise again"). ``revoked`` tells a token the owner
+    withdrew from one that merely ran out.
+    """
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        connection_id: str | None = None,
+        grant_id: str | None = None,
+        action: str | None = None,
+        revoked: bool = False,
+        **kw: Any,
+    ) -> None:
+        self.connection_id = connection_id
+        self.grant_id = grant_id
+        self.action = action
+        self.revoked = revoked
+        which = f"connection {connection_id}" if connection_id else f"grant {grant_id}" if grant_id else None
+        text = f"{which}: {message}" if which else message
+        if action:
+            text += f"; {action}"
+        super().__init__(platform, text, **kw)
 
 
 class RateLimited(PlatformError):
-    """Throttled by the platform; ``retry_after`` (seconds) when the platform said so."""
+    """Throttled: ``scope`` is the budget that ran out (``app``, ``app_user``, ``user_day`` …, as the plugin's
+    limiter names it), ``wait`` the seconds until it allows another call, when the platform or the limiter
+    knows. ``retry_after`` is the same figure under its HTTP name."""
 
-    def __init__(self, platform: str, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        self.retry_after = retry_after
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        scope: str | None = None,
+        wait: float | None = None,
+        retry_after: float | None = None,
+        **kw: Any,
+    ) -> None:
+        self.scope = scope
+        self.wait = wait if wait is not None else retry_after
         super().__init__(platform, message, **kw)
+
+    @property
+    def retry_after(self) -> float | None:
+        return self.wait
 
 
 class Transient(PlatformError):
     """A temporary failure (timeout, 5xx) that is safe to retry."""
 
 
-class PaymentError(CreatorkitError):
-    """A payment provider or the ledger refused a money movement; ``operation_id`` identifies it."""
+class InvalidRequest(PlatformError):
+    """The platform refused the request as malformed: ``field`` names the parameter it objected to, if it said.
 
-    def __init__(self, message: str, *, provider: str | None = None, operation_id: str | None = None) -> None:
+    Retrying the same request never helps; the caller (or the plugin's mapping of it) has to change."""
+
+    def __init__(self, platform: str, message: str, *, field: str | None = None, **kw: Any) -> None:
+        self.field = field
+        super().__init__(platform, message, **kw)
+
+
+class NotSupported(PlatformError):
+    """The platform offers the stage but not this request: a filter value, an object kind, a region.
+
+    :class:`CapabilityMissing` is for a whole stage the plugin does not offer; this is for one request."""
+
+    def __init__(self, platform: str, message: str, *, feature: str | None = None, **kw: Any) -> None:
+        self.feature = feature
+        super().__init__(platform, message, **kw)
+
+
+class PlatformPermissionDenied(PlatformError):
+    """The platform says the token or account may not do this: ``scopes`` lists the permissions (OAuth scopes,
+    advertiser roles) it lacks, when known. Re-authorising with them, not retrying, is the fix."""
+
+    def __init__(self, platform: str, message: str, *, scopes: Sequence[str] = (), **kw: Any) -> None:
+        self.scopes = tuple(scopes)
+        if self.scopes:
+            message += f" (missing: {', '.join(self.scopes)})"
+        super().__init__(platform, message, **kw)
+
+
+class PaymentError(CreatorkitError):
+    """A payment provider or the ledger refused a money movement; ``operation_id`` identifies it.
+
+    ``outcome_unknown`` is true when the call may or may not have moved money (a timeout, a connection lost after
+    sending): the operation stays pending and is resolved by re-reading it from the provider, never by assuming
+    either way. ``provider_code`` is the provider's own error code.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        operation_id: str | None = None,
+        outcome_unknown: bool = False,
+        provider_code: str | None = None,
+    ) -> None:
         self.provider = provider
         self.operation_id = operation_id
+        self.outcome_unknown = outcome_unknown
+        self.provider_code = provider_code
         super().__init__(message)
