@@ -22,6 +22,7 @@ from .errors import (
     ConfigError,
     ConflictError,
     CreatorkitError,
+    DeadlineExceeded,
     InvalidRequest,
     NotFound,
     NotSupported,
@@ -47,13 +48,14 @@ if TYPE_CHECKING:
     from .config import Config
     from .converter import converter, structure, unstructure
     from .hookspecs import hookimpl
-    from .host import PluginContext, PluginHost
+    from .host import CallContext, PluginContext, PluginHost
     from .money import Money, allocate
 
 # Names resolved on first use, so that `import creatorkit` (and with it the CLI's start) does not pay for
 # building every entity class and loading cattrs and pluggy until something needs them.
 _LAZY = {
     "Actor": "entities",
+    "CallContext": "host",
     "Config": "config",
     "Creatorkit": "_kit",
     "Money": "money",
@@ -89,12 +91,14 @@ __all__ = [
     "Actor",
     "AuditIntegrityError",
     "AuthExpired",
+    "CallContext",
     "CapabilityMissing",
     "Config",
     "ConfigError",
     "ConflictError",
     "Creatorkit",
     "CreatorkitError",
+    "DeadlineExceeded",
     "InvalidRequest",
     "Money",
     "NotFound",

@@ -21,6 +21,7 @@ with one ``except`` and still tell them apart::
     │   ├── AuthExpired                 the token expired or was revoked; names the connection or grant, and what to do
     │   ├── RateLimited                 throttled; ``scope`` says which budget ran out, ``wait`` for how long, if known
     │   ├── Transient                   a temporary failure worth retrying
+    │   │   └── DeadlineExceeded        the caller's deadline passed before the plugin was done
     │   ├── InvalidRequest              the platform refused the request as malformed; ``field`` names the parameter
     │   ├── NotSupported                the platform cannot do this particular request (a filter, a region, a value)
     │   └── PlatformPermissionDenied    the token or account lacks a permission; ``scopes`` lists what is missing
@@ -33,6 +34,7 @@ Each class keeps the facts a caller needs as attributes, not only in the message
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "CreatorkitError",
+    "DeadlineExceeded",
     "InvalidRequest",
     "NotFound",
     "NotSupported",
@@ -313,6 +316,16 @@ class RateLimited(PlatformError):
 
 class Transient(PlatformError):
     """A temporary failure (timeout, 5xx) that is safe to retry."""
+
+
+class DeadlineExceeded(Transient):
+    """The call context's deadline passed: the plugin stopped rather than spend more of its rate budget.
+
+    ``deadline`` is when the caller stopped waiting. A later call with a new deadline may succeed."""
+
+    def __init__(self, platform: str, message: str, *, deadline: datetime | None = None, **kw: Any) -> None:
+        self.deadline = deadline
+        super().__init__(platform, message, **kw)
 
 
 class InvalidRequest(PlatformError):

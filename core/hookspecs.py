@@ -11,6 +11,9 @@ Rules that keep the contract growable (see docs/plugins.md):
 * new arguments are only ever added as optional, so existing plugins keep working;
 * a stage hook is declared once, with ``@stage(capability)``: that is all the core needs to check and call it;
 * stage hooks are ``firstresult``: exactly one plugin answers a targeted call;
+* every stage hook is offered ``context``, a :class:`~creatorkit.host.CallContext`: the target plugin and stage,
+  the workspace, the connection or grant and its token source, the caller's deadline and the clock. A plugin
+  asks for it by naming it; one that does not (every v1 plugin) is called without it;
 * a plugin raises the SDK's typed errors (:class:`~creatorkit.errors.PlatformError` and its subclasses,
   :class:`~creatorkit.errors.PaymentError`); anything else is reported as a contract breach.
 """
@@ -24,6 +27,7 @@ import pluggy
 
 # Imported for real, not only for the type checker: the host resolves each stage hook's return annotation to
 # the entity class it checks answers against.
+from ._call_context import CallContext
 from .entities import (
     AudienceProfile,
     Capability,
@@ -121,7 +125,7 @@ def creatorkit_configure(settings: Mapping[str, Any], context: PluginContext) ->
 
 
 @stage(Capability.DISCOVERY)
-def creatorkit_discover_creators(query: DiscoveryQuery) -> DiscoveryPage:  # type: ignore[empty-body]
+def creatorkit_discover_creators(query: DiscoveryQuery, context: CallContext) -> DiscoveryPage:  # type: ignore[empty-body]
     """Search the platform's creator marketplace.
 
     The facade fans a discovery out to every enabled platform concurrently; each answers for itself.
@@ -134,7 +138,7 @@ def creatorkit_discover_creators(query: DiscoveryQuery) -> DiscoveryPage:  # typ
 
 
 @stage(Capability.CREATOR_LOOKUP)
-def creatorkit_lookup_creator(handle: str) -> CreatorCandidate:  # type: ignore[empty-body]
+def creatorkit_lookup_creator(handle: str, context: CallContext) -> CreatorCandidate:  # type: ignore[empty-body]
     """Fetch one creator's page by handle: profile, rate card, metrics, audience.
 
     :param handle: the creator's handle on this platform, without ``@``.
@@ -149,7 +153,9 @@ def creatorkit_lookup_creator(handle: str) -> CreatorCandidate:  # type: ignore[
 
 
 @stage(Capability.OUTREACH)
-def creatorkit_send_invitation(invitation: Invitation, account: PlatformAccount) -> OutreachReceipt:  # type: ignore[empty-body]
+def creatorkit_send_invitation(
+    invitation: Invitation, account: PlatformAccount, context: CallContext
+) -> OutreachReceipt:  # type: ignore[empty-body]
     """Send a collaboration invitation through the platform.
 
     :param invitation: the rendered invitation (body, subject, deadline).
@@ -161,7 +167,7 @@ def creatorkit_send_invitation(invitation: Invitation, account: PlatformAccount)
 
 
 @stage(Capability.OUTREACH)
-def creatorkit_send_message(message: Message, account: PlatformAccount) -> OutreachReceipt:  # type: ignore[empty-body]
+def creatorkit_send_message(message: Message, account: PlatformAccount, context: CallContext) -> OutreachReceipt:  # type: ignore[empty-body]
     """Send a message in a deal's thread through the platform.
 
     :param message: the outbound message.
@@ -176,7 +182,7 @@ def creatorkit_send_message(message: Message, account: PlatformAccount) -> Outre
 
 
 @stage(Capability.CONTRACTING)
-def creatorkit_place_order(request: PlatformOrderRequest) -> PlatformOrder:  # type: ignore[empty-body]
+def creatorkit_place_order(request: PlatformOrderRequest, context: CallContext) -> PlatformOrder:  # type: ignore[empty-body]
     """Place an agreed collaboration on the platform's marketplace as an order or campaign.
 
     :param request: the deal, brand, creator handles and deliverables that were agreed.
@@ -187,7 +193,7 @@ def creatorkit_place_order(request: PlatformOrderRequest) -> PlatformOrder:  # t
 
 
 @stage(Capability.CONTRACTING)
-def creatorkit_get_order(order_id: str) -> PlatformOrder:  # type: ignore[empty-body]
+def creatorkit_get_order(order_id: str, context: CallContext) -> PlatformOrder:  # type: ignore[empty-body]
     """Read an order's current state back from the platform.
 
     :param order_id: the platform's order id.
@@ -201,7 +207,7 @@ def creatorkit_get_order(order_id: str) -> PlatformOrder:  # type: ignore[empty-
 
 
 @stage(Capability.METRICS)
-def creatorkit_fetch_creator_metrics(account: PlatformAccount) -> CreatorMetrics:  # type: ignore[empty-body]
+def creatorkit_fetch_creator_metrics(account: PlatformAccount, context: CallContext) -> CreatorMetrics:  # type: ignore[empty-body]
     """Read an account's core performance metrics.
 
     Every rate states its denominator, window, source and ``as_of``.
@@ -214,7 +220,7 @@ def creatorkit_fetch_creator_metrics(account: PlatformAccount) -> CreatorMetrics
 
 
 @stage(Capability.AUDIENCE)
-def creatorkit_fetch_audience(account: PlatformAccount) -> AudienceProfile:  # type: ignore[empty-body]
+def creatorkit_fetch_audience(account: PlatformAccount, context: CallContext) -> AudienceProfile:  # type: ignore[empty-body]
     """Read an account's audience demographics.
 
     :param account: the creator's account on this platform.
@@ -225,7 +231,7 @@ def creatorkit_fetch_audience(account: PlatformAccount) -> AudienceProfile:  # t
 
 
 @stage(Capability.POST_METRICS)
-def creatorkit_fetch_post_metrics(post: PublishedPost) -> PostMetrics:  # type: ignore[empty-body]
+def creatorkit_fetch_post_metrics(post: PublishedPost, context: CallContext) -> PostMetrics:  # type: ignore[empty-body]
     """Read what a published post did so far.
 
     :param post: the published post (its platform id).
@@ -239,7 +245,7 @@ def creatorkit_fetch_post_metrics(post: PublishedPost) -> PostMetrics:  # type: 
 
 
 @stage(Capability.PAYMENTS)
-def creatorkit_payment_operation(request: ProviderRequest) -> ProviderOperation:  # type: ignore[empty-body]
+def creatorkit_payment_operation(request: ProviderRequest, context: CallContext) -> ProviderOperation:  # type: ignore[empty-body]
     """Ask a payment provider to move money: fund, release, reverse, refund or pay out.
 
     ``request.operation_id`` is stored by the core before this call and must be sent to the provider as its
@@ -254,7 +260,7 @@ def creatorkit_payment_operation(request: ProviderRequest) -> ProviderOperation:
 
 
 @stage(Capability.PAYMENTS)
-def creatorkit_payment_status(operation_id: str) -> ProviderOperation:  # type: ignore[empty-body]
+def creatorkit_payment_status(operation_id: str, context: CallContext) -> ProviderOperation:  # type: ignore[empty-body]
     """Re-read a money movement's state from the provider.
 
     :param operation_id: the id the operation was submitted with.
@@ -268,7 +274,7 @@ def creatorkit_payment_status(operation_id: str) -> ProviderOperation:  # type: 
 
 
 @stage(Capability.WEBHOOKS)
-def creatorkit_parse_webhook(headers: Mapping[str, str], body: bytes) -> WebhookNotice:  # type: ignore[empty-body]
+def creatorkit_parse_webhook(headers: Mapping[str, str], body: bytes, context: CallContext) -> WebhookNotice:  # type: ignore[empty-body]
     """Verify a webhook from raw bytes and reduce it to a notice.
 
     :param headers: the HTTP headers as received (case-insensitive lookups are the plugin's job).

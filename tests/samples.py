@@ -23,6 +23,7 @@ from creatorkit.entities import (
     AudienceShare,
     AudienceTarget,
     AuditEvent,
+    AuthorizationStatus,
     AvailabilityWindow,
     Awaiting,
     Brand,
@@ -33,6 +34,7 @@ from creatorkit.entities import (
     Capability,
     Channel,
     CheckResult,
+    Connection,
     ContentReview,
     ContentRules,
     ContentSubmission,
@@ -63,6 +65,7 @@ from creatorkit.entities import (
     Exclusivity,
     FeeBreakdown,
     FeedbackItem,
+    Grant,
     Invitation,
     InvitationStatus,
     IpOwner,
@@ -872,6 +875,34 @@ relationship_summary = RelationshipSummary(
     contracted_value=(Money(380_000, "JPY"), Money(900_000, "USD")),
 )
 
+connection = Connection(
+    id="conn_5b1f",
+    platform="tiktok",
+    workspace_id=BRAND_ID,
+    account_id="7301929482211",
+    account_name="Brightside Skincare (TikTok One)",
+    scopes=("tto.creator.discover", "tto.campaign.manage"),
+    expires_at=at(1, NEW_YORK),
+    refresh_expires_at=at(365),
+    connected_at=at(0),
+    refreshed_at=at(0.5),
+    details={"advertiser_id": "7301929482211"},
+)
+grant = Grant(
+    id="grant_c2d9",
+    platform="tiktok",
+    creator_id=CREATOR_ID,
+    workspace_id=AGENCY_ID,
+    account_id="-000Q5tXk8CdBL0ZjR2bZ",
+    handle="mayamakes",
+    scopes=("user.info.basic", "user.info.stats", "video.list"),
+    status=AuthorizationStatus.REVOKED,
+    expires_at=at(2),
+    refresh_expires_at=at(366),
+    granted_at=at(1),
+    revoked_at=at(20, NEW_YORK),
+)
+
 #: One instance per schema name.
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
@@ -953,6 +984,8 @@ SAMPLES: dict[str, Any] = {
         window,
         appreciation,
         collaboration_feedback,
+        connection,
+        grant,
         brand_event,
         event_invitation,
         relationship_summary,

@@ -129,9 +129,10 @@ def test_documented_version_is_the_spec(name: str) -> None:
 
 def test_signature_comparison_catches_a_difference() -> None:
     spec = render_signature("creatorkit_lookup_creator", hook_specs()["creatorkit_lookup_creator"])
-    assert normalize(spec) == normalize("def creatorkit_lookup_creator(handle: str) -> CreatorCandidate")
-    assert normalize(spec) != normalize("def creatorkit_lookup_creator(handle: str, extra: int) -> CreatorCandidate")
-    assert normalize(spec) != normalize("def creatorkit_lookup_creator(name: str) -> CreatorCandidate")
+    declared = "def creatorkit_lookup_creator(handle: str, context: CallContext) -> CreatorCandidate"
+    assert normalize(spec) == normalize(declared)
+    assert normalize(spec) != normalize("def creatorkit_lookup_creator(handle: str) -> CreatorCandidate")
+    assert normalize(spec) != normalize(declared.replace("handle", "name"))
     assert normalize("def f(x: typing.Any) -> None") == normalize("def f(x: 'Any') -> None")
 
 

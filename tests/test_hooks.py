@@ -13,7 +13,7 @@ import pytest
 from creatorkit import CreatorkitError, PluginContractError, PluginHost, hookimpl, hookspecs
 from creatorkit.entities import Capability, CreatorMetrics, DiscoveryPage, PlatformAccount, PluginKind, PluginMetadata
 from creatorkit.hookspecs import stage
-from creatorkit.host import CAPABILITY_HOOKS, PaymentClient, PlatformClient
+from creatorkit.host import CAPABILITY_HOOKS, CallContext, PaymentClient, PlatformClient
 from creatorkit.host._clients import calls
 from creatorkit.host._stages import STAGES, capability_hooks, declared_stages
 
@@ -129,7 +129,8 @@ def client_of(client: type[Any], answer: Callable[[str], object]) -> Any:
 
 
 def arguments_for(method: Callable[..., Any]) -> list[object]:
-    return [object() for _ in inspect.signature(method).parameters]
+    """A placeholder for each of the method's arguments, but the context: the host fills that in."""
+    return [object() for name in inspect.signature(method).parameters if name != "context"]
 
 
 class TestClients:
@@ -175,8 +176,11 @@ class TestClients:
     ) -> None:
         method, spec = getattr(client, attribute), getattr(hookspecs, hook)
         assert list(inspect.signature(method).parameters) == ["self", *inspect.signature(spec).parameters]
-        assert typing.get_type_hints(method) == typing.get_type_hints(spec)
+        declared = typing.get_type_hints(spec)
+        declared["context"] = CallContext | None  # a caller may leave the context to the host
+        assert typing.get_type_hints(method) == declared
         assert typing.get_type_hints(method)["return"] is STAGES[hook].returns
+        assert inspect.signature(method).parameters["context"].default is None
 
     @pytest.mark.parametrize(("client", "attribute", "hook"), CLIENT_METHODS)
     def test_a_method_calls_exactly_its_hook(self, client: type, attribute: str, hook: str) -> None:

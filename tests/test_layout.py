@@ -27,6 +27,7 @@ LAYERS = {
     "creatorkit.store": "store",
     "creatorkit.audit": "audit chain",
     "creatorkit.audit._evidence": "audit evidence",
+    "creatorkit._call_context": "plugin host",
     "creatorkit.hookspecs": "plugin host",
     "creatorkit.host": "plugin host",
     "creatorkit.discovery": "discovery",

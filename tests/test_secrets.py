@@ -383,8 +383,7 @@ def test_a_secret_written_in_the_file_is_hidden_in_the_kits_config(tmp_path: Pat
     """The config is read before the plugins say which settings are secret; the kit hands their word back."""
     config = tmp_path / "creatorkit.toml"
     config.write_text(
-        f'[creatorkit]\nstore = "sqlite:///{tmp_path / "ck.db"}"\n'
-        f'[payments.echo_pay]\nwebhook_secret = "{MARKER}"\n',
+        f'[creatorkit]\nstore = "sqlite:///{tmp_path / "ck.db"}"\n[payments.echo_pay]\nwebhook_secret = "{MARKER}"\n',
         encoding="utf-8",
     )
     with Creatorkit.open(config) as kit:

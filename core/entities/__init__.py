@@ -30,6 +30,7 @@ from ._campaigns import (
     Timeline,
 )
 from ._common import MetricSource, Window, WindowUnit, new_id, utcnow
+from ._connections import AuthorizationStatus, Connection, Grant
 from ._content import (
     CheckResult,
     ContentReview,
@@ -131,6 +132,7 @@ ENTITY_CLASSES: dict[str, type] = {
         Appreciation,
         BrandEvent,
         CollaborationFeedback,
+        Connection,
         EventInvitation,
         RelationshipSummary,
         Brand,
@@ -161,6 +163,7 @@ ENTITY_CLASSES: dict[str, type] = {
         Exclusivity,
         FeeBreakdown,
         FeedbackItem,
+        Grant,
         Invitation,
         IpOwnership,
         Kpi,
@@ -216,6 +219,7 @@ __all__ = [
     "AudienceShare",
     "AudienceTarget",
     "AuditEvent",
+    "AuthorizationStatus",
     "AvailabilityWindow",
     "Awaiting",
     "Brand",
@@ -229,6 +233,7 @@ __all__ = [
     "CheckResult",
     "CollaborationFeedback",
     "CollaborationSide",
+    "Connection",
     "ContentReview",
     "ContentRules",
     "ContentSubmission",
@@ -260,6 +265,7 @@ __all__ = [
     "Exclusivity",
     "FeeBreakdown",
     "FeedbackItem",
+    "Grant",
     "Invitation",
     "InvitationStatus",
     "IpOwner",

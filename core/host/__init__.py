@@ -16,6 +16,7 @@ exception into a :class:`~creatorkit.errors.PluginContractError`. The capability
 method's parameters all come from the hook's one declaration in :mod:`creatorkit.hookspecs`.
 """
 
+from .._call_context import CallContext, TokenSource
 from ._clients import PaymentClient, PlatformClient
 from ._host import PluginContext, PluginHost
 from ._loading import STRICT_ENV, InstalledPlugin, PluginLoadWarning, installed_plugins
@@ -24,11 +25,13 @@ from ._stages import CAPABILITY_HOOKS
 __all__ = [
     "CAPABILITY_HOOKS",
     "STRICT_ENV",
+    "CallContext",
     "InstalledPlugin",
     "PaymentClient",
     "PlatformClient",
     "PluginContext",
     "PluginHost",
     "PluginLoadWarning",
+    "TokenSource",
     "installed_plugins",
 ]

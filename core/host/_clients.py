@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .. import hookspecs
 from ..entities import Capability, PluginMetadata
-from ._stages import STAGES
+from ._stages import CONTEXT, STAGES
 
 if TYPE_CHECKING:
     from ._host import PluginHost
@@ -67,7 +67,10 @@ def calls(spec: Callable[P, R]) -> Callable[Concatenate[_Client, P], R]:
     }
     exec(compile(source, f"<client method for {stage.hook}>", "exec"), namespace)
     function = namespace[stage.hook]
-    function.__annotations__ = typing.get_type_hints(spec)
+    annotations = typing.get_type_hints(spec)
+    if CONTEXT in annotations:
+        annotations[CONTEXT] = annotations[CONTEXT] | None
+    function.__annotations__ = annotations
     function.__doc__ = f"Call ``{stage.hook}`` on this client's plugin only (capability ``{stage.capability}``)."
     method: Callable[Concatenate[_Client, P], R] = function
     return method
@@ -80,7 +83,10 @@ def _parameter_list(hook: str, parameters: Iterable[inspect.Parameter]) -> str:
         if p.kind is not p.POSITIONAL_OR_KEYWORD:
             # pluggy sees only these: it calls every hook by keyword, and ignores *args, **kwargs and keyword-only.
             raise TypeError(f"{hook}: a hookspec's parameters are plain named ones, so {p} cannot be one")
-        words.append(p.name if p.default is p.empty else f"{p.name}=defaults[{p.name!r}]")
+        if p.name == CONTEXT:
+            words.append(f"{CONTEXT}=None")  # the host builds the context of a call made without one
+        else:
+            words.append(p.name if p.default is p.empty else f"{p.name}=defaults[{p.name!r}]")
     return ", ".join(words)
 
 

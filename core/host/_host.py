@@ -18,6 +18,7 @@ import attrs
 import pluggy
 
 from .. import hookspecs
+from .._call_context import CallContext
 from .._redaction import marked_paths, scrub_error, values_at
 from ..config import GROUPS, Config, Mode, PluginSettings
 from ..entities import Event, PluginKind, PluginMetadata
@@ -34,7 +35,7 @@ from ._calling import accept, call_impl, guarded
 from ._checks import answering_hooks, check_settings, metadata_problems
 from ._clients import PaymentClient, PlatformClient
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
-from ._stages import STAGES
+from ._stages import CONTEXT, STAGES, StageHook
 
 __all__ = ["PluginContext", "PluginHost"]
 
@@ -73,6 +74,7 @@ class PluginHost:
         self._loaded: dict[str, _Loaded] = {}
         self._wrappers: set[str] = set()
         self._callers: dict[tuple[str, str], Callable[..., Any]] = {}
+        self._contexts: dict[tuple[str, str], CallContext] = {}
         self._lock = threading.Lock()
         #: Plugins that were enabled but failed to load, with the reason (strict mode raises instead).
         self.load_errors: dict[str, str] = {}
@@ -305,13 +307,24 @@ class PluginHost:
         return caller
 
     def call(self, name: str, hook: str, /, **kwargs: Any) -> Any:
-        """Call the stage hook ``hook`` on plugin ``name`` only; its answer must be the entity the hook declares."""
+        """Call the stage hook ``hook`` on plugin ``name`` only; its answer must be the entity the hook declares.
+
+        ``context`` (a :class:`CallContext`, or ``None`` for one with no workspace, token or deadline) reaches
+        the plugin and every wrapper aimed at this plugin and stage, whatever target the caller's copy named.
+        """
         loaded = self._get(name)
         stage = STAGES.get(hook)
         if stage is None:
             raise ValueError(f"{hook} is not a stage hook (stage hooks are declared with @stage in hookspecs)")
         if stage.capability not in loaded.metadata.capabilities:
             raise CapabilityMissing(name, stage.capability, loaded.metadata.missing.get(stage.capability))
+        given = kwargs.get(CONTEXT)
+        if given is None:
+            kwargs[CONTEXT] = self._contexts.get((hook, name)) or self._default_context(name, stage)
+        elif isinstance(given, CallContext):
+            kwargs[CONTEXT] = given.aimed_at(name, hook, stage.capability)
+        else:
+            raise TypeError(f"context must be a CallContext or None, not {type(given).__name__}")
         try:
             result = self._caller(hook, name)(**kwargs)
         except CreatorkitError:
@@ -321,6 +334,14 @@ class PluginHost:
                 name, hook, f"raised {type(exc).__name__}: {exc} (plugins must raise creatorkit's typed errors)"
             ) from exc
         return accept(name, hook, stage.returns, result, validate=self.validate_outputs)
+
+    def _default_context(self, name: str, stage: StageHook) -> CallContext:
+        """The context of a call made without one: immutable, so one per target serves every such call."""
+        key = (stage.hook, name)
+        context = self._contexts.get(key)
+        if context is None:
+            context = self._contexts[key] = CallContext(plugin=name, hook=stage.hook, capability=stage.capability)
+        return context
 
     @property
     def listening(self) -> bool:

@@ -17,6 +17,9 @@ import attrs
 from .. import hookspecs
 from ..entities import Capability
 
+#: The parameter every stage hook is offered the call context as.
+CONTEXT = "context"
+
 
 @attrs.frozen
 class StageHook:

@@ -140,8 +140,20 @@ def test_a_signed_checkpoint_is_reported_unchecked_without_a_key(database: Datab
         ("not json", [""]),
         ("[]", [""]),
         (json.dumps({"checkpoint": "x", "sequence": -1, "hash": "ab", "created_at": "yesterday"}), None),
-        (json.dumps({"checkpoint": CHECKPOINT_FORMAT, "sequence": 1, "hash": "a" * 64, "created_at": "2026-03-02",
-                     "key_id": "ak_x", "mac": None, "extra": 1}), ["key_id", "extra"]),
+        (
+            json.dumps(
+                {
+                    "checkpoint": CHECKPOINT_FORMAT,
+                    "sequence": 1,
+                    "hash": "a" * 64,
+                    "created_at": "2026-03-02",
+                    "key_id": "ak_x",
+                    "mac": None,
+                    "extra": 1,
+                }
+            ),
+            ["key_id", "extra"],
+        ),
     ],
 )
 def test_a_malformed_checkpoint_file_names_every_problem(text: str, paths: list[str] | None) -> None:
