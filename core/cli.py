@@ -222,16 +222,23 @@ def _describe_plugins(config: Config) -> list[dict[str, Any]]:
     return rows
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per plugin.")
-@_pass_context
-@_reports_errors
-def plugins(ctx: _Context, as_json: bool) -> None:
+@click.pass_context
+def plugins(click_ctx: click.Context, as_json: bool) -> None:
     """List installed plugins: kind, distribution, enabled, capabilities, load errors.
 
     Exits 1 when an enabled plugin cannot be loaded (not installed, or failing to import), after the listing: a
     script that runs it learns that the config it checks will not work, as with ``config check``.
+
+    ``plugins check NAME`` runs the conformance kit against one of them.
     """
+    if click_ctx.invoked_subcommand is None:
+        _list_plugins(click_ctx.find_object(_Context), as_json)
+
+
+@_reports_errors
+def _list_plugins(ctx: _Context, as_json: bool) -> None:
     rows = _describe_plugins(ctx.config())
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -242,6 +249,33 @@ def plugins(ctx: _Context, as_json: bool) -> None:
     broken = [row["name"] for row in rows if row["enabled"] and row["load_error"]]
     if broken:
         _fail(f"enabled but cannot be loaded: {', '.join(broken)}")
+
+
+@plugins.command("check")
+@click.argument("name")
+@click.option("-v", "--verbose", is_flag=True, help="Name every test, not only the failures.")
+@_pass_context
+@_reports_errors
+def plugins_check(ctx: _Context, name: str, verbose: bool) -> None:
+    """Run the conformance kit against the installed plugin NAME; exit 0 only when it passes.
+
+    The plugin runs in sandbox mode with the network switched off, with its settings from the config's table
+    when there is one. The suite is the one its distribution registers in the ``creatorkit.conformance``
+    entry-point group (with the creators its sandbox knows), or else the kit's own for the plugin's kind.
+    Needs pytest (``pip install "creatorkit[test]"``).
+    """
+    try:
+        import pytest  # noqa: F401
+    except ImportError:
+        _fail('plugins check runs the conformance kit with pytest: pip install "creatorkit[test]"')
+    from .testing._check import check_plugin
+
+    table = ctx.config().plugin(name)
+    settings = dict(table.settings) if table is not None else None
+    status = check_plugin(name, settings, pytest_args=["-v"] if verbose else ())
+    if status:
+        _fail(f"{name} does not pass the conformance kit (pytest exit status {status})", code=status)
+    click.echo(f"{name} passes the conformance kit")
 
 
 def _plugin_table(rows: list[dict[str, Any]]) -> str:

@@ -70,7 +70,7 @@ class PlatformPluginContract:
     plugin_name: ClassVar[str]
     #: Settings for the plugin's table, as they would appear in creatorkit.toml.
     settings: ClassVar[Mapping[str, Any]] = {}
-    #: A handle the sandbox knows and one it does not.
+    #: A handle the sandbox knows (by default the first creator it discovers) and one it does not.
     known_handle: ClassVar[str | None] = None
     unknown_handle: ClassVar[str] = "no_such_creator_zz9"
     #: A discovery query that returns at least one creator in the sandbox.
@@ -104,12 +104,24 @@ class PlatformPluginContract:
             reason = platform.metadata.missing.get(capability, "not declared")
             pytest.skip(f"{self.plugin_name} does not offer {capability}: {reason}")
 
+    def _known_handle(self, platform: PlatformClient) -> str:
+        """``known_handle``, or else the first creator the sandbox discovers for ``discovery_query``."""
+        if self.known_handle:
+            return self.known_handle
+        assert platform.supports(Capability.DISCOVERY), "set known_handle to a creator your sandbox knows"
+        with network_disabled():
+            page = platform.discover_creators(self.discovery_query)
+        accounts = [c.profile.account_on(self.plugin_name) for c in page.candidates]
+        handles = [account.handle for account in accounts if account is not None]
+        assert handles, "set known_handle: the sandbox discovers no creator for discovery_query"
+        return handles[0]
+
     def _account(self, platform: PlatformClient) -> PlatformAccount:
         self._require(platform, Capability.CREATOR_LOOKUP)
-        assert self.known_handle, "set known_handle to a creator your sandbox knows"
-        candidate = platform.lookup_creator(self.known_handle)
+        handle = self._known_handle(platform)
+        candidate = platform.lookup_creator(handle)
         account = candidate.profile.account_on(self.plugin_name)
-        assert account is not None, f"lookup of {self.known_handle!r} returned no {self.plugin_name} account"
+        assert account is not None, f"lookup of {handle!r} returned no {self.plugin_name} account"
         return account
 
     # -- metadata and capabilities --------------------------------------------------------------------------------
@@ -171,9 +183,9 @@ class PlatformPluginContract:
 
     def test_lookup_returns_valid_candidate(self, platform: PlatformClient) -> None:
         self._require(platform, Capability.CREATOR_LOOKUP)
-        assert self.known_handle, "set known_handle to a creator your sandbox knows"
+        handle = self._known_handle(platform)
         with network_disabled():
-            candidate = platform.lookup_creator(self.known_handle)
+            candidate = platform.lookup_creator(handle)
         assert isinstance(candidate, CreatorCandidate)
         assert_valid_entity(candidate)
 
@@ -218,12 +230,12 @@ class PlatformPluginContract:
 
     def test_contracting_places_an_order(self, platform: PlatformClient) -> None:
         self._require(platform, Capability.CONTRACTING)
-        assert self.known_handle, "set known_handle to a creator your sandbox knows"
+        handle = self._known_handle(platform)
         request = PlatformOrderRequest(
             deal_id="deal_conformance",
             brand_name="Conformance",
             description="contract test",
-            creator_handles=(self.known_handle,),
+            creator_handles=(handle,),
         )
         with network_disabled():
             order = platform.place_order(request)

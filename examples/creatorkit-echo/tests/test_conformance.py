@@ -1,21 +1,11 @@
 """The echo plugin proves it keeps the creatorkit contract by running the conformance kit."""
 
-from creatorkit.entities import DiscoveryQuery
-from creatorkit.testing import PaymentProviderContract, PlatformPluginContract
-from creatorkit_echo import sign_webhook
+from creatorkit_echo.conformance import EchoConformance, EchoPaymentsConformance
 
 
-class TestEchoConformance(PlatformPluginContract):
-    plugin_name = "echo"
-    known_handle = "echo_creator_03"
-    discovery_query = DiscoveryQuery(categories=("beauty", "gaming"), limit=3)
-    settings = {"latency_ms": 0}
+class TestEchoConformance(EchoConformance):
+    pass
 
 
-class TestEchoPaymentsConformance(PaymentProviderContract):
-    plugin_name = "echo_pay"
-    settings = {"webhook_secret": "conformance-secret"}
-
-    def webhook(self) -> tuple[dict[str, str], bytes]:
-        body = b'{"id": "evt_1", "type": "operation.succeeded", "operation_id": "op_1"}'
-        return sign_webhook(b"conformance-secret", body), body
+class TestEchoPaymentsConformance(EchoPaymentsConformance):
+    pass
