@@ -234,7 +234,7 @@ def plugins(click_ctx: click.Context, as_json: bool) -> None:
     ``plugins check NAME`` runs the conformance kit against one of them.
     """
     if click_ctx.invoked_subcommand is None:
-        _list_plugins(click_ctx.find_object(_Context), as_json)
+        _list_plugins(click_ctx.ensure_object(_Context), as_json)
 
 
 @_reports_errors

@@ -20,6 +20,7 @@ Rules that keep the contract growable (see docs/plugins.md):
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -53,7 +54,7 @@ from .entities import (
 if TYPE_CHECKING:
     from .host._host import PluginContext
 
-__all__ = ["PROJECT", "capability_of", "hookimpl", "hookspec", "stage"]
+__all__ = ["PROJECT", "capability_of", "declared_signature", "hookimpl", "hookspec", "stage"]
 
 #: The pluggy project name; every hook is called ``creatorkit_<name>``.
 PROJECT = "creatorkit"
@@ -66,6 +67,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 _Spec = TypeVar("_Spec", bound=Callable[..., Any])
 # Set on a stage hook's spec, next to the ``creatorkit_spec`` attribute pluggy's marker sets.
 _CAPABILITY_ATTRIBUTE = f"{PROJECT}_capability"
+_SIGNATURE_ATTRIBUTE = f"{PROJECT}_signature"
 
 
 def stage(capability: Capability) -> Callable[[_Spec], _Spec]:
@@ -78,9 +80,33 @@ def stage(capability: Capability) -> Callable[[_Spec], _Spec]:
 
     def declare(spec: _Spec) -> _Spec:
         setattr(spec, _CAPABILITY_ATTRIBUTE, capability)
+        _defaults_for_callers_only(spec)
         return hookspec(firstresult=True)(spec)
 
     return declare
+
+
+def _defaults_for_callers_only(spec: Callable[..., Any]) -> None:
+    """Keep a stage hook's defaults (``context: CallContext | None = None``, any optional argument) for its
+    callers, and hide them from pluggy.
+
+    The type checker reads the defaults from the source, so a caller may leave those arguments out; the client
+    method passes the declared default (:func:`declared_signature`). pluggy, though, reads an argument with a
+    default (from ``__defaults__``) as one no implementation may ask for. Dropped from ``__defaults__``, every
+    argument is one an implementation may name, and every call passes them all.
+    """
+    signature = inspect.signature(spec)
+    context = signature.parameters.get("context")
+    if context is None or context.default is not None:
+        raise TypeError(f"the stage hook {spec.__name__} must take context: CallContext | None = None")
+    setattr(spec, _SIGNATURE_ATTRIBUTE, signature)
+    spec.__defaults__ = None
+
+
+def declared_signature(spec: Callable[..., Any]) -> inspect.Signature:
+    """A hook's signature as declared, defaults included (a stage hook's are hidden from pluggy)."""
+    declared = getattr(spec, _SIGNATURE_ATTRIBUTE, None)
+    return declared if isinstance(declared, inspect.Signature) else inspect.signature(spec)
 
 
 def capability_of(spec: Callable[..., Any]) -> Capability | None:
@@ -125,7 +151,7 @@ def creatorkit_configure(settings: Mapping[str, Any], context: PluginContext) ->
 
 
 @stage(Capability.DISCOVERY)
-def creatorkit_discover_creators(query: DiscoveryQuery, context: CallContext) -> DiscoveryPage:  # type: ignore[empty-body]
+def creatorkit_discover_creators(query: DiscoveryQuery, context: CallContext | None = None) -> DiscoveryPage:  # type: ignore[empty-body]
     """Search the platform's creator marketplace.
 
     The facade fans a discovery out to every enabled platform concurrently; each answers for itself.
@@ -138,7 +164,7 @@ def creatorkit_discover_creators(query: DiscoveryQuery, context: CallContext) ->
 
 
 @stage(Capability.CREATOR_LOOKUP)
-def creatorkit_lookup_creator(handle: str, context: CallContext) -> CreatorCandidate:  # type: ignore[empty-body]
+def creatorkit_lookup_creator(handle: str, context: CallContext | None = None) -> CreatorCandidate:  # type: ignore[empty-body]
     """Fetch one creator's page by handle: profile, rate card, metrics, audience.
 
     :param handle: the creator's handle on this platform, without ``@``.
@@ -153,9 +179,9 @@ def creatorkit_lookup_creator(handle: str, context: CallContext) -> CreatorCandi
 
 
 @stage(Capability.OUTREACH)
-def creatorkit_send_invitation(
-    invitation: Invitation, account: PlatformAccount, context: CallContext
-) -> OutreachReceipt:  # type: ignore[empty-body]
+def creatorkit_send_invitation(  # type: ignore[empty-body]
+    invitation: Invitation, account: PlatformAccount, context: CallContext | None = None
+) -> OutreachReceipt:
     """Send a collaboration invitation through the platform.
 
     :param invitation: the rendered invitation (body, subject, deadline).
@@ -167,7 +193,9 @@ def creatorkit_send_invitation(
 
 
 @stage(Capability.OUTREACH)
-def creatorkit_send_message(message: Message, account: PlatformAccount, context: CallContext) -> OutreachReceipt:  # type: ignore[empty-body]
+def creatorkit_send_message(  # type: ignore[empty-body]
+    message: Message, account: PlatformAccount, context: CallContext | None = None
+) -> OutreachReceipt:
     """Send a message in a deal's thread through the platform.
 
     :param message: the outbound message.
@@ -182,7 +210,7 @@ def creatorkit_send_message(message: Message, account: PlatformAccount, context:
 
 
 @stage(Capability.CONTRACTING)
-def creatorkit_place_order(request: PlatformOrderRequest, context: CallContext) -> PlatformOrder:  # type: ignore[empty-body]
+def creatorkit_place_order(request: PlatformOrderRequest, context: CallContext | None = None) -> PlatformOrder:  # type: ignore[empty-body]
     """Place an agreed collaboration on the platform's marketplace as an order or campaign.
 
     :param request: the deal, brand, creator handles and deliverables that were agreed.
@@ -193,7 +221,7 @@ def creatorkit_place_order(request: PlatformOrderRequest, context: CallContext) 
 
 
 @stage(Capability.CONTRACTING)
-def creatorkit_get_order(order_id: str, context: CallContext) -> PlatformOrder:  # type: ignore[empty-body]
+def creatorkit_get_order(order_id: str, context: CallContext | None = None) -> PlatformOrder:  # type: ignore[empty-body]
     """Read an order's current state back from the platform.
 
     :param order_id: the platform's order id.
@@ -207,7 +235,7 @@ def creatorkit_get_order(order_id: str, context: CallContext) -> PlatformOrder: 
 
 
 @stage(Capability.METRICS)
-def creatorkit_fetch_creator_metrics(account: PlatformAccount, context: CallContext) -> CreatorMetrics:  # type: ignore[empty-body]
+def creatorkit_fetch_creator_metrics(account: PlatformAccount, context: CallContext | None = None) -> CreatorMetrics:  # type: ignore[empty-body]
     """Read an account's core performance metrics.
 
     Every rate states its denominator, window, source and ``as_of``.
@@ -220,7 +248,7 @@ def creatorkit_fetch_creator_metrics(account: PlatformAccount, context: CallCont
 
 
 @stage(Capability.AUDIENCE)
-def creatorkit_fetch_audience(account: PlatformAccount, context: CallContext) -> AudienceProfile:  # type: ignore[empty-body]
+def creatorkit_fetch_audience(account: PlatformAccount, context: CallContext | None = None) -> AudienceProfile:  # type: ignore[empty-body]
     """Read an account's audience demographics.
 
     :param account: the creator's account on this platform.
@@ -231,7 +259,7 @@ def creatorkit_fetch_audience(account: PlatformAccount, context: CallContext) ->
 
 
 @stage(Capability.POST_METRICS)
-def creatorkit_fetch_post_metrics(post: PublishedPost, context: CallContext) -> PostMetrics:  # type: ignore[empty-body]
+def creatorkit_fetch_post_metrics(post: PublishedPost, context: CallContext | None = None) -> PostMetrics:  # type: ignore[empty-body]
     """Read what a published post did so far.
 
     :param post: the published post (its platform id).
@@ -245,7 +273,7 @@ def creatorkit_fetch_post_metrics(post: PublishedPost, context: CallContext) -> 
 
 
 @stage(Capability.PAYMENTS)
-def creatorkit_payment_operation(request: ProviderRequest, context: CallContext) -> ProviderOperation:  # type: ignore[empty-body]
+def creatorkit_payment_operation(request: ProviderRequest, context: CallContext | None = None) -> ProviderOperation:  # type: ignore[empty-body]
     """Ask a payment provider to move money: fund, release, reverse, refund or pay out.
 
     ``request.operation_id`` is stored by the core before this call and must be sent to the provider as its
@@ -260,7 +288,7 @@ def creatorkit_payment_operation(request: ProviderRequest, context: CallContext)
 
 
 @stage(Capability.PAYMENTS)
-def creatorkit_payment_status(operation_id: str, context: CallContext) -> ProviderOperation:  # type: ignore[empty-body]
+def creatorkit_payment_status(operation_id: str, context: CallContext | None = None) -> ProviderOperation:  # type: ignore[empty-body]
     """Re-read a money movement's state from the provider.
 
     :param operation_id: the id the operation was submitted with.
@@ -274,7 +302,9 @@ def creatorkit_payment_status(operation_id: str, context: CallContext) -> Provid
 
 
 @stage(Capability.WEBHOOKS)
-def creatorkit_parse_webhook(headers: Mapping[str, str], body: bytes, context: CallContext) -> WebhookNotice:  # type: ignore[empty-body]
+def creatorkit_parse_webhook(  # type: ignore[empty-body]
+    headers: Mapping[str, str], body: bytes, context: CallContext | None = None
+) -> WebhookNotice:
     """Verify a webhook from raw bytes and reduce it to a notice.
 
     :param headers: the HTTP headers as received (case-insensitive lookups are the plugin's job).

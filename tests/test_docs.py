@@ -129,7 +129,7 @@ def test_documented_version_is_the_spec(name: str) -> None:
 
 def test_signature_comparison_catches_a_difference() -> None:
     spec = render_signature("creatorkit_lookup_creator", hook_specs()["creatorkit_lookup_creator"])
-    declared = "def creatorkit_lookup_creator(handle: str, context: CallContext) -> CreatorCandidate"
+    declared = "def creatorkit_lookup_creator(handle: str, context: CallContext | None) -> CreatorCandidate"
     assert normalize(spec) == normalize(declared)
     assert normalize(spec) != normalize("def creatorkit_lookup_creator(handle: str) -> CreatorCandidate")
     assert normalize(spec) != normalize(declared.replace("handle", "name"))
@@ -222,3 +222,11 @@ def test_every_test_the_threat_model_cites_exists() -> None:
     root = Path(__file__).resolve().parent.parent
     missing = [f"{path}::{name}" for path, name in cited if f"def {name}(" not in (root / path).read_text()]
     assert not missing, f"docs/workflow.md cites tests that do not exist: {missing}"
+
+
+def test_the_entity_reference_is_generated_from_the_current_schemas() -> None:
+    from creatorkit.schemas._reference import reference
+
+    assert read("entities.md") == reference(), (
+        "docs/entities.md is stale: python -m creatorkit.schemas._reference > docs/entities.md"
+    )

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, cast
 
+import pluggy
 import pytest
 
 from creatorkit import CreatorkitError, PluginContractError, PluginHost, hookimpl, hookspecs
 from creatorkit.entities import Capability, CreatorMetrics, DiscoveryPage, PlatformAccount, PluginKind, PluginMetadata
-from creatorkit.hookspecs import stage
+from creatorkit.hookspecs import declared_signature, stage
 from creatorkit.host import CAPABILITY_HOOKS, CallContext, PaymentClient, PlatformClient
 from creatorkit.host._clients import calls
 from creatorkit.host._stages import STAGES, capability_hooks, declared_stages
@@ -46,9 +47,24 @@ class TestDeclaration:
         assert STAGES["creatorkit_discover_creators"].returns is DiscoveryPage
         assert STAGES["creatorkit_fetch_creator_metrics"].returns is CreatorMetrics
 
+    def test_a_stage_hook_must_offer_the_call_context(self) -> None:
+        with pytest.raises(TypeError, match="must take context"):
+
+            @stage(Capability.METRICS)
+            def creatorkit_no_context(account: PlatformAccount) -> CreatorMetrics:  # type: ignore[empty-body]
+                """A declaration that forgot the context."""
+
+    def test_pluggy_reads_the_context_as_an_argument_implementations_may_ask_for(self) -> None:
+        spec = hookspecs.creatorkit_lookup_creator
+        assert inspect.signature(spec).parameters["context"].default is inspect.Parameter.empty
+        assert pluggy._hooks.varnames(spec) == (("handle", "context"), ())
+        assert declared_signature(spec).parameters["context"].default is None
+
     def test_a_stage_hook_must_answer_with_one_entity_class(self) -> None:
         @stage(Capability.METRICS)
-        def creatorkit_maybe_metrics(account: PlatformAccount) -> CreatorMetrics | None:
+        def creatorkit_maybe_metrics(
+            account: PlatformAccount, context: CallContext | None = None
+        ) -> CreatorMetrics | None:
             """Not a stage hook: the host could not check what it answers."""
 
         with pytest.raises(TypeError, match="creatorkit_maybe_metrics must return one entity class"):
@@ -63,11 +79,15 @@ class TestCapabilityTable:
 
     def test_a_new_declaration_joins_its_capability(self) -> None:
         @stage(Capability.METRICS)
-        def creatorkit_fetch_batch_metrics(accounts: tuple[PlatformAccount, ...]) -> CreatorMetrics:  # type: ignore[empty-body]
+        def creatorkit_fetch_batch_metrics(  # type: ignore[empty-body]
+            accounts: tuple[PlatformAccount, ...], context: CallContext | None = None
+        ) -> CreatorMetrics:
             """Read several accounts' metrics at once."""
 
         @stage(Capability.CREATOR_LOOKUP)
-        def creatorkit_lookup_creators(handles: tuple[str, ...]) -> DiscoveryPage:  # type: ignore[empty-body]
+        def creatorkit_lookup_creators(  # type: ignore[empty-body]
+            handles: tuple[str, ...], context: CallContext | None = None
+        ) -> DiscoveryPage:
             """Look several creators up at once."""
 
         existing = hookspecs.creatorkit_fetch_creator_metrics
@@ -176,11 +196,11 @@ class TestClients:
     ) -> None:
         method, spec = getattr(client, attribute), getattr(hookspecs, hook)
         assert list(inspect.signature(method).parameters) == ["self", *inspect.signature(spec).parameters]
-        declared = typing.get_type_hints(spec)
-        declared["context"] = CallContext | None  # a caller may leave the context to the host
-        assert typing.get_type_hints(method) == declared
+        assert typing.get_type_hints(method) == typing.get_type_hints(spec)
+        assert typing.get_type_hints(spec)["context"] == CallContext | None  # a caller may leave it to the host
         assert typing.get_type_hints(method)["return"] is STAGES[hook].returns
         assert inspect.signature(method).parameters["context"].default is None
+        assert list(inspect.signature(method).parameters) == ["self", *declared_signature(spec).parameters]
 
     @pytest.mark.parametrize(("client", "attribute", "hook"), CLIENT_METHODS)
     def test_a_method_calls_exactly_its_hook(self, client: type, attribute: str, hook: str) -> None:
@@ -221,7 +241,9 @@ class TestClients:
                 return None
 
         @stage(Capability.METRICS)
-        def creatorkit_fetch_creator_metrics(account: PlatformAccount, days: int = 30) -> CreatorMetrics:  # type: ignore[empty-body]
+        def creatorkit_fetch_creator_metrics(  # type: ignore[empty-body]
+            account: PlatformAccount, days: int = 30, context: CallContext | None = None
+        ) -> CreatorMetrics:
             """The metrics hook as a later version might declare it."""
 
         method = calls(creatorkit_fetch_creator_metrics)
@@ -230,13 +252,15 @@ class TestClients:
         method(client, account)
         method(client, account, days=7)
         assert calls_made == [
-            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "days": 30}),
-            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "days": 7}),
+            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "days": 30, "context": None}),
+            ("echo", "creatorkit_fetch_creator_metrics", {"account": account, "days": 7, "context": None}),
         ]
 
     def test_a_keyword_only_parameter_is_refused(self) -> None:
         @stage(Capability.METRICS)
-        def creatorkit_fetch_creator_metrics(account: PlatformAccount, *, days: int = 30) -> CreatorMetrics:  # type: ignore[empty-body]
+        def creatorkit_fetch_creator_metrics(  # type: ignore[empty-body]
+            account: PlatformAccount, context: CallContext | None = None, *, days: int = 30
+        ) -> CreatorMetrics:
             """pluggy would never pass ``days``."""
 
         with pytest.raises(TypeError, match=r"creatorkit_fetch_creator_metrics: .* days"):

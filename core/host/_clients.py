@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .. import hookspecs
 from ..entities import Capability, PluginMetadata
-from ._stages import CONTEXT, STAGES
+from ._stages import STAGES
 
 if TYPE_CHECKING:
     from ._host import PluginHost
@@ -55,7 +55,7 @@ def calls(spec: Callable[P, R]) -> Callable[Concatenate[_Client, P], R]:
     stage = STAGES.get(spec.__name__)
     if stage is None:
         raise TypeError(f"{spec.__name__} is not a stage hook declared with @stage in creatorkit.hookspecs")
-    parameters = inspect.signature(spec).parameters.values()
+    parameters = hookspecs.declared_signature(spec).parameters.values()
     passed = ", ".join(f"{p.name}={p.name}" for p in parameters)
     source = (
         f"def {stage.hook}({_parameter_list(stage.hook, parameters)}):\n"
@@ -67,10 +67,7 @@ def calls(spec: Callable[P, R]) -> Callable[Concatenate[_Client, P], R]:
     }
     exec(compile(source, f"<client method for {stage.hook}>", "exec"), namespace)
     function = namespace[stage.hook]
-    annotations = typing.get_type_hints(spec)
-    if CONTEXT in annotations:
-        annotations[CONTEXT] = annotations[CONTEXT] | None
-    function.__annotations__ = annotations
+    function.__annotations__ = typing.get_type_hints(spec)
     function.__doc__ = f"Call ``{stage.hook}`` on this client's plugin only (capability ``{stage.capability}``)."
     method: Callable[Concatenate[_Client, P], R] = function
     return method
@@ -83,10 +80,7 @@ def _parameter_list(hook: str, parameters: Iterable[inspect.Parameter]) -> str:
         if p.kind is not p.POSITIONAL_OR_KEYWORD:
             # pluggy sees only these: it calls every hook by keyword, and ignores *args, **kwargs and keyword-only.
             raise TypeError(f"{hook}: a hookspec's parameters are plain named ones, so {p} cannot be one")
-        if p.name == CONTEXT:
-            words.append(f"{CONTEXT}=None")  # the host builds the context of a call made without one
-        else:
-            words.append(p.name if p.default is p.empty else f"{p.name}=defaults[{p.name!r}]")
+        words.append(p.name if p.default is p.empty else f"{p.name}=defaults[{p.name!r}]")
     return ", ".join(words)
 
 
