@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from bisect import bisect_left
 
@@ -62,7 +63,7 @@ def test_a_burst_spreads_the_calls() -> None:
         rate.acquire()
         granted.append(clock.monotonic())
     assert most_in_any_span(granted, 0.5) == 5  # five back to back, then one every 0.6 s
-    gaps = [b - a for a, b in zip(granted[5:], granted[6:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(granted[5:])]
     assert gaps == pytest.approx([0.6] * len(gaps), abs=0.005)
 
 
