@@ -175,7 +175,7 @@ class _PlatformTransport(httpx.BaseTransport):
         self, request: httpx.Request, keys: dict[str, str], deadline: float | None, where: str, used: list[str]
     ) -> httpx.Response:
         if self.limiter is not None:
-            self.limiter.acquire(deadline=deadline, **keys)
+            self.limiter.acquire(keys, deadline=deadline)
         token = self.tokens.access_token() if self.tokens is not None else None
         if token:
             used.append(token)
@@ -186,7 +186,7 @@ class _PlatformTransport(httpx.BaseTransport):
             fresh = self.tokens.refresh(token)
             used.append(fresh)
             if self.limiter is not None:
-                self.limiter.acquire(deadline=deadline, **keys)
+                self.limiter.acquire(keys, deadline=deadline)
             error, response = self._exchange(request, fresh, deadline, where)
             if isinstance(error, AuthExpired):
                 raise self._named(error, "the platform refused the refreshed token too")

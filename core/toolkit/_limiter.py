@@ -189,8 +189,12 @@ class RateLimiter:
         budgets = ", ".join(f"{b.scope} {b.limit}/{b.per:g}s" for b in self.budgets)
         return f"RateLimiter({self.platform!r}: {budgets})"
 
-    def acquire(self, *, deadline: float | None = None, cost: int = 1, **keys: Any) -> float:
+    def acquire(
+        self, keys: Mapping[str, object] | None = None, *, deadline: float | None = None, cost: int = 1, **named: object
+    ) -> float:
         """Wait until every budget that applies to a call with ``keys`` allows ``cost`` more calls, and spend them.
+
+        The keys are given as a mapping (``acquire({"user": uid})``), by name (``acquire(user=uid)``), or both.
 
         Budgets are spent together or not at all, so waiting on one never wastes another. ``deadline`` is an
         instant on the limiter's clock: when the wait would end after it, nothing is spent and
@@ -199,7 +203,7 @@ class RateLimiter:
         """
         if type(cost) is not int or cost < 1:
             raise ValidationError([Problem("cost", f"must be a whole number of calls, at least 1; got {cost!r}")])
-        values = {name: str(value) for name, value in keys.items()}
+        values = {name: str(value) for name, value in {**(keys or {}), **named}.items()}
         for budget in self.budgets:
             if budget.applies(values) and cost > budget.limit:
                 raise ValidationError([Problem("cost", f"{cost} calls can never fit the {budget.scope} budget")])

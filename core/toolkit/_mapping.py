@@ -169,11 +169,15 @@ class ErrorRule:
         return not self.subcodes or (subcode is not None and str(subcode) in self.subcodes)
 
 
+def _rules(value: Iterable[ErrorRule]) -> tuple[ErrorRule, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class ErrorTable:
     """Rows tried in order, code rows before status rows; ``table + other`` appends ``other``'s rows."""
 
-    rules: tuple[ErrorRule, ...] = attrs.field(converter=tuple)
+    rules: tuple[ErrorRule, ...] = attrs.field(converter=_rules)
 
     def __add__(self, other: ErrorTable) -> ErrorTable:
         return ErrorTable(self.rules + other.rules)

@@ -65,7 +65,7 @@ __all__ = ["Population"]
 class _Who(NamedTuple):
     """What a person's accounts inherit from the person."""
 
-    index: int
+    person_index: int
     person_id: str
     first: str
     last: str
@@ -238,11 +238,11 @@ class Population:
         return present
 
     def _account(self, profile: PlatformProfile, who: _Who, followers: int) -> Account:
-        rng = random.Random(f"{self.seed}:{who.index}:{profile.name}")
+        rng = random.Random(f"{self.seed}:{who.person_index}:{profile.name}")
         tier = tier_of(followers)
         low, high = profile.engagement[tier]
         average_views = max(10, round(followers * math.exp(rng.gauss(math.log(profile.views_per_follower), 0.6))))
-        handle = profile.handle.format(first=who.first, last=who.last, id=_base36(who.index))
+        handle = profile.handle.format(first=who.first, last=who.last, id=_base36(who.person_index))
         usd = followers / 1000 * USD_PER_THOUSAND_FOLLOWERS[tier] * math.exp(rng.gauss(0, 0.35))
         exchange = COUNTRIES[who.country][3]
         quotes = tuple(
@@ -254,7 +254,7 @@ class Population:
         )
         return Account(
             platform=profile.name,
-            account_id=str(profile.number * ID_BASE + who.index),
+            account_id=str(profile.number * ID_BASE + who.person_index),
             handle=handle,
             person_id=who.person_id,
             tier=tier,

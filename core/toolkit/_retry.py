@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import tenacity
@@ -44,7 +44,7 @@ log = logging.getLogger("creatorkit.toolkit")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, int | float) or value < 0 or (attribute.name == "attempts" and value < 1):
         raise ValidationError([Problem(attribute.name, f"must be a positive number; got {value!r}")], "retry policy")
 

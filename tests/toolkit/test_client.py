@@ -207,7 +207,7 @@ def test_typed_errors_carry_code_and_request_id(make_client: MakeClient) -> None
     client, _ = make_client()
     with pytest.raises(NotFound) as missing:
         client.get("posts/999")
-    assert missing.value.request_id and missing.value.code == "not_found"
+    assert vars(missing.value)["request_id"] and vars(missing.value)["code"] == "not_found"
     with pytest.raises(NotFound):
         client.get("nowhere")
     with pytest.raises(InvalidRequest):
@@ -283,7 +283,7 @@ def test_a_limiter_wait_past_the_deadline_is_raised_not_retried(
     client.get(f"posts/{some_post_id}")
     with pytest.raises(RateLimited) as raised:
         client.get(f"posts/{some_post_id}", extensions=call_options(deadline=clock.monotonic() + 0.2))
-    assert raised.value.scope == "app" and raised.value.wait > 0.2 and clock.slept == []
+    assert raised.value.scope == "app" and (raised.value.wait or 0) > 0.2 and clock.slept == []
 
 
 def test_a_platform_throttle_holds_the_budget_it_names(

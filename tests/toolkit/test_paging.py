@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from creatorkit import PlatformError
-from creatorkit.toolkit import Page, paginate
+from creatorkit.toolkit import Page, Pages, paginate
 
 ITEMS = list(range(47))
 
@@ -57,7 +57,7 @@ def test_a_cursor_that_points_back_is_an_error() -> None:
 
 
 def test_an_empty_page_ends_a_walk_and_pages_are_available() -> None:
-    pages = paginate(lambda cursor: Page.cursor([], cursor=None, has_more=True))
+    pages: Pages[int] = paginate(lambda cursor: Page.cursor([], cursor=None, has_more=True))
     assert list(pages.each_page()) == [Page([], None)]
     with pytest.raises(RuntimeError):
         list(pages)

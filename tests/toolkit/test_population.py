@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from creatorkit.toolkit import AGE_BUCKETS, PROFILES, TIERS, Population, tier_of
+from creatorkit.toolkit import AGE_BUCKETS, PROFILES, TIERS, Person, Population, tier_of
 
 
 @pytest.fixture(scope="module")
-def sample() -> list:
+def sample() -> list[Person]:
     return list(Population(seed=42).people(0, 6000))
 
 
@@ -40,7 +40,7 @@ def test_a_million_people_are_addressable_by_index_handle_and_id() -> None:
     assert population.account("42") is None and population.post("abc") is None
 
 
-def test_tiers_follow_the_reference_shares(sample: list) -> None:
+def test_tiers_follow_the_reference_shares(sample: list[Person]) -> None:
     home = Counter(tier_of(p.accounts[0].followers) for p in sample)
     shares = {tier.name: home[tier.name] / len(sample) for tier in TIERS}
     assert shares["nano"] == pytest.approx(0.815, abs=0.03)
@@ -53,7 +53,7 @@ def test_tiers_follow_the_reference_shares(sample: list) -> None:
 
 @pytest.mark.parametrize("platform", ["tiktok", "instagram"])
 @pytest.mark.parametrize("tier", ["nano", "micro"])
-def test_engagement_sits_in_its_band_by_tier_and_platform(sample: list, platform: str, tier: str) -> None:
+def test_engagement_sits_in_its_band_by_tier_and_platform(sample: list[Person], platform: str, tier: str) -> None:
     rates = [a.engagement_rate for p in sample for a in p.accounts if a.platform == platform and a.tier == tier]
     low, high = PROFILES[platform].engagement[tier]
     assert len(rates) > 50
@@ -62,7 +62,7 @@ def test_engagement_sits_in_its_band_by_tier_and_platform(sample: list, platform
     assert denominators == {"views" if platform == "tiktok" else "followers"}
 
 
-def test_audiences_are_canonical_and_whole(sample: list) -> None:
+def test_audiences_are_canonical_and_whole(sample: list[Person]) -> None:
     for person in sample[:500]:
         for account in person.accounts:
             audience = account.audience
@@ -75,7 +75,7 @@ def test_audiences_are_canonical_and_whole(sample: list) -> None:
                 assert audience.countries[0][1] >= 0.9
 
 
-def test_some_people_are_on_several_platforms(sample: list) -> None:
+def test_some_people_are_on_several_platforms(sample: list[Person]) -> None:
     several = [p for p in sample if len(p.accounts) > 1]
     assert 0.15 < len(several) / len(sample) < 0.5
     for person in several[:50]:
@@ -85,7 +85,7 @@ def test_some_people_are_on_several_platforms(sample: list) -> None:
     assert all(p.country == "CN" for p in sample for a in p.accounts if a.platform == "kuaishou")
 
 
-def test_rates_come_in_several_currencies_and_grow_with_the_tier(sample: list) -> None:
+def test_rates_come_in_several_currencies_and_grow_with_the_tier(sample: list[Person]) -> None:
     currencies = Counter(q.price.currency for p in sample for a in p.accounts for q in a.rates)
     assert {"USD", "EUR", "JPY", "CNY", "KRW"} <= set(currencies)
     usd = {
