@@ -3,14 +3,19 @@
 2,000 posts are fetched one per request from a sandbox endpoint (``GET /v1/posts/{post_id}``, the population's
 figures for that post) that admits 200 requests in any second of real time — the sandbox's throttle switch, which
 answers 429 with ``Retry-After`` beyond that — through a client built by ``build_client`` whose limiter holds the
-same budget, ``RateBudget("app", 200, SECOND)``. Reported: achieved ÷ allowed, the requests per second the client
+same budget, ``RateBudget("app", 200, SECOND, burst=20)``: 200 in any second, at most a tenth of a second's worth
+back to back. (Without ``burst`` the client spends each second's budget in one rush, and on a loaded machine a
+stall in the rush is time the window never gives back: 0.94–0.97 here against 0.97–0.98 with it.)
+Reported: achieved ÷ allowed, the requests per second the client
 completed over 200 (goal ≥ 0.95), and ``metrics_sync.throttled_errors``, the ``RateLimited`` errors that reached
 the caller (goal 0); with them, how often the sandbox itself throttled (retries hide those from the caller, but
 each costs a second) and the figure for a cold start.
 
-A fresh budget lets the first second's 200 calls go at once, which would flatter a ten-second run by a tenth;
-so 200 calls are made first (not counted) and the timed 2,000 run with the budget in steady state. The cold
-figure times all 2,200 from the first call. Run directly to print the result as JSON.
+A fresh budget lets its first calls go at once (the burst, and without one the whole first second), which
+flatters a short run; so 200 calls are made first (not counted) and the timed 2,000 run with the budget in steady
+state. The cold figure times all 2,200 from the first call. The figure moves with the machine's load: the client
+must be running whenever the budget allows a call, and time it spends descheduled beyond the burst is lost.
+Run directly to print the result as JSON.
 """
 
 from __future__ import annotations
@@ -77,7 +82,8 @@ def bench_metrics_sync() -> list[dict[str, Any]]:
     config = ApiConfig(
         platform="bench", base_url="https://api.bench.test/v1/", envelope=PLAIN_ENVELOPE, errors=PLAIN_ERRORS
     )
-    limiter = RateLimiter([RateBudget("app", ALLOWED_PER_SECOND, SECOND)], platform="bench")
+    budget = RateBudget("app", ALLOWED_PER_SECOND, SECOND, burst=ALLOWED_PER_SECOND // 10)
+    limiter = RateLimiter([budget], platform="bench")
     client = build_client(
         config, tokens=StaticToken(sandbox.tokens.issue("brand").access_token), limiter=limiter, transport=sandbox
     )

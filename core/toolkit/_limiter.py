@@ -86,7 +86,8 @@ class RateBudget:
     ``RateBudget("app", 600, MINUTE)`` is one budget for the whole app; ``RateBudget("app_user", 1000, HOUR,
     key="user")`` is one per user id (a call names it: ``acquire(user="17841400")``); a budget whose key a call
     does not name does not apply to that call. ``burst``, when given, is how many calls may go back to back
-    before the rest are spread at ``limit / per``.
+    before the rest are spread at ``limit / per``: worth setting on a per-second budget that a long sync keeps
+    full (a tenth of the limit), never on a daily one (the rest of the day's calls would be spread over the day).
     """
 
     scope: str
