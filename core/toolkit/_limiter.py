@@ -240,7 +240,7 @@ class RateLimiter:
         for (held_scope, held_keys), until in list(self._holds.items()):
             if until <= now:
                 del self._holds[(held_scope, held_keys)]
-            elif held_keys <= keys.items() and until - now > longest:
+            elif held_keys.issubset(keys.items()) and until - now > longest:
                 longest, scope = until - now, held_scope
         for index, budget in enumerate(self.budgets):
             if budget.applies(keys):

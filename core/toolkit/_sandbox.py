@@ -316,6 +316,10 @@ class SandboxTransport(httpx.BaseTransport):
 
     # -- the platform's shapes (override) ------------------------------------------------------------------------
 
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.stats[what] += 1
+
     def request_id(self) -> str:
         return f"sbx-{self.seed}-{self.stats['requests']:06d}"
 
@@ -354,11 +358,11 @@ class SandboxTransport(httpx.BaseTransport):
             return self._fault(switch, request)
         throttled = self._throttled()
         if throttled is not None:
-            self.stats["throttled"] += 1
+            self._count("throttled")
             return self.reply(Fault.THROTTLED, request, wait=throttled)
         response = self._answer(request)
         if switch is not None:  # MALFORMED: the real answer, cut off halfway
-            self.stats["malformed"] += 1
+            self._count("malformed")
             response.read()
             return httpx.Response(
                 200,
@@ -382,7 +386,7 @@ class SandboxTransport(httpx.BaseTransport):
         return None
 
     def _fault(self, switch: _Switch, request: httpx.Request) -> httpx.Response:
-        self.stats[switch.fault.value] += 1
+        self._count(switch.fault.value)
         if switch.fault is Fault.TIMEOUT:
             raise httpx.ReadTimeout("the sandbox timed out, as asked", request=request)
         token = self.placement.find(request)
@@ -425,14 +429,14 @@ class SandboxTransport(httpx.BaseTransport):
         if self.tokens is not None and not route.public:
             state, subject = self.tokens.check(self.placement.find(request))
             if state is not TokenState.VALID:
-                self.stats[f"token_{state.value}"] += 1
+                self._count(f"token_{state.value}")
                 fault = {TokenState.EXPIRED: Fault.EXPIRED_TOKEN, TokenState.REVOKED: Fault.REVOKED_TOKEN}
                 return self.reply(fault.get(state, Fault.INVALID_TOKEN), request)
         try:
             result = route.handler(SandboxRequest(request, match.groupdict(), subject))
         except SandboxError as refusal:
             return self.reply(refusal.fault, request, message=refusal.message)
-        self.stats["served"] += 1
+        self._count("served")
         return (
             result
             if isinstance(result, httpx.Response)

@@ -319,3 +319,26 @@ def test_the_token_goes_where_the_platform_wants_it(clock: FakeClock) -> None:
     assert seen[0].headers["authorization"] == "Bearer tok-123"
     assert seen[1].headers["access-token"] == "tok-123"
     assert seen[2].url.params["access_token"] == "tok-123"
+
+
+def test_many_threads_refresh_an_expired_token_once(
+    make_client: MakeClient, sandbox: ExampleSandbox, clock: FakeClock, some_post_id: str
+) -> None:
+    import threading
+
+    client, tokens = make_client()
+    clock.advance(7201)  # every thread finds the token expired
+    failures: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            client.get(f"posts/{some_post_id}")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and tokens.refreshes == 1
