@@ -248,3 +248,22 @@ def test_a_bad_rule_is_refused_with_its_field() -> None:
     with pytest.raises(ValidationError) as raised:
         ErrorRule(ValueError, codes=(1,))  # type: ignore[arg-type]
     assert "error" in raised.value.paths
+
+
+KUAISHOU = Envelope(code="result", message="error_msg", success_codes=(1,))
+KUAISHOU_ERRORS = ErrorTable(
+    (
+        ErrorRule(AuthExpired, codes=(100200108, 100200110)),
+        ErrorRule(AuthExpired, codes=(100200109, 100200113), revoked=True),
+        ErrorRule(RateLimited, codes=(100100402, 10000302), scope="user_day"),
+        ErrorRule(InvalidRequest, codes=(100200100,)),
+        ErrorRule(Transient, codes=(100200500,)),
+    )
+)
+
+
+@pytest.mark.parametrize(("code", "rule"), [(c, r) for r in KUAISHOU_ERRORS.rules for c in sorted(r.codes)])
+def test_an_envelope_whose_success_is_one(code: str, rule: ErrorRule) -> None:
+    assert mapped(answer(200, {"result": 1, "user_info": {"name": "x"}}), KUAISHOU, KUAISHOU_ERRORS) is None
+    error = mapped(answer(200, {"result": int(code), "error_msg": "refused"}), KUAISHOU, KUAISHOU_ERRORS)
+    assert type(error) is rule.error and str(vars(error)["code"]) == code
