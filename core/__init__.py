@@ -9,7 +9,9 @@ its own package, named for what it holds:
 - ``creatorkit.workflow`` — a deal's stages (outreach, negotiation, contracting, content review) and its state table;
 - ``creatorkit.audit`` — the tamper-evident trail and the evidence bundles drawn from it;
 - ``creatorkit.host`` and ``creatorkit.hookspecs`` — how plugins are loaded and what they implement;
-- ``creatorkit.store`` — SQLite or PostgreSQL behind one interface.
+- ``creatorkit.store`` — SQLite or PostgreSQL behind one interface;
+- ``creatorkit.toolkit`` — what platform plugins are built from: the HTTP client factory, rate budgets, retries,
+  error tables, the sandbox transport and the synthetic population.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -43,7 +45,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from . import entities
+    from . import entities, toolkit
     from ._kit import Creatorkit
     from .config import Config
     from .converter import converter, structure, unstructure
@@ -67,6 +69,7 @@ _LAZY = {
     "entities": None,
     "hookimpl": "hookspecs",
     "structure": "converter",
+    "toolkit": None,
     "unstructure": "converter",
 }
 
@@ -126,5 +129,6 @@ __all__ = [
     "entities",
     "hookimpl",
     "structure",
+    "toolkit",
     "unstructure",
 ]

@@ -36,6 +36,7 @@ LAYERS = {
     "creatorkit.parties": "parties",
     "creatorkit.workflow": "workflow",
     "creatorkit.testing": "conformance kit",
+    "creatorkit.toolkit": "toolkit",
     "creatorkit._kit": "top",
     "creatorkit.cli": "top",
     "creatorkit": "top",
@@ -52,7 +53,8 @@ MAY_IMPORT = {
     "parties": {"values", "store", "services"},
     "workflow": {"values", "store", "audit chain", "plugin host", "services", "parties"},
     "audit evidence": {"values", "store", "audit chain", "services", "parties", "workflow"},
-    "conformance kit": {"values", "plugin host"},
+    "toolkit": {"values"},
+    "conformance kit": {"values", "plugin host", "toolkit"},
     "top": set(LAYERS.values()),
 }
 
