@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -22,24 +22,27 @@ from .errors import DeadlineExceeded
 __all__ = ["CallContext", "TokenSource"]
 
 
+@runtime_checkable
 class TokenSource(Protocol):
-    """The access token of a connection or grant, for the plugin to put on its requests.
+    """**Protocol**: the access token of a connection or grant, for a plugin to put on its requests, and a way to
+    get a new one. The toolkit's client (:func:`creatorkit.toolkit.build_client`) takes one.
 
-    The plugin never sees a refresh token: the source refreshes, before expiry or when told the platform
-    refused the token, and persists what the platform returns.
+    The plugin never sees a refresh token: the source refreshes and persists what the platform returns.
+    ``refresh(rejected)`` is called with the token the platform refused as expired; it returns a token to try once
+    more, or raises :class:`~creatorkit.errors.AuthExpired` (naming the connection or grant, and what to do) when it
+    cannot. Passing the rejected token lets a shared source refresh once for many threads (and processes): if its
+    current token is no longer ``rejected``, someone else already refreshed and the current one is the answer.
+
+    A source may also have ``connection_id``, ``grant_id`` and ``action`` attributes; the toolkit's client puts
+    them in the ``AuthExpired`` it raises for a revoked token.
     """
 
     def access_token(self) -> str:
-        """The current access token, refreshed first if it is about to expire."""
+        """The current access token (a source may refresh first when it is about to expire)."""
         ...
 
-    def refreshed(self, rejected: str) -> str:
-        """A new access token after the platform refused ``rejected`` as expired.
-
-        Concurrent callers that were refused the same token share one refresh; one that was refused a token
-        already replaced gets the replacement without refreshing again. Raises ``AuthExpired`` (naming the
-        connection or grant and what to do) when the authorisation cannot be renewed.
-        """
+    def refresh(self, rejected: str) -> str:
+        """A new access token after the platform refused ``rejected``; see the class."""
         ...
 
 

@@ -53,7 +53,7 @@ MAY_IMPORT = {
     "parties": {"values", "store", "services"},
     "workflow": {"values", "store", "audit chain", "plugin host", "services", "parties"},
     "audit evidence": {"values", "store", "audit chain", "services", "parties", "workflow"},
-    "toolkit": {"values"},
+    "toolkit": {"values", "plugin host"},
     "conformance kit": {"values", "plugin host", "toolkit"},
     "top": set(LAYERS.values()),
 }

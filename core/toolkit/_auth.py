@@ -11,32 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 
 import attrs
 import httpx
 
+from .._call_context import TokenSource
 from ..errors import AuthExpired
 
 __all__ = ["RefreshingToken", "StaticToken", "TokenPlacement", "TokenSource"]
-
-
-@runtime_checkable
-class TokenSource(Protocol):
-    """**Protocol**: the access token to send, and a way to get a new one.
-
-    ``refresh(rejected)`` is called with the token the platform refused; it returns a token to try once more, or
-    raises :class:`~creatorkit.errors.AuthExpired` (naming the connection or grant, and what to do) when it
-    cannot. Passing the rejected token lets a shared source refresh once for many threads: if its current token
-    is no longer ``rejected``, someone else already refreshed and the current one is the answer.
-
-    A source may also have ``connection_id``, ``grant_id`` and ``action`` attributes; the client puts them in
-    the ``AuthExpired`` it raises for a revoked token.
-    """
-
-    def access_token(self) -> str: ...
-
-    def refresh(self, rejected: str) -> str: ...
 
 
 @attrs.define(repr=False)
