@@ -1,8 +1,9 @@
 """The echo plugin proves it keeps the creatorkit contract by running the conformance kit."""
 
-from creatorkit.entities import DiscoveryQuery
-from creatorkit.testing import PaymentProviderContract, PlatformPluginContract
+from creatorkit.entities import DiscoveryQuery, ImportFormat
+from creatorkit.testing import ImportSample, PaymentProviderContract, PlatformPluginContract
 from creatorkit_echo import sign_webhook
+from creatorkit_echo.partner_export import SAMPLE_EXPORT, SAMPLE_REJECTED
 
 
 class TestEchoConformance(PlatformPluginContract):
@@ -10,6 +11,7 @@ class TestEchoConformance(PlatformPluginContract):
     known_handle = "echo_creator_03"
     discovery_query = DiscoveryQuery(categories=("beauty", "gaming"), limit=3)
     settings = {"latency_ms": 0}
+    import_sample = ImportSample(data=SAMPLE_EXPORT, format=ImportFormat.CSV, rejected=SAMPLE_REJECTED, accepted=3)
 
 
 class TestEchoPaymentsConformance(PaymentProviderContract):
