@@ -157,9 +157,9 @@ def creatorkit_lookup_creator(handle: str, context: CallContext) -> CreatorCandi
 
 
 @stage(Capability.INVITATIONS)
-def creatorkit_send_invitation(
+def creatorkit_send_invitation(  # type: ignore[empty-body]
     invitation: Invitation, account: PlatformAccount, context: CallContext
-) -> OutreachReceipt:  # type: ignore[empty-body]
+) -> OutreachReceipt:
     """Send a collaboration invitation through the platform.
 
     :param invitation: the rendered invitation (body, subject, deadline).

@@ -34,7 +34,7 @@ __all__ = [
 
 def _not_empty(instance: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
     if not value:
-        raise ValueError(f"{attribute.name} must hold at least one item")
+        raise FieldValueError(attribute.name, "must hold at least one item")
 
 
 def _distinct(instance: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
@@ -42,13 +42,13 @@ def _distinct(instance: Any, attribute: attrs.Attribute[Any], value: tuple[str, 
     seen: set[str] = set()
     for item in value:
         if item in seen:
-            raise ValueError(f"{attribute.name} lists {item!r} twice")
+            raise FieldValueError(attribute.name, f"lists {item!r} twice")
         seen.add(item)
 
 
 def _key_text(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     if not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty: it is what makes a retried call safe")
+        raise FieldValueError(attribute.name, "must not be blank: it is what makes a retried call safe")
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
