@@ -2,6 +2,9 @@
 
 Every command takes ``--config PATH`` (default: ``$CREATORKIT_CONFIG`` or ``./creatorkit.toml``). Exit codes:
 0 success, 1 the command ran and found problems (an invalid config, a broken audit chain), 2 wrong usage.
+
+Why this is long: every command lives here, one thin function each over the public API, so that ``creatorkit
+--help``, docs/cli.md and this file list the same commands in the same place; none holds logic of its own.
 """
 
 from __future__ import annotations

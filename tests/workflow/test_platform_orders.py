@@ -191,6 +191,7 @@ def test_a_crash_between_the_platform_and_the_record_never_duplicates_the_order(
     [intent] = _intents(world, deal.id)
     assert (intent.status, intent.attempts) == (OrderIntentStatus.PLACED, 2)
     assert "platform_order.retry" in _actions(world)
+    assert world.kit.audit.verify().ok, "the intent's every write, the crashed call's included, is in the trail"
 
 
 class LosesReplies:
@@ -399,3 +400,15 @@ def test_a_stored_order_is_read_back_from_the_platform(world):
     order = world.kit.plugins.platform("echo").get_order(placement.orders[0].order_id)
 
     assert isinstance(order, PlatformOrder) and order == placement.orders[0]
+
+
+def test_the_deals_evidence_holds_its_intents_and_orders(world):
+    deal, _ = _executed(world)
+    placement = world.kit.contracts.place_platform_order(world.brand, deal.id)
+
+    evidence = world.kit.audit.evidence(world.brand, deal.id)
+
+    kinds = [(part["kind"], part["id"]) for part in evidence["orders.json"]]
+    assert kinds == [("order_intent", f"{deal.id}:order:1"), ("platform_order", f"echo:{placement.orders[0].order_id}")]
+    actions = {event["action"] for event in evidence["events.json"]}
+    assert {"platform_order.intent", "platform_order.placed", "platform_order.place"} <= actions

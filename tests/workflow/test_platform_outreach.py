@@ -178,6 +178,7 @@ def test_an_invitations_status_is_read_back_kept_and_audited_when_it_changes(wor
     # The state table gives accepting to the creator's side: the platform's word is kept, the deal waits for it.
     assert world.kit.deals.get(world.brand, deal.id).state is DealState.INVITED
     assert any(e["action"] == "invitation.platform_status" for e in world.kit.deals.history(world.brand, deal.id))
+    assert world.kit.audit.verify().ok, "every write of the platform's status is in the trail"
 
 
 def test_an_invitation_sent_off_platform_has_no_platform_status(world):
