@@ -21,11 +21,13 @@ from creatorkit.entities import (
     CreatorProfile,
     Deliverable,
     DeliverableType,
+    InvitationStatus,
     MilestoneTrigger,
     OutreachReceipt,
     PaymentMilestone,
     PaymentSchedule,
     PlatformAccount,
+    PlatformInvitation,
     PluginKind,
     PluginMetadata,
     Product,
@@ -49,12 +51,19 @@ class _InstantPlatform:
             name="bench",
             kind=PluginKind.PLATFORM,
             display_name="bench platform",
-            capabilities=frozenset({Capability.OUTREACH}),
+            capabilities=frozenset({Capability.INVITATIONS, Capability.MESSAGING}),
         )
 
     @hookimpl
     def creatorkit_send_invitation(self, invitation: Any, account: Any) -> OutreachReceipt:
         return OutreachReceipt(platform="bench", platform_ref=invitation.id, accepted_at=START)
+
+    @hookimpl
+    def creatorkit_get_invitation(self, platform_ref: str, account: Any) -> PlatformInvitation:
+        status = InvitationStatus.SENT
+        return PlatformInvitation(
+            platform="bench", platform_ref=platform_ref, status=status, raw_status="sent", checked_at=START
+        )
 
     @hookimpl
     def creatorkit_send_message(self, message: Any, account: Any) -> OutreachReceipt:

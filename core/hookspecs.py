@@ -37,10 +37,14 @@ from .entities import (
     DiscoveryPage,
     DiscoveryQuery,
     Event,
+    ImportFormat,
+    ImportResult,
     Invitation,
     Message,
+    OrderPlacement,
     OutreachReceipt,
     PlatformAccount,
+    PlatformInvitation,
     PlatformOrder,
     PlatformOrderRequest,
     PluginMetadata,
@@ -175,10 +179,10 @@ def creatorkit_lookup_creator(handle: str, context: CallContext | None = None) -
     """
 
 
-# -- outreach --------------------------------------------------------------------------------------------------
+# -- invitations and messaging --------------------------------------------------------------------------------
 
 
-@stage(Capability.OUTREACH)
+@stage(Capability.INVITATIONS)
 def creatorkit_send_invitation(  # type: ignore[empty-body]
     invitation: Invitation, account: PlatformAccount, context: CallContext | None = None
 ) -> OutreachReceipt:
@@ -186,13 +190,31 @@ def creatorkit_send_invitation(  # type: ignore[empty-body]
 
     :param invitation: the rendered invitation (body, subject, deadline).
     :param account: the creator's account on this platform.
-    :return: an :class:`~creatorkit.entities.OutreachReceipt` with the platform's reference.
+    :return: an :class:`~creatorkit.entities.OutreachReceipt` whose ``platform_ref`` reads the invitation back
+        through :func:`creatorkit_get_invitation`.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 capability ``invitations`` (was ``outreach``).
     """
 
 
-@stage(Capability.OUTREACH)
+@stage(Capability.INVITATIONS)
+def creatorkit_get_invitation(  # type: ignore[empty-body]
+    platform_ref: str, account: PlatformAccount, context: CallContext | None = None
+) -> PlatformInvitation:
+    """Read an invitation's status back from the platform.
+
+    :param platform_ref: the reference :func:`creatorkit_send_invitation` returned.
+    :param account: the creator's account on this platform (the invitation was sent to it).
+    :return: a :class:`~creatorkit.entities.PlatformInvitation`: the normalised status and the platform's raw one;
+        a raw status the plugin cannot map is ``sent``.
+    :raises NotFound: when the platform knows no such invitation.
+
+    .. versionadded:: 0.2
+    """
+
+
+@stage(Capability.MESSAGING)
 def creatorkit_send_message(  # type: ignore[empty-body]
     message: Message, account: PlatformAccount, context: CallContext | None = None
 ) -> OutreachReceipt:
@@ -201,8 +223,11 @@ def creatorkit_send_message(  # type: ignore[empty-body]
     :param message: the outbound message.
     :param account: the creator's account on this platform.
     :return: an :class:`~creatorkit.entities.OutreachReceipt`.
+    :raises NotSupported: when the platform cannot reach this creator (Instagram's creator messaging reaches only
+        eligible creators who allow it).
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 capability ``messaging`` (was ``outreach``).
     """
 
 
@@ -210,24 +235,54 @@ def creatorkit_send_message(  # type: ignore[empty-body]
 
 
 @stage(Capability.CONTRACTING)
-def creatorkit_place_order(request: PlatformOrderRequest, context: CallContext | None = None) -> PlatformOrder:  # type: ignore[empty-body]
-    """Place an agreed collaboration on the platform's marketplace as an order or campaign.
+def creatorkit_place_order(request: PlatformOrderRequest, context: CallContext | None = None) -> OrderPlacement:  # type: ignore[empty-body]
+    """Place an agreed collaboration on the platform's marketplace: one order per creator.
 
-    :param request: the deal, brand, creator handles and deliverables that were agreed.
-    :return: the :class:`~creatorkit.entities.PlatformOrder` the platform created.
+    The core has stored the request, with ``request.idempotency_key``, before this call. Make the call idempotent
+    with that key: send it as the platform's idempotency key, or, where the platform has none, name the order or
+    campaign with it and, when ``request.attempt`` is more than 1, look it up before placing again. The same
+    key must always yield the same orders.
+
+    :param request: the deal, brand connection, creator handles and typed deliverables that were agreed.
+    :return: an :class:`~creatorkit.entities.OrderPlacement`: one order per creator placed, and every handle the
+        platform refused in ``failed`` with the reason. A refused handle is not an error.
+    :raises InvalidRequest: when the platform refuses the request itself (nothing was placed).
+    :raises NotSupported: when it cannot place this request (a deliverable kind, an ad-authorisation length).
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 answers with an ``OrderPlacement``; the request carries an idempotency key, the
+        connection and typed deliverables.
     """
 
 
 @stage(Capability.CONTRACTING)
 def creatorkit_get_order(order_id: str, context: CallContext | None = None) -> PlatformOrder:  # type: ignore[empty-body]
-    """Read an order's current state back from the platform.
+    """Read one creator's order back from the platform.
 
-    :param order_id: the platform's order id.
-    :return: a :class:`~creatorkit.entities.PlatformOrder`.
+    :param order_id: the platform's order id, from an :class:`~creatorkit.entities.OrderPlacement`.
+    :return: a :class:`~creatorkit.entities.PlatformOrder` with its normalised and raw status.
+    :raises NotFound: when the platform knows no such order.
 
     .. versionadded:: 0.1
+    """
+
+
+# -- import ----------------------------------------------------------------------------------------------------
+
+
+@stage(Capability.IMPORT)
+def creatorkit_import_records(data: bytes, format: ImportFormat, context: CallContext | None = None) -> ImportResult:  # type: ignore[empty-body]
+    """Read a partner export: a file the platform's partner tools hand out where it has no API for the data.
+
+    :param data: the file's bytes, exactly as exported.
+    :param format: what the file is (``csv``, ``json``, ``jsonl``).
+    :return: an :class:`~creatorkit.entities.ImportResult`: the records read, and every row that became none in
+        ``rejected``, with its line, field and reason. ``rows`` counts the data rows read; each is one record or
+        one rejected row, never dropped silently.
+    :raises NotSupported: for a format or kind of export the plugin does not read.
+    :raises InvalidRequest: when the file as a whole is unreadable (not UTF-8, no header); ``field`` names where.
+
+    .. versionadded:: 0.2
     """
 
 

@@ -63,9 +63,12 @@ from creatorkit.entities import (
     EscrowStatus,
     Event,
     Exclusivity,
+    FailedHandle,
     FeeBreakdown,
     FeedbackItem,
     Grant,
+    ImportFormat,
+    ImportResult,
     Invitation,
     InvitationStatus,
     IpOwner,
@@ -84,6 +87,11 @@ from creatorkit.entities import (
     OfferStatus,
     OperationKind,
     OperationStatus,
+    OrderDeliverable,
+    OrderIntent,
+    OrderIntentStatus,
+    OrderPlacement,
+    OrderStatus,
     OutreachReceipt,
     PartyKind,
     PastCollaboration,
@@ -92,6 +100,7 @@ from creatorkit.entities import (
     Payout,
     PayoutStatus,
     PlatformAccount,
+    PlatformInvitation,
     PlatformOrder,
     PlatformOrderRequest,
     PluginKind,
@@ -106,6 +115,7 @@ from creatorkit.entities import (
     PublishSchedule,
     Rate,
     RateCard,
+    RejectedRow,
     ReviewDecision,
     RosterEntry,
     ScheduleKind,
@@ -726,22 +736,77 @@ plugin_metadata = PluginMetadata(
         "required": ["app_id"],
     },
 )
+order_deliverable = OrderDeliverable(
+    kind=DeliverableType.SHORT_VIDEO,
+    count=1,
+    due=at(24),
+    description="30-60 s one-pan recipe with the ceramic skillet",
+    ad_authorization_days=30,
+)
 order_request = PlatformOrderRequest(
+    idempotency_key="order_5f0e1c2a9b7d4e60a1b2c3d4e5f60718",
     deal_id=DEAL_ID,
     brand_name="Brightside Kitchen",
-    description="One 30-60 s one-pan recipe video featuring the ceramic skillet.",
+    description="Spring skillet launch: one-pan recipes",
     creator_handles=("mayacooks",),
-    deliverable_count=1,
+    deliverables=(order_deliverable,),
+    connection_id="conn_brightside_tiktok",
     price=PRICE,
     publish_by=at(28),
 )
 platform_order = PlatformOrder(
     platform="tiktok",
-    order_id="TTO-2025-000381",
+    order_id="7391028475610298",
     deal_id=DEAL_ID,
-    status="pending_creator_acceptance",
+    creator_handle="mayacooks",
+    status=OrderStatus.PENDING,
+    raw_status="videos 0/1",
     created_at=at(8),
-    invite_link="https://creatormarketplace.tiktok.com/order/TTO-2025-000381",
+    campaign_ref="TCM-CAMP-2025-0381",
+    invite_link="https://creatormarketplace.tiktok.com/order/TCM-CAMP-2025-0381",
+)
+failed_handle = FailedHandle(handle="not_on_tcm_yet", reason="the creator has not joined the marketplace", code="40121")
+order_placement = OrderPlacement(
+    platform="tiktok",
+    idempotency_key=order_request.idempotency_key,
+    deal_id=DEAL_ID,
+    orders=(platform_order,),
+    failed=(failed_handle,),
+    placed_at=at(8),
+)
+order_intent = OrderIntent(
+    id=f"{DEAL_ID}:order:1",
+    deal_id=DEAL_ID,
+    platform="tiktok",
+    request=order_request,
+    status=OrderIntentStatus.PLACED,
+    attempts=2,
+    created_at=at(8),
+    updated_at=at(8.01),
+    placement=order_placement,
+    last_error="tiktok: the connection was lost after the request was sent",
+)
+platform_invitation = PlatformInvitation(
+    platform="tiktok",
+    platform_ref="TTCM-INV-88231",
+    status=InvitationStatus.ACCEPTED,
+    raw_status="ACCEPTED",
+    checked_at=at(2),
+    responded_at=at(1.8),
+    invite_link="https://creatormarketplace.tiktok.com/invitation/88231",
+)
+rejected_row = RejectedRow(
+    line=4, row=3, field="followers", reason="must be a whole number of followers", value="12.5k"
+)
+import_result = ImportResult(
+    platform="tiktok",
+    format=ImportFormat.CSV,
+    rows=2,
+    creators=(candidate,),
+    rejected=(
+        RejectedRow(line=3, row=2, field="price", reason="must be a number with at most 2 decimals", value="¥abc"),
+    ),
+    description="creator list",
 )
 provider_request = ProviderRequest(
     operation_id="op_fund_6a19",
@@ -961,6 +1026,13 @@ SAMPLES: dict[str, Any] = {
         account,
         platform_order,
         order_request,
+        order_deliverable,
+        order_placement,
+        order_intent,
+        failed_handle,
+        platform_invitation,
+        rejected_row,
+        import_result,
         plugin_metadata,
         post_metrics,
         posting,
@@ -994,6 +1066,29 @@ SAMPLES: dict[str, Any] = {
 
 #: Edge cases as (schema name, instance): each branch of a conditional rule, other currencies, defaults only.
 EXTRA_SAMPLES: list[tuple[str, Any]] = [
+    ("OrderDeliverable", OrderDeliverable(kind=DeliverableType.STORY)),
+    (
+        "OrderIntent",
+        OrderIntent(
+            id=f"{DEAL_ID}:order:2",
+            deal_id=DEAL_ID,
+            platform="tiktok",
+            request=PlatformOrderRequest(
+                idempotency_key="order_2",
+                deal_id=DEAL_ID,
+                brand_name="Brightside Kitchen",
+                description="Spring skillet launch",
+                creator_handles=("mayacooks", "chef_amara"),
+                deliverables=(OrderDeliverable(kind=DeliverableType.SHORT_VIDEO, count=2),),
+                attempt=3,
+            ),
+            attempts=3,
+            created_at=at(9),
+            updated_at=at(9.1),
+            in_flight_until=at(9.2),
+        ),
+    ),
+    ("ImportResult", ImportResult(platform="kuaishou", format=ImportFormat.JSONL, rows=0)),
     (
         "Appreciation",
         Appreciation(

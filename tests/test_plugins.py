@@ -43,17 +43,38 @@ from creatorkit.entities import (
     Invitation,
     PluginKind,
     PluginMetadata,
+    PublishedPost,
 )
 from creatorkit.host import CAPABILITY_HOOKS, STRICT_ENV, PluginLoadWarning
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-ECHO_CAPABILITIES = {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.OUTREACH, Capability.METRICS}
+ECHO_CAPABILITIES = {
+    Capability.DISCOVERY,
+    Capability.CREATOR_LOOKUP,
+    Capability.INVITATIONS,
+    Capability.MESSAGING,
+    Capability.CONTRACTING,
+    Capability.METRICS,
+    Capability.IMPORT,
+}
 
 
 def host_for(platforms: Mapping[str, Mapping[str, Any]], **kwargs: Any) -> PluginHost:
     return PluginHost.from_config(Config.from_mapping({"platforms": platforms}, env={}), **kwargs)
+
+
+def published_post() -> PublishedPost:
+    return PublishedPost(
+        id="post_1",
+        deal_id="deal_1",
+        submission_id="sub_1",
+        platform="echo",
+        platform_post_id="p1",
+        url="https://echo.invalid/p1",
+        published_at=NOW,
+    )
 
 
 def invitation(id: str = "inv_1") -> Invitation:
@@ -155,15 +176,19 @@ class TestLoading:
         assert meta.name == "echo"
         assert meta.kind is PluginKind.PLATFORM
         assert meta.capabilities == ECHO_CAPABILITIES
-        assert set(meta.missing) == {Capability.CONTRACTING, Capability.AUDIENCE, Capability.POST_METRICS}
+        assert set(meta.missing) == {Capability.AUDIENCE, Capability.POST_METRICS}
         assert set(host.hooks("echo")) == {
             "creatorkit_plugin_metadata",
             "creatorkit_configure",
             "creatorkit_discover_creators",
             "creatorkit_lookup_creator",
             "creatorkit_send_invitation",
+            "creatorkit_get_invitation",
             "creatorkit_send_message",
+            "creatorkit_place_order",
+            "creatorkit_get_order",
             "creatorkit_fetch_creator_metrics",
+            "creatorkit_import_records",
         }
         assert host.load_errors == {}
 
@@ -251,14 +276,14 @@ class TestContractChecks:
             (
                 plugin_source(
                     "liar",
-                    capabilities="{Capability.OUTREACH}",
+                    capabilities="{Capability.INVITATIONS}",
                     extra=LOOKUP_HOOK.replace(
                         "creatorkit_lookup_creator(self, handle)",
-                        "creatorkit_send_message(self, message, account)",
+                        "creatorkit_send_invitation(self, invitation, account)",
                     ),
                 ),
                 "capabilities",
-                ["outreach", "creatorkit_send_invitation"],
+                ["invitations", "creatorkit_get_invitation"],
             ),
         ],
         ids=[
@@ -451,17 +476,17 @@ class TestTargetedCalls:
 
     def test_undeclared_stage_raises_capability_missing(self, two_echoes: PluginHost) -> None:
         with pytest.raises(CapabilityMissing) as caught:
-            two_echoes.platform("echo").get_order("order_1")
+            two_echoes.platform("echo").fetch_post_metrics(published_post())
         error = caught.value
         assert error.plugin == "echo"
-        assert error.capability == Capability.CONTRACTING
-        assert error.alternative == two_echoes.metadata("echo").missing[Capability.CONTRACTING]
+        assert error.capability == Capability.POST_METRICS
+        assert error.alternative == two_echoes.metadata("echo").missing[Capability.POST_METRICS]
         assert error.alternative in str(error)
 
     def test_capability_missing_message_names_the_stage_plainly(self, two_echoes: PluginHost) -> None:
         with pytest.raises(CapabilityMissing) as caught:
-            two_echoes.platform("echo").get_order("order_1")
-        assert "does not offer 'contracting'" in str(caught.value)
+            two_echoes.platform("echo").fetch_post_metrics(published_post())
+        assert "does not offer 'post_metrics'" in str(caught.value)
 
     def test_unknown_platform(self, two_echoes: PluginHost) -> None:
         with pytest.raises(PluginError, match="echo, echo_b"):

@@ -37,7 +37,8 @@ _PARTS = {
     "signatures.json": ("signature",),
     "content.json": ("submission", "review", "publish_schedule", "post"),
     "disputes.json": ("dispute",),
-    "invitations.json": ("invitation",),
+    "invitations.json": ("invitation", "platform_invitation"),
+    "orders.json": ("order_intent", "platform_order"),
 }
 
 

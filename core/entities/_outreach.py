@@ -17,6 +17,7 @@ __all__ = [
     "Message",
     "MessageTemplate",
     "OutreachReceipt",
+    "PlatformInvitation",
     "Thread",
 ]
 
@@ -47,6 +48,8 @@ class MessageTemplate:
 
 
 class InvitationStatus(enum.StrEnum):
+    """Where an invitation stands. A platform status a plugin cannot map is ``sent``: still waiting, never more."""
+
     SENT = "sent"
     ACCEPTED = "accepted"
     DECLINED = "declined"
@@ -102,4 +105,19 @@ class OutreachReceipt:
     platform: str = attrs.field(validator=platform_name)
     platform_ref: str
     accepted_at: datetime = attrs.field(validator=aware)
+    invite_link: str | None = None
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class PlatformInvitation:
+    """An invitation's status as the platform reports it, read back by ``platform_ref``."""
+
+    platform: str = attrs.field(validator=platform_name)
+    platform_ref: str
+    status: InvitationStatus
+    #: The platform's own status, exactly as it put it (TikTok's ``INVITED``, a campaign link's status).
+    raw_status: str
+    checked_at: datetime = attrs.field(validator=aware)
+    #: When the creator answered, if the platform says.
+    responded_at: datetime | None = attrs.field(default=None, validator=aware)
     invite_link: str | None = None

@@ -1,4 +1,4 @@
-"""What plugins say about themselves, and the records of platform orders and provider operations."""
+"""What plugins say about themselves, and the records of provider operations."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ from typing import Any
 import attrs
 
 from ..money import Money
-from ._common import aware, platform_name, positive, typed_fields
+from ._common import aware, platform_name, typed_fields
 
 __all__ = [
     "Capability",
     "Event",
     "OperationKind",
     "OperationStatus",
-    "PlatformOrder",
-    "PlatformOrderRequest",
     "PluginKind",
     "PluginMetadata",
     "ProviderOperation",
@@ -36,13 +34,18 @@ class Capability(enum.StrEnum):
 
     DISCOVERY = "discovery"
     CREATOR_LOOKUP = "creator_lookup"
-    OUTREACH = "outreach"
+    #: Send a collaboration invitation and read its status back (contract v2; was half of ``outreach``).
+    INVITATIONS = "invitations"
+    #: Send a message in a deal's thread (contract v2; was the other half of ``outreach``).
+    MESSAGING = "messaging"
     CONTRACTING = "contracting"
     METRICS = "metrics"
     AUDIENCE = "audience"
     POST_METRICS = "post_metrics"
     PAYMENTS = "payments"
     WEBHOOKS = "webhooks"
+    #: Read a partner export (CSV, JSON) where the platform has no API for the data.
+    IMPORT = "import"
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
@@ -57,30 +60,6 @@ class PluginMetadata:
     homepage: str | None = None
     missing: dict[str, str] = attrs.field(factory=dict)
     settings_schema: dict[str, Any] | None = None
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class PlatformOrderRequest:
-    """An agreed collaboration to place on the platform's marketplace as an order or campaign."""
-
-    deal_id: str
-    brand_name: str
-    description: str
-    creator_handles: tuple[str, ...]
-    deliverable_count: int = attrs.field(default=1, validator=positive)
-    price: Money | None = None
-    publish_by: datetime | None = attrs.field(default=None, validator=aware)
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class PlatformOrder:
-    platform: str = attrs.field(validator=platform_name)
-    order_id: str
-    deal_id: str
-    status: str
-    created_at: datetime = attrs.field(validator=aware)
-    invite_link: str | None = None
-    post_ids: tuple[str, ...] = ()
 
 
 class OperationKind(enum.StrEnum):

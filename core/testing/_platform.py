@@ -17,11 +17,17 @@ from ..entities import (
     Capability,
     Channel,
     CreatorCandidate,
+    DeliverableType,
     Direction,
     DiscoveryPage,
     DiscoveryQuery,
+    ImportFormat,
+    ImportResult,
     Invitation,
+    InvitationStatus,
     Message,
+    OrderDeliverable,
+    OrderPlacement,
     PlatformAccount,
     PlatformOrderRequest,
     PluginKind,
@@ -31,17 +37,19 @@ from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
 from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
 from ._fixtures import network_disabled
 
-__all__ = ["PlatformPluginContract", "assert_capabilities_match_hooks", "assert_valid_entity"]
+__all__ = ["ImportSample", "PlatformPluginContract", "assert_capabilities_match_hooks", "assert_valid_entity"]
 
 #: The stages a platform plugin either offers or explains in ``missing``.
 PLATFORM_STAGES = (
     Capability.DISCOVERY,
     Capability.CREATOR_LOOKUP,
-    Capability.OUTREACH,
+    Capability.INVITATIONS,
+    Capability.MESSAGING,
     Capability.CONTRACTING,
     Capability.METRICS,
     Capability.AUDIENCE,
     Capability.POST_METRICS,
+    Capability.IMPORT,
 )
 
 
@@ -63,6 +71,18 @@ def assert_valid_entity(value: object) -> None:
     assert not problems, f"{name} breaks its schema: " + "; ".join(str(p) for p in problems)
 
 
+@attrs.frozen(kw_only=True)
+class ImportSample:
+    """A partner export for the conformance kit: its bytes, its format, and what the plugin must make of it."""
+
+    data: bytes
+    format: ImportFormat
+    #: The (line, field) of every row the plugin must reject; ``field`` is ``None`` for a whole-row rejection.
+    rejected: frozenset[tuple[int, str | None]]
+    #: How many rows must become records.
+    accepted: int
+
+
 class PlatformPluginContract:
     """Subclass with ``plugin_name`` (and the data your sandbox knows) to run the platform contract suite."""
 
@@ -77,6 +97,8 @@ class PlatformPluginContract:
     discovery_query: ClassVar[DiscoveryQuery] = DiscoveryQuery(limit=5)
     #: A post id the sandbox has metrics for (needed only with the post_metrics capability).
     known_post_id: ClassVar[str | None] = None
+    #: A partner export with rows the plugin must reject (needed only with the import capability).
+    import_sample: ClassVar[ImportSample | None] = None
 
     # -- fixtures ------------------------------------------------------------------------------------------------
 
@@ -148,8 +170,10 @@ class PlatformPluginContract:
         calls: dict[Capability, Callable[[], object]] = {
             Capability.DISCOVERY: lambda: platform.discover_creators(DiscoveryQuery()),
             Capability.CREATOR_LOOKUP: lambda: platform.lookup_creator("x"),
-            Capability.OUTREACH: lambda: platform.send_message(_message(), _dummy_account(self.plugin_name)),
+            Capability.INVITATIONS: lambda: platform.get_invitation("x", _dummy_account(self.plugin_name)),
+            Capability.MESSAGING: lambda: platform.send_message(_message(), _dummy_account(self.plugin_name)),
             Capability.CONTRACTING: lambda: platform.get_order("x"),
+            Capability.IMPORT: lambda: platform.import_records(b"", ImportFormat.CSV),
             Capability.METRICS: lambda: platform.fetch_creator_metrics(_dummy_account(self.plugin_name)),
             Capability.AUDIENCE: lambda: platform.fetch_audience(_dummy_account(self.plugin_name)),
             Capability.POST_METRICS: lambda: platform.fetch_post_metrics(_post(self.plugin_name, "x")),
@@ -217,32 +241,114 @@ class PlatformPluginContract:
             metrics = platform.fetch_post_metrics(_post(self.plugin_name, self.known_post_id))
         assert_valid_entity(metrics)
 
-    def test_outreach_returns_receipts(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.OUTREACH)
+    # -- invitations, messaging, orders and import (contract v2) -------------------------------------------------
+
+    def test_invitation_status_round_trips(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.INVITATIONS)
         account = self._account(platform)
         with network_disabled():
             receipt = platform.send_invitation(_invitation(self.plugin_name), account)
-            message_receipt = platform.send_message(_message(), account)
-        for item in (receipt, message_receipt):
-            assert item.platform == self.plugin_name
-            assert item.platform_ref
-            assert_valid_entity(item)
+            status = platform.get_invitation(receipt.platform_ref, account)
+            again = platform.get_invitation(receipt.platform_ref, account)
+        assert receipt.platform == self.plugin_name and receipt.platform_ref
+        assert_valid_entity(receipt)
+        assert status.platform == self.plugin_name
+        assert status.platform_ref == receipt.platform_ref, "the status read back must be of the invitation sent"
+        assert isinstance(status.status, InvitationStatus)
+        assert status.raw_status, "keep the platform's own status beside the normalised one"
+        assert (again.status, again.raw_status) == (status.status, status.raw_status)
+        assert_valid_entity(status)
 
-    def test_contracting_places_an_order(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.CONTRACTING)
-        handle = self._known_handle(platform)
-        request = PlatformOrderRequest(
-            deal_id="deal_conformance",
-            brand_name="Conformance",
-            description="contract test",
-            creator_handles=(handle,),
-        )
+    def test_status_of_an_unknown_invitation_is_a_typed_error(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.INVITATIONS)
+        account = self._account(platform)
+        with network_disabled(), pytest.raises(CreatorkitError) as caught:
+            platform.get_invitation("no_such_invitation_zz9", account)
+        assert isinstance(caught.value, NotFound | PlatformError), f"raised {type(caught.value).__name__}"
+
+    def test_messaging_returns_a_receipt(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.MESSAGING)
+        account = self._account(platform)
         with network_disabled():
-            order = platform.place_order(request)
+            receipt = platform.send_message(_message(), account)
+        assert receipt.platform == self.plugin_name
+        assert receipt.platform_ref
+        assert_valid_entity(receipt)
+
+    def test_an_order_placed_twice_with_one_key_yields_the_same_orders(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.CONTRACTING)
+        request = _order_request("order_conformance_same_key", (self._known_handle(platform),))
+        with network_disabled():
+            first = platform.place_order(request)
+            # What the core sends after a crash between the platform's answer and its record of it.
+            second = platform.place_order(attrs.evolve(request, attempt=2))
+        self._check_placement(first, request)
+        assert [(o.order_id, o.creator_handle) for o in second.orders] == [
+            (o.order_id, o.creator_handle) for o in first.orders
+        ], "the same idempotency key must yield the same orders, never new ones"
+        assert [f.handle for f in second.failed] == [f.handle for f in first.failed]
+
+    def test_one_order_per_creator_and_failed_handles_are_reported(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.CONTRACTING)
+        request = _order_request("order_conformance_failing", (self._known_handle(platform), self.unknown_handle))
+        with network_disabled():
+            placement = platform.place_order(request)
+        self._check_placement(placement, request)
+        assert [o.creator_handle for o in placement.orders] == [self.known_handle]
+        [failure] = placement.failed
+        assert failure.handle == self.unknown_handle
+        assert failure.reason.strip(), "say why the platform refused the handle"
+
+    def test_an_order_reads_back(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.CONTRACTING)
+        assert self.known_handle, "set known_handle to a creator your sandbox knows"
+        with network_disabled():
+            placement = platform.place_order(_order_request("order_conformance_read", (self.known_handle,)))
+            [order] = placement.orders
             again = platform.get_order(order.order_id)
-        assert order.platform == self.plugin_name
-        assert again.order_id == order.order_id
-        assert_valid_entity(order)
+            with pytest.raises(CreatorkitError) as caught:
+                platform.get_order("no_such_order_zz9")
+        assert (again.order_id, again.creator_handle, again.deal_id) == (
+            order.order_id,
+            order.creator_handle,
+            order.deal_id,
+        )
+        assert again.platform == self.plugin_name and again.raw_status
+        assert_valid_entity(again)
+        assert isinstance(caught.value, NotFound | PlatformError), f"raised {type(caught.value).__name__}"
+
+    def _check_placement(self, placement: OrderPlacement, request: PlatformOrderRequest) -> None:
+        assert_valid_entity(placement)
+        assert placement.platform == self.plugin_name
+        assert (placement.idempotency_key, placement.deal_id) == (request.idempotency_key, request.deal_id)
+        assert placement.handles == set(request.creator_handles), "every handle asked for is placed or failed, once"
+        for order in placement.orders:
+            assert order.platform == self.plugin_name and order.deal_id == request.deal_id
+            assert order.raw_status, "keep the platform's own status beside the normalised one"
+
+    def test_import_reports_every_rejected_row(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.IMPORT)
+        sample = self.import_sample
+        assert sample is not None, "set import_sample to an export with rows your plugin must reject"
+        with network_disabled():
+            result = platform.import_records(sample.data, sample.format)
+        assert isinstance(result, ImportResult)
+        assert_valid_entity(result)
+        assert result.platform == self.plugin_name and result.format is sample.format
+        assert {(r.line, r.field) for r in result.rejected} == set(sample.rejected), "rejected (line, field) pairs"
+        assert all(r.reason.strip() for r in result.rejected), "every rejected row says why"
+        assert result.accepted == sample.accepted, "rows that became records"
+
+    def test_import_of_nothing_is_no_rows_or_a_typed_error(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.IMPORT)
+        sample = self.import_sample
+        assert sample is not None, "set import_sample to an export with rows your plugin must reject"
+        with network_disabled():
+            try:
+                result = platform.import_records(b"", sample.format)
+            except PlatformError:
+                return  # an empty file refused as unreadable is fine: it said so
+        assert (result.rows, result.rejected) == (0, ())
 
 
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -288,4 +394,15 @@ def _post(platform: str, post_id: str) -> PublishedPost:
         platform_post_id=post_id,
         url=f"https://example.invalid/{post_id}",
         published_at=_NOW,
+    )
+
+
+def _order_request(key: str, handles: tuple[str, ...]) -> PlatformOrderRequest:
+    return PlatformOrderRequest(
+        idempotency_key=key,
+        deal_id="deal_conformance",
+        brand_name="Conformance",
+        description="contract test",
+        creator_handles=handles,
+        deliverables=(OrderDeliverable(kind=DeliverableType.SHORT_VIDEO, count=1, ad_authorization_days=30),),
     )

@@ -237,8 +237,10 @@ class _Names:
 #: Store kinds whose records hang off a deal (``parent`` = deal id).
 _DEAL_CHILDREN = (
     "invitation",
+    "platform_invitation",
     "thread",
     "offer",
+    "order_intent",
     "platform_order",
     "contract",
     "signature",

@@ -4,18 +4,19 @@ Templates are Jinja2 text rendered in a sandbox (:mod:`._templates`) with ``crea
 ``deal`` in scope: ``Hi {{ creator.display_name }}, ...``. A field that is missing or empty is an error naming
 it — an invitation never goes out with a blank where a name should be.
 
-An invitation or message on the ``platform`` channel is sent through the platform plugin's outreach hook and
-its receipt kept; on other channels (email, DM) the SDK records what the user sent outside it.
+An invitation or message on the ``platform`` channel is sent through the platform plugin
+(:mod:`._platform_channel`: ``invitations`` or ``messaging``, whichever the platform has) and its receipt kept;
+on other channels (email, DM) the SDK records what the user sent outside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._call_context import CallContext
 from .._service import Service
 from ..entities import (
     Actor,
@@ -33,30 +34,34 @@ from ..entities import (
     InvitationStatus,
     Message,
     MessageTemplate,
-    OutreachReceipt,
     PartyKind,
-    PlatformAccount,
+    PlatformInvitation,
     Thread,
     new_id,
 )
-from ..errors import CapabilityMissing, ConflictError, NotFound, PermissionDenied, Problem, StateError, ValidationError
+from ..errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    PluginContractError,
+    Problem,
+    StateError,
+    ValidationError,
+)
 from ..money import Money
 from ..parties._access import agency_of, on_behalf_of, roster_entry
 from ._briefs import price_problems
 from ._machine import apply, load_deal
+from ._platform_channel import keep_platform_status, reach, same_answer, send_invitation
 from ._states import FINAL_STATES
 from ._templates import TemplateLimits, check_template, render_template
 
 if TYPE_CHECKING:
     from .._change import Change, View
-    from ..host import PlatformClient
 
 __all__ = ["OutreachService"]
 
 _FINAL = frozenset(str(state) for state in FINAL_STATES)
-
-#: What a platform's outreach hook is asked to do with the creator's account.
-_Send = Callable[["PlatformClient", PlatformAccount], OutreachReceipt]
 
 
 class OutreachService(Service):
@@ -152,7 +157,7 @@ class OutreachService(Service):
         )
         limits = TemplateLimits.of(self._flow)
         invitation, creator = self._read(actor, lambda view: _rendered(view, actor, draft, limits), "invite")
-        receipt = self._send(invitation.channel, platform, creator, lambda c, a: c.send_invitation(invitation, a))
+        receipt = send_invitation(self._kit.plugins, invitation, platform, creator)
         if receipt is not None:
             invitation = attrs.evolve(invitation, platform_ref=receipt.platform_ref)
         return self._write(actor, "invite", lambda change: _open_deal(change, invitation, platform, proposed_price))
@@ -213,8 +218,9 @@ class OutreachService(Service):
             sent_at=self._now(),
         )
         receipt = None
-        if actor.kind is PartyKind.BRAND:
-            receipt = self._send(channel, deal.platform, creator, lambda c, a: c.send_message(message, a))
+        if actor.kind is PartyKind.BRAND and channel is Channel.PLATFORM:
+            client, account = reach(self._kit.plugins, deal.platform, creator, Capability.MESSAGING)
+            receipt = client.send_message(message, account, context=CallContext(workspace_id=deal.brand_id))
         direction = Direction.OUTBOUND if actor.kind is PartyKind.BRAND else Direction.INBOUND
         platform_ref = receipt.platform_ref if receipt else None
 
@@ -258,25 +264,52 @@ class OutreachService(Service):
 
         return self._read(actor, work)
 
-    # -- the platform channel ----------------------------------------------------------------------------------
+    def refresh_invitation(self, actor: Actor, deal_id: str) -> PlatformInvitation:
+        """Read the deal's invitation back from the platform (``invitations`` capability) and keep what it says.
 
-    def _send(self, channel: Channel, platform: str, creator: CreatorProfile, send: _Send) -> OutreachReceipt | None:
-        if channel is not Channel.PLATFORM:
-            return None
-        account = creator.account_on(platform)
-        if account is None:
-            raise ValidationError(
-                [Problem("platform", f"{creator.id} has no {platform} account to message")], "invitation"
+        The platform's status is kept beside the invitation (store kind ``platform_invitation``) and audited when
+        it changes; the deal itself moves only when a party answers through :meth:`respond`, since the state table
+        gives that move to the creator's side.
+        """
+
+        def prepare(view: View) -> tuple[Deal, Invitation, CreatorProfile, PlatformInvitation | None]:
+            deal, _ = load_deal(view, actor, deal_id)
+            records = view.records("invitation", parent=deal_id)
+            if not records:
+                raise NotFound("invitation", deal_id)
+            invitation = view.entity(records[0], Invitation)
+            kept = view.get("platform_invitation", invitation.id)
+            known = None if kept is None else view.entity(kept, PlatformInvitation)
+            return deal, invitation, view.load("creator", deal.creator_id, CreatorProfile), known
+
+        deal, invitation, creator, known = self._read(actor, prepare, "refresh_invitation")
+        if invitation.channel is not Channel.PLATFORM or invitation.platform_ref is None:
+            raise StateError(
+                f"invitation {invitation.id}",
+                str(invitation.status),
+                "refresh_invitation",
+                [],
+                f"it was not sent through {deal.platform}, so only its recipient can say how it stands",
             )
-        client = self._kit.plugins.platform(platform)
-        if not client.supports(Capability.OUTREACH):
-            raise CapabilityMissing(
-                platform,
-                Capability.OUTREACH,
-                client.metadata.missing.get(Capability.OUTREACH)
-                or "send it by email or DM and record it with channel='email' or 'direct_message'",
+        client, account = reach(self._kit.plugins, deal.platform, creator, Capability.INVITATIONS)
+        context = CallContext(workspace_id=deal.brand_id)
+        status = client.get_invitation(invitation.platform_ref, account, context=context)
+        if status.platform_ref != invitation.platform_ref:
+            raise PluginContractError(
+                deal.platform,
+                "creatorkit_get_invitation",
+                f"answered for {status.platform_ref!r}, not the one asked for",
             )
-        return send(client, account)
+        if known is not None and same_answer(known, status):
+            return status  # nothing new to keep: the trail already holds this answer
+
+        def work(change: Change) -> PlatformInvitation:
+            keep_platform_status(change, deal, invitation, status)
+            return status
+
+        return self._write(actor, "refresh_invitation", work)
+
+    # -- the platform channel ----------------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)

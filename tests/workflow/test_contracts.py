@@ -11,21 +11,17 @@ from typing import Any
 import attrs
 import pytest
 
-from creatorkit import Actor, hookimpl
+from creatorkit import Actor
 from creatorkit.entities import (
-    Capability,
     Contract,
     ContractStatus,
     DealState,
     IpOwner,
     IpOwnership,
-    PlatformOrder,
-    PlatformOrderRequest,
     ScheduleKind,
     Scope,
 )
 from creatorkit.errors import (
-    CapabilityMissing,
     NotFound,
     PermissionDenied,
     SignatureError,
@@ -39,7 +35,6 @@ from creatorkit.signing import (
     verify_contract_signature,
 )
 from creatorkit.workflow.contracting import contract_hash
-from creatorkit_echo import EchoPlatform
 from world import START, World
 
 BODY = (
@@ -546,17 +541,6 @@ def test_a_tampered_contract_cannot_be_signed(world, database):
 # -- the platform order --------------------------------------------------------------------------------------
 
 
-def test_placing_an_order_on_a_platform_without_contracting_says_what_to_do_instead(world):
-    deal, _ = _executed(world)
-
-    with pytest.raises(CapabilityMissing) as missing:
-        world.kit.contracts.place_platform_order(world.brand, deal.id)
-
-    assert missing.value.plugin == "echo"
-    assert missing.value.capability == Capability.CONTRACTING
-    assert "no marketplace" in (missing.value.alternative or "")
-
-
 def test_a_platform_order_needs_the_brand_and_an_executed_contract(world):
     deal, contract = _sent(world)
 
@@ -567,51 +551,6 @@ def test_a_platform_order_needs_the_brand_and_an_executed_contract(world):
     with pytest.raises(PermissionDenied):
         world.kit.contracts.place_platform_order(world.creator, deal.id)
     assert "denied.place_platform_order" in _actions(world)
-
-
-class OrderingEcho(EchoPlatform):
-    """Echo with a marketplace: it takes orders."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[PlatformOrderRequest] = []
-
-    @hookimpl
-    def creatorkit_plugin_metadata(self) -> Any:
-        meta = super().creatorkit_plugin_metadata()
-        return attrs.evolve(meta, capabilities=meta.capabilities | {Capability.CONTRACTING}, missing={})
-
-    @hookimpl
-    def creatorkit_place_order(self, request: PlatformOrderRequest) -> PlatformOrder:
-        self.requests.append(request)
-        return PlatformOrder(
-            platform="echo",
-            order_id=f"order-{len(self.requests)}",
-            deal_id=request.deal_id,
-            status="open",
-            created_at=START,
-        )
-
-    @hookimpl
-    def creatorkit_get_order(self, order_id: str) -> PlatformOrder:
-        raise NotFound("order", order_id)
-
-
-def test_a_platform_with_contracting_gets_the_order_once(world):
-    deal, contract = _executed(world)
-    platform = OrderingEcho()
-    world.kit.plugins.unregister("echo")
-    world.kit.plugins.register(platform, name="echo")
-
-    order = world.kit.contracts.place_platform_order(world.brand, deal.id)
-    again = world.kit.contracts.place_platform_order(world.brand, deal.id)
-
-    assert order == again and order.order_id == "order-1"
-    [request] = platform.requests
-    assert (request.deal_id, request.price) == (deal.id, contract.price)
-    assert request.brand_name == "Lumen Cosmetics"
-    assert request.creator_handles == ("echo_creator_03",)
-    assert "platform_order.place" in _actions(world)
 
 
 def test_the_stored_contract_is_the_returned_one_and_hashes_to_its_content_hash(world):

@@ -19,17 +19,19 @@ chain kept when it was written.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..._call_context import CallContext
 from ..._service import Service
 from ...converter import structure, unstructure
 from ...entities import (
     Actor,
     CampaignBrief,
     CancellationTerms,
+    Capability,
     Contract,
     ContractClauses,
     ContractStatus,
@@ -37,20 +39,28 @@ from ...entities import (
     Deal,
     Exclusivity,
     IpOwnership,
+    OrderPlacement,
     PartyKind,
-    PlatformOrder,
     Signature,
     Terms,
     UsageRights,
     new_id,
 )
-from ...errors import NotFound, Problem, SignatureError, StateError, ValidationError
+from ...errors import (
+    CapabilityMissing,
+    CreatorkitError,
+    NotFound,
+    Problem,
+    SignatureError,
+    StateError,
+    ValidationError,
+)
 from ...parties._access import on_behalf_of
 from .._briefs import price_problems
 from .._machine import apply, load_deal, may, role_in
 from ._drafting import CLAUSE_FIELDS, DraftChoices, Stage, clauses_for, new_version, newest_or_refuse, sealed, stage_of
 from ._hashing import anchor
-from ._orders import order_request, record_order
+from ._orders import REFUSALS, begin_attempt, check_placement, end_attempt, order_plan, record_placement
 from ._signing import (
     AMEND_RULE,
     SIGN_RULE,
@@ -338,18 +348,48 @@ class ContractService(Service):
 
     # -- placing the order on the platform -------------------------------------------------------------------
 
-    def place_platform_order(self, actor: Actor, deal_id: str) -> PlatformOrder:
-        """Place the executed collaboration on the deal's platform marketplace as an order; brand only.
+    def place_platform_order(
+        self, actor: Actor, deal_id: str, *, connection_id: str | None = None, timeout: float = 60.0
+    ) -> OrderPlacement:
+        """Place the executed collaboration on the deal's platform marketplace, one order per creator; brand only.
 
-        A platform without a contracting API raises CapabilityMissing with the plugin's explanation. The
-        platform is called outside any store transaction (a slow platform must not hold the database), and the
-        order is stored after it answers; a second call returns the stored order.
+        The intent (the request with its idempotency key) is stored first, in a transaction of its own; the
+        platform is called outside any transaction, with that key and a deadline ``timeout`` seconds away; then
+        the reply is recorded. If the call fails in a way that may have placed the order (a timeout, a lost
+        connection, a crash before the reply is recorded), the intent stays pending and the next call sends the
+        same request with the same key, which the plugin makes idempotent: never a second order. Once recorded,
+        every call returns the stored placement. A refusal that placed nothing (``InvalidRequest``,
+        ``NotSupported``, ``PlatformPermissionDenied``, ``NotFound``, or every handle failed) closes the intent,
+        and the next call starts afresh from the contract in force.
+
+        ``connection_id`` names the brand's connection the order goes through (a retry keeps the first one's).
+        A platform without a contracting API raises CapabilityMissing with the plugin's explanation, before
+        anything is stored.
         """
-        deal, found = self._read(actor, lambda view: order_request(view, actor, deal_id), "place_platform_order")
-        if isinstance(found, PlatformOrder):
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+            raise ValidationError([Problem("timeout", f"must be a positive number of seconds, got {timeout!r}")])
+        deal, found = self._read(actor, lambda view: order_plan(view, actor, deal_id, connection_id), _PLACE)
+        if isinstance(found, OrderPlacement):
             return found
-        order = self._kit.plugins.platform(deal.platform).place_order(found)
-        return self._write(actor, "place_platform_order", lambda change: record_order(change, deal, order))
+        client = self._kit.plugins.platform(deal.platform)
+        if not client.supports(Capability.CONTRACTING):
+            missing = client.metadata.missing.get(Capability.CONTRACTING)
+            raise CapabilityMissing(deal.platform, Capability.CONTRACTING, missing)
+        deadline = self._now() + timedelta(seconds=timeout)
+        intent = self._write(actor, _PLACE, lambda change: begin_attempt(change, deal, found, deadline))
+        request = attrs.evolve(intent.request, attempt=intent.attempts)
+        context = CallContext(workspace_id=deal.brand_id, deadline=deadline, clock=self._now)
+        try:
+            placement = client.place_order(request, context=context)
+            check_placement(deal.platform, request, placement)
+        except CreatorkitError as error:
+            failed, refused = error, isinstance(error, REFUSALS)
+            self._write(actor, _PLACE, lambda change: end_attempt(change, deal, intent, failed, refused=refused))
+            raise
+        return self._write(actor, _PLACE, lambda change: record_placement(change, deal, intent, placement))
+
+
+_PLACE = "place_platform_order"
 
 
 def _first_version(

@@ -3,7 +3,9 @@
 It shows a plugin author the whole shape: an entry point in ``creatorkit.platforms``, metadata whose
 capabilities match the hooks implemented, a ``missing`` explanation for the stage it cannot do, settings
 checked by a JSON Schema, typed errors, and outputs built as creatorkit entities. Its "platform" is a small
-deterministic roster generated in memory, so it never touches the network.
+deterministic roster generated in memory, so it never touches the network. It places orders the way contract v2
+asks (one per creator, refused handles reported, the same idempotency key always yielding the same orders),
+reads invitations back, and imports its own small partner export (:mod:`creatorkit_echo.partner_export`).
 
 Settings (``[platforms.echo]`` in creatorkit.toml):
 
@@ -26,7 +28,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from creatorkit import Money, NotFound, PaymentError, SignatureError, Transient, hookimpl
+import attrs
+
+from creatorkit import (
+    CallContext,
+    InvalidRequest,
+    Money,
+    NotFound,
+    NotSupported,
+    PaymentError,
+    SignatureError,
+    Transient,
+    hookimpl,
+)
 from creatorkit.entities import (
     AudienceBreakdown,
     AudienceDimension,
@@ -41,13 +55,22 @@ from creatorkit.entities import (
     Denominator,
     DiscoveryPage,
     DiscoveryQuery,
+    FailedHandle,
+    ImportFormat,
+    ImportResult,
     Invitation,
+    InvitationStatus,
     Message,
     MetricSource,
     OperationKind,
     OperationStatus,
+    OrderPlacement,
+    OrderStatus,
     OutreachReceipt,
     PlatformAccount,
+    PlatformInvitation,
+    PlatformOrder,
+    PlatformOrderRequest,
     PluginKind,
     PluginMetadata,
     PriceTier,
@@ -59,6 +82,8 @@ from creatorkit.entities import (
     WebhookNotice,
     Window,
 )
+
+from .partner_export import read_creator_list
 
 __version__ = "0.1.0"
 
@@ -73,6 +98,19 @@ SETTINGS_SCHEMA = {
         "latency_ms": {"type": "integer", "minimum": 0, "maximum": 60000},
         "fail_discovery": {"type": "boolean"},
     },
+}
+#: The paid-ads authorisation lengths echo's marketplace offers (TikTok's Spark Ads offers the same).
+AD_AUTHORIZATION_DAYS = frozenset({7, 30, 60, 365})
+#: What echo's marketplace calls each state, and what that is in the SDK's words.
+ORDER_STATUSES = {
+    "AWAITING_CREATOR": OrderStatus.PENDING,
+    "IN_PROGRESS": OrderStatus.ACTIVE,
+    "CREATOR_DECLINED": OrderStatus.DECLINED,
+}
+INVITATION_STATUSES = {
+    "INVITED": InvitationStatus.SENT,
+    "ACCEPTED": InvitationStatus.ACCEPTED,
+    "DECLINED": InvitationStatus.DECLINED,
 }
 
 
@@ -157,6 +195,13 @@ class EchoPlatform:
         self.fail_discovery = False
         self.creators = [_creator(i, name) for i in range(size)]
         self.sent: list[str] = []
+        #: Invitation reference -> (the creator's handle, echo's raw status).
+        self.invitations: dict[str, tuple[str, str]] = {}
+        #: Idempotency key -> (the request it was first given, the placement made for it).
+        self.placements: dict[str, tuple[PlatformOrderRequest, OrderPlacement]] = {}
+        self.orders: dict[str, PlatformOrder] = {}
+        #: Every place_order call, repeats included (what a test counts to see a retry reach the platform).
+        self.order_calls: list[PlatformOrderRequest] = []
 
     def _wait(self) -> None:
         if self.latency:
@@ -170,10 +215,17 @@ class EchoPlatform:
             display_name="Echo (reference plugin)",
             description="Answers from a deterministic in-memory roster; for tests and as an example.",
             capabilities=frozenset(
-                {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.OUTREACH, Capability.METRICS}
+                {
+                    Capability.DISCOVERY,
+                    Capability.CREATOR_LOOKUP,
+                    Capability.INVITATIONS,
+                    Capability.MESSAGING,
+                    Capability.CONTRACTING,
+                    Capability.METRICS,
+                    Capability.IMPORT,
+                }
             ),
             missing={
-                Capability.CONTRACTING: "echo has no marketplace to place orders on; record the contract only",
                 Capability.AUDIENCE: "audience comes with discovery and lookup results",
                 Capability.POST_METRICS: "echo publishes nothing, so it has no posts to measure",
             },
@@ -216,10 +268,35 @@ class EchoPlatform:
             raise NotFound("metrics", account.handle)
         return metrics
 
+    # -- invitations and messaging -------------------------------------------------------------------------------
+
     @hookimpl
     def creatorkit_send_invitation(self, invitation: Invitation, account: PlatformAccount) -> OutreachReceipt:
         self.creatorkit_lookup_creator(account.handle)
-        return self._receipt(invitation.id)
+        receipt = self._receipt(invitation.id)
+        self.invitations[receipt.platform_ref] = (account.handle, "INVITED")
+        return receipt
+
+    @hookimpl
+    def creatorkit_get_invitation(self, platform_ref: str, account: PlatformAccount) -> PlatformInvitation:
+        try:
+            handle, raw = self.invitations[platform_ref]
+        except KeyError:
+            raise NotFound("invitation", platform_ref) from None
+        if handle != account.handle:
+            raise NotFound("invitation", f"{platform_ref} for {account.handle}")
+        return PlatformInvitation(
+            platform=self.name,
+            platform_ref=platform_ref,
+            status=INVITATION_STATUSES.get(raw, InvitationStatus.SENT),  # an unknown word is still waiting
+            raw_status=raw,
+            checked_at=AS_OF,
+        )
+
+    def answer_invitation(self, platform_ref: str, *, accept: bool) -> None:
+        """The creator answers on echo's own app (what a test does to see the answer read back)."""
+        handle, _ = self.invitations[platform_ref]
+        self.invitations[platform_ref] = (handle, "ACCEPTED" if accept else "DECLINED")
 
     @hookimpl
     def creatorkit_send_message(self, message: Message, account: PlatformAccount) -> OutreachReceipt:
@@ -233,6 +310,73 @@ class EchoPlatform:
             platform_ref=f"echo-{hashlib.sha256(ref.encode()).hexdigest()[:16]}",
             accepted_at=AS_OF,
         )
+
+    # -- orders ----------------------------------------------------------------------------------------------
+
+    @hookimpl
+    def creatorkit_place_order(self, request: PlatformOrderRequest) -> OrderPlacement:
+        self.order_calls.append(request)
+        known = self.placements.get(request.idempotency_key)
+        if known is not None:
+            first, placement = known
+            if attrs.evolve(first, attempt=1) != attrs.evolve(request, attempt=1):
+                # As Stripe does: a key names one request; reusing it for another is a caller's bug, not a retry.
+                raise InvalidRequest(
+                    self.name, "this idempotency key was used for a different order", field="idempotency_key"
+                )
+            return placement
+        for deliverable in request.deliverables:
+            days = deliverable.ad_authorization_days
+            if days is not None and days not in AD_AUTHORIZATION_DAYS:
+                allowed = ", ".join(map(str, sorted(AD_AUTHORIZATION_DAYS)))
+                raise NotSupported(
+                    self.name, f"paid-ads authorisation of {days} days (echo offers {allowed})", feature="ad_days"
+                )
+        orders, failed = [], []
+        for handle in request.creator_handles:
+            if any(c.profile.accounts[0].handle == handle for c in self.creators):
+                orders.append(self._order(request, handle))
+            else:
+                failed.append(FailedHandle(handle=handle, reason="no creator with this handle on echo", code="E404"))
+        placement = OrderPlacement(
+            platform=self.name,
+            idempotency_key=request.idempotency_key,
+            deal_id=request.deal_id,
+            orders=tuple(orders),
+            failed=tuple(failed),
+            placed_at=AS_OF,
+        )
+        self.placements[request.idempotency_key] = (request, placement)
+        return placement
+
+    def _order(self, request: PlatformOrderRequest, handle: str) -> PlatformOrder:
+        digest = hashlib.sha256(f"{request.idempotency_key}:{handle}".encode()).hexdigest()
+        order = PlatformOrder(
+            platform=self.name,
+            order_id=f"echo-order-{digest[:12]}",
+            deal_id=request.deal_id,
+            creator_handle=handle,
+            status=ORDER_STATUSES["AWAITING_CREATOR"],
+            raw_status="AWAITING_CREATOR",
+            created_at=AS_OF,
+            campaign_ref=f"echo-campaign-{digest[12:20]}",
+            invite_link=f"https://echo.invalid/orders/{digest[:12]}",
+        )
+        self.orders[order.order_id] = order
+        return order
+
+    @hookimpl
+    def creatorkit_get_order(self, order_id: str) -> PlatformOrder:
+        try:
+            return self.orders[order_id]
+        except KeyError:
+            raise NotFound("order", order_id) from None
+
+    # -- partner exports -------------------------------------------------------------------------------------
+
+    @hookimpl
+    def creatorkit_import_records(self, data: bytes, format: ImportFormat, context: CallContext) -> ImportResult:
+        return read_creator_list(self.name, data, format, context.now())
 
 
 def _matches(candidate: CreatorCandidate, query: DiscoveryQuery) -> bool:

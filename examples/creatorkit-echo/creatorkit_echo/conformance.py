@@ -6,10 +6,11 @@ Registered in the ``creatorkit.conformance`` entry-point group, so that ``creato
 
 from __future__ import annotations
 
-from creatorkit.entities import DiscoveryQuery
-from creatorkit.testing import PaymentProviderContract, PlatformPluginContract
+from creatorkit.entities import DiscoveryQuery, ImportFormat
+from creatorkit.testing import ImportSample, PaymentProviderContract, PlatformPluginContract
 
 from . import sign_webhook
+from .partner_export import SAMPLE_EXPORT, SAMPLE_REJECTED
 
 __all__ = ["EchoConformance", "EchoPaymentsConformance"]
 
@@ -19,6 +20,7 @@ class EchoConformance(PlatformPluginContract):
     known_handle = "echo_creator_03"
     discovery_query = DiscoveryQuery(categories=("beauty", "gaming"), limit=3)
     settings = {"latency_ms": 0}
+    import_sample = ImportSample(data=SAMPLE_EXPORT, format=ImportFormat.CSV, rejected=SAMPLE_REJECTED, accepted=3)
 
 
 class EchoPaymentsConformance(PaymentProviderContract):
