@@ -114,8 +114,8 @@ from ._plugins import (
     PluginMetadata,
     ProviderOperation,
     ProviderRequest,
-    WebhookNotice,
 )
+from ._webhooks import NoticeKind, WebhookNotice, WebhookReply, WebhookRequest, WebhookResult
 
 #: Every entity class that has a JSON Schema of its own, by schema name.
 ENTITY_CLASSES: dict[str, type] = {
@@ -200,6 +200,8 @@ ENTITY_CLASSES: dict[str, type] = {
         Timeline,
         UsageRights,
         WebhookNotice,
+        WebhookReply,
+        WebhookResult,
         Window,
     )
 }
@@ -274,6 +276,7 @@ __all__ = [
     "MetricSource",
     "MilestoneTrigger",
     "Money",
+    "NoticeKind",
     "Offer",
     "OfferStatus",
     "OperationKind",
@@ -318,6 +321,9 @@ __all__ = [
     "UsageRights",
     "VerificationStatus",
     "WebhookNotice",
+    "WebhookReply",
+    "WebhookRequest",
+    "WebhookResult",
     "Window",
     "WindowUnit",
     "new_id",
