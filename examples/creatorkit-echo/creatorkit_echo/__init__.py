@@ -92,6 +92,8 @@ SETTINGS_SCHEMA = {
 #: The sandbox's secrets when the settings name none.
 SANDBOX_WEBHOOK_SECRET = b"echo-webhook-secret"
 SANDBOX_VERIFY_TOKEN = "echo-verify-token"
+#: What echo_pay answers every delivery it accepts (entities are immutable: one serves every reply).
+PAYMENT_ACKNOWLEDGEMENT = WebhookReply.json({"code": "SUCCESS", "message": "OK"})
 
 
 def _number(seed: str, low: int, high: int) -> int:
@@ -385,5 +387,4 @@ class EchoPayments:
             tolerance=self.webhook_tolerance,
             signer=self.name,
         )
-        notice = webhooks.payment_notice(self.name, request)
-        return WebhookResult(notices=(notice,), reply=WebhookReply.json({"code": "SUCCESS", "message": "OK"}))
+        return WebhookResult(notices=(webhooks.payment_notice(self.name, request),), reply=PAYMENT_ACKNOWLEDGEMENT)
