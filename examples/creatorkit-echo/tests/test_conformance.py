@@ -1,62 +1,11 @@
-"""The echo plugins prove they keep the creatorkit contract by running the conformance kit."""
+"""The echo plugin proves it keeps the creatorkit contract by running the conformance kit."""
 
-from collections.abc import Sequence
-from datetime import datetime
-
-from creatorkit.entities import DiscoveryQuery, ProviderOperation, WebhookRequest
-from creatorkit.testing import PaymentProviderContract, PlatformPluginContract
-from creatorkit_echo import webhooks
-
-PLATFORM_SECRET = b"conformance-platform-secret"
-PAYMENT_SECRET = b"conformance-secret"
-VERIFY_TOKEN = "conformance-verify-token"
-#: When the events happened: fixed, so that a delivery signed again later holds the same events.
-HAPPENED = datetime.fromisoformat("2031-05-06T07:00:00+00:00")
+from creatorkit_echo.conformance import EchoConformance, EchoPaymentsConformance
 
 
-class TestEchoConformance(PlatformPluginContract):
-    plugin_name = "echo"
-    known_handle = "echo_creator_03"
-    discovery_query = DiscoveryQuery(categories=("beauty", "gaming"), limit=3)
-    settings = {"latency_ms": 0, "webhook_secret": PLATFORM_SECRET.decode(), "verify_token": VERIFY_TOKEN}
-    webhook_batches = True
-
-    def webhook_delivery(self, received_at: datetime) -> WebhookRequest:
-        changes = [
-            ("post", {"id": "video_881", "verb": "published", "reference": "deal_1"}),
-            ("order", {"id": "ord_17", "verb": "accepted", "reference": "orderreq_1"}),
-        ]
-        body = webhooks.platform_batch("echo-0003", changes, HAPPENED)
-        return webhooks.platform_request(PLATFORM_SECRET, body, signed_at=received_at)
-
-    def webhook_handshake(self, received_at: datetime, *, genuine: bool) -> tuple[WebhookRequest, str]:
-        token = VERIFY_TOKEN if genuine else "not-the-token"
-        return webhooks.handshake_request(token, "1158201444", received_at=received_at), "1158201444"
+class TestEchoConformance(EchoConformance):
+    pass
 
 
-class TestEchoPaymentsConformance(PaymentProviderContract):
-    plugin_name = "echo_pay"
-    settings = {"webhook_secret": PAYMENT_SECRET.decode()}
-
-    def webhook_delivery(self, received_at: datetime) -> WebhookRequest:
-        body = webhooks.payment_event(
-            "evt_1", "fund.succeeded", operation_id="op_1", provider_ref="echo_pay-1", created=HAPPENED
-        )
-        return webhooks.payment_request(PAYMENT_SECRET, body, signed_at=received_at)
-
-    def webhook_deliveries_for(self, operation: ProviderOperation, received_at: datetime) -> Sequence[WebhookRequest]:
-        events = [(f"evt_{operation.operation_id}_{status}", f"fund.{status}") for status in ("pending", "succeeded")]
-        return [
-            webhooks.payment_request(
-                PAYMENT_SECRET,
-                webhooks.payment_event(
-                    event_id,
-                    event_type,
-                    operation_id=operation.operation_id,
-                    provider_ref=operation.provider_ref,
-                    created=HAPPENED,
-                ),
-                signed_at=received_at,
-            )
-            for event_id, event_type in events
-        ]
+class TestEchoPaymentsConformance(EchoPaymentsConformance):
+    pass
