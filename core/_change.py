@@ -28,7 +28,7 @@ from .store import UNCHANGED, Record
 
 if TYPE_CHECKING:
     from .config import WorkflowSettings
-    from .store import Order, Transaction
+    from .store import AcceptedEvent, Order, Transaction
     from .store._documents import _Unchanged
 
 __all__ = ["Change", "EntityCache", "View"]
@@ -128,6 +128,10 @@ class View:
 
     def audit_for(self, entity_ids: Sequence[str]) -> list[AuditEvent]:
         return self._tx.audit_for(entity_ids=entity_ids)
+
+    def accepted_webhook_events(self, source: str, event_ids: Sequence[str]) -> list[AcceptedEvent]:
+        """The webhook events among ``event_ids`` of ``source`` that the core has already accepted."""
+        return self._tx.accepted_webhook_events(source, event_ids)
 
     # -- entities --------------------------------------------------------------------------------------------
 
@@ -269,6 +273,12 @@ class Change(View):
             return known[1]
         doc: dict[str, Any] = unstructure(entity)
         return doc
+
+    # -- webhook events ----------------------------------------------------------------------------------------
+
+    def accept_webhook_event(self, event: AcceptedEvent) -> bool:
+        """Record a webhook event as accepted, for the caller to audit; False, writing nothing, if it already was."""
+        return self._tx.record_webhook_event(event)
 
     # -- documents -------------------------------------------------------------------------------------------
 

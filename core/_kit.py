@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .parties._registration import PartyService
     from .parties._roster import RosterService
     from .store import Store
+    from .webhooks import WebhookService
     from .workflow._aftercare import AftercareService
     from .workflow._briefs import BriefService
     from .workflow._content import ContentService
@@ -171,3 +172,9 @@ class Creatorkit:
         from .workflow._aftercare import AftercareService
 
         return AftercareService(self)
+
+    @functools.cached_property
+    def webhooks(self) -> WebhookService:
+        from .webhooks import WebhookService
+
+        return WebhookService(self)

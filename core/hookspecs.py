@@ -52,7 +52,8 @@ from .entities import (
     ProviderOperation,
     ProviderRequest,
     PublishedPost,
-    WebhookNotice,
+    WebhookRequest,
+    WebhookResult,
 )
 
 if TYPE_CHECKING:
@@ -357,18 +358,28 @@ def creatorkit_payment_status(operation_id: str, context: CallContext | None = N
 
 
 @stage(Capability.WEBHOOKS)
-def creatorkit_parse_webhook(  # type: ignore[empty-body]
-    headers: Mapping[str, str], body: bytes, context: CallContext | None = None
-) -> WebhookNotice:
-    """Verify a webhook from raw bytes and reduce it to a notice.
+def creatorkit_receive_webhook(  # type: ignore[empty-body]
+    request: WebhookRequest, context: CallContext | None = None
+) -> WebhookResult:
+    """Verify one webhook delivery and say what it holds and what to answer.
 
-    :param headers: the HTTP headers as received (case-insensitive lookups are the plugin's job).
-    :param body: the raw request body, exactly as received; verify the signature over these bytes.
-    :return: a :class:`~creatorkit.entities.WebhookNotice`; the core de-duplicates by ``event_id`` and
-        re-fetches state instead of trusting the payload.
-    :raises SignatureError: when the signature is missing, malformed or wrong.
+    Verify the signature over ``request.body``, the raw bytes, and any signed timestamp against
+    ``request.received_at`` with the sender's tolerance (Stripe 300 s, WeChat Pay 5 minutes): a stale delivery is
+    refused like a forged one. Never read the time yourself: ``received_at`` is the kit's clock. A handshake
+    (Meta's ``hub.challenge`` GET) is answered with its reply and no notices.
 
-    .. versionadded:: 0.1
+    :param request: the :class:`~creatorkit.entities.WebhookRequest` as received (method, path, query,
+        case-insensitive headers, raw body, received-at).
+    :return: a :class:`~creatorkit.entities.WebhookResult`: one :class:`~creatorkit.entities.WebhookNotice` per
+        event in the delivery, each with ``source`` the plugin's name and an ``event_id`` that is the same
+        whenever the same event is delivered again, and the :class:`~creatorkit.entities.WebhookReply` the sender
+        expects. The core refuses events it has already accepted and re-reads state instead of trusting a notice.
+    :raises SignatureError: when the signature (or a handshake's verify token) is missing, malformed or wrong,
+        when the signed timestamp is outside the tolerance (the message says *stale*), or when a signed body
+        cannot be read.
+
+    .. versionadded:: 0.2
+       Replaces ``creatorkit_parse_webhook(headers, body) -> WebhookNotice`` of contract v1.
     """
 
 

@@ -83,6 +83,7 @@ from creatorkit.entities import (
     MetricSource,
     MilestoneTrigger,
     Money,
+    NoticeKind,
     Offer,
     OfferStatus,
     OperationKind,
@@ -132,6 +133,8 @@ from creatorkit.entities import (
     UsageRights,
     VerificationStatus,
     WebhookNotice,
+    WebhookReply,
+    WebhookResult,
     Window,
 )
 from creatorkit.entities._aftercare import (
@@ -827,10 +830,42 @@ provider_operation = ProviderOperation(
 webhook_notice = WebhookNotice(
     source="stripe_connect",
     event_id="evt_3QxR7cL2eZvKYlo20mF1kZ8x",
+    kind=NoticeKind.PAYMENT,
     event_type="payment_intent.succeeded",
-    object_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
     received_at=at(7.001),
+    occurred_at=at(7.0005, TOKYO),
+    operation_id="op_fund_6a19",
+    provider_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
+    account_ref="acct_1QxQzZL2eZvKYlo2",
+    details={"livemode": "false"},
 )
+#: What a Meta-style platform sends about two changes at once, as its plugin answers it.
+webhook_result = WebhookResult(
+    notices=(
+        WebhookNotice(
+            source="instagram",
+            event_id="ig-4f1c09d2b7e35a6c",
+            kind=NoticeKind.POST,
+            event_type="mentions",
+            received_at=at(40),
+            occurred_at=at(39.999),
+            provider_ref="17895695668004550",
+            account_ref="17841405822304914",
+            details={"field": "mentions"},
+        ),
+        WebhookNotice(
+            source="instagram",
+            event_id="ig-9a0e7713c2d84f55",
+            kind=NoticeKind.METRICS,
+            event_type="story_insights",
+            received_at=at(40),
+            provider_ref="17887498072083520",
+            account_ref="17841405822304914",
+        ),
+    ),
+    reply=WebhookReply(),
+)
+webhook_reply = WebhookReply.json({"code": "SUCCESS", "message": "成功"})
 
 # --- audit -------------------------------------------------------------------------------------------------
 
@@ -1053,6 +1088,8 @@ SAMPLES: dict[str, Any] = {
         timeline,
         usage_rights,
         webhook_notice,
+        webhook_reply,
+        webhook_result,
         window,
         appreciation,
         collaboration_feedback,
@@ -1118,6 +1155,16 @@ EXTRA_SAMPLES: list[tuple[str, Any]] = [
         RelationshipSummary(brand_id=BRAND_ID, creator_id=CREATOR_ID, deals_total=0, deals_completed=0),
     ),
     ("Window", Window.lifetime()),
+    (
+        "WebhookNotice",
+        WebhookNotice(
+            source="kuaishou", event_id="ks-test-1", kind=NoticeKind.TEST, event_type="TEST", received_at=at(1)
+        ),
+    ),
+    ("WebhookReply", WebhookReply()),
+    ("WebhookReply", WebhookReply.text("1158201444")),
+    ("WebhookResult", WebhookResult(reply=WebhookReply.text("1158201444"))),
+    ("WebhookResult", WebhookResult()),
     ("Window", Window.days(28)),
     ("Kpi", Kpi(metric=KpiMetric.ENGAGEMENT_RATE, target_rate=0.05)),
     ("Kpi", Kpi(metric=KpiMetric.CPV, target_cost=Money(2, "USD"))),

@@ -129,6 +129,7 @@ class TestPlugins:
             "invitations",
             "messaging",
             "metrics",
+            "webhooks",
         ]
         assert echo["load_error"] is None
 

@@ -1,13 +1,7 @@
 """The reference payment provider runs the payment conformance kit in the main suite too."""
 
-from creatorkit.testing import PaymentProviderContract
-from creatorkit_echo import sign_webhook
+from creatorkit_echo.conformance import EchoPaymentsConformance
 
 
-class TestEchoPaymentsConformance(PaymentProviderContract):
-    plugin_name = "echo_pay"
-    settings = {"webhook_secret": "conformance-secret"}
-
-    def webhook(self) -> tuple[dict[str, str], bytes]:
-        body = b'{"id": "evt_1", "type": "operation.succeeded", "operation_id": "op_1"}'
-        return sign_webhook(b"conformance-secret", body), body
+class TestEchoPaymentsConformance(EchoPaymentsConformance):
+    pass

@@ -180,12 +180,12 @@ class TestClients:
             "creatorkit_fetch_creator_metrics": "fetch_creator_metrics",
             "creatorkit_fetch_audience": "fetch_audience",
             "creatorkit_fetch_post_metrics": "fetch_post_metrics",
-            "creatorkit_parse_webhook": "parse_webhook",
+            "creatorkit_receive_webhook": "receive_webhook",
         }
         payments = {
             "creatorkit_payment_operation": "execute",
             "creatorkit_payment_status": "status",
-            "creatorkit_parse_webhook": "parse_webhook",
+            "creatorkit_receive_webhook": "receive_webhook",
         }
         assert platform.items() <= client_methods(PlatformClient).items()
         assert payments.items() <= client_methods(PaymentClient).items()

@@ -58,6 +58,7 @@ ECHO_CAPABILITIES = {
     Capability.CONTRACTING,
     Capability.METRICS,
     Capability.IMPORT,
+    Capability.WEBHOOKS,
 }
 
 
@@ -189,6 +190,7 @@ class TestLoading:
             "creatorkit_get_order",
             "creatorkit_fetch_creator_metrics",
             "creatorkit_import_records",
+            "creatorkit_receive_webhook",
         }
         assert host.load_errors == {}
 

@@ -144,6 +144,7 @@ def test_the_public_modules_are_the_documented_ones() -> None:
         "creatorkit.store",
         "creatorkit.testing",
         "creatorkit.toolkit",
+        "creatorkit.webhooks",
         "creatorkit.workflow",
         "creatorkit.workflow.contracting",
     ]

@@ -261,6 +261,7 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "non_negative_amount": {"properties": {"amount": {"minimum": 0}}},
     "_ends_after_start": {},
     "_after_start": {},
+    "_acknowledgement": {"minimum": 200, "maximum": 299},  # WebhookReply.status
 }
 
 #: Constraints the schema states although the class has no validator for them yet (entity gaps, reported).
@@ -442,6 +443,9 @@ BAD = [
     pytest.param("Event", setter("data", value=[1, 2]), ["data"], id="data-object"),
     pytest.param("ProviderRequest", setter("metadata", "attempt", value=2), ["metadata.attempt"], id="metadata"),
     pytest.param("Money", lambda data: data.pop("currency"), ["currency"], id="missing-field"),
+    pytest.param("WebhookNotice", setter("kind", value="vibes"), ["kind"], id="notice-kind"),
+    pytest.param("WebhookReply", setter("status", value=500), ["status"], id="reply-is-an-acknowledgement"),
+    pytest.param("WebhookResult", setter("notices", 1, "source", value="IG"), ["notices[1].source"], id="notice-src"),
 ]
 
 

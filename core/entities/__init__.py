@@ -125,8 +125,8 @@ from ._plugins import (
     PluginMetadata,
     ProviderOperation,
     ProviderRequest,
-    WebhookNotice,
 )
+from ._webhooks import NoticeKind, WebhookNotice, WebhookReply, WebhookRequest, WebhookResult
 
 #: Every entity class that has a JSON Schema of its own, by schema name.
 ENTITY_CLASSES: dict[str, type] = {
@@ -220,6 +220,8 @@ ENTITY_CLASSES: dict[str, type] = {
         Timeline,
         UsageRights,
         WebhookNotice,
+        WebhookReply,
+        WebhookResult,
         Window,
     )
 }
@@ -300,6 +302,7 @@ __all__ = [
     "MetricSource",
     "MilestoneTrigger",
     "Money",
+    "NoticeKind",
     "Offer",
     "OfferStatus",
     "OperationKind",
@@ -351,6 +354,9 @@ __all__ = [
     "UsageRights",
     "VerificationStatus",
     "WebhookNotice",
+    "WebhookReply",
+    "WebhookRequest",
+    "WebhookResult",
     "Window",
     "WindowUnit",
     "new_id",

@@ -1,4 +1,7 @@
-"""What plugins say about themselves, and the records of provider operations."""
+"""What plugins say about themselves, and the records of provider operations.
+
+What a webhook delivery becomes (notices and a reply) is in ``_webhooks``.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,6 @@ __all__ = [
     "PluginMetadata",
     "ProviderOperation",
     "ProviderRequest",
-    "WebhookNotice",
 ]
 
 
@@ -101,17 +103,6 @@ class ProviderOperation:
     provider_ref: str
     updated_at: datetime = attrs.field(validator=aware)
     failure_reason: str | None = None
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class WebhookNotice:
-    """A verified webhook, reduced to a hint: which object changed. The core re-fetches its state."""
-
-    source: str = attrs.field(validator=platform_name)
-    event_id: str
-    event_type: str
-    object_ref: str
-    received_at: datetime = attrs.field(validator=aware)
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

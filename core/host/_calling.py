@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from ..converter import structure, unstructure
+from ..entities import WebhookResult
 from ..errors import CreatorkitError, PluginContractError, Problem, ValidationError
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ def accept(name: str, hook: str, expected: type[T], result: object, *, validate:
     """``result`` as an ``expected`` entity (a dict is structured), or the contract breach that stops it.
 
     ``validate`` also checks it against its JSON Schema. An entity that names a platform or provider must name
-    plugin ``name``.
+    plugin ``name``, and so must every notice of a webhook result (its ``source``): a plugin speaks for itself only.
     """
     if isinstance(result, expected):
         value = result
@@ -51,8 +52,24 @@ def accept(name: str, hook: str, expected: type[T], result: object, *, validate:
         problems = schemas.errors(expected.__name__, unstructure(value))
         if problems:
             raise PluginContractError(name, hook, problems)
-    claimed = getattr(value, "platform", None) or getattr(value, "provider", None)
-    if isinstance(claimed, str) and claimed != name and hook != "creatorkit_plugin_metadata":
-        field = "platform" if getattr(value, "platform", None) else "provider"
-        raise PluginContractError(name, hook, [Problem(field, f"says {claimed!r}, not {name!r}")])
+    if hook != "creatorkit_plugin_metadata":
+        claims = foreign_claims(value, name)
+        if claims:
+            raise PluginContractError(name, hook, claims)
     return value
+
+
+def foreign_claims(value: object, name: str) -> list[Problem]:
+    """Where ``value`` names a plugin other than ``name``: its platform or provider, or a notice's source."""
+    problems = []
+    claimed = getattr(value, "platform", None) or getattr(value, "provider", None)
+    if isinstance(claimed, str) and claimed != name:
+        field = "platform" if getattr(value, "platform", None) else "provider"
+        problems.append(Problem(field, f"says {claimed!r}, not {name!r}"))
+    if isinstance(value, WebhookResult):
+        problems.extend(
+            Problem(f"notices[{index}].source", f"says {notice.source!r}, not {name!r}")
+            for index, notice in enumerate(value.notices)
+            if notice.source != name
+        )
+    return problems

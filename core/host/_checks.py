@@ -86,3 +86,24 @@ def answering_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
         for impl in caller.get_hookimpls()
         if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper)
     ]
+
+
+#: Hooks of an older contract that no longer exist, each with what replaced it: a plugin written for the old
+#: contract is told what to change instead of only "unknown hook".
+RETIRED_HOOKS = {
+    "creatorkit_parse_webhook": (
+        "contract v2 replaced it with creatorkit_receive_webhook(request: WebhookRequest) -> WebhookResult "
+        "(see 'Webhooks v2' in docs/plugins.md)"
+    ),
+}
+
+
+def registration_problems(plugin: object, error: Exception) -> list[Problem]:
+    """pluggy's refusal of ``plugin``, and for each retired hook it still implements, what replaced it."""
+    problems = [Problem("", str(error))]
+    problems.extend(
+        Problem(hook, replacement)
+        for hook, replacement in RETIRED_HOOKS.items()
+        if callable(getattr(plugin, hook, None))
+    )
+    return problems

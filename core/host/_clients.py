@@ -101,7 +101,7 @@ class PlatformClient(_Client):
     fetch_creator_metrics = calls(hookspecs.creatorkit_fetch_creator_metrics)
     fetch_audience = calls(hookspecs.creatorkit_fetch_audience)
     fetch_post_metrics = calls(hookspecs.creatorkit_fetch_post_metrics)
-    parse_webhook = calls(hookspecs.creatorkit_parse_webhook)
+    receive_webhook = calls(hookspecs.creatorkit_receive_webhook)
 
 
 class PaymentClient(_Client):
@@ -109,4 +109,4 @@ class PaymentClient(_Client):
 
     execute = calls(hookspecs.creatorkit_payment_operation)
     status = calls(hookspecs.creatorkit_payment_status)
-    parse_webhook = calls(hookspecs.creatorkit_parse_webhook)
+    receive_webhook = calls(hookspecs.creatorkit_receive_webhook)

@@ -27,7 +27,9 @@ Both dialects keep the same text: U+0000 and lone surrogates, which PostgreSQL c
 :class:`~creatorkit.errors.ValidationError` naming the field in documents and columns on SQLite too, and an id
 holding one is found nowhere. The database holds one rule of the workflow itself: an open deal is unique by
 creator (its parent) and brief (its ``subject``, cleared when the deal reaches a final state), so two writers
-racing past the service's check cannot both open one (migration 5).
+racing past the service's check cannot both open one (migration 5). It also remembers every webhook event the
+core accepted, unique by source and event id (migration 7, :class:`AcceptedEvent`), so that a delivery sent again
+is refused on every process sharing the store.
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
 (:meth:`SqliteStore.checkpointer`), started with the first writes; ``close()`` ends it.
@@ -38,9 +40,10 @@ only when one is built, and neither dialect is imported before it is first used.
 
 The modules behind these names are private. ``_records``: :class:`Record` and what a connection remembers
 of the committed database; ``_transaction``: :class:`Transaction`, made of its state and dialect hooks
-(``_transaction_base``), its document operations (``_documents``) and its audit-chain operations
-(``_audit_trail``); ``_base``: the :class:`Store` base (connections, transactions, the migration runner);
-``_sqlite``, ``_postgres``: the dialects; ``_migrations``: the schema.
+(``_transaction_base``), its document operations (``_documents``), its audit-chain operations
+(``_audit_trail``) and its webhook-event operations (``_webhook_events``); ``_base``: the :class:`Store` base
+(connections, transactions, the migration runner); ``_sqlite``, ``_postgres``: the dialects; ``_migrations``: the
+schema.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from ._base import Store
 from ._documents import UNCHANGED, Order
 from ._records import Record
 from ._transaction import Transaction
+from ._webhook_events import AcceptedEvent
 
 if TYPE_CHECKING:
     from ..audit._keys import AuditKeys
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNCHANGED",
+    "AcceptedEvent",
     "Order",
     "PostgresStore",
     "Record",

@@ -16,6 +16,7 @@ __all__ = [
     "LATEST",
     "MIGRATIONS",
     "OPEN_DEAL_INDEX",
+    "WEBHOOK_EVENTS_TABLE",
     "Migration",
     "bookkeeping_table",
     "check_supported",
@@ -248,12 +249,59 @@ _ONE_OPEN_DEAL = Migration(
     ),
 )
 
+# MERGE NOTE (v2-webhooks branch): version 6 belongs to another branch of contract v2 being written at the same
+# time; this no-op only keeps the versions contiguous here. At the merge, the other branch's migration 6 replaces
+# it and migration 7 below stays as it is. Never ship this placeholder: a store migrated with it would skip the
+# real migration 6.
+_RESERVED_6 = Migration(
+    6,
+    "placeholder for the migration 6 of another contract v2 branch (replaced at merge)",
+    sqlite=("SELECT 1",),
+    postgresql=("SELECT 1",),
+)
+
+
+# Webhook events the core has accepted, one row each, unique by (source, event_id): a delivery sent again — by a
+# sender retrying (Stripe for 3 days, TikTok for 72 hours), or by someone replaying a captured request within the
+# signature's tolerance — finds its events here and is refused, on every process sharing the store. What a notice
+# says is kept beside its key, so that an operator can see what was accepted and when, without the payload (the
+# core re-reads state; it never keeps what a sender claimed).
+WEBHOOK_EVENTS_TABLE = "webhook_events"
+
+
+def _webhook_events(moment: str) -> tuple[str, ...]:
+    return (
+        f"""CREATE TABLE {WEBHOOK_EVENTS_TABLE} (
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            occurred_at {moment},
+            received_at {moment} NOT NULL,
+            operation_id TEXT,
+            provider_ref TEXT,
+            PRIMARY KEY (source, event_id)
+        )""",
+        # Finds what arrived in a time range (an operator's look, or pruning rows older than any sender retries).
+        f"CREATE INDEX webhook_events_received ON {WEBHOOK_EVENTS_TABLE} (received_at)",
+    )
+
+
+_WEBHOOK_EVENTS = Migration(
+    7,
+    "webhook events accepted, unique by source and event id, so that a delivery sent again is refused",
+    sqlite=_webhook_events("TEXT"),
+    postgresql=_webhook_events("TIMESTAMPTZ"),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _INITIAL,
     _PARTIAL_INDEXES,
     _NOBODY_AWAITED,
     _KEYS_AND_COVERAGE,
     _ONE_OPEN_DEAL,
+    _RESERVED_6,
+    _WEBHOOK_EVENTS,
 )
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
 

@@ -1,4 +1,4 @@
-"""The public :class:`Transaction`: document operations and audit-chain operations over one database transaction."""
+"""The public :class:`Transaction`: document, audit-chain and webhook-event operations over one database transaction."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from typing import Any
 
 from ._audit_trail import AUDIT_COLUMNS, AuditOperations
 from ._documents import DOC_COLUMNS, DocumentOperations
+from ._webhook_events import WebhookEventOperations
 
 __all__ = ["Transaction"]
 
 
-class Transaction(DocumentOperations, AuditOperations):
+class Transaction(DocumentOperations, AuditOperations, WebhookEventOperations):
     """Reads (and, on the store's private write path, writes) inside one database transaction.
 
     What :meth:`Store.read` hands out, valid only inside its ``with`` block. Such a read-only transaction
@@ -20,7 +21,8 @@ class Transaction(DocumentOperations, AuditOperations):
 
     Documents: :meth:`get`, :meth:`require`, :meth:`find`; on the write path :meth:`insert`, :meth:`update`.
     The audit chain: :meth:`audit_head`, :meth:`audit_for`, :meth:`iter_audit_events`, :meth:`iter_audit_rows`;
-    on the write path :meth:`append_audit`, :meth:`append_audits`.
+    on the write path :meth:`append_audit`, :meth:`append_audits`. Webhook events accepted:
+    :meth:`accepted_webhook_events`; on the write path :meth:`record_webhook_event`.
     """
 
     __slots__ = ()

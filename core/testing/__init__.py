@@ -18,16 +18,23 @@ and checks: metadata is present and names the plugin; capabilities match the hoo
 platform cannot do is explained in ``missing``; every output is the promised entity and validates against its
 JSON Schema; undeclared stages raise :class:`~creatorkit.errors.CapabilityMissing`; failures are the SDK's typed
 errors. Tests for a capability the plugin does not declare are skipped with the reason, never silently passed.
+
+Both suites include the webhook tests (:class:`WebhookContract`, and for payment providers
+:class:`PaymentWebhookContract`): a plugin that offers ``webhooks`` overrides ``webhook_delivery`` to return a
+genuine delivery from its sandbox's signer, and ``webhook_handshake`` if its sender has one.
 """
 
 from ._fixtures import network_disabled, no_network
 from ._payments import PaymentProviderContract
 from ._platform import ImportSample, PlatformPluginContract, assert_valid_entity
+from ._webhooks import PaymentWebhookContract, WebhookContract
 
 __all__ = [
     "ImportSample",
     "PaymentProviderContract",
+    "PaymentWebhookContract",
     "PlatformPluginContract",
+    "WebhookContract",
     "assert_valid_entity",
     "network_disabled",
     "no_network",

@@ -10,21 +10,23 @@ import pytest
 
 from ..config import Mode, PluginSettings
 from ..entities import Capability, OperationKind, OperationStatus, PluginKind, ProviderRequest, new_id
-from ..errors import CreatorkitError, NotFound, PaymentError, SignatureError
+from ..errors import CreatorkitError, NotFound, PaymentError
 from ..host import PaymentClient, PluginHost
 from ..money import Money
 from ._fixtures import network_disabled
 from ._platform import assert_capabilities_match_hooks, assert_valid_entity
+from ._webhooks import PaymentWebhookContract
 
 __all__ = ["PaymentProviderContract"]
 
 
-class PaymentProviderContract:
+class PaymentProviderContract(PaymentWebhookContract):
     """Subclass with ``plugin_name`` (and what your sandbox needs) to run the payment provider contract suite.
 
     Besides the shapes of outputs it checks the two promises money movement rests on: a retried request with the
     same ``operation_id`` never moves money twice, and a release beyond what is held is refused with a
-    :class:`~creatorkit.errors.PaymentError`, not silently clipped.
+    :class:`~creatorkit.errors.PaymentError`, not silently clipped. A provider that offers webhooks also overrides
+    ``webhook_delivery`` and ``webhook_deliveries_for``: see :class:`~creatorkit.testing.PaymentWebhookContract`.
     """
 
     #: The entry-point name in ``creatorkit.payments``.
@@ -58,10 +60,6 @@ class PaymentProviderContract:
             deal_id=deal_id,
             payee_id=self.payee_id if kind in (OperationKind.RELEASE, OperationKind.PAYOUT) else None,
         )
-
-    def webhook(self) -> tuple[Mapping[str, str], bytes] | None:
-        """Override to return a correctly signed (headers, body) from your sandbox, if you offer webhooks."""
-        return None
 
     # -- metadata ----------------------------------------------------------------------------------------------
 
@@ -118,23 +116,3 @@ class PaymentProviderContract:
         with pytest.raises(CreatorkitError) as caught:
             provider.status("op_that_was_never_submitted")
         assert isinstance(caught.value, PaymentError | NotFound)
-
-    # -- webhooks ----------------------------------------------------------------------------------------------
-
-    def test_a_signed_webhook_becomes_a_notice(self, provider: PaymentClient) -> None:
-        if Capability.WEBHOOKS not in provider.metadata.capabilities:
-            pytest.skip(f"{self.plugin_name} does not offer webhooks")
-        signed = self.webhook()
-        assert signed is not None, "override webhook() to return a signed sample from your sandbox"
-        notice = provider.parse_webhook(*signed)
-        assert notice.source == self.plugin_name
-        assert_valid_entity(notice)
-
-    def test_a_tampered_webhook_is_refused(self, provider: PaymentClient) -> None:
-        if Capability.WEBHOOKS not in provider.metadata.capabilities:
-            pytest.skip(f"{self.plugin_name} does not offer webhooks")
-        signed = self.webhook()
-        assert signed is not None, "override webhook() to return a signed sample from your sandbox"
-        headers, body = signed
-        with pytest.raises(SignatureError):
-            provider.parse_webhook(headers, body + b" ")

@@ -10,9 +10,7 @@ from typing import Any, ClassVar
 import attrs
 import pytest
 
-from .. import schemas
 from ..config import Mode, PluginSettings
-from ..converter import unstructure
 from ..entities import (
     Capability,
     Channel,
@@ -36,6 +34,8 @@ from ..entities import (
 from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
 from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
 from ._fixtures import network_disabled
+from ._validity import assert_valid_entity
+from ._webhooks import WebhookContract
 
 __all__ = ["ImportSample", "PlatformPluginContract", "assert_capabilities_match_hooks", "assert_valid_entity"]
 
@@ -64,13 +64,6 @@ def assert_capabilities_match_hooks(host: PluginHost, name: str) -> None:
             assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
 
 
-def assert_valid_entity(value: object) -> None:
-    """Assert that an entity validates against the JSON Schema of its class, naming every bad field."""
-    name = type(value).__name__
-    problems = schemas.errors(name, unstructure(value))
-    assert not problems, f"{name} breaks its schema: " + "; ".join(str(p) for p in problems)
-
-
 @attrs.frozen(kw_only=True)
 class ImportSample:
     """A partner export for the conformance kit: its bytes, its format, and what the plugin must make of it."""
@@ -83,8 +76,12 @@ class ImportSample:
     accepted: int
 
 
-class PlatformPluginContract:
-    """Subclass with ``plugin_name`` (and the data your sandbox knows) to run the platform contract suite."""
+class PlatformPluginContract(WebhookContract):
+    """Subclass with ``plugin_name`` (and the data your sandbox knows) to run the platform contract suite.
+
+    A platform that offers webhooks also overrides ``webhook_delivery`` (and ``webhook_handshake``): see
+    :class:`~creatorkit.testing.WebhookContract`.
+    """
 
     #: The entry-point name in ``creatorkit.platforms``.
     plugin_name: ClassVar[str]

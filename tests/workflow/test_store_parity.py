@@ -93,6 +93,12 @@ def _insert_twin(tx: Any, deal: Deal, doc: dict[str, Any]) -> None:
     tx.insert("deal", "deal_twin", twin, parent=deal.creator_id, subject=deal.brief_id, state="invited")
 
 
+def _undo_migrations_after_5(database: Any) -> None:
+    """What the migrations after 5 made is gone, as in a store from before them: only 5 is then pending."""
+    database.execute(f"DROP TABLE {migrations.WEBHOOK_EVENTS_TABLE}")  # 7 (6 makes nothing on this branch)
+    database.execute("DELETE FROM schema_migrations WHERE version > 5")
+
+
 def test_a_store_from_before_the_rule_learns_each_deals_brief_when_it_migrates(
     world: World, database: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,6 +106,7 @@ def test_a_store_from_before_the_rule_learns_each_deals_brief_when_it_migrates(
     world.kit.close()
     database.execute(f"DROP INDEX {migrations.OPEN_DEAL_INDEX}")
     database.execute("ALTER TABLE documents DROP COLUMN subject")
+    _undo_migrations_after_5(database)
     database.execute("DELETE FROM schema_migrations WHERE version = 5")
     store = database.open()  # migrates to 5 again: the deal's brief is copied into its subject
     assert database.execute("SELECT subject FROM documents WHERE id = ?", (deal.id,)) == [(deal.brief_id,)]
@@ -179,6 +186,7 @@ def test_a_store_holding_two_open_deals_for_one_brief_refuses_to_migrate(world: 
         doc = tx.require("deal", deal.id).doc
         _insert_twin(tx, deal, doc)
     world.kit.close()
+    _undo_migrations_after_5(database)
     database.execute("DELETE FROM schema_migrations WHERE version = 5")
     with pytest.raises(StoreError) as caught:
         database.open()

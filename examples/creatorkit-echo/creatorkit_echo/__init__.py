@@ -11,21 +11,26 @@ Settings (``[platforms.echo]`` in creatorkit.toml):
 
 * ``latency_ms`` (int, default 0): wait this long in every stage call, to simulate a slow platform.
 * ``fail_discovery`` (bool, default false): make discovery raise a transient platform error.
+* ``webhook_secret`` (string, at least 8 characters, ``writeOnly``): the HMAC key its webhooks are signed with.
+* ``verify_token`` (string, at least 8 characters, ``writeOnly``): what its subscription handshake must present.
+* ``webhook_tolerance_s`` (int, default 300): how far a delivery's signed time may be from when it was received.
 
 Settings of the payment provider (``[payments.echo_pay]``):
 
 * ``webhook_secret`` (string, at least 8 characters): the HMAC key webhooks are signed with. Its schema marks it
   ``"writeOnly": true``, so creatorkit never shows it, not even in the error that says it is too short.
+* ``webhook_tolerance_s`` (int, default 300): as for the platform.
+
+How both verify webhooks, and the sandbox signers that make genuine deliveries, are in
+:mod:`creatorkit_echo.webhooks`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -79,10 +84,13 @@ from creatorkit.entities import (
     Rate,
     RateCard,
     Statistic,
-    WebhookNotice,
+    WebhookReply,
+    WebhookRequest,
+    WebhookResult,
     Window,
 )
 
+from . import webhooks
 from .partner_export import read_creator_list
 
 __version__ = "0.1.0"
@@ -91,12 +99,18 @@ __version__ = "0.1.0"
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 CATEGORIES = ("beauty", "gaming", "food", "travel", "fitness", "tech")
 COUNTRIES = ("US", "GB", "KR", "IT", "ES", "PL")
+#: A secret: given to the plugin and never shown back (reprs, errors, the CLI).
+_SECRET = {"type": "string", "minLength": 8, "writeOnly": True}
+_TOLERANCE = {"type": "integer", "minimum": 1, "maximum": 3600}
 SETTINGS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
         "latency_ms": {"type": "integer", "minimum": 0, "maximum": 60000},
         "fail_discovery": {"type": "boolean"},
+        "webhook_secret": _SECRET,
+        "verify_token": _SECRET,
+        "webhook_tolerance_s": _TOLERANCE,
     },
 }
 #: The paid-ads authorisation lengths echo's marketplace offers (TikTok's Spark Ads offers the same).
@@ -112,6 +126,11 @@ INVITATION_STATUSES = {
     "ACCEPTED": InvitationStatus.ACCEPTED,
     "DECLINED": InvitationStatus.DECLINED,
 }
+#: The sandbox's secrets when the settings name none.
+SANDBOX_WEBHOOK_SECRET = b"echo-webhook-secret"
+SANDBOX_VERIFY_TOKEN = "echo-verify-token"
+#: What echo_pay answers every delivery it accepts (entities are immutable: one serves every reply).
+PAYMENT_ACKNOWLEDGEMENT = WebhookReply.json({"code": "SUCCESS", "message": "OK"})
 
 
 def _number(seed: str, low: int, high: int) -> int:
@@ -202,6 +221,9 @@ class EchoPlatform:
         self.orders: dict[str, PlatformOrder] = {}
         #: Every place_order call, repeats included (what a test counts to see a retry reach the platform).
         self.order_calls: list[PlatformOrderRequest] = []
+        self.webhook_secret = SANDBOX_WEBHOOK_SECRET
+        self.verify_token = SANDBOX_VERIFY_TOKEN
+        self.webhook_tolerance = timedelta(seconds=300)
 
     def _wait(self) -> None:
         if self.latency:
@@ -223,6 +245,7 @@ class EchoPlatform:
                     Capability.CONTRACTING,
                     Capability.METRICS,
                     Capability.IMPORT,
+                    Capability.WEBHOOKS,
                 }
             ),
             missing={
@@ -236,6 +259,27 @@ class EchoPlatform:
     def creatorkit_configure(self, settings: Mapping[str, Any]) -> None:
         self.latency = settings.get("latency_ms", 0) / 1000
         self.fail_discovery = settings.get("fail_discovery", False)
+        self.webhook_secret = str(settings.get("webhook_secret", SANDBOX_WEBHOOK_SECRET.decode())).encode()
+        self.verify_token = str(settings.get("verify_token", SANDBOX_VERIFY_TOKEN))
+        self.webhook_tolerance = timedelta(seconds=settings.get("webhook_tolerance_s", 300))
+
+    @hookimpl
+    def creatorkit_receive_webhook(self, request: WebhookRequest) -> WebhookResult:
+        """A GET is Meta's subscription handshake; a POST a signed batch of changes, one notice per change."""
+        if request.method == "GET":
+            challenge = webhooks.verify_handshake(request, verify_token=self.verify_token, signer=self.name)
+            return WebhookResult(reply=WebhookReply.text(challenge))
+        if request.method != "POST":
+            raise SignatureError(f"a {request.method} is neither a handshake nor a delivery", signer=self.name)
+        webhooks.verify_signed(
+            request,
+            header=webhooks.PLATFORM_SIGNATURE_HEADER,
+            mac_key="s",
+            secret=self.webhook_secret,
+            tolerance=self.webhook_tolerance,
+            signer=self.name,
+        )
+        return WebhookResult(notices=webhooks.platform_notices(self.name, request))
 
     @hookimpl
     def creatorkit_discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
@@ -398,14 +442,14 @@ class EchoPayments:
 
     It moves no real money. It shows what a real provider must do: treat ``operation_id`` as the idempotency
     key (a retry returns the first result), refuse to release, pay out or refund more than a deal holds, and
-    verify webhooks from the raw bytes (HMAC-SHA256 with ``webhook_secret``, header ``Echo-Signature``).
+    verify webhooks from the raw bytes and a signed timestamp (HMAC-SHA256 with ``webhook_secret``, header
+    ``Echo-Pay-Signature``), acknowledging each with the JSON reply its sender expects.
     """
-
-    SIGNATURE_HEADER = "echo-signature"
 
     def __init__(self, name: str = "echo_pay") -> None:
         self.name = name
-        self.webhook_secret = b"echo-webhook-secret"
+        self.webhook_secret = SANDBOX_WEBHOOK_SECRET
+        self.webhook_tolerance = timedelta(seconds=300)
         self.operations: dict[str, ProviderOperation] = {}
         self.held: dict[tuple[str, str], int] = {}  # (deal, currency) -> minor units held
 
@@ -420,8 +464,7 @@ class EchoPayments:
             settings_schema={
                 "type": "object",
                 "additionalProperties": False,
-                # writeOnly: a secret, given to the plugin and never shown back (reprs, errors, the CLI).
-                "properties": {"webhook_secret": {"type": "string", "minLength": 8, "writeOnly": True}},
+                "properties": {"webhook_secret": _SECRET, "webhook_tolerance_s": _TOLERANCE},
             },
         )
 
@@ -429,6 +472,7 @@ class EchoPayments:
     def creatorkit_configure(self, settings: Mapping[str, Any]) -> None:
         if "webhook_secret" in settings:
             self.webhook_secret = str(settings["webhook_secret"]).encode()
+        self.webhook_tolerance = timedelta(seconds=settings.get("webhook_tolerance_s", 300))
 
     @hookimpl
     def creatorkit_payment_operation(self, request: ProviderRequest) -> ProviderOperation:
@@ -469,24 +513,16 @@ class EchoPayments:
             ) from None
 
     @hookimpl
-    def creatorkit_parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
-        given = {k.lower(): v for k, v in headers.items()}.get(self.SIGNATURE_HEADER, "")
-        expected = hmac.new(self.webhook_secret, body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(given, expected):
-            raise SignatureError("Echo-Signature does not match the body", signer=self.name)
-        try:
-            event = json.loads(body)
-            return WebhookNotice(
-                source=self.name,
-                event_id=str(event["id"]),
-                event_type=str(event["type"]),
-                object_ref=str(event["operation_id"]),
-                received_at=AS_OF,
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SignatureError(f"a signed but unreadable webhook body: {exc}", signer=self.name) from None
-
-
-def sign_webhook(secret: bytes, body: bytes) -> dict[str, str]:
-    """The headers echo_pay's sandbox sends with ``body``: what a test needs to make a genuine webhook."""
-    return {"Echo-Signature": hmac.new(secret, body, hashlib.sha256).hexdigest()}
+    def creatorkit_receive_webhook(self, request: WebhookRequest) -> WebhookResult:
+        """One signed event per delivery, acknowledged with ``{"code": "SUCCESS"}`` (as WeChat Pay's docs show)."""
+        if request.method != "POST":
+            raise SignatureError(f"echo_pay delivers by POST, not {request.method}", signer=self.name)
+        webhooks.verify_signed(
+            request,
+            header=webhooks.PAYMENT_SIGNATURE_HEADER,
+            mac_key="v1",
+            secret=self.webhook_secret,
+            tolerance=self.webhook_tolerance,
+            signer=self.name,
+        )
+        return WebhookResult(notices=(webhooks.payment_notice(self.name, request),), reply=PAYMENT_ACKNOWLEDGEMENT)
