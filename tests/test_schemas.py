@@ -259,6 +259,21 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "non_negative_amount": {"properties": {"amount": {"minimum": 0}}},
     "_ends_after_start": {},
     "_after_start": {},
+    # Contract v2: discovery filters, batched and windowed metrics, canonical audiences.
+    "greater_than_zero": {"exclusiveMinimum": 0},
+    "_ordered": {},  # min <= max, one currency (plus the schema's anyOf: a bound is set)
+    "_canonical_filter_keys": {"minItems": 1},  # canonical buckets of the dimension: class only
+    "_one_filter_per_dimension": {},
+    "_growth_per_follower": {},
+    "_note_explains": {},  # plus the schema's if/else on status
+    "_one_outcome_per_filter": {},
+    "_daily_series": {},  # in order, each day once, inside the period
+    "_extension_names": {},  # the schema's propertyNames pattern
+    "_distinct_posts": {"minItems": 1},  # each post once, one platform: class only
+    "_result_or_error": {},  # the schema's oneOf
+    "_one_result_per_post": {},
+    "_top_n_consistent": {},  # the schema's if/then on truncated
+    "_one_per_dimension_and_kind": {},
 }
 
 #: Constraints the schema states although the class has no validator for them yet (entity gaps, reported).
