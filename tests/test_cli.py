@@ -102,7 +102,7 @@ class TestPlugins:
         [echo] = [row for row in rows if row.startswith("echo ")]
         assert "platform" in echo and "creatorkit-echo" in echo
         assert " no " in echo
-        assert "creator_lookup, discovery, metrics, outreach" in echo
+        assert "audience, creator_lookup, discovery, metrics, outreach, post_metrics" in echo
 
     def test_table_shows_enabled_plugins(self, workdir: Path) -> None:
         (workdir / "creatorkit.toml").write_text("[platforms.echo]\n")
@@ -121,7 +121,14 @@ class TestPlugins:
         assert echo["version"] == "0.1.0"
         assert echo["enabled"] is True
         assert "creatorkit_discover_creators" in echo["hooks"]
-        assert echo["capabilities"] == ["creator_lookup", "discovery", "metrics", "outreach"]
+        assert echo["capabilities"] == [
+            "audience",
+            "creator_lookup",
+            "discovery",
+            "metrics",
+            "outreach",
+            "post_metrics",
+        ]
         assert echo["load_error"] is None
 
     def test_json_lists_an_enabled_plugin_that_is_not_installed(self, workdir: Path) -> None:

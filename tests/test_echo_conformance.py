@@ -9,3 +9,6 @@ class TestEchoConformance(PlatformPluginContract):
     known_handle = "echo_creator_03"
     discovery_query = DiscoveryQuery(categories=("beauty", "gaming"), limit=3)
     settings = {"latency_ms": 0}
+    known_post_id = "echo-0003-p1"
+    # Echo reports no saves: the kit checks they come back as None, never as 0.
+    post_missing_figures = {"echo-0003-p1": ("saves",)}

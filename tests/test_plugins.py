@@ -49,7 +49,14 @@ from creatorkit.host import CAPABILITY_HOOKS, STRICT_ENV, PluginLoadWarning
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-ECHO_CAPABILITIES = {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.OUTREACH, Capability.METRICS}
+ECHO_CAPABILITIES = {
+    Capability.DISCOVERY,
+    Capability.CREATOR_LOOKUP,
+    Capability.OUTREACH,
+    Capability.METRICS,
+    Capability.AUDIENCE,
+    Capability.POST_METRICS,
+}
 
 
 def host_for(platforms: Mapping[str, Mapping[str, Any]], **kwargs: Any) -> PluginHost:
@@ -155,7 +162,7 @@ class TestLoading:
         assert meta.name == "echo"
         assert meta.kind is PluginKind.PLATFORM
         assert meta.capabilities == ECHO_CAPABILITIES
-        assert set(meta.missing) == {Capability.CONTRACTING, Capability.AUDIENCE, Capability.POST_METRICS}
+        assert set(meta.missing) == {Capability.CONTRACTING}
         assert set(host.hooks("echo")) == {
             "creatorkit_plugin_metadata",
             "creatorkit_configure",
@@ -164,6 +171,8 @@ class TestLoading:
             "creatorkit_send_invitation",
             "creatorkit_send_message",
             "creatorkit_fetch_creator_metrics",
+            "creatorkit_fetch_audience",
+            "creatorkit_fetch_post_metrics_batch",
         }
         assert host.load_errors == {}
 
