@@ -22,6 +22,13 @@ errors. Tests for a capability the plugin does not declare are skipped with the 
 
 from ._fixtures import network_disabled, no_network
 from ._payments import PaymentProviderContract
-from ._platform import PlatformPluginContract, assert_valid_entity
+from ._platform import PlatformPluginContract, assert_canonical_audience, assert_valid_entity
 
-__all__ = ["PaymentProviderContract", "PlatformPluginContract", "assert_valid_entity", "network_disabled", "no_network"]
+__all__ = [
+    "PaymentProviderContract",
+    "PlatformPluginContract",
+    "assert_canonical_audience",
+    "assert_valid_entity",
+    "network_disabled",
+    "no_network",
+]

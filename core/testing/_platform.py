@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from importlib import metadata as importlib_metadata
 from typing import Any, ClassVar
@@ -14,24 +14,44 @@ from .. import schemas
 from ..config import Mode, PluginSettings
 from ..converter import unstructure
 from ..entities import (
+    AudienceDimension,
+    AudienceFilter,
+    AudienceProfile,
     Capability,
+    Category,
     Channel,
+    CountRange,
     CreatorCandidate,
+    Denominator,
     Direction,
     DiscoveryPage,
     DiscoveryQuery,
+    DiscoverySort,
     Invitation,
     Message,
+    Period,
     PlatformAccount,
     PlatformOrderRequest,
     PluginKind,
+    PostMetricsRequest,
+    PriceRange,
     PublishedPost,
+    RateRange,
+    SortField,
+    canonical_key,
 )
-from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
+from ..errors import CapabilityMissing, CreatorkitError, InvalidRequest, NotFound, PlatformError, ValidationError
+from ..hookspecs import hookimpl
 from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
+from ..money import Money
 from ._fixtures import network_disabled
 
-__all__ = ["PlatformPluginContract", "assert_capabilities_match_hooks", "assert_valid_entity"]
+__all__ = [
+    "PlatformPluginContract",
+    "assert_canonical_audience",
+    "assert_capabilities_match_hooks",
+    "assert_valid_entity",
+]
 
 #: The stages a platform plugin either offers or explains in ``missing``.
 PLATFORM_STAGES = (
@@ -231,6 +251,221 @@ class PlatformPluginContract:
         assert order.platform == self.plugin_name
         assert again.order_id == order.order_id
         assert_valid_entity(order)
+
+    # -- contract v2: discovery filters and paging, batched metrics, canonical audiences --------------------------
+    # (kept apart from the outreach, order and webhook checks, which other parts of the contract own)
+
+    #: Post ids the sandbox knows, with the figures its platform does not report for them: each must be None.
+    post_missing_figures: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: A query whose pages the kit follows to the end (default: ``discovery_query`` two at a time).
+    paging_query: ClassVar[DiscoveryQuery | None] = None
+    #: The most pages the kit follows before it calls the paging endless.
+    max_pages: ClassVar[int] = 500
+
+    def _load_again(self) -> PluginHost:
+        """A second host with a fresh instance of the plugin, configured as the ``host`` fixture's."""
+        [entry_point] = importlib_metadata.entry_points(group="creatorkit.platforms", name=self.plugin_name)
+        host = PluginHost(validate_outputs=True)
+        settings = PluginSettings(
+            name=self.plugin_name, section="platforms", mode=Mode.SANDBOX, settings=dict(self.settings)
+        )
+        host.register(entry_point.load(), name=self.plugin_name, group="creatorkit.platforms", settings=settings)
+        return host
+
+    def every_filter(self) -> DiscoveryQuery:
+        """A query that sets every discovery filter, loosely enough that a sandbox may still find someone."""
+        similar = PlatformAccount(
+            platform=self.plugin_name, account_id="conformance", handle=self.known_handle or "conformance"
+        )
+        return DiscoveryQuery(
+            keywords="a",
+            categories=(Category.BEAUTY, Category.FOOD, Category.GAMING),
+            countries=("US", "GB"),
+            languages=("en",),
+            followers=CountRange(min=1),
+            average_views=CountRange(min=1),
+            median_views=CountRange(min=1),
+            price=PriceRange(max=Money(100_000_000, "USD")),
+            engagement_rate=RateRange(min=0.0, denominator=Denominator.VIEWS),
+            follower_growth=RateRange(min=-1.0, denominator=Denominator.FOLLOWERS),
+            audience=(
+                AudienceFilter(dimension=AudienceDimension.GENDER, keys=("female",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.AGE, keys=("18-24",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.COUNTRY, keys=("US",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.CITY, keys=("London",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.INTEREST, keys=("cooking",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.DEVICE, keys=("ios",), min_share=0.0),
+            ),
+            similar_to=(similar,),
+            sort=DiscoverySort(field=SortField.FOLLOWERS),
+            limit=5,
+        )
+
+    def _raw_pages(self, host: PluginHost) -> list[DiscoveryPage]:
+        """What the plugin itself answers, before the host completes the report and wraps the cursor."""
+        seen: list[DiscoveryPage] = []
+
+        class RawPages:
+            @hookimpl(wrapper=True)
+            def creatorkit_discover_creators(self) -> Generator[None, DiscoveryPage, DiscoveryPage]:
+                page = yield
+                seen.append(page)
+                return page
+
+        host.add_wrapper(RawPages(), name="conformance_raw_pages")
+        return seen
+
+    def test_every_filter_set_is_reported(self, host: PluginHost, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        raw = self._raw_pages(host)
+        everything = self.every_filter()
+        singles = [everything, *(_only(everything, name) for name in everything.filters_set())]
+        with network_disabled():
+            for query in singles:
+                platform.discover_creators(query)
+        for query, page in zip(singles, raw, strict=True):
+            reported = {outcome.filter for outcome in page.filters}
+            unreported = [name for name in query.filters_set() if name not in reported]
+            assert not unreported, f"the page for a query setting {query.filters_set()} does not report {unreported}"
+            assert_valid_entity(page)
+
+    def test_paging_reaches_the_end_without_repeats(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        query = self.paging_query or attrs.evolve(self.discovery_query, limit=2, cursor=None)
+        seen: list[str] = []
+        with network_disabled():
+            for _ in range(self.max_pages):
+                page = platform.discover_creators(query)
+                assert len(page.candidates) <= query.limit, "a page holds more than limit"
+                seen.extend(candidate.profile.id for candidate in page.candidates)
+                if page.next_cursor is None:
+                    break
+                query = attrs.evolve(query, cursor=page.next_cursor)
+            else:
+                pytest.fail(f"still a next page after {self.max_pages} pages")
+        repeated = sorted({id for id in seen if seen.count(id) > 1})
+        assert not repeated, f"candidates on more than one page: {repeated}"
+        assert seen, "the paging query should find at least one creator in the sandbox"
+
+    def test_a_cursor_is_bound_to_its_query(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        query = attrs.evolve(self.discovery_query, limit=1, cursor=None)
+        with network_disabled():
+            first = platform.discover_creators(query)
+            if first.next_cursor is None:
+                pytest.skip("the sandbox returns a single page for the discovery_query")
+            # Only the page size may change between pages.
+            platform.discover_creators(attrs.evolve(query, limit=2, cursor=first.next_cursor))
+            other = attrs.evolve(query, keywords=query.keywords + " other", cursor=first.next_cursor)
+            with pytest.raises((InvalidRequest, ValidationError)) as caught:
+                platform.discover_creators(other)
+            with pytest.raises((InvalidRequest, ValidationError)):
+                platform.discover_creators(attrs.evolve(query, cursor="not-a-cursor"))
+        error = caught.value
+        named = error.field if isinstance(error, InvalidRequest) else " ".join(error.paths)
+        assert named is not None and "cursor" in named, f"the error names {named!r}, not the cursor"
+
+    def test_post_metrics_come_one_per_post(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.POST_METRICS)
+        assert self.known_post_id, "set known_post_id to a post your sandbox knows"
+        posts = (_post(self.plugin_name, self.known_post_id), _post(self.plugin_name, "no_such_post_zz9"))
+        with network_disabled():
+            batch = platform.fetch_post_metrics_batch(PostMetricsRequest(posts=posts, daily=True))
+        assert_valid_entity(batch)
+        known, unknown = batch.result_for(self.known_post_id), batch.result_for("no_such_post_zz9")
+        assert known is not None and known.metrics is not None, f"no metrics for {self.known_post_id}: {known}"
+        assert unknown is not None and unknown.error is not None, "an unknown post gets an error of its own"
+        with network_disabled(), pytest.raises(CreatorkitError) as caught:
+            platform.fetch_post_metrics(posts[1])
+        assert isinstance(caught.value, NotFound | PlatformError), f"raised {type(caught.value).__name__}"
+
+    def test_missing_figures_are_none(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.POST_METRICS)
+        if not self.post_missing_figures:
+            pytest.skip("set post_missing_figures to posts and the figures your platform does not report for them")
+        posts = tuple(_post(self.plugin_name, post_id) for post_id in self.post_missing_figures)
+        with network_disabled():
+            batch = platform.fetch_post_metrics_batch(PostMetricsRequest(posts=posts, daily=True))
+        for post_id, figures in self.post_missing_figures.items():
+            metrics = batch.metrics.get(post_id)
+            assert metrics is not None, f"no metrics for {post_id}"
+            for figure in figures:
+                assert getattr(metrics, figure) is None, f"{post_id}.{figure} is missing data: None, not a value"
+                days = [getattr(day, figure) for day in metrics.daily if hasattr(day, figure)]
+                assert all(value is None for value in days), f"{post_id}: a day's {figure} is a value, not None"
+
+    def test_metrics_over_a_period(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.METRICS)
+        account = self._account(platform)
+        period = Period(start=_NOW - timedelta(days=7), end=_NOW)
+        with network_disabled():
+            metrics = platform.fetch_creator_metrics(account, period=period)
+        assert metrics.period in (None, period), "the answer covers the period asked for, or says None"
+        assert_valid_entity(metrics)
+
+    def test_audiences_are_canonical(self, platform: PlatformClient) -> None:
+        audiences: list[AudienceProfile] = []
+        with network_disabled():
+            if platform.supports(Capability.AUDIENCE):
+                audiences.append(platform.fetch_audience(self._account(platform)))
+            if platform.supports(Capability.DISCOVERY):
+                page = platform.discover_creators(self.discovery_query)
+                audiences.extend(c.audience for c in page.candidates if c.audience is not None)
+            if platform.supports(Capability.CREATOR_LOOKUP) and self.known_handle:
+                found = platform.lookup_creator(self.known_handle).audience
+                audiences.extend([found] if found is not None else [])
+        if not audiences:
+            pytest.skip(f"{self.plugin_name} returns no audience")
+        for audience in audiences:
+            assert_canonical_audience(audience)
+
+    def test_sandbox_is_deterministic(self, host: PluginHost) -> None:
+        with network_disabled():
+            again = self._load_again()
+            answers = [self._sample_answers(h.platform(self.plugin_name)) for h in (host, again)]
+        assert answers[0] == answers[1], "two fresh sandboxes answered the same calls differently"
+
+    def _sample_answers(self, platform: PlatformClient) -> list[object]:
+        answers: list[object] = []
+        if platform.supports(Capability.DISCOVERY):
+            answers.append(unstructure(platform.discover_creators(self.discovery_query)))
+        if platform.supports(Capability.CREATOR_LOOKUP) and self.known_handle:
+            candidate = platform.lookup_creator(self.known_handle)
+            answers.append(unstructure(candidate))
+            account = candidate.profile.account_on(self.plugin_name)
+            if account is not None and platform.supports(Capability.METRICS):
+                answers.append(unstructure(platform.fetch_creator_metrics(account)))
+            if account is not None and platform.supports(Capability.AUDIENCE):
+                answers.append(unstructure(platform.fetch_audience(account)))
+        if platform.supports(Capability.POST_METRICS) and self.known_post_id:
+            request = PostMetricsRequest(posts=(_post(self.plugin_name, self.known_post_id),), daily=True)
+            answers.append(unstructure(platform.fetch_post_metrics_batch(request)))
+        return answers
+
+
+def assert_canonical_audience(audience: AudienceProfile) -> None:
+    """Assert that ``audience`` is in the core's canonical buckets and says what it leaves out.
+
+    Its keys are canonical for their dimension (the entity refuses anything else when it is built; the schema is
+    checked here too), and a breakdown whose shares fall short of the whole says it is ``truncated``: an unlisted
+    bucket must never read as holding nobody.
+    """
+    assert_valid_entity(audience)
+    for breakdown in audience.breakdowns:
+        for share in breakdown.shares:
+            assert canonical_key(breakdown.dimension, share.key) == share.key, f"{share.key!r} is not canonical"
+        assert breakdown.complete or breakdown.truncated, (
+            f"the {breakdown.kind} {breakdown.dimension} breakdown covers {1 - breakdown.unaccounted:.0%} of the "
+            "audience and is not marked truncated"
+        )
+
+
+def _only(query: DiscoveryQuery, name: str) -> DiscoveryQuery:
+    """``query`` with only its filter ``name`` set (and its page size)."""
+    empty = DiscoveryQuery(limit=query.limit)
+    if name.startswith("audience."):
+        return attrs.evolve(empty, audience=tuple(f for f in query.audience if f.name == name))
+    return attrs.evolve(empty, **{name: getattr(query, name)})
 
 
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
