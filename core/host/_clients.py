@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .. import hookspecs
 from .._call_context import CallContext
-from ..entities import Capability, Period, PluginMetadata, PostMetrics, PostMetricsRequest, PublishedPost
+from ..entities import (
+    Capability,
+    Period,
+    PluginMetadata,
+    PostMetrics,
+    PostMetricsBatch,
+    PostMetricsRequest,
+    PublishedPost,
+)
 from ._stages import CONTEXT, STAGES
 
 if TYPE_CHECKING:
@@ -115,7 +123,10 @@ class PlatformClient(_Client):
 
         The platform's error for the post (an unknown post is :class:`~creatorkit.errors.NotFound`) is raised.
         """
-        batch = self.fetch_post_metrics_batch(PostMetricsRequest(posts=(post,), period=period), context)
+        request = PostMetricsRequest(posts=(post,), period=period)
+        batch: PostMetricsBatch = self.host.call(
+            self.name, "creatorkit_fetch_post_metrics_batch", request=request, context=context
+        )
         result = batch.result_for(post.platform_post_id)
         assert result is not None  # the host refuses a batch that leaves an asked-for post out
         if result.metrics is None:

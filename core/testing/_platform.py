@@ -362,7 +362,7 @@ class PlatformPluginContract:
             with pytest.raises((InvalidRequest, ValidationError)):
                 platform.discover_creators(attrs.evolve(query, cursor="not-a-cursor"))
         error = caught.value
-        named = error.field if isinstance(error, InvalidRequest) else " ".join(error.paths)
+        named = " ".join(error.paths) if isinstance(error, ValidationError) else getattr(error, "field", None)
         assert named is not None and "cursor" in named, f"the error names {named!r}, not the cursor"
 
     def test_post_metrics_come_one_per_post(self, platform: PlatformClient) -> None:

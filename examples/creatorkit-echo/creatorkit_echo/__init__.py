@@ -130,42 +130,34 @@ def _audience(handle: str, platform: str, account_id: str, followers: int) -> Au
     young = _number(handle + ":young", 10, 45) / 100
     adult = _number(handle + ":adult", 10, 40) / 100
     teen = round(_number(handle + ":teen", 0, 10) / 100, 2)
-    common = {"source": MetricSource.PLATFORM, "as_of": AS_OF, "timeframe": Window.days(30), "sample_size": followers}
     home = COUNTRIES[_number(handle + ":home", 0, len(COUNTRIES) - 1)]
     others = [c for c in COUNTRIES if c != home][:2]
+
+    def split(
+        dimension: AudienceDimension, labels: list[tuple[str, float]], top_n: int | None = None
+    ) -> AudienceBreakdown:
+        # The labels are echo's own spellings; canonical_shares maps them to the core's buckets, or refuses them.
+        return AudienceBreakdown(
+            dimension=dimension,
+            shares=canonical_shares(dimension, labels),
+            source=MetricSource.PLATFORM,
+            as_of=AS_OF,
+            timeframe=Window.days(30),
+            sample_size=followers,
+            truncated=top_n is not None,
+            top_n=top_n,
+        )
+
+    rest = round(1 - teen - young - adult, 2)
     return AudienceProfile(
         platform=platform,
         account_id=account_id,
         breakdowns=(
-            AudienceBreakdown(
-                dimension=AudienceDimension.GENDER,
-                shares=canonical_shares(AudienceDimension.GENDER, [("F", female), ("M", round(1 - female, 2))]),
-                **common,
-            ),
+            split(AudienceDimension.GENDER, [("F", female), ("M", round(1 - female, 2))]),
             # Echo's age split, like TikTok's, ends in one bucket for 35 and older: kept as 35+, never split.
-            AudienceBreakdown(
-                dimension=AudienceDimension.AGE,
-                shares=canonical_shares(
-                    AudienceDimension.AGE,
-                    [
-                        ("13_17", teen),
-                        ("18_24", young),
-                        ("25_34", adult),
-                        ("35_plus", round(1 - teen - young - adult, 2)),
-                    ],
-                ),
-                **common,
-            ),
+            split(AudienceDimension.AGE, [("13_17", teen), ("18_24", young), ("25_34", adult), ("35_plus", rest)]),
             # Only the top three countries are reported: the rest of the audience is somewhere else, unknown.
-            AudienceBreakdown(
-                dimension=AudienceDimension.COUNTRY,
-                shares=canonical_shares(
-                    AudienceDimension.COUNTRY, [(home.lower(), 0.55), (others[0], 0.12), (others[1], 0.08)]
-                ),
-                truncated=True,
-                top_n=3,
-                **common,
-            ),
+            split(AudienceDimension.COUNTRY, [(home.lower(), 0.55), (others[0], 0.12), (others[1], 0.08)], top_n=3),
         ),
     )
 
