@@ -455,6 +455,23 @@ BAD = [
     pytest.param("Event", setter("data", value=[1, 2]), ["data"], id="data-object"),
     pytest.param("ProviderRequest", setter("metadata", "attempt", value=2), ["metadata.attempt"], id="metadata"),
     pytest.param("Money", lambda data: data.pop("currency"), ["currency"], id="missing-field"),
+    # Contract v2: discovery filters, metrics and canonical audiences.
+    pytest.param("Rate", setter("denominator_value", value=0), ["denominator_value"], id="rate-over-nothing"),
+    pytest.param("Count", setter("rounded_to", value=0), ["rounded_to"], id="rounded-to-nothing"),
+    pytest.param("DailyFigures", setter("views", value=-1), ["views"], id="negative-day"),
+    pytest.param("DiscoveryQuery", setter("categories", 0, value="cooking"), ["categories[0]"], id="category"),
+    pytest.param("DiscoveryQuery", setter("limit", value=0), ["limit"], id="query-limit"),
+    pytest.param(
+        "DiscoveryQuery",
+        setter("engagement_rate", "denominator", value="vibes"),
+        ["engagement_rate.denominator"],
+        id="rate-range-denominator",
+    ),
+    pytest.param("FilterOutcome", setter("note", value=""), ["note"], id="approximated-without-how"),
+    pytest.param("AudienceFilter", setter("keys", value=[]), ["keys"], id="filter-without-keys"),
+    pytest.param("AudienceBreakdown", setter("top_n", value=45), ["truncated"], id="top-n-untruncated"),
+    pytest.param("PostMetricsRequest", setter("posts", value=[]), ["posts"], id="no-posts"),
+    pytest.param("CreatorMetrics", setter("extensions", value={"echo.x": "12"}), ["extensions.echo.x"], id="extension"),
 ]
 
 
@@ -493,6 +510,11 @@ CLASS_ONLY = [
         "per_creator_max",
         id="cap-in-another-currency",
     ),
+    pytest.param("AudienceBreakdown", setter("shares", 0, "key", value="30-40"), "shares", id="non-canonical-age"),
+    pytest.param("AudienceBreakdown", setter("shares", 2, "key", value="35-44"), "shares", id="overlapping-ages"),
+    pytest.param("PriceRange", setter("max", "currency", value="EUR"), "max", id="price-range-currencies"),
+    pytest.param("CountRange", setter("min", value=10_000_000), "max", id="range-out-of-order"),
+    pytest.param("AudienceFilter", setter("keys", 0, value="F"), "keys", id="filter-key-not-canonical"),
 ]
 
 

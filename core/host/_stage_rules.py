@@ -61,7 +61,8 @@ def unwrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str) -> str:
     try:
         if prefix != CURSOR_PREFIX or not digest:
             raise ValueError(cursor)
-        plugin_cursor = base64.urlsafe_b64decode(inner + "=" * (-len(inner) % 4)).decode("utf-8")
+        padded = inner + "=" * (-len(inner) % 4)
+        plugin_cursor = base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
     except (ValueError, binascii.Error):
         raise InvalidRequest(
             plugin, "the cursor is not one a page of this SDK handed out; start without a cursor", field="cursor"
