@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-import rfc8785
 
+from .._canonical import canonical_json
 from ..converter import unstructure
 from ..entities import (
     DiscoveryPage,
@@ -45,17 +45,19 @@ def query_digest(plugin: str, query: DiscoveryQuery) -> str:
     """What a cursor of ``plugin``'s is bound to: ``query`` without its ``cursor`` and ``limit``."""
     data = unstructure(query)
     del data["cursor"], data["limit"]
-    canonical: bytes = rfc8785.dumps({"plugin": plugin, "query": data})
+    canonical = canonical_json({"plugin": plugin, "query": data})
     return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()[:12]).decode("ascii")
 
 
-def wrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str) -> str:
+def wrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str, digest: str | None = None) -> str:
     inner = base64.urlsafe_b64encode(cursor.encode("utf-8")).decode("ascii").rstrip("=")
-    return f"{CURSOR_PREFIX}.{query_digest(plugin, query)}.{inner}"
+    return f"{CURSOR_PREFIX}.{digest or query_digest(plugin, query)}.{inner}"
 
 
-def unwrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str) -> str:
-    """The plugin's own cursor inside ``cursor``, once it is shown to belong to ``query`` on ``plugin``."""
+def unwrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str, digest: str | None = None) -> str:
+    """The plugin's own cursor inside ``cursor``, once it is shown to belong to ``query`` on ``plugin``
+    (whose :func:`query_digest` is ``digest``, when already known)."""
+    expected = digest
     prefix, _, rest = cursor.partition(".")
     digest, _, inner = rest.partition(".")
     try:
@@ -67,7 +69,7 @@ def unwrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str) -> str:
         raise InvalidRequest(
             plugin, "the cursor is not one a page of this SDK handed out; start without a cursor", field="cursor"
         ) from None
-    if digest != query_digest(plugin, query):
+    if digest != (expected or query_digest(plugin, query)):
         raise InvalidRequest(
             plugin,
             "the cursor belongs to another query or platform: page with the query the cursor came from "
@@ -86,24 +88,35 @@ class StageRule:
     finish: Callable[[str, Any, Any], Any]
 
 
-def _prepare_discovery(plugin: str, arguments: dict[str, Any]) -> DiscoveryQuery | None:
+@attrs.frozen
+class _Paging:
+    """A discovery call's query as its caller gave it, and its digest once computed (one per call at most)."""
+
+    query: DiscoveryQuery
+    digest: str | None
+
+
+def _prepare_discovery(plugin: str, arguments: dict[str, Any]) -> _Paging | None:
     query = arguments.get("query")
     if not isinstance(query, DiscoveryQuery):
         return None  # not a query at all: the plugin is given it, and answers for it
-    if query.cursor is not None:
-        arguments["query"] = attrs.evolve(query, cursor=unwrap_cursor(plugin, query, query.cursor))
-    return query
+    if query.cursor is None:
+        return _Paging(query, None)
+    digest = query_digest(plugin, query)
+    arguments["query"] = attrs.evolve(query, cursor=unwrap_cursor(plugin, query, query.cursor, digest))
+    return _Paging(query, digest)
 
 
-def _finish_discovery(plugin: str, query: DiscoveryQuery | None, page: DiscoveryPage) -> DiscoveryPage:
-    if query is None:
+def _finish_discovery(plugin: str, paging: _Paging | None, page: DiscoveryPage) -> DiscoveryPage:
+    if paging is None:
         return page
+    query = paging.query
     reported = {outcome.filter: outcome for outcome in page.filters}
     report = tuple(
         reported.get(name) or FilterOutcome(filter=name, status=FilterStatus.IGNORED, note=_UNREPORTED)
         for name in query.filters_set()
     )
-    cursor = None if page.next_cursor is None else wrap_cursor(plugin, query, page.next_cursor)
+    cursor = None if page.next_cursor is None else wrap_cursor(plugin, query, page.next_cursor, paging.digest)
     if report == page.filters and cursor == page.next_cursor:
         return page
     return attrs.evolve(page, filters=report, next_cursor=cursor)
