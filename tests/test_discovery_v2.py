@@ -437,7 +437,8 @@ class TestThroughTheHost:
 
         host = PluginHost()
         host.register(Sparse(), name="sparse")
-        query, found, pages = DiscoveryQuery(limit=10), [], 0
+        query, pages = DiscoveryQuery(limit=10), 0
+        found: list[str] = []
         while True:
             page = host.platform("sparse").discover_creators(query)
             pages += 1

@@ -253,6 +253,7 @@ class TestEcho:
 
     def test_many_posts_in_one_call_each_with_its_answer(self, host: PluginHost) -> None:
         echo_plugin = host.pm.get_plugin("echo")
+        assert isinstance(echo_plugin, creatorkit_echo.EchoPlatform)
         ids = echo_plugin.post_ids("echo_creator_03") + echo_plugin.post_ids("echo_creator_04")
         request = PostMetricsRequest(posts=tuple(post(i) for i in [*ids, "echo-9999-p1"]), period=WEEK, daily=True)
         batch = host.platform("echo").fetch_post_metrics_batch(request)
