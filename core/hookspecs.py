@@ -43,15 +43,16 @@ from .entities import (
     Message,
     OrderPlacement,
     OutreachReceipt,
+    Period,
     PlatformAccount,
     PlatformInvitation,
     PlatformOrder,
     PlatformOrderRequest,
     PluginMetadata,
-    PostMetrics,
+    PostMetricsBatch,
+    PostMetricsRequest,
     ProviderOperation,
     ProviderRequest,
-    PublishedPost,
     WebhookRequest,
     WebhookResult,
 )
@@ -161,10 +162,20 @@ def creatorkit_discover_creators(query: DiscoveryQuery, context: CallContext | N
 
     The facade fans a discovery out to every enabled platform concurrently; each answers for itself.
 
-    :param query: filters; ignore those the platform cannot apply, honour ``limit`` and ``cursor``.
-    :return: one :class:`~creatorkit.entities.DiscoveryPage` whose ``platform`` is the plugin's name.
+    :param query: the filters (see :class:`~creatorkit.entities.DiscoveryQuery`), ``limit`` and ``cursor``.
+        Translate what the platform can filter on; ``query.categories`` are the core's vocabulary, mapped to the
+        platform's labels by the plugin (:class:`creatorkit.discovery.CategoryMap`). ``query.cursor`` is the
+        plugin's own cursor from an earlier page of this same query: the host checks that, and unwraps it.
+    :return: one :class:`~creatorkit.entities.DiscoveryPage` whose ``platform`` is the plugin's name, holding at
+        most ``limit`` candidates (fewer, even none, is fine while ``next_cursor`` is set), never repeating a
+        candidate of an earlier page, and whose ``filters`` report, for every filter ``query`` sets, whether the
+        platform applied, approximated (how) or ignored (why) it: ``query.report(...)`` builds it. A filter the
+        report leaves out is taken as ignored.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       Discovery v2: range, price, audience-share and similarity filters, sort; the filter report; cursors bound
+       to their query.
     """
 
 
@@ -291,37 +302,59 @@ def creatorkit_import_records(data: bytes, format: ImportFormat, context: CallCo
 
 
 @stage(Capability.METRICS)
-def creatorkit_fetch_creator_metrics(account: PlatformAccount, context: CallContext | None = None) -> CreatorMetrics:  # type: ignore[empty-body]
+def creatorkit_fetch_creator_metrics(  # type: ignore[empty-body]
+    account: PlatformAccount, context: CallContext | None = None, period: Period | None = None
+) -> CreatorMetrics:
     """Read an account's core performance metrics.
 
-    Every rate states its denominator, window, source and ``as_of``.
+    Every figure states its window, source and ``as_of``, every rate its denominator; a figure the platform does
+    not give is ``None``, never 0 (see :mod:`creatorkit.entities` metrics rules).
 
     :param account: the creator's account on this platform.
-    :return: :class:`~creatorkit.entities.CreatorMetrics`.
+    :param period: the stretch of time to compute the windowed figures over, where the platform takes one
+        (Instagram's ``since``/``until``); ``None`` for the platform's own windows. Say which you used in the
+        answer's ``period``: a plugin that cannot honour it answers ``period=None``.
+    :return: :class:`~creatorkit.entities.CreatorMetrics`, with lifetime totals, sponsored and organic slices, a
+        daily series and platform-specific ``extensions`` where the platform has them.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       ``period``; lifetime totals, sponsored and organic slices, daily series and extensions in the answer.
     """
 
 
 @stage(Capability.AUDIENCE)
 def creatorkit_fetch_audience(account: PlatformAccount, context: CallContext | None = None) -> AudienceProfile:  # type: ignore[empty-body]
-    """Read an account's audience demographics.
+    """Read an account's audience demographics, in the core's canonical buckets.
+
+    Map the platform's buckets with :func:`creatorkit.entities.canonical_shares` (a coarser bucket such as
+    ``35+`` stays ``35+``; one that does not fit the canonical boundaries is refused, never split). Say which
+    audience each breakdown describes (followers, engaged, viewers), over which timeframe, and whether the
+    platform reported only its top buckets.
 
     :param account: the creator's account on this platform.
-    :return: :class:`~creatorkit.entities.AudienceProfile` with source, sample size and ``as_of`` per dimension.
+    :return: :class:`~creatorkit.entities.AudienceProfile` with source, sample size and ``as_of`` per breakdown.
 
     .. versionadded:: 0.1
     """
 
 
 @stage(Capability.POST_METRICS)
-def creatorkit_fetch_post_metrics(post: PublishedPost, context: CallContext | None = None) -> PostMetrics:  # type: ignore[empty-body]
-    """Read what a published post did so far.
+def creatorkit_fetch_post_metrics_batch(
+    request: PostMetricsRequest, context: CallContext | None = None
+) -> PostMetricsBatch:  # type: ignore[empty-body]
+    """Read what many published posts did, in as few platform calls as the platform allows.
 
-    :param post: the published post (its platform id).
-    :return: :class:`~creatorkit.entities.PostMetrics`.
+    :param request: the posts (all on this platform, each once), the ``period`` to read them over (since
+        publication when ``None``) and whether to include ``daily`` series where the platform has them.
+    :return: a :class:`~creatorkit.entities.PostMetricsBatch` with exactly one result per post asked about: its
+        :class:`~creatorkit.entities.PostMetrics`, or an :class:`~creatorkit.entities.ItemError` saying what
+        the platform said about that post (unknown, not yet measurable, throttled …). Raise only for what fails
+        the whole batch (an expired token, the platform being down).
 
-    .. versionadded:: 0.1
+    .. versionadded:: 0.2
+       Replaces ``creatorkit_fetch_post_metrics`` (one post per call) of contract v1; ``PlatformClient`` still
+       offers ``fetch_post_metrics(post)``, over this hook.
     """
 
 

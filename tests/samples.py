@@ -19,6 +19,8 @@ from creatorkit.entities import (
     Agency,
     AudienceBreakdown,
     AudienceDimension,
+    AudienceFilter,
+    AudienceKind,
     AudienceProfile,
     AudienceShare,
     AudienceTarget,
@@ -44,10 +46,12 @@ from creatorkit.entities import (
     ContractTemplate,
     ContractTimeline,
     Count,
+    CountRange,
     CreatorCandidate,
     CreatorMetrics,
     CreatorProfile,
     CreatorRequirements,
+    DailyFigures,
     Deal,
     DealState,
     Deliverable,
@@ -56,8 +60,10 @@ from creatorkit.entities import (
     Direction,
     DiscoveryPage,
     DiscoveryQuery,
+    DiscoverySort,
     Dispute,
     DisputeStatus,
+    ErrorKind,
     Escrow,
     EscrowMilestone,
     EscrowStatus,
@@ -66,6 +72,8 @@ from creatorkit.entities import (
     FailedHandle,
     FeeBreakdown,
     FeedbackItem,
+    FilterOutcome,
+    FilterStatus,
     Grant,
     ImportFormat,
     ImportResult,
@@ -73,6 +81,7 @@ from creatorkit.entities import (
     InvitationStatus,
     IpOwner,
     IpOwnership,
+    ItemError,
     Kpi,
     KpiMetric,
     LedgerEntry,
@@ -100,6 +109,8 @@ from creatorkit.entities import (
     PaymentSchedule,
     Payout,
     PayoutStatus,
+    PerformanceSlice,
+    Period,
     PlatformAccount,
     PlatformInvitation,
     PlatformOrder,
@@ -108,6 +119,10 @@ from creatorkit.entities import (
     PluginMetadata,
     Posting,
     PostMetrics,
+    PostMetricsBatch,
+    PostMetricsRequest,
+    PostMetricsResult,
+    PriceRange,
     PriceTier,
     Product,
     ProviderOperation,
@@ -116,6 +131,7 @@ from creatorkit.entities import (
     PublishSchedule,
     Rate,
     RateCard,
+    RateRange,
     RejectedRow,
     ReviewDecision,
     RosterEntry,
@@ -124,6 +140,8 @@ from creatorkit.entities import (
     ScoreComponent,
     Signature,
     SigningKey,
+    SortDirection,
+    SortField,
     Statistic,
     TalentManager,
     Terms,
@@ -234,15 +252,47 @@ creator_metrics = CreatorMetrics(
         source=MetricSource.PLATFORM,
         as_of=at(0),
     ),
+    period=Period(start=at(-30), end=at(0)),
+    total_views=Count(
+        value=412_000_000, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=at(0), rounded_to=1_000_000
+    ),
+    total_likes=Count(value=31_870_114, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=at(0)),
+    post_count=Count(value=1_204, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=at(0)),
+    sponsored=PerformanceSlice(
+        views=Count(
+            value=288_300, window=Window.posts(30), source=MetricSource.PLATFORM, as_of=at(0), statistic=Statistic.MEAN
+        ),
+        engagement_rate=Rate(
+            value=0.061,
+            denominator=Denominator.VIEWS,
+            window=Window.posts(30),
+            source=MetricSource.PLATFORM,
+            as_of=at(0),
+            rounded_to=0.001,
+        ),
+        posts=Count(value=30, window=Window.posts(30), source=MetricSource.PLATFORM, as_of=at(0)),
+    ),
+    daily=(
+        DailyFigures(day=date(2025, 3, 1), views=1_204_100, likes=88_020, comments=1_530, shares=4_012, follows=2_210),
+        DailyFigures(day=date(2025, 3, 2), views=987_330, likes=70_418, comments=None, shares=3_100, follows=1_804),
+    ),
+    extensions={"tiktok.average_watch_time_ms": 17_400.0, "tiktok.six_seconds_views_benchmark": 0.82},
 )
 
 age_share = AudienceShare(key="18-24", share=0.46)
 age_breakdown = AudienceBreakdown(
     dimension=AudienceDimension.AGE,
-    shares=(age_share, AudienceShare(key="25-34", share=0.31), AudienceShare(key="13-17", share=0.12)),
+    shares=(
+        AudienceShare(key="13-17", share=0.12),
+        age_share,
+        AudienceShare(key="25-34", share=0.31),
+        # TikTok reports 35 and older as one bucket: kept whole, never split into invented parts.
+        AudienceShare(key="35+", share=0.11),
+    ),
     source=MetricSource.PLATFORM,
     as_of=at(0),
     sample_size=2_340_512,
+    timeframe=Window.days(30),
 )
 audience = AudienceProfile(
     platform="tiktok",
@@ -261,6 +311,30 @@ audience = AudienceProfile(
             source=MetricSource.ESTIMATED,
             as_of=at(-2),
             provider="hypeauditor",
+            truncated=True,
+        ),
+        AudienceBreakdown(
+            dimension=AudienceDimension.COUNTRY,
+            shares=(AudienceShare(key="US", share=0.64), AudienceShare(key="GB", share=0.06)),
+            source=MetricSource.PLATFORM,
+            as_of=at(-1),
+            kind=AudienceKind.ENGAGED,
+            timeframe=Window.days(30),
+            truncated=True,
+            top_n=45,
+            sample_size=118_204,
+        ),
+        AudienceBreakdown(
+            dimension=AudienceDimension.GENDER_AGE,
+            shares=(
+                AudienceShare(key="female|18-24", share=0.33),
+                AudienceShare(key="female|25-34", share=0.22),
+                AudienceShare(key="male|18-24", share=0.13),
+                AudienceShare(key="male|25-34", share=0.09),
+            ),
+            source=MetricSource.PLATFORM,
+            as_of=at(0),
+            truncated=True,
         ),
     ),
 )
@@ -409,20 +483,46 @@ match = Match(
     ),
     as_of=at(0),
 )
+audience_filter = AudienceFilter(dimension=AudienceDimension.GENDER, keys=("female",), min_share=0.4)
+follower_range = CountRange(min=100_000, max=5_000_000)
+price_range = PriceRange(min=Money(100_000, "USD"), max=PRICE, deliverable=DeliverableType.SHORT_VIDEO)
+engagement_range = RateRange(min=0.04, denominator=Denominator.VIEWS, window=Window.posts(30))
+discovery_sort = DiscoverySort(field=SortField.ENGAGEMENT_RATE, direction=SortDirection.DESCENDING)
 discovery_query = DiscoveryQuery(
     keywords="easy dinner recipes",
     categories=("food",),
     countries=("US",),
     languages=("en",),
-    min_followers=100_000,
-    max_followers=5_000_000,
-    min_engagement_rate=0.04,
-    audience_countries=("US", "CA"),
-    audience_genders=("female",),
-    audience_ages=("18-24", "25-34"),
+    followers=follower_range,
+    average_views=CountRange(min=50_000),
+    median_views=CountRange(min=30_000),
+    price=price_range,
+    engagement_rate=engagement_range,
+    follower_growth=RateRange(min=0.0, denominator=Denominator.FOLLOWERS, window=Window.days(30)),
+    audience=(
+        audience_filter,
+        AudienceFilter(dimension=AudienceDimension.AGE, keys=("18-24",), min_share=0.3),
+        AudienceFilter(dimension=AudienceDimension.COUNTRY, keys=("US", "CA"), min_share=0.5),
+    ),
+    similar_to=(account,),
+    sort=discovery_sort,
     limit=20,
 )
-discovery_page = DiscoveryPage(platform="tiktok", candidates=(candidate,), next_cursor="eyJvZmZzZXQiOjIwfQ", total=137)
+filter_outcome = FilterOutcome(
+    filter="median_views", status=FilterStatus.APPROXIMATED, note="median views filtered as average views"
+)
+discovery_page = DiscoveryPage(
+    platform="tiktok",
+    candidates=(candidate,),
+    next_cursor="eyJvZmZzZXQiOjIwfQ",
+    total=137,
+    filters=discovery_query.report(
+        applied=("keywords", "categories", "countries", "languages", "followers", "average_views", "price"),
+        approximated={"median_views": "median views filtered as average views", "audience.age": "age 18-24 as 18-34"},
+        ignored={"follower_growth": "TikTok One filters on no growth figure"},
+        otherwise="TikTok One has no such filter",
+    ),
+)
 
 # --- negotiation and contract ------------------------------------------------------------------------------
 
@@ -627,6 +727,8 @@ published_post = PublishedPost(
     platform_post_id=POST_ID,
     url=f"https://www.tiktok.com/@mayacooks/video/{POST_ID}",
     published_at=at(24),
+    platform_order_id="7391850012447",
+    account=account,
 )
 publish_schedule = PublishSchedule(
     id="schedule_1c7a",
@@ -667,6 +769,31 @@ post_metrics = PostMetrics(
         window=post_window,
         source=MetricSource.PLATFORM,
         as_of=at(31),
+    ),
+    account_id=TIKTOK_ACCOUNT,
+    period=Period(start=at(24), end=at(31)),
+    organic=PerformanceSlice(
+        views=Count(value=1_001_950, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+    ),
+    paid=PerformanceSlice(
+        views=Count(value=182_352, window=post_window, source=MetricSource.PLATFORM, as_of=at(31)),
+        # The platform gives no paid reach for Spark Ads: missing, so None rather than 0.
+        reach=None,
+    ),
+    daily=(
+        DailyFigures(day=date(2025, 3, 27), views=640_118, likes=52_004, comments=702, shares=2_114, saves=4_001),
+        DailyFigures(day=date(2025, 3, 28), views=301_877, likes=24_310, comments=None, shares=1_020, saves=2_015),
+    ),
+    extensions={"tiktok.total_play_time_ms": 20_132_400_000.0},
+)
+post_metrics_request = PostMetricsRequest(posts=(published_post,), period=Period(start=at(24), end=at(31)), daily=True)
+item_error = ItemError(kind=ErrorKind.RATE_LIMITED, message="advertiser QPS exceeded", code="40133", wait=1.0)
+post_metrics_result = PostMetricsResult(platform_post_id=POST_ID, metrics=post_metrics)
+post_metrics_batch = PostMetricsBatch(
+    platform="tiktok",
+    results=(
+        post_metrics_result,
+        PostMetricsResult(platform_post_id="7480193355120840999", error=item_error),
     ),
 )
 
@@ -1037,6 +1164,12 @@ SAMPLES: dict[str, Any] = {
         deliverable,
         discovery_page,
         discovery_query,
+        discovery_sort,
+        audience_filter,
+        follower_range,
+        price_range,
+        engagement_range,
+        filter_outcome,
         dispute,
         escrow,
         escrow_deposit,
@@ -1070,6 +1203,13 @@ SAMPLES: dict[str, Any] = {
         import_result,
         plugin_metadata,
         post_metrics,
+        post_metrics_request,
+        post_metrics_result,
+        post_metrics_batch,
+        item_error,
+        creator_metrics.period,
+        creator_metrics.sponsored,
+        creator_metrics.daily[0],
         posting,
         video_tier,
         product,
@@ -1165,6 +1305,25 @@ EXTRA_SAMPLES: list[tuple[str, Any]] = [
     ("WebhookReply", WebhookReply.text("1158201444")),
     ("WebhookResult", WebhookResult(reply=WebhookReply.text("1158201444"))),
     ("WebhookResult", WebhookResult()),
+    ("DiscoveryQuery", DiscoveryQuery()),
+    ("DiscoveryPage", DiscoveryPage(platform="instagram", next_cursor="QVFIUm1", filters=())),
+    ("CountRange", CountRange(max=10_000)),
+    ("PriceRange", PriceRange(max=Money(380_000, "JPY"))),
+    ("RateRange", RateRange(max=0.2, denominator=Denominator.FOLLOWERS)),
+    ("FilterOutcome", FilterOutcome(filter="followers", status=FilterStatus.APPLIED)),
+    ("PostMetricsRequest", PostMetricsRequest(posts=(published_post,))),
+    ("ItemError", ItemError(kind=ErrorKind.NOT_FOUND, message="no such video")),
+    (
+        "AudienceBreakdown",
+        AudienceBreakdown(
+            dimension=AudienceDimension.AGE,
+            shares=(AudienceShare(key="18-34", share=0.7), AudienceShare(key="65+", share=0.02)),
+            source=MetricSource.PLATFORM,
+            as_of=at(0),
+            kind=AudienceKind.VIEWERS,
+            truncated=True,
+        ),
+    ),
     ("Window", Window.days(28)),
     ("Kpi", Kpi(metric=KpiMetric.ENGAGEMENT_RATE, target_rate=0.05)),
     ("Kpi", Kpi(metric=KpiMetric.CPV, target_cost=Money(2, "USD"))),

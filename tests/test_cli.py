@@ -102,7 +102,8 @@ class TestPlugins:
         [echo] = [row for row in rows if row.startswith("echo ")]
         assert "platform" in echo and "creatorkit-echo" in echo
         assert " no " in echo
-        assert "contracting, creator_lookup, discovery, import, invitations, messaging, metrics" in echo
+        capabilities = "audience, contracting, creator_lookup, discovery, import, invitations, messaging, metrics"
+        assert capabilities + ", post_metrics, webhooks" in echo
 
     def test_table_shows_enabled_plugins(self, workdir: Path) -> None:
         (workdir / "creatorkit.toml").write_text("[platforms.echo]\n")
@@ -122,6 +123,7 @@ class TestPlugins:
         assert echo["enabled"] is True
         assert "creatorkit_discover_creators" in echo["hooks"]
         assert echo["capabilities"] == [
+            "audience",
             "contracting",
             "creator_lookup",
             "discovery",
@@ -129,6 +131,7 @@ class TestPlugins:
             "invitations",
             "messaging",
             "metrics",
+            "post_metrics",
             "webhooks",
         ]
         assert echo["load_error"] is None

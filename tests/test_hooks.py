@@ -148,9 +148,14 @@ def client_of(client: type[Any], answer: Callable[[str], object]) -> Any:
     return host.platform("every") if client is PlatformClient else host.payments("every")
 
 
-def arguments_for(method: Callable[..., Any]) -> list[object]:
-    """A placeholder for each of the method's arguments, but the context: the host fills that in."""
-    return [object() for name in inspect.signature(method).parameters if name != "context"]
+def arguments_for(method: Callable[..., Any]) -> dict[str, object]:
+    """A placeholder for each of the method's required arguments, by name; the host fills in the context, and an
+    optional argument (one a later version added, after the context) keeps its default."""
+    return {
+        name: object()
+        for name, parameter in inspect.signature(method).parameters.items()
+        if name != "context" and parameter.default is parameter.empty
+    }
 
 
 class TestClients:
@@ -179,7 +184,7 @@ class TestClients:
             "creatorkit_get_order": "get_order",
             "creatorkit_fetch_creator_metrics": "fetch_creator_metrics",
             "creatorkit_fetch_audience": "fetch_audience",
-            "creatorkit_fetch_post_metrics": "fetch_post_metrics",
+            "creatorkit_fetch_post_metrics_batch": "fetch_post_metrics_batch",
             "creatorkit_receive_webhook": "receive_webhook",
         }
         payments = {
@@ -189,6 +194,8 @@ class TestClients:
         }
         assert platform.items() <= client_methods(PlatformClient).items()
         assert payments.items() <= client_methods(PaymentClient).items()
+        # Contract v1's one-post call stays, answered by the batch hook (there is no one-post hook any more).
+        assert "fetch_post_metrics" in vars(PlatformClient)
 
     @pytest.mark.parametrize(("client", "attribute", "hook"), CLIENT_METHODS)
     def test_a_method_has_its_hooks_parameters_and_declared_return_type(
@@ -209,7 +216,7 @@ class TestClients:
 
         method = getattr(client_of(client, raise_answered), attribute)
         with pytest.raises(Answered) as caught:
-            method(*arguments_for(method))
+            method(**arguments_for(method))
         assert caught.value.hook == hook
 
     @pytest.mark.parametrize(("client", "attribute", "hook"), CLIENT_METHODS)
@@ -217,7 +224,7 @@ class TestClients:
         method = getattr(client_of(client, lambda hook: object()), attribute)
         expected = STAGES[hook].returns.__name__
         with pytest.raises(PluginContractError, match=f"returned object; expected {expected}") as caught:
-            method(*arguments_for(method))
+            method(**arguments_for(method))
         assert caught.value.hook == hook
 
     def test_arguments_are_checked_as_for_any_method(self) -> None:

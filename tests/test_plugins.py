@@ -59,6 +59,8 @@ ECHO_CAPABILITIES = {
     Capability.METRICS,
     Capability.IMPORT,
     Capability.WEBHOOKS,
+    Capability.AUDIENCE,
+    Capability.POST_METRICS,
 }
 
 
@@ -90,6 +92,30 @@ def invitation(id: str = "inv_1") -> Invitation:
         sent_at=NOW,
         respond_by=NOW,
     )
+
+
+class Limited:
+    """A platform that offers discovery only, and says what to do instead of measuring posts."""
+
+    @hookimpl
+    def creatorkit_plugin_metadata(self) -> PluginMetadata:
+        return PluginMetadata(
+            name="limited",
+            kind=PluginKind.PLATFORM,
+            display_name="Limited",
+            capabilities=frozenset({Capability.DISCOVERY}),
+            missing={Capability.POST_METRICS: "read the post's figures in the platform's own app"},
+        )
+
+    @hookimpl
+    def creatorkit_discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
+        return DiscoveryPage(platform="limited")
+
+
+def limited_host() -> PluginHost:
+    host = PluginHost()
+    host.register(Limited(), name="limited")
+    return host
 
 
 # -- fake distributions --------------------------------------------------------------------------------------
@@ -177,7 +203,7 @@ class TestLoading:
         assert meta.name == "echo"
         assert meta.kind is PluginKind.PLATFORM
         assert meta.capabilities == ECHO_CAPABILITIES
-        assert set(meta.missing) == {Capability.AUDIENCE, Capability.POST_METRICS}
+        assert set(meta.missing) == set()
         assert set(host.hooks("echo")) == {
             "creatorkit_plugin_metadata",
             "creatorkit_configure",
@@ -191,6 +217,8 @@ class TestLoading:
             "creatorkit_fetch_creator_metrics",
             "creatorkit_import_records",
             "creatorkit_receive_webhook",
+            "creatorkit_fetch_audience",
+            "creatorkit_fetch_post_metrics_batch",
         }
         assert host.load_errors == {}
 
@@ -476,18 +504,19 @@ class TestTargetedCalls:
             two_echoes.add_wrapper(Typo(), name="typo")
         assert two_echoes.pm.get_plugin("typo") is None
 
-    def test_undeclared_stage_raises_capability_missing(self, two_echoes: PluginHost) -> None:
+    def test_undeclared_stage_raises_capability_missing(self) -> None:
+        host = limited_host()
         with pytest.raises(CapabilityMissing) as caught:
-            two_echoes.platform("echo").fetch_post_metrics(published_post())
+            host.platform("limited").fetch_post_metrics(published_post())
         error = caught.value
-        assert error.plugin == "echo"
+        assert error.plugin == "limited"
         assert error.capability == Capability.POST_METRICS
-        assert error.alternative == two_echoes.metadata("echo").missing[Capability.POST_METRICS]
+        assert error.alternative == host.metadata("limited").missing[Capability.POST_METRICS]
         assert error.alternative in str(error)
 
-    def test_capability_missing_message_names_the_stage_plainly(self, two_echoes: PluginHost) -> None:
+    def test_capability_missing_message_names_the_stage_plainly(self) -> None:
         with pytest.raises(CapabilityMissing) as caught:
-            two_echoes.platform("echo").fetch_post_metrics(published_post())
+            limited_host().platform("limited").fetch_post_metrics(published_post())
         assert "does not offer 'post_metrics'" in str(caught.value)
 
     def test_unknown_platform(self, two_echoes: PluginHost) -> None:

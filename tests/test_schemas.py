@@ -262,6 +262,21 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_ends_after_start": {},
     "_after_start": {},
     "_acknowledgement": {"minimum": 200, "maximum": 299},  # WebhookReply.status
+    # Contract v2: discovery filters, batched and windowed metrics, canonical audiences.
+    "greater_than_zero": {"exclusiveMinimum": 0},
+    "_ordered": {},  # min <= max, one currency (plus the schema's anyOf: a bound is set)
+    "_canonical_filter_keys": {"minItems": 1},  # canonical buckets of the dimension: class only
+    "_one_filter_per_dimension": {},
+    "_growth_per_follower": {},
+    "_note_explains": {},  # plus the schema's if/else on status
+    "_one_outcome_per_filter": {},
+    "_daily_series": {},  # in order, each day once, inside the period
+    "_extension_names": {},  # the schema's propertyNames pattern
+    "_distinct_posts": {"minItems": 1},  # each post once, one platform: class only
+    "_result_or_error": {},  # the schema's oneOf
+    "_one_result_per_post": {},
+    "_top_n_consistent": {},  # the schema's if/then on truncated
+    "_one_per_dimension_and_kind": {},
 }
 
 #: Constraints the schema states although the class has no validator for them yet (entity gaps, reported).
@@ -446,6 +461,23 @@ BAD = [
     pytest.param("WebhookNotice", setter("kind", value="vibes"), ["kind"], id="notice-kind"),
     pytest.param("WebhookReply", setter("status", value=500), ["status"], id="reply-is-an-acknowledgement"),
     pytest.param("WebhookResult", setter("notices", 1, "source", value="IG"), ["notices[1].source"], id="notice-src"),
+    # Contract v2: discovery filters, metrics and canonical audiences.
+    pytest.param("Rate", setter("denominator_value", value=0), ["denominator_value"], id="rate-over-nothing"),
+    pytest.param("Count", setter("rounded_to", value=0), ["rounded_to"], id="rounded-to-nothing"),
+    pytest.param("DailyFigures", setter("views", value=-1), ["views"], id="negative-day"),
+    pytest.param("DiscoveryQuery", setter("categories", 0, value="cooking"), ["categories[0]"], id="category"),
+    pytest.param("DiscoveryQuery", setter("limit", value=0), ["limit"], id="query-limit"),
+    pytest.param(
+        "DiscoveryQuery",
+        setter("engagement_rate", "denominator", value="vibes"),
+        ["engagement_rate.denominator"],
+        id="rate-range-denominator",
+    ),
+    pytest.param("FilterOutcome", setter("note", value=""), ["note"], id="approximated-without-how"),
+    pytest.param("AudienceFilter", setter("keys", value=[]), ["keys"], id="filter-without-keys"),
+    pytest.param("AudienceBreakdown", setter("top_n", value=45), ["truncated"], id="top-n-untruncated"),
+    pytest.param("PostMetricsRequest", setter("posts", value=[]), ["posts"], id="no-posts"),
+    pytest.param("CreatorMetrics", setter("extensions", value={"echo.x": "12"}), ["extensions.echo.x"], id="extension"),
 ]
 
 
@@ -484,6 +516,11 @@ CLASS_ONLY = [
         "per_creator_max",
         id="cap-in-another-currency",
     ),
+    pytest.param("AudienceBreakdown", setter("shares", 0, "key", value="30-40"), "shares", id="non-canonical-age"),
+    pytest.param("AudienceBreakdown", setter("shares", 2, "key", value="35-44"), "shares", id="overlapping-ages"),
+    pytest.param("PriceRange", setter("max", "currency", value="EUR"), "max", id="price-range-currencies"),
+    pytest.param("CountRange", setter("min", value=10_000_000), "max", id="range-out-of-order"),
+    pytest.param("AudienceFilter", setter("keys", 0, value="F"), "keys", id="filter-key-not-canonical"),
 ]
 
 

@@ -14,7 +14,22 @@ from ._aftercare import (
     RelationshipSummary,
     RsvpStatus,
 )
-from ._audience import AudienceBreakdown, AudienceDimension, AudienceProfile, AudienceShare
+from ._audience import (
+    AGE_BUCKETS,
+    AgeRange,
+    AudienceBreakdown,
+    AudienceDimension,
+    AudienceKind,
+    AudienceProfile,
+    AudienceShare,
+    Gender,
+    age_bucket,
+    age_range,
+    canonical_key,
+    canonical_shares,
+    gender_key,
+    joint_key,
+)
 from ._audit import AuditEvent
 from ._campaigns import (
     AudienceTarget,
@@ -29,7 +44,8 @@ from ._campaigns import (
     Product,
     Timeline,
 )
-from ._common import MetricSource, Window, WindowUnit, new_id, utcnow
+from ._categories import Category
+from ._common import MetricSource, Period, Window, WindowUnit, new_id, utcnow
 from ._connections import AuthorizationStatus, Connection, Grant
 from ._content import (
     CheckResult,
@@ -69,9 +85,33 @@ from ._creators import (
     RateCard,
 )
 from ._deals import Awaiting, Deal, DealState, Dispute, DisputeStatus
+from ._discovery import (
+    DISCOVERY_FILTERS,
+    AudienceFilter,
+    CountRange,
+    DiscoveryPage,
+    DiscoveryQuery,
+    DiscoverySort,
+    FilterOutcome,
+    FilterStatus,
+    PriceRange,
+    RateRange,
+    SortDirection,
+    SortField,
+)
 from ._imports import ImportFormat, ImportResult, RejectedRow
-from ._matching import DiscoveryPage, DiscoveryQuery, Match, ScoreComponent
-from ._metrics import Count, CreatorMetrics, Denominator, PostMetrics, Rate, Statistic
+from ._item_errors import ErrorKind, ItemError
+from ._matching import Match, ScoreComponent
+from ._metrics import (
+    Count,
+    CreatorMetrics,
+    DailyFigures,
+    Denominator,
+    PerformanceSlice,
+    PostMetrics,
+    Rate,
+    Statistic,
+)
 from ._negotiation import Offer, OfferStatus, Terms
 from ._orders import (
     FailedHandle,
@@ -126,6 +166,7 @@ from ._plugins import (
     ProviderOperation,
     ProviderRequest,
 )
+from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
 from ._webhooks import NoticeKind, WebhookNotice, WebhookReply, WebhookRequest, WebhookResult
 
 #: Every entity class that has a JSON Schema of its own, by schema name.
@@ -134,6 +175,7 @@ ENTITY_CLASSES: dict[str, type] = {
     for cls in (
         Agency,
         AudienceBreakdown,
+        AudienceFilter,
         AudienceProfile,
         AudienceShare,
         AudienceTarget,
@@ -158,14 +200,17 @@ ENTITY_CLASSES: dict[str, type] = {
         ContractTemplate,
         ContractTimeline,
         Count,
+        CountRange,
         CreatorCandidate,
         CreatorMetrics,
         CreatorProfile,
         CreatorRequirements,
         Deal,
         Deliverable,
+        DailyFigures,
         DiscoveryPage,
         DiscoveryQuery,
+        DiscoverySort,
         Dispute,
         Escrow,
         EscrowMilestone,
@@ -174,10 +219,12 @@ ENTITY_CLASSES: dict[str, type] = {
         FeeBreakdown,
         FailedHandle,
         FeedbackItem,
+        FilterOutcome,
         Grant,
         ImportResult,
         Invitation,
         IpOwnership,
+        ItemError,
         Kpi,
         LedgerEntry,
         Match,
@@ -190,8 +237,10 @@ ENTITY_CLASSES: dict[str, type] = {
         OrderPlacement,
         OutreachReceipt,
         PastCollaboration,
+        Period,
         PaymentMilestone,
         PaymentSchedule,
+        PerformanceSlice,
         Payout,
         PlatformAccount,
         PlatformInvitation,
@@ -199,14 +248,19 @@ ENTITY_CLASSES: dict[str, type] = {
         PlatformOrderRequest,
         PluginMetadata,
         PostMetrics,
+        PostMetricsBatch,
+        PostMetricsRequest,
+        PostMetricsResult,
         Posting,
         PriceTier,
+        PriceRange,
         Product,
         ProviderOperation,
         ProviderRequest,
         PublishedPost,
         PublishSchedule,
         Rate,
+        RateRange,
         RateCard,
         RejectedRow,
         RosterEntry,
@@ -227,13 +281,18 @@ ENTITY_CLASSES: dict[str, type] = {
 }
 
 __all__ = [
+    "AGE_BUCKETS",
+    "DISCOVERY_FILTERS",
     "ENTITY_CLASSES",
     "Actor",
+    "AgeRange",
     "Agency",
     "Appreciation",
     "AppreciationKind",
     "AudienceBreakdown",
     "AudienceDimension",
+    "AudienceFilter",
+    "AudienceKind",
     "AudienceProfile",
     "AudienceShare",
     "AudienceTarget",
@@ -248,6 +307,7 @@ __all__ = [
     "CampaignBrief",
     "CancellationTerms",
     "Capability",
+    "Category",
     "Channel",
     "CheckResult",
     "CollaborationFeedback",
@@ -262,10 +322,12 @@ __all__ = [
     "ContractTemplate",
     "ContractTimeline",
     "Count",
+    "CountRange",
     "CreatorCandidate",
     "CreatorMetrics",
     "CreatorProfile",
     "CreatorRequirements",
+    "DailyFigures",
     "Deal",
     "DealState",
     "Deliverable",
@@ -274,8 +336,10 @@ __all__ = [
     "Direction",
     "DiscoveryPage",
     "DiscoveryQuery",
+    "DiscoverySort",
     "Dispute",
     "DisputeStatus",
+    "ErrorKind",
     "Escrow",
     "EscrowMilestone",
     "EscrowStatus",
@@ -285,6 +349,9 @@ __all__ = [
     "FailedHandle",
     "FeeBreakdown",
     "FeedbackItem",
+    "FilterOutcome",
+    "FilterStatus",
+    "Gender",
     "Grant",
     "ImportFormat",
     "ImportResult",
@@ -292,6 +359,7 @@ __all__ = [
     "InvitationStatus",
     "IpOwner",
     "IpOwnership",
+    "ItemError",
     "Kpi",
     "KpiMetric",
     "LedgerEntry",
@@ -319,6 +387,8 @@ __all__ = [
     "PaymentSchedule",
     "Payout",
     "PayoutStatus",
+    "PerformanceSlice",
+    "Period",
     "PlatformAccount",
     "PlatformInvitation",
     "PlatformOrder",
@@ -326,7 +396,11 @@ __all__ = [
     "PluginKind",
     "PluginMetadata",
     "PostMetrics",
+    "PostMetricsBatch",
+    "PostMetricsRequest",
+    "PostMetricsResult",
     "Posting",
+    "PriceRange",
     "PriceTier",
     "Product",
     "ProviderOperation",
@@ -335,6 +409,7 @@ __all__ = [
     "PublishedPost",
     "Rate",
     "RateCard",
+    "RateRange",
     "RejectedRow",
     "RelationshipSummary",
     "ReviewDecision",
@@ -345,6 +420,8 @@ __all__ = [
     "ScoreComponent",
     "Signature",
     "SigningKey",
+    "SortDirection",
+    "SortField",
     "Statistic",
     "TalentManager",
     "Terms",
@@ -359,6 +436,12 @@ __all__ = [
     "WebhookResult",
     "Window",
     "WindowUnit",
+    "age_bucket",
+    "age_range",
+    "canonical_key",
+    "canonical_shares",
+    "gender_key",
+    "joint_key",
     "new_id",
     "utcnow",
 ]

@@ -7,7 +7,7 @@ import math
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -15,10 +15,12 @@ import attrs
 __all__ = [
     "FieldValueError",
     "MetricSource",
+    "Period",
     "Window",
     "WindowUnit",
     "aware",
     "country_code",
+    "greater_than_zero",
     "new_id",
     "non_negative",
     "non_negative_amount",
@@ -189,6 +191,12 @@ def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
             raise FieldValueError(attribute.name, f"must hold ISO 3166-1 alpha-2 codes like 'US', got {code!r}")
 
 
+def greater_than_zero(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    """A step or a size that may be fractional (a rate rounded to 0.001) but is more than nothing."""
+    if value is not None and value <= 0:
+        raise FieldValueError(attribute.name, f"must be more than 0, got {value}")
+
+
 def positive(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < 1:
         raise FieldValueError(attribute.name, f"must be >= 1, got {value}")
@@ -215,3 +223,31 @@ def each(check: Callable[[Any, attrs.Attribute[Any], Any], None]) -> Callable[..
             check(instance, attribute, item)
 
     return run
+
+
+def _ends_after_start(instance: Period, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if value <= instance.start:
+        raise FieldValueError(attribute.name, f"must be after start ({instance.start.isoformat()})")
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class Period:
+    """A stretch of time figures are asked for or cover: from ``start`` (inclusive) to ``end`` (exclusive).
+
+    :class:`Window` says what a figure was computed over relative to when it was read ("last 30 days");
+    a period names the instants, as a platform's ``since``/``until`` or ``start_date``/``end_date`` do.
+    """
+
+    start: datetime = attrs.field(validator=aware)
+    end: datetime = attrs.field(validator=[aware, _ends_after_start])
+
+    def covers(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def days(self) -> list[date]:
+        """Every calendar day (UTC) the period touches, first to last."""
+        first, last = self.start.astimezone(UTC).date(), (self.end - _INSTANT).astimezone(UTC).date()
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+_INSTANT = timedelta(microseconds=1)

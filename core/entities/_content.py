@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from ._common import FieldValueError, aware, non_negative, platform_name, positive, typed_fields
+from ._creators import PlatformAccount
 
 __all__ = [
     "CheckResult",
@@ -97,7 +98,12 @@ class ContentReview:
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PublishedPost:
-    """The live post, linked so that metrics can be read for it."""
+    """The live post, linked so that metrics can be read for it.
+
+    ``platform_order_id`` is the order or campaign the deal was placed as on the platform (TikTok's report is
+    read by order id), and ``account`` the creator's account the post is on (Instagram's insights are read
+    with that account's grant); either is ``None`` when it is not known.
+    """
 
     id: str
     deal_id: str
@@ -106,6 +112,8 @@ class PublishedPost:
     platform_post_id: str
     url: str
     published_at: datetime = attrs.field(validator=aware)
+    platform_order_id: str | None = None
+    account: PlatformAccount | None = None
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

@@ -6,10 +6,9 @@ from datetime import datetime
 
 import attrs
 
-from ._common import aware, country_code, non_negative, platform_name, positive, typed_fields, unit_interval
-from ._creators import CreatorCandidate
+from ._common import aware, non_negative, platform_name, typed_fields, unit_interval
 
-__all__ = ["DiscoveryPage", "DiscoveryQuery", "Match", "ScoreComponent"]
+__all__ = ["Match", "ScoreComponent"]
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
@@ -34,31 +33,3 @@ class Match:
     score: float = attrs.field(validator=unit_interval)
     components: tuple[ScoreComponent, ...]
     as_of: datetime = attrs.field(validator=aware)
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class DiscoveryQuery:
-    """Filters a platform's creator search understands; a plugin ignores what its platform cannot filter on."""
-
-    keywords: str = ""
-    categories: tuple[str, ...] = ()
-    countries: tuple[str, ...] = attrs.field(default=(), validator=country_code)
-    languages: tuple[str, ...] = ()
-    min_followers: int | None = attrs.field(default=None, validator=non_negative)
-    max_followers: int | None = attrs.field(default=None, validator=non_negative)
-    min_engagement_rate: float | None = attrs.field(default=None, validator=non_negative)
-    audience_countries: tuple[str, ...] = attrs.field(default=(), validator=country_code)
-    audience_genders: tuple[str, ...] = ()
-    audience_ages: tuple[str, ...] = ()
-    limit: int = attrs.field(default=50, validator=positive)
-    cursor: str | None = None
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class DiscoveryPage:
-    """One page of discovery results from one platform; ``next_cursor`` fetches the next."""
-
-    platform: str = attrs.field(validator=platform_name)
-    candidates: tuple[CreatorCandidate, ...] = ()
-    next_cursor: str | None = None
-    total: int | None = attrs.field(default=None, validator=non_negative)

@@ -20,7 +20,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .. import hookspecs
-from ..entities import Capability, PluginMetadata
+from .._call_context import CallContext
+from ..entities import (
+    Capability,
+    Period,
+    PluginMetadata,
+    PostMetrics,
+    PostMetricsBatch,
+    PostMetricsRequest,
+    PublishedPost,
+)
 from ._stages import STAGES
 
 if TYPE_CHECKING:
@@ -100,8 +109,26 @@ class PlatformClient(_Client):
     import_records = calls(hookspecs.creatorkit_import_records)
     fetch_creator_metrics = calls(hookspecs.creatorkit_fetch_creator_metrics)
     fetch_audience = calls(hookspecs.creatorkit_fetch_audience)
-    fetch_post_metrics = calls(hookspecs.creatorkit_fetch_post_metrics)
+    fetch_post_metrics_batch = calls(hookspecs.creatorkit_fetch_post_metrics_batch)
     receive_webhook = calls(hookspecs.creatorkit_receive_webhook)
+
+    def fetch_post_metrics(
+        self, post: PublishedPost, context: CallContext | None = None, period: Period | None = None
+    ) -> PostMetrics:
+        """One post's metrics, as contract v1's ``fetch_post_metrics`` gave them: a batch of one.
+
+        The platform's error for the post (an unknown post is :class:`~creatorkit.errors.NotFound`) is raised.
+        """
+        request = PostMetricsRequest(posts=(post,), period=period)
+        batch: PostMetricsBatch = self.host.call(
+            self.name, "creatorkit_fetch_post_metrics_batch", request=request, context=context
+        )
+        result = batch.result_for(post.platform_post_id)
+        assert result is not None  # the host refuses a batch that leaves an asked-for post out
+        if result.metrics is None:
+            assert result.error is not None
+            raise result.error.to_exception(self.name, post.platform_post_id, what="post")
+        return result.metrics
 
 
 class PaymentClient(_Client):

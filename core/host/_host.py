@@ -35,6 +35,7 @@ from ._calling import accept, call_impl, guarded
 from ._checks import answering_hooks, check_settings, metadata_problems, registration_problems
 from ._clients import PaymentClient, PlatformClient
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
+from ._stage_rules import RULES
 from ._stages import CONTEXT, STAGES, StageHook
 
 __all__ = ["PluginContext", "PluginHost"]
@@ -325,6 +326,8 @@ class PluginHost:
             kwargs[CONTEXT] = given.aimed_at(name, hook, stage.capability)
         else:
             raise TypeError(f"context must be a CallContext or None, not {type(given).__name__}")
+        rule = RULES.get(hook)
+        prepared = None if rule is None else rule.prepare(name, kwargs)
         try:
             result = self._caller(hook, name)(**kwargs)
         except CreatorkitError:
@@ -333,7 +336,8 @@ class PluginHost:
             raise PluginContractError(
                 name, hook, f"raised {type(exc).__name__}: {exc} (plugins must raise creatorkit's typed errors)"
             ) from exc
-        return accept(name, hook, stage.returns, result, validate=self.validate_outputs)
+        value = accept(name, hook, stage.returns, result, validate=self.validate_outputs)
+        return value if rule is None else rule.finish(name, prepared, value)
 
     def _default_context(self, name: str, stage: StageHook) -> CallContext:
         """The context of a call made without one: immutable, so one per target serves every such call."""

@@ -25,6 +25,7 @@ from ..entities import (
     DealState,
     PartyKind,
     PastCollaboration,
+    Period,
     PlatformAccount,
     RateCard,
     Scope,
@@ -72,11 +73,18 @@ class CreatorPageService(Service):
 
         return self._read(actor, work)
 
-    def refresh_metrics(self, actor: Actor, creator_id: str, platform: str) -> CreatorMetrics:
+    def refresh_metrics(
+        self, actor: Actor, creator_id: str, platform: str, *, period: Period | None = None
+    ) -> CreatorMetrics:
         """Read the creator's metrics (and audience, where offered) from the platform and keep a snapshot.
 
         The creator's side (the creator, a manager with ``view_stats``) or the system does this: it calls the
         platform on the creator's account and writes into the creator's workspace, which a brand may not.
+
+        ``period`` asks for the windowed figures over that stretch of time (a platform that cannot honour it
+        answers with ``period=None`` and its own windows); such a snapshot is kept apart from the platform's
+        default one and becomes the latest shown. The audience comes in the core's canonical buckets: every
+        breakdown says whose it is, over which timeframe and whether the platform cut it to its top buckets.
         """
         if actor.kind is PartyKind.BRAND:
 
@@ -91,13 +99,16 @@ class CreatorPageService(Service):
             self._read(actor, refuse, "refresh_metrics")
         account = self._read(actor, lambda view: _account(view, actor, creator_id, platform), "refresh_metrics")
         client = self._kit.plugins.platform(platform)
-        metrics = client.fetch_creator_metrics(account)
+        metrics = client.fetch_creator_metrics(account, period=period)
         audience = client.fetch_audience(account) if client.supports(Capability.AUDIENCE) else None
 
         def work(change: Change) -> CreatorMetrics:
             _profile(change, actor, creator_id, Scope.VIEW_STATS, "refresh_metrics")
             stamp = metrics.as_of.strftime("%Y%m%dT%H%M%S")
             key = f"{creator_id}:{platform}:{stamp}"
+            if metrics.period is not None:
+                covered = metrics.period
+                key += f":{covered.start.strftime('%Y%m%dT%H%M%S')}-{covered.end.strftime('%Y%m%dT%H%M%S')}"
             # The platform may answer with the same as_of again: that snapshot is already kept, refresh it.
             where = {"workspace": creator_id, "parent": creator_id, "state": platform}
             change.keep("metrics_snapshot", key, metrics, **where)
@@ -107,7 +118,7 @@ class CreatorPageService(Service):
                 "creator.metrics_snapshot",
                 "creator",
                 creator_id,
-                {"platform": platform, "as_of": metrics.as_of.isoformat()},
+                _snapshot_note(platform, metrics),
                 on_behalf_of=on_behalf_of(actor, creator_id),
                 workspace=creator_id,
             )
@@ -159,6 +170,13 @@ class CreatorPageService(Service):
             return updated
 
         return self._write(actor, action, work)
+
+
+def _snapshot_note(platform: str, metrics: CreatorMetrics) -> dict[str, str]:
+    note = {"platform": platform, "as_of": metrics.as_of.isoformat()}
+    if metrics.period is not None:
+        note["period"] = f"{metrics.period.start.isoformat()}/{metrics.period.end.isoformat()}"
+    return note
 
 
 def _profile(view: View, actor: Actor, creator_id: str, scope: Scope, action: str) -> CreatorProfile:

@@ -26,7 +26,7 @@ genuine delivery from its sandbox's signer, and ``webhook_handshake`` if its sen
 
 from ._fixtures import network_disabled, no_network
 from ._payments import PaymentProviderContract
-from ._platform import ImportSample, PlatformPluginContract, assert_valid_entity
+from ._platform import ImportSample, PlatformPluginContract, assert_canonical_audience, assert_valid_entity
 from ._webhooks import PaymentWebhookContract, WebhookContract
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "PaymentWebhookContract",
     "PlatformPluginContract",
     "WebhookContract",
+    "assert_canonical_audience",
     "assert_valid_entity",
     "network_disabled",
     "no_network",

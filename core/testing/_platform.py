@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Generator, Iterator, Mapping
+from datetime import timedelta
 from importlib import metadata as importlib_metadata
 from typing import Any, ClassVar
 
@@ -11,33 +11,46 @@ import attrs
 import pytest
 
 from ..config import Mode, PluginSettings
+from ..converter import unstructure
 from ..entities import (
+    AudienceDimension,
+    AudienceFilter,
+    AudienceProfile,
     Capability,
-    Channel,
+    Category,
+    CountRange,
     CreatorCandidate,
-    DeliverableType,
-    Direction,
+    Denominator,
     DiscoveryPage,
     DiscoveryQuery,
+    DiscoverySort,
     ImportFormat,
-    ImportResult,
-    Invitation,
-    InvitationStatus,
-    Message,
-    OrderDeliverable,
-    OrderPlacement,
+    Period,
     PlatformAccount,
-    PlatformOrderRequest,
     PluginKind,
-    PublishedPost,
+    PostMetricsRequest,
+    PriceRange,
+    RateRange,
+    SortField,
+    canonical_key,
 )
-from ..errors import CapabilityMissing, CreatorkitError, NotFound, PlatformError
+from ..errors import CapabilityMissing, CreatorkitError, InvalidRequest, NotFound, PlatformError, ValidationError
+from ..hookspecs import hookimpl
 from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
+from ..money import Money
 from ._fixtures import network_disabled
+from ._orders import ImportSample, OrdersContract
+from ._samples import _NOW, _dummy_account, _message, _post
 from ._validity import assert_valid_entity
 from ._webhooks import WebhookContract
 
-__all__ = ["ImportSample", "PlatformPluginContract", "assert_capabilities_match_hooks", "assert_valid_entity"]
+__all__ = [
+    "ImportSample",
+    "PlatformPluginContract",
+    "assert_canonical_audience",
+    "assert_capabilities_match_hooks",
+    "assert_valid_entity",
+]
 
 #: The stages a platform plugin either offers or explains in ``missing``.
 PLATFORM_STAGES = (
@@ -64,19 +77,7 @@ def assert_capabilities_match_hooks(host: PluginHost, name: str) -> None:
             assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
 
 
-@attrs.frozen(kw_only=True)
-class ImportSample:
-    """A partner export for the conformance kit: its bytes, its format, and what the plugin must make of it."""
-
-    data: bytes
-    format: ImportFormat
-    #: The (line, field) of every row the plugin must reject; ``field`` is ``None`` for a whole-row rejection.
-    rejected: frozenset[tuple[int, str | None]]
-    #: How many rows must become records.
-    accepted: int
-
-
-class PlatformPluginContract(WebhookContract):
+class PlatformPluginContract(OrdersContract, WebhookContract):
     """Subclass with ``plugin_name`` (and the data your sandbox knows) to run the platform contract suite.
 
     A platform that offers webhooks also overrides ``webhook_delivery`` (and ``webhook_handshake``): see
@@ -94,8 +95,6 @@ class PlatformPluginContract(WebhookContract):
     discovery_query: ClassVar[DiscoveryQuery] = DiscoveryQuery(limit=5)
     #: A post id the sandbox has metrics for (needed only with the post_metrics capability).
     known_post_id: ClassVar[str | None] = None
-    #: A partner export with rows the plugin must reject (needed only with the import capability).
-    import_sample: ClassVar[ImportSample | None] = None
 
     # -- fixtures ------------------------------------------------------------------------------------------------
 
@@ -238,168 +237,217 @@ class PlatformPluginContract(WebhookContract):
             metrics = platform.fetch_post_metrics(_post(self.plugin_name, self.known_post_id))
         assert_valid_entity(metrics)
 
-    # -- invitations, messaging, orders and import (contract v2) -------------------------------------------------
+    # -- contract v2: discovery filters and paging, batched metrics, canonical audiences --------------------------
+    # (kept apart from the outreach, order and webhook checks, which other parts of the contract own)
 
-    def test_invitation_status_round_trips(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.INVITATIONS)
-        account = self._account(platform)
-        with network_disabled():
-            receipt = platform.send_invitation(_invitation(self.plugin_name), account)
-            status = platform.get_invitation(receipt.platform_ref, account)
-            again = platform.get_invitation(receipt.platform_ref, account)
-        assert receipt.platform == self.plugin_name and receipt.platform_ref
-        assert_valid_entity(receipt)
-        assert status.platform == self.plugin_name
-        assert status.platform_ref == receipt.platform_ref, "the status read back must be of the invitation sent"
-        assert isinstance(status.status, InvitationStatus)
-        assert status.raw_status, "keep the platform's own status beside the normalised one"
-        assert (again.status, again.raw_status) == (status.status, status.raw_status)
-        assert_valid_entity(status)
+    #: Post ids the sandbox knows, with the figures its platform does not report for them: each must be None.
+    post_missing_figures: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: A query whose pages the kit follows to the end (default: ``discovery_query`` two at a time).
+    paging_query: ClassVar[DiscoveryQuery | None] = None
+    #: The most pages the kit follows before it calls the paging endless.
+    max_pages: ClassVar[int] = 500
 
-    def test_status_of_an_unknown_invitation_is_a_typed_error(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.INVITATIONS)
-        account = self._account(platform)
-        with network_disabled(), pytest.raises(CreatorkitError) as caught:
-            platform.get_invitation("no_such_invitation_zz9", account)
-        assert isinstance(caught.value, NotFound | PlatformError), f"raised {type(caught.value).__name__}"
-
-    def test_messaging_returns_a_receipt(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.MESSAGING)
-        account = self._account(platform)
-        with network_disabled():
-            receipt = platform.send_message(_message(), account)
-        assert receipt.platform == self.plugin_name
-        assert receipt.platform_ref
-        assert_valid_entity(receipt)
-
-    def test_an_order_placed_twice_with_one_key_yields_the_same_orders(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.CONTRACTING)
-        request = _order_request("order_conformance_same_key", (self._known_handle(platform),))
-        with network_disabled():
-            first = platform.place_order(request)
-            # What the core sends after a crash between the platform's answer and its record of it.
-            second = platform.place_order(attrs.evolve(request, attempt=2))
-        self._check_placement(first, request)
-        assert [(o.order_id, o.creator_handle) for o in second.orders] == [
-            (o.order_id, o.creator_handle) for o in first.orders
-        ], "the same idempotency key must yield the same orders, never new ones"
-        assert [f.handle for f in second.failed] == [f.handle for f in first.failed]
-
-    def test_one_order_per_creator_and_failed_handles_are_reported(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.CONTRACTING)
-        request = _order_request("order_conformance_failing", (self._known_handle(platform), self.unknown_handle))
-        with network_disabled():
-            placement = platform.place_order(request)
-        self._check_placement(placement, request)
-        assert [o.creator_handle for o in placement.orders] == [self.known_handle]
-        [failure] = placement.failed
-        assert failure.handle == self.unknown_handle
-        assert failure.reason.strip(), "say why the platform refused the handle"
-
-    def test_an_order_reads_back(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.CONTRACTING)
-        assert self.known_handle, "set known_handle to a creator your sandbox knows"
-        with network_disabled():
-            placement = platform.place_order(_order_request("order_conformance_read", (self.known_handle,)))
-            [order] = placement.orders
-            again = platform.get_order(order.order_id)
-            with pytest.raises(CreatorkitError) as caught:
-                platform.get_order("no_such_order_zz9")
-        assert (again.order_id, again.creator_handle, again.deal_id) == (
-            order.order_id,
-            order.creator_handle,
-            order.deal_id,
+    def _load_again(self) -> PluginHost:
+        """A second host with a fresh instance of the plugin, configured as the ``host`` fixture's."""
+        [entry_point] = importlib_metadata.entry_points(group="creatorkit.platforms", name=self.plugin_name)
+        host = PluginHost(validate_outputs=True)
+        settings = PluginSettings(
+            name=self.plugin_name, section="platforms", mode=Mode.SANDBOX, settings=dict(self.settings)
         )
-        assert again.platform == self.plugin_name and again.raw_status
-        assert_valid_entity(again)
+        host.register(entry_point.load(), name=self.plugin_name, group="creatorkit.platforms", settings=settings)
+        return host
+
+    def every_filter(self) -> DiscoveryQuery:
+        """A query that sets every discovery filter, loosely enough that a sandbox may still find someone."""
+        similar = PlatformAccount(
+            platform=self.plugin_name, account_id="conformance", handle=self.known_handle or "conformance"
+        )
+        return DiscoveryQuery(
+            keywords="a",
+            categories=(Category.BEAUTY, Category.FOOD, Category.GAMING),
+            countries=("US", "GB"),
+            languages=("en",),
+            followers=CountRange(min=1),
+            average_views=CountRange(min=1),
+            median_views=CountRange(min=1),
+            price=PriceRange(max=Money(100_000_000, "USD")),
+            engagement_rate=RateRange(min=0.0, denominator=Denominator.VIEWS),
+            follower_growth=RateRange(min=-1.0, denominator=Denominator.FOLLOWERS),
+            audience=(
+                AudienceFilter(dimension=AudienceDimension.GENDER, keys=("female",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.AGE, keys=("18-24",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.COUNTRY, keys=("US",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.CITY, keys=("London",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.INTEREST, keys=("cooking",), min_share=0.0),
+                AudienceFilter(dimension=AudienceDimension.DEVICE, keys=("ios",), min_share=0.0),
+            ),
+            similar_to=(similar,),
+            sort=DiscoverySort(field=SortField.FOLLOWERS),
+            limit=5,
+        )
+
+    def _raw_pages(self, host: PluginHost) -> list[DiscoveryPage]:
+        """What the plugin itself answers, before the host completes the report and wraps the cursor."""
+        seen: list[DiscoveryPage] = []
+
+        class RawPages:
+            @hookimpl(wrapper=True)
+            def creatorkit_discover_creators(self) -> Generator[None, DiscoveryPage, DiscoveryPage]:
+                page = yield
+                seen.append(page)
+                return page
+
+        host.add_wrapper(RawPages(), name="conformance_raw_pages")
+        return seen
+
+    def test_every_filter_set_is_reported(self, host: PluginHost, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        raw = self._raw_pages(host)
+        everything = self.every_filter()
+        # The report is what is checked, not the candidates: one per page keeps 17 validated pages quick.
+        singles = [everything, *(attrs.evolve(_only(everything, name), limit=1) for name in everything.filters_set())]
+        with network_disabled():
+            for query in singles:
+                platform.discover_creators(query)
+        for query, page in zip(singles, raw, strict=True):
+            reported = {outcome.filter for outcome in page.filters}
+            unreported = [name for name in query.filters_set() if name not in reported]
+            assert not unreported, f"the page for a query setting {query.filters_set()} does not report {unreported}"
+
+    def test_paging_reaches_the_end_without_repeats(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        query = self.paging_query or attrs.evolve(self.discovery_query, limit=2, cursor=None)
+        seen: list[str] = []
+        with network_disabled():
+            for _ in range(self.max_pages):
+                page = platform.discover_creators(query)
+                assert len(page.candidates) <= query.limit, "a page holds more than limit"
+                seen.extend(candidate.profile.id for candidate in page.candidates)
+                if page.next_cursor is None:
+                    break
+                query = attrs.evolve(query, cursor=page.next_cursor)
+            else:
+                pytest.fail(f"still a next page after {self.max_pages} pages")
+        repeated = sorted({id for id in seen if seen.count(id) > 1})
+        assert not repeated, f"candidates on more than one page: {repeated}"
+        assert seen, "the paging query should find at least one creator in the sandbox"
+
+    def test_a_cursor_is_bound_to_its_query(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.DISCOVERY)
+        query = attrs.evolve(self.discovery_query, limit=1, cursor=None)
+        with network_disabled():
+            first = platform.discover_creators(query)
+            if first.next_cursor is None:
+                pytest.skip("the sandbox returns a single page for the discovery_query")
+            # Only the page size may change between pages.
+            platform.discover_creators(attrs.evolve(query, limit=2, cursor=first.next_cursor))
+            other = attrs.evolve(query, keywords=query.keywords + " other", cursor=first.next_cursor)
+            with pytest.raises((InvalidRequest, ValidationError)) as caught:
+                platform.discover_creators(other)
+            with pytest.raises((InvalidRequest, ValidationError)):
+                platform.discover_creators(attrs.evolve(query, cursor="not-a-cursor"))
+        error = caught.value
+        named = " ".join(error.paths) if isinstance(error, ValidationError) else getattr(error, "field", None)
+        assert named is not None and "cursor" in named, f"the error names {named!r}, not the cursor"
+
+    def test_post_metrics_come_one_per_post(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.POST_METRICS)
+        assert self.known_post_id, "set known_post_id to a post your sandbox knows"
+        posts = (_post(self.plugin_name, self.known_post_id), _post(self.plugin_name, "no_such_post_zz9"))
+        with network_disabled():
+            batch = platform.fetch_post_metrics_batch(PostMetricsRequest(posts=posts, daily=True))
+        assert_valid_entity(batch)
+        known, unknown = batch.result_for(self.known_post_id), batch.result_for("no_such_post_zz9")
+        assert known is not None and known.metrics is not None, f"no metrics for {self.known_post_id}: {known}"
+        assert unknown is not None and unknown.error is not None, "an unknown post gets an error of its own"
+        with network_disabled(), pytest.raises(CreatorkitError) as caught:
+            platform.fetch_post_metrics(posts[1])
         assert isinstance(caught.value, NotFound | PlatformError), f"raised {type(caught.value).__name__}"
 
-    def _check_placement(self, placement: OrderPlacement, request: PlatformOrderRequest) -> None:
-        assert_valid_entity(placement)
-        assert placement.platform == self.plugin_name
-        assert (placement.idempotency_key, placement.deal_id) == (request.idempotency_key, request.deal_id)
-        assert placement.handles == set(request.creator_handles), "every handle asked for is placed or failed, once"
-        for order in placement.orders:
-            assert order.platform == self.plugin_name and order.deal_id == request.deal_id
-            assert order.raw_status, "keep the platform's own status beside the normalised one"
-
-    def test_import_reports_every_rejected_row(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.IMPORT)
-        sample = self.import_sample
-        assert sample is not None, "set import_sample to an export with rows your plugin must reject"
+    def test_missing_figures_are_none(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.POST_METRICS)
+        if not self.post_missing_figures:
+            pytest.skip("set post_missing_figures to posts and the figures your platform does not report for them")
+        posts = tuple(_post(self.plugin_name, post_id) for post_id in self.post_missing_figures)
         with network_disabled():
-            result = platform.import_records(sample.data, sample.format)
-        assert isinstance(result, ImportResult)
-        assert_valid_entity(result)
-        assert result.platform == self.plugin_name and result.format is sample.format
-        assert {(r.line, r.field) for r in result.rejected} == set(sample.rejected), "rejected (line, field) pairs"
-        assert all(r.reason.strip() for r in result.rejected), "every rejected row says why"
-        assert result.accepted == sample.accepted, "rows that became records"
+            batch = platform.fetch_post_metrics_batch(PostMetricsRequest(posts=posts, daily=True))
+        for post_id, figures in self.post_missing_figures.items():
+            metrics = batch.metrics.get(post_id)
+            assert metrics is not None, f"no metrics for {post_id}"
+            for figure in figures:
+                assert getattr(metrics, figure) is None, f"{post_id}.{figure} is missing data: None, not a value"
+                days = [getattr(day, figure) for day in metrics.daily if hasattr(day, figure)]
+                assert all(value is None for value in days), f"{post_id}: a day's {figure} is a value, not None"
 
-    def test_import_of_nothing_is_no_rows_or_a_typed_error(self, platform: PlatformClient) -> None:
-        self._require(platform, Capability.IMPORT)
-        sample = self.import_sample
-        assert sample is not None, "set import_sample to an export with rows your plugin must reject"
+    def test_metrics_over_a_period(self, platform: PlatformClient) -> None:
+        self._require(platform, Capability.METRICS)
+        account = self._account(platform)
+        period = Period(start=_NOW - timedelta(days=7), end=_NOW)
         with network_disabled():
-            try:
-                result = platform.import_records(b"", sample.format)
-            except PlatformError:
-                return  # an empty file refused as unreadable is fine: it said so
-        assert (result.rows, result.rejected) == (0, ())
+            metrics = platform.fetch_creator_metrics(account, period=period)
+        assert metrics.period in (None, period), "the answer covers the period asked for, or says None"
+        assert_valid_entity(metrics)
+
+    def test_audiences_are_canonical(self, platform: PlatformClient) -> None:
+        audiences: list[AudienceProfile] = []
+        with network_disabled():
+            if platform.supports(Capability.AUDIENCE):
+                audiences.append(platform.fetch_audience(self._account(platform)))
+            if platform.supports(Capability.DISCOVERY):
+                page = platform.discover_creators(self.discovery_query)
+                audiences.extend(c.audience for c in page.candidates if c.audience is not None)
+            if platform.supports(Capability.CREATOR_LOOKUP) and self.known_handle:
+                found = platform.lookup_creator(self.known_handle).audience
+                audiences.extend([found] if found is not None else [])
+        if not audiences:
+            pytest.skip(f"{self.plugin_name} returns no audience")
+        for audience in audiences:
+            assert_canonical_audience(audience)
+
+    def test_sandbox_is_deterministic(self, host: PluginHost) -> None:
+        with network_disabled():
+            again = self._load_again()
+            answers = [self._sample_answers(h.platform(self.plugin_name)) for h in (host, again)]
+        assert answers[0] == answers[1], "two fresh sandboxes answered the same calls differently"
+
+    def _sample_answers(self, platform: PlatformClient) -> list[object]:
+        answers: list[object] = []
+        if platform.supports(Capability.DISCOVERY):
+            answers.append(unstructure(platform.discover_creators(self.discovery_query)))
+        if platform.supports(Capability.CREATOR_LOOKUP) and self.known_handle:
+            candidate = platform.lookup_creator(self.known_handle)
+            answers.append(unstructure(candidate))
+            account = candidate.profile.account_on(self.plugin_name)
+            if account is not None and platform.supports(Capability.METRICS):
+                answers.append(unstructure(platform.fetch_creator_metrics(account)))
+            if account is not None and platform.supports(Capability.AUDIENCE):
+                answers.append(unstructure(platform.fetch_audience(account)))
+        if platform.supports(Capability.POST_METRICS) and self.known_post_id:
+            request = PostMetricsRequest(posts=(_post(self.plugin_name, self.known_post_id),), daily=True)
+            answers.append(unstructure(platform.fetch_post_metrics_batch(request)))
+        return answers
 
 
-_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+def assert_canonical_audience(audience: AudienceProfile) -> None:
+    """Assert that ``audience`` is in the core's canonical buckets and says what it leaves out.
+
+    Its keys are canonical for their dimension (the entity refuses anything else when it is built; the schema is
+    checked here too), and a breakdown whose shares fall short of the whole says it is ``truncated``: an unlisted
+    bucket must never read as holding nobody.
+    """
+    assert_valid_entity(audience)
+    for breakdown in audience.breakdowns:
+        for share in breakdown.shares:
+            assert canonical_key(breakdown.dimension, share.key) == share.key, f"{share.key!r} is not canonical"
+        assert breakdown.complete or breakdown.truncated, (
+            f"the {breakdown.kind} {breakdown.dimension} breakdown covers {1 - breakdown.unaccounted:.0%} of the "
+            "audience and is not marked truncated"
+        )
 
 
-def _dummy_account(platform: str) -> PlatformAccount:
-    return PlatformAccount(platform=platform, account_id="conformance", handle="conformance")
-
-
-def _invitation(platform: str) -> Invitation:
-    return Invitation(
-        id="inv_conformance",
-        deal_id="deal_conformance",
-        brief_id="brief_conformance",
-        creator_id="creator_conformance",
-        sent_by="brand_conformance",
-        channel=Channel.PLATFORM,
-        body="We would like to work with you.",
-        sent_at=_NOW,
-        respond_by=_NOW + timedelta(days=7),
-        platform=platform,
-    )
-
-
-def _message() -> Message:
-    return Message(
-        id="msg_conformance",
-        thread_id="thread_conformance",
-        sender_id="brand_conformance",
-        direction=Direction.OUTBOUND,
-        channel=Channel.PLATFORM,
-        body="Hello!",
-        sent_at=_NOW,
-    )
-
-
-def _post(platform: str, post_id: str) -> PublishedPost:
-    return PublishedPost(
-        id="post_conformance",
-        deal_id="deal_conformance",
-        submission_id="sub_conformance",
-        platform=platform,
-        platform_post_id=post_id,
-        url=f"https://example.invalid/{post_id}",
-        published_at=_NOW,
-    )
-
-
-def _order_request(key: str, handles: tuple[str, ...]) -> PlatformOrderRequest:
-    return PlatformOrderRequest(
-        idempotency_key=key,
-        deal_id="deal_conformance",
-        brand_name="Conformance",
-        description="contract test",
-        creator_handles=handles,
-        deliverables=(OrderDeliverable(kind=DeliverableType.SHORT_VIDEO, count=1, ad_authorization_days=30),),
-    )
+def _only(query: DiscoveryQuery, name: str) -> DiscoveryQuery:
+    """``query`` with only its filter ``name`` set (and its page size)."""
+    empty = DiscoveryQuery(limit=query.limit)
+    if name.startswith("audience."):
+        return attrs.evolve(empty, audience=tuple(f for f in query.audience if f.name == name))
+    return attrs.evolve(empty, **{name: getattr(query, name)})

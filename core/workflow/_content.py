@@ -32,9 +32,11 @@ from ..entities import (
     ContentSubmission,
     Contract,
     ContractStatus,
+    CreatorProfile,
     Deal,
     DealState,
     FeedbackItem,
+    PlatformOrder,
     PublishedPost,
     PublishSchedule,
     ReviewDecision,
@@ -176,8 +178,14 @@ class ContentService(Service):
         platform_post_id: str,
         url: str,
         published_at: datetime | None = None,
+        platform_order_id: str | None = None,
     ) -> PublishedPost:
-        """The approved draft is live: keep the post for metrics; the deal measures until its new deadline."""
+        """The approved draft is live: keep the post for metrics; the deal measures until its new deadline.
+
+        The post records what its platform needs to find its figures: the order the deal was placed as there
+        (``platform_order_id``, by default the deal's platform order, if one was placed) and the creator's
+        account on the deal's platform.
+        """
         _check_post_input(platform_post_id, url, published_at)
 
         def work(change: Change) -> PublishedPost:
@@ -196,6 +204,8 @@ class ContentService(Service):
                 platform_post_id=platform_post_id,
                 url=url,
                 published_at=moment,
+                platform_order_id=platform_order_id or _order_id(change, deal),
+                account=change.load("creator", deal.creator_id, CreatorProfile).account_on(deal.platform),
             )
             measure_until = moment + timedelta(days=change.flow.measurement_days)
             payload = {"post_id": post.id, "url": url}
@@ -454,6 +464,12 @@ def _record_review(
 def _check_aware(name: str, moment: datetime, what: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationError([Problem(name, "must be timezone-aware")], what)
+
+
+def _order_id(view: View, deal: Deal) -> str | None:
+    """The id of the order the deal was placed as on its platform, if it was."""
+    placed = view.records("platform_order", parent=deal.id)
+    return view.entity(placed[0], PlatformOrder).order_id if placed else None
 
 
 def _check_post_input(platform_post_id: str, url: str, published_at: datetime | None) -> None:

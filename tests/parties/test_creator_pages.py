@@ -10,6 +10,8 @@ import pytest
 
 from creatorkit import Actor, Money
 from creatorkit.entities import (
+    AudienceDimension,
+    AudienceKind,
     AvailabilityWindow,
     Budget,
     CreatorProfile,
@@ -17,11 +19,13 @@ from creatorkit.entities import (
     Denominator,
     MetricSource,
     PastCollaboration,
+    Period,
     PlatformAccount,
     PriceTier,
     Product,
     RateCard,
     Scope,
+    Window,
 )
 from creatorkit.errors import NotFound, PermissionDenied, StateError, ValidationError
 from world import World
@@ -90,7 +94,12 @@ def test_one_call_returns_the_overview_a_manager_sees(world):
     (metrics,) = overview.metrics
     assert metrics.platform == "echo" and metrics.as_of == ECHO_AS_OF
     assert metrics.followers.value > 0 and metrics.average_views.value > 0
-    assert overview.audience == ()  # echo offers no audience stage
+    (audience,) = overview.audience  # in canonical buckets: echo's coarse "35+" stays whole
+    age = audience.breakdown(AudienceDimension.AGE)
+    assert age is not None and [s.key for s in age.shares][-1] == "35+"
+    assert age.kind is AudienceKind.FOLLOWERS and age.timeframe == Window.days(30)
+    country = audience.breakdown(AudienceDimension.COUNTRY)
+    assert country is not None and country.truncated and country.top_n == 3
     # The creator reads the same page.
     assert kit.creators.overview(world.creator, world.creator.id) == overview
 
@@ -300,6 +309,20 @@ def test_refresh_metrics_keeps_the_platforms_snapshot_with_denominator_source_an
     assert event.actor_id == str(world.manager) and event.on_behalf_of == world.creator.id
     # Another creator's page is unaffected.
     assert kit.creators.overview(world.other_creator, world.other_creator.id).metrics == ()
+
+
+def test_refresh_metrics_over_a_period_keeps_its_own_snapshot(world):
+    kit = world.kit
+    default = kit.creators.refresh_metrics(world.manager, world.creator.id, "echo")
+    period = Period(start=datetime(2026, 10, 25, tzinfo=UTC), end=datetime(2026, 11, 1, tzinfo=UTC))
+    windowed = kit.creators.refresh_metrics(world.manager, world.creator.id, "echo", period=period)
+
+    assert default.period is None and windowed.period == period
+    assert [day.day for day in windowed.daily] == period.days()
+    assert all(day.saves is None for day in windowed.daily)  # echo reports no saves: None, never 0
+    assert len([e for e in kit.store.iter_audit() if e.action == "creator.metrics_snapshot"]) == 2
+    (shown,) = kit.creators.overview(world.manager, world.creator.id).metrics
+    assert shown == windowed
 
 
 def test_refreshing_twice_with_unchanged_platform_figures_is_fine(world):

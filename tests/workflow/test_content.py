@@ -475,6 +475,24 @@ def test_the_published_post_is_kept_for_metrics(world: World, events: list[Any])
         world.kit.content.record_published(world.creator, deal.id, platform_post_id="again", url="https://x")
 
 
+def test_the_published_post_names_its_account_and_order_so_its_metrics_can_be_read(world: World) -> None:
+    deal = approved(world)
+    world.clock.advance(days=15)
+    post = world.kit.content.record_published(
+        world.creator,
+        deal.id,
+        platform_post_id="echo-0003-p1",
+        url="https://echo.example/v/1",
+        platform_order_id="order-77",
+    )
+    assert post.account is not None and post.account.handle == "echo_creator_03"
+    assert post.platform_order_id == "order-77"
+    assert world.kit.content.post(world.brand, deal.id) == post
+    metrics = world.kit.plugins.platform("echo").fetch_post_metrics(post)
+    assert (metrics.platform_post_id, metrics.account_id) == ("echo-0003-p1", "echo-0003")
+    assert metrics.saves is None  # echo reports no saves: missing, not 0
+
+
 def test_publishing_is_refused_before_approval_and_for_the_brand(world: World) -> None:
     deal = to_production(world)
     submit(world, deal)

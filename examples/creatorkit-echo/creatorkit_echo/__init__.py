@@ -7,6 +7,13 @@ deterministic roster generated in memory, so it never touches the network. It pl
 asks (one per creator, refused handles reported, the same idempotency key always yielding the same orders),
 reads invitations back, and imports its own small partner export (:mod:`creatorkit_echo.partner_export`).
 
+It keeps contract v2 the way a real platform plugin would: its discovery reports, for every filter of a query,
+whether echo applied, approximated or ignored it (echo filters median views as average views and has no
+follower history, no age filter and no similarity search, so the core post-filters those); it maps the core's
+categories to its own labels; its post metrics come in batches, one result or one typed error per post, with
+a figure echo does not report (saves) left ``None``; its audiences are in canonical buckets (its age split
+stops at ``35+``, its country split at the top three).
+
 Settings (``[platforms.echo]`` in creatorkit.toml):
 
 * ``latency_ms`` (int, default 0): wait this long in every stage call, to simulate a slow platform.
@@ -30,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -46,25 +53,30 @@ from creatorkit import (
     Transient,
     hookimpl,
 )
+from creatorkit.discovery import CategoryMap
 from creatorkit.entities import (
     AudienceBreakdown,
     AudienceDimension,
     AudienceProfile,
-    AudienceShare,
     Capability,
+    Category,
     Count,
     CreatorCandidate,
     CreatorMetrics,
     CreatorProfile,
+    DailyFigures,
     DeliverableType,
     Denominator,
     DiscoveryPage,
     DiscoveryQuery,
+    ErrorKind,
     FailedHandle,
+    FilterOutcome,
     ImportFormat,
     ImportResult,
     Invitation,
     InvitationStatus,
+    ItemError,
     Message,
     MetricSource,
     OperationKind,
@@ -72,22 +84,31 @@ from creatorkit.entities import (
     OrderPlacement,
     OrderStatus,
     OutreachReceipt,
+    PerformanceSlice,
+    Period,
     PlatformAccount,
     PlatformInvitation,
     PlatformOrder,
     PlatformOrderRequest,
     PluginKind,
     PluginMetadata,
+    PostMetrics,
+    PostMetricsBatch,
+    PostMetricsRequest,
+    PostMetricsResult,
     PriceTier,
     ProviderOperation,
     ProviderRequest,
     Rate,
     RateCard,
+    SortDirection,
+    SortField,
     Statistic,
     WebhookReply,
     WebhookRequest,
     WebhookResult,
     Window,
+    canonical_shares,
 )
 
 from . import webhooks
@@ -97,11 +118,25 @@ __version__ = "0.1.0"
 
 # The instant the synthetic data set describes; fixed so every run returns the same figures.
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
-CATEGORIES = ("beauty", "gaming", "food", "travel", "fitness", "tech")
+#: Echo's own category labels, as a real platform has its own: the core's vocabulary is mapped onto them.
+LABELS = ("Beauty & Style", "Gaming", "Food & Drink", "Travel", "Fitness", "Tech & Gadgets")
+CATEGORY_MAP = CategoryMap(
+    platform="echo",
+    labels={
+        Category.BEAUTY: ("Beauty & Style",),
+        Category.FASHION: ("Beauty & Style",),
+        Category.GAMING: ("Gaming",),
+        Category.FOOD: ("Food & Drink",),
+        Category.TRAVEL: ("Travel",),
+        Category.FITNESS: ("Fitness",),
+        Category.TECH: ("Tech & Gadgets",),
+    },
+)
 COUNTRIES = ("US", "GB", "KR", "IT", "ES", "PL")
 #: A secret: given to the plugin and never shown back (reprs, errors, the CLI).
 _SECRET = {"type": "string", "minLength": 8, "writeOnly": True}
 _TOLERANCE = {"type": "integer", "minimum": 1, "maximum": 3600}
+POSTS_PER_CREATOR = 3
 SETTINGS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -131,11 +166,57 @@ SANDBOX_WEBHOOK_SECRET = b"echo-webhook-secret"
 SANDBOX_VERIFY_TOKEN = "echo-verify-token"
 #: What echo_pay answers every delivery it accepts (entities are immutable: one serves every reply).
 PAYMENT_ACKNOWLEDGEMENT = WebhookReply.json({"code": "SUCCESS", "message": "OK"})
+#: What echo's discovery does with each filter: applied natively, approximated (how), or ignored (why).
+APPLIED = ("keywords", "countries", "languages", "followers", "average_views", "audience.gender", "sort")
+APPROXIMATED = {"median_views": "median views filtered as average views (echo keeps no median)"}
+IGNORED = {
+    "follower_growth": "echo keeps no follower history",
+    "audience.age": "echo filters on no age bucket",
+    "audience.country": "echo filters on no audience country",
+    "similar_to": "echo has no similarity search",
+}
 
 
 def _number(seed: str, low: int, high: int) -> int:
     digest = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
     return low + digest % (high - low + 1)
+
+
+def _audience(handle: str, platform: str, account_id: str, followers: int) -> AudienceProfile:
+    female = _number(handle + ":female", 20, 80) / 100
+    young = _number(handle + ":young", 10, 45) / 100
+    adult = _number(handle + ":adult", 10, 40) / 100
+    teen = round(_number(handle + ":teen", 0, 10) / 100, 2)
+    home = COUNTRIES[_number(handle + ":home", 0, len(COUNTRIES) - 1)]
+    others = [c for c in COUNTRIES if c != home][:2]
+
+    def split(
+        dimension: AudienceDimension, labels: list[tuple[str, float]], top_n: int | None = None
+    ) -> AudienceBreakdown:
+        # The labels are echo's own spellings; canonical_shares maps them to the core's buckets, or refuses them.
+        return AudienceBreakdown(
+            dimension=dimension,
+            shares=canonical_shares(dimension, labels),
+            source=MetricSource.PLATFORM,
+            as_of=AS_OF,
+            timeframe=Window.days(30),
+            sample_size=followers,
+            truncated=top_n is not None,
+            top_n=top_n,
+        )
+
+    rest = round(1 - teen - young - adult, 2)
+    return AudienceProfile(
+        platform=platform,
+        account_id=account_id,
+        breakdowns=(
+            split(AudienceDimension.GENDER, [("F", female), ("M", round(1 - female, 2))]),
+            # Echo's age split, like TikTok's, ends in one bucket for 35 and older: kept as 35+, never split.
+            split(AudienceDimension.AGE, [("13_17", teen), ("18_24", young), ("25_34", adult), ("35_plus", rest)]),
+            # Only the top three countries are reported: the rest of the audience is somewhere else, unknown.
+            split(AudienceDimension.COUNTRY, [(home.lower(), 0.55), (others[0], 0.12), (others[1], 0.08)], top_n=3),
+        ),
+    )
 
 
 def _creator(index: int, platform: str) -> CreatorCandidate:
@@ -150,13 +231,14 @@ def _creator(index: int, platform: str) -> CreatorCandidate:
         followers=Count(value=followers, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=AS_OF),
     )
     average_views = _number(handle + ":views", followers // 20 + 1, followers // 2 + 10)
+    label = LABELS[index % len(LABELS)]
     profile = CreatorProfile(
         id=f"echo:{handle}",
         display_name=account.display_name,
         accounts=(account,),
-        categories=(CATEGORIES[index % len(CATEGORIES)],),
+        categories=tuple(category.value for category in CATEGORY_MAP.from_platform([label])),
         country=COUNTRIES[index % len(COUNTRIES)],
-        languages=("en",),
+        languages=("en", "es") if index % 4 == 0 else ("en",),
         rate_card=RateCard(
             tiers=(
                 PriceTier(
@@ -169,40 +251,46 @@ def _creator(index: int, platform: str) -> CreatorCandidate:
             updated_at=AS_OF,
         ),
     )
+    engagement = _number(handle + ":er", 10, 120) / 1000
+
+    def mean(value: int) -> Count:
+        return Count(value=value, window=window, source=MetricSource.PLATFORM, as_of=AS_OF, statistic=Statistic.MEAN)
+
+    def lifetime(value: int, rounded_to: int | None = None) -> Count:
+        return Count(
+            value=value, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=AS_OF, rounded_to=rounded_to
+        )
+
     metrics = CreatorMetrics(
         platform=platform,
         account_id=account.account_id,
         as_of=AS_OF,
         followers=account.followers,
-        average_views=Count(
-            value=average_views, window=window, source=MetricSource.PLATFORM, as_of=AS_OF, statistic=Statistic.MEAN
-        ),
+        average_views=mean(average_views),
         engagement_rate=Rate(
-            value=_number(handle + ":er", 10, 120) / 1000,
-            denominator=Denominator.VIEWS,
-            window=window,
-            source=MetricSource.PLATFORM,
-            as_of=AS_OF,
+            value=engagement, denominator=Denominator.VIEWS, window=window, source=MetricSource.PLATFORM, as_of=AS_OF
         ),
+        # Echo shows lifetime views rounded to thousands, and says so.
+        total_views=lifetime(average_views * 180 // 1000 * 1000, rounded_to=1000),
+        post_count=lifetime(_number(handle + ":posts", 40, 900)),
+        sponsored=PerformanceSlice(
+            views=mean(average_views * 3 // 4),
+            posts=Count(value=index % 7 + 1, window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=AS_OF),
+        )
+        if index % 2 == 0
+        else None,
+        extensions={f"{platform}.creator_score": float(_number(handle + ":score", 1, 100))},
     )
-    female = _number(handle + ":female", 20, 80) / 100
-    audience = AudienceProfile(
-        platform=platform,
-        account_id=account.account_id,
-        breakdowns=(
-            AudienceBreakdown(
-                dimension=AudienceDimension.GENDER,
-                shares=(
-                    AudienceShare(key="female", share=female),
-                    AudienceShare(key="male", share=round(1 - female, 2)),
-                ),
-                source=MetricSource.PLATFORM,
-                as_of=AS_OF,
-                sample_size=followers,
-            ),
-        ),
-    )
+    audience = _audience(handle, platform, account.account_id, followers)
     return CreatorCandidate(platform=platform, profile=profile, metrics=metrics, audience=audience)
+
+
+_SORT_KEYS = {
+    SortField.FOLLOWERS: lambda c: c.metrics.followers.value,
+    SortField.AVERAGE_VIEWS: lambda c: c.metrics.average_views.value,
+    SortField.ENGAGEMENT_RATE: lambda c: c.metrics.engagement_rate.value,
+    SortField.PRICE: lambda c: c.profile.rate_card.tiers[0].price.amount,
+}
 
 
 class EchoPlatform:
@@ -246,12 +334,10 @@ class EchoPlatform:
                     Capability.METRICS,
                     Capability.IMPORT,
                     Capability.WEBHOOKS,
+                    Capability.AUDIENCE,
+                    Capability.POST_METRICS,
                 }
             ),
-            missing={
-                Capability.AUDIENCE: "audience comes with discovery and lookup results",
-                Capability.POST_METRICS: "echo publishes nothing, so it has no posts to measure",
-            },
             settings_schema=SETTINGS_SCHEMA,
         )
 
@@ -281,12 +367,17 @@ class EchoPlatform:
         )
         return WebhookResult(notices=webhooks.platform_notices(self.name, request))
 
+    # -- discovery -------------------------------------------------------------------------------------------
+
     @hookimpl
     def creatorkit_discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
         self._wait()
         if self.fail_discovery:
             raise Transient(self.name, "discovery is failing (fail_discovery = true)", code="ECHO_FAIL")
         found = [c for c in self.creators if _matches(c, query)]
+        if query.sort is not None and query.sort.field in _SORT_KEYS:
+            descending = query.sort.direction is SortDirection.DESCENDING
+            found.sort(key=_SORT_KEYS[query.sort.field], reverse=descending)
         start = int(query.cursor or 0)
         page = found[start : start + query.limit]
         after = start + len(page)
@@ -295,6 +386,7 @@ class EchoPlatform:
             candidates=tuple(page),
             next_cursor=str(after) if after < len(found) else None,
             total=len(found),
+            filters=_report(query),
         )
 
     @hookimpl
@@ -305,12 +397,87 @@ class EchoPlatform:
                 return candidate
         raise NotFound("creator", handle)
 
+    # -- metrics and audience --------------------------------------------------------------------------------
+
     @hookimpl
-    def creatorkit_fetch_creator_metrics(self, account: PlatformAccount) -> CreatorMetrics:
+    def creatorkit_fetch_creator_metrics(self, account: PlatformAccount, period: Period | None) -> CreatorMetrics:
         metrics = self.creatorkit_lookup_creator(account.handle).metrics
         if metrics is None:
             raise NotFound("metrics", account.handle)
-        return metrics
+        if period is None:
+            return metrics
+        days = [day for day in period.days() if day <= AS_OF.date()]
+        daily = tuple(_day(account.handle, day) for day in days)
+        return CreatorMetrics(
+            platform=metrics.platform,
+            account_id=metrics.account_id,
+            as_of=AS_OF,
+            followers=metrics.followers,
+            total_views=metrics.total_views,
+            post_count=metrics.post_count,
+            period=period,
+            daily=daily,
+            extensions=metrics.extensions,
+        )
+
+    @hookimpl
+    def creatorkit_fetch_audience(self, account: PlatformAccount) -> AudienceProfile:
+        audience = self.creatorkit_lookup_creator(account.handle).audience
+        if audience is None:
+            raise NotFound("audience", account.handle)
+        return audience
+
+    @hookimpl
+    def creatorkit_fetch_post_metrics_batch(self, request: PostMetricsRequest) -> PostMetricsBatch:
+        self._wait()
+        results = []
+        for post_id in request.post_ids:
+            metrics = self._post(post_id, request)
+            if metrics is None:
+                error = ItemError(kind=ErrorKind.NOT_FOUND, message=f"echo has no post {post_id}")
+                results.append(PostMetricsResult(platform_post_id=post_id, error=error))
+            else:
+                results.append(PostMetricsResult(platform_post_id=post_id, metrics=metrics))
+        return PostMetricsBatch(platform=self.name, results=tuple(results))
+
+    def post_ids(self, handle: str) -> list[str]:
+        """The ids of the posts echo knows for ``handle``: what a test records as published."""
+        candidate = self.creatorkit_lookup_creator(handle)
+        return [f"{candidate.profile.accounts[0].account_id}-p{n}" for n in range(1, POSTS_PER_CREATOR + 1)]
+
+    def _post(self, post_id: str, request: PostMetricsRequest) -> PostMetrics | None:
+        account_id, _, number = post_id.rpartition("-p")
+        owner = next((c for c in self.creators if c.profile.accounts[0].account_id == account_id), None)
+        if owner is None or number not in {str(n) for n in range(1, POSTS_PER_CREATOR + 1)}:
+            return None
+        window = Window.lifetime()
+
+        def count(figure: str, low: int, high: int) -> Count:
+            value = _number(f"{post_id}:{figure}", low, high)
+            return Count(value=value, window=window, source=MetricSource.PLATFORM, as_of=AS_OF)
+
+        views = count("views", 1_000, 900_000)
+        daily: tuple[DailyFigures, ...] = ()
+        if request.daily:
+            days = request.period.days() if request.period else [AS_OF.date() - timedelta(days=n) for n in (2, 1, 0)]
+            daily = tuple(_day(post_id, day) for day in sorted(days) if day <= AS_OF.date())
+        return PostMetrics(
+            platform=self.name,
+            platform_post_id=post_id,
+            as_of=AS_OF,
+            views=views,
+            likes=count("likes", 10, max(11, views.value // 10)),
+            comments=count("comments", 0, 2_000),
+            shares=count("shares", 0, 5_000),
+            # Echo reports no saves: missing, so None (a 0 would claim nobody saved the post).
+            saves=None,
+            account_id=account_id,
+            period=request.period,
+            daily=daily,
+            extensions={f"{self.name}.watch_time_s": float(_number(f"{post_id}:watch", 3, 60))},
+        )
+
+    # -- outreach --------------------------------------------------------------------------------------------
 
     # -- invitations and messaging -------------------------------------------------------------------------------
 
@@ -423,18 +590,78 @@ class EchoPlatform:
         return read_creator_list(self.name, data, format, context.now())
 
 
+def _day(seed: str, day: date) -> DailyFigures:
+    views = _number(f"{seed}:{day}:views", 100, 90_000)
+    return DailyFigures(
+        day=day,
+        views=views,
+        likes=_number(f"{seed}:{day}:likes", 0, views // 8),
+        comments=_number(f"{seed}:{day}:comments", 0, 300),
+        shares=_number(f"{seed}:{day}:shares", 0, 500),
+        saves=None,  # echo does not report saves
+    )
+
+
+def _report(query: DiscoveryQuery) -> tuple[FilterOutcome, ...]:
+    """The filter report for ``query``: what echo's 'platform' did with each filter it sets."""
+    ignored = dict(IGNORED)
+    applied = list(APPLIED)
+    if query.price is not None:
+        if query.price.currency == "USD":
+            applied.append("price")
+        else:
+            ignored["price"] = f"echo prices only in USD, not {query.price.currency}"
+    if query.engagement_rate is not None:
+        if query.engagement_rate.denominator is Denominator.VIEWS and query.engagement_rate.window is None:
+            applied.append("engagement_rate")
+        else:
+            ignored["engagement_rate"] = "echo's engagement rate is per view over its last 30 posts only"
+    if query.sort is not None and query.sort.field not in _SORT_KEYS:
+        applied.remove("sort")
+        ignored["sort"] = f"echo cannot sort by {query.sort.field}"
+    outcomes = (CATEGORY_MAP.outcome(query.categories),) if query.categories else ()
+    return query.report(applied=applied, approximated=APPROXIMATED, ignored=ignored, outcomes=outcomes)
+
+
 def _matches(candidate: CreatorCandidate, query: DiscoveryQuery) -> bool:
-    profile = candidate.profile
-    followers = profile.accounts[0].followers.value if profile.accounts[0].followers else 0
-    if query.categories and not set(query.categories) & set(profile.categories):
+    """Echo's own search: the filters it reports applied or approximated, nothing else."""
+    profile, metrics = candidate.profile, candidate.metrics
+    assert metrics is not None and metrics.followers is not None and metrics.average_views is not None
+    labels = CATEGORY_MAP.to_platform(query.categories)
+    if (
+        query.categories
+        and labels
+        and not set(labels) & set(CATEGORY_MAP.to_platform(map(Category, profile.categories)))
+    ):
         return False
     if query.countries and profile.country not in query.countries:
         return False
-    if query.min_followers is not None and followers < query.min_followers:
+    if query.languages and not set(query.languages) & set(profile.languages):
         return False
-    if query.max_followers is not None and followers > query.max_followers:
+    if query.followers is not None and not query.followers.holds(metrics.followers.value):
         return False
-    return not (query.keywords and query.keywords.lower() not in profile.display_name.lower())
+    views = metrics.average_views.value
+    for bounds in (query.average_views, query.median_views):  # median views approximated by the average
+        if bounds is not None and not bounds.holds(views):
+            return False
+    if query.price is not None and query.price.currency == "USD":
+        assert profile.rate_card is not None
+        if not any(query.price.holds(tier.price) for tier in profile.rate_card.tiers):
+            return False
+    rate = query.engagement_rate
+    if rate is not None and rate.denominator is Denominator.VIEWS and rate.window is None:
+        assert metrics.engagement_rate is not None
+        if not rate.holds(metrics.engagement_rate.value):
+            return False
+    for wanted in query.audience:
+        if wanted.dimension is AudienceDimension.GENDER:
+            assert candidate.audience is not None
+            breakdown = candidate.audience.breakdown(AudienceDimension.GENDER)
+            low = breakdown.share_bounds(wanted.keys)[0] if breakdown else 0.0
+            if low < wanted.min_share:
+                return False
+    keywords = query.keywords.lower()
+    return not keywords or keywords in profile.display_name.lower() or keywords in profile.accounts[0].handle
 
 
 class EchoPayments:

@@ -32,6 +32,9 @@ class EchoConformance(PlatformPluginContract):
     discovery_query = DiscoveryQuery(categories=("beauty", "gaming"), limit=3)
     settings = {"latency_ms": 0, "webhook_secret": PLATFORM_SECRET.decode(), "verify_token": VERIFY_TOKEN}
     webhook_batches = True
+    known_post_id = "echo-0003-p1"
+    # Echo reports no saves: the kit checks they come back as None, never as 0.
+    post_missing_figures = {"echo-0003-p1": ("saves",)}
     import_sample = ImportSample(data=SAMPLE_EXPORT, format=ImportFormat.CSV, rejected=SAMPLE_REJECTED, accepted=3)
 
     def webhook_delivery(self, received_at: datetime) -> WebhookRequest:
