@@ -340,9 +340,9 @@ def creatorkit_fetch_audience(account: PlatformAccount, context: CallContext | N
 
 
 @stage(Capability.POST_METRICS)
-def creatorkit_fetch_post_metrics_batch(
+def creatorkit_fetch_post_metrics_batch(  # type: ignore[empty-body]
     request: PostMetricsRequest, context: CallContext | None = None
-) -> PostMetricsBatch:  # type: ignore[empty-body]
+) -> PostMetricsBatch:
     """Read what many published posts did, in as few platform calls as the platform allows.
 
     :param request: the posts (all on this platform, each once), the ``period`` to read them over (since
