@@ -1,4 +1,4 @@
-"""What plugins say about themselves, and the records of platform orders and provider operations."""
+"""What plugins say about themselves, platform orders, webhook notices and events."""
 
 from __future__ import annotations
 
@@ -10,18 +10,15 @@ import attrs
 
 from ..money import Money
 from ._common import aware, platform_name, positive, typed_fields
+from ._providers import PaymentCapabilities
 
 __all__ = [
     "Capability",
     "Event",
-    "OperationKind",
-    "OperationStatus",
     "PlatformOrder",
     "PlatformOrderRequest",
     "PluginKind",
     "PluginMetadata",
-    "ProviderOperation",
-    "ProviderRequest",
     "WebhookNotice",
 ]
 
@@ -47,7 +44,10 @@ class Capability(enum.StrEnum):
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class PluginMetadata:
-    """Returned by ``creatorkit_plugin_metadata``. ``missing`` explains stages the platform has no API for."""
+    """Returned by ``creatorkit_plugin_metadata``. ``missing`` explains stages the platform has no API for.
+
+    ``payments`` is what a plugin offering the ``payments`` stage can do; the host checks every request against it.
+    """
 
     name: str = attrs.field(validator=platform_name)
     kind: PluginKind
@@ -57,6 +57,7 @@ class PluginMetadata:
     homepage: str | None = None
     missing: dict[str, str] = attrs.field(factory=dict)
     settings_schema: dict[str, Any] | None = None
+    payments: PaymentCapabilities | None = None
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
@@ -81,47 +82,6 @@ class PlatformOrder:
     created_at: datetime = attrs.field(validator=aware)
     invite_link: str | None = None
     post_ids: tuple[str, ...] = ()
-
-
-class OperationKind(enum.StrEnum):
-    FUND = "fund"
-    RELEASE = "release"
-    REVERSE = "reverse"
-    REFUND = "refund"
-    PAYOUT = "payout"
-
-
-class OperationStatus(enum.StrEnum):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class ProviderRequest:
-    """One money movement asked of a payment provider. ``operation_id`` is also its idempotency key."""
-
-    operation_id: str
-    kind: OperationKind
-    amount: Money
-    deal_id: str
-    payee_id: str | None = None
-    provider_ref: str | None = None
-    metadata: dict[str, str] = attrs.field(factory=dict)
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class ProviderOperation:
-    """The provider's record of a money movement."""
-
-    provider: str = attrs.field(validator=platform_name)
-    operation_id: str
-    kind: OperationKind
-    status: OperationStatus
-    amount: Money
-    provider_ref: str
-    updated_at: datetime = attrs.field(validator=aware)
-    failure_reason: str | None = None
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
