@@ -34,6 +34,7 @@ from ._calling import accept, call_impl, guarded
 from ._checks import answering_hooks, check_settings, metadata_problems
 from ._clients import PaymentClient, PlatformClient
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
+from ._requests import REQUEST_CHECKS
 from ._stages import STAGES
 
 __all__ = ["PluginContext", "PluginHost"]
@@ -305,13 +306,20 @@ class PluginHost:
         return caller
 
     def call(self, name: str, hook: str, /, **kwargs: Any) -> Any:
-        """Call the stage hook ``hook`` on plugin ``name`` only; its answer must be the entity the hook declares."""
+        """Call the stage hook ``hook`` on plugin ``name`` only; its answer must be the entity the hook declares.
+
+        Arguments a hook has a check for (``REQUEST_CHECKS``: a payment request against the provider's flags) are
+        checked first, so a refused request never reaches the plugin or its wrappers.
+        """
         loaded = self._get(name)
         stage = STAGES.get(hook)
         if stage is None:
             raise ValueError(f"{hook} is not a stage hook (stage hooks are declared with @stage in hookspecs)")
         if stage.capability not in loaded.metadata.capabilities:
             raise CapabilityMissing(name, stage.capability, loaded.metadata.missing.get(stage.capability))
+        check = REQUEST_CHECKS.get(hook)
+        if check is not None:
+            check(name, loaded.metadata, kwargs)
         try:
             result = self._caller(hook, name)(**kwargs)
         except CreatorkitError:
