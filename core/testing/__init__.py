@@ -21,7 +21,15 @@ errors. Tests for a capability the plugin does not declare are skipped with the 
 """
 
 from ._fixtures import network_disabled, no_network
-from ._payments import PaymentProviderContract
+from ._payments import UNKNOWN_RAW_STATUS, PaymentProviderContract, PaymentScenario
 from ._platform import PlatformPluginContract, assert_valid_entity
 
-__all__ = ["PaymentProviderContract", "PlatformPluginContract", "assert_valid_entity", "network_disabled", "no_network"]
+__all__ = [
+    "UNKNOWN_RAW_STATUS",
+    "PaymentProviderContract",
+    "PaymentScenario",
+    "PlatformPluginContract",
+    "assert_valid_entity",
+    "network_disabled",
+    "no_network",
+]

@@ -1,67 +1,303 @@
-"""The conformance suite for payment providers."""
+"""The conformance suite for payment providers (plugin contract v2)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import enum
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from importlib import metadata as importlib_metadata
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 
 from ..config import Mode, PluginSettings
-from ..entities import Capability, OperationKind, OperationStatus, PluginKind, ProviderRequest, new_id
-from ..errors import CreatorkitError, NotFound, PaymentError, SignatureError
+from ..entities import (
+    Capability,
+    LegRole,
+    OperationKind,
+    OperationStatus,
+    PaymentCapabilities,
+    PluginKind,
+    ProviderOperation,
+    ProviderRequest,
+    ReceiverLeg,
+    SourceReference,
+    SplitMode,
+    new_id,
+)
+from ..errors import CreatorkitError, IdempotencyConflict, NotFound, PaymentError, PaymentNotSupported, SignatureError
+from ..hookspecs import hookimpl
 from ..host import PaymentClient, PluginHost
-from ..money import Money
+from ..money import Money, allocate, currency_exponent
+from ..payments import granularity, split_limit
 from ._fixtures import network_disabled
 from ._platform import assert_capabilities_match_hooks, assert_valid_entity
 
-__all__ = ["PaymentProviderContract"]
+__all__ = ["UNKNOWN_RAW_STATUS", "PaymentProviderContract", "PaymentScenario"]
+
+#: The raw status the kit asks a sandbox to answer with in :attr:`PaymentScenario.UNKNOWN_RAW_STATUS`.
+UNKNOWN_RAW_STATUS = "conformance_unheard_of"
+
+
+class PaymentScenario(enum.StrEnum):
+    """The misbehaviours of real providers every payment sandbox can be switched to, through its settings."""
+
+    #: The first attempt of each money movement moves the money, then raises ``PaymentError(outcome_unknown=True)``.
+    TIMEOUT_AFTER_SUCCESS = "timeout_after_success"
+    #: Movements answer ``pending`` and resolve to ``succeeded`` after being retrieved a few times.
+    PENDING_UNTIL_RETRIEVED = "pending_until_retrieved"
+    #: Movements report :data:`UNKNOWN_RAW_STATUS` as their raw status.
+    UNKNOWN_RAW_STATUS = "unknown_raw_status"
+
+
+#: The settings that switch a sandbox to each scenario, merged into ``settings`` (a table one level deep is merged).
+STANDARD_SCENARIOS: Mapping[PaymentScenario, Mapping[str, Any]] = {
+    PaymentScenario.TIMEOUT_AFTER_SUCCESS: {"sandbox": {"timeout_after_success": True}},
+    PaymentScenario.PENDING_UNTIL_RETRIEVED: {"sandbox": {"pending_retrieves": 2}},
+    PaymentScenario.UNKNOWN_RAW_STATUS: {"sandbox": {"raw_status": UNKNOWN_RAW_STATUS}},
+}
+
+_RECORDER = "conformance_call_recorder"
+#: Currencies to try when the kit needs one a provider does not take.
+_OTHER_CURRENCIES = ("CHF", "SEK", "NOK", "THB", "BHD", "XOF", "GBP", "EUR", "USD", "CNY")
+
+
+class _CallRecorder:
+    """A wrapper that notes every payment request that reaches the plugin (a refused one must not)."""
+
+    def __init__(self) -> None:
+        self.requests: list[ProviderRequest] = []
+
+    @hookimpl(wrapper=True)
+    def creatorkit_payment_operation(
+        self, request: ProviderRequest
+    ) -> Generator[None, ProviderOperation, ProviderOperation]:
+        self.requests.append(request)
+        return (yield)
 
 
 class PaymentProviderContract:
     """Subclass with ``plugin_name`` (and what your sandbox needs) to run the payment provider contract suite.
 
-    Besides the shapes of outputs it checks the two promises money movement rests on: a retried request with the
-    same ``operation_id`` never moves money twice, and a release beyond what is held is refused with a
-    :class:`~creatorkit.errors.PaymentError`, not silently clipped.
+    Besides the shapes of outputs it checks the promises the ledger rests on: the operation id is the idempotency
+    key (a retry moves nothing; the same id with other parameters is refused, naming what differs); an outcome
+    the provider could not report is recovered by retrying or retrieving, and the money moved once; pending
+    resolves through retrieve; an unknown raw status is pending; a source releases in parts where the provider
+    allows, never beyond what it holds; released money is reversed before a refund where the provider says so;
+    the capability flags are honoured before any call reaches the provider; JPY and KWD amounts come back exactly.
     """
 
     #: The entry-point name in ``creatorkit.payments``.
     plugin_name: ClassVar[str]
-    settings: ClassVar[Mapping[str, object]] = {}
-    #: An amount the sandbox accepts, in a currency it supports.
+    #: The plugin's table as it would appear in creatorkit.toml.
+    settings: ClassVar[Mapping[str, Any]] = {}
+    #: The settings that switch your sandbox to each scenario (merged into ``settings``).
+    scenarios: ClassVar[Mapping[PaymentScenario, Mapping[str, Any]]] = STANDARD_SCENARIOS
+    #: An amount the sandbox accepts, in a currency it takes, that the kit funds and releases.
     amount: ClassVar[Money] = Money(10_000, "USD")
-    payee_id: ClassVar[str] = "creator_conformance"
+    #: Receivers the sandbox knows, as (party id, account at the provider): the creator first, then the agency.
+    receivers: ClassVar[Sequence[tuple[str, str]]] = (
+        ("creator_conformance", "acct_creator_conformance"),
+        ("agency_conformance", "acct_agency_conformance"),
+    )
+    #: How many retrieves a pending movement may take to resolve in the pending scenario.
+    max_retrieves: ClassVar[int] = 5
 
-    @pytest.fixture
-    def host(self) -> Iterator[PluginHost]:
+    # -- setting the plugin up ---------------------------------------------------------------------------------
+
+    def load_plugin(self) -> object:
+        """The plugin object, from its installed entry point (override to test an object not installed)."""
         entry_points = list(importlib_metadata.entry_points(group="creatorkit.payments", name=self.plugin_name))
         assert entry_points, f"no entry point named {self.plugin_name!r} in creatorkit.payments; is it installed?"
-        host = PluginHost(validate_outputs=True)
-        settings = PluginSettings(
-            name=self.plugin_name, section="payments", mode=Mode.SANDBOX, settings=dict(self.settings)
-        )
-        with network_disabled():
-            host.register(entry_points[0].load(), name=self.plugin_name, group="creatorkit.payments", settings=settings)
-            yield host
+        return entry_points[0].load()
 
-    @pytest.fixture
-    def provider(self, host: PluginHost) -> PaymentClient:
+    def start(self, scenario: PaymentScenario | None = None) -> PaymentClient:
+        """A fresh host with the plugin in sandbox mode (switched to ``scenario``) and a call recorder."""
+        settings = dict(self.settings)
+        if scenario is not None:
+            assert scenario in self.scenarios, (
+                f"the kit needs the settings that switch the sandbox to {scenario}: add them to `scenarios`"
+            )
+            for key, value in self.scenarios[scenario].items():
+                given = settings.get(key)
+                settings[key] = (
+                    {**given, **value} if isinstance(given, Mapping) and isinstance(value, Mapping) else value
+                )
+        host = PluginHost(validate_outputs=True)
+        plugin_settings = PluginSettings(
+            name=self.plugin_name, section="payments", mode=Mode.SANDBOX, settings=settings
+        )
+        host.register(self.load_plugin(), name=self.plugin_name, group="creatorkit.payments", settings=plugin_settings)
+        host.add_wrapper(_CallRecorder(), name=_RECORDER)
         return host.payments(self.plugin_name)
 
-    def request(self, kind: OperationKind, deal_id: str, amount: Money | None = None) -> ProviderRequest:
-        return ProviderRequest(
-            operation_id=new_id("op"),
-            kind=kind,
-            amount=amount or self.amount,
-            deal_id=deal_id,
-            payee_id=self.payee_id if kind in (OperationKind.RELEASE, OperationKind.PAYOUT) else None,
-        )
+    @pytest.fixture(autouse=True)
+    def _offline(self) -> Iterator[None]:
+        with network_disabled():
+            yield
+
+    @pytest.fixture
+    def provider(self) -> PaymentClient:
+        return self.start()
+
+    @pytest.fixture
+    def host(self, provider: PaymentClient) -> PluginHost:
+        return provider.host
 
     def webhook(self) -> tuple[Mapping[str, str], bytes] | None:
         """Override to return a correctly signed (headers, body) from your sandbox, if you offer webhooks."""
         return None
+
+    # -- building requests -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def capabilities(provider: PaymentClient) -> PaymentCapabilities:
+        flags = provider.metadata.payments
+        assert flags is not None, "a payment provider states its PaymentCapabilities in PluginMetadata.payments"
+        return flags
+
+    def step(self, provider: PaymentClient, currency: str | None = None) -> int:
+        """The smallest amount, in ISO minor units, the provider represents in ``currency``."""
+        return granularity(currency or self.amount.currency, self.capabilities(provider), provider=self.plugin_name)
+
+    @staticmethod
+    def calls(provider: PaymentClient) -> list[ProviderRequest]:
+        """The payment requests that reached the plugin through ``provider``'s host."""
+        recorder = provider.host.pm.get_plugin(_RECORDER)
+        assert isinstance(recorder, _CallRecorder)
+        return recorder.requests
+
+    def fund_request(self, amount: Money | None = None, **changes: Any) -> ProviderRequest:
+        return ProviderRequest(
+            operation_id=new_id("op"),
+            kind=OperationKind.FUND,
+            amount=amount or self.amount,
+            deal_id=changes.pop("deal_id", new_id("deal")),
+            reason="conformance: fund a deal",
+            **changes,
+        )
+
+    def fund(self, provider: PaymentClient, amount: Money | None = None) -> tuple[ProviderRequest, ProviderOperation]:
+        """A funded source to release from: the request and its resolved operation.
+
+        Override if your provider takes its funds some other way (a paid order made outside the plugin).
+        """
+        assert OperationKind.FUND in self.capabilities(provider).kinds, "override fund() for a provider without fund"
+        request = self.fund_request(amount)
+        return request, self.resolved(provider, request)
+
+    def resolved(self, provider: PaymentClient, request: ProviderRequest) -> ProviderOperation:
+        """Execute ``request`` and see it through: retry an unknown outcome with the same id, retrieve a pending one."""
+        try:
+            operation = provider.execute(request)
+        except PaymentError as exc:
+            if not exc.outcome_unknown:
+                raise
+            try:
+                operation = provider.execute(request)
+            except PaymentError as again:
+                if again.outcome_unknown:
+                    pytest.fail(f"retrying {request.operation_id} after an unknown outcome was unknown again: {again}")
+                raise
+        for _ in range(self.max_retrieves):
+            if operation.status.resolved:
+                break
+            operation = provider.retrieve(request, known=operation)
+        self.check_operation(provider, request, operation)
+        assert operation.status is OperationStatus.SUCCEEDED, (
+            f"{request.kind} {request.operation_id} is {operation.status} ({operation.raw_status}) "
+            f"after {self.max_retrieves} retrieves"
+        )
+        return operation
+
+    def check_operation(self, provider: PaymentClient, request: ProviderRequest, operation: ProviderOperation) -> None:
+        """What holds for every operation a provider answers with."""
+        assert operation.provider == self.plugin_name
+        assert operation.operation_id == request.operation_id
+        assert operation.kind is request.kind
+        assert operation.amount == request.amount, f"asked {request.amount}, answered {operation.amount}"
+        assert operation.provider_ref, "the provider's id of what it made"
+        assert operation.raw_status, "the provider's own status word is kept"
+        assert_valid_entity(operation)
+
+    def releasable(self, provider: PaymentClient, fund: ProviderOperation) -> Money:
+        """What may be released from a fresh ``fund`` in all: its net, within the split ratio, in whole steps."""
+        source = self.source_of(fund)
+        net = fund.net if fund.net is not None and fund.net.currency == fund.amount.currency else fund.amount
+        limit = split_limit(source, self.capabilities(provider))
+        most = min(net.amount, limit.amount) if limit is not None else net.amount
+        step = self.step(provider, fund.amount.currency)
+        return Money(most - most % step, fund.amount.currency)
+
+    def source_of(self, fund: ProviderOperation, released: Money | None = None) -> SourceReference:
+        fee = fund.fee if fund.fee is not None and fund.fee.currency == fund.amount.currency else None
+        return SourceReference(
+            ref=fund.provider_ref, operation_id=fund.operation_id, amount=fund.amount, fee=fee, released=released
+        )
+
+    def legs(self, provider: PaymentClient, amount: Money, receivers: int | None = None) -> tuple[ReceiverLeg, ...]:
+        """``amount`` split among the known receivers (85 % creator, 15 % agency), each part in whole steps."""
+        count = receivers or min(len(self.receivers), self.capabilities(provider).max_receivers)
+        step = self.step(provider, amount.currency)
+        steps = amount.amount // step
+        assert steps * step == amount.amount and steps >= count, f"{amount} does not split into {count} legs"
+        weights = [85, *([15 // max(count - 1, 1)] * (count - 1))] if count > 1 else [1]
+        parts = allocate(steps, weights)
+        roles = [LegRole.CREATOR, *([LegRole.AGENCY] * (count - 1))]
+        known = list(self.receivers) + [
+            (f"party_{i}", f"acct_conformance_{i}") for i in range(len(self.receivers), count)
+        ]
+        return tuple(
+            ReceiverLeg(party_id=party, account_ref=account, amount=Money(part * step, amount.currency), role=role)
+            for (party, account), part, role in zip(known, parts, roles, strict=False)
+        )
+
+    def release_request(
+        self,
+        provider: PaymentClient,
+        fund: ProviderOperation,
+        amount: Money,
+        *,
+        released: Money | None,
+        final: bool = False,
+        **changes: Any,
+    ) -> ProviderRequest:
+        """A release of ``amount`` from ``fund``; ``released`` is what the host is told went out (``None``: nothing)."""
+        if not self.capabilities(provider).partial_release:
+            final = True  # without partial releases every release is the last
+        return ProviderRequest(
+            operation_id=changes.pop("operation_id", new_id("op")),
+            kind=OperationKind.RELEASE,
+            amount=amount,
+            deal_id=changes.pop("deal_id", new_id("deal")),
+            reason=changes.pop("reason", "conformance: release a milestone"),
+            legs=changes.pop("legs", None) or self.legs(provider, amount),
+            source=self.source_of(fund, released),
+            final=final,
+            **changes,
+        )
+
+    def parts(self, provider: PaymentClient, total: Money) -> list[Money]:
+        """``total`` as the releases the kit makes: two halves where partial releases are allowed, else one."""
+        if not self.capabilities(provider).partial_release:
+            return [total]
+        step = self.step(provider, total.currency)
+        first = total.amount // step // 2 * step
+        return [Money(first, total.currency), Money(total.amount - first, total.currency)]
+
+    def assert_nothing_left(self, provider: PaymentClient, fund: ProviderOperation) -> None:
+        """One step more from ``fund`` is refused by the provider itself (the host is not told what went out)."""
+        step = Money(self.step(provider, fund.amount.currency), fund.amount.currency)
+        request = self.release_request(
+            provider, fund, step, released=None, final=True, legs=self.legs(provider, step, 1)
+        )
+        with pytest.raises(PaymentError) as caught:
+            provider.execute(request)
+        assert not isinstance(caught.value, PaymentNotSupported), (
+            f"the host refused ({caught.value}); the provider's own books must refuse a release beyond the source"
+        )
+        assert not caught.value.outcome_unknown, "a refusal is an outcome: nothing moved"
+        assert caught.value.provider == self.plugin_name
 
     # -- metadata ----------------------------------------------------------------------------------------------
 
@@ -70,56 +306,347 @@ class PaymentProviderContract:
         assert meta.name == self.plugin_name
         assert meta.kind is PluginKind.PAYMENT
         assert Capability.PAYMENTS in meta.capabilities, "a payment provider offers the payments stage"
+        assert meta.payments is not None, "and says what it can do (PluginMetadata.payments)"
         assert_valid_entity(meta)
 
     def test_capabilities_match_hooks(self, host: PluginHost) -> None:
         assert_capabilities_match_hooks(host, self.plugin_name)
 
+    def test_the_kits_amount_is_one_the_provider_takes(self, provider: PaymentClient) -> None:
+        flags = self.capabilities(provider)
+        assert flags.currency(self.amount.currency) is not None, f"set `amount` in one of {flags.currencies}"
+        assert self.amount.amount % self.step(provider) == 0, "set `amount` to one the provider represents exactly"
+
     # -- money movements ---------------------------------------------------------------------------------------
 
     def test_fund_returns_a_valid_operation(self, provider: PaymentClient) -> None:
-        request = self.request(OperationKind.FUND, new_id("deal"))
+        request = self.fund_request()
         operation = provider.execute(request)
-        assert operation.provider == self.plugin_name
-        assert operation.operation_id == request.operation_id
-        assert operation.kind is OperationKind.FUND
-        assert operation.amount == request.amount
-        assert operation.provider_ref
-        assert_valid_entity(operation)
+        self.check_operation(provider, request, operation)
+        assert operation.status is not OperationStatus.FAILED, operation.failure_reason
 
     def test_a_retried_request_moves_money_once(self, provider: PaymentClient) -> None:
-        deal = new_id("deal")
-        provider.execute(self.request(OperationKind.FUND, deal))
-        release = self.request(OperationKind.RELEASE, deal)
+        _, fund = self.fund(provider)
+        first_part, *rest = self.parts(provider, self.releasable(provider, fund))
+        release = self.release_request(provider, fund, first_part, released=Money.zero(first_part.currency))
         first = provider.execute(release)
         again = provider.execute(release)
         assert again.provider_ref == first.provider_ref, "the operation_id is the idempotency key"
-        # Had the retry moved money again, nothing would be left to release now.
-        with pytest.raises(PaymentError):
-            provider.execute(self.request(OperationKind.RELEASE, deal, Money(1, self.amount.currency)))
+        self._release_the_rest(provider, fund, first_part, rest)
 
-    def test_releasing_more_than_is_held_is_refused(self, provider: PaymentClient) -> None:
-        deal = new_id("deal")
-        provider.execute(self.request(OperationKind.FUND, deal))
-        too_much = Money(self.amount.amount + 1, self.amount.currency)
+    def _release_the_rest(
+        self, provider: PaymentClient, fund: ProviderOperation, out: Money, rest: list[Money]
+    ) -> None:
+        """Release ``rest`` after ``out`` went out (each must still be there), then nothing more."""
+        for part in rest:
+            request = self.release_request(provider, fund, part, released=out, final=part is rest[-1])
+            try:
+                self.resolved(provider, request)
+            except PaymentError as exc:
+                pytest.fail(f"{part} should still be there to release, after {out} went out; refused: {exc}")
+            out = out + part
+        self.assert_nothing_left(provider, fund)
+
+    def test_the_same_id_with_other_parameters_is_refused(self, provider: PaymentClient) -> None:
+        _, fund = self.fund(provider)
+        first_part, *rest = self.parts(provider, self.releasable(provider, fund))
+        release = self.release_request(provider, fund, first_part, released=Money.zero(first_part.currency))
+        self.resolved(provider, release)
+        step = self.step(provider, first_part.currency)
+        smaller = Money(first_part.amount - step, first_part.currency) if first_part.amount > step else None
+        if smaller is not None:
+            other = self.release_request(
+                provider, fund, smaller, released=Money.zero(smaller.currency), operation_id=release.operation_id
+            )
+            self._assert_conflict(provider, other, "amount")
+        as_refund = ProviderRequest(
+            operation_id=release.operation_id,
+            kind=OperationKind.REFUND,
+            amount=first_part,
+            deal_id=release.deal_id,
+            reason=release.reason,
+            source=self.source_of(fund, first_part),
+        )
+        if OperationKind.REFUND in self.capabilities(provider).kinds:
+            self._assert_conflict(provider, as_refund, "kind")
+        self._release_the_rest(provider, fund, first_part, rest)
+
+    def _assert_conflict(self, provider: PaymentClient, request: ProviderRequest, field: str) -> None:
         with pytest.raises(PaymentError) as caught:
-            provider.execute(self.request(OperationKind.RELEASE, deal, too_much))
+            provider.execute(request)
+        error = caught.value
+        assert isinstance(error, IdempotencyConflict), f"expected IdempotencyConflict, got {type(error).__name__}"
+        assert error.operation_id == request.operation_id and request.operation_id in str(error)
+        assert field in error.fields, f"the error names the differing fields; {field!r} is not in {error.fields}"
+        assert not error.outcome_unknown
+
+    def test_releasing_more_than_is_left_is_refused(self, provider: PaymentClient) -> None:
+        _, fund = self.fund(provider)
+        total = self.releasable(provider, fund)
+        first_part = self.parts(provider, total)[0]
+        self.resolved(provider, self.release_request(provider, fund, first_part, released=Money.zero(total.currency)))
+        step = Money(self.step(provider, total.currency), total.currency)
+        too_much = total - first_part + step
+        # The host is not told what went out, so only the provider's own books can refuse it.
+        request = self.release_request(provider, fund, too_much, released=None, final=True)
+        with pytest.raises(PaymentError) as caught:
+            provider.execute(request)
+        assert not isinstance(caught.value, PaymentNotSupported), "the provider's own books must refuse it"
         assert caught.value.provider == self.plugin_name
+        assert not caught.value.outcome_unknown
 
-    def test_status_reads_an_operation_back(self, provider: PaymentClient) -> None:
-        request = self.request(OperationKind.FUND, new_id("deal"))
-        done = provider.execute(request)
-        read = provider.status(request.operation_id)
-        assert read.provider_ref == done.provider_ref
-        assert read.status in (OperationStatus.PENDING, OperationStatus.SUCCEEDED, OperationStatus.FAILED)
-        assert_valid_entity(read)
+    def test_retrieve_reads_an_operation_back(self, provider: PaymentClient) -> None:
+        request, done = self.fund(provider)
+        for known in (done, None):
+            read = provider.retrieve(request, known=known)
+            self.check_operation(provider, request, read)
+            assert read.provider_ref == done.provider_ref
+            assert read.status is done.status
 
-    def test_an_unknown_operation_is_a_typed_error(self, provider: PaymentClient) -> None:
+    def test_retrieving_an_unknown_operation_is_a_typed_error(self, provider: PaymentClient) -> None:
         with pytest.raises(CreatorkitError) as caught:
-            provider.status("op_that_was_never_submitted")
+            provider.retrieve(self.fund_request())
         assert isinstance(caught.value, PaymentError | NotFound)
 
-    # -- webhooks ----------------------------------------------------------------------------------------------
+    # -- what real providers do: lost answers, pending, statuses nobody told the plugin about ------------------
+
+    def test_a_timeout_after_success_moves_money_once(self) -> None:
+        provider = self.start(PaymentScenario.TIMEOUT_AFTER_SUCCESS)
+        _, fund = self.fund(provider)
+        first_part, *rest = self.parts(provider, self.releasable(provider, fund))
+        release = self.release_request(provider, fund, first_part, released=Money.zero(first_part.currency))
+        with pytest.raises(PaymentError) as caught:
+            provider.execute(release)
+        assert caught.value.outcome_unknown, "the scenario's timeout must be reported as an unknown outcome"
+        found = provider.retrieve(release, known=None)
+        self.check_operation(provider, release, found)
+        assert found.status is OperationStatus.SUCCEEDED, "the money moved before the answer was lost"
+        again = provider.execute(release)
+        assert again.provider_ref == found.provider_ref, "the retry with the same id returns the first movement"
+        assert again.status is OperationStatus.SUCCEEDED
+        self._release_the_rest(provider, fund, first_part, rest)
+
+    def test_pending_resolves_through_retrieve(self) -> None:
+        provider = self.start(PaymentScenario.PENDING_UNTIL_RETRIEVED)
+        _, fund = self.fund(provider)
+        first_part, *rest = self.parts(provider, self.releasable(provider, fund))
+        release = self.release_request(provider, fund, first_part, released=Money.zero(first_part.currency))
+        operation = provider.execute(release)
+        self.check_operation(provider, release, operation)
+        assert operation.status is OperationStatus.PENDING, "the scenario must make the sandbox answer pending"
+        reads = 0
+        while operation.status is OperationStatus.PENDING:
+            reads += 1
+            assert reads <= self.max_retrieves, f"still pending after {self.max_retrieves} retrieves"
+            operation = provider.retrieve(release, known=operation)
+            self.check_operation(provider, release, operation)
+        assert operation.status is OperationStatus.SUCCEEDED
+        assert provider.execute(release).provider_ref == operation.provider_ref
+        self._release_the_rest(provider, fund, first_part, rest)
+
+    def test_an_unknown_raw_status_counts_as_pending(self) -> None:
+        provider = self.start(PaymentScenario.UNKNOWN_RAW_STATUS)
+        request = self.fund_request()
+        if OperationKind.FUND not in self.capabilities(provider).kinds:
+            pytest.skip("the kit makes its first movement with fund; this provider offers none")
+        for operation in (provider.execute(request), provider.retrieve(request)):
+            self.check_operation(provider, request, operation)
+            assert operation.raw_status == UNKNOWN_RAW_STATUS, "the scenario must make the sandbox report it"
+            assert operation.status is OperationStatus.PENDING, (
+                f"raw status {UNKNOWN_RAW_STATUS!r} is unknown to the plugin, so it is pending, not {operation.status}"
+            )
+
+    # -- partial releases, reversals, refunds ------------------------------------------------------------------
+
+    def test_a_source_is_released_in_parts(self, provider: PaymentClient) -> None:
+        if not self.capabilities(provider).partial_release:
+            pytest.skip(f"{self.plugin_name} releases a source once (partial_release is false)")
+        _, fund = self.fund(provider)
+        total = self.releasable(provider, fund)
+        step = self.step(provider, total.currency)
+        thirds = [Money(total.amount // step // 3 * step, total.currency)] * 2
+        thirds.append(total - thirds[0] - thirds[1])
+        out = Money.zero(total.currency)
+        for index, part in enumerate(thirds):
+            request = self.release_request(provider, fund, part, released=out, final=index == 2)
+            operation = self.resolved(provider, request)
+            if operation.legs:
+                assert sum(leg.amount.amount for leg in operation.legs) == part.amount
+            out = out + part
+        self.assert_nothing_left(provider, fund)
+
+    def test_reverse_before_refund(self, provider: PaymentClient) -> None:
+        flags = self.capabilities(provider)
+        if not flags.refund_requires_reversal:
+            pytest.skip(f"{self.plugin_name} refunds without reversing releases first")
+        if not {OperationKind.REVERSE, OperationKind.REFUND} <= flags.kinds:
+            pytest.skip(f"{self.plugin_name} offers no reverse or no refund")
+        fund_request, fund = self.fund(provider)
+        part = self.parts(provider, self.releasable(provider, fund))[0]
+        release = self.release_request(provider, fund, part, released=Money.zero(part.currency))
+        released = self.resolved(provider, release)
+
+        refund = self._refund(fund_request, fund, released=part)
+        self._assert_refused_before_any_call(provider, refund, "refund_requires_reversal")
+        understated = self._refund(fund_request, fund, released=Money.zero(part.currency))
+        with pytest.raises(PaymentError) as caught:
+            provider.execute(understated)
+        assert not isinstance(caught.value, PaymentNotSupported), "the provider itself knows what it released"
+
+        reverse = ProviderRequest(
+            operation_id=new_id("op"),
+            kind=OperationKind.REVERSE,
+            amount=part,
+            deal_id=release.deal_id,
+            reason="conformance: reverse a release",
+            legs=release.legs,
+            source=SourceReference(ref=released.provider_ref, operation_id=release.operation_id, amount=part),
+        )
+        self.resolved(provider, reverse)
+        after = provider.retrieve(release, known=released)
+        assert after.status is OperationStatus.REVERSED or after.reversed_amount == part, (
+            "the reversed release says so (status reversed, or reversed_amount)"
+        )
+        self.resolved(provider, self._refund(fund_request, fund, released=Money.zero(part.currency)))
+
+    def _refund(self, fund_request: ProviderRequest, fund: ProviderOperation, *, released: Money) -> ProviderRequest:
+        return ProviderRequest(
+            operation_id=new_id("op"),
+            kind=OperationKind.REFUND,
+            amount=fund.amount,
+            deal_id=fund_request.deal_id,
+            reason="conformance: refund the brand",
+            source=self.source_of(fund, released),
+        )
+
+    # -- capability flags, honoured before any call -----------------------------------------------------------
+
+    def _assert_refused_before_any_call(self, provider: PaymentClient, request: ProviderRequest, flag: str) -> None:
+        before = len(self.calls(provider))
+        with pytest.raises(PaymentError) as caught:
+            provider.execute(request)
+        error = caught.value
+        assert isinstance(error, PaymentNotSupported), f"the host must refuse it for {flag} before any call: {error}"
+        assert error.flag == flag, f"refused for {error.flag}, expected {flag}"
+        if flag != "currencies":  # its limit describes the currency; every other one is the flag's value
+            value = getattr(self.capabilities(provider), flag)
+            expected = sorted(str(v) for v in value) if isinstance(value, frozenset) else value
+            assert error.limit == expected, f"the error names {flag} = {error.limit!r}, the flag is {expected!r}"
+        assert len(self.calls(provider)) == before, f"a request beyond {flag} must not reach the provider"
+        assert error.provider == self.plugin_name, f"the refusal names the provider, not {error.provider!r}"
+        assert error.operation_id == request.operation_id, "the refusal names the operation"
+        assert not error.outcome_unknown, "a refusal before any call is an outcome: nothing moved"
+
+    def _stand_in_source(self, amount: Money) -> SourceReference:
+        # Nothing reaches the provider in these tests, so the source need not exist there.
+        return SourceReference(ref="src_conformance_never_sent", amount=amount, released=Money.zero(amount.currency))
+
+    def _release(self, provider: PaymentClient, legs: tuple[ReceiverLeg, ...], **changes: Any) -> ProviderRequest:
+        amount = Money(sum(leg.amount.amount for leg in legs), legs[0].amount.currency)
+        return ProviderRequest(
+            operation_id=new_id("op"),
+            kind=OperationKind.RELEASE,
+            amount=amount,
+            deal_id=new_id("deal"),
+            reason="conformance: beyond the flags",
+            legs=legs,
+            source=changes.pop("source", self._stand_in_source(Money(amount.amount * 100, amount.currency))),
+            final=changes.pop("final", True),
+            **changes,
+        )
+
+    def test_a_kind_not_offered_is_refused_before_any_call(self, provider: PaymentClient) -> None:
+        missing = [kind for kind in OperationKind if kind not in self.capabilities(provider).kinds]
+        if not missing:
+            pytest.skip(f"{self.plugin_name} offers every kind of operation")
+        request = attrs.evolve(self.fund_request(), kind=missing[0])
+        self._assert_refused_before_any_call(provider, request, "kinds")
+
+    def test_a_currency_not_taken_is_refused_before_any_call(self, provider: PaymentClient) -> None:
+        flags = self.capabilities(provider)
+        other = next(code for code in _OTHER_CURRENCIES if flags.currency(code) is None)
+        request = self.fund_request(Money(10 ** currency_exponent(other) * 100, other))
+        self._assert_refused_before_any_call(provider, request, "currencies")
+
+    def test_an_amount_the_provider_cannot_represent_is_refused_before_any_call(self, provider: PaymentClient) -> None:
+        flags = self.capabilities(provider)
+        coarse = [s for s in flags.currencies if granularity(s.currency, flags, provider=self.plugin_name) > 1]
+        if not coarse:
+            pytest.skip(f"{self.plugin_name} represents every amount of minor units of every currency it takes")
+        currency = coarse[0].currency
+        step = self.step(provider, currency)
+        request = self.fund_request(Money(step * 1_000 + 1, currency))
+        self._assert_refused_before_any_call(provider, request, "currencies")
+
+    def test_too_many_receivers_are_refused_before_any_call(self, provider: PaymentClient) -> None:
+        count = self.capabilities(provider).max_receivers + 1
+        step = self.step(provider)
+        legs = tuple(
+            ReceiverLeg(
+                party_id=f"party_{i}",
+                account_ref=f"acct_conformance_{i}",
+                amount=Money(step, self.amount.currency),
+                role=LegRole.AGENCY if i else LegRole.CREATOR,
+            )
+            for i in range(count)
+        )
+        self._assert_refused_before_any_call(provider, self._release(provider, legs), "max_receivers")
+
+    def test_a_hold_beyond_max_hold_days_is_refused_before_any_call(self, provider: PaymentClient) -> None:
+        flags = self.capabilities(provider)
+        if OperationKind.FUND not in flags.kinds:
+            pytest.skip(f"{self.plugin_name} funds nothing, so it holds nothing")
+        request = self.fund_request(hold_days=(flags.max_hold_days or 0) + 1)
+        self._assert_refused_before_any_call(provider, request, "max_hold_days")
+
+    def test_a_split_beyond_max_split_bp_is_refused_before_any_call(self, provider: PaymentClient) -> None:
+        flags = self.capabilities(provider)
+        if flags.max_split_bp is None:
+            pytest.skip(f"{self.plugin_name} sets no maximum split ratio")
+        step = self.step(provider)
+        source_amount = Money(self.amount.amount, self.amount.currency)
+        limit = split_limit(self._stand_in_source(source_amount), flags)
+        assert limit is not None
+        over = Money(limit.amount - limit.amount % step + step, self.amount.currency)
+        legs = self.legs(provider, over, 1)
+        request = self._release(provider, legs, source=self._stand_in_source(source_amount))
+        self._assert_refused_before_any_call(provider, request, "max_split_bp")
+
+    def test_a_second_release_is_refused_before_any_call_without_partial_release(self, provider: PaymentClient) -> None:
+        if self.capabilities(provider).partial_release:
+            pytest.skip(f"{self.plugin_name} releases sources in parts")
+        step = Money(self.step(provider), self.amount.currency)
+        request = self._release(provider, self.legs(provider, step, 1), final=False)
+        self._assert_refused_before_any_call(provider, request, "partial_release")
+
+    def test_splits_by_amount_are_refused_before_any_call_without_amount_splits(self, provider: PaymentClient) -> None:
+        if SplitMode.AMOUNT in self.capabilities(provider).split_modes:
+            pytest.skip(f"{self.plugin_name} takes splits by amount")
+        step = Money(self.step(provider), self.amount.currency)
+        request = self._release(provider, self.legs(provider, step, 1))
+        self._assert_refused_before_any_call(provider, request, "split_modes")
+
+    # -- currencies whose minor unit is not the cent ----------------------------------------------------------
+
+    @pytest.mark.parametrize(("currency", "major"), [("JPY", "12345"), ("KWD", "1250.505")])
+    def test_amounts_round_trip_exactly(self, provider: PaymentClient, currency: str, major: str) -> None:
+        flags = self.capabilities(provider)
+        if flags.currency(currency) is None:
+            pytest.skip(f"{self.plugin_name} does not take {currency}")
+        wanted = Money.of(major, currency)
+        step = self.step(provider, currency)
+        amount = Money(wanted.amount - wanted.amount % step, currency)
+        request, fund = self.fund(provider, amount)
+        assert fund.amount == amount and provider.retrieve(request, known=fund).amount == amount
+        if fund.fee is not None and fund.net is not None and fund.fee.currency == fund.net.currency == currency:
+            assert fund.fee + fund.net == amount, "fee and net add up to the amount, to the minor unit"
+        part = self.parts(provider, self.releasable(provider, fund))[0]
+        release = self.release_request(provider, fund, part, released=Money.zero(currency))
+        operation = self.resolved(provider, release)
+        if operation.legs:
+            assert [leg.amount for leg in operation.legs] == [leg.amount for leg in release.legs]
+
+    # -- webhooks (the webhooks kit checks delivery, order and replay) ----------------------------------------
 
     def test_a_signed_webhook_becomes_a_notice(self, provider: PaymentClient) -> None:
         if Capability.WEBHOOKS not in provider.metadata.capabilities:
