@@ -21,10 +21,12 @@ errors. Tests for a capability the plugin does not declare are skipped with the 
 """
 
 from ._fixtures import network_disabled, no_network
+from ._payment_driver import STANDARD_SCENARIOS
 from ._payments import UNKNOWN_RAW_STATUS, PaymentProviderContract, PaymentScenario
 from ._platform import PlatformPluginContract, assert_valid_entity
 
 __all__ = [
+    "STANDARD_SCENARIOS",
     "UNKNOWN_RAW_STATUS",
     "PaymentProviderContract",
     "PaymentScenario",
