@@ -226,12 +226,12 @@ class PaymentSandboxDriver:
         )
 
     def legs(self, provider: PaymentClient, amount: Money, receivers: int | None = None) -> tuple[ReceiverLeg, ...]:
-        """``amount`` split among the known receivers (85 % creator, 15 % agency), each part in whole steps."""
+        """``amount`` split among the known receivers (85 to the creator, 15 to each other), each in whole steps."""
         count = receivers or min(len(self.receivers), self.capabilities(provider).max_receivers)
         step = self.step(provider, amount.currency)
         steps = amount.amount // step
         assert steps * step == amount.amount and steps >= count, f"{amount} does not split into {count} legs"
-        weights = [85, *([15 // max(count - 1, 1)] * (count - 1))] if count > 1 else [1]
+        weights = [85, *[15] * (count - 1)]
         parts = allocate(steps, weights)
         roles = [LegRole.CREATOR, *([LegRole.AGENCY] * (count - 1))]
         known = list(self.receivers) + [

@@ -457,6 +457,8 @@ class EchoPayments:
         release = next((r for r in self.records.values() if _reference(r.request) == ref), None)
         if paid is None or release is None or release.request.source is None:
             raise self._refuse(request, "needs the provider_ref of a release echo_pay made as its source")
+        if not request.legs:
+            raise self._refuse(request, "a reversal names the receivers it takes the money back from")
         currency = request.amount.currency
         moved = [(leg.account_ref, self._units(leg.amount)) for leg in request.legs]
         for account, units in moved:
