@@ -26,6 +26,7 @@ import attrs
 
 from .entities import (
     CurrencySupport,
+    LegRole,
     OperationKind,
     OperationStatus,
     PaymentCapabilities,
@@ -143,6 +144,9 @@ def differing_fields(first: ProviderRequest, second: ProviderRequest) -> tuple[s
 def split_limit(source: SourceReference, capabilities: PaymentCapabilities) -> Money | None:
     """The most of ``source`` receivers may get in all (``max_split_bp`` of its amount net of the provider's fee).
 
+    Legs to the merchant's own account (role ``platform``) do not count against it, nor does ``source.released``
+    need to include them.
+
     ``None`` when the provider sets no ratio or the source's amount is not known. WeChat Pay: the split total
     stays within (order amount − WeChat's fee) × the merchant's maximum ratio (30 % unless configured).
     """
@@ -212,11 +216,14 @@ def _check_release(refuse: _Refusal, capabilities: PaymentCapabilities, request:
             raise refuse("partial_release", False, "a release that is not final (more would follow from the source)")
         if released:
             raise refuse("partial_release", False, f"a second release from {source.ref if source else 'the source'}")
-    if capabilities.max_split_bp is not None:
+    # The ratio bounds what goes to others: the merchant's own account, or the rest handed back to it with no
+    # receivers at all (WeChat's unfreeze), splits nothing off.
+    to_others = sum(leg.amount.amount for leg in request.legs if leg.role is not LegRole.PLATFORM)
+    if capabilities.max_split_bp is not None and to_others:
         limit = split_limit(source, capabilities) if source is not None else None
         if limit is None:
             raise refuse("max_split_bp", capabilities.max_split_bp, "a release whose source.amount is not given")
-        total = Money(request.amount.amount + released, request.amount.currency)
+        total = Money(to_others + released, request.amount.currency)
         if total > limit:
             raise refuse("max_split_bp", capabilities.max_split_bp, f"{total} split off, more than {limit}")
 

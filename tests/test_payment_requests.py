@@ -269,6 +269,18 @@ def test_a_request_beyond_a_flag_is_refused_before_any_call(
 ACCEPTED = [
     pytest.param(WECHAT, split("29.82"), id="ratio-exactly"),
     pytest.param(WECHAT, split("19.82", RELEASED_10), id="ratio-with-earlier"),
+    pytest.param(
+        WECHAT,
+        request(
+            OperationKind.RELEASE,
+            cny("70.00"),
+            leg(cny("20.00"), "o_creator_openid"),
+            leg(cny("50.00"), "1900000109", LegRole.PLATFORM),
+            source=ORDER,
+        ),
+        id="the-merchants-own-share-is-no-split",
+    ),
+    pytest.param(WECHAT, request(OperationKind.RELEASE, cny("70.18"), source=RELEASED_10, final=True), id="unfreeze"),
     pytest.param(WECHAT, refund("100.00", ORDER), id="refund-nothing-released"),
     pytest.param(WECHAT, refund("90.00", RELEASED_10), id="refund-what-is-kept"),
     pytest.param(STRIPE, request(OperationKind.FUND, Money(1_234, "ISK"), hold_days=90), id="isk-hold"),

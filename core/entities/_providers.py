@@ -137,7 +137,8 @@ class SourceReference:
     """The money a request moves from: a charge, payment intent or paid order (a transfer, for a reversal).
 
     ``amount``, ``fee`` and ``released`` are what the core's ledger knows of it; the host checks a release's
-    split ratio and a refund's need for reversal against them before it calls the provider.
+    split ratio and a refund's need for reversal against them before it calls the provider. ``released`` is what
+    went to receivers other than the merchant's own account and has not been reversed.
     """
 
     ref: str = attrs.field(validator=_not_blank)
