@@ -16,7 +16,10 @@ with one ``except`` and still tell them apart::
     │   └── ConflictError               someone else changed the entity first (optimistic concurrency)
     ├── SignatureError                  a forged, stale or misplaced signature
     ├── StoreError                      the store cannot be opened, migrated or written
-    ├── AuditIntegrityError             the audit chain is broken; names the first bad event
+    ├── PaymentError                    a payment provider or the ledger refused a money movement;
+    │   │                               ``outcome_unknown`` when nobody can yet say whether money moved
+    │   ├── PaymentNotSupported         the request is beyond the provider's flags (refused before any call)
+    │   └── IdempotencyConflict         an operation id reused with other parameters; ``fields`` names them
     ├── PlatformError                   a social platform answered with an error
     │   ├── AuthExpired                 the token expired or was revoked; names the connection or grant, and what to do
     │   ├── RateLimited                 throttled; ``scope`` says which budget ran out, ``wait`` for how long, if known
@@ -25,8 +28,7 @@ with one ``except`` and still tell them apart::
     │   ├── InvalidRequest              the platform refused the request as malformed; ``field`` names the parameter
     │   ├── NotSupported                the platform cannot do this particular request (a filter, a region, a value)
     │   └── PlatformPermissionDenied    the token or account lacks a permission; ``scopes`` lists what is missing
-    └── PaymentError                    a payment provider or the ledger refused a money movement;
-                                        ``outcome_unknown`` when nobody can yet say whether money moved
+    └── AuditIntegrityError             the audit chain is broken; names the first bad event
 
 Each class keeps the facts a caller needs as attributes, not only in the message.
 """
@@ -45,10 +47,12 @@ __all__ = [
     "ConflictError",
     "CreatorkitError",
     "DeadlineExceeded",
+    "IdempotencyConflict",
     "InvalidRequest",
     "NotFound",
     "NotSupported",
     "PaymentError",
+    "PaymentNotSupported",
     "PermissionDenied",
     "PlatformError",
     "PlatformPermissionDenied",
@@ -381,3 +385,49 @@ class PaymentError(CreatorkitError):
         self.outcome_unknown = outcome_unknown
         self.provider_code = provider_code
         super().__init__(message)
+
+
+class PaymentNotSupported(PaymentError):
+    """A request the provider's capability flags rule out, refused by the host before the provider was called.
+
+    ``flag`` names the :class:`~creatorkit.entities.PaymentCapabilities` field (``max_receivers``,
+    ``currencies``, ...), ``limit`` its value and ``requested`` what the request asked for. Nothing moved.
+    """
+
+    def __init__(
+        self, provider: str, flag: str, limit: object, requested: object, *, operation_id: str | None = None
+    ) -> None:
+        self.flag = flag
+        self.limit = limit
+        self.requested = requested
+        super().__init__(
+            f"{provider}: {flag} = {limit!r} does not allow {requested}",
+            provider=provider,
+            operation_id=operation_id,
+        )
+
+
+class IdempotencyConflict(PaymentError):
+    """``operation_id`` was used before with other parameters: ``fields`` names those that differ, where known.
+
+    The operation id is the provider's idempotency key, so this is a caller's mistake and never a second movement:
+    reuse the id only to retry exactly the same request, and give a different request a new id.
+    """
+
+    def __init__(
+        self,
+        operation_id: str,
+        fields: Sequence[str] = (),
+        *,
+        provider: str | None = None,
+        provider_code: str | None = None,
+    ) -> None:
+        self.fields = tuple(fields)
+        which = f": {', '.join(self.fields)} differ" if self.fields else ""
+        where = f"{provider}: " if provider else ""
+        super().__init__(
+            f"{where}operation {operation_id!r} was already submitted with other parameters{which}",
+            provider=provider,
+            operation_id=operation_id,
+            provider_code=provider_code,
+        )

@@ -366,24 +366,63 @@ def creatorkit_payment_operation(request: ProviderRequest, context: CallContext 
     """Ask a payment provider to move money: fund, release, reverse, refund or pay out.
 
     ``request.operation_id`` is stored by the core before this call and must be sent to the provider as its
-    idempotency key, so that a retried call never moves money twice.
+    idempotency key, so that a retried call never moves money twice. The same id with other parameters is an
+    :class:`~creatorkit.errors.IdempotencyConflict` naming the fields that differ. Before the call the host has
+    checked the request against the plugin's ``PluginMetadata.payments`` flags; the provider checks everything
+    else (balances, receivers, its own limits).
 
-    :param request: the movement; ``request.kind`` says which verb.
-    :return: the provider's :class:`~creatorkit.entities.ProviderOperation` (possibly still ``pending``).
-    :raises PaymentError: when the provider refuses.
+    :param request: the movement: ``kind``, ``amount``, receiver ``legs``, the ``source`` the money comes from,
+        a ``reason``; amounts are ISO minor units (convert with :func:`creatorkit.payments.to_provider_units`).
+    :return: the provider's :class:`~creatorkit.entities.ProviderOperation`, possibly ``pending`` or
+        ``requires_action``, with the provider's ``raw_status`` (unknown ones map to ``pending``).
+    :raises PaymentError: when the provider refuses; with ``outcome_unknown=True`` when the request may have
+        moved money without the plugin learning so (a timeout, a lost connection): the core then calls
+        :func:`creatorkit_payment_retrieve` or retries with the same id, never a new one.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 receiver legs, a source, a reason; raw status, fees, next action, per-leg results.
     """
 
 
 @stage(Capability.PAYMENTS)
-def creatorkit_payment_status(operation_id: str, context: CallContext | None = None) -> ProviderOperation:  # type: ignore[empty-body]
-    """Re-read a money movement's state from the provider.
+def creatorkit_payment_retrieve(  # type: ignore[empty-body]
+    request: ProviderRequest, known: ProviderOperation | None = None, context: CallContext | None = None
+) -> ProviderOperation:
+    """Re-read a money movement's state from the provider, from the request that was submitted.
 
-    :param operation_id: the id the operation was submitted with.
+    The whole request is given because not every provider can be asked by idempotency key: Stripe finds a
+    transfer by its id (``known.provider_ref``) or by listing the ``transfer_group`` and matching the
+    operation id kept in its metadata; WeChat Pay queries a split by ``out_order_no`` together with the
+    order's ``transaction_id`` (``request.source.ref``).
+
+    :param request: the request as it was submitted with ``request.operation_id``.
+    :param known: the last :class:`~creatorkit.entities.ProviderOperation` the core holds for it, if any
+        (none after a call that ended with ``outcome_unknown``).
     :return: the provider's current :class:`~creatorkit.entities.ProviderOperation`.
+    :raises NotFound: when the provider can say for certain that no such operation exists (then retrying
+        with the same id is safe).
+    :raises PaymentError: with ``outcome_unknown=True`` when it cannot tell yet (a search that lags behind
+        writes); :class:`~creatorkit.errors.IdempotencyConflict` when the provider's record differs from
+        ``request``.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec(
+    warn_on_impl=DeprecationWarning(
+        "creatorkit_payment_status(operation_id) is replaced by creatorkit_payment_retrieve(request, known) in "
+        "plugin contract v2; see 'Payment providers (contract v2)' in docs/plugins.md"
+    )
+)
+def creatorkit_payment_status(operation_id: str) -> ProviderOperation:  # type: ignore[empty-body]
+    """Deprecated: never called. A plugin that still implements it is warned at registration.
+
+    Contract v1 re-read an operation by its id alone, which Stripe cannot answer (it finds objects by their own
+    id or by metadata, not by idempotency key). Implement :func:`creatorkit_payment_retrieve` instead.
 
     .. versionadded:: 0.1
+    .. deprecated:: 0.2 replaced by :func:`creatorkit_payment_retrieve`.
     """
 
 

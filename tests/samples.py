@@ -51,6 +51,7 @@ from creatorkit.entities import (
     CreatorMetrics,
     CreatorProfile,
     CreatorRequirements,
+    CurrencySupport,
     DailyFigures,
     Deal,
     DealState,
@@ -86,12 +87,16 @@ from creatorkit.entities import (
     KpiMetric,
     LedgerEntry,
     LedgerEntryStatus,
+    LegResult,
+    LegRole,
     Match,
     Message,
     MessageTemplate,
     MetricSource,
     MilestoneTrigger,
     Money,
+    NextAction,
+    NextActionKind,
     NoticeKind,
     Offer,
     OfferStatus,
@@ -105,6 +110,7 @@ from creatorkit.entities import (
     OutreachReceipt,
     PartyKind,
     PastCollaboration,
+    PaymentCapabilities,
     PaymentMilestone,
     PaymentSchedule,
     Payout,
@@ -132,6 +138,7 @@ from creatorkit.entities import (
     Rate,
     RateCard,
     RateRange,
+    ReceiverLeg,
     RejectedRow,
     ReviewDecision,
     RosterEntry,
@@ -142,6 +149,7 @@ from creatorkit.entities import (
     SigningKey,
     SortDirection,
     SortField,
+    SourceReference,
     Statistic,
     TalentManager,
     Terms,
@@ -171,6 +179,7 @@ __all__ = ["EXTRA_SAMPLES", "SAMPLES", "sample"]
 NEW_YORK = timezone(timedelta(hours=-5))
 TOKYO = timezone(timedelta(hours=9))
 KUWAIT = timezone(timedelta(hours=3))
+SHANGHAI = timezone(timedelta(hours=8))
 START = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
 
 
@@ -938,21 +947,90 @@ import_result = ImportResult(
     ),
     description="creator list",
 )
-provider_request = ProviderRequest(
+# The Japanese deal's first milestone: the brand's charge is released to Haruka and her agency in one request.
+fund_source = SourceReference(
+    ref="ch_3QxR7aL2eZvKYlo21Jc9Ab0T",
     operation_id="op_fund_6a19",
-    kind=OperationKind.FUND,
     amount=Money(380_000, "JPY"),
+    fee=Money(13_680, "JPY"),
+    released=Money(0, "JPY"),
+)
+creator_leg = ReceiverLeg(
+    party_id="cr_haruka_sato",
+    account_ref="acct_1QxQ9bL2eZvKYlo2",
+    amount=Money(161_500, "JPY"),
+    role=LegRole.CREATOR,
+)
+provider_request = ProviderRequest(
+    operation_id="op_release_6a19_1",
+    kind=OperationKind.RELEASE,
+    amount=Money(190_000, "JPY"),
     deal_id=JP_DEAL_ID,
-    metadata={"brief_id": "brief_matcha_jp", "brand_id": "brand_ujien"},
+    reason="Signing deposit for the matcha campaign",
+    legs=(
+        creator_leg,
+        ReceiverLeg(
+            party_id="agency_sakura",
+            account_ref="acct_1QxQAcL2eZvKYlo2",
+            amount=Money(28_500, "JPY"),
+            role=LegRole.AGENCY,
+        ),
+    ),
+    source=fund_source,
+    metadata={"brief_id": "brief_matcha_jp", "milestone": "signing_deposit"},
+)
+# A WeChat Pay split that finished with one receiver closed: the creator was paid, the agency's account was not.
+agency_closed = LegResult(
+    account_ref="1900000110",
+    amount=Money(15_000, "CNY"),
+    status=OperationStatus.FAILED,
+    raw_status="CLOSED",
+    party_id="agency_hangzhou_star",
+    provider_ref="36011111111111111111112",
+    failure_reason="RECEIVER_REAL_NAME_NOT_VERIFIED",
 )
 provider_operation = ProviderOperation(
-    provider="stripe_connect",
-    operation_id="op_fund_6a19",
-    kind=OperationKind.FUND,
-    status=OperationStatus.SUCCEEDED,
-    amount=Money(380_000, "JPY"),
-    provider_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
-    updated_at=at(7, TOKYO),
+    provider="wechat_pay",
+    operation_id="op_release_c2d9_1",
+    kind=OperationKind.RELEASE,
+    status=OperationStatus.PARTIALLY_SUCCEEDED,
+    raw_status="FINISHED",
+    amount=Money(45_000, "CNY"),
+    provider_ref="3008450740201411110007820472",
+    updated_at=at(9, SHANGHAI),
+    legs=(
+        LegResult(
+            account_ref="oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            amount=Money(30_000, "CNY"),
+            status=OperationStatus.SUCCEEDED,
+            raw_status="SUCCESS",
+            party_id="cr_lin_yue",
+            provider_ref="36011111111111111111111",
+        ),
+        agency_closed,
+    ),
+    hold_expires_at=at(30, SHANGHAI),
+)
+# How Stripe takes Icelandic krónur: in hundredths, where ISO 4217 has none, and only whole krónur.
+isk_support = CurrencySupport(currency="ISK", exponent=2, multiple_of=100)
+stripe_capabilities = PaymentCapabilities(
+    currencies=(
+        CurrencySupport(currency="USD", exponent=2),
+        CurrencySupport(currency="JPY", exponent=0),
+        isk_support,
+        CurrencySupport(currency="KWD", exponent=3, multiple_of=10),
+    ),
+    kinds=frozenset(OperationKind),
+    max_hold_days=90,
+    partial_release=True,
+    max_receivers=10,  # one transfer per leg, each with its own idempotency key
+)
+verify_account = NextAction(
+    kind=NextActionKind.ONBOARD_ACCOUNT,
+    raw_kind="account_link",
+    url="https://connect.stripe.com/setup/e/acct_1QxQ9bL2eZvKYlo2/7sXRd3lPq9ZK",
+    instructions="Haruka completes Stripe's identity verification before transfers to her account resume.",
+    expires_at=at(8.2, TOKYO),
 )
 webhook_notice = WebhookNotice(
     source="stripe_connect",
@@ -1215,6 +1293,12 @@ SAMPLES: dict[str, Any] = {
         product,
         provider_operation,
         provider_request,
+        fund_source,
+        creator_leg,
+        agency_closed,
+        isk_support,
+        stripe_capabilities,
+        verify_account,
         published_post,
         engagement_rate,
         rate_card,
@@ -1389,6 +1473,66 @@ EXTRA_SAMPLES: list[tuple[str, Any]] = [
     (
         "PluginMetadata",
         PluginMetadata(name="payments_ledger", kind=PluginKind.PAYMENT, display_name="Ledger"),
+    ),
+    (
+        "PluginMetadata",
+        PluginMetadata(
+            name="wechat_pay",
+            kind=PluginKind.PAYMENT,
+            display_name="WeChat Pay profit sharing",
+            capabilities=frozenset({Capability.PAYMENTS}),
+            payments=PaymentCapabilities(
+                currencies=(CurrencySupport(currency="CNY", exponent=2),),
+                kinds=frozenset({OperationKind.RELEASE, OperationKind.REVERSE, OperationKind.REFUND}),
+                max_hold_days=30,
+                partial_release=True,
+                max_receivers=50,
+                max_split_bp=3_000,
+                refund_requires_reversal=True,
+            ),
+        ),
+    ),
+    ("PaymentCapabilities", PaymentCapabilities(currencies=(CurrencySupport(currency="EUR", exponent=2),))),
+    (
+        "ProviderRequest",
+        ProviderRequest(
+            operation_id="op_fund_6a19",
+            kind=OperationKind.FUND,
+            amount=Money(380_000, "JPY"),
+            deal_id=JP_DEAL_ID,
+            reason="Matcha campaign escrow",
+            hold_days=60,
+        ),
+    ),
+    (
+        "ProviderOperation",
+        ProviderOperation(
+            provider="stripe_connect",
+            operation_id="op_fund_6a19",
+            kind=OperationKind.FUND,
+            status=OperationStatus.REQUIRES_ACTION,
+            raw_status="requires_action",
+            amount=Money(380_000, "JPY"),
+            provider_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
+            updated_at=at(7, TOKYO),
+            next_action=NextAction(kind=NextActionKind.AUTHENTICATE, raw_kind="use_stripe_sdk"),
+        ),
+    ),
+    (
+        "ProviderOperation",
+        ProviderOperation(
+            provider="stripe_connect",
+            operation_id="op_release_6a19_1",
+            kind=OperationKind.RELEASE,
+            status=OperationStatus.SUCCEEDED,
+            raw_status="paid",
+            amount=Money(190_000, "JPY"),
+            provider_ref="tr_1QxR9dL2eZvKYlo2Xb3C",
+            updated_at=at(8, TOKYO),
+            fee=Money(0, "JPY"),
+            net=Money(190_000, "JPY"),
+            reversed_amount=Money(28_500, "JPY"),
+        ),
     ),
 ]
 

@@ -12,7 +12,16 @@ import pluggy
 import pytest
 
 from creatorkit import CreatorkitError, PluginContractError, PluginHost, hookimpl, hookspecs
-from creatorkit.entities import Capability, CreatorMetrics, DiscoveryPage, PlatformAccount, PluginKind, PluginMetadata
+from creatorkit.entities import (
+    Capability,
+    CreatorMetrics,
+    CurrencySupport,
+    DiscoveryPage,
+    PaymentCapabilities,
+    PlatformAccount,
+    PluginKind,
+    PluginMetadata,
+)
 from creatorkit.hookspecs import declared_signature, stage
 from creatorkit.host import CAPABILITY_HOOKS, CallContext, PaymentClient, PlatformClient
 from creatorkit.host._clients import calls
@@ -136,7 +145,11 @@ def client_of(client: type[Any], answer: Callable[[str], object]) -> Any:
 
     def metadata(self: object) -> PluginMetadata:
         capabilities = frozenset(CAPABILITY_HOOKS)
-        return PluginMetadata(name="every", kind=KIND[client], display_name="every", capabilities=capabilities)
+        # Offering payments means saying what it can do (the host checks every payment request against it).
+        payments = PaymentCapabilities(currencies=(CurrencySupport(currency="USD", exponent=2),))
+        return PluginMetadata(
+            name="every", kind=KIND[client], display_name="every", capabilities=capabilities, payments=payments
+        )
 
     namespace = {hook: implementation(hook) for hook in STAGES}
     host = PluginHost()
@@ -189,7 +202,7 @@ class TestClients:
         }
         payments = {
             "creatorkit_payment_operation": "execute",
-            "creatorkit_payment_status": "status",
+            "creatorkit_payment_retrieve": "retrieve",
             "creatorkit_receive_webhook": "receive_webhook",
         }
         assert platform.items() <= client_methods(PlatformClient).items()

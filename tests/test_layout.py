@@ -15,6 +15,7 @@ LAYERS = {
     "creatorkit.entities": "values",
     "creatorkit.errors": "values",
     "creatorkit.money": "values",
+    "creatorkit.payments": "values",
     "creatorkit.converter": "values",
     "creatorkit.config": "values",
     "creatorkit.signing": "values",

@@ -714,5 +714,6 @@ class TestNotify:
             "creatorkit_plugin_metadata",
             "creatorkit_configure",
             "creatorkit_on_event",
+            "creatorkit_payment_status",  # deprecated in contract v2: declared only to warn its implementers
         }
         assert set(CAPABILITY_HOOKS) == set(Capability)

@@ -139,6 +139,7 @@ def test_the_public_modules_are_the_documented_ones() -> None:
         "creatorkit.host",
         "creatorkit.money",
         "creatorkit.parties",
+        "creatorkit.payments",
         "creatorkit.schemas",
         "creatorkit.signing",
         "creatorkit.store",

@@ -277,6 +277,11 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_one_result_per_post": {},
     "_top_n_consistent": {},  # the schema's if/then on truncated
     "_one_per_dimension_and_kind": {},
+    # the payment-provider model
+    "_operation_id": {"pattern": "^[A-Za-z0-9_-]{1,64}$"},  # fits WeChat's out_order_no and Stripe's key
+    "_not_blank": {"pattern": "\\S"},
+    "_iso_currency": {"pattern": CURRENCY},  # plus the class's ISO 4217 lookup
+    "_optional_basis_points": {"minimum": 0, "maximum": 10_000},
 }
 
 #: Constraints the schema states although the class has no validator for them yet (entity gaps, reported).
@@ -457,6 +462,25 @@ BAD = [
     pytest.param("Budget", setter("per_creator_max", "amount", value=0), ["per_creator_max.amount"], id="zero-cap"),
     pytest.param("Event", setter("data", value=[1, 2]), ["data"], id="data-object"),
     pytest.param("ProviderRequest", setter("metadata", "attempt", value=2), ["metadata.attempt"], id="metadata"),
+    pytest.param("ProviderRequest", setter("operation_id", value="op 1"), ["operation_id"], id="operation-id"),
+    pytest.param("ProviderRequest", setter("operation_id", value="o" * 65), ["operation_id"], id="long-operation-id"),
+    pytest.param("ProviderRequest", setter("reason", value="  "), ["reason"], id="blank-reason"),
+    pytest.param(
+        "ProviderRequest", setter("legs", 0, "amount", "amount", value=0), ["legs[0].amount.amount"], id="leg"
+    ),
+    pytest.param("ProviderRequest", setter("legs", 1, "role", value="manager"), ["legs[1].role"], id="leg-role"),
+    pytest.param("ProviderRequest", setter("amount", "amount", value=0), ["amount.amount"], id="zero-request"),
+    pytest.param("ReceiverLeg", setter("share_bp", value=10_001), ["share_bp"], id="share-bp"),
+    pytest.param("ProviderOperation", setter("status", value="settled"), ["status"], id="operation-status"),
+    pytest.param("ProviderOperation", setter("legs", 1, "status", value="closed"), ["legs[1].status"], id="leg-status"),
+    pytest.param("ProviderOperation", lambda data: data.pop("raw_status"), ["raw_status"], id="raw-status"),
+    pytest.param("PaymentCapabilities", setter("currencies", value=[]), ["currencies"], id="no-currencies"),
+    pytest.param("PaymentCapabilities", setter("split_modes", value=[]), ["split_modes"], id="no-split-modes"),
+    pytest.param("PaymentCapabilities", setter("max_split_bp", value=12_000), ["max_split_bp"], id="split-ratio"),
+    pytest.param("PaymentCapabilities", setter("max_receivers", value=0), ["max_receivers"], id="receivers"),
+    pytest.param("CurrencySupport", setter("exponent", value=-1), ["exponent"], id="exponent"),
+    pytest.param("CurrencySupport", setter("currency", value="isk"), ["currency"], id="support-currency"),
+    pytest.param("NextAction", setter("kind", value="pray"), ["kind"], id="next-action"),
     pytest.param("Money", lambda data: data.pop("currency"), ["currency"], id="missing-field"),
     pytest.param("WebhookNotice", setter("kind", value="vibes"), ["kind"], id="notice-kind"),
     pytest.param("WebhookReply", setter("status", value=500), ["status"], id="reply-is-an-acknowledgement"),
@@ -521,6 +545,16 @@ CLASS_ONLY = [
     pytest.param("PriceRange", setter("max", "currency", value="EUR"), "max", id="price-range-currencies"),
     pytest.param("CountRange", setter("min", value=10_000_000), "max", id="range-out-of-order"),
     pytest.param("AudienceFilter", setter("keys", 0, value="F"), "keys", id="filter-key-not-canonical"),
+    pytest.param("ProviderRequest", setter("amount", "amount", value=190_001), "legs", id="legs-short-of-amount"),
+    pytest.param(
+        "ProviderRequest", setter("legs", 1, "account_ref", value="acct_1QxQ9bL2eZvKYlo2"), "legs", id="twice"
+    ),
+    pytest.param("ProviderRequest", setter("source", "fee", "currency", value="USD"), "source.fee", id="source-fx"),
+    pytest.param("ProviderOperation", setter("status", value="requires_action"), "next_action", id="no-next-action"),
+    pytest.param(
+        "PaymentCapabilities", setter("currencies", 1, "currency", value="USD"), "currencies", id="currency-twice"
+    ),
+    pytest.param("CurrencySupport", setter("currency", value="XAU"), "currency", id="no-minor-unit"),
 ]
 
 

@@ -156,17 +156,23 @@ from ._payments import (
     PayoutStatus,
     Posting,
 )
-from ._plugins import (
-    Capability,
-    Event,
+from ._plugins import Capability, Event, PluginKind, PluginMetadata
+from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
+from ._providers import (
+    CurrencySupport,
+    LegResult,
+    LegRole,
+    NextAction,
+    NextActionKind,
     OperationKind,
     OperationStatus,
-    PluginKind,
-    PluginMetadata,
+    PaymentCapabilities,
     ProviderOperation,
     ProviderRequest,
+    ReceiverLeg,
+    SourceReference,
+    SplitMode,
 )
-from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
 from ._webhooks import NoticeKind, WebhookNotice, WebhookReply, WebhookRequest, WebhookResult
 
 #: Every entity class that has a JSON Schema of its own, by schema name.
@@ -257,6 +263,13 @@ ENTITY_CLASSES: dict[str, type] = {
         Product,
         ProviderOperation,
         ProviderRequest,
+        # the payment-provider model (contract v2)
+        CurrencySupport,
+        LegResult,
+        NextAction,
+        PaymentCapabilities,
+        ReceiverLeg,
+        SourceReference,
         PublishedPost,
         PublishSchedule,
         Rate,
@@ -327,6 +340,7 @@ __all__ = [
     "CreatorMetrics",
     "CreatorProfile",
     "CreatorRequirements",
+    "CurrencySupport",
     "DailyFigures",
     "Deal",
     "DealState",
@@ -364,12 +378,16 @@ __all__ = [
     "KpiMetric",
     "LedgerEntry",
     "LedgerEntryStatus",
+    "LegResult",
+    "LegRole",
     "Match",
     "Message",
     "MessageTemplate",
     "MetricSource",
     "MilestoneTrigger",
     "Money",
+    "NextAction",
+    "NextActionKind",
     "NoticeKind",
     "Offer",
     "OfferStatus",
@@ -383,6 +401,7 @@ __all__ = [
     "OutreachReceipt",
     "PartyKind",
     "PastCollaboration",
+    "PaymentCapabilities",
     "PaymentMilestone",
     "PaymentSchedule",
     "Payout",
@@ -410,6 +429,7 @@ __all__ = [
     "Rate",
     "RateCard",
     "RateRange",
+    "ReceiverLeg",
     "RejectedRow",
     "RelationshipSummary",
     "ReviewDecision",
@@ -422,6 +442,8 @@ __all__ = [
     "SigningKey",
     "SortDirection",
     "SortField",
+    "SourceReference",
+    "SplitMode",
     "Statistic",
     "TalentManager",
     "Terms",

@@ -1,6 +1,7 @@
-"""What plugins say about themselves, and the records of provider operations.
+"""What plugins say about themselves, and the events they hear.
 
-What a webhook delivery becomes (notices and a reply) is in ``_webhooks``.
+Provider operations are in ``_providers``, platform orders in ``_orders``, what a webhook delivery becomes (notices
+and a reply) in ``_webhooks``.
 """
 
 from __future__ import annotations
@@ -11,18 +12,14 @@ from typing import Any
 
 import attrs
 
-from ..money import Money
 from ._common import aware, platform_name, typed_fields
+from ._providers import PaymentCapabilities
 
 __all__ = [
     "Capability",
     "Event",
-    "OperationKind",
-    "OperationStatus",
     "PluginKind",
     "PluginMetadata",
-    "ProviderOperation",
-    "ProviderRequest",
 ]
 
 
@@ -62,47 +59,8 @@ class PluginMetadata:
     homepage: str | None = None
     missing: dict[str, str] = attrs.field(factory=dict)
     settings_schema: dict[str, Any] | None = None
-
-
-class OperationKind(enum.StrEnum):
-    FUND = "fund"
-    RELEASE = "release"
-    REVERSE = "reverse"
-    REFUND = "refund"
-    PAYOUT = "payout"
-
-
-class OperationStatus(enum.StrEnum):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class ProviderRequest:
-    """One money movement asked of a payment provider. ``operation_id`` is also its idempotency key."""
-
-    operation_id: str
-    kind: OperationKind
-    amount: Money
-    deal_id: str
-    payee_id: str | None = None
-    provider_ref: str | None = None
-    metadata: dict[str, str] = attrs.field(factory=dict)
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed_fields)
-class ProviderOperation:
-    """The provider's record of a money movement."""
-
-    provider: str = attrs.field(validator=platform_name)
-    operation_id: str
-    kind: OperationKind
-    status: OperationStatus
-    amount: Money
-    provider_ref: str
-    updated_at: datetime = attrs.field(validator=aware)
-    failure_reason: str | None = None
+    #: A payment provider's flags (currencies, holds, splits), checked before any request reaches it.
+    payments: PaymentCapabilities | None = None
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

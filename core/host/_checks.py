@@ -13,7 +13,7 @@ import pluggy
 
 from .._redaction import join_path, marked_paths, mask_message
 from ..config import PluginSettings
-from ..entities import PluginMetadata
+from ..entities import Capability, PluginMetadata
 from ..errors import ConfigError, Problem
 from ._loading import GROUP_KIND
 from ._stages import CAPABILITY_HOOKS
@@ -33,6 +33,11 @@ def metadata_problems(meta: PluginMetadata, *, name: str, group: str, implemente
             problems.append(Problem("capabilities", f"declares {capability} but does not implement {lacking}"))
         elif capability not in meta.capabilities and have:
             problems.append(Problem("capabilities", f"implements {', '.join(have)} but does not declare {capability}"))
+    offers_payments = Capability.PAYMENTS in meta.capabilities
+    if offers_payments and meta.payments is None:
+        problems.append(Problem("payments", "declares payments but not what it can do: give a PaymentCapabilities"))
+    elif meta.payments is not None and not offers_payments:
+        problems.append(Problem("payments", "gives payment capabilities but does not declare payments"))
     return problems
 
 

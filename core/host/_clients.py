@@ -132,8 +132,8 @@ class PlatformClient(_Client):
 
 
 class PaymentClient(_Client):
-    """Typed calls to one payment provider plugin."""
+    """Typed calls to one payment provider plugin; ``execute`` refuses a request beyond the provider's flags."""
 
     execute = calls(hookspecs.creatorkit_payment_operation)
-    status = calls(hookspecs.creatorkit_payment_status)
+    retrieve = calls(hookspecs.creatorkit_payment_retrieve)
     receive_webhook = calls(hookspecs.creatorkit_receive_webhook)

@@ -35,6 +35,7 @@ from ._calling import accept, call_impl, guarded
 from ._checks import answering_hooks, check_settings, metadata_problems, registration_problems
 from ._clients import PaymentClient, PlatformClient
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
+from ._requests import REQUEST_CHECKS
 from ._stage_rules import RULES
 from ._stages import CONTEXT, STAGES, StageHook
 
@@ -312,6 +313,9 @@ class PluginHost:
 
         ``context`` (a :class:`CallContext`, or ``None`` for one with no workspace, token or deadline) reaches
         the plugin and every wrapper aimed at this plugin and stage, whatever target the caller's copy named.
+
+        Arguments a hook has a check for (``REQUEST_CHECKS``: a payment request against the provider's flags) are
+        checked first, so a refused request never reaches the plugin or its wrappers.
         """
         loaded = self._get(name)
         stage = STAGES.get(hook)
@@ -319,6 +323,9 @@ class PluginHost:
             raise ValueError(f"{hook} is not a stage hook (stage hooks are declared with @stage in hookspecs)")
         if stage.capability not in loaded.metadata.capabilities:
             raise CapabilityMissing(name, stage.capability, loaded.metadata.missing.get(stage.capability))
+        check = REQUEST_CHECKS.get(hook)
+        if check is not None:
+            check(name, loaded.metadata, kwargs)
         given = kwargs.get(CONTEXT)
         if given is None:
             kwargs[CONTEXT] = self._contexts.get((hook, name)) or self._default_context(name, stage)

@@ -25,13 +25,17 @@ genuine delivery from its sandbox's signer, and ``webhook_handshake`` if its sen
 """
 
 from ._fixtures import network_disabled, no_network
-from ._payments import PaymentProviderContract
+from ._payment_driver import STANDARD_SCENARIOS
+from ._payments import UNKNOWN_RAW_STATUS, PaymentProviderContract, PaymentScenario
 from ._platform import ImportSample, PlatformPluginContract, assert_canonical_audience, assert_valid_entity
 from ._webhooks import PaymentWebhookContract, WebhookContract
 
 __all__ = [
+    "STANDARD_SCENARIOS",
+    "UNKNOWN_RAW_STATUS",
     "ImportSample",
     "PaymentProviderContract",
+    "PaymentScenario",
     "PaymentWebhookContract",
     "PlatformPluginContract",
     "WebhookContract",

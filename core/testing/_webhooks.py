@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 import pytest
@@ -26,14 +26,12 @@ from .._kit import Creatorkit
 from ..audit import AuditKeys
 from ..entities import (
     Capability,
-    OperationKind,
     PluginKind,
     ProviderOperation,
     ProviderRequest,
     WebhookNotice,
     WebhookRequest,
     WebhookResult,
-    new_id,
 )
 from ..errors import SignatureError
 from ..host import PluginHost
@@ -189,6 +187,10 @@ class PaymentWebhookContract(WebhookContract):
 
     amount: ClassVar[Money]
 
+    if TYPE_CHECKING:  # the payment suite this is mixed into makes its requests
+
+        def fund_request(self, amount: Money | None = None) -> ProviderRequest: ...
+
     def webhook_deliveries_for(self, operation: ProviderOperation, received_at: datetime) -> Sequence[WebhookRequest]:
         """At least two genuine deliveries about ``operation`` (``pending`` then ``succeeded``, say), in the order
         the provider would send them, signed at ``received_at``."""
@@ -199,12 +201,11 @@ class PaymentWebhookContract(WebhookContract):
     ) -> None:
         self._webhooks_offered(host)
         provider = host.payments(self.plugin_name)
-        operation = provider.execute(
-            ProviderRequest(operation_id=new_id("op"), kind=OperationKind.FUND, amount=self.amount, deal_id=new_id("d"))
-        )
+        funding = self.fund_request(self.amount)
+        operation = provider.execute(funding)
         deliveries = list(self.webhook_deliveries_for(operation, RECEIVED_AT))
         assert len(deliveries) >= 2, "override webhook_deliveries_for() to return two or more deliveries"
-        before = provider.status(operation.operation_id)
+        before = provider.retrieve(funding, known=operation)
         accepted: list[WebhookNotice] = []
         for request in reversed(deliveries):  # the later event first, as senders that do not order do
             received = webhook_kit.webhooks.receive(self.plugin_name, request)
@@ -218,4 +219,4 @@ class PaymentWebhookContract(WebhookContract):
         for request in deliveries:
             assert not webhook_kit.webhooks.receive(self.plugin_name, request).notices, "each is accepted once"
         # Notices are hints: the operation is what the provider says when asked, not what a delivery claimed.
-        assert provider.status(operation.operation_id) == before
+        assert provider.retrieve(funding, known=operation) == before

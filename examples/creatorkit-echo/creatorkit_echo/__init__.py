@@ -30,10 +30,15 @@ Settings of the payment provider (``[payments.echo_pay]``):
 
 How both verify webhooks, and the sandbox signers that make genuine deliveries, are in
 :mod:`creatorkit_echo.webhooks`.
+* ``sandbox.timeout_after_success`` (bool): the first attempt of every money movement moves the money, then
+  raises ``PaymentError(outcome_unknown=True)`` as a read timeout would; the retry with the same id answers.
+* ``sandbox.pending_retrieves`` (int, 0-10): movements answer ``pending`` until retrieved that many times.
+* ``sandbox.raw_status`` (string): movements report this raw status, mapped as echo_pay maps any (unknown: pending).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Mapping
@@ -44,6 +49,7 @@ import attrs
 
 from creatorkit import (
     CallContext,
+    IdempotencyConflict,
     InvalidRequest,
     Money,
     NotFound,
@@ -64,6 +70,7 @@ from creatorkit.entities import (
     CreatorCandidate,
     CreatorMetrics,
     CreatorProfile,
+    CurrencySupport,
     DailyFigures,
     DeliverableType,
     Denominator,
@@ -77,6 +84,7 @@ from creatorkit.entities import (
     Invitation,
     InvitationStatus,
     ItemError,
+    LegResult,
     Message,
     MetricSource,
     OperationKind,
@@ -84,6 +92,7 @@ from creatorkit.entities import (
     OrderPlacement,
     OrderStatus,
     OutreachReceipt,
+    PaymentCapabilities,
     PerformanceSlice,
     Period,
     PlatformAccount,
@@ -110,6 +119,7 @@ from creatorkit.entities import (
     Window,
     canonical_shares,
 )
+from creatorkit.payments import differing_fields, from_provider_units, status_from_raw, to_provider_units
 
 from . import webhooks
 from .partner_export import read_creator_list
@@ -665,20 +675,59 @@ def _matches(candidate: CreatorCandidate, query: DiscoveryQuery) -> bool:
 
 
 class EchoPayments:
-    """A payment provider that keeps its books in memory: the smallest provider that keeps the contract.
+    """A payment provider that keeps its books in memory: the smallest provider that keeps the v2 contract.
 
     It moves no real money. It shows what a real provider must do: treat ``operation_id`` as the idempotency
-    key (a retry returns the first result), refuse to release, pay out or refund more than a deal holds, and
-    verify webhooks from the raw bytes and a signed timestamp (HMAC-SHA256 with ``webhook_secret``, header
+    key (a retry returns the first result; the same id with other parameters is an ``IdempotencyConflict``
+    naming the fields), keep its books in its own units (``to_provider_units``; ISK goes in hundredths, KWD in
+    tens of fils), refuse to release more than a source holds or its split ratio allows, refuse a refund while
+    released money is not reversed, map its raw statuses with ``status_from_raw`` (an unknown one is pending),
+    and verify webhooks from the raw bytes and a signed timestamp (HMAC-SHA256 with ``webhook_secret``, header
     ``Echo-Pay-Signature``), acknowledging each with the JSON reply its sender expects.
+
+    Its ``[payments.echo_pay.sandbox]`` switches make it misbehave the way real providers do, for the conformance
+    kit: ``timeout_after_success`` (the first attempt of every movement moves the money and then reports a
+    timeout), ``pending_retrieves`` (movements stay pending until retrieved that many times) and ``raw_status``
+    (movements report that raw status, whatever it is).
     """
+
+    FEE_BP = 100  # echo_pay keeps 1 % of every fund, rounded down to what it can represent
+    RAW_STATUSES = {
+        "processing": OperationStatus.PENDING,
+        "requires_action": OperationStatus.REQUIRES_ACTION,
+        "succeeded": OperationStatus.SUCCEEDED,
+        "failed": OperationStatus.FAILED,
+        "canceled": OperationStatus.CANCELED,
+        "reversed": OperationStatus.REVERSED,
+    }
+    CAPABILITIES = PaymentCapabilities(
+        currencies=(
+            CurrencySupport(currency="USD", exponent=2),
+            CurrencySupport(currency="EUR", exponent=2),
+            CurrencySupport(currency="CNY", exponent=2),
+            CurrencySupport(currency="JPY", exponent=0),
+            CurrencySupport(currency="KRW", exponent=0),
+            CurrencySupport(currency="ISK", exponent=2, multiple_of=100),  # hundredths, whole krónur only
+            CurrencySupport(currency="KWD", exponent=3, multiple_of=10),  # tens of fils only
+        ),
+        max_hold_days=90,
+        partial_release=True,
+        max_receivers=5,
+        max_split_bp=8_000,  # at most 80 % of a fund, net of the fee, goes to receivers
+        refund_requires_reversal=True,
+    )
 
     def __init__(self, name: str = "echo_pay") -> None:
         self.name = name
         self.webhook_secret = SANDBOX_WEBHOOK_SECRET
         self.webhook_tolerance = timedelta(seconds=300)
-        self.operations: dict[str, ProviderOperation] = {}
-        self.held: dict[tuple[str, str], int] = {}  # (deal, currency) -> minor units held
+        self.timeout_after_success = False
+        self.pending_retrieves = 0
+        self.raw_status: str | None = None
+        self.records: dict[str, _Record] = {}  # by operation id: what was asked, what it became
+        self.sources: dict[str, _Source] = {}  # funds, by provider_ref
+        self.paid: dict[str, dict[str, int]] = {}  # release provider_ref -> account -> units still paid out by it
+        self.balances: dict[tuple[str, str], int] = {}  # (account, currency) -> units the receiver holds
 
     @hookimpl
     def creatorkit_plugin_metadata(self) -> PluginMetadata:
@@ -691,8 +740,22 @@ class EchoPayments:
             settings_schema={
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {"webhook_secret": _SECRET, "webhook_tolerance_s": _TOLERANCE},
+                "properties": {
+                    # writeOnly: a secret, given to the plugin and never shown back (reprs, errors, the CLI).
+                    "webhook_secret": _SECRET,
+                    "webhook_tolerance_s": _TOLERANCE,
+                    "sandbox": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "timeout_after_success": {"type": "boolean"},
+                            "pending_retrieves": {"type": "integer", "minimum": 0, "maximum": 10},
+                            "raw_status": {"type": "string", "minLength": 1},
+                        },
+                    },
+                },
             },
+            payments=self.CAPABILITIES,
         )
 
     @hookimpl
@@ -700,44 +763,199 @@ class EchoPayments:
         if "webhook_secret" in settings:
             self.webhook_secret = str(settings["webhook_secret"]).encode()
         self.webhook_tolerance = timedelta(seconds=settings.get("webhook_tolerance_s", 300))
+        sandbox = settings.get("sandbox", {})
+        self.timeout_after_success = bool(sandbox.get("timeout_after_success", False))
+        self.pending_retrieves = int(sandbox.get("pending_retrieves", 0))
+        self.raw_status = sandbox.get("raw_status")
 
     @hookimpl
     def creatorkit_payment_operation(self, request: ProviderRequest) -> ProviderOperation:
-        done = self.operations.get(request.operation_id)
-        if done is not None:
-            return done  # the operation id is the idempotency key: a retry moves nothing
-        key = (request.deal_id, request.amount.currency)
-        held = self.held.get(key, 0)
-        if request.kind is OperationKind.FUND:
-            self.held[key] = held + request.amount.amount
-        elif request.amount.amount > held:
+        record = self.records.get(request.operation_id)
+        if record is not None:
+            self._same_request(record, request)
+            return record.operation  # the operation id is the idempotency key: a retry moves nothing
+        legs = self._move(request)
+        record = _Record(request=request, operation=self._operation(request, legs), retrieves_left=0)
+        if record.operation.status is OperationStatus.PENDING and self.raw_status is None:
+            record.retrieves_left = self.pending_retrieves
+        self.records[request.operation_id] = record
+        if self.timeout_after_success:
+            # The money moved; the answer is lost on its way back, as a read timeout loses it.
             raise PaymentError(
-                f"{request.kind} of {request.amount} exceeds the {held} minor units held for {request.deal_id}",
+                f"{request.kind} {request.operation_id}: timed out waiting for the answer",
                 provider=self.name,
                 operation_id=request.operation_id,
+                outcome_unknown=True,
+                provider_code="timeout",
             )
-        else:
-            self.held[key] = held - request.amount.amount
-        operation = ProviderOperation(
+        return record.operation
+
+    @hookimpl
+    def creatorkit_payment_retrieve(
+        self, request: ProviderRequest, known: ProviderOperation | None = None
+    ) -> ProviderOperation:
+        # echo_pay can look an operation up by its id; Stripe would use known.provider_ref or list by metadata.
+        record = self.records.get(request.operation_id)
+        if record is None:
+            raise NotFound("payment operation", request.operation_id)
+        self._same_request(record, request)
+        if record.retrieves_left:
+            record.retrieves_left -= 1
+            if not record.retrieves_left:
+                record.operation = self._with_status(record.operation, "succeeded")
+        return record.operation
+
+    # -- the books, in echo_pay's own units -------------------------------------------------------------------
+
+    def _same_request(self, record: _Record, request: ProviderRequest) -> None:
+        fields = differing_fields(record.request, request)
+        if fields:
+            raise IdempotencyConflict(request.operation_id, fields, provider=self.name)
+
+    def _units(self, amount: Money) -> int:
+        return to_provider_units(amount, self.CAPABILITIES, provider=self.name)
+
+    def _money(self, units: int, currency: str) -> Money:
+        return from_provider_units(units, currency, self.CAPABILITIES, provider=self.name)
+
+    def _refuse(self, request: ProviderRequest, reason: str) -> PaymentError:
+        return PaymentError(
+            f"{request.kind} {request.operation_id}: {reason}", provider=self.name, operation_id=request.operation_id
+        )
+
+    def _move(self, request: ProviderRequest) -> list[tuple[str, int]]:
+        """Change the books for ``request`` or refuse it; the (account, units) each leg moved."""
+        mover = {
+            OperationKind.FUND: self._fund,
+            OperationKind.RELEASE: self._release,
+            OperationKind.REVERSE: self._reverse,
+            OperationKind.REFUND: self._refund,
+            OperationKind.PAYOUT: self._payout,
+        }[request.kind]
+        return mover(request)
+
+    def _fund(self, request: ProviderRequest) -> list[tuple[str, int]]:
+        if request.legs:
+            raise self._refuse(request, "echo_pay funds into escrow only; release to receivers afterwards")
+        units = self._units(request.amount)
+        support = self.CAPABILITIES.currency(request.amount.currency)
+        multiple = support.multiple_of if support is not None else 1
+        fee = units * self.FEE_BP // 10_000
+        self.sources[_reference(request)] = _Source(
+            currency=request.amount.currency, gross=units, fee=fee - fee % multiple
+        )
+        return []
+
+    def _source(self, request: ProviderRequest) -> _Source:
+        source = self.sources.get(request.source.ref) if request.source is not None else None
+        if source is None:
+            raise self._refuse(request, "needs the provider_ref of a fund echo_pay made as its source")
+        return source
+
+    def _release(self, request: ProviderRequest) -> list[tuple[str, int]]:
+        source = self._source(request)
+        if not request.legs:
+            raise self._refuse(request, "a release names its receivers")
+        total = self._units(request.amount)
+        left = min(source.split_limit(self.CAPABILITIES.max_split_bp), source.gross - source.fee - source.refunded)
+        if total > left - source.released:
+            available = self._money(max(left - source.released, 0), source.currency)
+            raise self._refuse(request, f"{request.amount} exceeds the {available} left to release from the source")
+        source.released += total
+        moved = [(leg.account_ref, self._units(leg.amount)) for leg in request.legs]
+        self.paid[_reference(request)] = dict(moved)
+        for account, units in moved:
+            self.balances[(account, source.currency)] = self.balances.get((account, source.currency), 0) + units
+        return moved
+
+    def _reverse(self, request: ProviderRequest) -> list[tuple[str, int]]:
+        ref = request.source.ref if request.source is not None else ""
+        paid = self.paid.get(ref)
+        release = next((r for r in self.records.values() if _reference(r.request) == ref), None)
+        if paid is None or release is None or release.request.source is None:
+            raise self._refuse(request, "needs the provider_ref of a release echo_pay made as its source")
+        if not request.legs:
+            raise self._refuse(request, "a reversal names the receivers it takes the money back from")
+        currency = request.amount.currency
+        moved = [(leg.account_ref, self._units(leg.amount)) for leg in request.legs]
+        for account, units in moved:
+            if units > paid.get(account, 0):
+                raise self._refuse(request, f"{account} was not paid that much by {ref}")
+            if units > self.balances.get((account, currency), 0):
+                raise self._refuse(request, f"{account}'s balance does not cover the reversal (paid out already)")
+        for account, units in moved:
+            paid[account] -= units
+            self.balances[(account, currency)] -= units
+        self.sources[release.request.source.ref].released -= sum(units for _, units in moved)
+        reversed_units = self._units(release.request.amount) - sum(paid.values())
+        reversed_amount = self._money(reversed_units, currency)
+        status = "reversed" if not any(paid.values()) else release.operation.raw_status
+        release.operation = attrs.evolve(self._with_status(release.operation, status), reversed_amount=reversed_amount)
+        return moved
+
+    def _refund(self, request: ProviderRequest) -> list[tuple[str, int]]:
+        source = self._source(request)
+        units = self._units(request.amount)
+        if units > source.gross - source.refunded - source.released:
+            if source.released:
+                raise self._refuse(request, "money released from the source must be reversed before it is refunded")
+            raise self._refuse(request, f"{request.amount} exceeds what is left to refund")
+        source.refunded += units
+        return []
+
+    def _payout(self, request: ProviderRequest) -> list[tuple[str, int]]:
+        moved = [(leg.account_ref, self._units(leg.amount)) for leg in request.legs]
+        if not moved:
+            raise self._refuse(request, "a payout names the receiver whose balance is paid out")
+        currency = request.amount.currency
+        for account, units in moved:
+            if units > self.balances.get((account, currency), 0):
+                raise self._refuse(request, f"{account} holds less than {request.amount}")
+        for account, units in moved:
+            self.balances[(account, currency)] -= units
+        return moved
+
+    def _operation(self, request: ProviderRequest, moved: list[tuple[str, int]]) -> ProviderOperation:
+        raw = self.raw_status or ("processing" if self.pending_retrieves else "succeeded")
+        status = status_from_raw(raw, self.RAW_STATUSES)
+        reference = _reference(request)
+        fee = net = None
+        hold_expires_at = None
+        if request.kind is OperationKind.FUND:
+            source = self.sources[reference]
+            fee = self._money(source.fee, source.currency)
+            net = request.amount - fee
+            hold_expires_at = AS_OF + timedelta(days=self.CAPABILITIES.max_hold_days or 0)
+        parties = {leg.account_ref: leg.party_id for leg in request.legs}
+        return ProviderOperation(
             provider=self.name,
             operation_id=request.operation_id,
             kind=request.kind,
-            status=OperationStatus.SUCCEEDED,
+            status=status,
+            raw_status=raw,
             amount=request.amount,
-            provider_ref=f"echo_pay-{hashlib.sha256(request.operation_id.encode()).hexdigest()[:16]}",
+            provider_ref=reference,
             updated_at=AS_OF,
+            legs=tuple(
+                LegResult(
+                    account_ref=account,
+                    amount=self._money(units, request.amount.currency),
+                    status=status,
+                    raw_status=raw,
+                    party_id=parties.get(account),
+                    provider_ref=f"{reference}-{index}",
+                )
+                for index, (account, units) in enumerate(moved)
+            ),
+            fee=fee,
+            net=net,
+            hold_expires_at=hold_expires_at,
         )
-        self.operations[request.operation_id] = operation
-        return operation
 
-    @hookimpl
-    def creatorkit_payment_status(self, operation_id: str) -> ProviderOperation:
-        try:
-            return self.operations[operation_id]
-        except KeyError:
-            raise PaymentError(
-                f"no operation {operation_id!r}", provider=self.name, operation_id=operation_id
-            ) from None
+    def _with_status(self, operation: ProviderOperation, raw: str) -> ProviderOperation:
+        status = status_from_raw(raw, self.RAW_STATUSES)
+        legs = tuple(attrs.evolve(leg, status=status, raw_status=raw) for leg in operation.legs)
+        return attrs.evolve(operation, status=status, raw_status=raw, legs=legs)
 
     @hookimpl
     def creatorkit_receive_webhook(self, request: WebhookRequest) -> WebhookResult:
@@ -753,3 +971,32 @@ class EchoPayments:
             signer=self.name,
         )
         return WebhookResult(notices=(webhooks.payment_notice(self.name, request),), reply=PAYMENT_ACKNOWLEDGEMENT)
+
+
+@dataclasses.dataclass
+class _Record:
+    """One operation echo_pay accepted: the request as first submitted and what became of it."""
+
+    request: ProviderRequest
+    operation: ProviderOperation
+    retrieves_left: int
+
+
+@dataclasses.dataclass
+class _Source:
+    """A fund, in echo_pay's units: what came in, the fee kept, and what went out since."""
+
+    currency: str
+    gross: int
+    fee: int
+    released: int = 0
+    refunded: int = 0
+
+    def split_limit(self, max_split_bp: int | None) -> int:
+        base = self.gross - self.fee
+        return base if max_split_bp is None else base * max_split_bp // 10_000
+
+
+def _reference(request: ProviderRequest) -> str:
+    """echo_pay's id for the object an operation made (a Stripe charge or transfer id, a WeChat order_id)."""
+    return f"echo_{request.kind}_{hashlib.sha256(request.operation_id.encode()).hexdigest()[:16]}"
