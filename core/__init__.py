@@ -9,7 +9,8 @@ its own package, named for what it holds:
 - ``creatorkit.workflow`` — a deal's stages (outreach, negotiation, contracting, content review) and its state table;
 - ``creatorkit.audit`` — the tamper-evident trail and the evidence bundles drawn from it;
 - ``creatorkit.host`` and ``creatorkit.hookspecs`` — how plugins are loaded and what they implement;
-- ``creatorkit.store`` — SQLite or PostgreSQL behind one interface.
+- ``creatorkit.store`` — SQLite or PostgreSQL behind one interface;
+- ``creatorkit.tokens`` — platform tokens as masked secrets, and the keys that seal them at rest.
 """
 
 from typing import TYPE_CHECKING, Any
