@@ -43,6 +43,8 @@ class Capability(enum.StrEnum):
     POST_METRICS = "post_metrics"
     PAYMENTS = "payments"
     WEBHOOKS = "webhooks"
+    #: OAuth: build the authorize URL, exchange the code, refresh and revoke the tokens of connections and grants.
+    AUTHORIZATION = "authorization"
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

@@ -106,6 +106,10 @@ class PlatformClient(_Client):
     fetch_audience = calls(hookspecs.creatorkit_fetch_audience)
     fetch_post_metrics = calls(hookspecs.creatorkit_fetch_post_metrics)
     parse_webhook = calls(hookspecs.creatorkit_parse_webhook)
+    authorization_url = calls(hookspecs.creatorkit_authorization_url)
+    exchange_code = calls(hookspecs.creatorkit_exchange_code)
+    refresh_tokens = calls(hookspecs.creatorkit_refresh_tokens)
+    revoke_tokens = calls(hookspecs.creatorkit_revoke_tokens)
 
 
 class PaymentClient(_Client):
