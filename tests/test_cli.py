@@ -121,7 +121,7 @@ class TestPlugins:
         assert echo["version"] == "0.1.0"
         assert echo["enabled"] is True
         assert "creatorkit_discover_creators" in echo["hooks"]
-        assert echo["capabilities"] == ["creator_lookup", "discovery", "metrics", "outreach"]
+        assert echo["capabilities"] == ["authorization", "creator_lookup", "discovery", "metrics", "outreach"]
         assert echo["load_error"] is None
 
     def test_json_lists_an_enabled_plugin_that_is_not_installed(self, workdir: Path) -> None:

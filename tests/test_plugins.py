@@ -49,7 +49,13 @@ from creatorkit.host import CAPABILITY_HOOKS, STRICT_ENV, PluginLoadWarning
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-ECHO_CAPABILITIES = {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.OUTREACH, Capability.METRICS}
+ECHO_CAPABILITIES = {
+    Capability.DISCOVERY,
+    Capability.CREATOR_LOOKUP,
+    Capability.OUTREACH,
+    Capability.METRICS,
+    Capability.AUTHORIZATION,
+}
 
 
 def host_for(platforms: Mapping[str, Mapping[str, Any]], **kwargs: Any) -> PluginHost:
@@ -164,6 +170,10 @@ class TestLoading:
             "creatorkit_send_invitation",
             "creatorkit_send_message",
             "creatorkit_fetch_creator_metrics",
+            "creatorkit_authorization_url",
+            "creatorkit_exchange_code",
+            "creatorkit_refresh_tokens",
+            "creatorkit_revoke_tokens",
         }
         assert host.load_errors == {}
 

@@ -9,6 +9,14 @@ Settings (``[platforms.echo]`` in creatorkit.toml):
 
 * ``latency_ms`` (int, default 0): wait this long in every stage call, to simulate a slow platform.
 * ``fail_discovery`` (bool, default false): make discovery raise a transient platform error.
+* ``access_token_lifetime_s`` (int, default 7200) and ``refresh_token_lifetime_s`` (int, default 15552000, 180
+  days): the lifetimes echo's authorization server states in ``expires_in`` and ``refresh_expires_in``.
+* ``rotate_refresh_tokens`` (bool, default true): answer each refresh with a new refresh token.
+* ``redirect_uri`` (string, default ``http://localhost:8765/echo/callback``): where echo sends the owner back.
+
+Authorization (connections and grants) runs against an in-memory authorization server (:mod:`._oauth`); in a
+stage call given a token source (``context.tokens``), echo checks the token as a platform would and, when it
+refuses it, asks the source for a renewed one once: the pattern a real plugin follows.
 
 Settings of the payment provider (``[payments.echo_pay]``):
 
@@ -26,13 +34,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from creatorkit import Money, NotFound, PaymentError, SignatureError, Transient, hookimpl
+from creatorkit import AuthExpired, CallContext, Money, NotFound, PaymentError, SignatureError, Transient, hookimpl
 from creatorkit.entities import (
     AudienceBreakdown,
     AudienceDimension,
     AudienceProfile,
     AudienceShare,
+    AuthorizationRequest,
+    AuthorizationUrl,
     Capability,
+    Connection,
     Count,
     CreatorCandidate,
     CreatorMetrics,
@@ -41,7 +52,9 @@ from creatorkit.entities import (
     Denominator,
     DiscoveryPage,
     DiscoveryQuery,
+    Grant,
     Invitation,
+    IssuedTokens,
     Message,
     MetricSource,
     OperationKind,
@@ -55,10 +68,16 @@ from creatorkit.entities import (
     ProviderRequest,
     Rate,
     RateCard,
+    Revocation,
     Statistic,
     WebhookNotice,
     Window,
 )
+from creatorkit.tokens import TokenPair
+
+from ._oauth import DEFAULT_REDIRECT_URI, EchoOAuth, consent
+
+__all__ = ["AS_OF", "DEFAULT_REDIRECT_URI", "EchoOAuth", "EchoPayments", "EchoPlatform", "consent", "sign_webhook"]
 
 __version__ = "0.1.0"
 
@@ -72,6 +91,10 @@ SETTINGS_SCHEMA = {
     "properties": {
         "latency_ms": {"type": "integer", "minimum": 0, "maximum": 60000},
         "fail_discovery": {"type": "boolean"},
+        "access_token_lifetime_s": {"type": "integer", "minimum": 1},
+        "refresh_token_lifetime_s": {"type": "integer", "minimum": 1},
+        "rotate_refresh_tokens": {"type": "boolean"},
+        "redirect_uri": {"type": "string", "minLength": 1},
     },
 }
 
@@ -157,6 +180,8 @@ class EchoPlatform:
         self.fail_discovery = False
         self.creators = [_creator(i, name) for i in range(size)]
         self.sent: list[str] = []
+        #: The platform's authorization server: issues, rotates and revokes tokens; counts refreshes.
+        self.oauth = EchoOAuth(name)
 
     def _wait(self) -> None:
         if self.latency:
@@ -170,7 +195,13 @@ class EchoPlatform:
             display_name="Echo (reference plugin)",
             description="Answers from a deterministic in-memory roster; for tests and as an example.",
             capabilities=frozenset(
-                {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.OUTREACH, Capability.METRICS}
+                {
+                    Capability.DISCOVERY,
+                    Capability.CREATOR_LOOKUP,
+                    Capability.OUTREACH,
+                    Capability.METRICS,
+                    Capability.AUTHORIZATION,
+                }
             ),
             missing={
                 Capability.CONTRACTING: "echo has no marketplace to place orders on; record the contract only",
@@ -184,6 +215,43 @@ class EchoPlatform:
     def creatorkit_configure(self, settings: Mapping[str, Any]) -> None:
         self.latency = settings.get("latency_ms", 0) / 1000
         self.fail_discovery = settings.get("fail_discovery", False)
+        self.oauth.access_lifetime = settings.get("access_token_lifetime_s", self.oauth.access_lifetime)
+        self.oauth.refresh_lifetime = settings.get("refresh_token_lifetime_s", self.oauth.refresh_lifetime)
+        self.oauth.rotate = settings.get("rotate_refresh_tokens", self.oauth.rotate)
+        self.oauth.redirect_uri = settings.get("redirect_uri", DEFAULT_REDIRECT_URI)
+
+    def _authorized(self, context: CallContext) -> None:
+        """With a token source, check its token as echo's API would; a refused one is renewed once."""
+        if context.tokens is None:
+            return
+        token = context.tokens.access_token()
+        try:
+            self.oauth.check(token, context.now())
+        except AuthExpired:
+            # The source renews it for every caller at once, or raises AuthExpired naming the authorisation.
+            self.oauth.check(context.tokens.refreshed(token), context.now())
+
+    # -- authorization -----------------------------------------------------------------------------------------
+
+    @hookimpl
+    def creatorkit_authorization_url(self, request: AuthorizationRequest, code_verifier: str) -> AuthorizationUrl:
+        return self.oauth.authorization_url(request, code_verifier)
+
+    @hookimpl
+    def creatorkit_exchange_code(
+        self, request: AuthorizationRequest, code: str, code_verifier: str | None, context: CallContext
+    ) -> IssuedTokens:
+        return self.oauth.exchange(request, code, code_verifier, context.now())
+
+    @hookimpl
+    def creatorkit_refresh_tokens(
+        self, authorization: Connection | Grant, tokens: TokenPair, context: CallContext
+    ) -> IssuedTokens:
+        return self.oauth.refresh(authorization, tokens, context.now())
+
+    @hookimpl
+    def creatorkit_revoke_tokens(self, tokens: TokenPair) -> Revocation:
+        return self.oauth.revoke(tokens)
 
     @hookimpl
     def creatorkit_discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
@@ -210,7 +278,8 @@ class EchoPlatform:
         raise NotFound("creator", handle)
 
     @hookimpl
-    def creatorkit_fetch_creator_metrics(self, account: PlatformAccount) -> CreatorMetrics:
+    def creatorkit_fetch_creator_metrics(self, account: PlatformAccount, context: CallContext) -> CreatorMetrics:
+        self._authorized(context)
         metrics = self.creatorkit_lookup_creator(account.handle).metrics
         if metrics is None:
             raise NotFound("metrics", account.handle)
