@@ -160,9 +160,9 @@ def creatorkit_lookup_creator(handle: str, context: CallContext) -> CreatorCandi
 
 
 @stage(Capability.OUTREACH)
-def creatorkit_send_invitation(
+def creatorkit_send_invitation(  # type: ignore[empty-body]
     invitation: Invitation, account: PlatformAccount, context: CallContext
-) -> OutreachReceipt:  # type: ignore[empty-body]
+) -> OutreachReceipt:
     """Send a collaboration invitation through the platform.
 
     :param invitation: the rendered invitation (body, subject, deadline).
@@ -281,9 +281,9 @@ def creatorkit_payment_status(operation_id: str, context: CallContext) -> Provid
 
 
 @stage(Capability.AUTHORIZATION)
-def creatorkit_authorization_url(
+def creatorkit_authorization_url(  # type: ignore[empty-body]
     request: AuthorizationRequest, code_verifier: str, context: CallContext
-) -> AuthorizationUrl:  # type: ignore[empty-body]
+) -> AuthorizationUrl:
     """Build the URL where the account's owner authorises the SDK on the platform (OAuth's authorize step).
 
     The core calls it to start a connection (``request.kind`` ``connection``: a brand's or agency's account) or a
@@ -302,9 +302,9 @@ def creatorkit_authorization_url(
 
 
 @stage(Capability.AUTHORIZATION)
-def creatorkit_exchange_code(
+def creatorkit_exchange_code(  # type: ignore[empty-body]
     request: AuthorizationRequest, code: str, code_verifier: str | None, context: CallContext
-) -> IssuedTokens:  # type: ignore[empty-body]
+) -> IssuedTokens:
     """Exchange the code the platform sent back to the redirect URI for tokens.
 
     :param request: the request the authorize URL was built from (its ``state`` matched the redirect's).
@@ -320,9 +320,9 @@ def creatorkit_exchange_code(
 
 
 @stage(Capability.AUTHORIZATION)
-def creatorkit_refresh_tokens(
+def creatorkit_refresh_tokens(  # type: ignore[empty-body]
     authorization: Connection | Grant, tokens: TokenPair, context: CallContext
-) -> IssuedTokens:  # type: ignore[empty-body]
+) -> IssuedTokens:
     """Renew a connection's or grant's access token, before it expires or after the platform refused it.
 
     The core calls this once however many callers need the new token (a row lock or a version check keeps

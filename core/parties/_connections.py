@@ -401,7 +401,9 @@ class ConnectionService(_Authorizations):
         plugin's configured one), and :meth:`finish` takes it from there.
         """
         workspace = self._read(
-            actor, lambda view: self._chosen_workspace(view, actor, workspace_id), "start_connection"
+            actor,
+            lambda view: self._chosen_workspace(view, actor, workspace_id, "start_connection"),
+            "start_connection",
         )
         return self._start(
             actor, platform=platform, workspace_id=workspace, creator_id=None, redirect_uri=redirect_uri, scopes=scopes
@@ -428,7 +430,7 @@ class ConnectionService(_Authorizations):
         """The workspace's connections, oldest first; ``include_ended=False`` keeps only the active ones."""
 
         def work(view: View) -> list[Connection]:
-            workspace = self._chosen_workspace(view, actor, workspace_id, allow_all=True)
+            workspace = self._chosen_workspace(view, actor, workspace_id, "list_connections", allow_all=True)
             found = (
                 view.find("connection", Connection, workspace=workspace)
                 if workspace
@@ -471,7 +473,7 @@ class ConnectionService(_Authorizations):
         """
 
         def work(view: View) -> Connection:
-            workspace = self._chosen_workspace(view, actor, workspace_id)
+            workspace = self._chosen_workspace(view, actor, workspace_id, "use_connection")
             if connection_id is not None:
                 chosen = self._visible(view, actor, connection_id)
                 if chosen.platform != platform or chosen.workspace_id != workspace:
@@ -504,7 +506,9 @@ class ConnectionService(_Authorizations):
 
     # -- rules -----------------------------------------------------------------------------------------------
 
-    def _chosen_workspace(self, view: View, actor: Actor, workspace_id: str | None, *, allow_all: bool = False) -> Any:
+    def _chosen_workspace(
+        self, view: View, actor: Actor, workspace_id: str | None, action: str, *, allow_all: bool = False
+    ) -> Any:
         """The workspace the actor works with: its own (a party may name only that one); any, for the system."""
         if actor.kind is PartyKind.SYSTEM:
             if workspace_id is None and not allow_all:
@@ -514,13 +518,13 @@ class ConnectionService(_Authorizations):
             return workspace_id
         own = _workspace_of(view, actor)
         if own is None:
-            raise PermissionDenied(str(actor), "connect", "connections belong to brands and agencies; creators grant")
+            raise PermissionDenied(str(actor), action, "connections belong to brands and agencies; creators grant")
         if workspace_id is not None and workspace_id != own:
-            raise PermissionDenied(str(actor), "connect", f"works for workspace {own}, not {workspace_id}")
+            raise PermissionDenied(str(actor), action, f"works for workspace {own}, not {workspace_id}")
         return own
 
     def _may_start(self, view: View, actor: Actor, workspace_id: str, creator_id: str | None) -> None:
-        self._chosen_workspace(view, actor, workspace_id)
+        self._chosen_workspace(view, actor, workspace_id, "start_connection")
 
     def _visible(self, view: View, actor: Actor, connection_id: str) -> Connection:
         record = view.get("connection", connection_id)

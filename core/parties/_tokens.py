@@ -236,7 +236,9 @@ class TokenRefresher(Service):
 
     def _current_in(self, view: View, kind: str, id: str, sealed: Record | None = None) -> _Current:
         record = view.require(kind, id)
-        authorization: Authorization = view.entity(record, Grant if kind == "grant" else Connection)
+        authorization: Authorization = (
+            view.entity(record, Grant) if kind == "grant" else view.entity(record, Connection)
+        )
         if authorization.status is not AuthorizationStatus.ACTIVE:
             raise not_usable(authorization)
         sealed = view.get(SEALED_KIND, id) if sealed is None else sealed

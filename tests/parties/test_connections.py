@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +19,7 @@ import pytest
 
 from creatorkit import (
     AuthExpired,
+    CallContext,
     ConfigError,
     Creatorkit,
     InvalidRequest,
@@ -30,6 +32,7 @@ from creatorkit import (
     ValidationError,
 )
 from creatorkit.entities import AuthorizationStatus, Connection, Grant, IssuedTokens, PlatformAccount
+from creatorkit.host import TokenSource
 from creatorkit.parties import _tokens
 from creatorkit.parties._tokens import SEALED_KIND, TokenRefresher, TokenVault
 from creatorkit.tokens import TOKEN_KEY_ENV, TokenKey, TokenKeys, TokenPair, generate_token_key
@@ -80,6 +83,11 @@ def grant(world: Any, actor: Any = None, workspace: str = "agency_stellar") -> G
     return granted
 
 
+def tokens_of(context: CallContext) -> TokenSource:
+    assert context.tokens is not None
+    return context.tokens
+
+
 def stored(kit: Creatorkit, kind: str, id: str) -> TokenPair:
     return TokenRefresher(kit).current(kind, id).pair
 
@@ -114,13 +122,15 @@ class TestTheFlow:
         assert connection.workspace_id == world.brand.id and connection.status is AuthorizationStatus.ACTIVE
         assert world.kit.connections.list(world.brand) == [connection]
 
-    def test_a_token_stated_to_never_expire_is_never_renewed(self, world: Any, echo: EchoPlatform) -> None:
+    def test_a_token_stated_to_never_expire_is_never_renewed(
+        self, world: Any, echo: EchoPlatform, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         exchange = echo.oauth.exchange
 
         def lasting(*args: Any) -> IssuedTokens:
             return attrs.evolve(exchange(*args), expires_in=None, refresh_token=None, refresh_expires_in=None)
 
-        echo.oauth.exchange = lasting  # type: ignore[method-assign]
+        monkeypatch.setattr(echo.oauth, "exchange", lasting)
         connection = connect(world)
         assert (connection.expires_at, connection.refresh_expires_at) == (None, None)
         tokens = world.kit.connections.context(world.brand, platform="echo").tokens
@@ -199,7 +209,7 @@ class TestTheFlow:
 
 class TestAtRest:
     def test_no_token_verifier_or_state_is_readable_in_the_database(
-        self, world: Any, echo: EchoPlatform, database: Any, issued: list[str]
+        self, world: Any, echo: EchoPlatform, database: Any, issued: list[str], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         verifiers: list[str] = []
         build = echo.oauth.authorization_url
@@ -208,7 +218,7 @@ class TestAtRest:
             verifiers.append(code_verifier)
             return build(request, code_verifier)
 
-        echo.oauth.authorization_url = keeping  # type: ignore[method-assign]
+        monkeypatch.setattr(echo.oauth, "authorization_url", keeping)
         started = world.kit.connections.start(world.brand, platform="echo")
         unfinished = world.kit.connections.start(world.brand, platform="echo")  # its verifier stays sealed
         connection = world.kit.connections.finish(world.brand, redirect_url=consent(started.url))
@@ -257,7 +267,7 @@ class TestAtRest:
         other = TokenKeys(TokenKey.from_base64(generate_token_key()))
         kit = Creatorkit(store=world.kit.store, plugins=world.kit.plugins, clock=world.clock, token_cipher=other)
         with pytest.raises(ConfigError) as raised:
-            kit.connections.context(world.brand, platform="echo").tokens.access_token()
+            tokens_of(kit.connections.context(world.brand, platform="echo")).access_token()
         assert raised.value.paths == [TOKEN_KEY_ENV]
         assert f"connection {connection.id}" in str(raised.value) and "CREATORKIT_TOKEN_OLD_KEYS" in str(raised.value)
 
@@ -265,7 +275,7 @@ class TestAtRest:
         connect(world)
         rotated = TokenKeys(TokenKey.from_base64(generate_token_key()), old=[TokenKey.from_base64(KEY)])
         kit = Creatorkit(store=world.kit.store, plugins=world.kit.plugins, clock=world.clock, token_cipher=rotated)
-        tokens = kit.connections.context(world.brand, platform="echo").tokens
+        tokens = tokens_of(kit.connections.context(world.brand, platform="echo"))
         tokens.refreshed(tokens.access_token())
         with kit.store.read() as tx:
             sealed = [r.doc["sealed"] for r in tx.find(SEALED_KIND) if r.doc["owner_kind"] == "connection"]
@@ -342,7 +352,7 @@ class TestRenewing:
         connect(world)
         contexts = [world.kit.connections.context(world.brand, platform="echo") for _ in range(12)]
         old = contexts[0].tokens.access_token()
-        results = run_together([lambda c=c: c.tokens.refreshed(old) for c in contexts])
+        results = run_together([partial(tokens_of(c).refreshed, old) for c in contexts])
         assert echo.oauth.refreshes == 1
         assert len(set(results)) == 1 and results[0] != old
 
@@ -351,7 +361,7 @@ class TestRenewing:
         contexts = [world.kit.connections.context(world.brand, platform="echo") for _ in range(12)]
         assert connection.expires_at is not None
         world.clock.now = connection.expires_at - timedelta(seconds=10)
-        results = run_together([lambda c=c: c.tokens.access_token() for c in contexts])
+        results = run_together([tokens_of(c).access_token for c in contexts])
         assert echo.oauth.refreshes == 1 and len(set(results)) == 1
 
     def test_two_stores_on_one_database_renew_once(
@@ -364,8 +374,8 @@ class TestRenewing:
         monkeypatch.setattr(_tokens, "_lock_for", lambda url, id: threading.Lock())
         kits = [Creatorkit(store=database.open(), plugins=world.kit.plugins, clock=world.clock) for _ in range(2)]
         contexts = [kits[n % 2].connections.context(world.brand, platform="echo") for n in range(10)]
-        old = contexts[0].tokens.access_token()
-        results = run_together([lambda c=c: c.tokens.refreshed(old) for c in contexts])
+        old = tokens_of(contexts[0]).access_token()
+        results = run_together([partial(tokens_of(c).refreshed, old) for c in contexts])
         assert echo.oauth.refreshes == 1 and len(set(results)) == 1 and results[0] != old
         renewals = [e for e in world.kit.store.iter_audit() if e.action == "connection.refresh"]
         assert len(renewals) == 1
@@ -393,14 +403,16 @@ class TestRenewing:
         renewed = tokens.refreshed(before.access_token.reveal())
         assert renewed != before.access_token.reveal() and echo.oauth.refreshes == 2
 
-    def test_a_transient_failure_changes_nothing(self, world: Any, echo: EchoPlatform) -> None:
+    def test_a_transient_failure_changes_nothing(
+        self, world: Any, echo: EchoPlatform, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         connection = connect(world)
         before = stored(world.kit, "connection", connection.id)
 
         def down(*args: Any) -> IssuedTokens:
             raise Transient("echo", "502 from the token endpoint", code=502)
 
-        echo.oauth.refresh = down  # type: ignore[method-assign]
+        monkeypatch.setattr(echo.oauth, "refresh", down)
         with pytest.raises(Transient):
             world.kit.connections.context(world.brand, platform="echo").tokens.refreshed(before.access_token.reveal())
         assert stored(world.kit, "connection", connection.id) == before
@@ -485,14 +497,14 @@ class TestEnded:
         assert raised.value.revoked
 
     def test_a_platform_that_cannot_be_reached_leaves_the_connection_as_it_was(
-        self, world: Any, echo: EchoPlatform
+        self, world: Any, echo: EchoPlatform, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         connection = connect(world)
 
         def down(tokens: TokenPair) -> Any:
             raise Transient("echo", "timed out", code="timeout")
 
-        echo.oauth.revoke = down  # type: ignore[method-assign]
+        monkeypatch.setattr(echo.oauth, "revoke", down)
         with pytest.raises(Transient):
             world.kit.connections.disconnect(world.brand, connection.id)
         assert world.kit.connections.get(world.brand, connection.id).status is AuthorizationStatus.ACTIVE
