@@ -24,8 +24,9 @@ from .host import PluginHost
 
 if TYPE_CHECKING:
     from .audit._evidence import AuditService
-    from .parties._connections import ConnectionService, GrantService
+    from .parties._connections import ConnectionService
     from .parties._creator_pages import CreatorPageService
+    from .parties._grants import GrantService
     from .parties._registration import PartyService
     from .parties._roster import RosterService
     from .store import Store
@@ -156,7 +157,7 @@ class Creatorkit:
 
     @functools.cached_property
     def grants(self) -> GrantService:
-        from .parties._connections import GrantService
+        from .parties._grants import GrantService
 
         return GrantService(self)
 

@@ -2,6 +2,9 @@
 
 Every command takes ``--config PATH`` (default: ``$CREATORKIT_CONFIG`` or ``./creatorkit.toml``). Exit codes:
 0 success, 1 the command ran and found problems (an invalid config, a broken audit chain), 2 wrong usage.
+
+Why this is long: every command is here, each a thin layer over the public API sharing the same few helpers
+(the acting party, opening the kit, tables, scrubbed errors); one module per command would scatter those.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ LAYERS = {
     "creatorkit.converter": "values",
     "creatorkit.config": "values",
     "creatorkit.signing": "values",
+    "creatorkit.tokens": "values",
     "creatorkit.schemas": "values",
     "creatorkit._canonical": "values",
     "creatorkit._memo": "values",
@@ -63,6 +64,11 @@ EXCEPTIONS = {
     # Resolved on first use of creatorkit.audit.AuditService, so that the store's import of the chain's hashing
     # never pulls in the services.
     ("creatorkit.audit", "creatorkit.audit._evidence"),
+    # Connections and grants build the call context their token source goes in (an attrs value, nothing more).
+    ("creatorkit.parties._connections", "creatorkit._call_context"),
+    ("creatorkit.parties._grants", "creatorkit._call_context"),
+    ("creatorkit.parties._authorizations", "creatorkit._call_context"),
+    ("creatorkit.parties._tokens", "creatorkit._call_context"),
 }
 
 MAX_FUNCTION_LINES, MAX_MODULE_LINES = 60, 600
