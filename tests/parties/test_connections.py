@@ -6,7 +6,10 @@ Every test runs on SQLite and, with CREATORKIT_TEST_POSTGRES_URL set, on Postgre
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -380,6 +383,34 @@ class TestRenewing:
         renewals = [e for e in world.kit.store.iter_audit() if e.action == "connection.refresh"]
         assert len(renewals) == 1
 
+    def test_two_processes_on_one_postgresql_store_renew_once(self, world: Any, database: Any, tmp_path: Path) -> None:
+        if database.dialect != "postgresql":
+            pytest.skip("processes share a PostgreSQL store")
+        connect(world)
+        old = tokens_of(world.kit.connections.context(world.brand, platform="echo")).access_token()
+        go = tmp_path / "go"
+        processes = []
+        for n in range(2):
+            script = RENEW_IN_A_PROCESS.format(
+                url=database.url,
+                now=world.clock.now.isoformat(),
+                ready=str(tmp_path / f"ready{n}"),
+                go=str(go),
+                old=old,
+            )
+            command = [sys.executable, "-c", script]
+            processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for n in range(2):
+            while not (tmp_path / f"ready{n}").exists() and processes[n].poll() is None:
+                time.sleep(0.01)
+        go.touch()  # both are waiting for this file: they ask at the same moment
+        answers = [process.communicate(timeout=120) for process in processes]
+        assert [process.returncode for process in processes] == [0, 0], answers
+        (renewed,) = {out.strip() for out, _ in answers}
+        assert renewed != old
+        renewals = [e for e in world.kit.store.iter_audit() if e.action == "connection.refresh"]
+        assert len(renewals) == 1
+
     def test_a_crash_between_the_renewal_and_its_storing_leaves_the_old_pair(
         self, world: Any, echo: EchoPlatform, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -417,6 +448,34 @@ class TestRenewing:
             world.kit.connections.context(world.brand, platform="echo").tokens.refreshed(before.access_token.reveal())
         assert stored(world.kit, "connection", connection.id) == before
         assert world.kit.connections.get(world.brand, connection.id).status is AuthorizationStatus.ACTIVE
+
+
+#: One process's renewal: its own kit and its own echo, on the test's PostgreSQL store and clock.
+RENEW_IN_A_PROCESS = """
+import pathlib, time
+from datetime import datetime
+from creatorkit import Actor, Creatorkit
+from creatorkit.host import PluginHost
+from creatorkit.store import open_store
+from creatorkit.audit import AuditKeys
+from creatorkit_echo import EchoPlatform
+
+echo = EchoPlatform()
+refresh = echo.oauth.refresh
+def slow(*args):  # the platform takes a while to answer: long enough for the other process to ask meanwhile
+    time.sleep(0.5)
+    return refresh(*args)
+echo.oauth.refresh = slow
+host = PluginHost()
+host.register(echo, name="echo")
+now = datetime.fromisoformat({now!r})
+kit = Creatorkit(store=open_store({url!r}, audit_keys=AuditKeys()), plugins=host, clock=lambda: now)
+tokens = kit.connections.context(Actor.brand("brand_lumen"), platform="echo").tokens
+pathlib.Path({ready!r}).touch()
+while not pathlib.Path({go!r}).exists():
+    time.sleep(0.001)
+print(tokens.refreshed({old!r}))
+"""
 
 
 def run_together(calls: list[Callable[[], str]]) -> list[str]:

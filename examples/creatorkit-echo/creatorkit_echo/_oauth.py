@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import threading
 from datetime import datetime, timedelta
 from typing import Any
@@ -175,11 +176,12 @@ class EchoOAuth:
     # -- tokens ------------------------------------------------------------------------------------------------
 
     def _issue(self, account: dict[str, Any], now: datetime) -> tuple[str, str]:
-        serial = next(self._serial)
+        # A serial for the reader, a nonce so that no two tokens are alike (another process counts from 1 too).
+        serial, nonce = next(self._serial), secrets.token_hex(8)
         expires = int((now + timedelta(seconds=self.access_lifetime)).timestamp())
         refresh_expires = int((now + timedelta(seconds=self.refresh_lifetime)).timestamp())
-        access = _signed("echo_at", {**account, "serial": serial, "expires": expires})
-        refresh = _signed("echo_rt", {**account, "serial": serial, "expires": refresh_expires})
+        access = _signed("echo_at", {**account, "serial": serial, "nonce": nonce, "expires": expires})
+        refresh = _signed("echo_rt", {**account, "serial": serial, "nonce": nonce, "expires": refresh_expires})
         return access, refresh
 
     def check(self, access_token: str, now: datetime) -> None:
