@@ -247,14 +247,19 @@ class TokenRefresher(Service):
             raise StoreError(f"{kind} {id} is active but holds no sealed tokens")
         return _Current(authorization, pair, record.version, sealed.version)
 
-    def due(self, authorization: Authorization) -> bool:
-        """Whether the access token is close enough to its stated expiry to be renewed first."""
+    def renew_at(self, authorization: Authorization) -> datetime | None:
+        """When the access token is close enough to its stated expiry to be renewed first; None: never."""
         expires_at = authorization.expires_at
         if expires_at is None:
-            return False
+            return None
         lifetime = expires_at - _issued_at(authorization)
         margin = min(self.margin, lifetime / 10) if lifetime > timedelta(0) else timedelta(0)
-        return self._now() >= expires_at - margin
+        return expires_at - margin
+
+    def due(self, authorization: Authorization) -> bool:
+        """Whether the access token is to be renewed before it is used."""
+        renew_at = self.renew_at(authorization)
+        return renew_at is not None and self._now() >= renew_at
 
     def _needs_renewal(self, current: _Current, stale: Secret) -> bool:
         return current.pair.access_token == stale or self.due(current.authorization)
@@ -415,39 +420,38 @@ def _iso(moment: datetime | None) -> str | None:
 class StoredTokenSource:
     """The :class:`~creatorkit.host.TokenSource` of one stored connection or grant.
 
-    It keeps the tokens it last read in memory and reads the store again only to renew: when they are about to
-    expire, or when the plugin reports that the platform refused one.
+    It keeps the tokens it last read in memory, with when to renew them, and reads the store again only to
+    renew: when they are about to expire, or when the plugin reports that the platform refused one.
     """
 
     def __init__(self, refresher: TokenRefresher, kind: str, id: str) -> None:
         self._refresher = refresher
         self.kind = kind
         self.id = id
-        self._current: _Current | None = None
-        self._lock = threading.Lock()
+        # (the tokens as last read, when to renew them): replaced whole, so threads never see half of it.
+        self._known: tuple[_Current, datetime | None] | None = None
 
     def __repr__(self) -> str:
         return f"<StoredTokenSource {self.kind} {self.id}>"
 
+    def _remember(self, current: _Current) -> tuple[_Current, datetime | None]:
+        known = (current, self._refresher.renew_at(current.authorization))
+        self._known = known
+        return known
+
     def access_token(self) -> str:
-        with self._lock:
-            current = self._current
-        if current is None:
-            current = self._refresher.current(self.kind, self.id)
-        if self._refresher.due(current.authorization):
-            current = self._refresher.renew(self.kind, self.id, current.pair.access_token)
-        with self._lock:
-            self._current = current
+        known = self._known or self._remember(self._refresher.current(self.kind, self.id))
+        current, renew_at = known
+        if renew_at is not None and self._refresher._now() >= renew_at:
+            current = self._remember(self._refresher.renew(self.kind, self.id, current.pair.access_token))[0]
         return current.pair.access_token.reveal()
 
     def refreshed(self, rejected: str) -> str:
-        current = self._refresher.renew(self.kind, self.id, Secret(rejected))
-        with self._lock:
-            self._current = current
+        current = self._remember(self._refresher.renew(self.kind, self.id, Secret(rejected)))[0]
         return current.pair.access_token.reveal()
 
     @property
     def authorization(self) -> Authorization:
         """The record as this source last read it (its expiry moves as it renews)."""
-        current = self._current or self._refresher.current(self.kind, self.id)
-        return current.authorization
+        known = self._known or self._remember(self._refresher.current(self.kind, self.id))
+        return known[0].authorization
