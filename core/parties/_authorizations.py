@@ -49,7 +49,7 @@ from ..errors import (
 )
 from ..tokens import TokenPair, new_code_verifier, new_state
 from ._access import agency_of
-from ._tokens import StoredTokenSource, TokenRefresher
+from ._tokens import StoredTokenSource, TokenRefresher, keeping_secret
 
 if TYPE_CHECKING:
     from .._change import Change, View
@@ -187,7 +187,8 @@ class Authorizations(Service):
             state=state,
         )
         context = CallContext(workspace_id=workspace_id, clock=self._kit.clock)
-        answer = client.authorization_url(request=request, code_verifier=verifier, context=context)
+        with keeping_secret(verifier):
+            answer = client.authorization_url(request=request, code_verifier=verifier, context=context)
         now = self._now()
         pending = PendingAuthorization(
             id=pending_id(state),
@@ -248,9 +249,10 @@ class Authorizations(Service):
             state=state,
         )
         context = CallContext(workspace_id=pending.workspace_id, clock=self._kit.clock)
-        issued = self._client(pending.platform).exchange_code(
-            request=request, code=code, code_verifier=verifier, context=context
-        )
+        with keeping_secret(code, verifier):
+            issued = self._client(pending.platform).exchange_code(
+                request=request, code=code, code_verifier=verifier, context=context
+            )
         if not issued.account_id:
             problem = Problem("account_id", "an exchange must name the account it authorised")
             raise PluginContractError(pending.platform, "creatorkit_exchange_code", [problem])
@@ -356,7 +358,8 @@ class Authorizations(Service):
             workspace_id=authorization.workspace_id, connection=connection, grant=grant, clock=self._kit.clock
         )
         try:
-            answer: Revocation = client.revoke_tokens(authorization=authorization, tokens=pair, context=context)
+            with keeping_secret(pair.access_token, pair.refresh_token):
+                answer: Revocation = client.revoke_tokens(authorization=authorization, tokens=pair, context=context)
         except AuthExpired:
             return Revocation(platform=platform, revoked=True, detail="the platform no longer honoured the tokens")
         return answer

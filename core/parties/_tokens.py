@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,9 +39,10 @@ import orjson
 
 from .._call_context import CallContext
 from .._change import Change, View
+from .._redaction import scrub_error
 from .._service import Service
 from ..entities import Actor, AuthorizationStatus, Connection, Grant, IssuedTokens
-from ..errors import AuthExpired, ConfigError, Problem, StoreError
+from ..errors import AuthExpired, ConfigError, CreatorkitError, Problem, StoreError
 from ..tokens import Secret, TokenPair
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ __all__ = [
     "StoredTokenSource",
     "TokenRefresher",
     "instant_after",
+    "keeping_secret",
     "reauthorize_action",
 ]
 
@@ -78,6 +81,16 @@ class SealedToken:
     owner_kind: str
     sealed: dict[str, str] = attrs.field(factory=dict)
     sealed_at: datetime
+
+
+@contextmanager
+def keeping_secret(*values: Secret | str | None) -> Iterator[None]:
+    """Scrub ``values`` out of any SDK error raised inside: a plugin's message must not carry a token onwards."""
+    try:
+        yield
+    except CreatorkitError as exc:
+        scrub_error(exc, {v.reveal() if isinstance(v, Secret) else v for v in values if v})
+        raise
 
 
 def instant_after(now: datetime, seconds: int | None) -> datetime | None:
@@ -325,7 +338,8 @@ class TokenRefresher(Service):
             workspace_id=authorization.workspace_id, connection=connection, grant=grant, clock=self._kit.clock
         )
         client = self._kit.plugins.platform(authorization.platform)
-        answer: IssuedTokens = client.refresh_tokens(authorization=authorization, tokens=pair, context=context)
+        with keeping_secret(pair.access_token, pair.refresh_token):
+            answer: IssuedTokens = client.refresh_tokens(authorization=authorization, tokens=pair, context=context)
         return answer
 
     def _store_answer(self, change: Change, current: _Current, answer: IssuedTokens) -> _Current:

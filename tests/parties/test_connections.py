@@ -677,3 +677,19 @@ class TestNeverShown:
         shown += [record.getMessage() for record in caplog.records]
         assert len(issued) == 6 and any("renewed the tokens" in text for text in shown)
         assert not [token for token in issued if any(token in text for text in shown)]
+
+    def test_a_plugin_error_quoting_a_token_is_scrubbed_of_it(
+        self, world: Any, echo: EchoPlatform, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        connection = connect(world)
+        pair = stored(world.kit, "connection", connection.id)
+        careless = f"refresh_token={pair.refresh_token.reveal() if pair.refresh_token else ''} was refused"
+
+        def quoting(*args: Any) -> IssuedTokens:
+            raise PlatformError("echo", careless, code=400)
+
+        monkeypatch.setattr(echo.oauth, "refresh", quoting)
+        with pytest.raises(PlatformError) as raised:
+            tokens_of(world.kit.connections.context(world.brand, platform="echo")).refreshed(pair.access_token.reveal())
+        assert pair.refresh_token is not None and pair.refresh_token.reveal() not in str(raised.value)
+        assert "refresh_token=*** was refused" in str(raised.value)
