@@ -18,10 +18,21 @@ and checks: metadata is present and names the plugin; capabilities match the hoo
 platform cannot do is explained in ``missing``; every output is the promised entity and validates against its
 JSON Schema; undeclared stages raise :class:`~creatorkit.errors.CapabilityMissing`; failures are the SDK's typed
 errors. Tests for a capability the plugin does not declare are skipped with the reason, never silently passed.
+
+A plugin offering the ``authorization`` capability also subclasses ``AuthorizationContract``, saying how its
+sandbox approves an authorize URL (``approve``), to check its OAuth hooks.
 """
 
+from ._authorization import AuthorizationContract
 from ._fixtures import network_disabled, no_network
 from ._payments import PaymentProviderContract
 from ._platform import PlatformPluginContract, assert_valid_entity
 
-__all__ = ["PaymentProviderContract", "PlatformPluginContract", "assert_valid_entity", "network_disabled", "no_network"]
+__all__ = [
+    "AuthorizationContract",
+    "PaymentProviderContract",
+    "PlatformPluginContract",
+    "assert_valid_entity",
+    "network_disabled",
+    "no_network",
+]
