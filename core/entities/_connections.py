@@ -147,10 +147,10 @@ class IssuedTokens:
     """What a platform issued, in answer to a code exchange or a refresh: the tokens and what it said of them.
 
     Lifetimes are the seconds the response stated (``expires_in``, ``refresh_expires_in`` or the platform's
-    names for them); the core turns them into instants by the call context's clock. ``None`` means the response
-    stated none: a token that does not expire (TikTok's advertiser tokens, a Facebook Page token), or, in answer
-    to a refresh, one that keeps the old figure. In answer to a refresh, every ``None`` keeps what is stored:
-    no new refresh token means the old one stays; no scopes, account or details mean they did not change.
+    names for them); the core turns them into instants by the call context's clock. A ``None`` ``expires_in``
+    means the response stated none: a token that does not expire (TikTok's advertiser tokens, a Facebook Page
+    token). In answer to a refresh, the other ``None`` fields keep what is stored: no new refresh token means
+    the old one stays (with its expiry); no scopes, account name, handle or details mean they did not change.
     """
 
     platform: str = attrs.field(validator=platform_name)
