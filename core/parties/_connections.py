@@ -103,6 +103,23 @@ class ConnectionService(Authorizations):
     def get(self, actor: Actor, connection_id: str) -> Connection:
         return self._read(actor, lambda view: self._visible(view, actor, connection_id), "read_connection")
 
+    def reseal_tokens(self, actor: Actor) -> int:
+        """Seal again with the current token key every token (connections', grants', pending flows' verifiers)
+        that an older key sealed, so that the key can leave ``CREATORKIT_TOKEN_OLD_KEYS``. The system does it.
+
+        Renewals reseal as they go; a token that never expires (an advertiser token) is renewed never, so a key
+        rotation ends with this. Returns how many were sealed again.
+        """
+
+        def work(change: Change) -> int:
+            if actor.kind is not PartyKind.SYSTEM:
+                raise PermissionDenied(str(actor), "reseal_tokens", "only the system reseals the store's tokens")
+            count = self._refresher.vault.reseal(change)
+            change.audit("tokens.reseal", "sealed_token", "-", {"resealed": count})
+            return count
+
+        return self._write(actor, "reseal_tokens", work)
+
     def disconnect(self, actor: Actor, connection_id: str) -> Revoked:
         """Revoke the connection's tokens at the platform where it can, and mark it revoked (its tokens erased).
 

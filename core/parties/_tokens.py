@@ -188,6 +188,19 @@ class TokenVault:
         opened: dict[str, str | None] = orjson.loads(plaintext)
         return opened
 
+    def reseal(self, change: Change) -> int:
+        """Seal again, with the cipher's current key, every secret another key sealed; how many there were."""
+        current = getattr(self._cipher(), "current", None)  # TokenKeys name their key; another cipher reseals all
+        count = 0
+        for record in change.records(SEALED_KIND):
+            document = change.entity(record, SealedToken)
+            if not document.sealed or (current is not None and document.sealed.get("key_id") == current.id):
+                continue
+            secrets = self.open(change, document.owner_kind, document.id, record)
+            self.seal(change, document.owner_kind, document.id, secrets, workspace=record.workspace or "")
+            count += 1
+        return count
+
     def open_pair(self, view: View, owner_kind: str, owner_id: str, record: Record | None = None) -> TokenPair | None:
         secrets = self.open(view, owner_kind, owner_id, record)
         access = secrets.get("access_token")

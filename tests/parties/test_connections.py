@@ -284,6 +284,23 @@ class TestAtRest:
             sealed = [r.doc["sealed"] for r in tx.find(SEALED_KIND) if r.doc["owner_kind"] == "connection"]
         assert [s["key_id"] for s in sealed] == [rotated.current.id]  # type: ignore[union-attr]
 
+    def test_resealing_moves_every_token_to_the_current_key(self, world: Any) -> None:
+        connect(world)
+        grant(world)
+        world.kit.connections.start(world.brand, platform="echo")  # a pending flow's verifier is sealed too
+        new = TokenKey.from_base64(generate_token_key())
+        rotated = TokenKeys(new, old=[TokenKey.from_base64(KEY)])
+        kit = Creatorkit(store=world.kit.store, plugins=world.kit.plugins, clock=world.clock, token_cipher=rotated)
+        with pytest.raises(PermissionDenied):
+            kit.connections.reseal_tokens(world.brand)
+        assert kit.connections.reseal_tokens(world.system) == 3
+        assert kit.connections.reseal_tokens(world.system) == 0
+        only_new = Creatorkit(
+            store=world.kit.store, plugins=world.kit.plugins, clock=world.clock, token_cipher=TokenKeys(new)
+        )
+        assert tokens_of(only_new.connections.context(world.brand, platform="echo")).access_token()
+        assert world.kit.audit.verify().ok
+
 
 class TestRenewing:
     def test_renewed_before_its_stated_expiry(self, world: Any, echo: EchoPlatform) -> None:
