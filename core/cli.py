@@ -392,11 +392,19 @@ def connect(
                 click.echo(f"then, before {until} UTC: creatorkit connect {platform} --redirect-url 'URL'", err=True)
                 return
             answer = click.prompt("The address you were sent back to (or the code)", err=True).strip()
-            if "=" in answer:  # a URL, or its query: it carries the state too
+            if _is_redirect(answer):  # it carries the state too
                 connection = kit.connections.finish(actor, redirect_url=answer)
             else:
                 connection = kit.connections.finish(actor, code=answer, state=started.state)
     click.echo(_connected(connection))
+
+
+def _is_redirect(answer: str) -> bool:
+    """Whether a pasted answer is the redirect (a URL, or its query string) rather than a bare code."""
+    query = answer.split("?", 1)[1] if "?" in answer else answer
+    return "://" in answer or any(
+        part.split("=", 1)[0] in ("code", "auth_code", "state", "error") for part in query.split("&")
+    )
 
 
 def _connected(connection: Any) -> str:

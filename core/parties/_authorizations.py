@@ -70,7 +70,7 @@ class AuthorizationStart:
     platform: str
     kind: AuthorizationKind
     url: str
-    #: Carried by the redirect; ``finish`` finds the flow by it. Kept out of reprs and logs.
+    #: Carried by the URL and back by the redirect; ``finish`` finds the flow by it. Left out of the repr.
     state: str = attrs.field(repr=False)
     #: After this the flow no longer takes the code.
     expires_at: datetime
