@@ -67,9 +67,7 @@ def count(few: int = 10, many: int = 60, *, advancing: bool = False, patch: str 
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
     if not 0 <= few < many:
         raise SystemExit("give FEW < MANY, e.g. 10 60")
-    script = _RUN_DEALS.format(
-        bench=str(Path(__file__).resolve().parent), setup=many, patch=patch, advancing=advancing
-    )
+    script = _RUN_DEALS.format(bench=str(Path(__file__).resolve().parent), setup=many, patch=patch, advancing=advancing)
     low, high = _instructions(script, few), _instructions(script, many)
     return {
         "name": "workflow.instructions_per_deal",

@@ -12,6 +12,7 @@ its own package, named for what it holds:
 - ``creatorkit.store`` — SQLite or PostgreSQL behind one interface;
 - ``creatorkit.toolkit`` — what platform plugins are built from: the HTTP client factory, rate budgets, retries,
   error tables, the sandbox transport and the synthetic population.
+- ``creatorkit.tokens`` — platform tokens as masked secrets, and the keys that seal them at rest.
 """
 
 from typing import TYPE_CHECKING, Any

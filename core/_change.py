@@ -282,6 +282,14 @@ class Change(View):
 
     # -- documents -------------------------------------------------------------------------------------------
 
+    def lock(self, kind: str, id: str) -> Record | None:
+        """The record, locked against every other ``lock`` of it until this call's transaction ends.
+
+        For work that must happen once whoever asks (renewing a token): the others wait here, then read what the
+        first committed. See :meth:`Transaction.get_for_update` for what each dialect locks.
+        """
+        return self._tx.get_for_update(kind, id)
+
     def insert(
         self,
         kind: str,

@@ -24,10 +24,13 @@ from .host import PluginHost
 
 if TYPE_CHECKING:
     from .audit._evidence import AuditService
+    from .parties._connections import ConnectionService
     from .parties._creator_pages import CreatorPageService
+    from .parties._grants import GrantService
     from .parties._registration import PartyService
     from .parties._roster import RosterService
     from .store import Store
+    from .tokens import TokenCipher
     from .webhooks import WebhookService
     from .workflow._aftercare import AftercareService
     from .workflow._briefs import BriefService
@@ -55,7 +58,11 @@ def _relative_to(url: str, folder: Path) -> str:
 
 
 class Creatorkit:
-    """The SDK's entry point. Services are attributes: ``kit.roster``, ``kit.outreach``, ``kit.contracts``, ..."""
+    """The SDK's entry point. Services are attributes: ``kit.roster``, ``kit.outreach``, ``kit.contracts``, ...
+
+    ``kit.connections`` and ``kit.grants`` hold the workspaces' platform accounts and the creators' own
+    authorisations, with their tokens sealed by :attr:`token_cipher`.
+    """
 
     def __init__(
         self,
@@ -64,11 +71,14 @@ class Creatorkit:
         plugins: PluginHost | None = None,
         config: Config | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        token_cipher: TokenCipher | None = None,
     ) -> None:
         self.store = store
         self.plugins = plugins or PluginHost()
         self.config = config or Config()
         self.clock = clock
+        # Read from the environment when a token is first sealed or opened (see token_cipher).
+        self._token_cipher = token_cipher
         # Entities built from stored records, shared by every service and thread of this kit (see EntityCache).
         self._entities = EntityCache()
 
@@ -80,12 +90,14 @@ class Creatorkit:
         store: str | None = None,
         clock: Callable[[], datetime] = _utcnow,
         create: bool = True,
+        token_cipher: TokenCipher | None = None,
     ) -> Creatorkit:
         """Load the config (a path, a :class:`Config`, or the default lookup), load its plugins, open its store.
 
         The first open creates the store; ``create=False`` opens only one that exists (a missing SQLite file is a
         :class:`~creatorkit.errors.StoreError` naming it), as the CLI's commands do. Plugins load first: a plugin
-        that fails in strict mode leaves no store behind.
+        that fails in strict mode leaves no store behind. ``token_cipher`` seals platform tokens (default: the keys
+        in ``CREATORKIT_TOKEN_KEY`` and ``CREATORKIT_TOKEN_OLD_KEYS``, read when a token is first needed).
         """
         from .store import open_store
 
@@ -94,10 +106,29 @@ class Creatorkit:
             store = _relative_to(loaded.store, Path(loaded.source).resolve().parent)
         plugins = PluginHost.from_config(loaded)
         loaded = loaded.with_secret_settings(plugins.marked_secrets())  # what the plugins' schemas mark secret
-        return cls(store=open_store(store or loaded.store, create=create), plugins=plugins, config=loaded, clock=clock)
+        return cls(
+            store=open_store(store or loaded.store, create=create),
+            plugins=plugins,
+            config=loaded,
+            clock=clock,
+            token_cipher=token_cipher,
+        )
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def token_cipher(self) -> TokenCipher:
+        """What seals platform tokens in the store: the one given, else the keys in the environment.
+
+        The environment is read on first use, so a kit that never touches a token needs no key; a malformed key
+        is a :class:`~creatorkit.errors.ConfigError` naming its variable.
+        """
+        if self._token_cipher is None:
+            from .tokens import TokenKeys
+
+            self._token_cipher = TokenKeys.from_environment()
+        return self._token_cipher
 
     def __enter__(self) -> Creatorkit:
         return self
@@ -118,6 +149,18 @@ class Creatorkit:
         from .parties._roster import RosterService
 
         return RosterService(self)
+
+    @functools.cached_property
+    def connections(self) -> ConnectionService:
+        from .parties._connections import ConnectionService
+
+        return ConnectionService(self)
+
+    @functools.cached_property
+    def grants(self) -> GrantService:
+        from .parties._grants import GrantService
+
+        return GrantService(self)
 
     @functools.cached_property
     def creators(self) -> CreatorPageService:

@@ -377,6 +377,161 @@ def _when(moment: Any) -> str:
 _as_option = click.option("--as", "acting_as", metavar="KIND:ID", help="The party acting (default: acting_as).")
 
 
+# -- connections and grants ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("platform")
+@click.option("--redirect-uri", metavar="URI", help="Where the platform sends you back (default: the plugin's).")
+@click.option("--scope", "scopes", multiple=True, metavar="SCOPE", help="A permission to ask for (repeatable).")
+@click.option("--url-only", is_flag=True, help="Print the authorize URL and stop; finish with --redirect-url.")
+@click.option(
+    "--redirect-url", metavar="URL", help="Finish: the address the platform sent you back to (code and state)."
+)
+@click.option("--code", metavar="CODE", help="Finish with the code alone, with --state.")
+@click.option("--state", metavar="STATE", help="The state of the flow the code is for (with --code).")
+@_as_option
+@_pass_context
+@_reports_errors
+def connect(
+    ctx: _Context,
+    platform: str,
+    redirect_uri: str | None,
+    scopes: tuple[str, ...],
+    url_only: bool,
+    redirect_url: str | None,
+    code: str | None,
+    state: str | None,
+    acting_as: str | None,
+) -> None:
+    """Connect the acting workspace's PLATFORM account: print the authorize URL, then take the redirect or code.
+
+    Without --redirect-url or --code, prints the URL to open and asks for the address the platform sent you
+    back to (or the code it shows). A script splits the two: --url-only, then --redirect-url.
+    """
+    actor = _actor(acting_as, ctx.config())
+    if code and not state and not redirect_url:
+        _fail("--code needs --state (the flow it is for), or give --redirect-url", 2)
+    with _open_kit(ctx) as kit:
+        if redirect_url or code:
+            connection = kit.connections.finish(actor, redirect_url=redirect_url, state=state, code=code)
+        else:
+            started = kit.connections.start(actor, platform=platform, redirect_uri=redirect_uri, scopes=scopes)
+            click.echo(
+                f"Open this address and authorise {platform}; you are then sent back to the redirect URI:", err=True
+            )
+            click.echo(started.url)
+            if url_only:
+                until = _when(started.expires_at)
+                click.echo(f"then, before {until} UTC: creatorkit connect {platform} --redirect-url 'URL'", err=True)
+                return
+            answer = click.prompt("The address you were sent back to (or the code)", err=True).strip()
+            if _is_redirect(answer):  # it carries the state too
+                connection = kit.connections.finish(actor, redirect_url=answer)
+            else:
+                connection = kit.connections.finish(actor, code=answer, state=started.state)
+    click.echo(_connected(connection))
+
+
+def _is_redirect(answer: str) -> bool:
+    """Whether a pasted answer is the redirect (a URL, or its query string) rather than a bare code."""
+    query = answer.split("?", 1)[1] if "?" in answer else answer
+    return "://" in answer or any(
+        part.split("=", 1)[0] in ("code", "auth_code", "state", "error") for part in query.split("&")
+    )
+
+
+def _connected(connection: Any) -> str:
+    name = f" ({connection.account_name})" if connection.account_name else ""
+    expiry = f"token expires {_when(connection.expires_at)} UTC" if connection.expires_at else "token does not expire"
+    if connection.refresh_expires_at:
+        expiry += f", renewed as needed until {_when(connection.refresh_expires_at)} UTC"
+    scopes = ", ".join(connection.scopes) or "none stated"
+    return (
+        f"connected {connection.platform} account {connection.account_id}{name} as {connection.id}; "
+        f"scopes: {scopes}; {expiry}"
+    )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per connection or grant.")
+@_as_option
+@_pass_context
+@_reports_errors
+def connections(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
+    """The acting party's connections and the grants it holds or gave: status, expiry and scopes, never a token."""
+    from .entities import PartyKind
+
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        found = [] if actor.kind is PartyKind.CREATOR else kit.connections.list(actor)
+        found += kit.grants.list(actor)
+    if as_json:
+        from .converter import unstructure
+        from .entities import Grant
+
+        click.echo(
+            json.dumps(
+                [{"kind": "grant" if isinstance(a, Grant) else "connection", **unstructure(a)} for a in found], indent=2
+            )
+        )
+        return
+    if not found:
+        click.echo("no connections or grants")
+        return
+    click.echo(_table([_authorization_row(a) for a in found], _AUTHORIZATION_COLUMNS))
+
+
+_AUTHORIZATION_COLUMNS = ["id", "kind", "platform", "account", "status", "expires (UTC)", "renewable until", "scopes"]
+
+
+def _authorization_row(authorization: Any) -> list[str]:
+    from .entities import Grant
+
+    if isinstance(authorization, Grant):
+        kind = f"grant from {authorization.creator_id}"
+        account = authorization.handle or authorization.account_id
+    else:
+        kind = "connection"
+        account = authorization.account_name or authorization.account_id
+    return [
+        authorization.id,
+        kind,
+        authorization.platform,
+        account,
+        str(authorization.status),
+        _when(authorization.expires_at) if authorization.expires_at else "never",
+        _when(authorization.refresh_expires_at),
+        ", ".join(authorization.scopes) or "-",
+    ]
+
+
+@main.command()
+@click.argument("authorization_id", metavar="ID")
+@_as_option
+@_pass_context
+@_reports_errors
+def disconnect(ctx: _Context, authorization_id: str, acting_as: str | None) -> None:
+    """Disconnect connection ID (or, as its creator, revoke grant ID): revoked at the platform where it can be."""
+    from .errors import NotFound
+
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        try:
+            kit.connections.get(actor, authorization_id)
+        except NotFound:
+            try:
+                revoked = kit.grants.revoke(actor, authorization_id)
+            except NotFound:
+                raise NotFound("connection or grant", authorization_id) from None
+        else:
+            revoked = kit.connections.disconnect(actor, authorization_id)
+    ended = revoked.authorization
+    where = "the platform revoked its tokens" if revoked.at_platform else "the platform was not told"
+    detail = f" ({revoked.detail})" if revoked.detail else ""
+    click.echo(f"revoked {ended.id} ({ended.platform} account {ended.account_id}): {where}{detail}")
+
+
 @main.command()
 @click.option("--tab", type=click.Choice(["pending", "active", "finished", "inactive"]), help="Only one tab.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per deal.")

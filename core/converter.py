@@ -22,6 +22,7 @@ from cattrs.errors import (
 
 from .entities._common import FieldValueError
 from .errors import Problem, ValidationError
+from .tokens import Secret
 
 __all__ = ["coerce_enum", "converter", "structure", "unstructure", "unstructure_evolved"]
 
@@ -76,6 +77,15 @@ def _structure_bool(value: Any, _: type) -> bool:
     return value
 
 
+def _structure_secret(value: Any, _: type) -> Secret:
+    # Never quote the value: it is a token.
+    if isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return Secret(value)
+
+
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
     try:
         return cls(value)
@@ -92,6 +102,10 @@ converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(str, _structure_str)
 converter.register_structure_hook(bool, _structure_bool)
+# A Secret unstructures to its text: plain data is what the schema checks and what a plugin may answer with. Keep
+# unstructured tokens out of logs like the tokens themselves.
+converter.register_structure_hook(Secret, _structure_secret)
+converter.register_unstructure_hook(Secret, Secret.reveal)
 # cattrs dispatches on the MRO, where StrEnum comes before str: these keep enums from being taken as strings.
 for _enum_base in (enum.StrEnum, enum.Enum):
     converter.register_structure_hook(_enum_base, _structure_enum)

@@ -31,15 +31,20 @@ import pluggy
 from ._call_context import CallContext
 from .entities import (
     AudienceProfile,
+    AuthorizationRequest,
+    AuthorizationUrl,
     Capability,
+    Connection,
     CreatorCandidate,
     CreatorMetrics,
     DiscoveryPage,
     DiscoveryQuery,
     Event,
+    Grant,
     ImportFormat,
     ImportResult,
     Invitation,
+    IssuedTokens,
     Message,
     OrderPlacement,
     OutreachReceipt,
@@ -53,9 +58,11 @@ from .entities import (
     PostMetricsRequest,
     ProviderOperation,
     ProviderRequest,
+    Revocation,
     WebhookRequest,
     WebhookResult,
 )
+from .tokens import TokenPair
 
 if TYPE_CHECKING:
     from .host._host import PluginContext
@@ -423,6 +430,86 @@ def creatorkit_payment_status(operation_id: str) -> ProviderOperation:  # type: 
 
     .. versionadded:: 0.1
     .. deprecated:: 0.2 replaced by :func:`creatorkit_payment_retrieve`.
+    """
+
+
+# -- authorization ---------------------------------------------------------------------------------------------
+
+
+@stage(Capability.AUTHORIZATION)
+def creatorkit_authorization_url(  # type: ignore[empty-body]
+    request: AuthorizationRequest, code_verifier: str, context: CallContext | None = None
+) -> AuthorizationUrl:
+    """Build the URL where the account's owner authorises the SDK on the platform (OAuth's authorize step).
+
+    The core calls it to start a connection (``request.kind`` ``connection``: a brand's or agency's account) or a
+    grant (``grant``: a creator's own authorisation); a platform with separate flows for the two builds the one
+    asked for, and one without raises ``NotSupported``.
+
+    :param request: the platform, kind, workspace, redirect URI (``None``: the plugin's configured one), the
+        scopes asked for (empty: the plugin's defaults) and ``state``, which the URL must carry unchanged.
+    :param code_verifier: a fresh PKCE verifier (RFC 7636). A platform that uses PKCE puts its challenge in the
+        URL (``creatorkit.tokens.pkce_challenge`` computes the standard ``S256`` one) and answers
+        ``uses_pkce=True``; the core then keeps the verifier, sealed, for the exchange.
+    :return: an :class:`~creatorkit.entities.AuthorizationUrl`.
+
+    .. versionadded:: 0.2
+    """
+
+
+@stage(Capability.AUTHORIZATION)
+def creatorkit_exchange_code(  # type: ignore[empty-body]
+    request: AuthorizationRequest, code: str, code_verifier: str | None, context: CallContext | None = None
+) -> IssuedTokens:
+    """Exchange the code the platform sent back to the redirect URI for tokens.
+
+    :param request: the request the authorize URL was built from (its ``state`` matched the redirect's).
+    :param code: the authorization code, as the redirect carried it (``code``, or TikTok's ``auth_code``).
+    :param code_verifier: the PKCE verifier the URL's challenge was made from; ``None`` when it used none.
+    :return: :class:`~creatorkit.entities.IssuedTokens` naming the account (``account_id`` is required), with
+        the lifetimes the response stated (never assumed ones) and the scopes it granted. A platform that needs
+        a second call for a usable token (Meta's long-lived token exchange) makes it here.
+    :raises AuthExpired: when the platform refuses the code (expired, used, or for another redirect).
+
+    .. versionadded:: 0.2
+    """
+
+
+@stage(Capability.AUTHORIZATION)
+def creatorkit_refresh_tokens(  # type: ignore[empty-body]
+    authorization: Connection | Grant, tokens: TokenPair, context: CallContext | None = None
+) -> IssuedTokens:
+    """Renew a connection's or grant's access token, before it expires or after the platform refused it.
+
+    The core calls this once however many callers need the new token (a row lock or a version check keeps
+    every other process waiting for, then using, the answer), and stores what it returns in the same
+    transaction as the record: a rotated refresh token is never lost or half-written.
+
+    :param authorization: the :class:`~creatorkit.entities.Connection` or :class:`~creatorkit.entities.Grant`.
+    :param tokens: its current tokens (refresh with ``tokens.refresh_token``, or with the access token itself
+        on a platform that refreshes that way, as Instagram's ``ig_refresh_token`` does).
+    :return: :class:`~creatorkit.entities.IssuedTokens`; leave ``refresh_token`` ``None`` when the platform
+        did not rotate it.
+    :raises AuthExpired: when the platform will not renew it: ``revoked=True`` when it says the owner withdrew
+        it, otherwise it ran out. The core marks the record and tells the caller what to do.
+
+    .. versionadded:: 0.2
+    """
+
+
+@stage(Capability.AUTHORIZATION)
+def creatorkit_revoke_tokens(  # type: ignore[empty-body]
+    authorization: Connection | Grant, tokens: TokenPair, context: CallContext | None = None
+) -> Revocation:
+    """Withdraw a connection's or grant's tokens at the platform, as the workspace disconnects or the creator revokes.
+
+    :param authorization: the :class:`~creatorkit.entities.Connection` or :class:`~creatorkit.entities.Grant`.
+    :param tokens: its current tokens.
+    :return: a :class:`~creatorkit.entities.Revocation`; ``revoked=False`` with a ``detail`` saying what the
+        owner must do on a platform that has no revoke call.
+    :raises Transient: when the platform could not be reached (the core then changes nothing).
+
+    .. versionadded:: 0.2
     """
 
 

@@ -25,7 +25,10 @@ from creatorkit.entities import (
     AudienceShare,
     AudienceTarget,
     AuditEvent,
+    AuthorizationKind,
+    AuthorizationRequest,
     AuthorizationStatus,
+    AuthorizationUrl,
     AvailabilityWindow,
     Awaiting,
     Brand,
@@ -82,6 +85,7 @@ from creatorkit.entities import (
     InvitationStatus,
     IpOwner,
     IpOwnership,
+    IssuedTokens,
     ItemError,
     Kpi,
     KpiMetric,
@@ -115,6 +119,7 @@ from creatorkit.entities import (
     PaymentSchedule,
     Payout,
     PayoutStatus,
+    PendingAuthorization,
     PerformanceSlice,
     Period,
     PlatformAccount,
@@ -141,6 +146,7 @@ from creatorkit.entities import (
     ReceiverLeg,
     RejectedRow,
     ReviewDecision,
+    Revocation,
     RosterEntry,
     ScheduleKind,
     Scope,
@@ -1208,6 +1214,50 @@ grant = Grant(
     revoked_at=at(20, NEW_YORK),
 )
 
+authorization_request = AuthorizationRequest(
+    platform="tiktok",
+    kind=AuthorizationKind.GRANT,
+    workspace_id=AGENCY_ID,
+    creator_id=CREATOR_ID,
+    redirect_uri="https://app.northstar.example/oauth/tiktok",
+    scopes=("user.info.basic", "user.info.stats", "video.list"),
+    state="kR2v0xG4m9bYQe5wJd3Lh7uZ1nPqSa8tCfE6iWoMjXk",
+)
+authorization_url = AuthorizationUrl(
+    platform="tiktok",
+    url=(
+        "https://www.tiktok.com/v2/auth/authorize/?client_key=awk3example&response_type=code"
+        "&scope=user.info.basic,user.info.stats,video.list&redirect_uri=https%3A%2F%2Fapp.northstar.example"
+        "%2Foauth%2Ftiktok&state=kR2v0xG4m9bYQe5wJd3Lh7uZ1nPqSa8tCfE6iWoMjXk"
+    ),
+)
+issued_tokens = IssuedTokens(
+    platform="tiktok",
+    access_token="act.sample0000000000000000000000000000000000000000000000000000!4321",
+    refresh_token="rft.sample0000000000000000000000000000000000000000000000000000!4321",
+    expires_in=86400,
+    refresh_expires_in=31536000,
+    scopes=("user.info.basic", "user.info.stats", "video.list"),
+    account_id="-000Q5tXk8CdBL0ZjR2bZ",
+    handle="mayamakes",
+    details={"union_id": "u_7aa2"},
+)
+revocation = Revocation(platform="tiktok", revoked=True, detail="the token no longer works")
+pending_authorization = PendingAuthorization(
+    id="authreq_1f0c6b8f64b14c24a3b1f1a0e8c2d9e7",
+    platform="tiktok",
+    kind=AuthorizationKind.CONNECTION,
+    workspace_id=BRAND_ID,
+    redirect_uri="https://app.brightside.example/oauth/tiktok",
+    scopes=("tto.creator.discover",),
+    uses_pkce=True,
+    started_by=f"brand:{BRAND_ID}",
+    started_at=at(0),
+    expires_at=at(0.04, NEW_YORK),
+    finished_at=at(0.01),
+    authorization_id="conn_5b1f",
+)
+
 #: One instance per schema name.
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
@@ -1319,6 +1369,11 @@ SAMPLES: dict[str, Any] = {
         collaboration_feedback,
         connection,
         grant,
+        authorization_request,
+        authorization_url,
+        issued_tokens,
+        revocation,
+        pending_authorization,
         brand_event,
         event_invitation,
         relationship_summary,

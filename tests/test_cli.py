@@ -102,8 +102,8 @@ class TestPlugins:
         [echo] = [row for row in rows if row.startswith("echo ")]
         assert "platform" in echo and "creatorkit-echo" in echo
         assert " no " in echo
-        capabilities = "audience, contracting, creator_lookup, discovery, import, invitations, messaging, metrics"
-        assert capabilities + ", post_metrics, webhooks" in echo
+        capabilities = "audience, authorization, contracting, creator_lookup, discovery, import, invitations, messaging"
+        assert capabilities + ", metrics, post_metrics, webhooks" in echo
 
     def test_table_shows_enabled_plugins(self, workdir: Path) -> None:
         (workdir / "creatorkit.toml").write_text("[platforms.echo]\n")
@@ -124,6 +124,7 @@ class TestPlugins:
         assert "creatorkit_discover_creators" in echo["hooks"]
         assert echo["capabilities"] == [
             "audience",
+            "authorization",
             "contracting",
             "creator_lookup",
             "discovery",

@@ -19,6 +19,7 @@ LAYERS = {
     "creatorkit.converter": "values",
     "creatorkit.config": "values",
     "creatorkit.signing": "values",
+    "creatorkit.tokens": "values",
     "creatorkit.schemas": "values",
     "creatorkit._canonical": "values",
     "creatorkit._memo": "values",
@@ -73,6 +74,11 @@ EXCEPTIONS = {
     ("creatorkit.testing._webhooks", "creatorkit._kit"),
     ("creatorkit.testing._webhooks", "creatorkit.store"),
     ("creatorkit.testing._webhooks", "creatorkit.audit"),
+    # Connections and grants build the call context their token source goes in (an attrs value, nothing more).
+    ("creatorkit.parties._connections", "creatorkit._call_context"),
+    ("creatorkit.parties._grants", "creatorkit._call_context"),
+    ("creatorkit.parties._authorizations", "creatorkit._call_context"),
+    ("creatorkit.parties._tokens", "creatorkit._call_context"),
 }
 
 MAX_FUNCTION_LINES, MAX_MODULE_LINES = 60, 600

@@ -61,6 +61,7 @@ ECHO_CAPABILITIES = {
     Capability.WEBHOOKS,
     Capability.AUDIENCE,
     Capability.POST_METRICS,
+    Capability.AUTHORIZATION,
 }
 
 
@@ -219,6 +220,10 @@ class TestLoading:
             "creatorkit_receive_webhook",
             "creatorkit_fetch_audience",
             "creatorkit_fetch_post_metrics_batch",
+            "creatorkit_authorization_url",
+            "creatorkit_exchange_code",
+            "creatorkit_refresh_tokens",
+            "creatorkit_revoke_tokens",
         }
         assert host.load_errors == {}
 

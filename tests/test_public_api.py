@@ -144,6 +144,7 @@ def test_the_public_modules_are_the_documented_ones() -> None:
         "creatorkit.signing",
         "creatorkit.store",
         "creatorkit.testing",
+        "creatorkit.tokens",
         "creatorkit.toolkit",
         "creatorkit.webhooks",
         "creatorkit.workflow",

@@ -29,6 +29,7 @@ from creatorkit.entities import ENTITY_CLASSES, Budget
 from creatorkit.entities._common import FieldValueError
 from creatorkit.errors import Problem, ValidationError
 from creatorkit.money import Money
+from creatorkit.tokens import Secret
 from samples import EXTRA_SAMPLES, SAMPLES
 
 SCHEMA_DIR = Path(schemas.__file__).parent
@@ -111,6 +112,7 @@ def python_shape(tp: Any) -> frozenset[str]:
     scalars = {
         type(None): "null",
         str: "string",
+        Secret: "string",  # a token: its text, in the unstructured form the schema describes
         bool: "boolean",
         int: "integer",
         float: "number",
@@ -282,6 +284,8 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_not_blank": {"pattern": "\\S"},
     "_iso_currency": {"pattern": CURRENCY},  # plus the class's ISO 4217 lookup
     "_optional_basis_points": {"minimum": 0, "maximum": 10_000},
+    "_token_text": {},  # "minLength": 1 on the token's text
+    "_optional_token_text": {},
 }
 
 #: Constraints the schema states although the class has no validator for them yet (entity gaps, reported).

@@ -45,6 +45,8 @@ class Capability(enum.StrEnum):
     WEBHOOKS = "webhooks"
     #: Read a partner export (CSV, JSON) where the platform has no API for the data.
     IMPORT = "import"
+    #: OAuth: build the authorize URL, exchange the code, refresh and revoke the tokens of connections and grants.
+    AUTHORIZATION = "authorization"
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

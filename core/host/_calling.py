@@ -48,8 +48,12 @@ def accept(name: str, hook: str, expected: type[T], result: object, *, validate:
         raise PluginContractError(name, hook, f"returned {type(result).__name__}; expected {expected.__name__}")
     if validate:
         from .. import schemas
+        from .._redaction import marked_paths
 
-        problems = schemas.errors(expected.__name__, unstructure(value))
+        data = unstructure(value)
+        # A field the schema marks writeOnly (a token) is never quoted in a problem about it.
+        secret_fields = marked_paths(schemas._load(expected.__name__), data)
+        problems = schemas.errors(expected.__name__, data, secrets=secret_fields)
         if problems:
             raise PluginContractError(name, hook, problems)
     if hook != "creatorkit_plugin_metadata":

@@ -130,6 +130,11 @@ class PlatformClient(_Client):
             raise result.error.to_exception(self.name, post.platform_post_id, what="post")
         return result.metrics
 
+    authorization_url = calls(hookspecs.creatorkit_authorization_url)
+    exchange_code = calls(hookspecs.creatorkit_exchange_code)
+    refresh_tokens = calls(hookspecs.creatorkit_refresh_tokens)
+    revoke_tokens = calls(hookspecs.creatorkit_revoke_tokens)
+
 
 class PaymentClient(_Client):
     """Typed calls to one payment provider plugin; ``execute`` refuses a request beyond the provider's flags."""

@@ -36,6 +36,10 @@ class Store(abc.ABC):
     """
 
     dialect: ClassVar[str]
+    #: Whether a write transaction can lock one document (``Transaction.get_for_update``) and leave the others
+    #: writable: PostgreSQL locks rows; a SQLite write transaction holds the whole database, so work that waits
+    #: on something slow (a platform) is better done outside it, and checked with the document's version after.
+    locks_rows: ClassVar[bool] = False
     url: str
     """Where the store lives, with any password masked: safe to log and print."""
     audit_keys: AuditKeys

@@ -195,6 +195,28 @@ class DocumentOperations(TransactionBase):
             self._cache[key] = record  # read from the database, not written here: committed whatever happens next
         return record
 
+    def get_for_update(self, kind: str, id: str) -> Record | None:
+        """The document ``kind``/``id`` read from the database and locked until this write transaction ends.
+
+        Another transaction's ``get_for_update`` of the same document waits, then reads what this one committed:
+        what lets one process do slow work for a document (renew a token at its platform) while the others wait
+        for the result instead of repeating it. On PostgreSQL the lock is the row's (``SELECT ... FOR UPDATE``),
+        so other documents stay writable meanwhile; a SQLite write transaction already holds the whole database
+        (see :attr:`Store.locks_rows`).
+        """
+        self._check(True)
+        if not self._LOCK_ROW:
+            return self.get(kind, id)
+        if text_problem(id) or text_problem(kind):
+            return None
+        self._flush_deferred()
+        self._cur.execute(self._SQL_GET + self._LOCK_ROW, (kind, id))
+        row = self._cur.fetchone()
+        if row is None:
+            return None
+        written = self._written.get((kind, id))
+        return written if written is not None else self._record(row)
+
     def require(self, kind: str, id: str) -> Record:
         """The document ``kind``/``id``; raises :class:`~creatorkit.errors.NotFound` when there is none."""
         record = self.get(kind, id)

@@ -44,6 +44,7 @@ class PostgresTransaction(Transaction):
     _P: ClassVar[str] = "%s"
     _DOC_PARAM: ClassVar[str] = "%s::jsonb"
     _LOCK_HEAD: ClassVar[str] = " FOR UPDATE"
+    _LOCK_ROW: ClassVar[str] = " FOR UPDATE"
     # concat_ws skips NULLs, so every optional field is coalesced to "", its encoding.
     _AUDIT_MATERIAL: ClassVar[str] = (
         f"convert_to(concat_ws(chr(31), {_FIELDS}, COALESCE(key_id, ''), COALESCE(documents, ''), prev_hash), 'UTF8')"
@@ -66,6 +67,7 @@ class PostgresStore(Store):
     """A store in a PostgreSQL database, given as a ``postgresql://`` URL (libpq syntax)."""
 
     dialect: ClassVar[str] = "postgresql"
+    locks_rows: ClassVar[bool] = True
     _transaction_class = PostgresTransaction
     _driver_errors = _DRIVER_ERRORS
 

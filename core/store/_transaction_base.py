@@ -32,6 +32,7 @@ class TransactionBase:
 
     _P: ClassVar[str] = "?"
     _LOCK_HEAD: ClassVar[str] = ""  # appended to the head query to serialize appends, where needed
+    _LOCK_ROW: ClassVar[str] = ""  # appended to a document query to lock its row (get_for_update), where rows lock
     # SQL expressions giving an event's hash encoding (creatorkit.audit) as UTF-8 bytes, in the current format
     # and in format 1, built by the database so that verifying fetches one value per event instead of twelve.
     _AUDIT_MATERIAL: ClassVar[str]

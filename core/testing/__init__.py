@@ -22,8 +22,12 @@ errors. Tests for a capability the plugin does not declare are skipped with the 
 Both suites include the webhook tests (:class:`WebhookContract`, and for payment providers
 :class:`PaymentWebhookContract`): a plugin that offers ``webhooks`` overrides ``webhook_delivery`` to return a
 genuine delivery from its sandbox's signer, and ``webhook_handshake`` if its sender has one.
+
+A plugin offering the ``authorization`` capability also subclasses ``AuthorizationContract``, saying how its
+sandbox approves an authorize URL (``approve``), to check its OAuth hooks.
 """
 
+from ._authorization import AuthorizationContract
 from ._fixtures import network_disabled, no_network
 from ._payment_driver import STANDARD_SCENARIOS
 from ._payments import UNKNOWN_RAW_STATUS, PaymentProviderContract, PaymentScenario
@@ -33,6 +37,7 @@ from ._webhooks import PaymentWebhookContract, WebhookContract
 __all__ = [
     "STANDARD_SCENARIOS",
     "UNKNOWN_RAW_STATUS",
+    "AuthorizationContract",
     "ImportSample",
     "PaymentProviderContract",
     "PaymentScenario",

@@ -21,6 +21,14 @@ Settings (``[platforms.echo]`` in creatorkit.toml):
 * ``webhook_secret`` (string, at least 8 characters, ``writeOnly``): the HMAC key its webhooks are signed with.
 * ``verify_token`` (string, at least 8 characters, ``writeOnly``): what its subscription handshake must present.
 * ``webhook_tolerance_s`` (int, default 300): how far a delivery's signed time may be from when it was received.
+* ``access_token_lifetime_s`` (int, default 7200) and ``refresh_token_lifetime_s`` (int, default 15552000, 180
+  days): the lifetimes echo's authorization server states in ``expires_in`` and ``refresh_expires_in``.
+* ``rotate_refresh_tokens`` (bool, default true): answer each refresh with a new refresh token.
+* ``redirect_uri`` (string, default ``http://localhost:8765/echo/callback``): where echo sends the owner back.
+
+Authorization (connections and grants) runs against an in-memory authorization server (:mod:`._oauth`); in a
+stage call given a token source (``context.tokens``), echo checks the token as a platform would and, when it
+refuses it, asks the source for a renewed one once: the pattern a real plugin follows.
 
 Settings of the payment provider (``[payments.echo_pay]``):
 
@@ -48,6 +56,7 @@ from typing import Any
 import attrs
 
 from creatorkit import (
+    AuthExpired,
     CallContext,
     IdempotencyConflict,
     InvalidRequest,
@@ -64,8 +73,11 @@ from creatorkit.entities import (
     AudienceBreakdown,
     AudienceDimension,
     AudienceProfile,
+    AuthorizationRequest,
+    AuthorizationUrl,
     Capability,
     Category,
+    Connection,
     Count,
     CreatorCandidate,
     CreatorMetrics,
@@ -79,10 +91,12 @@ from creatorkit.entities import (
     ErrorKind,
     FailedHandle,
     FilterOutcome,
+    Grant,
     ImportFormat,
     ImportResult,
     Invitation,
     InvitationStatus,
+    IssuedTokens,
     ItemError,
     LegResult,
     Message,
@@ -110,6 +124,7 @@ from creatorkit.entities import (
     ProviderRequest,
     Rate,
     RateCard,
+    Revocation,
     SortDirection,
     SortField,
     Statistic,
@@ -120,9 +135,22 @@ from creatorkit.entities import (
     canonical_shares,
 )
 from creatorkit.payments import differing_fields, from_provider_units, status_from_raw, to_provider_units
+from creatorkit.tokens import TokenPair
 
 from . import webhooks
+from ._oauth import DEFAULT_REDIRECT_URI, EchoOAuth, consent
 from .partner_export import read_creator_list
+
+__all__ = [
+    "AS_OF",
+    "DEFAULT_REDIRECT_URI",
+    "EchoOAuth",
+    "EchoPayments",
+    "EchoPlatform",
+    "consent",
+    "read_creator_list",
+    "webhooks",
+]
 
 __version__ = "0.1.0"
 
@@ -156,6 +184,10 @@ SETTINGS_SCHEMA = {
         "webhook_secret": _SECRET,
         "verify_token": _SECRET,
         "webhook_tolerance_s": _TOLERANCE,
+        "access_token_lifetime_s": {"type": "integer", "minimum": 1},
+        "refresh_token_lifetime_s": {"type": "integer", "minimum": 1},
+        "rotate_refresh_tokens": {"type": "boolean"},
+        "redirect_uri": {"type": "string", "minLength": 1},
     },
 }
 #: The paid-ads authorisation lengths echo's marketplace offers (TikTok's Spark Ads offers the same).
@@ -322,6 +354,8 @@ class EchoPlatform:
         self.webhook_secret = SANDBOX_WEBHOOK_SECRET
         self.verify_token = SANDBOX_VERIFY_TOKEN
         self.webhook_tolerance = timedelta(seconds=300)
+        #: The platform's authorization server: issues, rotates and revokes tokens; counts refreshes.
+        self.oauth = EchoOAuth(name)
 
     def _wait(self) -> None:
         if self.latency:
@@ -346,6 +380,7 @@ class EchoPlatform:
                     Capability.WEBHOOKS,
                     Capability.AUDIENCE,
                     Capability.POST_METRICS,
+                    Capability.AUTHORIZATION,
                 }
             ),
             settings_schema=SETTINGS_SCHEMA,
@@ -358,6 +393,10 @@ class EchoPlatform:
         self.webhook_secret = str(settings.get("webhook_secret", SANDBOX_WEBHOOK_SECRET.decode())).encode()
         self.verify_token = str(settings.get("verify_token", SANDBOX_VERIFY_TOKEN))
         self.webhook_tolerance = timedelta(seconds=settings.get("webhook_tolerance_s", 300))
+        self.oauth.access_lifetime = settings.get("access_token_lifetime_s", self.oauth.access_lifetime)
+        self.oauth.refresh_lifetime = settings.get("refresh_token_lifetime_s", self.oauth.refresh_lifetime)
+        self.oauth.rotate = settings.get("rotate_refresh_tokens", self.oauth.rotate)
+        self.oauth.redirect_uri = settings.get("redirect_uri", DEFAULT_REDIRECT_URI)
 
     @hookimpl
     def creatorkit_receive_webhook(self, request: WebhookRequest) -> WebhookResult:
@@ -377,7 +416,38 @@ class EchoPlatform:
         )
         return WebhookResult(notices=webhooks.platform_notices(self.name, request))
 
-    # -- discovery -------------------------------------------------------------------------------------------
+    def _authorized(self, context: CallContext) -> None:
+        """With a token source, check its token as echo's API would; a refused one is renewed once."""
+        if context.tokens is None:
+            return
+        token = context.tokens.access_token()
+        try:
+            self.oauth.check(token, context.now())
+        except AuthExpired:
+            # The source renews it for every caller at once, or raises AuthExpired naming the authorisation.
+            self.oauth.check(context.tokens.refresh(token), context.now())
+
+    # -- authorization -----------------------------------------------------------------------------------------
+
+    @hookimpl
+    def creatorkit_authorization_url(self, request: AuthorizationRequest, code_verifier: str) -> AuthorizationUrl:
+        return self.oauth.authorization_url(request, code_verifier)
+
+    @hookimpl
+    def creatorkit_exchange_code(
+        self, request: AuthorizationRequest, code: str, code_verifier: str | None, context: CallContext
+    ) -> IssuedTokens:
+        return self.oauth.exchange(request, code, code_verifier, context.now())
+
+    @hookimpl
+    def creatorkit_refresh_tokens(
+        self, authorization: Connection | Grant, tokens: TokenPair, context: CallContext
+    ) -> IssuedTokens:
+        return self.oauth.refresh(authorization, tokens, context.now())
+
+    @hookimpl
+    def creatorkit_revoke_tokens(self, tokens: TokenPair) -> Revocation:
+        return self.oauth.revoke(tokens)
 
     @hookimpl
     def creatorkit_discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
@@ -410,7 +480,10 @@ class EchoPlatform:
     # -- metrics and audience --------------------------------------------------------------------------------
 
     @hookimpl
-    def creatorkit_fetch_creator_metrics(self, account: PlatformAccount, period: Period | None) -> CreatorMetrics:
+    def creatorkit_fetch_creator_metrics(
+        self, account: PlatformAccount, period: Period | None, context: CallContext
+    ) -> CreatorMetrics:
+        self._authorized(context)
         metrics = self.creatorkit_lookup_creator(account.handle).metrics
         if metrics is None:
             raise NotFound("metrics", account.handle)
