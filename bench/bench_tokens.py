@@ -75,7 +75,7 @@ def bench_tokens() -> list[dict[str, Any]]:
 
             def renew() -> None:
                 for _ in range(RENEWALS):
-                    tokens.refreshed(tokens.access_token())
+                    tokens.refresh(tokens.access_token())
 
             results = [
                 {"name": "tokens.access_token_us", "value": round(_best(access) / CALLS * 1e6, 2), "unit": "µs"},
