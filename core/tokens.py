@@ -26,13 +26,13 @@ import binascii
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NoReturn, Protocol
 
 import attrs
 
+from ._env_keys import read_keys
 from .errors import ConfigError, Problem, StoreError
 
 __all__ = [
@@ -61,7 +61,6 @@ TOKEN_KEY_BYTES = 32
 
 _KEY_ID = b"creatorkit/token/key-id\x1f"
 _CIPHER = "xchacha20poly1305-ietf"
-_SPLIT = re.compile(r"[\s,]+")
 
 
 class Secret:
@@ -211,13 +210,9 @@ class TokenKeys:
         at once.
         """
         env = os.environ if env is None else env
-        text = env.get(TOKEN_KEY_ENV, "").strip()
-        current = TokenKey.from_base64(text, where=TOKEN_KEY_ENV) if text else None
-        old_text = env.get(TOKEN_OLD_KEYS_ENV, "").strip()
-        old = [
-            TokenKey.from_base64(part, where=f"{TOKEN_OLD_KEYS_ENV}[{n}]")
-            for n, part in enumerate(_SPLIT.split(old_text) if old_text else ())
-        ]
+        current, old = read_keys(
+            env, TOKEN_KEY_ENV, TOKEN_OLD_KEYS_ENV, lambda text, where: TokenKey.from_base64(text, where=where)
+        )
         try:
             return cls(current, old)
         except ValueError as exc:

@@ -23,6 +23,7 @@ LAYERS = {
     "creatorkit.schemas": "values",
     "creatorkit._canonical": "values",
     "creatorkit._memo": "values",
+    "creatorkit._env_keys": "values",
     "creatorkit._redaction": "values",
     "creatorkit._text": "values",
     "creatorkit._version": "values",

@@ -31,13 +31,13 @@ import binascii
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
+from .._env_keys import read_keys
 from ..errors import ConfigError, Problem
 
 __all__ = [
@@ -63,7 +63,6 @@ _EVENT = b"creatorkit/audit/event/v1\x1f"
 _HEAD = b"creatorkit/audit/head/v1\x1f"
 _CHECKPOINT = b"creatorkit/audit/checkpoint/v1\x1f"
 _BLOCK = 64  # SHA-256's block size, which HMAC pads the key to
-_SPLIT = re.compile(r"[\s,]+")
 
 
 def generate_audit_key() -> str:
@@ -181,13 +180,9 @@ class AuditKeys:
     def from_environment(cls, env: Mapping[str, str] | None = None) -> AuditKeys:
         """The keys in ``CREATORKIT_AUDIT_KEY`` and ``CREATORKIT_AUDIT_OLD_KEYS``; none when they are unset."""
         env = os.environ if env is None else env
-        text = env.get(AUDIT_KEY_ENV, "").strip()
-        current = AuditKey.from_base64(text, where=AUDIT_KEY_ENV) if text else None
-        old_text = env.get(AUDIT_OLD_KEYS_ENV, "").strip()
-        old = [
-            AuditKey.from_base64(part, where=f"{AUDIT_OLD_KEYS_ENV}[{n}]")
-            for n, part in enumerate(_SPLIT.split(old_text) if old_text else ())
-        ]
+        current, old = read_keys(
+            env, AUDIT_KEY_ENV, AUDIT_OLD_KEYS_ENV, lambda text, where: AuditKey.from_base64(text, where=where)
+        )
         try:
             return cls(current, old)
         except ValueError as exc:

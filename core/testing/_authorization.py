@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from importlib import metadata as importlib_metadata
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from .._call_context import CallContext
-from ..config import Mode, PluginSettings
 from ..entities import AuthorizationKind, AuthorizationRequest, Capability, Connection, Grant, IssuedTokens
 from ..errors import AuthExpired, PlatformError
-from ..host import PlatformClient, PluginHost
+from ..host import PlatformClient
 from ..tokens import TokenPair, new_code_verifier, new_state
-from ._fixtures import network_disabled
+from ._fixtures import network_disabled, sandboxed_host
 from ._platform import assert_valid_entity
 
 __all__ = ["AuthorizationContract"]
@@ -54,15 +52,8 @@ class AuthorizationContract:
     @pytest.fixture
     def platform(self) -> Iterator[PlatformClient]:
         """The plugin through its installed entry point, in sandbox mode, every answer checked against its schema."""
-        found = list(importlib_metadata.entry_points(group="creatorkit.platforms", name=self.plugin_name))
-        assert found, f"no entry point named {self.plugin_name!r} in creatorkit.platforms; is it installed?"
-        host = PluginHost(validate_outputs=True)
-        settings = PluginSettings(
-            name=self.plugin_name, section="platforms", mode=Mode.SANDBOX, settings=dict(self.settings)
-        )
         with network_disabled():
-            host.register(found[0].load(), name=self.plugin_name, group="creatorkit.platforms", settings=settings)
-            client = host.platform(self.plugin_name)
+            client = sandboxed_host(self.plugin_name, "creatorkit.platforms", self.settings).platform(self.plugin_name)
             if not client.supports(Capability.AUTHORIZATION):
                 pytest.skip(
                     f"{self.plugin_name} does not offer authorization: {client.metadata.missing.get('authorization')}"

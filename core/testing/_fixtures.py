@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from importlib import metadata as importlib_metadata
 from typing import Any
 
 import pytest
 
-__all__ = ["network_disabled", "no_network"]
+from ..config import Mode, PluginSettings
+from ..host import PluginHost
+
+__all__ = ["network_disabled", "no_network", "sandboxed_host"]
 
 
 class NetworkUsed(AssertionError):
@@ -45,3 +49,17 @@ def no_network() -> Iterator[None]:
     """A test using this fixture fails if anything opens a network connection."""
     with network_disabled():
         yield
+
+
+def sandboxed_host(name: str, group: str, settings: Mapping[str, Any], plugin: object | None = None) -> PluginHost:
+    """A host with the installed plugin ``name`` of entry-point ``group`` (or ``plugin``, an object not installed)
+    registered in sandbox mode with ``settings``, every answer checked against its schema."""
+    if plugin is None:
+        found = list(importlib_metadata.entry_points(group=group, name=name))
+        assert found, f"no entry point named {name!r} in {group}; is it installed?"
+        plugin = found[0].load()
+    host = PluginHost(validate_outputs=True)
+    section = "platforms" if group == "creatorkit.platforms" else "payments"
+    configured = PluginSettings(name=name, section=section, mode=Mode.SANDBOX, settings=dict(settings))
+    host.register(plugin, name=name, group=group, settings=configured)
+    return host

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ..config import Mode, PluginSettings
 from ..entities import (
     LegRole,
     OperationKind,
@@ -30,7 +29,7 @@ from ..hookspecs import hookimpl
 from ..host import PaymentClient, PluginHost
 from ..money import Money, allocate
 from ..payments import granularity, split_limit
-from ._fixtures import network_disabled
+from ._fixtures import network_disabled, sandboxed_host
 from ._platform import assert_valid_entity
 
 __all__ = ["STANDARD_SCENARIOS", "UNKNOWN_RAW_STATUS", "PaymentSandboxDriver", "PaymentScenario"]
@@ -113,11 +112,7 @@ class PaymentSandboxDriver:
                 settings[key] = (
                     {**given, **value} if isinstance(given, Mapping) and isinstance(value, Mapping) else value
                 )
-        host = PluginHost(validate_outputs=True)
-        plugin_settings = PluginSettings(
-            name=self.plugin_name, section="payments", mode=Mode.SANDBOX, settings=settings
-        )
-        host.register(self.load_plugin(), name=self.plugin_name, group="creatorkit.payments", settings=plugin_settings)
+        host = sandboxed_host(self.plugin_name, "creatorkit.payments", settings, plugin=self.load_plugin())
         host.add_wrapper(_CallRecorder(), name=_RECORDER)
         return host.payments(self.plugin_name)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import timedelta
-from importlib import metadata as importlib_metadata
 from typing import Any, ClassVar
 
 import attrs
 import pytest
 
-from ..config import Mode, PluginSettings
 from ..converter import unstructure
 from ..entities import (
     AudienceDimension,
@@ -38,7 +36,7 @@ from ..errors import CapabilityMissing, CreatorkitError, InvalidRequest, NotFoun
 from ..hookspecs import hookimpl
 from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
 from ..money import Money
-from ._fixtures import network_disabled
+from ._fixtures import network_disabled, sandboxed_host
 from ._orders import ImportSample, OrdersContract
 from ._samples import _NOW, _dummy_account, _message, _post
 from ._validity import assert_valid_entity
@@ -101,17 +99,8 @@ class PlatformPluginContract(OrdersContract, WebhookContract):
     @pytest.fixture
     def host(self) -> Iterator[PluginHost]:
         """The plugin loaded through its installed entry point, configured in sandbox mode."""
-        entry_points = list(importlib_metadata.entry_points(group="creatorkit.platforms", name=self.plugin_name))
-        assert entry_points, f"no entry point named {self.plugin_name!r} in creatorkit.platforms; is it installed?"
-        host = PluginHost(validate_outputs=True)
-        settings = PluginSettings(
-            name=self.plugin_name, section="platforms", mode=Mode.SANDBOX, settings=dict(self.settings)
-        )
         with network_disabled():
-            host.register(
-                entry_points[0].load(), name=self.plugin_name, group="creatorkit.platforms", settings=settings
-            )
-            yield host
+            yield sandboxed_host(self.plugin_name, "creatorkit.platforms", self.settings)
 
     @pytest.fixture
     def platform(self, host: PluginHost) -> PlatformClient:
@@ -249,13 +238,7 @@ class PlatformPluginContract(OrdersContract, WebhookContract):
 
     def _load_again(self) -> PluginHost:
         """A second host with a fresh instance of the plugin, configured as the ``host`` fixture's."""
-        [entry_point] = importlib_metadata.entry_points(group="creatorkit.platforms", name=self.plugin_name)
-        host = PluginHost(validate_outputs=True)
-        settings = PluginSettings(
-            name=self.plugin_name, section="platforms", mode=Mode.SANDBOX, settings=dict(self.settings)
-        )
-        host.register(entry_point.load(), name=self.plugin_name, group="creatorkit.platforms", settings=settings)
-        return host
+        return sandboxed_host(self.plugin_name, "creatorkit.platforms", self.settings)
 
     def every_filter(self) -> DiscoveryQuery:
         """A query that sets every discovery filter, loosely enough that a sandbox may still find someone."""
