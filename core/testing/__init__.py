@@ -25,11 +25,14 @@ genuine delivery from its sandbox's signer, and ``webhook_handshake`` if its sen
 """
 
 from ._fixtures import network_disabled, no_network
+from ._http_faults import SANDBOX_ATTRIBUTE, HttpFaultContract
 from ._payments import PaymentProviderContract
 from ._platform import ImportSample, PlatformPluginContract, assert_canonical_audience, assert_valid_entity
 from ._webhooks import PaymentWebhookContract, WebhookContract
 
 __all__ = [
+    "SANDBOX_ATTRIBUTE",
+    "HttpFaultContract",
     "ImportSample",
     "PaymentProviderContract",
     "PaymentWebhookContract",
