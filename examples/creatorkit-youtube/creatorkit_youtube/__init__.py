@@ -1,0 +1,357 @@
+"""creatorkit-youtube: an out-of-tree platform plugin over HTTP, built on :mod:`creatorkit.toolkit`.
+
+YouTube's Data API v3 gives discovery (``search.list`` with ``type=channel``, then ``channels.list`` for the
+details), lookup (``channels.list`` with ``forHandle``), channel metrics (``statistics``) and batched video
+metrics (``videos.list``, 50 ids a call); its Analytics API v2 gives the audience, with the creator's own grant.
+Live and sandbox share every line below: only the transport handed to ``build_client`` differs
+(:class:`~creatorkit_youtube.sandbox.YouTubeSandbox` in sandbox mode, httpx's own live).
+
+Settings (``[platforms.youtube]``): ``api_key`` (live: the Data API key, ``writeOnly``), ``quota_units_per_day``
+(default 10,000, the Data API's default quota), ``seed`` (sandbox: the synthetic population's seed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from creatorkit import AuthExpired, CallContext, InvalidRequest, NotFound, hookimpl
+from creatorkit.config import Mode
+from creatorkit.entities import (
+    AudienceBreakdown,
+    AudienceDimension,
+    AudienceKind,
+    AudienceProfile,
+    Capability,
+    Count,
+    CreatorCandidate,
+    CreatorMetrics,
+    CreatorProfile,
+    DiscoveryPage,
+    DiscoveryQuery,
+    ErrorKind,
+    ItemError,
+    MetricSource,
+    Period,
+    PlatformAccount,
+    PluginKind,
+    PluginMetadata,
+    PostMetrics,
+    PostMetricsBatch,
+    PostMetricsRequest,
+    PostMetricsResult,
+    Window,
+    canonical_shares,
+)
+from creatorkit.errors import PlatformPermissionDenied, RateLimited, Transient
+from creatorkit.toolkit import (
+    DAY,
+    HTTP_STATUS_ERRORS,
+    ApiConfig,
+    Envelope,
+    ErrorRule,
+    ErrorTable,
+    FakeClock,
+    RateBudget,
+    RateLimiter,
+    StaticToken,
+    TokenPlacement,
+    TokenSource,
+    build_client,
+    call_options,
+)
+
+from .sandbox import YouTubeSandbox
+
+__all__ = ["BUDGETS", "ERRORS", "GOOGLE", "YouTubePlatform"]
+__version__ = "0.1.0"
+
+#: Google's error envelope: ``{"error": {"code", "message", "errors": [{"reason", "domain"}]}}``; no error, success.
+GOOGLE = Envelope(code="error.errors.0.reason", message="error.message", code_required=False, success_codes=())
+#: Google's reasons first (a 403 is a quota, a permission or a throttle, depending on the reason), then plain HTTP.
+ERRORS = (
+    ErrorTable(
+        (
+            ErrorRule(RateLimited, codes=("quotaExceeded", "dailyLimitExceeded"), scope="quota_day", wait=3600),
+            ErrorRule(RateLimited, codes=("rateLimitExceeded", "userRateLimitExceeded"), scope="app", wait=1),
+            ErrorRule(AuthExpired, codes=("authError",)),  # expired or revoked: refreshing tells them apart
+            ErrorRule(NotFound, codes=("channelNotFound", "videoNotFound", "notFound")),
+            ErrorRule(PlatformPermissionDenied, codes=("forbidden", "insufficientPermissions")),
+            ErrorRule(InvalidRequest, codes=("badRequest", "invalidParameter", "missingRequiredParameter")),
+            ErrorRule(Transient, codes=("backendError", "internalError")),
+        )
+    )
+    + HTTP_STATUS_ERRORS
+)
+#: The Data API's quota: 10,000 units a day, a list call costing 1 and ``search.list`` 100 — so searches get a
+#: budget of their own, a hundredth of the quota (the limiter counts calls, not units).
+SEARCH_COST = 100
+
+
+def budgets(units_per_day: int) -> tuple[RateBudget, ...]:
+    return (
+        RateBudget("quota_day", units_per_day, DAY),
+        RateBudget("search_day", max(1, units_per_day // SEARCH_COST), DAY, key="search"),
+    )
+
+
+BUDGETS = budgets(10_000)
+DATA_API = "https://www.googleapis.com/youtube/v3/"
+ANALYTICS_API = "https://youtubeanalytics.googleapis.com/v2/"
+#: What the audience needs: the creator's own grant with this scope (YouTube Analytics reads only one's own).
+ANALYTICS_SCOPE = "https://www.googleapis.com/auth/yt-analytics.readonly"
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "api_key": {"type": "string", "minLength": 8, "writeOnly": True},
+        "quota_units_per_day": {"type": "integer", "minimum": 100, "default": 10_000},
+        "seed": {"type": "integer", "default": 0},
+    },
+    "additionalProperties": False,
+}
+#: What search.list cannot do: the core post-filters these from the details it is given.
+IGNORED = "search.list has no such filter; the core filters the channels it returns"
+APPROXIMATED = {
+    "countries": "regionCode: channels YouTube shows viewers in that country, not channels based there",
+    "languages": "relevanceLanguage: ranks results by relevance to the language, not only that language",
+}
+
+
+class YouTubePlatform:
+    """The YouTube plugin; ``sandbox`` is its :class:`YouTubeSandbox` in sandbox mode (the kit flips its switches)."""
+
+    def __init__(self, name: str = "youtube") -> None:
+        self.name = name
+        self.sandbox: YouTubeSandbox | None = None
+        self._configure({}, Mode.SANDBOX)
+
+    @hookimpl
+    def creatorkit_plugin_metadata(self) -> PluginMetadata:
+        no = "the YouTube Data API has no API for it; agree and record it outside creatorkit"
+        return PluginMetadata(
+            name=self.name,
+            kind=PluginKind.PLATFORM,
+            display_name="YouTube (example plugin over HTTP)",
+            description="Channels and videos through the YouTube Data API v3; audiences through YouTube Analytics.",
+            capabilities=frozenset(
+                {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.METRICS}
+                | {Capability.POST_METRICS, Capability.AUDIENCE}
+            ),
+            missing={
+                Capability.INVITATIONS: no,
+                Capability.MESSAGING: no,
+                Capability.CONTRACTING: no,
+                Capability.IMPORT: "YouTube has no creator-marketplace export to import",
+            },
+            settings_schema=SETTINGS_SCHEMA,
+        )
+
+    @hookimpl
+    def creatorkit_configure(self, settings: Mapping[str, Any], context: Any) -> None:
+        self._configure(settings, context.mode)
+
+    def _configure(self, settings: Mapping[str, Any], mode: Mode) -> None:
+        clock = FakeClock()  # the sandbox's time: its waits cost nothing and its answers repeat
+        live = mode is Mode.LIVE
+        self.as_of: datetime | None = None
+        transport: httpx.BaseTransport | None = None
+        self.key = StaticToken(str(settings.get("api_key", "")), platform=self.name, action="set api_key")
+        if not live:
+            self.sandbox = YouTubeSandbox(seed=settings.get("seed", 0), clock=clock.monotonic, sleep=clock.sleep)
+            self.as_of = self.sandbox.population.as_of
+            transport = self.sandbox
+            # The sandbox's stand-in for the API key: like a key, it never expires.
+            self.key = StaticToken(self.sandbox.tokens.issue("app", lifetime=2**40).access_token, platform=self.name)
+        limits = budgets(settings.get("quota_units_per_day", 10_000))
+        timing = {} if live else {"clock": clock.monotonic, "sleep": clock.sleep}
+        self.limiter = RateLimiter(limits, platform=self.name, **timing)
+        self._build = lambda base, tokens, placement: build_client(
+            ApiConfig(platform=self.name, base_url=base, envelope=GOOGLE, errors=ERRORS, token_placement=placement),
+            tokens=tokens,
+            limiter=self.limiter,
+            transport=transport,
+            **timing,
+            **({} if live else {"wall": clock.now}),
+        )
+        placement = TokenPlacement.in_query("key") if live else TokenPlacement.bearer()
+        self.data = self._build(DATA_API, self.key, placement)
+
+    def _now(self) -> datetime:
+        return self.as_of or datetime.now(UTC)
+
+    def _get(self, path: str, context: CallContext | None, **params: Any) -> Any:
+        """One Data API call: with the caller's token when the context has one, else with the app's key."""
+        client = self.data
+        if context is not None and context.tokens is not None:
+            client = self._build(DATA_API, context.tokens, TokenPlacement.bearer())
+        deadline = context.deadline if context is not None else None
+        options = call_options(deadline=deadline, **({"search": "1"} if path == "search" else {}))
+        return GOOGLE.data_of(client.get(path, params=params, extensions=options).json())
+
+    # -- discovery and lookup ------------------------------------------------------------------------------------
+
+    @hookimpl
+    def creatorkit_discover_creators(self, query: DiscoveryQuery, context: CallContext | None) -> DiscoveryPage:
+        params: dict[str, Any] = {"part": "snippet", "type": "channel", "maxResults": min(50, query.limit)}
+        applied = ["keywords"] if query.keywords else []
+        approximated = {}
+        ignored = {"countries": "regionCode takes one country"} if len(query.countries) > 1 else {}
+        if query.keywords:
+            params["q"] = query.keywords
+        if len(query.countries) == 1:
+            params["regionCode"], approximated["countries"] = query.countries[0], APPROXIMATED["countries"]
+        if query.languages:
+            params["relevanceLanguage"], approximated["languages"] = query.languages[0], APPROXIMATED["languages"]
+        if query.cursor:
+            params["pageToken"] = query.cursor
+        found = self._get("search", context, **params)
+        ids = [item["id"]["channelId"] for item in found.get("items", ())]
+        channels = self._channels(context, id=",".join(ids)) if ids else []
+        return DiscoveryPage(
+            platform=self.name,
+            candidates=tuple(self._candidate(channel) for channel in channels),
+            next_cursor=found.get("nextPageToken"),
+            total=found.get("pageInfo", {}).get("totalResults"),
+            filters=query.report(applied=applied, approximated=approximated, ignored=ignored, otherwise=IGNORED),
+        )
+
+    def _channels(self, context: CallContext | None, **params: Any) -> list[dict[str, Any]]:
+        return list(self._get("channels", context, part="snippet,statistics", **params).get("items", ()))
+
+    @hookimpl
+    def creatorkit_lookup_creator(self, handle: str, context: CallContext | None) -> CreatorCandidate:
+        channels = self._channels(context, forHandle="@" + handle.lstrip("@"))
+        if not channels:  # YouTube answers an unknown handle with no items, not a 404
+            raise NotFound("channel", handle)
+        return self._candidate(channels[0])
+
+    def _count(self, value: str | None) -> Count | None:
+        """A statistic (YouTube sends them as strings); absent stays None, never 0."""
+        if value is None:
+            return None
+        return Count(value=int(value), window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=self._now())
+
+    def _candidate(self, channel: Mapping[str, Any]) -> CreatorCandidate:
+        snippet, statistics = channel["snippet"], channel.get("statistics", {})
+        # A channel that hides its subscribers has some: unknown is None, never 0.
+        followers = None if statistics.get("hiddenSubscriberCount") else self._count(statistics.get("subscriberCount"))
+        account = PlatformAccount(
+            platform=self.name,
+            account_id=channel["id"],
+            handle=snippet.get("customUrl", channel["id"]).lstrip("@"),
+            display_name=snippet.get("title"),
+            followers=followers,
+        )
+        profile = CreatorProfile(
+            id=f"{self.name}:{channel['id']}",
+            display_name=snippet.get("title") or account.handle,
+            accounts=(account,),
+            country=snippet.get("country"),
+        )
+        return CreatorCandidate(platform=self.name, profile=profile, metrics=self._metrics(channel))
+
+    # -- metrics -------------------------------------------------------------------------------------------------
+
+    def _metrics(self, channel: Mapping[str, Any]) -> CreatorMetrics:
+        statistics = channel.get("statistics", {})
+        hidden = statistics.get("hiddenSubscriberCount")
+        return CreatorMetrics(
+            platform=self.name,
+            account_id=channel["id"],
+            as_of=self._now(),
+            followers=None if hidden else self._count(statistics.get("subscriberCount")),
+            total_views=self._count(statistics.get("viewCount")),
+            post_count=self._count(statistics.get("videoCount")),
+        )
+
+    @hookimpl
+    def creatorkit_fetch_creator_metrics(
+        self, account: PlatformAccount, context: CallContext | None, period: Period | None
+    ) -> CreatorMetrics:
+        # The Data API has lifetime totals only, so the answer's period is None whatever was asked.
+        channels = self._channels(context, id=account.account_id)
+        if not channels:
+            raise NotFound("channel", account.account_id)
+        return self._metrics(channels[0])
+
+    @hookimpl
+    def creatorkit_fetch_post_metrics_batch(
+        self, request: PostMetricsRequest, context: CallContext | None
+    ) -> PostMetricsBatch:
+        found: dict[str, Mapping[str, Any]] = {}
+        for chunk in _chunks(list(request.post_ids), 50):  # videos.list takes at most 50 ids
+            items = self._get("videos", context, part="statistics", id=",".join(chunk)).get("items", ())
+            found.update((item["id"], item["statistics"]) for item in items)
+        results = []
+        for post_id in request.post_ids:
+            if post_id not in found:  # left out of items: that video is gone or private
+                error = ItemError(kind=ErrorKind.NOT_FOUND, message=f"YouTube has no video {post_id}")
+                results.append(PostMetricsResult(platform_post_id=post_id, error=error))
+                continue
+            statistics = found[post_id]
+            metrics = PostMetrics(
+                platform=self.name,
+                platform_post_id=post_id,
+                as_of=self._now(),
+                views=self._count(statistics.get("viewCount")),
+                likes=self._count(statistics.get("likeCount")),  # absent when the likes are hidden
+                comments=self._count(statistics.get("commentCount")),
+            )  # shares and saves: the Data API reports neither, so None
+            results.append(PostMetricsResult(platform_post_id=post_id, metrics=metrics))
+        return PostMetricsBatch(platform=self.name, results=tuple(results))
+
+    # -- audience ------------------------------------------------------------------------------------------------
+
+    def _grant(self, account: PlatformAccount, context: CallContext | None) -> TokenSource:
+        if context is not None and context.tokens is not None:
+            return context.tokens
+        if self.sandbox is not None:  # the sandbox's creators have all granted access
+            return StaticToken(self.sandbox.tokens.issue(account.account_id).access_token, platform=self.name)
+        raise AuthExpired(
+            self.name,
+            "YouTube Analytics reads a channel's audience only with its owner's grant",
+            action=f"ask the creator to authorise {ANALYTICS_SCOPE} (`creatorkit connect youtube`)",
+        )
+
+    @hookimpl
+    def creatorkit_fetch_audience(self, account: PlatformAccount, context: CallContext | None) -> AudienceProfile:
+        client = self._build(ANALYTICS_API, self._grant(account, context), TokenPlacement.bearer())
+        now = self._now()
+        params = {
+            "ids": "channel==MINE",
+            "metrics": "viewerPercentage",
+            "dimensions": "ageGroup,gender",
+            "startDate": "2005-02-14",  # YouTube's first day: the channel's whole life
+            "endDate": now.date().isoformat(),
+        }
+        deadline = context.deadline if context is not None else None
+        table = client.get("reports", params=params, extensions=call_options(deadline=deadline)).json()
+        ages: dict[str, float] = {}
+        genders: dict[str, float] = {}
+        for group, gender, percent in table.get("rows", ()):
+            age = group.removeprefix("age").replace("65-", "65+")  # age13-17 ... age65-
+            ages[age] = ages.get(age, 0.0) + percent
+            gender = "other" if gender == "user_specified" else gender
+            genders[gender] = genders.get(gender, 0.0) + percent
+
+        def split(dimension: AudienceDimension, shares: dict[str, float]) -> AudienceBreakdown:
+            pairs = [(key, min(100.0, value)) for key, value in shares.items()]
+            return AudienceBreakdown(
+                dimension=dimension,
+                shares=canonical_shares(dimension, pairs, percent=True),
+                source=MetricSource.PLATFORM,
+                as_of=now,
+                kind=AudienceKind.VIEWERS,  # viewerPercentage: the share of the channel's viewers
+                truncated=sum(shares.values()) < 99.5,  # YouTube rounds; less than that is a part left out
+            )
+
+        breakdowns = (split(AudienceDimension.AGE, ages), split(AudienceDimension.GENDER, genders))
+        return AudienceProfile(platform=self.name, account_id=account.account_id, breakdowns=breakdowns)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
