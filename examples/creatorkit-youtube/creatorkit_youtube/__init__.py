@@ -1,10 +1,8 @@
 """creatorkit-youtube: an out-of-tree platform plugin over HTTP, built on :mod:`creatorkit.toolkit`.
 
-YouTube's Data API v3 gives discovery (``search.list`` with ``type=channel``, then ``channels.list`` for the
-details), lookup (``channels.list`` with ``forHandle``), channel metrics (``statistics``) and batched video
-metrics (``videos.list``, 50 ids a call); its Analytics API v2 gives the audience, with the creator's own grant.
-Live and sandbox share every line below: only the transport handed to ``build_client`` differs
-(:class:`~creatorkit_youtube.sandbox.YouTubeSandbox` in sandbox mode, httpx's own live).
+Discovery by the Data API v3's ``search.list`` (``type=channel``) then ``channels.list``; lookup by ``channels.list``
+``forHandle``; metrics from channel ``statistics``; video metrics by ``videos.list``, 50 ids a call; the audience by
+the Analytics API v2, with the creator's grant. Live and sandbox share every line: only the transport differs.
 
 Settings (``[platforms.youtube]``): ``api_key`` (live: the Data API key, ``writeOnly``), ``quota_units_per_day``
 (default 10,000, the Data API's default quota), ``seed`` (sandbox: the synthetic population's seed).
@@ -12,93 +10,45 @@ Settings (``[platforms.youtube]``): ``api_key`` (live: the Data API key, ``write
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from creatorkit import AuthExpired, CallContext, InvalidRequest, NotFound, hookimpl
+from creatorkit import entities as ent
+from creatorkit import toolkit as tk
 from creatorkit.config import Mode
-from creatorkit.entities import (
-    AudienceBreakdown,
-    AudienceDimension,
-    AudienceKind,
-    AudienceProfile,
-    Capability,
-    Count,
-    CreatorCandidate,
-    CreatorMetrics,
-    CreatorProfile,
-    DiscoveryPage,
-    DiscoveryQuery,
-    ErrorKind,
-    ItemError,
-    MetricSource,
-    Period,
-    PlatformAccount,
-    PluginKind,
-    PluginMetadata,
-    PostMetrics,
-    PostMetricsBatch,
-    PostMetricsRequest,
-    PostMetricsResult,
-    Window,
-    canonical_shares,
-)
 from creatorkit.errors import PlatformPermissionDenied, RateLimited, Transient
-from creatorkit.toolkit import (
-    DAY,
-    HTTP_STATUS_ERRORS,
-    ApiConfig,
-    Envelope,
-    ErrorRule,
-    ErrorTable,
-    FakeClock,
-    RateBudget,
-    RateLimiter,
-    StaticToken,
-    TokenPlacement,
-    TokenSource,
-    build_client,
-    call_options,
-)
 
 from .sandbox import YouTubeSandbox
 
-__all__ = ["BUDGETS", "ERRORS", "GOOGLE", "YouTubePlatform"]
+__all__ = ["ERRORS", "GOOGLE", "RULES", "YouTubePlatform", "budgets"]
 __version__ = "0.1.0"
 
 #: Google's error envelope: ``{"error": {"code", "message", "errors": [{"reason", "domain"}]}}``; no error, success.
-GOOGLE = Envelope(code="error.errors.0.reason", message="error.message", code_required=False, success_codes=())
+GOOGLE = tk.Envelope(code="error.errors.0.reason", message="error.message", code_required=False, success_codes=())
 #: Google's reasons first (a 403 is a quota, a permission or a throttle, depending on the reason), then plain HTTP.
-ERRORS = (
-    ErrorTable(
-        (
-            ErrorRule(RateLimited, codes=("quotaExceeded", "dailyLimitExceeded"), scope="quota_day", wait=3600),
-            ErrorRule(RateLimited, codes=("rateLimitExceeded", "userRateLimitExceeded"), scope="app", wait=1),
-            ErrorRule(AuthExpired, codes=("authError",)),  # expired or revoked: refreshing tells them apart
-            ErrorRule(NotFound, codes=("channelNotFound", "videoNotFound", "notFound")),
-            ErrorRule(PlatformPermissionDenied, codes=("forbidden", "insufficientPermissions")),
-            ErrorRule(InvalidRequest, codes=("badRequest", "invalidParameter", "missingRequiredParameter")),
-            ErrorRule(Transient, codes=("backendError", "internalError")),
-        )
-    )
-    + HTTP_STATUS_ERRORS
+RULES = (
+    tk.ErrorRule(RateLimited, codes=("quotaExceeded", "dailyLimitExceeded"), scope="quota_day", wait=3600),
+    tk.ErrorRule(RateLimited, codes=("rateLimitExceeded", "userRateLimitExceeded"), scope="app", wait=1),
+    tk.ErrorRule(AuthExpired, codes=("authError",)),  # expired or revoked: refreshing tells them apart
+    tk.ErrorRule(NotFound, codes=("channelNotFound", "videoNotFound", "notFound")),
+    tk.ErrorRule(PlatformPermissionDenied, codes=("forbidden", "insufficientPermissions")),
+    tk.ErrorRule(InvalidRequest, codes=("badRequest", "invalidParameter", "missingRequiredParameter")),
+    tk.ErrorRule(Transient, codes=("backendError", "internalError")),
 )
-#: The Data API's quota: 10,000 units a day, a list call costing 1 and ``search.list`` 100 — so searches get a
-#: budget of their own, a hundredth of the quota (the limiter counts calls, not units).
-SEARCH_COST = 100
+ERRORS = tk.ErrorTable(RULES) + tk.HTTP_STATUS_ERRORS
 
 
-def budgets(units_per_day: int) -> tuple[RateBudget, ...]:
-    return (
-        RateBudget("quota_day", units_per_day, DAY),
-        RateBudget("search_day", max(1, units_per_day // SEARCH_COST), DAY, key="search"),
-    )
+def budgets(units_per_day: int = 10_000) -> tuple[tk.RateBudget, ...]:
+    """The Data API's quota: 10,000 units a day, a list call costing 1 and ``search.list`` 100 — so searches get a
+    budget of their own, a hundredth of the quota (the limiter counts calls, not units)."""
+    search = tk.RateBudget("search_day", max(1, units_per_day // 100), tk.DAY, key="search")
+    return (tk.RateBudget("quota_day", units_per_day, tk.DAY), search)
 
 
-BUDGETS = budgets(10_000)
 DATA_API = "https://www.googleapis.com/youtube/v3/"
 ANALYTICS_API = "https://youtubeanalytics.googleapis.com/v2/"
 #: What the audience needs: the creator's own grant with this scope (YouTube Analytics reads only one's own).
@@ -112,6 +62,8 @@ SETTINGS_SCHEMA = {
     },
     "additionalProperties": False,
 }
+#: The video figures the Data API reports (``viewCount``, ``likeCount``, ``commentCount``).
+_FIGURES = ("views", "likes", "comments")
 #: What search.list cannot do: the core post-filters these from the details it is given.
 IGNORED = "search.list has no such filter; the core filters the channels it returns"
 APPROXIMATED = {
@@ -129,23 +81,17 @@ class YouTubePlatform:
         self._configure({}, Mode.SANDBOX)
 
     @hookimpl
-    def creatorkit_plugin_metadata(self) -> PluginMetadata:
+    def creatorkit_plugin_metadata(self) -> ent.PluginMetadata:
+        C = ent.Capability
         no = "the YouTube Data API has no API for it; agree and record it outside creatorkit"
-        return PluginMetadata(
+        return ent.PluginMetadata(
             name=self.name,
-            kind=PluginKind.PLATFORM,
+            kind=ent.PluginKind.PLATFORM,
             display_name="YouTube (example plugin over HTTP)",
             description="Channels and videos through the YouTube Data API v3; audiences through YouTube Analytics.",
-            capabilities=frozenset(
-                {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.METRICS}
-                | {Capability.POST_METRICS, Capability.AUDIENCE}
-            ),
-            missing={
-                Capability.INVITATIONS: no,
-                Capability.MESSAGING: no,
-                Capability.CONTRACTING: no,
-                Capability.IMPORT: "YouTube has no creator-marketplace export to import",
-            },
+            capabilities=frozenset({C.DISCOVERY, C.CREATOR_LOOKUP, C.METRICS, C.POST_METRICS, C.AUDIENCE}),
+            missing=dict.fromkeys((C.INVITATIONS, C.MESSAGING, C.CONTRACTING), no)
+            | {C.IMPORT: "YouTube has no creator-marketplace export to import"},
             settings_schema=SETTINGS_SCHEMA,
         )
 
@@ -154,29 +100,30 @@ class YouTubePlatform:
         self._configure(settings, context.mode)
 
     def _configure(self, settings: Mapping[str, Any], mode: Mode) -> None:
-        clock = FakeClock()  # the sandbox's time: its waits cost nothing and its answers repeat
+        self.sandbox = None
+        clock = tk.FakeClock()  # the sandbox's time: its waits cost nothing and its answers repeat
         live = mode is Mode.LIVE
         self.as_of: datetime | None = None
         transport: httpx.BaseTransport | None = None
-        self.key = StaticToken(str(settings.get("api_key", "")), platform=self.name, action="set api_key")
+        self.key = tk.StaticToken(str(settings.get("api_key", "")), platform=self.name, action="set api_key")
         if not live:
             self.sandbox = YouTubeSandbox(seed=settings.get("seed", 0), clock=clock.monotonic, sleep=clock.sleep)
             self.as_of = self.sandbox.population.as_of
             transport = self.sandbox
             # The sandbox's stand-in for the API key: like a key, it never expires.
-            self.key = StaticToken(self.sandbox.tokens.issue("app", lifetime=2**40).access_token, platform=self.name)
+            self.key = tk.StaticToken(self.sandbox.tokens.issue("app", lifetime=2**40).access_token, platform=self.name)
         limits = budgets(settings.get("quota_units_per_day", 10_000))
         timing = {} if live else {"clock": clock.monotonic, "sleep": clock.sleep}
-        self.limiter = RateLimiter(limits, platform=self.name, **timing)
-        self._build = lambda base, tokens, placement: build_client(
-            ApiConfig(platform=self.name, base_url=base, envelope=GOOGLE, errors=ERRORS, token_placement=placement),
+        self.limiter = tk.RateLimiter(limits, platform=self.name, **timing)
+        self._build = lambda base, tokens, placement: tk.build_client(
+            tk.ApiConfig(platform=self.name, base_url=base, envelope=GOOGLE, errors=ERRORS, token_placement=placement),
             tokens=tokens,
             limiter=self.limiter,
             transport=transport,
             **timing,
             **({} if live else {"wall": clock.now}),
         )
-        placement = TokenPlacement.in_query("key") if live else TokenPlacement.bearer()
+        placement = tk.TokenPlacement.in_query("key") if live else tk.TokenPlacement.bearer()
         self.data = self._build(DATA_API, self.key, placement)
 
     def _now(self) -> datetime:
@@ -186,15 +133,15 @@ class YouTubePlatform:
         """One Data API call: with the caller's token when the context has one, else with the app's key."""
         client = self.data
         if context is not None and context.tokens is not None:
-            client = self._build(DATA_API, context.tokens, TokenPlacement.bearer())
+            client = self._build(DATA_API, context.tokens, tk.TokenPlacement.bearer())
         deadline = context.deadline if context is not None else None
-        options = call_options(deadline=deadline, **({"search": "1"} if path == "search" else {}))
+        options = tk.call_options(deadline=deadline, **({"search": "1"} if path == "search" else {}))
         return GOOGLE.data_of(client.get(path, params=params, extensions=options).json())
 
     # -- discovery and lookup ------------------------------------------------------------------------------------
 
     @hookimpl
-    def creatorkit_discover_creators(self, query: DiscoveryQuery, context: CallContext | None) -> DiscoveryPage:
+    def creatorkit_discover_creators(self, query: ent.DiscoveryQuery, context: CallContext | None) -> ent.DiscoveryPage:
         params: dict[str, Any] = {"part": "snippet", "type": "channel", "maxResults": min(50, query.limit)}
         applied = ["keywords"] if query.keywords else []
         approximated = {}
@@ -210,7 +157,7 @@ class YouTubePlatform:
         found = self._get("search", context, **params)
         ids = [item["id"]["channelId"] for item in found.get("items", ())]
         channels = self._channels(context, id=",".join(ids)) if ids else []
-        return DiscoveryPage(
+        return ent.DiscoveryPage(
             platform=self.name,
             candidates=tuple(self._candidate(channel) for channel in channels),
             next_cursor=found.get("nextPageToken"),
@@ -222,43 +169,43 @@ class YouTubePlatform:
         return list(self._get("channels", context, part="snippet,statistics", **params).get("items", ()))
 
     @hookimpl
-    def creatorkit_lookup_creator(self, handle: str, context: CallContext | None) -> CreatorCandidate:
+    def creatorkit_lookup_creator(self, handle: str, context: CallContext | None) -> ent.CreatorCandidate:
         channels = self._channels(context, forHandle="@" + handle.lstrip("@"))
         if not channels:  # YouTube answers an unknown handle with no items, not a 404
             raise NotFound("channel", handle)
         return self._candidate(channels[0])
 
-    def _count(self, value: str | None) -> Count | None:
+    def _count(self, value: str | None) -> ent.Count | None:
         """A statistic (YouTube sends them as strings); absent stays None, never 0."""
         if value is None:
             return None
-        return Count(value=int(value), window=Window.lifetime(), source=MetricSource.PLATFORM, as_of=self._now())
+        return ent.Count(
+            value=int(value), window=ent.Window.lifetime(), source=ent.MetricSource.PLATFORM, as_of=self._now()
+        )
 
-    def _candidate(self, channel: Mapping[str, Any]) -> CreatorCandidate:
-        snippet, statistics = channel["snippet"], channel.get("statistics", {})
-        # A channel that hides its subscribers has some: unknown is None, never 0.
-        followers = None if statistics.get("hiddenSubscriberCount") else self._count(statistics.get("subscriberCount"))
-        account = PlatformAccount(
+    def _candidate(self, channel: Mapping[str, Any]) -> ent.CreatorCandidate:
+        snippet, metrics = channel["snippet"], self._metrics(channel)
+        account = ent.PlatformAccount(
             platform=self.name,
             account_id=channel["id"],
             handle=snippet.get("customUrl", channel["id"]).lstrip("@"),
             display_name=snippet.get("title"),
-            followers=followers,
+            followers=metrics.followers,
         )
-        profile = CreatorProfile(
+        profile = ent.CreatorProfile(
             id=f"{self.name}:{channel['id']}",
             display_name=snippet.get("title") or account.handle,
             accounts=(account,),
             country=snippet.get("country"),
         )
-        return CreatorCandidate(platform=self.name, profile=profile, metrics=self._metrics(channel))
+        return ent.CreatorCandidate(platform=self.name, profile=profile, metrics=metrics)
 
     # -- metrics -------------------------------------------------------------------------------------------------
 
-    def _metrics(self, channel: Mapping[str, Any]) -> CreatorMetrics:
+    def _metrics(self, channel: Mapping[str, Any]) -> ent.CreatorMetrics:
         statistics = channel.get("statistics", {})
-        hidden = statistics.get("hiddenSubscriberCount")
-        return CreatorMetrics(
+        hidden = statistics.get("hiddenSubscriberCount")  # hidden subscribers exist: unknown is None, never 0
+        return ent.CreatorMetrics(
             platform=self.name,
             account_id=channel["id"],
             as_of=self._now(),
@@ -269,8 +216,8 @@ class YouTubePlatform:
 
     @hookimpl
     def creatorkit_fetch_creator_metrics(
-        self, account: PlatformAccount, context: CallContext | None, period: Period | None
-    ) -> CreatorMetrics:
+        self, account: ent.PlatformAccount, context: CallContext | None, period: ent.Period | None
+    ) -> ent.CreatorMetrics:
         # The Data API has lifetime totals only, so the answer's period is None whatever was asked.
         channels = self._channels(context, id=account.account_id)
         if not channels:
@@ -279,37 +226,31 @@ class YouTubePlatform:
 
     @hookimpl
     def creatorkit_fetch_post_metrics_batch(
-        self, request: PostMetricsRequest, context: CallContext | None
-    ) -> PostMetricsBatch:
+        self, request: ent.PostMetricsRequest, context: CallContext | None
+    ) -> ent.PostMetricsBatch:
         found: dict[str, Mapping[str, Any]] = {}
-        for chunk in _chunks(list(request.post_ids), 50):  # videos.list takes at most 50 ids
+        ids = list(request.post_ids)
+        for chunk in (ids[start : start + 50] for start in range(0, len(ids), 50)):  # videos.list: 50 ids a call
             items = self._get("videos", context, part="statistics", id=",".join(chunk)).get("items", ())
             found.update((item["id"], item["statistics"]) for item in items)
         results = []
         for post_id in request.post_ids:
             if post_id not in found:  # left out of items: that video is gone or private
-                error = ItemError(kind=ErrorKind.NOT_FOUND, message=f"YouTube has no video {post_id}")
-                results.append(PostMetricsResult(platform_post_id=post_id, error=error))
-                continue
-            statistics = found[post_id]
-            metrics = PostMetrics(
-                platform=self.name,
-                platform_post_id=post_id,
-                as_of=self._now(),
-                views=self._count(statistics.get("viewCount")),
-                likes=self._count(statistics.get("likeCount")),  # absent when the likes are hidden
-                comments=self._count(statistics.get("commentCount")),
-            )  # shares and saves: the Data API reports neither, so None
-            results.append(PostMetricsResult(platform_post_id=post_id, metrics=metrics))
-        return PostMetricsBatch(platform=self.name, results=tuple(results))
+                error = ent.ItemError(kind=ent.ErrorKind.NOT_FOUND, message=f"YouTube has no video {post_id}")
+                results.append(ent.PostMetricsResult(platform_post_id=post_id, error=error))
+            else:  # shares and saves: the Data API reports neither, so they stay None; likes may be hidden
+                figures = {name: self._count(found[post_id].get(f"{name[:-1]}Count")) for name in _FIGURES}
+                metrics = ent.PostMetrics(platform=self.name, platform_post_id=post_id, as_of=self._now(), **figures)
+                results.append(ent.PostMetricsResult(platform_post_id=post_id, metrics=metrics))
+        return ent.PostMetricsBatch(platform=self.name, results=tuple(results))
 
     # -- audience ------------------------------------------------------------------------------------------------
 
-    def _grant(self, account: PlatformAccount, context: CallContext | None) -> TokenSource:
+    def _grant(self, account: ent.PlatformAccount, context: CallContext | None) -> tk.TokenSource:
         if context is not None and context.tokens is not None:
             return context.tokens
         if self.sandbox is not None:  # the sandbox's creators have all granted access
-            return StaticToken(self.sandbox.tokens.issue(account.account_id).access_token, platform=self.name)
+            return tk.StaticToken(self.sandbox.tokens.issue(account.account_id).access_token, platform=self.name)
         raise AuthExpired(
             self.name,
             "YouTube Analytics reads a channel's audience only with its owner's grant",
@@ -317,8 +258,10 @@ class YouTubePlatform:
         )
 
     @hookimpl
-    def creatorkit_fetch_audience(self, account: PlatformAccount, context: CallContext | None) -> AudienceProfile:
-        client = self._build(ANALYTICS_API, self._grant(account, context), TokenPlacement.bearer())
+    def creatorkit_fetch_audience(
+        self, account: ent.PlatformAccount, context: CallContext | None
+    ) -> ent.AudienceProfile:
+        client = self._build(ANALYTICS_API, self._grant(account, context), tk.TokenPlacement.bearer())
         now = self._now()
         params = {
             "ids": "channel==MINE",
@@ -328,7 +271,7 @@ class YouTubePlatform:
             "endDate": now.date().isoformat(),
         }
         deadline = context.deadline if context is not None else None
-        table = client.get("reports", params=params, extensions=call_options(deadline=deadline)).json()
+        table = client.get("reports", params=params, extensions=tk.call_options(deadline=deadline)).json()
         ages: dict[str, float] = {}
         genders: dict[str, float] = {}
         for group, gender, percent in table.get("rows", ()):
@@ -337,21 +280,16 @@ class YouTubePlatform:
             gender = "other" if gender == "user_specified" else gender
             genders[gender] = genders.get(gender, 0.0) + percent
 
-        def split(dimension: AudienceDimension, shares: dict[str, float]) -> AudienceBreakdown:
+        def split(dimension: ent.AudienceDimension, shares: dict[str, float]) -> ent.AudienceBreakdown:
             pairs = [(key, min(100.0, value)) for key, value in shares.items()]
-            return AudienceBreakdown(
+            return ent.AudienceBreakdown(
                 dimension=dimension,
-                shares=canonical_shares(dimension, pairs, percent=True),
-                source=MetricSource.PLATFORM,
+                shares=ent.canonical_shares(dimension, pairs, percent=True),
+                source=ent.MetricSource.PLATFORM,
                 as_of=now,
-                kind=AudienceKind.VIEWERS,  # viewerPercentage: the share of the channel's viewers
+                kind=ent.AudienceKind.VIEWERS,  # viewerPercentage: the share of the channel's viewers
                 truncated=sum(shares.values()) < 99.5,  # YouTube rounds; less than that is a part left out
             )
 
-        breakdowns = (split(AudienceDimension.AGE, ages), split(AudienceDimension.GENDER, genders))
-        return AudienceProfile(platform=self.name, account_id=account.account_id, breakdowns=breakdowns)
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+        breakdowns = (split(ent.AudienceDimension.AGE, ages), split(ent.AudienceDimension.GENDER, genders))
+        return ent.AudienceProfile(platform=self.name, account_id=account.account_id, breakdowns=breakdowns)
