@@ -60,10 +60,11 @@ class Mini:
     def __init__(self, *, retry: RetryPolicy = RETRY, errors: ErrorTable = PLAIN_ERRORS, limited: bool = True) -> None:
         clock = FakeClock()
         timing: dict[str, Any] = {"clock": clock.monotonic, "sleep": clock.sleep}
-        self.sandbox = SandboxTransport(platform="mini", tokens=SandboxTokens(clock=clock.monotonic), **timing)
+        issuer = SandboxTokens(clock=clock.monotonic)
+        self.sandbox = SandboxTransport(platform="mini", tokens=issuer, **timing)
         self.sandbox.route("GET", "/creators/{handle}", self.creator)
         self.limiter = RateLimiter((RateBudget("app", 20, SECOND),), platform="mini", **timing)
-        self.key = StaticToken(self.sandbox.tokens.issue("app", lifetime=2**40).access_token, platform="mini")
+        self.key = StaticToken(issuer.issue("app", lifetime=2**40).access_token, platform="mini")
         config = ApiConfig(
             platform="mini", base_url="https://mini.invalid/", envelope=PLAIN_ENVELOPE, errors=errors, retry=retry
         )

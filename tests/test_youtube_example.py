@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sysconfig
 import venv
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -28,12 +29,11 @@ _SKIP = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", ".pytest_ca
 pytestmark = pytest.mark.fresh_venv
 
 
-def _run(command: list[str | Path], **options: object) -> subprocess.CompletedProcess[str]:
+def _run(command: Sequence[object], cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
     # The fresh venv must not pick the outer one's interpreter or packages up from the environment.
     environment = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}}
-    return subprocess.run(
-        [str(part) for part in command], capture_output=True, text=True, env=environment, timeout=600, **options
-    )  # type: ignore[call-overload, no-any-return]
+    arguments = [str(part) for part in command]
+    return subprocess.run(arguments, capture_output=True, text=True, env=environment, timeout=600, cwd=cwd, check=check)
 
 
 @pytest.fixture(scope="module")

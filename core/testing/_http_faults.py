@@ -201,16 +201,23 @@ class HttpFaultContract:
                 try:
                     self._call(platform, context)
                 except CreatorkitError as error:
-                    seen += [str(error), repr(error), repr(error.__dict__)]
+                    seen += _told(error)
                 sandbox.reset()
             sandbox.fail(Fault.REVOKED_TOKEN, times=1)
             with pytest.raises(AuthExpired) as caught:
                 self._call(platform, context)
-            error: BaseException | None = caught.value
-            while error is not None:
-                seen += [str(error), repr(error), repr(getattr(error, "__dict__", ""))]
-                error = error.__cause__ or error.__context__
+            seen += _told(caught.value)
         seen += [record.getMessage() for record in caplog.records]
         seen += [repr(host._get(self.plugin_name).plugin), repr(sandbox), repr(context), repr(tokens.source)]
         leaked = [value for value in tokens.values if any(value in text for text in seen)]
         assert not leaked, f"{len(leaked)} token(s) appear in an error, log record or repr"
+
+
+def _told(error: BaseException) -> list[str]:
+    """Everything ``error`` and the errors behind it say: messages, reprs and attributes."""
+    told: list[str] = []
+    cause: BaseException | None = error
+    while cause is not None:
+        told += [str(cause), repr(cause), repr(getattr(cause, "__dict__", ""))]
+        cause = cause.__cause__ or cause.__context__
+    return told

@@ -10,13 +10,14 @@ Settings (``[platforms.youtube]``): ``api_key`` (live: the Data API key, ``write
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from creatorkit import AuthExpired, CallContext, InvalidRequest, NotFound, hookimpl
+from creatorkit import AuthExpired, CallContext, InvalidRequest, NotFound, PluginContext, hookimpl
 from creatorkit import entities as ent
 from creatorkit import toolkit as tk
 from creatorkit.config import Mode
@@ -63,7 +64,7 @@ SETTINGS_SCHEMA = {
     "additionalProperties": False,
 }
 #: The video figures the Data API reports (``viewCount``, ``likeCount``, ``commentCount``).
-_FIGURES = ("views", "likes", "comments")
+_FIGURES = ("view", "like", "comment")
 #: What search.list cannot do: the core post-filters these from the details it is given.
 IGNORED = "search.list has no such filter; the core filters the channels it returns"
 APPROXIMATED = {
@@ -84,47 +85,41 @@ class YouTubePlatform:
     def creatorkit_plugin_metadata(self) -> ent.PluginMetadata:
         C = ent.Capability
         no = "the YouTube Data API has no API for it; agree and record it outside creatorkit"
+        missing: dict[str, str] = dict.fromkeys((C.INVITATIONS, C.MESSAGING, C.CONTRACTING), no)
         return ent.PluginMetadata(
             name=self.name,
             kind=ent.PluginKind.PLATFORM,
             display_name="YouTube (example plugin over HTTP)",
             description="Channels and videos through the YouTube Data API v3; audiences through YouTube Analytics.",
             capabilities=frozenset({C.DISCOVERY, C.CREATOR_LOOKUP, C.METRICS, C.POST_METRICS, C.AUDIENCE}),
-            missing=dict.fromkeys((C.INVITATIONS, C.MESSAGING, C.CONTRACTING), no)
-            | {C.IMPORT: "YouTube has no creator-marketplace export to import"},
+            missing=missing | {C.IMPORT: "YouTube has no creator-marketplace export to import"},
             settings_schema=SETTINGS_SCHEMA,
         )
 
     @hookimpl
-    def creatorkit_configure(self, settings: Mapping[str, Any], context: Any) -> None:
+    def creatorkit_configure(self, settings: Mapping[str, Any], context: PluginContext) -> None:
         self._configure(settings, context.mode)
 
     def _configure(self, settings: Mapping[str, Any], mode: Mode) -> None:
-        self.sandbox = None
-        clock = tk.FakeClock()  # the sandbox's time: its waits cost nothing and its answers repeat
-        live = mode is Mode.LIVE
-        self.as_of: datetime | None = None
-        transport: httpx.BaseTransport | None = None
+        live, fake = mode is Mode.LIVE, tk.FakeClock()  # the sandbox's time: its waits cost nothing, its answers repeat
+        clock, sleep, wall = (time.monotonic, time.sleep, None) if live else (fake.monotonic, fake.sleep, fake.now)
+        self.sandbox = None if live else YouTubeSandbox(seed=settings.get("seed", 0), clock=clock, sleep=sleep)
+        self.as_of = None if self.sandbox is None else self.sandbox.population.as_of
         self.key = tk.StaticToken(str(settings.get("api_key", "")), platform=self.name, action="set api_key")
-        if not live:
-            self.sandbox = YouTubeSandbox(seed=settings.get("seed", 0), clock=clock.monotonic, sleep=clock.sleep)
-            self.as_of = self.sandbox.population.as_of
-            transport = self.sandbox
-            # The sandbox's stand-in for the API key: like a key, it never expires.
-            self.key = tk.StaticToken(self.sandbox.tokens.issue("app", lifetime=2**40).access_token, platform=self.name)
+        if self.sandbox is not None:  # the sandbox's stand-in for the API key: like a key, it never expires
+            self.key = tk.StaticToken(self.sandbox.issuer.issue("app", lifetime=2**40).access_token, platform=self.name)
         limits = budgets(settings.get("quota_units_per_day", 10_000))
-        timing = {} if live else {"clock": clock.monotonic, "sleep": clock.sleep}
-        self.limiter = tk.RateLimiter(limits, platform=self.name, **timing)
-        self._build = lambda base, tokens, placement: tk.build_client(
-            tk.ApiConfig(platform=self.name, base_url=base, envelope=GOOGLE, errors=ERRORS, token_placement=placement),
-            tokens=tokens,
-            limiter=self.limiter,
-            transport=transport,
-            **timing,
-            **({} if live else {"wall": clock.now}),
-        )
+        self.limiter = tk.RateLimiter(limits, platform=self.name, clock=clock, sleep=sleep)
+        self.timing = (clock, sleep, wall)
         placement = tk.TokenPlacement.in_query("key") if live else tk.TokenPlacement.bearer()
         self.data = self._build(DATA_API, self.key, placement)
+
+    def _build(self, base: str, tokens: tk.TokenSource, where: tk.TokenPlacement) -> httpx.Client:
+        clock, sleep, wall = self.timing
+        config = tk.ApiConfig(platform=self.name, base_url=base, envelope=GOOGLE, errors=ERRORS, token_placement=where)
+        return tk.build_client(
+            config, tokens=tokens, limiter=self.limiter, transport=self.sandbox, clock=clock, sleep=sleep, wall=wall
+        )
 
     def _now(self) -> datetime:
         return self.as_of or datetime.now(UTC)
@@ -135,7 +130,8 @@ class YouTubePlatform:
         if context is not None and context.tokens is not None:
             client = self._build(DATA_API, context.tokens, tk.TokenPlacement.bearer())
         deadline = context.deadline if context is not None else None
-        options = tk.call_options(deadline=deadline, **({"search": "1"} if path == "search" else {}))
+        search = tk.call_options(deadline=deadline, search="1")  # counted against the search budget too
+        options = search if path == "search" else tk.call_options(deadline=deadline)
         return GOOGLE.data_of(client.get(path, params=params, extensions=options).json())
 
     # -- discovery and lookup ------------------------------------------------------------------------------------
@@ -239,8 +235,15 @@ class YouTubePlatform:
                 error = ent.ItemError(kind=ent.ErrorKind.NOT_FOUND, message=f"YouTube has no video {post_id}")
                 results.append(ent.PostMetricsResult(platform_post_id=post_id, error=error))
             else:  # shares and saves: the Data API reports neither, so they stay None; likes may be hidden
-                figures = {name: self._count(found[post_id].get(f"{name[:-1]}Count")) for name in _FIGURES}
-                metrics = ent.PostMetrics(platform=self.name, platform_post_id=post_id, as_of=self._now(), **figures)
+                views, likes, comments = (self._count(found[post_id].get(f"{name}Count")) for name in _FIGURES)
+                metrics = ent.PostMetrics(
+                    platform=self.name,
+                    platform_post_id=post_id,
+                    as_of=self._now(),
+                    views=views,
+                    likes=likes,
+                    comments=comments,
+                )
                 results.append(ent.PostMetricsResult(platform_post_id=post_id, metrics=metrics))
         return ent.PostMetricsBatch(platform=self.name, results=tuple(results))
 
@@ -250,7 +253,7 @@ class YouTubePlatform:
         if context is not None and context.tokens is not None:
             return context.tokens
         if self.sandbox is not None:  # the sandbox's creators have all granted access
-            return tk.StaticToken(self.sandbox.tokens.issue(account.account_id).access_token, platform=self.name)
+            return tk.StaticToken(self.sandbox.issuer.issue(account.account_id).access_token, platform=self.name)
         raise AuthExpired(
             self.name,
             "YouTube Analytics reads a channel's audience only with its owner's grant",

@@ -21,13 +21,13 @@ from creatorkit.toolkit import (
     PROFILES,
     Account,
     Fault,
+    PlatformProfile,
     Population,
     SandboxError,
     SandboxRequest,
     SandboxTokens,
     SandboxTransport,
 )
-from creatorkit.toolkit._people import PlatformProfile
 
 __all__ = ["YOUTUBE_PROFILE", "YouTubeSandbox"]
 
@@ -74,6 +74,7 @@ class YouTubeSandbox(SandboxTransport):
         clock = options.get("clock")
         tokens = SandboxTokens(seed=seed, clock=clock) if clock else SandboxTokens(seed=seed)
         super().__init__(platform="youtube", seed=seed, tokens=tokens, **options)
+        self.issuer = tokens  # ``tokens``, never None here
         self.population = Population(seed=seed, size=size, platforms={**PROFILES, "youtube": YOUTUBE_PROFILE})
         self.route("GET", "/youtube/v3/search", self.search)
         self.route("GET", "/youtube/v3/channels", self.channels)
