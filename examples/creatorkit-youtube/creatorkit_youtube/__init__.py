@@ -44,8 +44,8 @@ ERRORS = tk.ErrorTable(RULES) + tk.HTTP_STATUS_ERRORS
 
 
 def budgets(units_per_day: int = 10_000) -> tuple[tk.RateBudget, ...]:
-    """The Data API's quota: 10,000 units a day, a list call costing 1 and ``search.list`` 100 — so searches get a
-    budget of their own, a hundredth of the quota (the limiter counts calls, not units)."""
+    """The Data API's default quota: 10,000 units a day, a list call costing 1; ``search.list`` 100 units (Google's
+    quota page now gives it a bucket of 100 calls a day): either way a hundredth of the quota in searches."""
     search = tk.RateBudget("search_day", max(1, units_per_day // 100), tk.DAY, key="search")
     return (tk.RateBudget("quota_day", units_per_day, tk.DAY), search)
 
