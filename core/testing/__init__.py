@@ -29,15 +29,18 @@ sandbox approves an authorize URL (``approve``), to check its OAuth hooks.
 
 from ._authorization import AuthorizationContract
 from ._fixtures import network_disabled, no_network
+from ._http_faults import SANDBOX_ATTRIBUTE, HttpFaultContract
 from ._payment_driver import STANDARD_SCENARIOS
 from ._payments import UNKNOWN_RAW_STATUS, PaymentProviderContract, PaymentScenario
 from ._platform import ImportSample, PlatformPluginContract, assert_canonical_audience, assert_valid_entity
 from ._webhooks import PaymentWebhookContract, WebhookContract
 
 __all__ = [
+    "SANDBOX_ATTRIBUTE",
     "STANDARD_SCENARIOS",
     "UNKNOWN_RAW_STATUS",
     "AuthorizationContract",
+    "HttpFaultContract",
     "ImportSample",
     "PaymentProviderContract",
     "PaymentScenario",

@@ -37,6 +37,7 @@ from ..hookspecs import hookimpl
 from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
 from ..money import Money
 from ._fixtures import network_disabled, sandboxed_host
+from ._http_faults import HttpFaultContract
 from ._orders import ImportSample, OrdersContract
 from ._samples import _NOW, _dummy_account, _message, _post
 from ._validity import assert_valid_entity
@@ -75,11 +76,12 @@ def assert_capabilities_match_hooks(host: PluginHost, name: str) -> None:
             assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
 
 
-class PlatformPluginContract(OrdersContract, WebhookContract):
+class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract):
     """Subclass with ``plugin_name`` (and the data your sandbox knows) to run the platform contract suite.
 
     A platform that offers webhooks also overrides ``webhook_delivery`` (and ``webhook_handshake``): see
-    :class:`~creatorkit.testing.WebhookContract`.
+    :class:`~creatorkit.testing.WebhookContract`. A platform over HTTP exposes its toolkit sandbox as ``sandbox``
+    (and its limiter as ``limiter``) for the HTTP fault matrix: see :class:`~creatorkit.testing.HttpFaultContract`.
     """
 
     #: The entry-point name in ``creatorkit.platforms``.

@@ -68,15 +68,22 @@ def _dig(body: Any, path: tuple[str, ...] | None) -> Any:
     if path is None:
         return None
     for part in path:
-        if not isinstance(body, Mapping) or part not in body:
+        # A number steps into a list: Google keeps its reason in ``error.errors.0.reason``.
+        if isinstance(body, list) and part.isdigit():
+            if int(part) >= len(body):
+                return None
+            body = body[int(part)]
+        elif not isinstance(body, Mapping) or part not in body:
             return None
-        body = body[part]
+        else:
+            body = body[part]
     return body
 
 
 @attrs.frozen(kw_only=True)
 class Envelope:
-    """Where a platform keeps the parts of its answers, as dotted paths into the JSON body.
+    """Where a platform keeps the parts of its answers, as dotted paths into the JSON body (a number in a path
+    indexes a list: ``error.errors.0.reason``).
 
     ``code_required``: a body without ``code`` is malformed (TikTok always sends ``code``; ``0`` is success);
     when false, a missing code means success (Meta's ``error.code`` exists only on errors). ``success_codes``

@@ -267,3 +267,26 @@ def test_an_envelope_whose_success_is_one(code: str, rule: ErrorRule) -> None:
     assert mapped(answer(200, {"result": 1, "user_info": {"name": "x"}}), KUAISHOU, KUAISHOU_ERRORS) is None
     error = mapped(answer(200, {"result": int(code), "error_msg": "refused"}), KUAISHOU, KUAISHOU_ERRORS)
     assert type(error) is rule.error and str(vars(error)["code"]) == code
+
+
+# Google's envelope keeps the reason in a list: {"error": {"code", "message", "errors": [{"reason", "domain"}]}}.
+GOOGLE = Envelope(code="error.errors.0.reason", message="error.message", code_required=False, success_codes=())
+GOOGLE_ERRORS = ErrorTable((ErrorRule(RateLimited, codes=("quotaExceeded",), scope="quota_day"),)) + HTTP_STATUS_ERRORS
+
+
+def _google(status: int, body: object) -> PlatformError | NotFound | None:
+    error = map_response(
+        httpx.Response(status, json=body), platform="youtube", envelope=GOOGLE, table=GOOGLE_ERRORS, now=NOW
+    )
+    assert error is None or isinstance(error, PlatformError | NotFound)
+    return error
+
+
+def test_a_number_in_an_envelope_path_indexes_a_list() -> None:
+    quota = {"error": {"code": 403, "message": "quota", "errors": [{"reason": "quotaExceeded", "domain": "youtube"}]}}
+    error = _google(403, quota)
+    assert isinstance(error, RateLimited) and error.scope == "quota_day" and error.code == "quotaExceeded"
+    # An empty list, or a list where a mapping is expected, finds no code: the status decides.
+    assert isinstance(_google(403, {"error": {"code": 403, "errors": []}}), PlatformPermissionDenied)
+    assert isinstance(_google(404, {"error": {"code": 404, "errors": {"0": "x"}}}), NotFound)
+    assert _google(200, {"items": []}) is None

@@ -1,0 +1,3 @@
+"""Opt in to the creatorkit conformance kit."""
+
+pytest_plugins = ["creatorkit.testing"]
