@@ -28,7 +28,7 @@ Both dialects keep the same text: U+0000 and lone surrogates, which PostgreSQL c
 holding one is found nowhere. The database holds one rule of the workflow itself: an open deal is unique by
 creator (its parent) and brief (its ``subject``, cleared when the deal reaches a final state), so two writers
 racing past the service's check cannot both open one (migration 5). It also remembers every webhook event the
-core accepted, unique by source and event id (migration 7, :class:`AcceptedEvent`), so that a delivery sent again
+core accepted, unique by source and event id (migration 6, :class:`AcceptedEvent`), so that a delivery sent again
 is refused on every process sharing the store.
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own

@@ -249,18 +249,6 @@ _ONE_OPEN_DEAL = Migration(
     ),
 )
 
-# MERGE NOTE (v2-webhooks branch): version 6 belongs to another branch of contract v2 being written at the same
-# time; this no-op only keeps the versions contiguous here. At the merge, the other branch's migration 6 replaces
-# it and migration 7 below stays as it is. Never ship this placeholder: a store migrated with it would skip the
-# real migration 6.
-_RESERVED_6 = Migration(
-    6,
-    "placeholder for the migration 6 of another contract v2 branch (replaced at merge)",
-    sqlite=("SELECT 1",),
-    postgresql=("SELECT 1",),
-)
-
-
 # Webhook events the core has accepted, one row each, unique by (source, event_id): a delivery sent again — by a
 # sender retrying (Stripe for 3 days, TikTok for 72 hours), or by someone replaying a captured request within the
 # signature's tolerance — finds its events here and is refused, on every process sharing the store. What a notice
@@ -288,7 +276,7 @@ def _webhook_events(moment: str) -> tuple[str, ...]:
 
 
 _WEBHOOK_EVENTS = Migration(
-    7,
+    6,
     "webhook events accepted, unique by source and event id, so that a delivery sent again is refused",
     sqlite=_webhook_events("TEXT"),
     postgresql=_webhook_events("TIMESTAMPTZ"),
@@ -300,7 +288,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     _NOBODY_AWAITED,
     _KEYS_AND_COVERAGE,
     _ONE_OPEN_DEAL,
-    _RESERVED_6,
     _WEBHOOK_EVENTS,
 )
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""

@@ -1,6 +1,6 @@
 """A transaction's webhook-event operations: record an accepted event once per (source, event id), look events up.
 
-The table (migration 7) is the core's memory of the webhook events it accepted. Its primary key makes the
+The table (migration 6) is the core's memory of the webhook events it accepted. Its primary key makes the
 refusal of a delivery sent again hold across processes and hosts: two deliveries of one event racing on
 PostgreSQL both insert, and the second's ``ON CONFLICT DO NOTHING`` waits for the first to commit and then
 inserts nothing.

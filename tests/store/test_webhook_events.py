@@ -1,4 +1,4 @@
-"""The store's record of accepted webhook events (migration 7): once per (source, event id), on both dialects."""
+"""The store's record of accepted webhook events (migration 6): once per (source, event id), on both dialects."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ EVENT = AcceptedEvent(
 
 def test_the_table_is_migration_7(db: Database) -> None:
     db.open()
-    assert any(m.version == 7 and migrations.WEBHOOK_EVENTS_TABLE in m.sqlite[0] for m in migrations.MIGRATIONS)
+    assert any(m.version == 6 and migrations.WEBHOOK_EVENTS_TABLE in m.sqlite[0] for m in migrations.MIGRATIONS)
     assert db.execute(f"SELECT COUNT(*) FROM {migrations.WEBHOOK_EVENTS_TABLE}") == [(0,)]
 
 

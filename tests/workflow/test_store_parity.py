@@ -95,7 +95,7 @@ def _insert_twin(tx: Any, deal: Deal, doc: dict[str, Any]) -> None:
 
 def _undo_migrations_after_5(database: Any) -> None:
     """What the migrations after 5 made is gone, as in a store from before them: only 5 is then pending."""
-    database.execute(f"DROP TABLE {migrations.WEBHOOK_EVENTS_TABLE}")  # 7 (6 makes nothing on this branch)
+    database.execute(f"DROP TABLE {migrations.WEBHOOK_EVENTS_TABLE}")  # migration 6
     database.execute("DELETE FROM schema_migrations WHERE version > 5")
 
 
