@@ -23,8 +23,8 @@ Both suites include the webhook tests (:class:`WebhookContract`, and for payment
 :class:`PaymentWebhookContract`): a plugin that offers ``webhooks`` overrides ``webhook_delivery`` to return a
 genuine delivery from its sandbox's signer, and ``webhook_handshake`` if its sender has one.
 
-A plugin offering the ``authorization`` capability also subclasses ``AuthorizationContract``, saying how its
-sandbox approves an authorize URL (``approve``), to check its OAuth hooks.
+The platform suite includes the authorization tests (:class:`AuthorizationContract`): a plugin that offers
+``authorization`` says how its sandbox approves an authorize URL (``approve``) and which flows it has (``kinds``).
 """
 
 from ._authorization import AuthorizationContract

@@ -1,7 +1,8 @@
 """The conformance suite of the ``authorization`` capability: a platform's OAuth hooks keep the contract.
 
-Subclass :class:`AuthorizationContract` beside your ``PlatformPluginContract`` and say how your sandbox plays the
-account's owner approving an authorize URL (:meth:`AuthorizationContract.approve`). The suite then walks each
+Part of :class:`~creatorkit.testing.PlatformPluginContract` (skipped, with the reason, for a plugin that does not
+offer ``authorization``). A plugin that offers it says how its sandbox plays the account's owner approving an
+authorize URL (:meth:`AuthorizationContract.approve`) and which flows it has (``kinds``). The suite then walks each
 flow the plugin offers: the URL carries the state, the code exchange names the account and states what it knows
 (lifetimes, scopes) without a token showing in any repr, a used code is refused, a refresh answers with a new
 access token, and a revoked authorisation is refused afterwards as ``AuthExpired``.
@@ -22,7 +23,7 @@ from ..errors import AuthExpired, PlatformError
 from ..host import PlatformClient
 from ..tokens import TokenPair, new_code_verifier, new_state
 from ._fixtures import network_disabled, sandboxed_host
-from ._platform import assert_valid_entity
+from ._validity import assert_valid_entity
 
 __all__ = ["AuthorizationContract"]
 
@@ -50,7 +51,7 @@ class AuthorizationContract:
     # -- fixtures ------------------------------------------------------------------------------------------------
 
     @pytest.fixture
-    def platform(self) -> Iterator[PlatformClient]:
+    def authorizing(self) -> Iterator[PlatformClient]:
         """The plugin through its installed entry point, in sandbox mode, every answer checked against its schema."""
         with network_disabled():
             client = sandboxed_host(self.plugin_name, "creatorkit.platforms", self.settings).platform(self.plugin_name)
@@ -82,20 +83,20 @@ class AuthorizationContract:
         )
 
     def _authorized(
-        self, platform: PlatformClient, kind: AuthorizationKind
+        self, authorizing: PlatformClient, kind: AuthorizationKind
     ) -> tuple[AuthorizationRequest, str, str | None]:
         """(request, code, verifier) of a flow the sandbox's owner approved."""
         request, verifier = self._request(kind), new_code_verifier()
-        url = platform.authorization_url(request=request, code_verifier=verifier, context=self._context())
+        url = authorizing.authorization_url(request=request, code_verifier=verifier, context=self._context())
         query = {name: values[0] for name, values in parse_qs(urlsplit(self.approve(url.url, kind)).query).items()}
         code = query.get("code") or query.get("auth_code")
         assert code, "the approved redirect carries no code (nor auth_code)"
         assert query.get("state") == request.state, "the redirect must carry the state back unchanged"
         return request, code, verifier if url.uses_pkce else None
 
-    def _issued(self, platform: PlatformClient, kind: AuthorizationKind) -> tuple[IssuedTokens, Connection | Grant]:
-        request, code, verifier = self._authorized(platform, kind)
-        issued = platform.exchange_code(request=request, code=code, code_verifier=verifier, context=self._context())
+    def _issued(self, authorizing: PlatformClient, kind: AuthorizationKind) -> tuple[IssuedTokens, Connection | Grant]:
+        request, code, verifier = self._authorized(authorizing, kind)
+        issued = authorizing.exchange_code(request=request, code=code, code_verifier=verifier, context=self._context())
         assert issued.account_id, "an exchange names the account it authorised (account_id)"
         common: dict[str, Any] = {
             "id": f"{kind}_conformance",
@@ -113,43 +114,45 @@ class AuthorizationContract:
 
     # -- the contract ----------------------------------------------------------------------------------------------
 
-    def test_the_authorize_url_carries_the_state(self, platform: PlatformClient, kind: AuthorizationKind) -> None:
+    def test_the_authorize_url_carries_the_state(self, authorizing: PlatformClient, kind: AuthorizationKind) -> None:
         request = self._request(kind)
-        url = platform.authorization_url(request=request, code_verifier=new_code_verifier(), context=self._context())
+        url = authorizing.authorization_url(request=request, code_verifier=new_code_verifier(), context=self._context())
         assert_valid_entity(url)
         assert request.state in parse_qs(urlsplit(url.url).query).get("state", []), "the URL must carry the state"
 
     def test_the_exchange_names_the_account_and_shows_no_token(
-        self, platform: PlatformClient, kind: AuthorizationKind
+        self, authorizing: PlatformClient, kind: AuthorizationKind
     ) -> None:
-        issued, _ = self._issued(platform, kind)
+        issued, _ = self._issued(authorizing, kind)
         assert_valid_entity(issued)
         assert issued.platform == self.plugin_name
         shown = repr(issued) + str(issued)
         assert issued.access_token.reveal() not in shown
         assert issued.refresh_token is None or issued.refresh_token.reveal() not in shown
 
-    def test_a_used_code_is_refused(self, platform: PlatformClient, kind: AuthorizationKind) -> None:
-        request, code, verifier = self._authorized(platform, kind)
-        platform.exchange_code(request=request, code=code, code_verifier=verifier, context=self._context())
+    def test_a_used_code_is_refused(self, authorizing: PlatformClient, kind: AuthorizationKind) -> None:
+        request, code, verifier = self._authorized(authorizing, kind)
+        authorizing.exchange_code(request=request, code=code, code_verifier=verifier, context=self._context())
         with pytest.raises(PlatformError):
-            platform.exchange_code(request=request, code=code, code_verifier=verifier, context=self._context())
+            authorizing.exchange_code(request=request, code=code, code_verifier=verifier, context=self._context())
 
-    def test_a_refresh_answers_with_a_new_access_token(self, platform: PlatformClient, kind: AuthorizationKind) -> None:
-        issued, authorization = self._issued(platform, kind)
+    def test_a_refresh_answers_with_a_new_access_token(
+        self, authorizing: PlatformClient, kind: AuthorizationKind
+    ) -> None:
+        issued, authorization = self._issued(authorizing, kind)
         pair = TokenPair(access_token=issued.access_token, refresh_token=issued.refresh_token)
-        renewed = platform.refresh_tokens(authorization=authorization, tokens=pair, context=self._context())
+        renewed = authorizing.refresh_tokens(authorization=authorization, tokens=pair, context=self._context())
         assert_valid_entity(renewed)
         assert renewed.access_token != issued.access_token, "a refresh answers with a new access token"
 
     def test_a_revoked_authorisation_is_refused_as_auth_expired(
-        self, platform: PlatformClient, kind: AuthorizationKind
+        self, authorizing: PlatformClient, kind: AuthorizationKind
     ) -> None:
-        issued, authorization = self._issued(platform, kind)
+        issued, authorization = self._issued(authorizing, kind)
         pair = TokenPair(access_token=issued.access_token, refresh_token=issued.refresh_token)
-        revocation = platform.revoke_tokens(authorization=authorization, tokens=pair, context=self._context())
+        revocation = authorizing.revoke_tokens(authorization=authorization, tokens=pair, context=self._context())
         assert_valid_entity(revocation)
         if not revocation.revoked:
             pytest.skip(f"{self.plugin_name} cannot revoke: {revocation.detail}")
         with pytest.raises(AuthExpired):
-            platform.refresh_tokens(authorization=authorization, tokens=pair, context=self._context())
+            authorizing.refresh_tokens(authorization=authorization, tokens=pair, context=self._context())

@@ -36,6 +36,7 @@ from ..errors import CapabilityMissing, CreatorkitError, InvalidRequest, NotFoun
 from ..hookspecs import hookimpl
 from ..host import CAPABILITY_HOOKS, PlatformClient, PluginHost
 from ..money import Money
+from ._authorization import AuthorizationContract
 from ._fixtures import network_disabled, sandboxed_host
 from ._http_faults import HttpFaultContract
 from ._orders import ImportSample, OrdersContract
@@ -76,7 +77,7 @@ def assert_capabilities_match_hooks(host: PluginHost, name: str) -> None:
             assert not set(hooks) & implemented, f"implements {hooks} without declaring {capability}"
 
 
-class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract):
+class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract, AuthorizationContract):
     """Subclass with ``plugin_name`` (and the data your sandbox knows) to run the platform contract suite.
 
     A platform that offers webhooks also overrides ``webhook_delivery`` (and ``webhook_handshake``): see

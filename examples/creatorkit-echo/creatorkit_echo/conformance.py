@@ -1,9 +1,10 @@
 """The conformance suites of echo's two plugins, with what their sandboxes know.
 
 Registered in the ``creatorkit.conformance`` entry-point group, so that ``creatorkit plugins check echo`` (and
-``echo_pay``) runs these rather than the kit's defaults; the distribution's own tests run them too.
-The distribution's own tests run them; a test subclass needs nothing else. Their webhook deliveries come from
-echo's sandbox signers (:mod:`creatorkit_echo.webhooks`), with secrets of their own given in ``settings``.
+``echo_pay``) runs these rather than the kit's defaults; the distribution's own tests run them too, and a test
+subclass needs nothing else. Their webhook deliveries come from echo's sandbox signers
+(:mod:`creatorkit_echo.webhooks`), with secrets of their own given in ``settings``; the owner approving an
+authorize URL is echo's :func:`~creatorkit_echo.consent`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from creatorkit.entities import DiscoveryQuery, ImportFormat, ProviderOperation, WebhookRequest
+from creatorkit.entities import AuthorizationKind, DiscoveryQuery, ImportFormat, ProviderOperation, WebhookRequest
 from creatorkit.testing import ImportSample, PaymentProviderContract, PlatformPluginContract
 
-from . import webhooks
+from . import consent, webhooks
 from .partner_export import SAMPLE_EXPORT, SAMPLE_REJECTED
 
 __all__ = ["EchoConformance", "EchoPaymentsConformance"]
@@ -28,6 +29,7 @@ HAPPENED = datetime.fromisoformat("2031-05-06T07:00:00+00:00")
 
 class EchoConformance(PlatformPluginContract):
     plugin_name = "echo"
+    kinds = (AuthorizationKind.CONNECTION, AuthorizationKind.GRANT)
     known_handle = "echo_creator_03"
     discovery_query = DiscoveryQuery(categories=("beauty", "gaming"), limit=3)
     settings = {"latency_ms": 0, "webhook_secret": PLATFORM_SECRET.decode(), "verify_token": VERIFY_TOKEN}
@@ -44,6 +46,9 @@ class EchoConformance(PlatformPluginContract):
         ]
         body = webhooks.platform_batch("echo-0003", changes, HAPPENED)
         return webhooks.platform_request(PLATFORM_SECRET, body, signed_at=received_at)
+
+    def approve(self, url: str, kind: AuthorizationKind) -> str:
+        return consent(url)
 
     def webhook_handshake(self, received_at: datetime, *, genuine: bool) -> tuple[WebhookRequest, str]:
         token = VERIFY_TOKEN if genuine else "not-the-token"
