@@ -172,11 +172,25 @@ class CapabilityMissing(PluginError):
 
 
 class NotFound(CreatorkitError):
-    """No ``kind`` with this ``id`` is visible to the caller."""
+    """No ``kind`` with this ``id`` is visible to the caller.
 
-    def __init__(self, kind: str, id: str) -> None:
+    When a platform said so, ``platform`` names it, with its own ``code`` and the ``request_id`` for its support.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        id: str,
+        *,
+        platform: str | None = None,
+        code: str | int | None = None,
+        request_id: str | None = None,
+    ) -> None:
         self.kind = kind
         self.id = id
+        self.platform = platform
+        self.code = code
+        self.request_id = request_id
         super().__init__(f"{kind} {id!r} not found")
 
 

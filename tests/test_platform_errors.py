@@ -5,6 +5,7 @@ from __future__ import annotations
 from creatorkit import (
     AuthExpired,
     InvalidRequest,
+    NotFound,
     NotSupported,
     PaymentError,
     PlatformError,
@@ -48,3 +49,9 @@ def test_payment_error_says_when_the_outcome_is_unknown() -> None:
     error = PaymentError("timed out after sending", provider="stripe", operation_id="op_1", outcome_unknown=True)
     assert error.outcome_unknown and error.operation_id == "op_1"
     assert not PaymentError("card declined", provider="stripe", provider_code="card_declined").outcome_unknown
+
+
+def test_not_found_can_name_the_platform_that_said_so() -> None:
+    error = NotFound("video", "v_9", platform="youtube", code=404, request_id="req-1")
+    assert (error.platform, error.code, error.request_id) == ("youtube", 404, "req-1")
+    assert NotFound("deal", "d_1").platform is None

@@ -317,12 +317,9 @@ def _build(
     details: dict[str, Any] = {"status": status, "subcode": subcode, "message": said}
     common: dict[str, Any] = {"code": code, "request_id": request_id, "details": details}
     message = prefix + said
-    error: CreatorkitError
     if rule.error is NotFound:
-        error = NotFound(f"{platform} resource", where or f"HTTP {status}")
-        for name, value in (("platform", platform), ("code", code), ("request_id", request_id)):
-            setattr(error, name, value)
-        return error
+        rid = None if request_id is None else str(request_id)
+        return NotFound(f"{platform} resource", where or f"HTTP {status}", platform=platform, code=code, request_id=rid)
     if issubclass(rule.error, RateLimited):
         stated = wait if wait is not None else rule.wait
         return rule.error(platform, message, scope=rule.scope, wait=stated, **common)
