@@ -7,7 +7,7 @@ each. Records are plain attrs values (``Person``, ``Account``, ``Audience``, ``P
 turns them into its own JSON shapes. Handles, account ids and post ids encode the index, so a lookup by any of
 them (:meth:`Population.find`, :meth:`Population.account`, :meth:`Population.post`) is as cheap as by index.
 
-Where the spreads come from (``/work/shared/reference/market-and-metrics.md``; C = confirmed, C2 = secondary,
+Where the spreads come from (the project's reference notes on market metrics; C = confirmed, C2 = secondary,
 I = inferred there or here):
 
 - follower tiers: nano < 10K, micro 10–100K, mid 100–500K, macro 500K–1M, mega 1M+ (Later × Fohr, C2); 81.5 % of
