@@ -181,3 +181,21 @@ def test_discover_keeps_an_earlier_deadline_the_caller_set() -> None:
     early = NOW + timedelta(seconds=5)
     discover(host, DiscoveryQuery(), timeout=30, context=CallContext(clock=clock, deadline=early))
     assert plugin(host, "alpha").seen[0].deadline == early
+
+
+def test_discover_gives_a_platform_its_own_context_and_the_rest_the_common_one() -> None:
+    clock = Clock()
+    host = PluginHost()
+    for name in ("alpha", "beta", "gamma"):
+        host.register(Listening(name), name=name)
+    own = {"beta": CallContext(workspace_id="brand_with_a_beta_connection", clock=clock)}
+    discover(
+        host, DiscoveryQuery(), timeout=30, context=CallContext(workspace_id="agency_1", clock=clock), contexts=own
+    )
+    seen = {name: plugin(host, name).seen[0] for name in ("alpha", "beta", "gamma")}
+    assert {name: c.workspace_id for name, c in seen.items()} == {
+        "alpha": "agency_1",
+        "beta": "brand_with_a_beta_connection",
+        "gamma": "agency_1",
+    }
+    assert {c.deadline for c in seen.values()} == {NOW + timedelta(seconds=30)}

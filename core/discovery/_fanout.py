@@ -85,6 +85,7 @@ def discover(
     platforms: Sequence[str] | None = None,
     timeout: float | None = None,
     context: CallContext | None = None,
+    contexts: Mapping[str, CallContext] | None = None,
     cursors: Mapping[str, str] | None = None,
     drop_unchecked: bool = False,
 ) -> DiscoveryResults:
@@ -103,7 +104,9 @@ def discover(
 
     Each platform is given ``context`` (workspace, clock …) with the fan-out's deadline: ``timeout`` seconds
     from now by the context's clock, or the context's own deadline if that comes first. A plugin that checks it
-    stops spending its rate budget once nobody waits for its answer.
+    stops spending its rate budget once nobody waits for its answer. ``contexts`` gives a platform its own context
+    instead — the one with its connection and token source, ``kit.connections.context(actor, platform=name)`` —
+    and the same deadline; a platform it does not name gets ``context``.
     """
     chosen = list(platforms) if platforms is not None else plugins.platforms()
     if cursors is not None:
@@ -116,12 +119,16 @@ def discover(
         else:
             skipped[name] = meta.missing.get(Capability.DISCOVERY, "no discovery capability")
     outcomes: dict[str, DiscoveryOutcome] = {}
-    context = _with_deadline(context or CallContext(), timeout)
+    common = context or CallContext()
+    own = contexts or {}
+    per_platform = {name: _with_deadline(own.get(name, common), timeout) for name in targets}
     if targets:
         pool = ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="creatorkit-discover")
         try:
             futures = {
-                name: pool.submit(_timed, plugins, name, _paged(query, name, cursors), context, drop_unchecked)
+                name: pool.submit(
+                    _timed, plugins, name, _paged(query, name, cursors), per_platform[name], drop_unchecked
+                )
                 for name in targets
             }
             deadline = None if timeout is None else time.monotonic() + timeout
