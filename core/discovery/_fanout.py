@@ -111,13 +111,7 @@ def discover(
     chosen = list(platforms) if platforms is not None else plugins.platforms()
     if cursors is not None:
         chosen = [name for name in chosen if name in cursors]
-    targets, skipped = [], {}
-    for name in chosen:
-        meta = plugins.metadata(name)
-        if Capability.DISCOVERY in meta.capabilities:
-            targets.append(name)
-        else:
-            skipped[name] = meta.missing.get(Capability.DISCOVERY, "no discovery capability")
+    targets, skipped = _discovering(plugins, chosen)
     outcomes: dict[str, DiscoveryOutcome] = {}
     common = context or CallContext()
     own = contexts or {}
@@ -142,6 +136,18 @@ def discover(
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
     return DiscoveryResults(outcomes=outcomes, skipped=skipped)
+
+
+def _discovering(plugins: PluginHost, chosen: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """The platforms of ``chosen`` that offer discovery, and the others with what they say instead."""
+    targets, skipped = [], {}
+    for name in chosen:
+        meta = plugins.metadata(name)
+        if Capability.DISCOVERY in meta.capabilities:
+            targets.append(name)
+        else:
+            skipped[name] = meta.missing.get(Capability.DISCOVERY, "no discovery capability")
+    return targets, skipped
 
 
 def _with_deadline(context: CallContext, timeout: float | None) -> CallContext:
