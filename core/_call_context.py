@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from .entities import Capability, Connection, Grant, utcnow
+from .entities._common import aware
 from .errors import DeadlineExceeded
 
 __all__ = ["CallContext", "TokenSource"]
@@ -63,7 +64,7 @@ class CallContext:
     #: The token of ``grant`` if there is one, else of ``connection``.
     tokens: TokenSource | None = attrs.field(default=None, repr=False)
     #: When the caller stops waiting (timezone-aware); ``None`` for no limit.
-    deadline: datetime | None = None
+    deadline: datetime | None = attrs.field(default=None, validator=aware)
     clock: Callable[[], datetime] = attrs.field(default=utcnow, repr=False)
 
     def now(self) -> datetime:

@@ -18,6 +18,7 @@ from creatorkit.entities import (
     PluginKind,
     PluginMetadata,
 )
+from creatorkit.entities._common import FieldValueError
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -199,3 +200,10 @@ def test_discover_gives_a_platform_its_own_context_and_the_rest_the_common_one()
         "gamma": "agency_1",
     }
     assert {c.deadline for c in seen.values()} == {NOW + timedelta(seconds=30)}
+
+
+def test_a_deadline_without_a_time_zone_is_refused_naming_the_field() -> None:
+    # A naive deadline would make every check_deadline() a TypeError inside the plugin, far from the mistake.
+    with pytest.raises(FieldValueError, match="timezone-aware") as caught:
+        CallContext(deadline=datetime(2026, 12, 1, 12, 0))
+    assert caught.value.field == "deadline"
