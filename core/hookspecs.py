@@ -16,6 +16,10 @@ Rules that keep the contract growable (see docs/plugins.md):
   asks for it by naming it; one that does not (every v1 plugin) is called without it;
 * a plugin raises the SDK's typed errors (:class:`~creatorkit.errors.PlatformError` and its subclasses,
   :class:`~creatorkit.errors.PaymentError`); anything else is reported as a contract breach.
+
+Why this is long: the module is the contract's single written form. Each hook's docstring is what a plugin
+author reads (and what docs/plugins.md's hook reference mirrors); splitting the specs over modules would split
+the one place a plugin author looks.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ from .entities import (
     ProviderOperation,
     ProviderRequest,
     Revocation,
+    UsageAuthorizationRequest,
+    UsageRight,
     WebhookRequest,
     WebhookResult,
 )
@@ -283,6 +289,55 @@ def creatorkit_get_order(order_id: str, context: CallContext | None = None) -> P
     :raises NotFound: when the platform knows no such order.
 
     .. versionadded:: 0.1
+    """
+
+
+# -- usage rights ----------------------------------------------------------------------------------------------
+
+
+@stage(Capability.USAGE_RIGHTS)
+def creatorkit_authorize_usage(  # type: ignore[empty-body]
+    request: UsageAuthorizationRequest, context: CallContext | None = None
+) -> UsageRight:
+    """Bind a creator's paid-usage authorisation for one post to the brand's ad account (TikTok Spark Ads).
+
+    The core calls this only for a deal whose contract in force allows paid ads, and records the answer beside
+    the deal with the end of the contract's allowance. Binding a code the platform already bound to this ad
+    account answers the existing right: the call is safe to repeat.
+
+    :param request: the deal, the code the creator made, the brand's connection, the post if known, and the days
+        the contract allows (the platform's own days come from the code).
+    :return: a :class:`~creatorkit.entities.UsageRight` with the platform's status, start and end.
+    :raises InvalidRequest: when the platform refuses the code (malformed, expired, for another account).
+    :raises PlatformPermissionDenied: when the connection's ad account may not use it.
+
+    .. versionadded:: 0.2
+    """
+
+
+@stage(Capability.USAGE_RIGHTS)
+def creatorkit_get_usage_right(platform_ref: str, context: CallContext | None = None) -> UsageRight:  # type: ignore[empty-body]
+    """Read a usage right back: whether the platform still honours it, and until when.
+
+    :param platform_ref: the right's ``platform_ref`` from :func:`creatorkit_authorize_usage`.
+    :return: the :class:`~creatorkit.entities.UsageRight` as the platform has it now (``expired`` once its days
+        ran out, ``revoked`` once unbound or withdrawn by the creator).
+    :raises NotFound: when the platform knows no such right for the connection's ad account.
+
+    .. versionadded:: 0.2
+    """
+
+
+@stage(Capability.USAGE_RIGHTS)
+def creatorkit_revoke_usage_right(platform_ref: str, context: CallContext | None = None) -> UsageRight:  # type: ignore[empty-body]
+    """Unbind a usage right from the brand's ad account, so the post can no longer run as an ad.
+
+    :param platform_ref: the right's ``platform_ref``.
+    :return: the :class:`~creatorkit.entities.UsageRight` with status ``revoked``. Revoking a right already
+        revoked or expired answers it as it stands.
+    :raises NotFound: when the platform knows no such right.
+
+    .. versionadded:: 0.2
     """
 
 

@@ -162,7 +162,11 @@ from creatorkit.entities import (
     TextSpan,
     Thread,
     Timeline,
+    UsageAuthorizationRequest,
+    UsageRight,
+    UsageRightRecord,
     UsageRights,
+    UsageRightStatus,
     VerificationStatus,
     WebhookNotice,
     WebhookReply,
@@ -931,6 +935,33 @@ order_intent = OrderIntent(
     placement=order_placement,
     last_error="tiktok: the connection was lost after the request was sent",
 )
+usage_authorization = UsageAuthorizationRequest(
+    deal_id="deal_01", authorization_code="#spark-8XqL2", connection_id="conn_01", allowed_days=30
+)
+usage_right = UsageRight(
+    platform="tiktok",
+    platform_ref="#spark-8XqL2",
+    post_id="7350000000000000001",
+    status=UsageRightStatus.ACTIVE,
+    raw_status="AUTHORIZED",
+    checked_at=at(30),
+    creator_handle="mia.cooks",
+    ad_account_id="7001234567890",
+    starts_at=at(29),
+    ends_at=at(89),
+)
+usage_right_record = UsageRightRecord(
+    id="usage_01",
+    deal_id="deal_01",
+    contract_id="contract_01",
+    brand_id="brand_01",
+    platform="tiktok",
+    right=usage_right,
+    allowed_until=at(59),
+    recorded_at=at(30),
+    updated_at=at(30),
+)
+
 platform_invitation = PlatformInvitation(
     platform="tiktok",
     platform_ref="TTCM-INV-88231",
@@ -1361,6 +1392,9 @@ SAMPLES: dict[str, Any] = {
         thread,
         timeline,
         usage_rights,
+        usage_authorization,
+        usage_right,
+        usage_right_record,
         webhook_notice,
         webhook_reply,
         webhook_result,

@@ -254,6 +254,7 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_not_empty": {"minItems": 1},  # PaymentSchedule.milestones (one currency: not expressible)
     "_distinct": {},  # no handle twice (uniqueItems would make the tuple a set)
     "_key_text": {"pattern": "\\S"},  # an idempotency key that is not blank
+    "_code_text": {"pattern": "\\S"},  # a usage-authorisation code that is not blank
     "_balanced": {"minItems": 2},  # LedgerEntry.postings (balance per currency: not expressible)
     "_window_length": {"minimum": 1},  # plus the schema's if/then on unit
     "_shares_consistent": {},  # unique keys, sum <= 1

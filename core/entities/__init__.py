@@ -183,6 +183,7 @@ from ._providers import (
     SourceReference,
     SplitMode,
 )
+from ._usage_rights import UsageAuthorizationRequest, UsageRight, UsageRightRecord, UsageRightStatus
 from ._webhooks import NoticeKind, WebhookNotice, WebhookReply, WebhookRequest, WebhookResult
 
 #: Every entity class that has a JSON Schema of its own, by schema name.
@@ -300,6 +301,9 @@ ENTITY_CLASSES: dict[str, type] = {
         TextSpan,
         Thread,
         Timeline,
+        UsageAuthorizationRequest,
+        UsageRight,
+        UsageRightRecord,
         UsageRights,
         WebhookNotice,
         WebhookReply,
@@ -471,6 +475,10 @@ __all__ = [
     "TextSpan",
     "Thread",
     "Timeline",
+    "UsageAuthorizationRequest",
+    "UsageRight",
+    "UsageRightRecord",
+    "UsageRightStatus",
     "UsageRights",
     "VerificationStatus",
     "WebhookNotice",

@@ -47,6 +47,8 @@ class Capability(enum.StrEnum):
     IMPORT = "import"
     #: OAuth: build the authorize URL, exchange the code, refresh and revoke the tokens of connections and grants.
     AUTHORIZATION = "authorization"
+    #: Paid-ads use of a creator's post (TikTok Spark Ads, Instagram partnership ads): bind, read back, revoke.
+    USAGE_RIGHTS = "usage_rights"
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

@@ -147,27 +147,37 @@ class ConnectionService(Authorizations):
         def work(view: View) -> Connection:
             workspace = self._chosen_workspace(view, actor, workspace_id, "use_connection")
             if connection_id is not None:
-                chosen = self._visible(view, actor, connection_id)
-                if chosen.platform != platform or chosen.workspace_id != workspace:
-                    raise NotFound("connection", connection_id)
-                if chosen.status is not AuthorizationStatus.ACTIVE:
-                    raise not_usable(chosen)
-                return chosen
-            found = [c for c in view.find("connection", Connection, workspace=workspace) if c.platform == platform]
-            active = [c for c in found if c.status is AuthorizationStatus.ACTIVE]
-            if len(active) == 1:
-                return active[0]
-            if active:
-                names = ", ".join(c.id for c in active)
-                problem = Problem(
-                    "connection_id", f"{workspace} has {len(active)} active {platform} connections ({names})"
-                )
-                raise ValidationError([problem], "call context")
-            if found:
-                raise not_usable(found[-1])
-            raise NotFound("connection", f"{platform} for {workspace}")
+                self._visible(view, actor, connection_id)
+            chosen = _choose(view, workspace, platform, connection_id)
+            if chosen is None:
+                raise NotFound("connection", f"{platform} for {workspace}")
+            return chosen
 
         connection = self._read(actor, work, "use_connection")
+        return self._context_of(connection, deadline)
+
+    def for_workspace(
+        self,
+        workspace_id: str,
+        platform: str,
+        *,
+        connection_id: str | None = None,
+        deadline: datetime | None = None,
+    ) -> CallContext:
+        """The context of a call a service makes for the workspace, once it has checked the actor may make it.
+
+        The workspace's connection on ``platform`` goes with it when it has one (or the named one); with none,
+        the call goes without, and a plugin that needs one raises ``AuthExpired`` saying to connect. A connection
+        that ended, or several active ones and none named, are refused here, before the platform is called.
+        """
+        chosen = self._read(
+            Actor.system("connections"), lambda view: _choose(view, workspace_id, platform, connection_id), "use"
+        )
+        if chosen is None:
+            return CallContext(workspace_id=workspace_id, deadline=deadline, clock=self._kit.clock)
+        return self._context_of(chosen, deadline)
+
+    def _context_of(self, connection: Connection, deadline: datetime | None) -> CallContext:
         return CallContext(
             workspace_id=connection.workspace_id,
             connection=connection,
@@ -260,3 +270,27 @@ class ConnectionService(Authorizations):
         self._seal(change, connection, issued)
         change.event("connection.connected", "connection", connection.id, platform=connection.platform)
         return connection
+
+
+def _choose(view: View, workspace: str, platform: str, connection_id: str | None) -> Connection | None:
+    """The workspace's usable connection on ``platform``: the named one, or its only active one; None if it never
+    connected. An ended connection is ``AuthExpired`` naming it; several active ones and none named, refused."""
+    if connection_id is not None:
+        record = view.get("connection", connection_id)
+        named = None if record is None else view.entity(record, Connection)
+        if named is None or named.platform != platform or named.workspace_id != workspace:
+            raise NotFound("connection", connection_id)
+        if named.status is not AuthorizationStatus.ACTIVE:
+            raise not_usable(named)
+        return named
+    found = [c for c in view.find("connection", Connection, workspace=workspace) if c.platform == platform]
+    active = [c for c in found if c.status is AuthorizationStatus.ACTIVE]
+    if len(active) == 1:
+        return active[0]
+    if active:
+        names = ", ".join(c.id for c in active)
+        problem = Problem("connection_id", f"{workspace} has {len(active)} active {platform} connections ({names})")
+        raise ValidationError([problem], "call context")
+    if found:
+        raise not_usable(found[-1])
+    return None

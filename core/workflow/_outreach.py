@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._call_context import CallContext
 from .._service import Service
 from ..entities import (
     Actor,
@@ -157,7 +156,13 @@ class OutreachService(Service):
         )
         limits = TemplateLimits.of(self._flow)
         invitation, creator = self._read(actor, lambda view: _rendered(view, actor, draft, limits), "invite")
-        receipt = send_invitation(self._kit.plugins, invitation, platform, creator)
+        receipt = send_invitation(
+            self._kit.plugins,
+            invitation,
+            platform,
+            creator,
+            lambda: self._kit.connections.for_workspace(invitation.sent_by, platform),
+        )
         if receipt is not None:
             invitation = attrs.evolve(invitation, platform_ref=receipt.platform_ref)
         return self._write(actor, "invite", lambda change: _open_deal(change, invitation, platform, proposed_price))
@@ -220,7 +225,8 @@ class OutreachService(Service):
         receipt = None
         if actor.kind is PartyKind.BRAND and channel is Channel.PLATFORM:
             client, account = reach(self._kit.plugins, deal.platform, creator, Capability.MESSAGING)
-            receipt = client.send_message(message, account, context=CallContext(workspace_id=deal.brand_id))
+            context = self._kit.connections.for_workspace(deal.brand_id, deal.platform)
+            receipt = client.send_message(message, account, context=context)
         direction = Direction.OUTBOUND if actor.kind is PartyKind.BRAND else Direction.INBOUND
         platform_ref = receipt.platform_ref if receipt else None
 
@@ -292,7 +298,7 @@ class OutreachService(Service):
                 f"it was not sent through {deal.platform}, so only its recipient can say how it stands",
             )
         client, account = reach(self._kit.plugins, deal.platform, creator, Capability.INVITATIONS)
-        context = CallContext(workspace_id=deal.brand_id)
+        context = self._kit.connections.for_workspace(deal.brand_id, deal.platform)
         status = client.get_invitation(invitation.platform_ref, account, context=context)
         if status.platform_ref != invitation.platform_ref:
             raise PluginContractError(

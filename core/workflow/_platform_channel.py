@@ -9,6 +9,7 @@ needs is a :class:`~creatorkit.errors.CapabilityMissing` carrying the platform's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .._call_context import CallContext
@@ -62,18 +63,24 @@ def reach(
 
 
 def send_invitation(
-    plugins: PluginHost, invitation: Invitation, platform: str, creator: CreatorProfile
+    plugins: PluginHost,
+    invitation: Invitation,
+    platform: str,
+    creator: CreatorProfile,
+    context: Callable[[], CallContext],
 ) -> OutreachReceipt | None:
-    """Send ``invitation`` through the platform when it goes by the platform channel; ``None`` otherwise."""
+    """Send ``invitation`` through the platform when it goes by the platform channel; ``None`` otherwise.
+
+    ``context`` builds the call's context (the sender's connection on the platform), only when one is needed.
+    """
     if invitation.channel is not Channel.PLATFORM:
         return None
-    context = CallContext(workspace_id=invitation.sent_by)
     try:
         client, account = reach(plugins, platform, creator, Capability.INVITATIONS)
     except CapabilityMissing as lacking:
         client, account = reach(plugins, platform, creator, Capability.MESSAGING, also=lacking)
-        return client.send_message(_as_message(invitation), account, context=context)
-    return client.send_invitation(invitation, account, context=context)
+        return client.send_message(_as_message(invitation), account, context=context())
+    return client.send_invitation(invitation, account, context=context())
 
 
 def _as_message(invitation: Invitation) -> Message:

@@ -13,10 +13,11 @@ from typing import Any
 import attrs
 import pytest
 
-from creatorkit import Actor, hookimpl
+from creatorkit import Actor, CallContext, hookimpl
 from creatorkit.converter import structure
 from creatorkit.entities import (
     Capability,
+    Connection,
     Contract,
     DeliverableType,
     OrderIntent,
@@ -38,8 +39,9 @@ from creatorkit.errors import (
     ValidationError,
 )
 from creatorkit.signing import sign_contract_hash
+from creatorkit.tokens import TOKEN_KEY_ENV, generate_token_key
 from creatorkit.workflow.contracting import _contracts
-from creatorkit_echo import EchoPlatform
+from creatorkit_echo import EchoPlatform, consent
 from world import START, World
 
 DRAFT_DUE = START + timedelta(days=20)
@@ -61,6 +63,27 @@ def _echo(world: World) -> EchoPlatform:
     plugin = world.kit.plugins.pm.get_plugin("echo")
     assert isinstance(plugin, EchoPlatform)
     return plugin
+
+
+def _connected(world: World, monkeypatch: pytest.MonkeyPatch) -> Connection:
+    """The brand's echo connection, through echo's OAuth consent."""
+    monkeypatch.setenv(TOKEN_KEY_ENV, generate_token_key())
+    started = world.kit.connections.start(world.brand, platform="echo")
+    connection: Connection = world.kit.connections.finish(world.brand, redirect_url=consent(started.url))
+    return connection
+
+
+class SeesContexts(EchoPlatform):
+    """echo, keeping the call context each order was placed with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contexts: list[CallContext | None] = []
+
+    @hookimpl
+    def creatorkit_place_order(self, request: PlatformOrderRequest, context: CallContext | None) -> OrderPlacement:
+        self.contexts.append(context)
+        return super().creatorkit_place_order(request)
 
 
 def _swap(world: World, plugin: object) -> None:
@@ -89,11 +112,13 @@ class Crash(BaseException):
 # -- placing once ----------------------------------------------------------------------------------------------
 
 
-def test_an_executed_deal_is_placed_once_one_order_per_creator(world):
+def test_an_executed_deal_is_placed_once_one_order_per_creator(world, monkeypatch):
     deal, contract = _executed(world, usage_rights=UsageRights(paid_ads=True, duration_days=30))
-    echo = _echo(world)
+    connection = _connected(world, monkeypatch)
+    echo = SeesContexts()
+    _swap(world, echo)
 
-    placement = world.kit.contracts.place_platform_order(world.brand, deal.id, connection_id="conn_lumen_echo")
+    placement = world.kit.contracts.place_platform_order(world.brand, deal.id, connection_id=connection.id)
     again = world.kit.contracts.place_platform_order(world.brand, deal.id)
 
     assert again == placement and len(echo.order_calls) == 1, "a recorded placement is returned, not placed again"
@@ -106,7 +131,10 @@ def test_an_executed_deal_is_placed_once_one_order_per_creator(world):
     assert placement.failed == ()
     [request] = echo.order_calls
     assert (request.deal_id, request.price, request.attempt) == (deal.id, contract.price, 1)
-    assert request.connection_id == "conn_lumen_echo"
+    assert request.connection_id == connection.id
+    [context] = echo.contexts
+    assert context.connection == connection and context.tokens is not None, "the order goes with the connection"
+    assert context.tokens.access_token(), "its token source opens the connection's sealed token"
     assert request.brand_name == "Lumen Cosmetics" and request.creator_handles == ("echo_creator_03",)
     [deliverable] = request.deliverables
     assert (deliverable.kind, deliverable.count, deliverable.ad_authorization_days) == (

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..._call_context import CallContext
 from ..._service import Service
 from ...converter import structure, unstructure
 from ...entities import (
@@ -378,7 +377,9 @@ class ContractService(Service):
         deadline = self._now() + timedelta(seconds=timeout)
         intent = self._write(actor, _PLACE, lambda change: begin_attempt(change, deal, found, deadline))
         request = attrs.evolve(intent.request, attempt=intent.attempts)
-        context = CallContext(workspace_id=deal.brand_id, deadline=deadline, clock=self._now)
+        context = self._kit.connections.for_workspace(
+            deal.brand_id, deal.platform, connection_id=intent.request.connection_id, deadline=deadline
+        )
         try:
             placement = client.place_order(request, context=context)
             check_placement(deal.platform, request, placement)
