@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .workflow._negotiation import NegotiationService
     from .workflow._outreach import OutreachService
     from .workflow.contracting._contracts import ContractService
+    from .workflow.contracting._usage_rights import UsageRightService
 
 __all__ = ["Creatorkit"]
 
@@ -221,3 +222,9 @@ class Creatorkit:
         from .webhooks import WebhookService
 
         return WebhookService(self)
+
+    @functools.cached_property
+    def usage_rights(self) -> UsageRightService:
+        from .workflow.contracting._usage_rights import UsageRightService
+
+        return UsageRightService(self)
