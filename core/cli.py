@@ -532,6 +532,107 @@ def disconnect(ctx: _Context, authorization_id: str, acting_as: str | None) -> N
     click.echo(f"revoked {ended.id} ({ended.platform} account {ended.account_id}): {where}{detail}")
 
 
+# -- usage rights ----------------------------------------------------------------------------------------------
+
+
+@main.group("usage-rights")
+def usage_rights() -> None:
+    """Paid-ads use of the deals' posts (Spark Ads codes): bind, list, revoke what the contract no longer allows."""
+
+
+_USAGE_COLUMNS = ["id", "deal", "platform", "post", "status", "platform ends (UTC)", "contract ends (UTC)", "action"]
+
+
+def _usage_row(record: Any, now: Any) -> list[str]:
+    right = record.right
+    if record.beyond_contract(now):
+        action = "revoke: the contract's allowance ended"
+    elif record.outlives_contract() and str(right.status) == "active":
+        action = "revoke by the contract's end"
+    else:
+        action = "-"
+    return [
+        record.id,
+        record.deal_id,
+        record.platform,
+        right.post_id,
+        f"{right.status} ({right.raw_status})",
+        _when(right.ends_at) if right.ends_at else "no end given",
+        _when(record.allowed_until) if record.allowed_until else "no end agreed",
+        action,
+    ]
+
+
+@usage_rights.command("authorize")
+@click.argument("deal_id", metavar="DEAL")
+@click.argument("code")
+@click.option("--post", "post_id", metavar="POST_ID", help="The post the code should be for (checked).")
+@click.option("--connection", "connection_id", metavar="ID", help="The brand's connection (its ad account).")
+@_as_option
+@_pass_context
+@_reports_errors
+def usage_rights_authorize(
+    ctx: _Context, deal_id: str, code: str, post_id: str | None, connection_id: str | None, acting_as: str | None
+) -> None:
+    """Bind the creator's CODE for a post of DEAL to the brand's ad account, as the executed contract allows."""
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        record = kit.usage_rights.authorize(actor, deal_id, code, post_id=post_id, connection_id=connection_id)
+        click.echo(_table([_usage_row(record, kit.clock())], _USAGE_COLUMNS))
+
+
+@usage_rights.command("list")
+@click.option("--deal", "deal_id", metavar="DEAL", help="Only this deal's rights.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per usage right.")
+@_as_option
+@_pass_context
+@_reports_errors
+def usage_rights_list(ctx: _Context, deal_id: str | None, as_json: bool, acting_as: str | None) -> None:
+    """The usage rights the acting party sees, with the platform's end, the contract's end and what to do."""
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        found = kit.usage_rights.list(actor, deal_id=deal_id)
+        now = kit.clock()
+    if as_json:
+        from .converter import unstructure
+
+        click.echo(json.dumps([unstructure(record) for record in found], indent=2))
+        return
+    if not found:
+        click.echo("no usage rights")
+        return
+    click.echo(_table([_usage_row(record, now) for record in found], _USAGE_COLUMNS))
+
+
+@usage_rights.command("revoke")
+@click.argument("record_id", metavar="ID")
+@_as_option
+@_pass_context
+@_reports_errors
+def usage_rights_revoke(ctx: _Context, record_id: str, acting_as: str | None) -> None:
+    """Unbind usage right ID at the platform: the post no longer runs as an ad."""
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        record = kit.usage_rights.revoke(actor, record_id)
+        click.echo(_table([_usage_row(record, kit.clock())], _USAGE_COLUMNS))
+
+
+@usage_rights.command("enforce")
+@_as_option
+@_pass_context
+@_reports_errors
+def usage_rights_enforce(ctx: _Context, acting_as: str | None) -> None:
+    """Revoke every usage right whose contract allowance has ended; prints what was revoked."""
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        revoked = kit.usage_rights.enforce(actor)
+        now = kit.clock()
+    if not revoked:
+        click.echo("nothing to revoke: every right is within its contract")
+        return
+    click.echo(_table([_usage_row(record, now) for record in revoked], _USAGE_COLUMNS))
+
+
 @main.command()
 @click.option("--tab", type=click.Choice(["pending", "active", "finished", "inactive"]), help="Only one tab.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per deal.")
