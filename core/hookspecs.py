@@ -474,7 +474,7 @@ def creatorkit_payment_retrieve(  # type: ignore[empty-body]
 @hookspec(
     warn_on_impl=DeprecationWarning(
         "creatorkit_payment_status(operation_id) is replaced by creatorkit_payment_retrieve(request, known) in "
-        "plugin contract v2; see 'Payment providers (contract v2)' in docs/plugins.md"
+        "plugin contract v2; see 'Moving from contract v1' in docs/plugins.md"
     )
 )
 def creatorkit_payment_status(operation_id: str) -> ProviderOperation:  # type: ignore[empty-body]

@@ -98,7 +98,7 @@ def answering_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
 RETIRED_HOOKS = {
     "creatorkit_parse_webhook": (
         "contract v2 replaced it with creatorkit_receive_webhook(request: WebhookRequest) -> WebhookResult "
-        "(see 'Webhooks v2' in docs/plugins.md)"
+        "(see 'Moving from contract v1' in docs/plugins.md)"
     ),
 }
 
