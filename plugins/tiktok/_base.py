@@ -156,9 +156,10 @@ class TikTokBase:
             return str(configured)
         connection = context.connection if context is not None else None
         if connection is not None:
-            accounts = connection.details.get("tto_tcm_account_ids") or []
+            # Details are text: the exchange keeps the lists TikTok answered as comma-separated ids.
+            accounts = connection.details.get("tto_tcm_account_ids", "")
             if accounts:
-                return str(accounts[0])
+                return accounts.split(",")[0]
         if self.sandbox is not None:
             return SANDBOX_ACCOUNT
         raise AuthExpired(
@@ -172,8 +173,8 @@ class TikTokBase:
         """The brand's ad account Spark Ads rights are bound to: the connection's own account id."""
         connection = context.connection if context is not None else None
         if connection is not None:
-            advertisers = connection.details.get("advertiser_ids") or [connection.account_id]
-            return str(advertisers[0])
+            advertisers = connection.details.get("advertiser_ids", "")
+            return advertisers.split(",")[0] if advertisers else connection.account_id
         if self.sandbox is not None:
             return SANDBOX_ADVERTISER
         raise AuthExpired(

@@ -16,7 +16,7 @@ the first record.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -131,7 +131,7 @@ class UsageRightService(Service):
 
         return self._read(actor, work)
 
-    def due(self, actor: Actor, *, now: datetime | None = None) -> list[UsageRightRecord]:
+    def due(self, actor: Actor, *, now: datetime | None = None) -> Sequence[UsageRightRecord]:
         """The rights the platform still honours (as last read) although the contract's allowance has ended."""
         at = now or self._now()
         return [record for record in self.list(actor) if record.beyond_contract(at)]
@@ -144,7 +144,7 @@ class UsageRightService(Service):
         """Unbind the right at the platform, so the post no longer runs as an ad; the brand or the system."""
         return self._at_platform(actor, record_id, "revoke", lambda client: client.revoke_usage_right)
 
-    def enforce(self, actor: Actor = ENFORCER) -> list[UsageRightRecord]:
+    def enforce(self, actor: Actor = ENFORCER) -> Sequence[UsageRightRecord]:
         """Revoke every right the contract no longer allows; what was revoked. Run it as often as deadlines are."""
         return [self.revoke(actor, record.id) for record in self.due(actor)]
 
