@@ -55,6 +55,11 @@ SETTINGS_SCHEMA: dict[str, Any] = {
 }
 
 
+def _ids(value: str | None) -> list[str]:
+    """The ids a connection's ``details`` keep under one name: comma-separated, as details hold only text."""
+    return [part for part in (value or "").split(",") if part]
+
+
 class TikTokBase:
     """Settings, clients and the one call every stage makes (see the module's docstring)."""
 
@@ -156,10 +161,9 @@ class TikTokBase:
             return str(configured)
         connection = context.connection if context is not None else None
         if connection is not None:
-            # Details are text: the exchange keeps the lists TikTok answered as comma-separated ids.
-            accounts = connection.details.get("tto_tcm_account_ids", "")
+            accounts = _ids(connection.details.get("tto_tcm_account_ids"))
             if accounts:
-                return accounts.split(",")[0]
+                return accounts[0]
         if self.sandbox is not None:
             return SANDBOX_ACCOUNT
         raise AuthExpired(
@@ -173,8 +177,8 @@ class TikTokBase:
         """The brand's ad account Spark Ads rights are bound to: the connection's own account id."""
         connection = context.connection if context is not None else None
         if connection is not None:
-            advertisers = connection.details.get("advertiser_ids", "")
-            return advertisers.split(",")[0] if advertisers else connection.account_id
+            advertisers = _ids(connection.details.get("advertiser_ids")) or [connection.account_id]
+            return advertisers[0]
         if self.sandbox is not None:
             return SANDBOX_ADVERTISER
         raise AuthExpired(
