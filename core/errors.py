@@ -301,6 +301,7 @@ class AuthExpired(PlatformError):
         self.grant_id = grant_id
         self.action = action
         self.revoked = revoked
+        self.reason = message  # without the authorisation's name and the action, to build a fuller error from
         which = f"connection {connection_id}" if connection_id else f"grant {grant_id}" if grant_id else None
         text = f"{which}: {message}" if which else message
         if action:

@@ -183,7 +183,10 @@ class _PlatformTransport(httpx.BaseTransport):
         if isinstance(error, AuthExpired) and self.tokens is not None and token:
             if error.revoked:
                 raise self._named(error, "the access token was revoked")
-            fresh = self.tokens.refresh(token)
+            try:
+                fresh = self.tokens.refresh(token)
+            except AuthExpired as cannot:
+                raise self._unrenewable(error, cannot) from cannot
             used.append(fresh)
             if self.limiter is not None:
                 self.limiter.acquire(keys, deadline=deadline)
@@ -266,6 +269,23 @@ class _PlatformTransport(httpx.BaseTransport):
         )
         named.__cause__ = error
         return named
+
+    def _unrenewable(self, error: AuthExpired, cannot: AuthExpired) -> AuthExpired:
+        """The token source's refusal to renew (who, what to do), with the platform's code and request id kept:
+        what support asks for is the answer that refused the token, not the refusal to renew it."""
+        if cannot.code is not None or error.code is None:
+            return cannot
+        return AuthExpired(
+            cannot.platform,
+            cannot.reason,
+            connection_id=cannot.connection_id,
+            grant_id=cannot.grant_id,
+            action=cannot.action,
+            revoked=cannot.revoked or error.revoked,
+            code=error.code,
+            request_id=error.request_id,
+            details={**error.details, **cannot.details},
+        )
 
     def close(self) -> None:
         self.inner.close()

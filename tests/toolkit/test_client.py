@@ -10,6 +10,9 @@ from creatorkit import AuthExpired, InvalidRequest, NotFound, PlatformError, Rat
 from creatorkit.toolkit import (
     SECOND,
     ApiConfig,
+    Envelope,
+    ErrorRule,
+    ErrorTable,
     FakeClock,
     Fault,
     RateBudget,
@@ -201,6 +204,30 @@ def test_a_static_token_cannot_be_refreshed(clock: FakeClock) -> None:
     with pytest.raises(AuthExpired) as raised:
         client.get("me")
     assert raised.value.connection_id == "c9"
+
+
+def test_a_token_that_cannot_be_renewed_keeps_the_platforms_code_and_request_id(clock: FakeClock) -> None:
+    envelope = Envelope(code="error.code", request_id="error.request_id", code_required=False, success_codes=())
+    errors = ErrorTable((ErrorRule(AuthExpired, codes=("token_expired",)),))
+    config = ApiConfig(platform="example", base_url="https://api.example.test/", envelope=envelope, errors=errors)
+    body = {"error": {"code": "token_expired", "request_id": "req-77"}}
+    client = build_client(
+        config,
+        tokens=StaticToken("t0ken-value", platform="example", connection_id="c9", action="connect again"),
+        transport=httpx.MockTransport(lambda request: httpx.Response(401, json=body)),
+        clock=clock.monotonic,
+        sleep=clock.sleep,
+    )
+    with pytest.raises(AuthExpired) as raised:
+        client.get("me")
+    error = raised.value
+    assert (error.code, error.request_id, error.connection_id, error.action) == (
+        "token_expired",
+        "req-77",
+        "c9",
+        "connect again",
+    )
+    assert "cannot be refreshed" in str(error), "the token source's reason is kept too"
 
 
 def test_typed_errors_carry_code_and_request_id(make_client: MakeClient) -> None:
