@@ -66,6 +66,13 @@ class _EitherPlacement(tk.TokenPlacement):
 class TikTokSandbox(tk.SandboxTransport):
     """The API for Business (TikTok One, Spark Ads, creator tokens) and the Display API, in memory."""
 
+    # What the parts keep, set by their install(): TikTok One campaigns by id, brand profiles by id and the
+    # TCM_VIDEOS events the campaigns' links made (_campaigns); creators' Spark Ads codes (_spark).
+    campaigns: dict[str, dict[str, Any]]
+    brand_profiles: dict[str, dict[str, Any]]
+    campaign_events: list[dict[str, Any]]
+    spark_codes: dict[str, dict[str, Any]]
+
     def __init__(self, *, seed: int = 0, size: int = 2_000, **options: Any) -> None:
         clock = options.get("clock")
         tokens = tk.SandboxTokens(seed=seed, clock=clock) if clock else tk.SandboxTokens(seed=seed)
@@ -80,6 +87,14 @@ class TikTokSandbox(tk.SandboxTransport):
         self._codes_lock = threading.Lock()
         for part in (_marketplace, _campaigns, _spark, _oauth, _display):
             part.install(self)
+
+    def spark_code(self, post_id: str, days: int = 30, *, started_days_ago: int = 0) -> str:
+        """The Spark Ads code a creator makes in the app for their post (see ``_spark.mint``)."""
+        return _spark.mint(self, post_id, days, started_days_ago=started_days_ago)
+
+    def webhook_body(self, sent_at: int) -> bytes:
+        """A TCM_VIDEOS delivery's body about the campaigns' videos (see ``_campaigns.webhook_body``)."""
+        return _campaigns.webhook_body(self, sent_at)
 
     # -- TikTok's switch: any documented code --------------------------------------------------------------------
 
