@@ -10,7 +10,6 @@ the sandbox app's secret.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -25,6 +24,7 @@ from creatorkit.host import PlatformClient
 from creatorkit.testing import PlatformPluginContract
 from creatorkit.tokens import TokenPair
 
+from ._webhooks import sign_delivery
 from .sandbox import SANDBOX_ACCOUNT, TikTokSandbox
 from .sandbox._oauth import approve
 
@@ -73,12 +73,9 @@ class TikTokConformance(PlatformPluginContract):
         return approve(url, handle=self.known_handle if kind is AuthorizationKind.GRANT else None)
 
     def webhook_delivery(self, received_at: datetime) -> WebhookRequest:
-        signer = importlib.import_module(f"{__package__}._webhooks").sign_delivery
         assert self.known_handle is not None
         body = campaign_events(self.known_handle, self.known_post_id or "", HAPPENED)
-        signed = signer(body, _SANDBOX.app_secret, int(received_at.timestamp()))
-        # The signer answers the delivery's headers (a TikTok-Signature value alone is taken as that header).
-        headers = {"TikTok-Signature": signed} if isinstance(signed, str) else dict(signed)
+        headers = sign_delivery(body, _SANDBOX.app_secret, int(received_at.timestamp()))
         headers.setdefault("Content-Type", "application/json")
         return WebhookRequest(
             method="POST", path="/webhooks/tiktok", headers=httpx.Headers(headers), body=body, received_at=received_at
