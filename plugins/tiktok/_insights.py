@@ -137,8 +137,11 @@ def shares(rows: Iterable[Mapping[str, Any]], key: str) -> list[tuple[str, float
     A list whose values run above 1 is read as percentages throughout; a row without a readable value is left
     out (its share is then unknown, which the caller states as a truncated breakdown).
     """
-    pairs = [(str(row[key]), value) for row in rows if row.get(key) and (value := api.fraction(row.get("percentage")))]
-    pairs = [(label, value) for label, value in pairs if value >= 0]
+    pairs = []
+    for row in rows:
+        value = api.fraction(row.get("percentage"))
+        if row.get(key) and value is not None and value >= 0:  # a share of 0 is a share, not a missing one
+            pairs.append((str(row[key]), value))
     if any(value > 1 for _, value in pairs):
         pairs = [(label, value / 100) for label, value in pairs]
     return pairs
@@ -287,7 +290,8 @@ class Normaliser:
         for dimension, field, key, top in splits:
             rows = creator.get(field)
             if isinstance(rows, list) and rows:
-                breakdown = self.breakdown(dimension, shares(rows, key), top_n=top, sample=followers)
+                pairs = shares(rows, key)
+                breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=len(rows))
                 if breakdown is not None:
                     breakdowns.append(breakdown)
         return ent.AudienceProfile(platform=self.platform, account_id=account_id, breakdowns=tuple(breakdowns))
@@ -300,8 +304,10 @@ class Normaliser:
         top_n: int | None = None,
         sample: int | None = None,
         kind: ent.AudienceKind = ent.AudienceKind.FOLLOWERS,
+        listed: int | None = None,
     ) -> ent.AudienceBreakdown | None:
-        """One split; a label the core cannot place is left out and the split said to be partial, never guessed."""
+        """One split (of ``listed`` rows, some perhaps unreadable); a label the core cannot place is left out and
+        the split said to be partial, never guessed."""
         merged: dict[str, float] = {}
         placed = 0
         for label, value in pairs:
@@ -314,7 +320,7 @@ class Normaliser:
         total = math.fsum(merged.values())
         if total > 1.0:  # TikTok rounds each share: a sum of 1.01 is rounding, not a broken answer
             merged = {key: value / total for key, value in merged.items()}
-        left_out = placed < len(pairs) or total < 1 - _ROUNDING
+        left_out = placed < max(len(pairs), listed or 0) or total < 1 - _ROUNDING
         return ent.AudienceBreakdown(
             dimension=dimension,
             shares=tuple(ent.AudienceShare(key=key, share=min(1.0, value)) for key, value in merged.items()),

@@ -66,8 +66,7 @@ _GENDER_STEPS = (0.5, 0.6, 0.7)
 
 def _decimal_text(value: Decimal | float) -> str:
     """A number as TikTok reads it, shortest form: 850 for 850.00, 0.05 for 0.0500."""
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 @attrs.define
@@ -92,9 +91,11 @@ class _Cursor:
             page, size, labels = int(body["p"]), int(body["s"]), body.get("l")
         except (binascii.Error, ValueError, KeyError, TypeError):
             raise InvalidRequest(platform, "this is not a TikTok discovery cursor", field="cursor") from None
-        if page < 1 or size < 1:
+        known = {category.value for category in ent.Category}
+        carried = labels if isinstance(labels, dict) else None
+        if page < 1 or size < 1 or any(not set(names) <= known for names in (carried or {}).values()):
             raise InvalidRequest(platform, "this is not a TikTok discovery cursor", field="cursor")
-        return cls(page=page, size=size, labels=labels if isinstance(labels, dict) else None)
+        return cls(page=page, size=size, labels=carried)
 
     def category_map(self, platform: str) -> CategoryMap:
         """The categories as the labels carried (only those the query uses, which is all its report needs)."""
@@ -268,10 +269,8 @@ class MarketplaceHooks(TikTokBase):
             if cursor.labels is None:
                 cursor.labels = self._search_labels(query, account, context)
             plan.categories(query, cursor.category_map(self.name))
-        data = self._get(
-            "tto/tcm/creator/discover/", context, tto_tcm_account_id=account, page=cursor.page, page_size=size,
-            **plan.params,
-        )  # fmt: skip
+        paging = {"tto_tcm_account_id": account, "page": cursor.page, "page_size": size}
+        data = self._get("tto/tcm/creator/discover/", context, **paging, **plan.params)
         creators = [creator for creator in data.get("creators") or () if isinstance(creator, Mapping)]
         info = data.get("page_info") or {}
         pages = tk.Page.numbered(creators, page=cursor.page, total_pages=api.number(info.get("total_page")) or 0)

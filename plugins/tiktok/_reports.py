@@ -9,12 +9,15 @@ read in windows of at most 60 (the limit TikTok documents for the Creator Market
 not documented) and the windows added up: counts summed, rates weighted by each window's views, reach (unique
 viewers, which do not add up) left out.
 
-A post placed outside TikTok One has no campaign: it is read from the creator's public video list by handle,
-ten ids a call, with lifetime counts only (that list has no rates but what the counts give, and no daily series).
+A post placed outside TikTok One has no campaign: it is read from the creator's public video list by handle (the
+post's account, or the handle in its TikTok URL), ten ids a call, with lifetime counts only (that list has no
+rates but what the counts give, and no daily series). A post with neither a campaign nor a creator is looked for
+among the brand's campaigns (``GET tto/tcm/campaign/`` lists each one's linked videos).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,13 +30,25 @@ from creatorkit.errors import PlatformPermissionDenied
 from . import _api as api
 from ._insights import Normaliser
 
-__all__ = ["REPORT_PAGE_SIZE", "VIDEO_IDS_PER_CALL", "WINDOW_DAYS", "Fetch", "campaign_of", "read_batch", "windows"]
+__all__ = [
+    "REPORT_PAGE_SIZE",
+    "VIDEO_IDS_PER_CALL",
+    "WINDOW_DAYS",
+    "Fetch",
+    "campaign_of",
+    "handle_of",
+    "read_batch",
+    "windows",
+]
 
 #: ``get(path, **params)``: one API for Business call as the brand, answering its ``data``.
 Fetch = Callable[..., Any]
 WINDOW_DAYS = 60
 #: Videos per report page: TikTok One documents no limit (the Creator Marketplace report's default is 10).
 REPORT_PAGE_SIZE = 50
+#: Campaigns per page when looking for a video's campaign (TikTok One documents no limit).
+CAMPAIGN_PAGE_SIZE = 50
+_VIDEO_URL = re.compile(r"^https?://(?:www\.|m\.)?tiktok\.com/@([A-Za-z0-9_.]+)/(?:video|photo)/")
 #: The public video list takes at most ten ``video_ids`` (its ``limit`` is 1–10).
 VIDEO_IDS_PER_CALL = 10
 #: What one campaign's failure costs only that campaign's posts; anything else (a revoked token, TikTok being
@@ -73,6 +88,32 @@ def campaign_of(post: ent.PublishedPost) -> str | None:
     return campaign or None
 
 
+def handle_of(url: str) -> str | None:
+    """The creator's handle in a TikTok video URL (``https://www.tiktok.com/@handle/video/123``), if it has one."""
+    found = _VIDEO_URL.match(url.strip())
+    return found.group(1) if found else None
+
+
+def _linked_videos(get: Fetch, account_id: str) -> dict[str, str]:
+    """Every video linked to one of the brand's campaigns, with its campaign (``GET tto/tcm/campaign/``)."""
+
+    def page(number: int | None) -> tk.Page[Mapping[str, Any]]:
+        current = number or 1
+        data = get("tto/tcm/campaign/", tto_tcm_account_id=account_id, page=current, page_size=CAMPAIGN_PAGE_SIZE)
+        campaigns = [campaign for campaign in data.get("campaigns") or () if isinstance(campaign, Mapping)]
+        info = data.get("page_info") or {}
+        return tk.Page.numbered(campaigns, page=current, total_pages=api.number(info.get("total_page")) or current)
+
+    linked: dict[str, str] = {}
+    try:
+        for campaign in tk.paginate(page, max_pages=100, platform="tiktok"):
+            for video_id in campaign.get("video_ids") or ():
+                linked.setdefault(str(video_id), str(campaign.get("campaign_id")))
+    except _PER_CAMPAIGN:
+        return linked  # no campaigns to read: the posts are then not found
+    return linked
+
+
 def windows(period: ent.Period, today: date) -> list[tuple[date, date]]:
     """``period``'s days up to ``today``, as inclusive ``(start, end)`` ranges of at most :data:`WINDOW_DAYS`."""
     days = [day for day in period.days() if day <= today]
@@ -87,17 +128,26 @@ def read_batch(
     found: dict[str, ent.PostMetrics | ent.ItemError] = {}
     by_campaign: dict[str, list[ent.PublishedPost]] = {}
     by_handle: dict[str, list[ent.PublishedPost]] = {}
+    unplaced: list[ent.PublishedPost] = []
     for post in request.posts:
         campaign = campaign_of(post)
+        handle = post.account.handle if post.account is not None else handle_of(post.url)
         if campaign is not None:
             by_campaign.setdefault(campaign, []).append(post)
-        elif post.account is not None:
-            by_handle.setdefault(post.account.handle, []).append(post)
+        elif handle:
+            by_handle.setdefault(handle, []).append(post)
         else:
-            found[post.platform_post_id] = ent.ItemError(
-                kind=ent.ErrorKind.INVALID_REQUEST,
-                message="TikTok reads a video through its campaign or its creator's handle; this post has neither",
-            )
+            unplaced.append(post)
+    if unplaced:  # neither a campaign nor a creator: look for the video among the brand's campaigns
+        linked = _linked_videos(get, account_id)
+        for post in unplaced:
+            if post.platform_post_id in linked:
+                by_campaign.setdefault(linked[post.platform_post_id], []).append(post)
+            else:
+                found[post.platform_post_id] = ent.ItemError(
+                    kind=ent.ErrorKind.NOT_FOUND,
+                    message="the post names no campaign and no creator, and no campaign of the brand links it",
+                )
     for campaign, posts in by_campaign.items():
         found.update(_campaign(normaliser, get, account_id, campaign, posts, request))
     for handle, posts in by_handle.items():

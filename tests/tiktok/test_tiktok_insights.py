@@ -101,6 +101,13 @@ def test_shares_read_fractions_percent_strings_and_percentages() -> None:
         ("CA", 0.09),
     ]
     assert shares([{"age": "18-24"}, {"age": "25-34", "percentage": 0.4}], "age") == [("25-34", 0.4)]
+    assert shares([{"gender": "NONE", "percentage": 0}], "gender") == [("NONE", 0.0)]  # 0 is a share
+
+
+def test_a_row_without_a_readable_share_makes_the_split_partial() -> None:
+    rows = [{"gender": "FEMALE", "percentage": 0.6}, {"gender": "MALE", "percentage": 0.4}, {"gender": "NONE"}]
+    genders = _normaliser().audience(_creator(audience_genders=rows), "c-1").breakdown(A.GENDER)
+    assert genders is not None and genders.truncated and genders.share_of("unknown") is None
 
 
 # -- audiences ----------------------------------------------------------------------------------------------
