@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 from creatorkit_tiktok import TikTokPlatform
+from creatorkit_tiktok.sandbox._campaigns import linked_campaign
 
 from creatorkit import entities as ent
 
@@ -63,14 +64,11 @@ def bench_tiktok_discovery() -> dict[str, Any]:
 def _posts(plugin: TikTokPlatform) -> list[ent.PublishedPost]:
     assert plugin.sandbox is not None
     population = plugin.sandbox.population
-    campaigns = plugin.sandbox.__dict__.setdefault("campaigns", {})  # as the campaigns part keeps them
     posts: list[ent.PublishedPost] = []
     accounts = [account for account in population.on("tiktok") if account.post_count >= VIDEOS][:CAMPAIGNS]
-    for number, account in enumerate(accounts):
-        campaign_id = f"74421{number:014d}"
+    for account in accounts:
         linked = list(population.posts(account, limit=VIDEOS))
-        campaigns[campaign_id] = {"campaign_id": campaign_id, "handle_names": [account.handle]}
-        campaigns[campaign_id]["video_ids"] = [post.post_id for post in linked]
+        campaign_id = linked_campaign(plugin.sandbox, account.handle, [post.post_id for post in linked])
         owner = ent.PlatformAccount(platform="tiktok", account_id=account.account_id, handle=account.handle)
         posts.extend(
             ent.PublishedPost(

@@ -28,6 +28,7 @@ from ..entities import (
     PluginKind,
     PostMetricsRequest,
     PriceRange,
+    PublishedPost,
     RateRange,
     SortField,
     canonical_key,
@@ -226,7 +227,7 @@ class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract,
         self._require(platform, Capability.POST_METRICS)
         assert self.known_post_id, "set known_post_id to a post your sandbox knows"
         with network_disabled():
-            metrics = platform.fetch_post_metrics(_post(self.plugin_name, self.known_post_id))
+            metrics = platform.fetch_post_metrics(self.published_post(self.known_post_id))
         assert_valid_entity(metrics)
 
     # -- contract v2: discovery filters and paging, batched metrics, canonical audiences --------------------------
@@ -236,6 +237,13 @@ class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract,
     post_missing_figures: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: A query whose pages the kit follows to the end (default: ``discovery_query`` two at a time).
     paging_query: ClassVar[DiscoveryQuery | None] = None
+
+    def published_post(self, post_id: str) -> PublishedPost:
+        """The post the metrics tests ask about, as the workflow records one: override to add what your platform
+        reads metrics by (the creator's ``account``, the ``platform_order_id``) — TikTok's public video list
+        needs the creator's handle, Instagram's insights the account's grant. By default only the id and a URL."""
+        return _post(self.plugin_name, post_id)
+
     #: The most pages the kit follows before it calls the paging endless.
     max_pages: ClassVar[int] = 500
 
@@ -339,7 +347,7 @@ class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract,
     def test_post_metrics_come_one_per_post(self, platform: PlatformClient) -> None:
         self._require(platform, Capability.POST_METRICS)
         assert self.known_post_id, "set known_post_id to a post your sandbox knows"
-        posts = (_post(self.plugin_name, self.known_post_id), _post(self.plugin_name, "no_such_post_zz9"))
+        posts = (self.published_post(self.known_post_id), self.published_post("no_such_post_zz9"))
         with network_disabled():
             batch = platform.fetch_post_metrics_batch(PostMetricsRequest(posts=posts, daily=True))
         assert_valid_entity(batch)
@@ -354,7 +362,7 @@ class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract,
         self._require(platform, Capability.POST_METRICS)
         if not self.post_missing_figures:
             pytest.skip("set post_missing_figures to posts and the figures your platform does not report for them")
-        posts = tuple(_post(self.plugin_name, post_id) for post_id in self.post_missing_figures)
+        posts = tuple(self.published_post(post_id) for post_id in self.post_missing_figures)
         with network_disabled():
             batch = platform.fetch_post_metrics_batch(PostMetricsRequest(posts=posts, daily=True))
         for post_id, figures in self.post_missing_figures.items():
@@ -409,7 +417,7 @@ class PlatformPluginContract(OrdersContract, WebhookContract, HttpFaultContract,
             if account is not None and platform.supports(Capability.AUDIENCE):
                 answers.append(unstructure(platform.fetch_audience(account)))
         if platform.supports(Capability.POST_METRICS) and self.known_post_id:
-            request = PostMetricsRequest(posts=(_post(self.plugin_name, self.known_post_id),), daily=True)
+            request = PostMetricsRequest(posts=(self.published_post(self.known_post_id),), daily=True)
             answers.append(unstructure(platform.fetch_post_metrics_batch(request)))
         return answers
 

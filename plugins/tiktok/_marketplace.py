@@ -255,7 +255,10 @@ class MarketplaceHooks(TikTokBase):
         {Capability.DISCOVERY, Capability.CREATOR_LOOKUP, Capability.METRICS, Capability.AUDIENCE}
         | {Capability.POST_METRICS}
     )
-    MISSING: ClassVar[dict[str, str]] = {}
+    MISSING: ClassVar[dict[str, str]] = {
+        Capability.IMPORT: "TikTok One answers creators, campaigns and reports through its API; there is no partner "
+        "export to import",
+    }
 
     # -- discovery -----------------------------------------------------------------------------------------------
 

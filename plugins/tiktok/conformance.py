@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
-from creatorkit.entities import AuthorizationKind, DiscoveryQuery, WebhookRequest
+from creatorkit.entities import AuthorizationKind, DiscoveryQuery, PlatformAccount, PublishedPost, WebhookRequest
 from creatorkit.errors import AuthExpired
 from creatorkit.host import PlatformClient
 from creatorkit.testing import PlatformPluginContract
@@ -65,12 +65,30 @@ class TikTokConformance(PlatformPluginContract):
     known_post_id = _POST.post_id
     # A creator's public video list has no reach and no completion rate: None, never 0.
     post_missing_figures: ClassVar[Mapping[str, tuple[str, ...]]] = {_POST.post_id: ("reach", "completion_rate")}
+    # Every creator of one country, 50 a page: a walk to the end in a few dozen pages (the kit's default, two a
+    # page over every TikTok creator the sandbox has, would pass its 500-page cap).
+    paging_query = DiscoveryQuery(countries=("GB",), limit=50)
     # A small QPS, so that the kit's budget check (the sandbox throttling at it) takes a handful of calls.
     settings: ClassVar[Mapping[str, Any]] = {"requests_per_second": 5}
     webhook_batches = True
 
     def approve(self, url: str, kind: AuthorizationKind) -> str:
         return approve(url, handle=self.known_handle if kind is AuthorizationKind.GRANT else None)
+
+    def published_post(self, post_id: str) -> PublishedPost:
+        """A post of the known creator as the workflow records it: TikTok reads a post outside a campaign by its
+        creator's handle (the public video list), so the account goes with it."""
+        account = PlatformAccount(platform="tiktok", account_id=_CREATOR.account_id, handle=_CREATOR.handle)
+        return PublishedPost(
+            id=f"post_{post_id}",
+            deal_id="deal_conformance",
+            submission_id="sub_conformance",
+            platform="tiktok",
+            platform_post_id=post_id,
+            url=f"https://www.tiktok.com/@{_CREATOR.handle}/video/{post_id}",
+            published_at=_POST.published_at,
+            account=account,
+        )
 
     def webhook_delivery(self, received_at: datetime) -> WebhookRequest:
         assert self.known_handle is not None

@@ -12,6 +12,7 @@ import attrs
 import pytest
 from creatorkit_tiktok import TikTokPlatform
 from creatorkit_tiktok._reports import REPORT_PAGE_SIZE, campaign_of, handle_of, windows
+from creatorkit_tiktok.sandbox._campaigns import linked_campaign
 
 from creatorkit import NotFound
 from creatorkit import entities as ent
@@ -43,20 +44,14 @@ def _published(post: tk.Post, account: tk.Account, campaign: str | None) -> ent.
 
 
 def _campaigns(plugin: TikTokPlatform, creators: int, videos: int, *, first: int = 0) -> list[ent.PublishedPost]:
-    """``creators`` campaigns of one creator and ``videos`` linked videos each, as the campaigns part keeps them."""
+    """``creators`` campaigns of one creator and ``videos`` linked and approved videos each."""
     assert plugin.sandbox is not None
     sandbox, population = plugin.sandbox, plugin.sandbox.population
-    campaigns = sandbox.__dict__.setdefault("campaigns", {})
     accounts = [account for account in population.on("tiktok") if account.post_count >= videos][first:]
     posts: list[ent.PublishedPost] = []
-    for number, account in enumerate(accounts[:creators], start=first):
-        campaign_id = f"74421{number:014d}"
+    for account in accounts[:creators]:
         linked = list(population.posts(account, limit=videos))
-        campaigns[campaign_id] = {
-            "campaign_id": campaign_id,
-            "handle_names": [account.handle],
-            "video_ids": [post.post_id for post in linked],
-        }
+        campaign_id = linked_campaign(sandbox, account.handle, [post.post_id for post in linked])
         posts.extend(_published(post, account, campaign_id) for post in linked)
     return posts
 

@@ -435,6 +435,19 @@ def _seed_events(sandbox: TikTokSandbox) -> None:
     review(sandbox, campaign["campaign_id"], campaign["links"][0]["video_id"])
 
 
+def linked_campaign(sandbox: TikTokSandbox, handle: str, video_ids: list[str]) -> str:
+    """A campaign of the sandbox brand with ``handle`` in it and ``video_ids`` linked and approved, as if the
+    creator had joined, linked each video and TikTok had reviewed it; its id (tests and benchmarks seed reports)."""
+    from . import SANDBOX_ACCOUNT
+
+    campaign = _create_directly(sandbox, SANDBOX_ACCOUNT, [handle])
+    _invited(sandbox, {"tto_invite_link": campaign["invite_link"]}, handle)
+    for video_id in video_ids:
+        _new_link(sandbox, campaign, video_id, handle, by="creator")
+        review(sandbox, campaign["campaign_id"], video_id)
+    return str(campaign["campaign_id"])
+
+
 def _create_directly(sandbox: TikTokSandbox, account: str, handles: list[str]) -> dict[str, Any]:
     """A campaign made as ``tto/tcm/campaign/create/`` would, without a request (the webhook's seed)."""
     body = {
