@@ -108,6 +108,15 @@ class TestBreakdowns:
             split(AudienceDimension.GENDER_AGE, ("female-18-24", 0.5))
         joint = split(AudienceDimension.GENDER_AGE, ("female|18-24", 0.3), ("male|18-24", 0.2), ("female|35+", 0.1))
         assert len(joint.shares) == 3
+
+    def test_a_key_checked_before_is_refused_or_accepted_again_the_same_way(self) -> None:
+        # The key checks are remembered (every breakdown repeats the same keys): a refusal must not be.
+        for _ in range(2):
+            with pytest.raises(FieldValueError, match="'18_24' is not canonical"):
+                split(AudienceDimension.AGE, ("18_24", 0.5))
+            assert split(AudienceDimension.AGE, ("18-24", 0.5), ("25-34", 0.5)).shares[1].key == "25-34"
+            with pytest.raises(FieldValueError, match="overlaps"):  # known keys, yet overlapping in this split
+                split(AudienceDimension.AGE, ("18-24", 0.3), ("18-34", 0.2))
         with pytest.raises(FieldValueError, match="overlaps"):
             split(AudienceDimension.GENDER_AGE, ("female|35+", 0.1), ("female|35-44", 0.1))
 

@@ -18,6 +18,7 @@ its top buckets (``truncated``, ``top_n``: Instagram's demographics stop at 45),
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -105,12 +106,18 @@ class AgeRange:
     @property
     def buckets(self) -> frozenset[int]:
         """The indexes into :data:`AGE_BUCKETS` of the finest buckets this range covers."""
-        ends = (*AGE_BOUNDARIES[1:], None)
-        return frozenset(
-            i
-            for i, (start, end) in enumerate(zip(AGE_BOUNDARIES, ends, strict=True))
-            if start >= self.lower and (self.upper is None or (end is not None and end - 1 <= self.upper))
-        )
+        return _buckets(self.lower, self.upper)
+
+
+@functools.lru_cache(maxsize=256)
+def _buckets(lower: int, upper: int | None) -> frozenset[int]:
+    # Pure in its arguments, and asked for every age share of every breakdown built: computed once per range.
+    ends = (*AGE_BOUNDARIES[1:], None)
+    return frozenset(
+        i
+        for i, (start, end) in enumerate(zip(AGE_BOUNDARIES, ends, strict=True))
+        if start >= lower and (upper is None or (end is not None and end - 1 <= upper))
+    )
 
 
 _CANONICAL_AGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
@@ -234,8 +241,13 @@ class AudienceShare:
     share: float = attrs.field(validator=unit_interval)
 
 
+@functools.lru_cache(maxsize=4096)
 def _check_key(dimension: AudienceDimension, key: str) -> AgeRange | None:
-    """Raise ``ValueError`` unless ``key`` is canonical for ``dimension``; an age key's range."""
+    """Raise ``ValueError`` unless ``key`` is canonical for ``dimension``; an age key's range.
+
+    Pure in its arguments (a refusal is not cached, and raises again): every share of every breakdown is checked,
+    and the keys repeat (the same countries, genders and age buckets, creator after creator).
+    """
     if dimension is AudienceDimension.AGE:
         return age_range(key)
     if dimension is AudienceDimension.GENDER:

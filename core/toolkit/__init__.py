@@ -27,6 +27,7 @@ from ._mapping import (
     Envelope,
     ErrorRule,
     ErrorTable,
+    body_of,
     map_response,
 )
 from ._paging import Page, Pages, paginate
@@ -108,6 +109,7 @@ __all__ = [
     "TokenSource",
     "TokenState",
     "WallClock",
+    "body_of",
     "build_client",
     "call_options",
     "call_with_retries",

@@ -174,13 +174,13 @@ class AuthorizationHooks(TikTokBase):
         secret = {"app_id": self.app_id, "secret": self.app_secret}
         try:
             found = client.get("tto/oauth2/tcm/", params=secret, extensions=options)
-            accounts = [str(a) for a in api.BUSINESS.data_of(found.json()).get("tto_tcm_account_ids") or ()]
+            accounts = [str(a) for a in api.BUSINESS.data_of(tk.body_of(found)).get("tto_tcm_account_ids") or ()]
             if not accounts:
                 return [], None
             info = client.get("tto/oauth2/info/", params={"tto_tcm_account_id": accounts[0]}, extensions=options)
         except (PlatformPermissionDenied, NotFound):
             return [], None
-        name = api.BUSINESS.data_of(info.json()).get("account_name")
+        name = api.BUSINESS.data_of(tk.body_of(info)).get("account_name")
         return accounts, str(name) if name else None
 
     def _creator_tokens(self, answer: Mapping[str, Any]) -> IssuedTokens:
@@ -328,5 +328,5 @@ class AuthorizationHooks(TikTokBase):
             answer = client.post(
                 path, data=dict(form), extensions=tk.call_options(deadline=deadline, idempotent=idempotent)
             )
-        body = answer.json()
+        body = tk.body_of(answer)
         return body if isinstance(body, dict) else {}

@@ -192,7 +192,7 @@ class TikTokBase:
         client = self._client_for(self._brand_tokens(context))
         deadline = context.deadline if context is not None else None
         answer = client.get(path, params=api.query(params), extensions=tk.call_options(deadline=deadline))
-        return api.BUSINESS.data_of(answer.json())
+        return api.BUSINESS.data_of(tk.body_of(answer))
 
     def _post(
         self, path: str, body: Mapping[str, Any], context: CallContext | None, *, idempotent: bool = False
@@ -202,10 +202,10 @@ class TikTokBase:
         deadline = context.deadline if context is not None else None
         options = tk.call_options(deadline=deadline, idempotent=idempotent)
         answer = client.post(path, json={k: v for k, v in body.items() if v is not None}, extensions=options)
-        return api.BUSINESS.data_of(answer.json())
+        return api.BUSINESS.data_of(tk.body_of(answer))
 
     def _app_post(self, path: str, body: Mapping[str, Any], context: CallContext | None = None) -> Any:
         """POST with the app's credentials in the body and no token (the OAuth and subscription endpoints)."""
         deadline = context.deadline if context is not None else None
         answer = self._app_client.post(path, json=dict(body), extensions=tk.call_options(deadline=deadline))
-        return api.BUSINESS.data_of(answer.json())
+        return api.BUSINESS.data_of(tk.body_of(answer))

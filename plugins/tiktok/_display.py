@@ -195,7 +195,7 @@ def _call(
         answer = client.request(
             method, path, params={"fields": ",".join(fields)}, json=dict(body) if body else None, extensions=options
         )
-    return api.DISPLAY.data_of(answer.json()) or {}
+    return api.DISPLAY.data_of(tk.body_of(answer)) or {}
 
 
 # -- the calls ------------------------------------------------------------------------------------------------

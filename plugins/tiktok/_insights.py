@@ -162,6 +162,10 @@ def _money(amount: Any, currency: Any) -> Money | None:
     return Money(minor, code) if minor > 0 else None
 
 
+#: The core vocabulary's order, which a profile lists its categories in.
+_CATEGORY_ORDER = {category.value: place for place, category in enumerate(ent.Category)}
+
+
 class Normaliser:
     """Builds the entities for one answer: ``platform`` is the plugin's name, ``as_of`` when TikTok answered."""
 
@@ -237,7 +241,7 @@ class Normaliser:
             id=f"{self.platform}:{account.account_id}",
             display_name=account.display_name or account.handle,
             accounts=(account,),
-            categories=tuple(category.value for category in ent.Category if category in found),
+            categories=tuple(sorted((category.value for category in found), key=_CATEGORY_ORDER.__getitem__)),
             tags=names,
             country=country.upper() if isinstance(country, str) and len(country) == 2 and country.isalpha() else None,
             bio=str(creator.get("bio") or ""),

@@ -369,3 +369,15 @@ def test_many_threads_refresh_an_expired_token_once(
     for thread in threads:
         thread.join()
     assert failures == [] and tokens.refreshes == 1
+
+
+def test_a_body_is_decoded_once_however_often_it_is_read() -> None:
+    from creatorkit.toolkit import body_of
+
+    first = httpx.Response(200, json={"data": {"items": [1, 2]}})
+    decoded = body_of(first)
+    assert body_of(first) is decoded, "the mapping's decoding is reused, not redone"
+    second = httpx.Response(200, json={"data": {"items": [3]}})
+    assert body_of(second) == {"data": {"items": [3]}}, "each response decodes its own body"
+    with pytest.raises(ValueError):
+        body_of(httpx.Response(200, content=b"{not json"))
