@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from creatorkit import toolkit as tk
 
+from ._oauth import server_of
+
 if TYPE_CHECKING:
     from . import TikTokSandbox
 
@@ -162,12 +164,18 @@ def install(sandbox: TikTokSandbox) -> None:
         sandbox.route(method, PREFIX + path, answering(sandbox, handler))
 
 
-def _advertiser(request: tk.SandboxRequest, source: Any) -> str:
-    """The ``advertiser_id`` asked for, which an advertiser token must reach (40001 otherwise, as TikTok)."""
+def _advertiser(sandbox: TikTokSandbox, request: tk.SandboxRequest, source: Any) -> str:
+    """The ``advertiser_id`` asked for, which an advertiser token must reach (40001 otherwise, as TikTok).
+
+    A token from the OAuth exchange (subject ``advertiser:<id>:<serial>``) reaches the ad accounts its consent
+    answered; the sandbox's own brand token (``advertiser:<id>``) reaches its one account.
+    """
     advertiser = required(source, "advertiser_id")
     subject = request.subject or ""
-    if subject.startswith("advertiser:") and subject.removeprefix("advertiser:") != advertiser:
-        raise Refusal(40001, f"No permission to operate advertiser {advertiser}.")
+    if subject.startswith("advertiser:"):
+        reached = server_of(sandbox).advertisers.get(subject) or (subject.removeprefix("advertiser:"),)
+        if advertiser not in reached:
+            raise Refusal(40001, f"No permission to operate advertiser {advertiser}.")
     return advertiser
 
 
@@ -183,7 +191,7 @@ def _code(sandbox: TikTokSandbox, source: Any) -> tuple[str, dict[str, Any]]:
 
 def _authorize(sandbox: TikTokSandbox, request: tk.SandboxRequest) -> Any:
     body = body_of(request)
-    advertiser = _advertiser(request, body)
+    advertiser = _advertiser(sandbox, request, body)
     _, record = _code(sandbox, body)
     if record["end"] <= sandbox.population.as_of:
         raise Refusal(40002, "auth_code: The authorization code has expired.")
@@ -226,13 +234,13 @@ def _item(sandbox: TikTokSandbox, code: str, record: dict[str, Any]) -> dict[str
 
 
 def _info(sandbox: TikTokSandbox, request: tk.SandboxRequest) -> Any:
-    _advertiser(request, request.params)
+    _advertiser(sandbox, request, request.params)
     code, record = _code(sandbox, request.params)
     return _item(sandbox, code, record)
 
 
 def _list(sandbox: TikTokSandbox, request: tk.SandboxRequest) -> Any:
-    advertiser = _advertiser(request, request.params)
+    advertiser = _advertiser(sandbox, request, request.params)
     types = json_list(request, "item_types") or ["VIDEO", "CAROUSEL"]
     keyword = request.params.get("keyword", "")
     items = [
@@ -252,7 +260,7 @@ def _list(sandbox: TikTokSandbox, request: tk.SandboxRequest) -> Any:
 
 def _unbind(sandbox: TikTokSandbox, request: tk.SandboxRequest) -> Any:
     body = body_of(request)
-    advertiser = _advertiser(request, body)
+    advertiser = _advertiser(sandbox, request, body)
     item_id = required(body, "item_id")
     bound = [r for r in sandbox.spark_codes.values() if r["item_id"] == item_id and advertiser in r["bound"]]
     if not bound:
