@@ -239,7 +239,7 @@ def body_of(response: httpx.Response) -> Any:
     found = response.extensions.get(_DECODED, _DECODED)
     if found is _DECODED:
         found = orjson.loads(response.content)
-        response.extensions[_DECODED] = found  # type: ignore[index]  # httpx keeps a plain dict here
+        response.extensions[_DECODED] = found  # httpx keeps a plain dict here, for whoever reads the response
     return found
 
 

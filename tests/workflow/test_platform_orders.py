@@ -81,7 +81,9 @@ class SeesContexts(EchoPlatform):
         self.contexts: list[CallContext | None] = []
 
     @hookimpl
-    def creatorkit_place_order(self, request: PlatformOrderRequest, context: CallContext | None) -> OrderPlacement:
+    def creatorkit_place_order(
+        self, request: PlatformOrderRequest, context: CallContext | None = None
+    ) -> OrderPlacement:
         self.contexts.append(context)
         return super().creatorkit_place_order(request)
 
@@ -133,6 +135,7 @@ def test_an_executed_deal_is_placed_once_one_order_per_creator(world, monkeypatc
     assert (request.deal_id, request.price, request.attempt) == (deal.id, contract.price, 1)
     assert request.connection_id == connection.id
     [context] = echo.contexts
+    assert context is not None
     assert context.connection == connection and context.tokens is not None, "the order goes with the connection"
     assert context.tokens.access_token(), "its token source opens the connection's sealed token"
     assert request.brand_name == "Lumen Cosmetics" and request.creator_handles == ("echo_creator_03",)
