@@ -1,0 +1,58 @@
+"""Adversarial checks of the TikTok plugin: odd, hostile or malformed input always ends in a typed error (or a
+None), never a stray exception; retries never place twice; a passed deadline spends nothing; tokens stay with
+the party they belong to."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from creatorkit_tiktok import TikTokPlatform
+from creatorkit_tiktok import _api as api
+from creatorkit_tiktok._webhooks import SIGNATURE_HEADER, sign_delivery
+from creatorkit_tiktok.sandbox import TikTokSandbox
+
+from creatorkit import CallContext
+from creatorkit import entities as ent
+from creatorkit.errors import SignatureError, Transient
+from creatorkit.testing import network_disabled
+
+RECEIVED_AT = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+EVENT = b'{"event":"video.publish.completed","create_time":1935817689,"content":"{\\"video_id\\":\\"1\\"}"}'
+
+
+@pytest.fixture
+def tiktok() -> Iterator[TikTokPlatform]:
+    with network_disabled():
+        yield TikTokPlatform()
+
+
+def _sandbox(platform: TikTokPlatform) -> TikTokSandbox:
+    assert platform.sandbox is not None
+    return platform.sandbox
+
+
+def _override(sandbox: TikTokSandbox, method: str, path: str, handler: Any) -> None:
+    """Answer ``method path`` with ``handler`` ahead of the sandbox's own route (the first match answers)."""
+    sandbox.route(method, "/open_api/v1.3/" + path, handler)
+    sandbox._routes.insert(0, sandbox._routes.pop())
+
+
+def _delivery(platform: TikTokPlatform, body: bytes, header: bytes | None = None) -> ent.WebhookRequest:
+    headers = sign_delivery(body, platform.app_secret, int(RECEIVED_AT.timestamp()))
+    raw = [(k.encode(), v.encode()) for k, v in headers.items() if k != SIGNATURE_HEADER]
+    raw.append((SIGNATURE_HEADER.encode(), header if header is not None else headers[SIGNATURE_HEADER].encode()))
+    return ent.WebhookRequest(method="POST", headers=raw, body=body, received_at=RECEIVED_AT)
+
+
+# -- webhooks --------------------------------------------------------------------------------------------------
+
+
+def test_a_signature_with_non_ascii_bytes_is_a_signature_error(tiktok: TikTokPlatform) -> None:
+    header = f"t={int(RECEIVED_AT.timestamp())},s=\xe9\xe9".encode("latin-1")
+    with pytest.raises(SignatureError):
+        tiktok.creatorkit_receive_webhook(_delivery(tiktok, EVENT, header), None)
