@@ -56,3 +56,10 @@ def test_a_signature_with_non_ascii_bytes_is_a_signature_error(tiktok: TikTokPla
     header = f"t={int(RECEIVED_AT.timestamp())},s=\xe9\xe9".encode("latin-1")
     with pytest.raises(SignatureError):
         tiktok.creatorkit_receive_webhook(_delivery(tiktok, EVENT, header), None)
+
+
+@pytest.mark.parametrize("stamp", ["999999999999", "253402300800"])
+def test_a_timestamp_past_any_date_is_a_signature_error(tiktok: TikTokPlatform, stamp: str) -> None:
+    header = f"t={stamp},s={'0' * 64}".encode()
+    with pytest.raises(SignatureError):
+        tiktok.creatorkit_receive_webhook(_delivery(tiktok, EVENT, header), None)
