@@ -63,3 +63,14 @@ def test_a_timestamp_past_any_date_is_a_signature_error(tiktok: TikTokPlatform, 
     header = f"t={stamp},s={'0' * 64}".encode()
     with pytest.raises(SignatureError):
         tiktok.creatorkit_receive_webhook(_delivery(tiktok, EVENT, header), None)
+
+
+@pytest.mark.parametrize("value", ["1700000000000000", 1e20, float("nan"), float("inf"), "99999999999999999999"])
+def test_a_time_past_any_date_reads_as_none(value: object) -> None:
+    assert api.instant(value) is None
+
+
+def test_a_delivery_with_an_event_time_past_any_date_is_read_without_it(tiktok: TikTokPlatform) -> None:
+    body = b'{"object":10,"entry":[{"campaign_id":"1","video_id":"2","event_time":1e30}]}'
+    [notice] = tiktok.creatorkit_receive_webhook(_delivery(tiktok, body), None).notices
+    assert notice.occurred_at is None
