@@ -74,3 +74,16 @@ def test_a_delivery_with_an_event_time_past_any_date_is_read_without_it(tiktok: 
     body = b'{"object":10,"entry":[{"campaign_id":"1","video_id":"2","event_time":1e30}]}'
     [notice] = tiktok.creatorkit_receive_webhook(_delivery(tiktok, body), None).notices
     assert notice.occurred_at is None
+
+
+# -- deadlines ---------------------------------------------------------------------------------------------------
+
+
+def test_a_call_whose_deadline_has_passed_spends_no_rate_budget(tiktok: TikTokPlatform) -> None:
+    wall = tiktok.timing[2]
+    assert wall is not None
+    context = CallContext(deadline=wall() - timedelta(seconds=1))
+    with pytest.raises(Transient) as caught:
+        tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), context)
+    assert caught.value.details.get("sent") is False
+    assert all(counter.total == 0 for counter in tiktok.limiter._counters.values()), "budget spent on no call"
