@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -69,6 +70,11 @@ def _decimal_text(value: Decimal | float) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
+def _query_digest(query: ent.DiscoveryQuery) -> str:
+    """What identifies a query across its pages: everything but its cursor and its page size."""
+    return hashlib.sha256(repr(attrs.evolve(query, cursor=None, limit=1)).encode()).hexdigest()[:16]
+
+
 @attrs.define
 class _Cursor:
     """Where a discovery walk is: the page to fetch, its size, and the label ids the query's categories became
@@ -77,25 +83,31 @@ class _Cursor:
     page: int = 1
     size: int = 0
     labels: dict[str, list[str]] | None = None
+    #: A digest of the query the cursor pages through (:func:`_query_digest`): a cursor belongs to its query.
+    query: str = ""
 
     def encode(self) -> str:
-        body = {"p": self.page, "s": self.size, "l": self.labels}
+        body = {"p": self.page, "s": self.size, "l": self.labels, "q": self.query}
         return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str | None, platform: str) -> _Cursor:
+    def decode(cls, text: str | None, platform: str, query: str) -> _Cursor:
         if not text:
-            return cls()
+            return cls(query=query)
+        known = {category.value for category in ent.Category}
         try:
             body = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             page, size, labels = int(body["p"]), int(body["s"]), body.get("l")
-        except (binascii.Error, ValueError, KeyError, TypeError):
-            raise InvalidRequest(platform, "this is not a TikTok discovery cursor", field="cursor") from None
-        known = {category.value for category in ent.Category}
-        carried = labels if isinstance(labels, dict) else None
-        if page < 1 or size < 1 or any(not set(names) <= known for names in (carried or {}).values()):
-            raise InvalidRequest(platform, "this is not a TikTok discovery cursor", field="cursor")
-        return cls(page=page, size=size, labels=carried)
+            carried = labels if isinstance(labels, dict) else None
+            valid = page >= 1 and 1 <= size <= MAX_PAGE_SIZE and body.get("q") == query
+            valid = valid and all(isinstance(names, list) and set(names) <= known for names in (carried or {}).values())
+        except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            valid = False
+        if not valid:
+            raise InvalidRequest(
+                platform, "this is not a TikTok discovery cursor, or not one of this query's", field="cursor"
+            )
+        return cls(page=page, size=size, labels=carried, query=query)
 
     def category_map(self, platform: str) -> CategoryMap:
         """The categories as the labels carried (only those the query uses, which is all its report needs)."""
@@ -265,7 +277,7 @@ class MarketplaceHooks(TikTokBase):
     @hookimpl
     def creatorkit_discover_creators(self, query: ent.DiscoveryQuery, context: CallContext | None) -> ent.DiscoveryPage:
         account = self._account_id(context)
-        cursor = _Cursor.decode(query.cursor, self.name)
+        cursor = _Cursor.decode(query.cursor, self.name, _query_digest(query))
         size = cursor.size or min(query.limit, MAX_PAGE_SIZE)
         plan = _Plan.of(query)
         if query.categories:
@@ -280,7 +292,7 @@ class MarketplaceHooks(TikTokBase):
         normaliser = Normaliser(self.name, self._now())
         following = None
         if pages.next is not None:
-            following = _Cursor(page=pages.next, size=size, labels=cursor.labels).encode()
+            following = _Cursor(page=pages.next, size=size, labels=cursor.labels, query=cursor.query).encode()
         filters = query.report(
             applied=plan.applied,
             approximated=plan.approximated,

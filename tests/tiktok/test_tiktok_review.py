@@ -4,19 +4,20 @@ the party they belong to."""
 
 from __future__ import annotations
 
-import itertools
+import base64
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import attrs
 import pytest
 from creatorkit_tiktok import TikTokPlatform
 from creatorkit_tiktok import _api as api
 from creatorkit_tiktok._webhooks import SIGNATURE_HEADER, sign_delivery
 from creatorkit_tiktok.sandbox import TikTokSandbox
 
-from creatorkit import CallContext
+from creatorkit import CallContext, InvalidRequest
 from creatorkit import entities as ent
 from creatorkit.errors import SignatureError, Transient
 from creatorkit.testing import network_disabled
@@ -87,3 +88,40 @@ def test_a_call_whose_deadline_has_passed_spends_no_rate_budget(tiktok: TikTokPl
         tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), context)
     assert caught.value.details.get("sent") is False
     assert all(counter.total == 0 for counter in tiktok.limiter._counters.values()), "budget spent on no call"
+
+
+# -- discovery cursors -------------------------------------------------------------------------------------------
+
+
+def _cursor(body: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "other", [ent.DiscoveryQuery(categories=("gaming",)), ent.DiscoveryQuery(keywords="mira", categories=("food",))]
+)
+def test_a_cursor_from_another_query_is_refused_naming_the_cursor(
+    tiktok: TikTokPlatform, other: ent.DiscoveryQuery
+) -> None:
+    page = tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(categories=("food",)), None)
+    assert page.next_cursor is not None
+    with pytest.raises(InvalidRequest) as caught:
+        tiktok.creatorkit_discover_creators(attrs.evolve(other, cursor=page.next_cursor), None)
+    assert caught.value.field == "cursor"
+    again = attrs.evolve(ent.DiscoveryQuery(categories=("food",)), cursor=page.next_cursor, limit=7)
+    assert tiktok.creatorkit_discover_creators(again, None).candidates, "the same query pages on, whatever its limit"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        _cursor({"p": 2, "s": 20, "l": {"1": 5}}),
+        _cursor({"p": 2, "s": 20, "l": {"1": [[1]]}}),
+        _cursor({"p": 2, "s": 10**6}),
+        base64.urlsafe_b64encode(b"[" * 100_000).decode(),
+    ],
+)
+def test_a_forged_cursor_is_refused_naming_the_cursor(tiktok: TikTokPlatform, forged: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(cursor=forged), None)
+    assert caught.value.field == "cursor"
