@@ -22,6 +22,7 @@ import httpx
 from creatorkit import AuthExpired, CallContext
 from creatorkit import toolkit as tk
 from creatorkit.config import Mode
+from creatorkit.errors import PlatformError
 
 from . import _api as api
 from .sandbox import SANDBOX_ACCOUNT, SANDBOX_ADVERTISER, TikTokSandbox
@@ -192,7 +193,7 @@ class TikTokBase:
         client = self._client_for(self._brand_tokens(context))
         deadline = context.deadline if context is not None else None
         answer = client.get(path, params=api.query(params), extensions=tk.call_options(deadline=deadline))
-        return api.BUSINESS.data_of(tk.body_of(answer))
+        return self._data(path, answer)
 
     def _post(
         self, path: str, body: Mapping[str, Any], context: CallContext | None, *, idempotent: bool = False
@@ -202,10 +203,24 @@ class TikTokBase:
         deadline = context.deadline if context is not None else None
         options = tk.call_options(deadline=deadline, idempotent=idempotent)
         answer = client.post(path, json={k: v for k, v in body.items() if v is not None}, extensions=options)
-        return api.BUSINESS.data_of(tk.body_of(answer))
+        return self._data(path, answer)
 
     def _app_post(self, path: str, body: Mapping[str, Any], context: CallContext | None = None) -> Any:
         """POST with the app's credentials in the body and no token (the OAuth and subscription endpoints)."""
         deadline = context.deadline if context is not None else None
         answer = self._app_client.post(path, json=dict(body), extensions=tk.call_options(deadline=deadline))
-        return api.BUSINESS.data_of(tk.body_of(answer))
+        return self._data(path, answer)
+
+    def _data(self, path: str, answer: httpx.Response) -> Mapping[str, Any]:
+        """The ``data`` object of a successful answer: ``{}`` when TikTok sent none, a ``PlatformError`` when it
+        sent something other than an object (every caller reads it as one)."""
+        data = api.BUSINESS.data_of(tk.body_of(answer))
+        if data is None:
+            return {}
+        if not isinstance(data, Mapping):
+            raise PlatformError(
+                self.name,
+                f"{path}: TikTok answered a {type(data).__name__} as its data, not an object",
+                details={"status": answer.status_code, "unparseable": True},
+            )
+        return data

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 from creatorkit_tiktok import TikTokPlatform
 from creatorkit_tiktok import _api as api
@@ -19,7 +20,7 @@ from creatorkit_tiktok.sandbox import TikTokSandbox
 
 from creatorkit import CallContext, InvalidRequest
 from creatorkit import entities as ent
-from creatorkit.errors import SignatureError, Transient
+from creatorkit.errors import PlatformError, SignatureError, Transient
 from creatorkit.testing import network_disabled
 
 RECEIVED_AT = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -125,3 +126,21 @@ def test_a_forged_cursor_is_refused_naming_the_cursor(tiktok: TikTokPlatform, fo
     with pytest.raises(InvalidRequest) as caught:
         tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(cursor=forged), None)
     assert caught.value.field == "cursor"
+
+
+# -- TikTok's answers --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [[], "x", 5])
+def test_data_that_is_not_an_object_is_a_platform_error(tiktok: TikTokPlatform, data: object) -> None:
+    body = {"code": 0, "message": "OK", "request_id": "sbx-1", "data": data}
+    _override(_sandbox(tiktok), "GET", "tto/tcm/creator/discover/", lambda request: httpx.Response(200, json=body))
+    with pytest.raises(PlatformError):
+        tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), None)
+
+
+def test_a_success_without_data_is_an_empty_page(tiktok: TikTokPlatform) -> None:
+    body = {"code": 0, "message": "OK", "request_id": "sbx-1"}
+    _override(_sandbox(tiktok), "GET", "tto/tcm/creator/discover/", lambda request: httpx.Response(200, json=body))
+    page = tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), None)
+    assert page.candidates == () and page.next_cursor is None and page.total is None
