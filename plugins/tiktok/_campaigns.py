@@ -108,7 +108,7 @@ class CampaignHooks(TikTokBase):
         campaign = None
         marker = _marker(request.deal_id, request.idempotency_key)
         if request.attempt > 1:  # an earlier call may have created it: its name says so
-            campaign = self._campaign_keyed(request.idempotency_key, context)
+            campaign = self._campaign_keyed(request, context)
         if campaign is None:
             brand = self._brand_profile(context, request.brand_name)
             # TikTok documents no length for a campaign's name; 100 characters keep it readable in TikTok One's
@@ -330,14 +330,23 @@ class CampaignHooks(TikTokBase):
         if pages.truncated:
             raise PlatformError(self.name, f"{path} has more than {_MAX_PAGES} pages: the plugin stopped reading")
 
-    def _campaign_keyed(self, key: str, context: CallContext | None) -> dict[str, Any] | None:
-        """The campaign an earlier call with idempotency key ``key`` created, if it did."""
-        account = self._account_id(context)
+    def _campaign_keyed(self, request: PlatformOrderRequest, context: CallContext | None) -> dict[str, Any] | None:
+        """The campaign an earlier call with the request's idempotency key created, if it did; a campaign made
+        with that key for another deal is an ``InvalidRequest``: the key was reused."""
+        account, key = self._account_id(context), request.idempotency_key
         params = {"tto_tcm_account_id": account, "campaign_type": "CAMPAIGN"}
         for campaign in self._pages("tto/tcm/campaign/", "campaigns", context, **params):
-            marked = _MARKED.search(str(campaign.get("campaign_name") or ""))
-            if marked is not None and marked.group("key") == key:
+            name = str(campaign.get("campaign_name") or "")
+            if name.endswith(_marker(request.deal_id, key)):
                 return campaign
+            marked = _MARKED.search(name)
+            if marked is not None and marked.group("key") == key:
+                raise InvalidRequest(
+                    self.name,
+                    f"idempotency key {key!r} already placed campaign {campaign.get('campaign_id')} for deal "
+                    f"{marked.group('deal')!r}, not {request.deal_id!r}",
+                    field="idempotency_key",
+                )
         return None
 
     def _campaign_by_id(self, campaign_id: str, context: CallContext | None, *, kind: str, ref: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ the party they belong to."""
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -144,3 +145,36 @@ def test_a_success_without_data_is_an_empty_page(tiktok: TikTokPlatform) -> None
     _override(_sandbox(tiktok), "GET", "tto/tcm/creator/discover/", lambda request: httpx.Response(200, json=body))
     page = tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), None)
     assert page.candidates == () and page.next_cursor is None and page.total is None
+
+
+# -- placing a deal once -----------------------------------------------------------------------------------------
+
+CREATE = "POST /open_api/v1.3/tto/tcm/campaign/create/"
+
+
+def _handles(platform: TikTokPlatform, count: int) -> list[str]:
+    found = (a.handle for a in _sandbox(platform).population.on("tiktok") if a.post_count > 1)
+    return list(itertools.islice(found, count))
+
+
+def _order(handles: tuple[str, ...], key: str = "order_1", deal: str = "deal_1", **extra: Any) -> Any:
+    deliverable = ent.OrderDeliverable(kind=ent.DeliverableType.SHORT_VIDEO, ad_authorization_days=30)
+    return ent.PlatformOrderRequest(
+        idempotency_key=key,
+        deal_id=deal,
+        brand_name="Sandbox Outdoor",
+        description="Winter kit: one video",
+        creator_handles=handles,
+        deliverables=(deliverable,),
+        **extra,
+    )
+
+
+def test_a_key_reused_for_another_deal_is_refused_not_answered_with_the_other_deals_campaign(
+    tiktok: TikTokPlatform,
+) -> None:
+    first, second = _handles(tiktok, 2)
+    tiktok.creatorkit_place_order(_order((first,)), None)
+    with pytest.raises(InvalidRequest) as caught:
+        tiktok.creatorkit_place_order(_order((second,), deal="deal_2", attempt=2), None)
+    assert caught.value.field == "idempotency_key"
