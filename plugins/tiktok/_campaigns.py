@@ -321,9 +321,12 @@ class CampaignHooks(TikTokBase):
 
         def page(number: Any) -> tk.Page[dict[str, Any]]:
             data = self._get(path, context, **params, page=number or 1, page_size=_PAGE_SIZE) or {}
-            info = data.get("page_info") or {}
-            items = [dict(item) for item in data.get(key) or ()]
-            return tk.Page.numbered(items, page=number or 1, total_pages=info.get("total_page"))
+            info = data.get("page_info")
+            items = [dict(item) for item in data.get(key) or () if isinstance(item, Mapping)]
+            # TikTok may quote the page count, or leave it out: then a full page means there may be another, as
+            # a retry that stopped early would place the deal twice.
+            total = api.number(info.get("total_page")) if isinstance(info, Mapping) else None
+            return tk.Page.numbered(items, page=number or 1, total_pages=total, has_more=len(items) >= _PAGE_SIZE)
 
         pages = tk.paginate(page, max_pages=_MAX_PAGES, platform=self.name)
         yield from pages

@@ -178,3 +178,35 @@ def test_a_key_reused_for_another_deal_is_refused_not_answered_with_the_other_de
     with pytest.raises(InvalidRequest) as caught:
         tiktok.creatorkit_place_order(_order((second,), deal="deal_2", attempt=2), None)
     assert caught.value.field == "idempotency_key"
+
+
+def _listing_rewritten(sandbox: TikTokSandbox, rewrite: Any) -> None:
+    """The campaign list answered as the sandbox answers it, with its ``page_info`` rewritten."""
+    [own] = [r for r in sandbox._routes if r.method == "GET" and r.pattern.match("/open_api/v1.3/tto/tcm/campaign/")]
+
+    def listing(request: Any) -> Any:
+        data = own.handler(request)
+        data["page_info"] = rewrite(data.get("page_info") or {})
+        return data
+
+    _override(sandbox, "GET", "tto/tcm/campaign/", listing)
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [lambda info: {**info, "total_page": str(info["total_page"])}, lambda info: {}],
+    ids=["quoted-total", "no-page-info"],
+)
+def test_a_retry_finds_its_campaign_on_a_later_page_however_the_paging_is_written(
+    tiktok: TikTokPlatform, rewrite: Any
+) -> None:
+    [handle] = _handles(tiktok, 1)
+    sandbox = _sandbox(tiktok)
+    for number in range(25):  # more campaigns than one page holds, the wanted one last
+        tiktok.creatorkit_place_order(_order((handle,), f"other_{number}"), None)
+    first = tiktok.creatorkit_place_order(_order((handle,)), None)
+    creates = sandbox.calls.count(CREATE)
+    _listing_rewritten(sandbox, rewrite)
+    again = tiktok.creatorkit_place_order(_order((handle,), attempt=2), None)
+    assert sandbox.calls.count(CREATE) == creates, "a retry must not create a second campaign"
+    assert [o.order_id for o in again.orders] == [o.order_id for o in first.orders]
