@@ -144,15 +144,27 @@ class TikTokBase:
         return client
 
     def _brand_tokens(self, context: CallContext | None) -> tk.TokenSource:
-        """The brand's token: the context's connection, or in the sandbox its own brand's."""
-        if context is not None and context.tokens is not None:
+        """The brand's token: the context's connection, or in the sandbox its own brand's. A context with a grant
+        carries the creator's token (``CallContext.tokens``), which never goes on a brand's call."""
+        if context is not None and context.tokens is not None and context.grant is None:
             return context.tokens
         if self.sandbox is not None:
             return self.sandbox.brand_token
         raise AuthExpired(
             self.name,
-            "TikTok One and Spark Ads calls need the brand's authorised TikTok for Business account",
+            "TikTok One and Spark Ads calls need the brand's authorised TikTok for Business account"
+            + (", not a creator's grant" if context is not None and context.grant is not None else ""),
             action="connect it: `creatorkit connect tiktok`",
+        )
+
+    def _grant_tokens(self, context: CallContext | None) -> tk.TokenSource:
+        """The creator's token from the context's grant; never the brand's."""
+        if context is not None and context.grant is not None and context.tokens is not None:
+            return context.tokens
+        raise AuthExpired(
+            self.name,
+            "TikTok One's authorised creator endpoints need the creator's own grant token",
+            action="ask the creator to grant access: `creatorkit grant tiktok`",
         )
 
     def _account_id(self, context: CallContext | None) -> str:
@@ -188,9 +200,10 @@ class TikTokBase:
 
     # -- one call -------------------------------------------------------------------------------------------------
 
-    def _get(self, path: str, context: CallContext | None, **params: Any) -> Any:
-        """GET ``path`` of the API for Business as the brand; the ``data`` of TikTok's answer."""
-        client = self._client_for(self._brand_tokens(context))
+    def _get(self, path: str, context: CallContext | None, *, as_creator: bool = False, **params: Any) -> Any:
+        """GET ``path`` of the API for Business as the brand (``as_creator``: as the context's grant's creator);
+        the ``data`` of TikTok's answer."""
+        client = self._client_for(self._grant_tokens(context) if as_creator else self._brand_tokens(context))
         deadline = context.deadline if context is not None else None
         answer = client.get(path, params=api.query(params), extensions=tk.call_options(deadline=deadline))
         return self._data(path, answer)

@@ -343,8 +343,8 @@ class MarketplaceHooks(TikTokBase):
         grant = context.grant if context is not None else None
         if grant is not None:
             creator_id = grant.details.get("creator_id") or grant.account_id
-            creator = self._get("tto/creator/authorized/", context, creator_id=creator_id)
-            path, params = "tto/creator/authorized/video/list/", {"creator_id": creator_id}
+            creator = self._get("tto/creator/authorized/", context, as_creator=True, creator_id=creator_id)
+            path, params = "tto/creator/authorized/video/list/", {"creator_id": creator_id, "as_creator": True}
         else:
             creator = self._public_creator(account.handle, context)
             path = "tto/tcm/creator/public/video/list/"

@@ -5,6 +5,7 @@ the party they belong to."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 from collections.abc import Iterator
@@ -19,8 +20,9 @@ from creatorkit_tiktok import _api as api
 from creatorkit_tiktok._webhooks import SIGNATURE_HEADER, sign_delivery
 from creatorkit_tiktok.sandbox import TikTokSandbox
 
-from creatorkit import CallContext, InvalidRequest
+from creatorkit import AuthExpired, CallContext, InvalidRequest
 from creatorkit import entities as ent
+from creatorkit import toolkit as tk
 from creatorkit.errors import PlatformError, SignatureError, Transient
 from creatorkit.testing import network_disabled
 
@@ -210,3 +212,38 @@ def test_a_retry_finds_its_campaign_on_a_later_page_however_the_paging_is_writte
     again = tiktok.creatorkit_place_order(_order((handle,), attempt=2), None)
     assert sandbox.calls.count(CREATE) == creates, "a retry must not create a second campaign"
     assert [o.order_id for o in again.orders] == [o.order_id for o in first.orders]
+
+
+# -- whose token -------------------------------------------------------------------------------------------------
+
+
+def _grant(platform: TikTokPlatform, account_id: str, handle: str) -> CallContext:
+    grant = ent.Grant(
+        id="grant-1",
+        platform="tiktok",
+        creator_id="creator-1",
+        workspace_id="ws-1",
+        account_id=account_id,
+        handle=handle,
+        granted_at=RECEIVED_AT,
+    )
+    issued = _sandbox(platform).issuer.issue(f"creator:{account_id}", lifetime=2**30)
+    return CallContext(grant=grant, tokens=tk.StaticToken(issued.access_token, platform="tiktok"))
+
+
+def test_a_creators_grant_token_is_never_sent_on_a_brand_call(tiktok: TikTokPlatform) -> None:
+    sandbox = _sandbox(tiktok)
+    account = next(iter(sandbox.population.on("tiktok")))
+    context = _grant(tiktok, account.account_id, account.handle)
+    assert context.tokens is not None
+    sent: list[str | None] = []
+    [own] = [r for r in sandbox._routes if r.pattern.match("/open_api/v1.3/tto/tcm/creator/discover/")]
+
+    def discover(request: Any) -> Any:
+        sent.append(request.request.headers.get("Access-Token"))
+        return own.handler(request)
+
+    _override(sandbox, "GET", "tto/tcm/creator/discover/", discover)
+    with contextlib.suppress(AuthExpired):  # refusing is right too; sending the creator's token is not
+        tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), context)
+    assert context.tokens.access_token() not in sent
