@@ -342,6 +342,10 @@ class MarketplaceHooks(TikTokBase):
         context carries one (its token is the context's), else the brand's public insights by handle."""
         grant = context.grant if context is not None else None
         if grant is not None:
+            if grant.handle and grant.handle.lstrip("@").casefold() != account.handle.lstrip("@").casefold():
+                raise InvalidRequest(
+                    self.name, f"grant {grant.id} is @{grant.handle}'s, not @{account.handle}'s", field="grant"
+                )
             creator_id = grant.details.get("creator_id") or grant.account_id
             creator = self._get("tto/creator/authorized/", context, as_creator=True, creator_id=creator_id)
             path, params = "tto/creator/authorized/video/list/", {"creator_id": creator_id, "as_creator": True}

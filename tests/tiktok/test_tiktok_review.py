@@ -247,3 +247,12 @@ def test_a_creators_grant_token_is_never_sent_on_a_brand_call(tiktok: TikTokPlat
     with contextlib.suppress(AuthExpired):  # refusing is right too; sending the creator's token is not
         tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), context)
     assert context.tokens.access_token() not in sent
+
+
+def test_a_grant_for_another_creator_reads_no_figures_for_this_one(tiktok: TikTokPlatform) -> None:
+    granted, other = itertools.islice(_sandbox(tiktok).population.on("tiktok"), 2)
+    context = _grant(tiktok, granted.account_id, granted.handle)
+    asked = ent.PlatformAccount(platform="tiktok", account_id=other.account_id, handle=other.handle)
+    with pytest.raises(InvalidRequest) as caught:
+        tiktok.creatorkit_fetch_creator_metrics(asked, context, None)
+    assert caught.value.field == "grant"
