@@ -158,7 +158,10 @@ def _money(amount: Any, currency: Any) -> Money | None:
     if not value.is_finite() or value <= 0:  # 0 is TikTok's "no price set", not a free creator
         return None
     code = currency.upper()
-    minor = int(value.scaleb(currency_exponent(code)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        minor = int(value.scaleb(currency_exponent(code)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except ArithmeticError:  # more digits than any price has (decimal's InvalidOperation, Overflow)
+        return None
     return Money(minor, code) if minor > 0 else None
 
 

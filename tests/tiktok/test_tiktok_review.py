@@ -256,3 +256,14 @@ def test_a_grant_for_another_creator_reads_no_figures_for_this_one(tiktok: TikTo
     with pytest.raises(InvalidRequest) as caught:
         tiktok.creatorkit_fetch_creator_metrics(asked, context, None)
     assert caught.value.field == "grant"
+
+
+# -- odd figures -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("price", ["1e30", "1E+999999"])
+def test_a_price_too_large_for_any_money_is_no_price_not_a_crashed_page(tiktok: TikTokPlatform, price: str) -> None:
+    creator = {"creator_id": "1", "handle_name": "a", "creator_price": price, "currency": "USD"}
+    _override(_sandbox(tiktok), "GET", "tto/tcm/creator/discover/", lambda request: {"creators": [creator]})
+    [candidate] = tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), None).candidates
+    assert candidate.profile.rate_card is None
