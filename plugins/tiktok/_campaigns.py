@@ -156,7 +156,7 @@ class CampaignHooks(TikTokBase):
         return asked.pop()
 
     def _placement(self, request: PlatformOrderRequest, campaign: Mapping[str, Any]) -> OrderPlacement:
-        campaign_id = str(campaign["campaign_id"])
+        campaign_id = self._campaign_id(campaign)
         # TikTok may answer a handle without the "@" it was sent with: the two are one creator.
         placed = {str(h).lstrip("@") for h in campaign.get("handle_names") or ()}
         refused = {str(h).lstrip("@") for h in campaign.get("failed_handle_names") or ()}
@@ -195,6 +195,14 @@ class CampaignHooks(TikTokBase):
             placed_at=self._now(),
         )
 
+    def _campaign_id(self, campaign: Mapping[str, Any]) -> str:
+        """The id of a campaign TikTok answered; an answer without one names no campaign to read back (a retry
+        looks the campaign up by its name)."""
+        campaign_id = str(campaign.get("campaign_id") or "")
+        if not campaign_id:
+            raise PlatformError(self.name, "tto/tcm/campaign/create/ answered no campaign_id")
+        return campaign_id
+
     @hookimpl
     def creatorkit_get_order(self, order_id: str, context: CallContext | None) -> PlatformOrder:
         campaign_id, handle = _split_ref(order_id, "order")
@@ -225,7 +233,9 @@ class CampaignHooks(TikTokBase):
             created_at=api.instant(campaign.get("create_time")) or self._now(),
             campaign_ref=campaign_id,
             invite_link=campaign.get("invite_link") or None,
-            post_ids=tuple(str(link["video_id"]) for link in live if link.get("status") == "APPROVE"),
+            post_ids=tuple(
+                str(link["video_id"]) for link in live if link.get("status") == "APPROVE" and link.get("video_id")
+            ),
         )
 
     @staticmethod
@@ -272,7 +282,7 @@ class CampaignHooks(TikTokBase):
             )
         return OutreachReceipt(
             platform=self.name,
-            platform_ref=f"{campaign['campaign_id']}:{handle}",
+            platform_ref=f"{self._campaign_id(campaign)}:{handle}",
             accepted_at=api.instant(campaign.get("create_time")) or self._now(),
             invite_link=campaign.get("invite_link") or None,
         )

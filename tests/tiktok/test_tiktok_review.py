@@ -267,3 +267,19 @@ def test_a_price_too_large_for_any_money_is_no_price_not_a_crashed_page(tiktok: 
     _override(_sandbox(tiktok), "GET", "tto/tcm/creator/discover/", lambda request: {"creators": [creator]})
     [candidate] = tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), None).candidates
     assert candidate.profile.rate_card is None
+
+
+def test_a_created_campaign_without_its_id_is_a_platform_error(tiktok: TikTokPlatform) -> None:
+    [handle] = _handles(tiktok, 1)
+    _override(_sandbox(tiktok), "POST", "tto/tcm/campaign/create/", lambda request: {"handle_names": [handle]})
+    with pytest.raises(PlatformError):
+        tiktok.creatorkit_place_order(_order((handle,)), None)
+
+
+def test_an_approved_link_without_its_video_is_read_without_it(tiktok: TikTokPlatform) -> None:
+    [handle] = _handles(tiktok, 1)
+    [order] = tiktok.creatorkit_place_order(_order((handle,)), None).orders
+    links = {"video_infos": [{"status": "APPROVE"}], "page_info": {"total_page": 1}}
+    _override(_sandbox(tiktok), "GET", "tto/tcm/campaign/link/status/", lambda request: links)
+    read = tiktok.creatorkit_get_order(order.order_id, None)
+    assert read.status is ent.OrderStatus.DELIVERED and read.post_ids == ()
