@@ -55,9 +55,11 @@ class UsageRightHooks(TikTokBase):
         code, advertiser = request.authorization_code.strip(), self._advertiser_id(context)
         item = self._spark_item(code, context)  # the code's post, read before binding it
         post_id = str(item.get("item_info", {}).get("item_id") or "")
-        if request.post_id is not None and post_id and post_id != request.post_id:
+        if request.post_id is not None and post_id != request.post_id:  # a code naming no post is unchecked
             raise InvalidRequest(
-                self.name, f"the code is for post {post_id}, not {request.post_id}", field="authorization_code"
+                self.name,
+                f"the code is for post {post_id or '(TikTok names none)'}, not {request.post_id}",
+                field="authorization_code",
             )
         try:
             self._post(

@@ -283,3 +283,27 @@ def test_an_approved_link_without_its_video_is_read_without_it(tiktok: TikTokPla
     _override(_sandbox(tiktok), "GET", "tto/tcm/campaign/link/status/", lambda request: links)
     read = tiktok.creatorkit_get_order(order.order_id, None)
     assert read.status is ent.OrderStatus.DELIVERED and read.post_ids == ()
+
+
+# -- usage rights ------------------------------------------------------------------------------------------------
+
+
+def test_a_code_whose_post_tiktok_does_not_name_is_not_bound_for_an_expected_post(tiktok: TikTokPlatform) -> None:
+    sandbox = _sandbox(tiktok)
+    account = next(a for a in sandbox.population.on("tiktok") if a.post_count > 0)
+    post_id = next(sandbox.population.posts(account, limit=1)).post_id
+    code = sandbox.spark_code(post_id, 30)
+    [own] = [r for r in sandbox._routes if r.pattern.match("/open_api/v1.3/tt_video/info/")]
+
+    def info(request: Any) -> Any:
+        item = own.handler(request)
+        item["item_info"].pop("item_id", None)
+        return item
+
+    _override(sandbox, "GET", "tt_video/info/", info)
+    with pytest.raises(InvalidRequest) as caught:
+        tiktok.creatorkit_authorize_usage(
+            ent.UsageAuthorizationRequest(deal_id="d", authorization_code=code, post_id=post_id), None
+        )
+    assert caught.value.field == "authorization_code"
+    assert "POST /open_api/v1.3/tt_video/authorize/" not in sandbox.calls
