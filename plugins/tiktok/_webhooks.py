@@ -89,7 +89,7 @@ class WebhookHooks(TikTokBase):
         self._verify(request)
         try:
             body = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
             raise SignatureError("the signed body is not JSON", signer=self.name) from None
         if isinstance(body, dict) and isinstance(body.get("entry"), list):
             notices = tuple(self._subscription_notice(body, entry, request) for entry in body["entry"])
@@ -160,7 +160,7 @@ class WebhookHooks(TikTokBase):
         raw = body.get("content")
         try:
             content = json.loads(raw) if isinstance(raw, str) and raw.strip() else (raw or {})
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SignatureError("the event's content is not JSON", signer=self.name) from None
         if not isinstance(content, dict):
             raise SignatureError("the event's content is not a JSON object", signer=self.name)

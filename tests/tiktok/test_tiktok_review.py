@@ -307,3 +307,16 @@ def test_a_code_whose_post_tiktok_does_not_name_is_not_bound_for_an_expected_pos
         )
     assert caught.value.field == "authorization_code"
     assert "POST /open_api/v1.3/tt_video/authorize/" not in sandbox.calls
+
+
+# -- signed but hostile bodies -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000, b'{"event":"x","create_time":1,"content":"' + b"[" * 100_000 + b'"}'],
+    ids=["body", "content"],
+)
+def test_a_signed_body_nested_past_any_json_reader_is_a_signature_error(tiktok: TikTokPlatform, body: bytes) -> None:
+    with pytest.raises(SignatureError):
+        tiktok.creatorkit_receive_webhook(_delivery(tiktok, body), None)
