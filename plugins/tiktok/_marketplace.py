@@ -287,7 +287,7 @@ class MarketplaceHooks(TikTokBase):
         paging = {"tto_tcm_account_id": account, "page": cursor.page, "page_size": size}
         data = self._get("tto/tcm/creator/discover/", context, **paging, **plan.params)
         creators = [creator for creator in data.get("creators") or () if isinstance(creator, Mapping)]
-        info = data.get("page_info") or {}
+        info = data.get("page_info") if isinstance(data.get("page_info"), Mapping) else {}
         pages = tk.Page.numbered(creators, page=cursor.page, total_pages=api.number(info.get("total_page")) or 0)
         normaliser = Normaliser(self.name, self._now())
         following = None

@@ -320,3 +320,13 @@ def test_a_code_whose_post_tiktok_does_not_name_is_not_bound_for_an_expected_pos
 def test_a_signed_body_nested_past_any_json_reader_is_a_signature_error(tiktok: TikTokPlatform, body: bytes) -> None:
     with pytest.raises(SignatureError):
         tiktok.creatorkit_receive_webhook(_delivery(tiktok, body), None)
+
+
+@pytest.mark.parametrize("odd", [5, "x", [5], ["food"]])
+def test_a_creator_whose_lists_hold_no_objects_is_read_without_them(tiktok: TikTokPlatform, odd: object) -> None:
+    creator = {"creator_id": "1", "handle_name": "a", "content_labels": odd, "industry_labels": odd}
+    creator |= {"audience_countries": odd, "audience_genders": odd, "audience_ages": odd}
+    answer = {"creators": [creator], "page_info": odd}
+    _override(_sandbox(tiktok), "GET", "tto/tcm/creator/discover/", lambda request: answer)
+    [candidate] = tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), None).candidates
+    assert candidate.profile.tags == () and candidate.audience.breakdowns == ()
