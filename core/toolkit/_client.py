@@ -174,6 +174,7 @@ class _PlatformTransport(httpx.BaseTransport):
     def _attempt(
         self, request: httpx.Request, keys: dict[str, str], deadline: float | None, where: str, used: list[str]
     ) -> httpx.Response:
+        self._check_deadline(deadline, where)  # before the limiter: a call that cannot be sent spends no budget
         if self.limiter is not None:
             self.limiter.acquire(keys, deadline=deadline)
         token = self.tokens.access_token() if self.tokens is not None else None
@@ -232,6 +233,13 @@ class _PlatformTransport(httpx.BaseTransport):
         timeouts = dict(request.extensions.get("timeout") or httpx.Timeout(self.config.timeout).as_dict())
         if deadline is None:
             return timeouts
+        left = self._check_deadline(deadline, where)
+        return {name: left if value is None else min(value, left) for name, value in timeouts.items()}
+
+    def _check_deadline(self, deadline: float | None, where: str) -> float:
+        """The seconds left before ``deadline``; a ``Transient`` that was never sent once it has passed."""
+        if deadline is None:
+            return float("inf")
         left = deadline - self.clock()
         if left <= 0:
             raise Transient(
@@ -240,7 +248,7 @@ class _PlatformTransport(httpx.BaseTransport):
                 code="deadline",
                 details={"sent": False, "source": "deadline"},
             )
-        return {name: left if value is None else min(value, left) for name, value in timeouts.items()}
+        return left
 
     def _hold(self, error: RateLimited, keys: Mapping[str, str]) -> None:
         assert self.limiter is not None and error.wait is not None

@@ -38,7 +38,10 @@ def signed_time(unix_seconds: str | None, *, signer: str, name: str) -> datetime
     """The instant a sender's Unix timestamp (whole seconds, as text) names, in UTC; malformed is a SignatureError."""
     if unix_seconds is None or not unix_seconds.isascii() or not unix_seconds.isdigit() or len(unix_seconds) > 12:
         raise SignatureError(f"the {name} timestamp is missing or not whole Unix seconds", signer=signer)
-    return datetime.fromtimestamp(int(unix_seconds), UTC)
+    try:
+        return datetime.fromtimestamp(int(unix_seconds), UTC)
+    except (ValueError, OverflowError, OSError):  # twelve digits reach past year 9999
+        raise SignatureError(f"the {name} timestamp names no date", signer=signer) from None
 
 
 def check_freshness(

@@ -222,9 +222,12 @@ def instant(value: Any) -> datetime | None:
         return None
     if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
         seconds = float(value)
-        if seconds <= 0:
+        if not seconds > 0:  # zero, negative or NaN
             return None
-        return datetime.fromtimestamp(seconds / 1000 if seconds > 1e12 else seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds / 1000 if seconds > 1e12 else seconds, UTC)
+        except (ValueError, OverflowError, OSError):  # past year 9999 (microseconds, a garbled figure)
+            return None
     text = str(value).strip()
     for pattern in _TIME_FORMATS:
         try:

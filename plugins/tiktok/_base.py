@@ -22,6 +22,7 @@ import httpx
 from creatorkit import AuthExpired, CallContext
 from creatorkit import toolkit as tk
 from creatorkit.config import Mode
+from creatorkit.errors import PlatformError
 
 from . import _api as api
 from .sandbox import SANDBOX_ACCOUNT, SANDBOX_ADVERTISER, TikTokSandbox
@@ -143,15 +144,27 @@ class TikTokBase:
         return client
 
     def _brand_tokens(self, context: CallContext | None) -> tk.TokenSource:
-        """The brand's token: the context's connection, or in the sandbox its own brand's."""
-        if context is not None and context.tokens is not None:
+        """The brand's token: the context's connection, or in the sandbox its own brand's. A context with a grant
+        carries the creator's token (``CallContext.tokens``), which never goes on a brand's call."""
+        if context is not None and context.tokens is not None and context.grant is None:
             return context.tokens
         if self.sandbox is not None:
             return self.sandbox.brand_token
         raise AuthExpired(
             self.name,
-            "TikTok One and Spark Ads calls need the brand's authorised TikTok for Business account",
+            "TikTok One and Spark Ads calls need the brand's authorised TikTok for Business account"
+            + (", not a creator's grant" if context is not None and context.grant is not None else ""),
             action="connect it: `creatorkit connect tiktok`",
+        )
+
+    def _grant_tokens(self, context: CallContext | None) -> tk.TokenSource:
+        """The creator's token from the context's grant; never the brand's."""
+        if context is not None and context.grant is not None and context.tokens is not None:
+            return context.tokens
+        raise AuthExpired(
+            self.name,
+            "TikTok One's authorised creator endpoints need the creator's own grant token",
+            action="ask the creator to grant access: `creatorkit grant tiktok`",
         )
 
     def _account_id(self, context: CallContext | None) -> str:
@@ -187,12 +200,13 @@ class TikTokBase:
 
     # -- one call -------------------------------------------------------------------------------------------------
 
-    def _get(self, path: str, context: CallContext | None, **params: Any) -> Any:
-        """GET ``path`` of the API for Business as the brand; the ``data`` of TikTok's answer."""
-        client = self._client_for(self._brand_tokens(context))
+    def _get(self, path: str, context: CallContext | None, *, as_creator: bool = False, **params: Any) -> Any:
+        """GET ``path`` of the API for Business as the brand (``as_creator``: as the context's grant's creator);
+        the ``data`` of TikTok's answer."""
+        client = self._client_for(self._grant_tokens(context) if as_creator else self._brand_tokens(context))
         deadline = context.deadline if context is not None else None
         answer = client.get(path, params=api.query(params), extensions=tk.call_options(deadline=deadline))
-        return api.BUSINESS.data_of(tk.body_of(answer))
+        return self._data(path, answer)
 
     def _post(
         self, path: str, body: Mapping[str, Any], context: CallContext | None, *, idempotent: bool = False
@@ -202,10 +216,24 @@ class TikTokBase:
         deadline = context.deadline if context is not None else None
         options = tk.call_options(deadline=deadline, idempotent=idempotent)
         answer = client.post(path, json={k: v for k, v in body.items() if v is not None}, extensions=options)
-        return api.BUSINESS.data_of(tk.body_of(answer))
+        return self._data(path, answer)
 
     def _app_post(self, path: str, body: Mapping[str, Any], context: CallContext | None = None) -> Any:
         """POST with the app's credentials in the body and no token (the OAuth and subscription endpoints)."""
         deadline = context.deadline if context is not None else None
         answer = self._app_client.post(path, json=dict(body), extensions=tk.call_options(deadline=deadline))
-        return api.BUSINESS.data_of(tk.body_of(answer))
+        return self._data(path, answer)
+
+    def _data(self, path: str, answer: httpx.Response) -> Mapping[str, Any]:
+        """The ``data`` object of a successful answer: ``{}`` when TikTok sent none, a ``PlatformError`` when it
+        sent something other than an object (every caller reads it as one)."""
+        data = api.BUSINESS.data_of(tk.body_of(answer))
+        if data is None:
+            return {}
+        if not isinstance(data, Mapping):
+            raise PlatformError(
+                self.name,
+                f"{path}: TikTok answered a {type(data).__name__} as its data, not an object",
+                details={"status": answer.status_code, "unparseable": True},
+            )
+        return data

@@ -108,7 +108,7 @@ class CampaignHooks(TikTokBase):
         campaign = None
         marker = _marker(request.deal_id, request.idempotency_key)
         if request.attempt > 1:  # an earlier call may have created it: its name says so
-            campaign = self._campaign_keyed(request.idempotency_key, context)
+            campaign = self._campaign_keyed(request, context)
         if campaign is None:
             brand = self._brand_profile(context, request.brand_name)
             # TikTok documents no length for a campaign's name; 100 characters keep it readable in TikTok One's
@@ -156,7 +156,7 @@ class CampaignHooks(TikTokBase):
         return asked.pop()
 
     def _placement(self, request: PlatformOrderRequest, campaign: Mapping[str, Any]) -> OrderPlacement:
-        campaign_id = str(campaign["campaign_id"])
+        campaign_id = self._campaign_id(campaign)
         # TikTok may answer a handle without the "@" it was sent with: the two are one creator.
         placed = {str(h).lstrip("@") for h in campaign.get("handle_names") or ()}
         refused = {str(h).lstrip("@") for h in campaign.get("failed_handle_names") or ()}
@@ -195,6 +195,14 @@ class CampaignHooks(TikTokBase):
             placed_at=self._now(),
         )
 
+    def _campaign_id(self, campaign: Mapping[str, Any]) -> str:
+        """The id of a campaign TikTok answered; an answer without one names no campaign to read back (a retry
+        looks the campaign up by its name)."""
+        campaign_id = str(campaign.get("campaign_id") or "")
+        if not campaign_id:
+            raise PlatformError(self.name, "tto/tcm/campaign/create/ answered no campaign_id")
+        return campaign_id
+
     @hookimpl
     def creatorkit_get_order(self, order_id: str, context: CallContext | None) -> PlatformOrder:
         campaign_id, handle = _split_ref(order_id, "order")
@@ -225,7 +233,9 @@ class CampaignHooks(TikTokBase):
             created_at=api.instant(campaign.get("create_time")) or self._now(),
             campaign_ref=campaign_id,
             invite_link=campaign.get("invite_link") or None,
-            post_ids=tuple(str(link["video_id"]) for link in live if link.get("status") == "APPROVE"),
+            post_ids=tuple(
+                str(link["video_id"]) for link in live if link.get("status") == "APPROVE" and link.get("video_id")
+            ),
         )
 
     @staticmethod
@@ -272,7 +282,7 @@ class CampaignHooks(TikTokBase):
             )
         return OutreachReceipt(
             platform=self.name,
-            platform_ref=f"{campaign['campaign_id']}:{handle}",
+            platform_ref=f"{self._campaign_id(campaign)}:{handle}",
             accepted_at=api.instant(campaign.get("create_time")) or self._now(),
             invite_link=campaign.get("invite_link") or None,
         )
@@ -321,23 +331,35 @@ class CampaignHooks(TikTokBase):
 
         def page(number: Any) -> tk.Page[dict[str, Any]]:
             data = self._get(path, context, **params, page=number or 1, page_size=_PAGE_SIZE) or {}
-            info = data.get("page_info") or {}
-            items = [dict(item) for item in data.get(key) or ()]
-            return tk.Page.numbered(items, page=number or 1, total_pages=info.get("total_page"))
+            info = data.get("page_info")
+            items = [dict(item) for item in data.get(key) or () if isinstance(item, Mapping)]
+            # TikTok may quote the page count, or leave it out: then a full page means there may be another, as
+            # a retry that stopped early would place the deal twice.
+            total = api.number(info.get("total_page")) if isinstance(info, Mapping) else None
+            return tk.Page.numbered(items, page=number or 1, total_pages=total, has_more=len(items) >= _PAGE_SIZE)
 
         pages = tk.paginate(page, max_pages=_MAX_PAGES, platform=self.name)
         yield from pages
         if pages.truncated:
             raise PlatformError(self.name, f"{path} has more than {_MAX_PAGES} pages: the plugin stopped reading")
 
-    def _campaign_keyed(self, key: str, context: CallContext | None) -> dict[str, Any] | None:
-        """The campaign an earlier call with idempotency key ``key`` created, if it did."""
-        account = self._account_id(context)
+    def _campaign_keyed(self, request: PlatformOrderRequest, context: CallContext | None) -> dict[str, Any] | None:
+        """The campaign an earlier call with the request's idempotency key created, if it did; a campaign made
+        with that key for another deal is an ``InvalidRequest``: the key was reused."""
+        account, key = self._account_id(context), request.idempotency_key
         params = {"tto_tcm_account_id": account, "campaign_type": "CAMPAIGN"}
         for campaign in self._pages("tto/tcm/campaign/", "campaigns", context, **params):
-            marked = _MARKED.search(str(campaign.get("campaign_name") or ""))
-            if marked is not None and marked.group("key") == key:
+            name = str(campaign.get("campaign_name") or "")
+            if name.endswith(_marker(request.deal_id, key)):
                 return campaign
+            marked = _MARKED.search(name)
+            if marked is not None and marked.group("key") == key:
+                raise InvalidRequest(
+                    self.name,
+                    f"idempotency key {key!r} already placed campaign {campaign.get('campaign_id')} for deal "
+                    f"{marked.group('deal')!r}, not {request.deal_id!r}",
+                    field="idempotency_key",
+                )
         return None
 
     def _campaign_by_id(self, campaign_id: str, context: CallContext | None, *, kind: str, ref: str) -> dict[str, Any]:

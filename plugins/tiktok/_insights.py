@@ -131,6 +131,11 @@ def category_map(platform: str, labels: Iterable[Mapping[str, Any]]) -> Category
     return CategoryMap(platform=platform, labels={k: tuple(v) for k, v in by_category.items()})
 
 
+def objects(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list TikTok answered; none when it answered something other than a list."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
 def shares(rows: Iterable[Mapping[str, Any]], key: str) -> list[tuple[str, float]]:
     """``(label, share)`` pairs of a TikTok distribution, as fractions: TikTok sends 0.71, "71%" or, in places, 71.
 
@@ -158,7 +163,10 @@ def _money(amount: Any, currency: Any) -> Money | None:
     if not value.is_finite() or value <= 0:  # 0 is TikTok's "no price set", not a free creator
         return None
     code = currency.upper()
-    minor = int(value.scaleb(currency_exponent(code)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        minor = int(value.scaleb(currency_exponent(code)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except ArithmeticError:  # more digits than any price has (decimal's InvalidOperation, Overflow)
+        return None
     return Money(minor, code) if minor > 0 else None
 
 
@@ -224,7 +232,7 @@ class Normaliser:
         )
 
     def profile(self, creator: Mapping[str, Any], account: ent.PlatformAccount) -> ent.CreatorProfile:
-        labels = [*(creator.get("content_labels") or ()), *(creator.get("industry_labels") or ())]
+        labels = [*objects(creator.get("content_labels")), *objects(creator.get("industry_labels"))]
         names = tuple(str(label["label_name"]) for label in labels if label.get("label_name"))
         found: dict[ent.Category, None] = {}
         for name in names:
@@ -292,10 +300,11 @@ class Normaliser:
         )
         breakdowns = []
         for dimension, field, key, top in splits:
-            rows = creator.get(field)
-            if isinstance(rows, list) and rows:
+            raw = creator.get(field)
+            rows = objects(raw)
+            if rows:
                 pairs = shares(rows, key)
-                breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=len(rows))
+                breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=len(raw))
                 if breakdown is not None:
                     breakdowns.append(breakdown)
         return ent.AudienceProfile(platform=self.platform, account_id=account_id, breakdowns=tuple(breakdowns))

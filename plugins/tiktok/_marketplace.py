@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -69,6 +70,11 @@ def _decimal_text(value: Decimal | float) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
+def _query_digest(query: ent.DiscoveryQuery) -> str:
+    """What identifies a query across its pages: everything but its cursor and its page size."""
+    return hashlib.sha256(repr(attrs.evolve(query, cursor=None, limit=1)).encode()).hexdigest()[:16]
+
+
 @attrs.define
 class _Cursor:
     """Where a discovery walk is: the page to fetch, its size, and the label ids the query's categories became
@@ -77,25 +83,31 @@ class _Cursor:
     page: int = 1
     size: int = 0
     labels: dict[str, list[str]] | None = None
+    #: A digest of the query the cursor pages through (:func:`_query_digest`): a cursor belongs to its query.
+    query: str = ""
 
     def encode(self) -> str:
-        body = {"p": self.page, "s": self.size, "l": self.labels}
+        body = {"p": self.page, "s": self.size, "l": self.labels, "q": self.query}
         return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str | None, platform: str) -> _Cursor:
+    def decode(cls, text: str | None, platform: str, query: str) -> _Cursor:
         if not text:
-            return cls()
+            return cls(query=query)
+        known = {category.value for category in ent.Category}
         try:
             body = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             page, size, labels = int(body["p"]), int(body["s"]), body.get("l")
-        except (binascii.Error, ValueError, KeyError, TypeError):
-            raise InvalidRequest(platform, "this is not a TikTok discovery cursor", field="cursor") from None
-        known = {category.value for category in ent.Category}
-        carried = labels if isinstance(labels, dict) else None
-        if page < 1 or size < 1 or any(not set(names) <= known for names in (carried or {}).values()):
-            raise InvalidRequest(platform, "this is not a TikTok discovery cursor", field="cursor")
-        return cls(page=page, size=size, labels=carried)
+            carried = labels if isinstance(labels, dict) else None
+            valid = page >= 1 and 1 <= size <= MAX_PAGE_SIZE and body.get("q") == query
+            valid = valid and all(isinstance(names, list) and set(names) <= known for names in (carried or {}).values())
+        except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            valid = False
+        if not valid:
+            raise InvalidRequest(
+                platform, "this is not a TikTok discovery cursor, or not one of this query's", field="cursor"
+            )
+        return cls(page=page, size=size, labels=carried, query=query)
 
     def category_map(self, platform: str) -> CategoryMap:
         """The categories as the labels carried (only those the query uses, which is all its report needs)."""
@@ -265,7 +277,7 @@ class MarketplaceHooks(TikTokBase):
     @hookimpl
     def creatorkit_discover_creators(self, query: ent.DiscoveryQuery, context: CallContext | None) -> ent.DiscoveryPage:
         account = self._account_id(context)
-        cursor = _Cursor.decode(query.cursor, self.name)
+        cursor = _Cursor.decode(query.cursor, self.name, _query_digest(query))
         size = cursor.size or min(query.limit, MAX_PAGE_SIZE)
         plan = _Plan.of(query)
         if query.categories:
@@ -275,12 +287,12 @@ class MarketplaceHooks(TikTokBase):
         paging = {"tto_tcm_account_id": account, "page": cursor.page, "page_size": size}
         data = self._get("tto/tcm/creator/discover/", context, **paging, **plan.params)
         creators = [creator for creator in data.get("creators") or () if isinstance(creator, Mapping)]
-        info = data.get("page_info") or {}
+        info = data.get("page_info") if isinstance(data.get("page_info"), Mapping) else {}
         pages = tk.Page.numbered(creators, page=cursor.page, total_pages=api.number(info.get("total_page")) or 0)
         normaliser = Normaliser(self.name, self._now())
         following = None
         if pages.next is not None:
-            following = _Cursor(page=pages.next, size=size, labels=cursor.labels).encode()
+            following = _Cursor(page=pages.next, size=size, labels=cursor.labels, query=cursor.query).encode()
         filters = query.report(
             applied=plan.applied,
             approximated=plan.approximated,
@@ -330,9 +342,13 @@ class MarketplaceHooks(TikTokBase):
         context carries one (its token is the context's), else the brand's public insights by handle."""
         grant = context.grant if context is not None else None
         if grant is not None:
+            if grant.handle and grant.handle.lstrip("@").casefold() != account.handle.lstrip("@").casefold():
+                raise InvalidRequest(
+                    self.name, f"grant {grant.id} is @{grant.handle}'s, not @{account.handle}'s", field="grant"
+                )
             creator_id = grant.details.get("creator_id") or grant.account_id
-            creator = self._get("tto/creator/authorized/", context, creator_id=creator_id)
-            path, params = "tto/creator/authorized/video/list/", {"creator_id": creator_id}
+            creator = self._get("tto/creator/authorized/", context, as_creator=True, creator_id=creator_id)
+            path, params = "tto/creator/authorized/video/list/", {"creator_id": creator_id, "as_creator": True}
         else:
             creator = self._public_creator(account.handle, context)
             path = "tto/tcm/creator/public/video/list/"

@@ -55,9 +55,11 @@ class UsageRightHooks(TikTokBase):
         code, advertiser = request.authorization_code.strip(), self._advertiser_id(context)
         item = self._spark_item(code, context)  # the code's post, read before binding it
         post_id = str(item.get("item_info", {}).get("item_id") or "")
-        if request.post_id is not None and post_id and post_id != request.post_id:
+        if request.post_id is not None and post_id != request.post_id:  # a code naming no post is unchecked
             raise InvalidRequest(
-                self.name, f"the code is for post {post_id}, not {request.post_id}", field="authorization_code"
+                self.name,
+                f"the code is for post {post_id or '(TikTok names none)'}, not {request.post_id}",
+                field="authorization_code",
             )
         try:
             self._post(
@@ -106,8 +108,10 @@ class UsageRightHooks(TikTokBase):
         def page(number: Any) -> tk.Page[dict[str, Any]]:
             params = {"advertiser_id": advertiser, "keyword": post_id or None, "page": number or 1, "page_size": 50}
             data = self._get("tt_video/list/", context, **params)
-            info = data.get("page_info") or {}
-            return tk.Page.numbered(list(data.get("list") or ()), page=number or 1, total_pages=info.get("total_page"))
+            info = data.get("page_info")
+            items = [dict(item) for item in data.get("list") or () if isinstance(item, Mapping)]
+            total = api.number(info.get("total_page")) if isinstance(info, Mapping) else None
+            return tk.Page.numbered(items, page=number or 1, total_pages=total, has_more=len(items) >= 50)
 
         for listed in tk.paginate(page, max_pages=20, platform=self.name):
             listed_code = listed.get("item_info", {}).get("auth_code")

@@ -89,7 +89,7 @@ class WebhookHooks(TikTokBase):
         self._verify(request)
         try:
             body = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
             raise SignatureError("the signed body is not JSON", signer=self.name) from None
         if isinstance(body, dict) and isinstance(body.get("entry"), list):
             notices = tuple(self._subscription_notice(body, entry, request) for entry in body["entry"])
@@ -111,7 +111,8 @@ class WebhookHooks(TikTokBase):
             raise SignatureError(f"the {SIGNATURE_HEADER} header needs one t= and an s=", signer=self.name)
         signed_at = wh.signed_time(stamps[0], signer=self.name, name=SIGNATURE_HEADER)
         expected = _mac(self.app_secret, stamps[0], request.body)
-        if not any(hmac.compare_digest(expected, mac.lower()) for mac in macs):
+        # Bytes, not text: compare_digest raises TypeError on a str with non-ASCII characters, which anyone can send.
+        if not any(hmac.compare_digest(expected.encode(), mac.lower().encode()) for mac in macs):
             raise SignatureError("TikTok's signature does not match the body", signer=self.name)
         tolerance = timedelta(seconds=self.webhook_tolerance)
         wh.check_freshness(signed_at, request.received_at, tolerance=tolerance, ahead=None, signer=self.name)
@@ -159,7 +160,7 @@ class WebhookHooks(TikTokBase):
         raw = body.get("content")
         try:
             content = json.loads(raw) if isinstance(raw, str) and raw.strip() else (raw or {})
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SignatureError("the event's content is not JSON", signer=self.name) from None
         if not isinstance(content, dict):
             raise SignatureError("the event's content is not a JSON object", signer=self.name)

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import pytest
 from creatorkit_tiktok import TikTokPlatform
 from creatorkit_tiktok._insights import Normaliser, category_map, label_categories, shares
 
-from creatorkit import CallContext, Money
+from creatorkit import AuthExpired, CallContext, Money
 from creatorkit import entities as ent
 from creatorkit import toolkit as tk
 from creatorkit.errors import PlatformPermissionDenied
@@ -227,8 +228,15 @@ def test_with_a_creators_grant_the_authorised_endpoints_are_read(plugin: TikTokP
 
 def test_the_authorised_endpoints_refuse_the_brands_token(plugin: TikTokPlatform) -> None:
     account, platform_account = _account(plugin, 8)
-    with pytest.raises(PlatformPermissionDenied):
+    assert plugin.sandbox is not None
+    before = len(plugin.sandbox.calls)
+    with pytest.raises(AuthExpired):  # a grant without its token: the brand's is never sent in its place
         plugin.creatorkit_fetch_creator_metrics(platform_account, _grant_context(plugin, account, token=False), None)
+    assert not any("/tto/creator/authorized/" in call for call in plugin.sandbox.calls[before:])
+    brands = tk.StaticToken(plugin.sandbox.brand_token.access_token(), platform="tiktok")
+    context = attrs.evolve(_grant_context(plugin, account), tokens=brands)
+    with pytest.raises(PlatformPermissionDenied):  # and TikTok refuses it there
+        plugin.creatorkit_fetch_creator_metrics(platform_account, context, None)
 
 
 def test_the_sandboxs_quoted_numbers_come_through(plugin: TikTokPlatform) -> None:
