@@ -4,13 +4,14 @@ Each operation runs in this order, so that a refusal at any step leaves nothing 
 rolls back) and so that two writers of the same thing cannot both succeed:
 
 1. its face: :func:`~._checks.check_operation` (``ValidationError``, every problem with its path);
-2. its operation id: an entry already made with it is the answer (same request) or an ``IdempotencyConflict``;
-3. the entry it builds on (post, void, correction): it exists, may take this move, and no other entry took it;
-4. the claim: the entry's row, which the database refuses when a unique rule already holds (the operation id, the
-   pending entry's one resolution, the corrected entry's one correction), by this or any other process;
-5. the balances, one guarded update per account (in id order, so writers lock rows alike); an account that cannot
+2. the entry it builds on (post, void, correction): it exists and its kind may take this move;
+3. the claim: the entry's row, which the database refuses when a unique rule already holds (the operation id, the
+   pending entry's one resolution, the corrected entry's one correction), by this or any other process. Refused,
+   the operation id decides: an entry already made with it is the answer (same request) or an
+   ``IdempotencyConflict``; otherwise the link is taken (``StateError``). A refusal in step 2 asks the same;
+4. the balances, one guarded update per account (in id order, so writers lock rows alike); an account that cannot
    owe and would go below zero refuses it (``InsufficientFunds``);
-6. the postings, then the audit event carrying the entry as written.
+5. the postings, then the audit event carrying the entry as written.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from ..entities import LedgerAccount, LedgerEntry, LedgerEntryKind, NormalBalance, Posting
-from ..entities._common import new_id
 from ..errors import (
     IdempotencyConflict,
     InsufficientFunds,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .._change import Change
     from ..store._ledger import StoredEntry
 
-__all__ = ["Journal", "allowed_moves"]
+__all__ = ["Journal", "allowed_moves", "entry_id"]
 
 #: Per account: its currency, and the deltas to posted, pending debits and pending credits.
 Moves = dict[str, list[object]]
@@ -67,26 +67,34 @@ def allowed_moves(kind: LedgerEntryKind) -> tuple[str, ...]:
     return _MOVES[kind]
 
 
+def entry_id(operation_id: str) -> str:
+    """The id of the entry an operation makes: known before it exists (as TigerBeetle's client-chosen transfer ids),
+    so that one batch can post the pending entry it holds, and unique as operation ids are."""
+    return f"le_{operation_id}"
+
+
 class Journal:
     """The ledger writes of one service call, through its :class:`~creatorkit._change.Change`."""
 
-    __slots__ = ("_change", "_tx", "wrote")
+    __slots__ = ("_change", "_tx", "_written", "wrote")
 
     def __init__(self, change: Change) -> None:
         self._change = change
         self._tx = change.ledger
         #: Whether any operation wrote (a call of replays alone writes nothing and needs no event).
         self.wrote = False
+        # The entries this call wrote, as written: a batch that posts the pending entry it holds reads it here.
+        self._written: dict[str, LedgerEntry] = {}
 
     def apply(self, operation: LedgerOperation, where: str = "") -> LedgerEntry | LedgerAccount:
         """Apply one operation (see the module docstring); its entry, or the account it opened or found."""
         check_operation(operation, where)
         if isinstance(operation, OpenAccount):
             return self._open(operation, where)
-        stored = self._tx.ledger_entry_for_operation(operation.operation_id)
-        if stored is not None:
-            return _replayed(operation, stored)
-        entry, moves = self._build(operation, where)
+        try:
+            entry, moves = self._build(operation, where)
+        except (NotFound, StateError, ValidationError) as refused:
+            return self._after_refused_build(operation, refused)
         claimed = self._tx.claim_ledger_entry(entry, operation.request())
         if claimed is None:
             return self._refused_claim(operation, entry)
@@ -97,6 +105,7 @@ class Journal:
             if not self._tx.move_ledger_balance(account, currency, posted, debits, credits):
                 self._refused_move(operation, account, currency, (posted, debits, credits), where)
         self._tx.write_ledger_postings(claimed)
+        self._written[claimed.id] = claimed
         change = self._change
         document = change.document(claimed)
         change.audit(f"ledger.{claimed.kind}", "ledger_entry", claimed.id, document)
@@ -147,14 +156,14 @@ class Journal:
         if isinstance(operation, Post | Void):
             return self._resolve(operation, where)
         assert isinstance(operation, Correction)
-        target = self._target(operation.entry_id, "corrects", "correct")
+        target = self._target(operation.entry_id, "correct")
         reversed_ = tuple(Posting(account=p.account, amount=-p.amount) for p in target.postings)
         entry = _entry(operation, reversed_, now, deal_id=target.deal_id, corrects=target.id)
         return entry, _moves(reversed_, posted=1)
 
     def _resolve(self, operation: Post | Void, where: str) -> tuple[LedgerEntry, Moves]:
         action = "post" if isinstance(operation, Post) else "void"
-        pending = self._target(operation.pending_id, "resolves", action)
+        pending = self._target(operation.pending_id, action)
         now = self._change.now
         released = _moves(pending.postings, pending=-1)
         if isinstance(operation, Void):
@@ -173,34 +182,52 @@ class Journal:
             moves[account][2], moves[account][3] = debits, credits
         return _entry(operation, postings, now, deal_id=pending.deal_id, resolves=pending.id), moves
 
-    def _target(self, entry_id: str, link: Literal["resolves", "corrects"], action: str) -> LedgerEntry:
-        """The entry ``action`` builds on, if it exists, may take that move and nothing has taken it already."""
-        stored = self._tx.ledger_entry(entry_id)
-        if stored is None:
-            raise NotFound("ledger entry", entry_id)
-        target = stored.entry
+    def _target(self, entry_id: str, action: str) -> LedgerEntry:
+        """The entry ``action`` builds on, if it exists and its kind may take that move (whether another entry took it
+        already, the claim finds out: see :meth:`_refused_claim`)."""
+        target = self._written.get(entry_id)
+        if target is None:
+            stored = self._tx.ledger_entry(entry_id)
+            if stored is None:
+                raise NotFound("ledger entry", entry_id)
+            target = stored.entry
         allowed = _MOVES[target.kind]
         if action not in allowed:
             raise StateError(f"ledger entry {entry_id}", str(target.kind), action, allowed)
-        taken = self._tx.ledger_entry_linked(link, entry_id)
-        if taken is not None:
-            raise _taken(target, taken.entry, action)
         return target
+
+    def _after_refused_build(self, operation: EntryOperation, refused: Exception) -> LedgerEntry:
+        """A refused request may be a retry: its first result (or its conflict) is the answer, even where the request
+        no longer fits (a post of the pending entry its first attempt resolved). Otherwise what was asked of an entry
+        (a post's amount) matters only once the entry's state allows the move at all."""
+        stored = self._tx.ledger_entry_for_operation(operation.operation_id)
+        if stored is not None:
+            return _replayed(operation, stored)
+        if isinstance(refused, ValidationError):
+            self._refuse_if_taken(operation)
+        raise refused
+
+    def _refuse_if_taken(self, operation: EntryOperation) -> None:
+        """StateError when the entry a post, void or correction builds on was already resolved or corrected."""
+        link: Literal["resolves", "corrects"]
+        if isinstance(operation, Post | Void):
+            link, target_id = "resolves", operation.pending_id
+        elif isinstance(operation, Correction):
+            link, target_id = "corrects", operation.entry_id
+        else:
+            return
+        taken = self._tx.ledger_entry_linked(link, target_id)
+        if taken is not None:
+            raise _taken(target_id, taken.entry, _ACTION[operation.kind])
 
     # --- refusals --------------------------------------------------------------------------------------------------
 
     def _refused_claim(self, operation: EntryOperation, entry: LedgerEntry) -> LedgerEntry:
-        """The claim was refused: the operation id or the link was taken meanwhile (by another process)."""
+        """The claim was refused: the operation id was used (a retry, or a conflict), or the link is taken."""
         stored = self._tx.ledger_entry_for_operation(operation.operation_id)
         if stored is not None:
             return _replayed(operation, stored)
-        for link in ("resolves", "corrects"):
-            target_id = getattr(entry, link)
-            taken = None if target_id is None else self._tx.ledger_entry_linked(link, target_id)
-            if taken is not None:
-                target = self._tx.ledger_entry(target_id)
-                assert target is not None
-                raise _taken(target.entry, taken.entry, _ACTION[operation.kind])
+        self._refuse_if_taken(operation)
         raise StoreError(f"ledger entry {entry.id} could not be written: its id is taken")
 
     def _refused_move(
@@ -237,7 +264,7 @@ def _entry(
     corrects: str | None = None,
 ) -> LedgerEntry:
     return LedgerEntry(
-        id=new_id("le"),
+        id=entry_id(operation.operation_id),
         operation_id=operation.operation_id,
         kind=operation.kind,
         postings=postings,
@@ -274,13 +301,13 @@ def _replayed(operation: EntryOperation, stored: StoredEntry) -> LedgerEntry:
     return stored.entry
 
 
-def _taken(target: LedgerEntry, taken: LedgerEntry, action: str) -> StateError:
+def _taken(target_id: str, taken: LedgerEntry, action: str) -> StateError:
     if taken.kind is LedgerEntryKind.CORRECTION:
         state, detail = "corrected", f"corrected by {taken.id}"
     else:
         state = "posted" if taken.kind is LedgerEntryKind.POST else "voided"
         detail = f"{state} by {taken.id}: a pending entry is resolved once"
-    return StateError(f"ledger entry {target.id}", state, action, (), detail)
+    return StateError(f"ledger entry {target_id}", state, action, (), detail)
 
 
 def _path_of(operation: LedgerOperation, account: str) -> str:
