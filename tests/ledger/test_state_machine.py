@@ -1,12 +1,13 @@
 """The ledger against a reference model, over random sequences of operations (Hypothesis state machine).
 
-Each sequence runs on a database of its own (SQLite file or PostgreSQL schema) holding one deal, with every kind
-of account opened in one to three currencies drawn from JPY/KRW (no decimals), USD/CNY (two) and KWD/BHD (three).
-Steps: plain transfers (two to four legs, sometimes in two currencies), pending entries, posts (whole, partial,
-too much), voids, corrections, batches (all or nothing), retries of an operation with the same id (applied once)
-and with other parameters (IdempotencyConflict). After every step: the balances are the model's, no account that
-cannot owe is below zero, every pending entry's status is the model's (so none is resolved twice), and the
-stored ledger sums up (every entry balances per currency, every account's counters are its entries').
+Each sequence runs on a database of its own (SQLite file or PostgreSQL schema) holding one deal, with every kind of
+account opened in one to three currencies drawn from JPY/KRW (no decimals), USD/CNY (two) and KWD/BHD (three).
+Steps: money in from a provider, plain transfers (two to four legs, sometimes in two currencies), pending entries,
+posts (whole, partial, too much), voids, corrections, batches (all or nothing), retries of an operation with the
+same id (applied once) and with other parameters (IdempotencyConflict). After every step: the balances are the
+model's, no account that cannot owe is below zero, every pending entry's status is the model's (so none is resolved
+twice), and the stored ledger sums up (every entry balances per currency, every account's counters are its
+entries').
 
 ``CREATORKIT_LEDGER_PROFILE=ledger-ci`` runs 2,000 sequences; ``CREATORKIT_LEDGER_EXAMPLES`` sets the default's.
 """
@@ -178,6 +179,21 @@ class LedgerMachine(RuleBasedStateMachine):
             for account in open_accounts(self.kit, currency, "deal_m").values():
                 normal = 1 if account.normal_balance is NormalBalance.DEBIT else -1
                 self.model.accounts[account.id] = ModelAccount(normal, account.may_go_negative, currency)
+
+    @precondition(lambda self: self.model.accounts)
+    @rule(data=st.data())
+    def fund(self, data: st.DataObject) -> None:
+        """Money in from a provider (its clearing account may owe): it always posts, and gives the others a balance."""
+        currency = data.draw(st.sampled_from(self.currencies()))
+        accounts = self.accounts_in(currency)
+        clearing = next(a for a in accounts if a.startswith("provider_clearing:"))
+        into = data.draw(st.sampled_from([a for a in accounts if a != clearing]))
+        amount = Money(data.draw(amounts(currency)), currency)
+        transfer = Transfer(
+            operation_id=self.op_id(),
+            postings=(Posting(account=clearing, amount=amount), Posting(account=into, amount=-amount)),
+        )
+        self.expect(transfer, posted_moves(transfer.postings))
 
     @rule(data=st.data())
     def transfer(self, data: st.DataObject) -> None:
