@@ -26,9 +26,9 @@ PROFILE_ENV = "CREATORKIT_LEDGER_PROFILE"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SYSTEM = Actor.system()
 
-_common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "stateful_step_count": 25}
-settings.register_profile("ledger", max_examples=int(os.environ.get("CREATORKIT_LEDGER_EXAMPLES", "40")), **_common)
-settings.register_profile("ledger-ci", max_examples=2_000, **_common)
+_common = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], stateful_step_count=25)
+settings.register_profile("ledger", _common, max_examples=int(os.environ.get("CREATORKIT_LEDGER_EXAMPLES", "40")))
+settings.register_profile("ledger-ci", _common, max_examples=2_000)
 
 
 def ledger_settings() -> settings:
