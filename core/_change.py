@@ -133,6 +133,14 @@ class View:
         """The webhook events among ``event_ids`` of ``source`` that the core has already accepted."""
         return self._tx.accepted_webhook_events(source, event_ids)
 
+    @property
+    def ledger(self) -> Transaction:
+        """This call's transaction, for the ledger's tables (``creatorkit.ledger`` alone reads and writes them).
+
+        Read-only in a :class:`View`; in a :class:`Change` the ledger service audits every entry it writes there.
+        """
+        return self._tx
+
     # -- entities --------------------------------------------------------------------------------------------
 
     def entity(self, record: Record, cls: type[E]) -> E:

@@ -24,6 +24,7 @@ from .host import PluginHost
 
 if TYPE_CHECKING:
     from .audit._evidence import AuditService
+    from .ledger import LedgerService
     from .parties._connections import ConnectionService
     from .parties._creator_pages import CreatorPageService
     from .parties._grants import GrantService
@@ -228,3 +229,9 @@ class Creatorkit:
         from .workflow.contracting._usage_rights import UsageRightService
 
         return UsageRightService(self)
+
+    @functools.cached_property
+    def ledger(self) -> LedgerService:
+        from .ledger import LedgerService
+
+        return LedgerService(self)

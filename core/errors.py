@@ -19,7 +19,8 @@ with one ``except`` and still tell them apart::
     ├── PaymentError                    a payment provider or the ledger refused a money movement;
     │   │                               ``outcome_unknown`` when nobody can yet say whether money moved
     │   ├── PaymentNotSupported         the request is beyond the provider's flags (refused before any call)
-    │   └── IdempotencyConflict         an operation id reused with other parameters; ``fields`` names them
+    │   ├── IdempotencyConflict         an operation id reused with other parameters; ``fields`` names them
+    │   └── InsufficientFunds           a ledger account that cannot owe money would go below zero
     ├── PlatformError                   a social platform answered with an error
     │   ├── AuthExpired                 the token expired or was revoked; names the connection or grant, and what to do
     │   ├── RateLimited                 throttled; ``scope`` says which budget ran out, ``wait`` for how long, if known
@@ -48,6 +49,7 @@ __all__ = [
     "CreatorkitError",
     "DeadlineExceeded",
     "IdempotencyConflict",
+    "InsufficientFunds",
     "InvalidRequest",
     "NotFound",
     "NotSupported",
@@ -445,4 +447,24 @@ class IdempotencyConflict(PaymentError):
             provider=provider,
             operation_id=operation_id,
             provider_code=provider_code,
+        )
+
+
+class InsufficientFunds(PaymentError):
+    """A movement would take ``account`` below zero, and its kind cannot owe money (escrow, payables, fees).
+
+    ``available`` is what the account could give when the movement was refused (posted less what pending entries
+    reserve), ``requested`` what the movement asked of it; both in ``currency``'s minor units. Nothing moved.
+    """
+
+    def __init__(
+        self, account: str, currency: str, available: int, requested: int, *, operation_id: str | None = None
+    ) -> None:
+        self.account = account
+        self.currency = currency
+        self.available = available
+        self.requested = requested
+        super().__init__(
+            f"ledger account {account} has {available} {currency} (minor units) available, {requested} needed",
+            operation_id=operation_id,
         )

@@ -89,8 +89,11 @@ from creatorkit.entities import (
     ItemError,
     Kpi,
     KpiMetric,
+    LedgerAccount,
+    LedgerAccountKind,
+    LedgerBalance,
     LedgerEntry,
-    LedgerEntryStatus,
+    LedgerEntryKind,
     LegResult,
     LegRole,
     Match,
@@ -101,6 +104,7 @@ from creatorkit.entities import (
     Money,
     NextAction,
     NextActionKind,
+    NormalBalance,
     NoticeKind,
     Offer,
     OfferStatus,
@@ -837,15 +841,34 @@ escrow = Escrow(
     released=Money(190_000, "JPY"),
     provider_ref="pi_3QxR7aL2eZvKYlo21Jc9Ab0T",
 )
-posting = Posting(account=f"deal_escrow:{JP_DEAL_ID}", amount=Money(190_000, "JPY"))
+posting = Posting(account=f"deal_escrow:{JP_DEAL_ID}:JPY", amount=Money(190_000, "JPY"))
 ledger_entry = LedgerEntry(
-    id="je_000042",
+    id="le_000042",
     operation_id="op_release_6a19_1",
-    postings=(posting, Posting(account="creator_payable:cr_haruka_sato", amount=Money(-190_000, "JPY"))),
-    status=LedgerEntryStatus.POSTED,
+    kind=LedgerEntryKind.POST,
+    postings=(posting, Posting(account="creator_payable:cr_haruka_sato:JPY", amount=Money(-190_000, "JPY"))),
     created_at=at(8, TOKYO),
+    deal_id=JP_DEAL_ID,
+    resolves="le_000041",
     memo="Release signing deposit",
     sequence=42,
+)
+escrow_account = LedgerAccount(
+    id=f"deal_escrow:{JP_DEAL_ID}:JPY",
+    kind=LedgerAccountKind.DEAL_ESCROW,
+    currency="JPY",
+    normal_balance=NormalBalance.CREDIT,
+    may_go_negative=False,
+    opened_at=at(7, TOKYO),
+    holder=None,
+    deal_id=JP_DEAL_ID,
+)
+escrow_balance = LedgerBalance(
+    account_id=escrow_account.id,
+    posted=Money(190_000, "JPY"),
+    pending_in=Money(0, "JPY"),
+    pending_out=Money(190_000, "JPY"),
+    available=Money(0, "JPY"),
 )
 # 1,250.500 KWD gross: 10 % platform commission, 15 % agency cut, the rest to the creator.
 fees = FeeBreakdown(
@@ -1340,6 +1363,8 @@ SAMPLES: dict[str, Any] = {
         ip,
         views_kpi,
         ledger_entry,
+        escrow_account,
+        escrow_balance,
         match,
         message,
         message_template,

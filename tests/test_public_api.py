@@ -137,6 +137,7 @@ def test_the_public_modules_are_the_documented_ones() -> None:
         "creatorkit.errors",
         "creatorkit.hookspecs",
         "creatorkit.host",
+        "creatorkit.ledger",
         "creatorkit.money",
         "creatorkit.parties",
         "creatorkit.payments",

@@ -8,15 +8,21 @@ from datetime import datetime
 import attrs
 
 from ..money import Money
-from ._common import FieldValueError, aware, non_negative, platform_name, typed_fields
+from ._common import FieldValueError, aware, non_negative, non_negative_amount, platform_name, typed_fields
+from ._providers import _iso_currency, _operation_id
 
 __all__ = [
     "Escrow",
     "EscrowMilestone",
     "EscrowStatus",
     "FeeBreakdown",
+    "LedgerAccount",
+    "LedgerAccountKind",
+    "LedgerBalance",
     "LedgerEntry",
+    "LedgerEntryKind",
     "LedgerEntryStatus",
+    "NormalBalance",
     "Payout",
     "PayoutStatus",
     "Posting",
@@ -111,7 +117,82 @@ class Posting:
     amount: Money
 
 
+class LedgerAccountKind(enum.StrEnum):
+    """What an account holds; its rules (normal side, whether it may go negative, whose it is) follow the kind."""
+
+    BRAND_FUNDING = "brand_funding"
+    DEAL_ESCROW = "deal_escrow"
+    PLATFORM_FEES = "platform_fees"
+    AGENCY_SHARE = "agency_share"
+    CREATOR_PAYABLE = "creator_payable"
+    PROVIDER_CLEARING = "provider_clearing"
+
+
+class NormalBalance(enum.StrEnum):
+    """The side that increases an account: debits for what the platform has, credits for what it owes."""
+
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class LedgerAccount:
+    """One account of the ledger, in one currency; its id is ``<kind>:<deal or holder>:<currency>``.
+
+    ``holder`` is whose money it is (a brand, agency or creator id, a provider's name); ``deal_id`` the deal an
+    escrow account holds money for. ``may_go_negative`` is false where money cannot be owed (escrow, payables,
+    fees): the store refuses any movement that would take such an account's available balance below zero.
+    """
+
+    id: str
+    kind: LedgerAccountKind
+    currency: str = attrs.field(validator=_iso_currency)
+    normal_balance: NormalBalance
+    may_go_negative: bool
+    opened_at: datetime = attrs.field(validator=aware)
+    holder: str | None = None
+    deal_id: str | None = None
+
+
+def _balance_adds_up(instance: LedgerBalance) -> None:
+    parts = (instance.posted, instance.pending_in, instance.pending_out, instance.available)
+    if len({money.currency for money in parts}) != 1:
+        raise ValueError("a balance is in one currency")
+    if instance.available != instance.posted - instance.pending_out:
+        raise ValueError(f"available {instance.available} is not posted {instance.posted} less {instance.pending_out}")
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class LedgerBalance:
+    """An account's balance on its normal side: what is posted, what pending entries would add or take away.
+
+    ``available`` is ``posted`` less ``pending_out``: what a pending entry has reserved cannot be spent twice.
+    """
+
+    account_id: str
+    posted: Money
+    pending_in: Money = attrs.field(validator=non_negative_amount)
+    pending_out: Money = attrs.field(validator=non_negative_amount)
+    available: Money
+
+    def __attrs_post_init__(self) -> None:
+        _balance_adds_up(self)
+
+
+class LedgerEntryKind(enum.StrEnum):
+    """What an entry does: ``transfer``, ``post`` and ``correction`` move posted balances; ``pending`` reserves
+    its amounts and ``void`` releases them."""
+
+    TRANSFER = "transfer"
+    PENDING = "pending"
+    POST = "post"
+    VOID = "void"
+    CORRECTION = "correction"
+
+
 class LedgerEntryStatus(enum.StrEnum):
+    """Where a pending entry stands: still pending, posted (wholly or in part) or voided."""
+
     PENDING = "pending"
     POSTED = "posted"
     VOIDED = "voided"
@@ -130,14 +211,40 @@ def _balanced(
         raise ValueError(f"postings do not balance per currency: {unbalanced}")
 
 
+#: The link each kind of entry carries: a post or void names the pending entry it resolves, a correction the
+#: entry it reverses; the others link to nothing.
+_LINKS = {
+    LedgerEntryKind.TRANSFER: None,
+    LedgerEntryKind.PENDING: None,
+    LedgerEntryKind.POST: "resolves",
+    LedgerEntryKind.VOID: "resolves",
+    LedgerEntryKind.CORRECTION: "corrects",
+}
+
+
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class LedgerEntry:
-    """A balanced journal entry; ``operation_id`` ties it to the provider call (and its idempotency key)."""
+    """A balanced journal entry, never changed once written; ``operation_id`` is its idempotency key.
+
+    ``resolves`` links a post or void to its pending entry, ``corrects`` a correction to the entry it reverses.
+    The postings of a pending entry are what it reserves, those of a void what it releases; the others' move
+    posted balances.
+    """
 
     id: str
-    operation_id: str
+    operation_id: str = attrs.field(validator=_operation_id)
+    kind: LedgerEntryKind
     postings: tuple[Posting, ...] = attrs.field(validator=_balanced)
-    status: LedgerEntryStatus
     created_at: datetime = attrs.field(validator=aware)
+    deal_id: str | None = None
+    resolves: str | None = None
+    corrects: str | None = None
     memo: str = ""
     sequence: int | None = attrs.field(default=None, validator=non_negative)
+
+    def __attrs_post_init__(self) -> None:
+        link = _LINKS[self.kind]
+        for name in ("resolves", "corrects"):
+            if (getattr(self, name) is not None) != (name == link):
+                needs = "needs" if name == link else "has no"
+                raise FieldValueError(name, f"a {self.kind} entry {needs} {name}")

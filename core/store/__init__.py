@@ -29,7 +29,9 @@ holding one is found nowhere. The database holds one rule of the workflow itself
 creator (its parent) and brief (its ``subject``, cleared when the deal reaches a final state), so two writers
 racing past the service's check cannot both open one (migration 5). It also remembers every webhook event the
 core accepted, unique by source and event id (migration 6, :class:`AcceptedEvent`), so that a delivery sent again
-is refused on every process sharing the store.
+is refused on every process sharing the store. The ledger's tables (migration 7, written only through
+``kit.ledger``) hold its own rules: accounts that cannot owe never go below zero (a CHECK), a pending entry is
+resolved once and an entry corrected once (unique indexes), entries are never changed (triggers).
 
 A SQLite file store copies its write-ahead log back into the database on a thread of its own
 (:meth:`SqliteStore.checkpointer`), started with the first writes; ``close()`` ends it.
@@ -41,7 +43,8 @@ only when one is built, and neither dialect is imported before it is first used.
 The modules behind these names are private. ``_records``: :class:`Record` and what a connection remembers
 of the committed database; ``_transaction``: :class:`Transaction`, made of its state and dialect hooks
 (``_transaction_base``), its document operations (``_documents``), its audit-chain operations
-(``_audit_trail``) and its webhook-event operations (``_webhook_events``); ``_base``: the :class:`Store` base
+(``_audit_trail``), its webhook-event operations (``_webhook_events``) and its ledger operations
+(``_ledger``); ``_base``: the :class:`Store` base
 (connections, transactions, the migration runner); ``_sqlite``, ``_postgres``: the dialects; ``_migrations``: the
 schema.
 """

@@ -14,6 +14,9 @@ from ..errors import StoreError
 __all__ = [
     "FINAL_DEAL_STATES",
     "LATEST",
+    "LEDGER_ACCOUNTS_TABLE",
+    "LEDGER_ENTRIES_TABLE",
+    "LEDGER_POSTINGS_TABLE",
     "MIGRATIONS",
     "OPEN_DEAL_INDEX",
     "WEBHOOK_EVENTS_TABLE",
@@ -282,6 +285,108 @@ _WEBHOOK_EVENTS = Migration(
     postgresql=_webhook_events("TIMESTAMPTZ"),
 )
 
+# The ledger (creatorkit.ledger): accounts with their balances, immutable journal entries and their postings.
+# What must hold whatever process writes is held here, not only in Python:
+# - an account that cannot owe (may_go_negative = 0) never has a negative available balance: a CHECK over its
+#   counters, which every movement updates in the transaction that writes its entry (TigerBeetle's account flags);
+# - a pending entry is resolved (posted or voided) at most once, and an entry corrected at most once: unique
+#   indexes on the link, so that two processes posting one pending entry cannot both succeed;
+# - an operation id is applied once: unique;
+# - a posting is in its account's currency: a foreign key on (account, currency);
+# - entries and postings are never changed or deleted, nor an account's identity: triggers.
+# That an entry balances per currency spans rows, which a CHECK cannot see: the service checks it before writing
+# and creatorkit.ledger's verify() sums every entry again.
+LEDGER_ACCOUNTS_TABLE = "ledger_accounts"
+LEDGER_ENTRIES_TABLE = "ledger_entries"
+LEDGER_POSTINGS_TABLE = "ledger_postings"
+_LEDGER_IMMUTABLE = "ledger entries, their postings and account identities are never changed: correct with a new entry"
+_ENTRY_KINDS = "'transfer', 'pending', 'post', 'void', 'correction'"
+_ACCOUNT_IDENTITY = "id, kind, currency, holder, deal_id, normal, may_go_negative, opened_at"
+
+
+def _ledger_tables(integer: str, moment: str, sequence: str) -> tuple[str, ...]:
+    return (
+        f"""CREATE TABLE {LEDGER_ACCOUNTS_TABLE} (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            holder TEXT,
+            deal_id TEXT,
+            normal SMALLINT NOT NULL CHECK (normal IN (-1, 1)),
+            may_go_negative SMALLINT NOT NULL CHECK (may_go_negative IN (0, 1)),
+            opened_at {moment} NOT NULL,
+            posted {integer} NOT NULL DEFAULT 0,
+            pending_debits {integer} NOT NULL DEFAULT 0 CHECK (pending_debits >= 0),
+            pending_credits {integer} NOT NULL DEFAULT 0 CHECK (pending_credits >= 0),
+            UNIQUE (id, currency),
+            CONSTRAINT ledger_accounts_cannot_owe CHECK (
+                may_go_negative = 1
+                OR normal * posted - CASE WHEN normal = 1 THEN pending_credits ELSE pending_debits END >= 0
+            )
+        )""",
+        f"""CREATE TABLE {LEDGER_ENTRIES_TABLE} (
+            sequence {sequence},
+            id TEXT NOT NULL UNIQUE,
+            operation_id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ({_ENTRY_KINDS})),
+            deal_id TEXT,
+            resolves TEXT REFERENCES {LEDGER_ENTRIES_TABLE} (id),
+            corrects TEXT REFERENCES {LEDGER_ENTRIES_TABLE} (id),
+            memo TEXT NOT NULL,
+            request TEXT NOT NULL,
+            created_at {moment} NOT NULL,
+            CHECK ((kind IN ('post', 'void')) = (resolves IS NOT NULL)),
+            CHECK ((kind = 'correction') = (corrects IS NOT NULL))
+        )""",
+        f"CREATE UNIQUE INDEX ledger_entries_one_resolution ON {LEDGER_ENTRIES_TABLE} (resolves)"
+        " WHERE resolves IS NOT NULL",
+        f"CREATE UNIQUE INDEX ledger_entries_one_correction ON {LEDGER_ENTRIES_TABLE} (corrects)"
+        " WHERE corrects IS NOT NULL",
+        f"CREATE INDEX ledger_entries_deal ON {LEDGER_ENTRIES_TABLE} (deal_id) WHERE deal_id IS NOT NULL",
+        f"""CREATE TABLE {LEDGER_POSTINGS_TABLE} (
+            entry {integer} NOT NULL REFERENCES {LEDGER_ENTRIES_TABLE} (sequence),
+            leg SMALLINT NOT NULL,
+            account_id TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            amount {integer} NOT NULL CHECK (amount <> 0),
+            PRIMARY KEY (entry, leg),
+            FOREIGN KEY (account_id, currency) REFERENCES {LEDGER_ACCOUNTS_TABLE} (id, currency)
+        )""",
+        f"CREATE INDEX ledger_postings_account ON {LEDGER_POSTINGS_TABLE} (account_id)",
+    )
+
+
+def _sqlite_guard(name: str, when: str) -> str:
+    return f"CREATE TRIGGER {name} {when} BEGIN SELECT RAISE(ABORT, '{_LEDGER_IMMUTABLE}'); END"
+
+
+_LEDGER = Migration(
+    7,
+    "the ledger: accounts and their balances, immutable journal entries resolved and corrected at most once",
+    sqlite=(
+        *_ledger_tables("INTEGER", "TEXT", "INTEGER PRIMARY KEY"),
+        _sqlite_guard("ledger_entries_no_update", f"BEFORE UPDATE ON {LEDGER_ENTRIES_TABLE}"),
+        _sqlite_guard("ledger_entries_no_delete", f"BEFORE DELETE ON {LEDGER_ENTRIES_TABLE}"),
+        _sqlite_guard("ledger_postings_no_update", f"BEFORE UPDATE ON {LEDGER_POSTINGS_TABLE}"),
+        _sqlite_guard("ledger_postings_no_delete", f"BEFORE DELETE ON {LEDGER_POSTINGS_TABLE}"),
+        _sqlite_guard("ledger_accounts_fixed", f"BEFORE UPDATE OF {_ACCOUNT_IDENTITY} ON {LEDGER_ACCOUNTS_TABLE}"),
+        _sqlite_guard("ledger_accounts_no_delete", f"BEFORE DELETE ON {LEDGER_ACCOUNTS_TABLE}"),
+    ),
+    postgresql=(
+        *_ledger_tables("BIGINT", "TIMESTAMPTZ", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        f"""CREATE FUNCTION ledger_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION '{_LEDGER_IMMUTABLE}'; END $$""",
+        f"""CREATE TRIGGER ledger_entries_immutable BEFORE UPDATE OR DELETE OR TRUNCATE ON {LEDGER_ENTRIES_TABLE}
+           FOR EACH STATEMENT EXECUTE FUNCTION ledger_immutable()""",
+        f"""CREATE TRIGGER ledger_postings_immutable BEFORE UPDATE OR DELETE OR TRUNCATE ON {LEDGER_POSTINGS_TABLE}
+           FOR EACH STATEMENT EXECUTE FUNCTION ledger_immutable()""",
+        f"""CREATE TRIGGER ledger_accounts_fixed BEFORE UPDATE OF {_ACCOUNT_IDENTITY} ON {LEDGER_ACCOUNTS_TABLE}
+           FOR EACH ROW EXECUTE FUNCTION ledger_immutable()""",
+        f"""CREATE TRIGGER ledger_accounts_kept BEFORE DELETE OR TRUNCATE ON {LEDGER_ACCOUNTS_TABLE}
+           FOR EACH STATEMENT EXECUTE FUNCTION ledger_immutable()""",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _INITIAL,
     _PARTIAL_INDEXES,
@@ -289,6 +394,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _KEYS_AND_COVERAGE,
     _ONE_OPEN_DEAL,
     _WEBHOOK_EVENTS,
+    _LEDGER,
 )
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
 

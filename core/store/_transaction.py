@@ -1,4 +1,4 @@
-"""The public :class:`Transaction`: document, audit-chain and webhook-event operations over one database transaction."""
+"""The public :class:`Transaction`: document, audit-chain, webhook-event and ledger operations over one transaction."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from typing import Any
 
 from ._audit_trail import AUDIT_COLUMNS, AuditOperations
 from ._documents import DOC_COLUMNS, DocumentOperations
+from ._ledger import LedgerOperations
 from ._webhook_events import WebhookEventOperations
 
 __all__ = ["Transaction"]
 
 
-class Transaction(DocumentOperations, AuditOperations, WebhookEventOperations):
+class Transaction(DocumentOperations, AuditOperations, WebhookEventOperations, LedgerOperations):
     """Reads (and, on the store's private write path, writes) inside one database transaction.
 
     What :meth:`Store.read` hands out, valid only inside its ``with`` block. Such a read-only transaction
@@ -22,7 +23,10 @@ class Transaction(DocumentOperations, AuditOperations, WebhookEventOperations):
     Documents: :meth:`get`, :meth:`require`, :meth:`find`; on the write path :meth:`insert`, :meth:`update`.
     The audit chain: :meth:`audit_head`, :meth:`audit_for`, :meth:`iter_audit_events`, :meth:`iter_audit_rows`;
     on the write path :meth:`append_audit`, :meth:`append_audits`. Webhook events accepted:
-    :meth:`accepted_webhook_events`; on the write path :meth:`record_webhook_event`.
+    :meth:`accepted_webhook_events`; on the write path :meth:`record_webhook_event`. The ledger (its rules are
+    :mod:`creatorkit.ledger`'s): :meth:`ledger_accounts`, :meth:`ledger_entry`, :meth:`ledger_entries`,
+    :meth:`ledger_problems`, ...; on the write path :meth:`open_ledger_account`, :meth:`move_ledger_balance`,
+    :meth:`record_ledger_entry`.
     """
 
     __slots__ = ()

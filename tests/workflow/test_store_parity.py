@@ -96,6 +96,10 @@ def _insert_twin(tx: Any, deal: Deal, doc: dict[str, Any]) -> None:
 def _undo_migrations_after_5(database: Any) -> None:
     """What the migrations after 5 made is gone, as in a store from before them: only 5 is then pending."""
     database.execute(f"DROP TABLE {migrations.WEBHOOK_EVENTS_TABLE}")  # migration 6
+    for table in (migrations.LEDGER_POSTINGS_TABLE, migrations.LEDGER_ENTRIES_TABLE, migrations.LEDGER_ACCOUNTS_TABLE):
+        database.execute(f"DROP TABLE {table}")  # migration 7, with its triggers
+    if database.dialect == "postgresql":
+        database.execute("DROP FUNCTION ledger_immutable()")
     database.execute("DELETE FROM schema_migrations WHERE version > 5")
 
 
