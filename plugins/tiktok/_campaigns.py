@@ -77,12 +77,18 @@ MESSAGING_MISSING = (
 )
 
 
-def _marker(deal_id: str, key: str) -> str:
-    """What a campaign's name ends with: the deal and the request's idempotency key (TikTok keeps neither)."""
-    return f"[deal:{deal_id} key:{key}]"
+def _marker(deal_id: str, key: str, videos: int | None = None) -> str:
+    """What a campaign's name ends with: the deal, the request's idempotency key and how many videos each creator
+    owes (TikTok keeps none of them; the count tells a delivered order from one with videos still to come)."""
+    owed = f" videos:{videos}" if videos else ""
+    return f"[deal:{deal_id} key:{key}{owed}]"
 
 
-_MARKED = re.compile(r"\[deal:(?P<deal>.+?) key:(?P<key>.+)\]$")
+_MARKED = re.compile(r"\[deal:(?P<deal>.+?) key:(?P<key>.+?)(?: videos:(?P<videos>\d+))?\]$")
+
+
+def _videos_owed(request: PlatformOrderRequest) -> int:
+    return sum(deliverable.count for deliverable in request.deliverables)
 
 
 def _split_ref(ref: str, kind: str) -> tuple[str, str]:
@@ -106,7 +112,7 @@ class CampaignHooks(TikTokBase):
     def creatorkit_place_order(self, request: PlatformOrderRequest, context: CallContext | None) -> OrderPlacement:
         days = self._requested_days(request)
         campaign = None
-        marker = _marker(request.deal_id, request.idempotency_key)
+        marker = _marker(request.deal_id, request.idempotency_key, _videos_owed(request))
         if request.attempt > 1:  # an earlier call may have created it: its name says so
             campaign = self._campaign_keyed(request, context)
         if campaign is None:
@@ -213,9 +219,10 @@ class CampaignHooks(TikTokBase):
         links = self._links(campaign_id, bare, context)
         live = [link for link in links if link.get("status") != "REVOKE"]
         statuses = [str(link.get("status") or "") for link in live]
+        owed = self._videos_of(campaign)
         if not live:
             status = OrderStatus.PENDING  # nothing linked (or every link revoked): waiting for the creator
-        elif all(s == "APPROVE" for s in statuses):
+        elif all(s == "APPROVE" for s in statuses) and len(statuses) >= owed:
             status = OrderStatus.DELIVERED
         elif any(s in ("APPROVE", "IN_REVIEW") for s in statuses):
             status = OrderStatus.ACTIVE
@@ -237,6 +244,12 @@ class CampaignHooks(TikTokBase):
                 str(link["video_id"]) for link in live if link.get("status") == "APPROVE" and link.get("video_id")
             ),
         )
+
+    @staticmethod
+    def _videos_of(campaign: Mapping[str, Any]) -> int:
+        """How many videos each creator owes, from the campaign's name; 1 for a campaign made elsewhere."""
+        marked = _MARKED.search(str(campaign.get("campaign_name") or ""))
+        return int(marked.group("videos")) if marked and marked.group("videos") else 1
 
     @staticmethod
     def _deal_of(campaign: Mapping[str, Any]) -> str:
@@ -350,14 +363,15 @@ class CampaignHooks(TikTokBase):
         params = {"tto_tcm_account_id": account, "campaign_type": "CAMPAIGN"}
         for campaign in self._pages("tto/tcm/campaign/", "campaigns", context, **params):
             name = str(campaign.get("campaign_name") or "")
-            if name.endswith(_marker(request.deal_id, key)):
+            if name.endswith(_marker(request.deal_id, key, _videos_owed(request))):
                 return campaign
             marked = _MARKED.search(name)
             if marked is not None and marked.group("key") == key:
                 raise InvalidRequest(
                     self.name,
-                    f"idempotency key {key!r} already placed campaign {campaign.get('campaign_id')} for deal "
-                    f"{marked.group('deal')!r}, not {request.deal_id!r}",
+                    f"idempotency key {key!r} already placed campaign {campaign.get('campaign_id')} for another "
+                    f"request (deal {marked.group('deal')!r}, {marked.group('videos') or 'unstated'} videos; this "
+                    f"one: deal {request.deal_id!r}, {_videos_owed(request)} videos)",
                     field="idempotency_key",
                 )
         return None

@@ -92,7 +92,7 @@ def test_an_order_is_one_campaign_with_the_agreed_deliverables(tiktok: TikTokPla
     assert campaign["campaign_type"] == "CAMPAIGN" and campaign["handle_names"] == list(handles)
     assert campaign["brand_name"] == "Sandbox Outdoor" and campaign["campaign_description"] == "Winter kit: one video"
     assert campaign["spark_ads_requested_authorization_days"] == 30 and campaign["send_notification"]
-    assert "key:order_1]" in campaign["campaign_name"]
+    assert "key:order_1 videos:1]" in campaign["campaign_name"]
     assert campaign["brand_profile_id"] == "7442000000000000001", "the brand's profile of the same name"
     assert [o.order_id for o in placement.orders] == [f"{campaign['campaign_id']}:{h}" for h in handles]
     for order in placement.orders:
@@ -187,6 +187,21 @@ def test_an_order_is_pending_then_active_then_delivered_as_its_video_is_linked_a
     assert delivered.post_ids == (video_id,) and delivered.creator_handle == creator.handle
     assert_valid_entity(delivered)
     assert sandbox.campaigns[order.campaign_ref or ""]["video_ids"] == [video_id]
+
+
+def test_an_order_owing_two_videos_is_delivered_only_when_both_are_passed(tiktok: TikTokPlatform) -> None:
+    [creator] = _creators(tiktok, 1)
+    sandbox = _sandbox(tiktok)
+    two = (ent.OrderDeliverable(kind=ent.DeliverableType.SHORT_VIDEO, count=2, ad_authorization_days=30),)
+    [order] = tiktok.creatorkit_place_order(_request((creator.handle,), deliverables=two), None).orders
+    first = _link_video(sandbox, order.campaign_ref or "", creator)
+    _campaigns.review(sandbox, order.campaign_ref or "", first)
+    one_in = tiktok.creatorkit_get_order(order.order_id, None)
+    assert (one_in.status, one_in.post_ids) == (ent.OrderStatus.ACTIVE, (first,)), "one of two videos is not all"
+    second = _link_video(sandbox, order.campaign_ref or "", creator, number=1)
+    _campaigns.review(sandbox, order.campaign_ref or "", second)
+    both_in = tiktok.creatorkit_get_order(order.order_id, None)
+    assert (both_in.status, set(both_in.post_ids)) == (ent.OrderStatus.DELIVERED, {first, second})
 
 
 def test_a_link_the_creator_rejects_is_a_declined_order(tiktok: TikTokPlatform) -> None:
