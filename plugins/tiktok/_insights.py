@@ -304,7 +304,8 @@ class Normaliser:
             rows = objects(raw)
             if rows:
                 pairs = shares(rows, key)
-                breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=len(raw))
+                listed = len(raw) if isinstance(raw, list) else len(rows)  # rows that were not objects count too
+                breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=listed)
                 if breakdown is not None:
                     breakdowns.append(breakdown)
         return ent.AudienceProfile(platform=self.platform, account_id=account_id, breakdowns=tuple(breakdowns))

@@ -284,7 +284,7 @@ class MarketplaceHooks(TikTokBase):
             if cursor.labels is None:
                 cursor.labels = self._search_labels(query, account, context)
             plan.categories(query, cursor.category_map(self.name))
-        paging = {"tto_tcm_account_id": account, "page": cursor.page, "page_size": size}
+        paging: dict[str, Any] = {"tto_tcm_account_id": account, "page": cursor.page, "page_size": size}
         data = self._get("tto/tcm/creator/discover/", context, **paging, **plan.params)
         creators = [creator for creator in data.get("creators") or () if isinstance(creator, Mapping)]
         info = data.get("page_info") if isinstance(data.get("page_info"), Mapping) else {}

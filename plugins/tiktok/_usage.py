@@ -106,7 +106,12 @@ class UsageRightHooks(TikTokBase):
         advertiser = self._advertiser_id(context)
 
         def page(number: Any) -> tk.Page[dict[str, Any]]:
-            params = {"advertiser_id": advertiser, "keyword": post_id or None, "page": number or 1, "page_size": 50}
+            params: dict[str, Any] = {
+                "advertiser_id": advertiser,
+                "keyword": post_id or None,
+                "page": number or 1,
+                "page_size": 50,
+            }
             data = self._get("tt_video/list/", context, **params)
             info = data.get("page_info")
             items = [dict(item) for item in data.get("list") or () if isinstance(item, Mapping)]

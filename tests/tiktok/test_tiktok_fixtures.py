@@ -148,7 +148,7 @@ def _sandbox_answers(plugin: TikTokPlatform) -> dict[str, Any]:
         "handle_names": [account.handle],
         "video_ids": [post.post_id for post in posts],
     }
-    brand = {"tto_tcm_account_id": "7300000000000000001"}
+    brand: dict[str, Any] = {"tto_tcm_account_id": "7300000000000000001"}
     get = plugin._get
     return {
         "tto_tcm_category_label": get("tto/tcm/category/label/", None, **brand, label_type="SEARCH"),

@@ -51,7 +51,8 @@ def _delivery(platform: TikTokPlatform, body: bytes, header: bytes | None = None
     headers = sign_delivery(body, platform.app_secret, int(RECEIVED_AT.timestamp()))
     raw = [(k.encode(), v.encode()) for k, v in headers.items() if k != SIGNATURE_HEADER]
     raw.append((SIGNATURE_HEADER.encode(), header if header is not None else headers[SIGNATURE_HEADER].encode()))
-    return ent.WebhookRequest(method="POST", headers=raw, body=body, received_at=RECEIVED_AT)
+    # Raw bytes, as a server hands them over: a header value need not be text.
+    return ent.WebhookRequest(method="POST", headers=httpx.Headers(raw), body=body, received_at=RECEIVED_AT)
 
 
 # -- webhooks --------------------------------------------------------------------------------------------------
@@ -329,4 +330,5 @@ def test_a_creator_whose_lists_hold_no_objects_is_read_without_them(tiktok: TikT
     answer = {"creators": [creator], "page_info": odd}
     _override(_sandbox(tiktok), "GET", "tto/tcm/creator/discover/", lambda request: answer)
     [candidate] = tiktok.creatorkit_discover_creators(ent.DiscoveryQuery(), None).candidates
+    assert candidate.audience is not None
     assert candidate.profile.tags == () and candidate.audience.breakdowns == ()
