@@ -22,18 +22,41 @@ from creatorkit.config import Mode
 from ._authorization import AuthorizationHooks
 from ._base import SETTINGS_SCHEMA
 from ._campaigns import CampaignHooks
+from ._collaboration import BrandProfile, CollaborationHooks, LinkRequests, VideoLink
 from ._marketplace import MarketplaceHooks
+from ._rankings import RankedCreator, RankingHooks
 from ._usage import UsageRightHooks
 from ._webhooks import WebhookHooks
 
-__all__ = ["TikTokPlatform"]
+__all__ = ["BrandProfile", "LinkRequests", "RankedCreator", "TikTokPlatform", "VideoLink"]
 __version__ = "0.1.0"
 
-_PARTS = (MarketplaceHooks, CampaignHooks, UsageRightHooks, WebhookHooks, AuthorizationHooks)
+_PARTS = (
+    MarketplaceHooks,
+    CampaignHooks,
+    UsageRightHooks,
+    WebhookHooks,
+    AuthorizationHooks,
+    RankingHooks,
+    CollaborationHooks,
+)
 
 
-class TikTokPlatform(MarketplaceHooks, CampaignHooks, UsageRightHooks, WebhookHooks, AuthorizationHooks):
-    """The TikTok plugin: one part per stage (see ``_base``); ``sandbox`` is its sandbox in sandbox mode."""
+class TikTokPlatform(
+    MarketplaceHooks,
+    CampaignHooks,
+    UsageRightHooks,
+    WebhookHooks,
+    AuthorizationHooks,
+    RankingHooks,
+    CollaborationHooks,
+):
+    """The TikTok plugin: one part per stage (see ``_base``); ``sandbox`` is its sandbox in sandbox mode.
+
+    Beyond the stage hooks, TikTok One's own calls are public methods: :meth:`rankings`, :meth:`brand_profiles`,
+    :meth:`create_brand_profile`, :meth:`request_video_link`, :meth:`revoke_video_link` (the brand's connection)
+    and :meth:`join_campaign`, :meth:`link_video`, :meth:`link_requests`, :meth:`answer_link_request` (a
+    creator's grant only); ``docs/platforms/tiktok.md`` says which TikTok call each makes."""
 
     def __init__(self, name: str = "tiktok") -> None:
         self.name = name

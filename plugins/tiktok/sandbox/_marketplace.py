@@ -12,6 +12,7 @@ strings or percentages ("7.3%"), as TikTok's do. Campaigns are the campaigns par
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -552,7 +553,9 @@ class _Filters:
 
 
 def install(sandbox: TikTokSandbox) -> None:
-    """Register this part's routes on ``sandbox``."""
+    """Register this part's routes on ``sandbox`` (the ranking's is in ``_rankings``, which reads this module)."""
+    from . import _rankings
+
     marketplace = Marketplace(sandbox)
 
     def answering(handler: Callable[[tk.SandboxRequest], Any]) -> Callable[[tk.SandboxRequest], Any]:
@@ -573,5 +576,6 @@ def install(sandbox: TikTokSandbox) -> None:
         ("tto/creator/authorized/", marketplace.authorized),
         ("tto/creator/authorized/video/list/", marketplace.authorized_videos),
         ("tto/tcm/report/", marketplace.report),
+        ("tto/tcm/rank/", functools.partial(_rankings.rank, marketplace)),
     ):
         sandbox.route("GET", PREFIX + path, answering(handler))
