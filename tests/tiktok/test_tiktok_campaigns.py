@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -20,23 +18,14 @@ from creatorkit_tiktok.sandbox import TikTokSandbox, _campaigns
 from creatorkit import InvalidRequest, NotFound, NotSupported
 from creatorkit import entities as ent
 from creatorkit.errors import PlatformError
-from creatorkit.testing import assert_valid_entity, network_disabled
+from creatorkit.testing import assert_valid_entity
 
-FIXTURES = Path(__file__).resolve().parents[2] / "plugins" / "tiktok" / "fixtures"
+from .conftest import FIXTURES
+from .conftest import sandbox_of as _sandbox
+
 BUSINESS_API = "https://business-api.tiktok.com/open_api/v1.3/"
 CREATE = "POST /open_api/v1.3/tto/tcm/campaign/create/"
 LIST = "GET /open_api/v1.3/tto/tcm/campaign/"
-
-
-@pytest.fixture
-def tiktok() -> Iterator[TikTokPlatform]:
-    with network_disabled():
-        yield TikTokPlatform()
-
-
-def _sandbox(platform: TikTokPlatform) -> TikTokSandbox:
-    assert platform.sandbox is not None
-    return platform.sandbox
 
 
 def _creators(platform: TikTokPlatform, count: int = 2) -> list[Any]:

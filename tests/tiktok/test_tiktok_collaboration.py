@@ -5,9 +5,7 @@ the creator's token only."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -15,15 +13,16 @@ import httpx
 import pytest
 from creatorkit_tiktok import BrandProfile, TikTokPlatform, VideoLink
 from creatorkit_tiktok._collaboration import LinkRequest, LinkStatus
-from creatorkit_tiktok.sandbox import SANDBOX_ACCOUNT, TikTokSandbox, _campaigns
+from creatorkit_tiktok.sandbox import SANDBOX_ACCOUNT, _campaigns
 from creatorkit_tiktok.sandbox._oauth import grant_token
 
 from creatorkit import AuthExpired, CallContext, InvalidRequest, NotFound
 from creatorkit import entities as ent
 from creatorkit import toolkit as tk
-from creatorkit.testing import network_disabled
 
-FIXTURES = Path(__file__).resolve().parents[2] / "plugins" / "tiktok" / "fixtures"
+from .conftest import FIXTURES
+from .conftest import sandbox_of as _sandbox
+
 PROFILE = {
     "brand_name": "Northwind Outdoor",
     "industry_id": "290102",
@@ -44,12 +43,6 @@ class Seen:
 
 
 @pytest.fixture
-def tiktok() -> Iterator[TikTokPlatform]:
-    with network_disabled():
-        yield TikTokPlatform()
-
-
-@pytest.fixture
 def seen(tiktok: TikTokPlatform) -> Seen:
     log, answer = Seen(), _sandbox(tiktok).handle_request
 
@@ -61,11 +54,6 @@ def seen(tiktok: TikTokPlatform) -> Seen:
 
     _sandbox(tiktok).handle_request = logged  # type: ignore[method-assign]
     return log
-
-
-def _sandbox(platform: TikTokPlatform) -> TikTokSandbox:
-    assert platform.sandbox is not None
-    return platform.sandbox
 
 
 def _creator(platform: TikTokPlatform, nth: int = 0) -> tk.Account:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,8 @@ from creatorkit_tiktok._reports import report_metrics, video_metrics
 from creatorkit import entities as ent
 from creatorkit.testing import assert_canonical_audience, assert_valid_entity, network_disabled
 
-FIXTURES = Path(__file__).resolve().parents[2] / "plugins" / "tiktok" / "fixtures"
+from .conftest import FIXTURES
+
 AS_OF = datetime(2026, 11, 18, tzinfo=UTC)
 CREATOR_FIXTURES = ("tto_tcm_creator_public", "tto_creator_authorized")
 VIDEO_LIST_FIXTURES = ("tto_tcm_creator_public_video_list", "tto_creator_authorized_video_list")

@@ -4,33 +4,21 @@ TikTok's shape, the recorded response, and arguments refused before any call."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from creatorkit_tiktok import RankedCreator, TikTokPlatform
-from creatorkit_tiktok.sandbox import TikTokSandbox
 
 from creatorkit import InvalidRequest, Money
 from creatorkit import entities as ent
-from creatorkit.testing import assert_valid_entity, network_disabled
+from creatorkit.testing import assert_valid_entity
 
-FIXTURES = Path(__file__).resolve().parents[2] / "plugins" / "tiktok" / "fixtures"
+from .conftest import FIXTURES
+from .conftest import sandbox_of as _sandbox
+
 RANK = "GET /open_api/v1.3/tto/tcm/rank/"
-
-
-@pytest.fixture
-def tiktok() -> Iterator[TikTokPlatform]:
-    with network_disabled():
-        yield TikTokPlatform()
-
-
-def _sandbox(platform: TikTokPlatform) -> TikTokSandbox:
-    assert platform.sandbox is not None
-    return platform.sandbox
 
 
 def test_a_ranking_page_is_ranked_creators_best_first(tiktok: TikTokPlatform) -> None:

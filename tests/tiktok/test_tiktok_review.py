@@ -8,7 +8,6 @@ import base64
 import contextlib
 import itertools
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,21 +23,11 @@ from creatorkit import AuthExpired, CallContext, InvalidRequest
 from creatorkit import entities as ent
 from creatorkit import toolkit as tk
 from creatorkit.errors import PlatformError, SignatureError, Transient
-from creatorkit.testing import network_disabled
+
+from .conftest import sandbox_of as _sandbox
 
 RECEIVED_AT = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
 EVENT = b'{"event":"video.publish.completed","create_time":1935817689,"content":"{\\"video_id\\":\\"1\\"}"}'
-
-
-@pytest.fixture
-def tiktok() -> Iterator[TikTokPlatform]:
-    with network_disabled():
-        yield TikTokPlatform()
-
-
-def _sandbox(platform: TikTokPlatform) -> TikTokSandbox:
-    assert platform.sandbox is not None
-    return platform.sandbox
 
 
 def _override(sandbox: TikTokSandbox, method: str, path: str, handler: Any) -> None:

@@ -5,34 +5,23 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from creatorkit_tiktok import TikTokPlatform
 from creatorkit_tiktok._usage import NOT_BOUND
-from creatorkit_tiktok.sandbox import SANDBOX_ADVERTISER, TikTokSandbox, _spark
+from creatorkit_tiktok.sandbox import SANDBOX_ADVERTISER, _spark
 
 from creatorkit import CallContext, InvalidRequest, NotFound
 from creatorkit import entities as ent
 from creatorkit.errors import PlatformPermissionDenied
-from creatorkit.testing import assert_valid_entity, network_disabled
+from creatorkit.testing import assert_valid_entity
 
-FIXTURES = Path(__file__).resolve().parents[2] / "plugins" / "tiktok" / "fixtures"
+from .conftest import FIXTURES
+from .conftest import sandbox_of as _sandbox
+
 AUTHORIZE, UNBIND = "POST /open_api/v1.3/tt_video/authorize/", "POST /open_api/v1.3/tt_video/unbind/"
-
-
-@pytest.fixture
-def tiktok() -> Iterator[TikTokPlatform]:
-    with network_disabled():
-        yield TikTokPlatform()
-
-
-def _sandbox(platform: TikTokPlatform) -> TikTokSandbox:
-    assert platform.sandbox is not None
-    return platform.sandbox
 
 
 def _post_id(platform: TikTokPlatform) -> str:

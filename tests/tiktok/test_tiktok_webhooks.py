@@ -5,7 +5,6 @@ ids that stay the same when an event is delivered again."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,17 +20,11 @@ from creatorkit.audit import AuditKeys
 from creatorkit.config import Mode
 from creatorkit.errors import SignatureError
 from creatorkit.store import open_store
-from creatorkit.testing import assert_valid_entity, network_disabled
+from creatorkit.testing import assert_valid_entity
 from creatorkit.testing._fixtures import sandboxed_host
 
 FIXTURE = Path(__file__).resolve().parents[2] / "plugins" / "tiktok" / "fixtures" / "webhook_tto_video_published.json"
 RECEIVED_AT = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def tiktok() -> Iterator[TikTokPlatform]:
-    with network_disabled():
-        yield TikTokPlatform()
 
 
 def _signed(platform: TikTokPlatform, body: bytes, *, at: datetime = RECEIVED_AT, **extra: Any) -> ent.WebhookRequest:
