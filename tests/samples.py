@@ -120,6 +120,9 @@ from creatorkit.entities import (
     PastCollaboration,
     PaymentCapabilities,
     PaymentMilestone,
+    PaymentOperation,
+    PaymentOperationStatus,
+    PaymentPurpose,
     PaymentSchedule,
     Payout,
     PayoutStatus,
@@ -133,6 +136,7 @@ from creatorkit.entities import (
     PluginKind,
     PluginMetadata,
     Posting,
+    Settlement,
     PostMetrics,
     PostMetricsBatch,
     PostMetricsRequest,
@@ -582,7 +586,9 @@ ip = IpOwnership(owner=IpOwner.CREATOR, notes="Creator keeps copyright and licen
 usage_rights = UsageRights(channels=("organic", "spark_ads"), duration_days=90, territories=("US", "CA"), paid_ads=True)
 exclusivity = Exclusivity(category="cookware", duration_days=60, competitors=("Olive & Ember", "Caraway"))
 contract_timeline = ContractTimeline(draft_due=at(18), publish_by=at(28), review_days=3, auto_approve_after_days=14)
-cancellation = CancellationTerms(notice_days=7, kill_fee_bp=2_500, refund_unreleased_escrow=True)
+cancellation = CancellationTerms(
+    notice_days=7, kill_fee_bp=2_500, refund_unreleased_escrow=True, kill_fee_after_draft_bp=5_000
+)
 clauses = ContractClauses(
     deliverables=(deliverable,),
     payment=schedule,
@@ -1039,6 +1045,41 @@ provider_request = ProviderRequest(
     source=fund_source,
     metadata={"brief_id": "brief_matcha_jp", "milestone": "signing_deposit"},
 )
+# The release above as the payments flow recorded it: 10 % creator-side commission, 15 % agency cut.
+payment_operation = PaymentOperation(
+    id=provider_request.operation_id,
+    deal_id=JP_DEAL_ID,
+    brand_id="brand_matcha",
+    creator_id="cr_haruka",
+    provider="stripe_connect",
+    purpose=PaymentPurpose.RELEASE,
+    request=provider_request,
+    status=PaymentOperationStatus.SUCCEEDED,
+    created_at=at(8, TOKYO),
+    updated_at=at(8, TOKYO),
+    milestone=0,
+    fees=FeeBreakdown(
+        gross=Money(190_000, "JPY"),
+        platform_fee=Money(0, "JPY"),
+        agency_cut=Money(28_500, "JPY"),
+        creator_net=Money(161_500, "JPY"),
+        platform_fee_bp=0,
+        agency_cut_bp=1_500,
+        service_fee=Money(19_000, "JPY"),
+        fee_policy="flat",
+    ),
+    provider_ref="tr_1QxR9dL2eZvKYlo2Xb3C",
+    raw_status="paid",
+)
+settlement = Settlement(
+    id="settle_6a19",
+    deal_id=JP_DEAL_ID,
+    dispute_id="dispute_6a19",
+    creator_share=Money(95_000, "JPY"),
+    decided_by="system:arbiter",
+    decided_at=at(9, TOKYO),
+    reason="Draft delivered late; half of the remaining escrow to the creator",
+)
 # A WeChat Pay split that finished with one receiver closed: the creator was paid, the agency's account was not.
 agency_closed = LegResult(
     account_ref="1900000110",
@@ -1316,6 +1357,8 @@ pending_authorization = PendingAuthorization(
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
     for value in (
+        payment_operation,
+        settlement,
         publish_schedule,
         agency,
         age_breakdown,

@@ -135,11 +135,24 @@ class CancellationTerms:
     # Share of the price the creator keeps when the brand cancels after signing, in basis points (1/100 %).
     kill_fee_bp: int = attrs.field(default=0, validator=non_negative)
     refund_unreleased_escrow: bool = True
+    # The creator's share once a draft has been submitted (work delivered, not yet approved); None: kill_fee_bp.
+    kill_fee_after_draft_bp: int | None = attrs.field(default=None)
 
     @kill_fee_bp.validator
     def _at_most_all(self, attribute: attrs.Attribute[int], value: int) -> None:
         if value > 10_000:
             raise ValueError("kill_fee_bp cannot exceed 10000 (100 %)")
+
+    @kill_fee_after_draft_bp.validator
+    def _after_draft_at_most_all(self, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+        if value is not None and not 0 <= value <= 10_000:
+            raise FieldValueError(attribute.name, f"must be between 0 and 10000 basis points, got {value}")
+
+    def kill_fee_bp_at(self, *, draft_submitted: bool) -> int:
+        """The creator's share of the price when the deal is cancelled, before or after a draft was submitted."""
+        if draft_submitted and self.kill_fee_after_draft_bp is not None:
+            return self.kill_fee_after_draft_bp
+        return self.kill_fee_bp
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)

@@ -9,7 +9,7 @@ import attrs
 
 from ..money import Money
 from ._common import FieldValueError, aware, non_negative, non_negative_amount, platform_name, typed_fields
-from ._providers import _iso_currency, _operation_id
+from ._providers import OperationKind, ProviderRequest, _iso_currency, _operation_id
 
 __all__ = [
     "Escrow",
@@ -23,9 +23,13 @@ __all__ = [
     "LedgerEntryKind",
     "LedgerEntryStatus",
     "NormalBalance",
+    "PaymentOperation",
+    "PaymentOperationStatus",
+    "PaymentPurpose",
     "Payout",
     "PayoutStatus",
     "Posting",
+    "Settlement",
 ]
 
 
@@ -36,7 +40,12 @@ def _basis_points(instance: object, attribute: attrs.Attribute[int], value: int)
 
 @attrs.frozen(kw_only=True, field_transformer=typed_fields)
 class FeeBreakdown:
-    """How a gross amount splits: platform commission + agency cut + creator net = gross, to the minor unit."""
+    """How a gross amount splits: platform commission + agency cut + creator net = gross, to the minor unit.
+
+    ``service_fee`` is a brand-side fee the platform charges on top of the gross (the brand pays
+    :attr:`brand_pays`); a creator-side commission is ``platform_fee``, deducted from the gross. Either may be
+    zero. ``fee_policy`` names the commission policy that priced it.
+    """
 
     gross: Money
     platform_fee: Money
@@ -44,16 +53,31 @@ class FeeBreakdown:
     creator_net: Money
     platform_fee_bp: int = attrs.field(validator=_basis_points)
     agency_cut_bp: int = attrs.field(validator=_basis_points)
+    service_fee: Money | None = None
+    fee_policy: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        for name in ("gross", "platform_fee", "agency_cut", "creator_net"):
-            if getattr(self, name).amount < 0:
+        for name in ("gross", "platform_fee", "agency_cut", "creator_net", "service_fee"):
+            money = getattr(self, name)
+            if money is not None and money.amount < 0:
                 raise FieldValueError(name, "must not be negative")
         parts = self.platform_fee + self.agency_cut + self.creator_net
         if parts != self.gross:
             raise ValueError(f"fee parts add up to {parts}, not the gross {self.gross}")
+        if self.service_fee is not None and self.service_fee.currency != self.gross.currency:
+            raise FieldValueError("service_fee", f"is in {self.service_fee.currency}, the gross in {self.gross.currency}")
         if self.platform_fee_bp + self.agency_cut_bp > 10_000:
             raise ValueError("platform fee and agency cut together exceed 100 % of the gross")
+
+    @property
+    def brand_pays(self) -> Money:
+        """What the brand is charged: the gross, plus the service fee on top."""
+        return self.gross if self.service_fee is None else self.gross + self.service_fee
+
+    @property
+    def platform_revenue(self) -> Money:
+        """What the platform keeps: its commission and the brand's service fee."""
+        return self.platform_fee if self.service_fee is None else self.platform_fee + self.service_fee
 
 
 class EscrowStatus(enum.StrEnum):
@@ -248,3 +272,87 @@ class LedgerEntry:
             if (getattr(self, name) is not None) != (name == link):
                 needs = "needs" if name == link else "has no"
                 raise FieldValueError(name, f"a {self.kind} entry {needs} {name}")
+
+
+class PaymentPurpose(enum.StrEnum):
+    """Why the payments flow moves a deal's money: the schedule's step the movement is."""
+
+    FUND = "fund"  # the brand's money into the deal's escrow (the whole schedule, or one postpaid milestone)
+    RELEASE = "release"  # a milestone out of escrow: platform fee, agency cut, creator net
+    KILL_FEE = "kill_fee"  # what the creator keeps of a cancelled deal, by its cancellation terms
+    SETTLEMENT = "settlement"  # the creator's share of a dispute's split
+    REFUND = "refund"  # what escrow still holds back to the brand
+
+
+class PaymentOperationStatus(enum.StrEnum):
+    """Where one money movement stands, in the core's own record of it.
+
+    ``started`` is written before the provider is called; a movement found ``started`` after a crash or a timeout
+    is asked again (same operation id) or retrieved, never made anew. ``succeeded`` is set in the transaction
+    that writes its ledger entries; ``failed`` movements moved nothing, and a new attempt gets a new id.
+    """
+
+    STARTED = "started"
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def open(self) -> bool:
+        return self in (PaymentOperationStatus.STARTED, PaymentOperationStatus.PENDING)
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class PaymentOperation:
+    """The core's record of one money movement of a deal: stored before the provider is called, and after.
+
+    ``id`` is the operation id, also the provider's idempotency key. ``request`` is what the provider was
+    asked, compared field by field with a retry. ``fees`` is the split of a release, kill fee or settlement;
+    ``milestone`` the index of the schedule's milestone it pays or funds (None for the whole schedule).
+    """
+
+    id: str = attrs.field(validator=_operation_id)
+    deal_id: str
+    brand_id: str
+    creator_id: str
+    provider: str = attrs.field(validator=platform_name)
+    purpose: PaymentPurpose
+    request: ProviderRequest
+    status: PaymentOperationStatus
+    created_at: datetime = attrs.field(validator=aware)
+    updated_at: datetime = attrs.field(validator=aware)
+    attempt: int = attrs.field(default=1, validator=non_negative)
+    milestone: int | None = attrs.field(default=None, validator=non_negative)
+    fees: FeeBreakdown | None = None
+    provider_ref: str | None = None
+    raw_status: str | None = None
+    failure_reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.request.operation_id != self.id:
+            raise FieldValueError("request.operation_id", f"is {self.request.operation_id!r}, the operation {self.id!r}")
+
+    @property
+    def kind(self) -> OperationKind:
+        return self.request.kind
+
+    @property
+    def amount(self) -> Money:
+        """What the brand's side of the ledger moves: a fund's charge, a release's milestone, a refund."""
+        if self.fees is not None:
+            return self.fees.gross
+        return self.request.amount
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class Settlement:
+    """How a dispute's arbiter splits what a deal's escrow still holds: ``creator_share`` to the creator (fees
+    deducted as for any release), the rest back to the brand. Recorded before the dispute is resolved."""
+
+    id: str
+    deal_id: str
+    dispute_id: str
+    creator_share: Money = attrs.field(validator=non_negative_amount)
+    decided_by: str
+    decided_at: datetime = attrs.field(validator=aware)
+    reason: str = ""
