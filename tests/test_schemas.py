@@ -251,6 +251,7 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_check_currency": {"pattern": CURRENCY},
     "_basis_points": {"minimum": 0, "maximum": 10_000},
     "_at_most_all": {"maximum": 10_000},
+    "_after_draft_at_most_all": {"minimum": 0, "maximum": 10_000},
     "_not_empty": {"minItems": 1},  # PaymentSchedule.milestones (one currency: not expressible)
     "_distinct": {},  # no handle twice (uniqueItems would make the tuple a set)
     "_key_text": {"pattern": "\\S"},  # an idempotency key that is not blank
