@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -24,7 +25,8 @@ from .host import PluginHost
 
 if TYPE_CHECKING:
     from .audit._evidence import AuditService
-    from .ledger import LedgerService
+    from .entities import Event
+    from .ledger import LedgerService, PaymentsService
     from .parties._connections import ConnectionService
     from .parties._creator_pages import CreatorPageService
     from .parties._grants import GrantService
@@ -132,6 +134,34 @@ class Creatorkit:
             self._token_cipher = TokenKeys.from_environment()
         return self._token_cipher
 
+    @functools.cached_property
+    def _moves_money(self) -> bool:
+        """Whether deals' money moves with them: a payment provider is named in ``[money]`` or is the one enabled."""
+        named = self.config.money.provider
+        if named is not None:
+            return True
+        return len(self.config.enabled("payments")) == 1
+
+    def _sync_payments(self, events: Sequence[Event]) -> None:
+        """After a commit that moved deals, move their money (``kit.payments.sync``).
+
+        The deal's change is committed whatever happens here: a provider's refusal or an outage is warned about
+        and stays visible in ``kit.payments.money``; the next sync (the deadline run, ``creatorkit payments sync``)
+        tries again, from the same operation ids.
+        """
+        deal_ids = dict.fromkeys(e.entity_id for e in events if e.name == "deal.state_changed")
+        if not deal_ids:
+            return
+        from .entities import Actor
+        from .errors import CreatorkitError
+
+        system = Actor.system("payments")
+        for deal_id in deal_ids:
+            try:
+                self.payments.sync(system, deal_id)
+            except CreatorkitError as exc:
+                warnings.warn(f"payments for deal {deal_id}: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+
     def __enter__(self) -> Creatorkit:
         return self
 
@@ -235,3 +265,10 @@ class Creatorkit:
         from .ledger import LedgerService
 
         return LedgerService(self)
+
+    @functools.cached_property
+    def payments(self) -> PaymentsService:
+        """Fund, release, refund and settle deals' money by their payment schedules (``docs/payments.md``)."""
+        from .ledger import PaymentsService
+
+        return PaymentsService(self)

@@ -59,6 +59,9 @@ def aware_datetime(value: object, field: str, what: str) -> datetime:
 class Service:
     """Base of every service reached through the kit (``kit.outreach``, ``kit.contracts``, ...)."""
 
+    #: Whether a deal this service moves has its money moved after the commit (``kit.payments`` itself: no).
+    _drives_payments = True
+
     def __init__(self, kit: Creatorkit) -> None:
         self._kit = kit
 
@@ -76,7 +79,8 @@ class Service:
         now = self._now()
         try:
             with kit.store._write_transaction() as tx:
-                change = Change(tx, kit._entities, actor, now, kit.config.workflow, announce=kit.plugins.listening)
+                announce = kit.plugins.listening or (self._drives_payments and kit._moves_money)
+                change = Change(tx, kit._entities, actor, now, kit.config.workflow, announce=announce)
                 require_party(change, actor)
                 result = work(change)
                 if not change.audited:
@@ -87,6 +91,8 @@ class Service:
             raise
         for event in change.events:
             kit.plugins.notify(event)
+        if self._drives_payments and kit._moves_money:
+            kit._sync_payments(change.events)
         return result
 
     def _read(self, actor: Actor, work: Callable[[View], T], action: str = "read") -> T:

@@ -44,6 +44,7 @@ __all__ = [
     "GROUPS",
     "Config",
     "Mode",
+    "MoneySettings",
     "PluginSettings",
     "UnansweredReview",
     "WorkflowSettings",
@@ -134,6 +135,18 @@ class UnansweredReview(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
+class MoneySettings:
+    """``[money]``: the payment provider ``kit.payments`` uses and the ``[money.fees]`` commission policy.
+
+    ``provider`` None: the one payment provider enabled. ``fees`` is the policy's table: ``policy`` (an entry
+    point in ``creatorkit.fees``; default ``flat``) and that policy's own settings, checked when it is built.
+    """
+
+    provider: str | None = None
+    fees: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
 class WorkflowSettings:
     """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever; limits on what
     users write (templates, drafts), so that no one input holds the service up."""
@@ -176,6 +189,7 @@ class Config:
     validate_outputs: bool = False
     acting_as: str | None = None
     workflow: WorkflowSettings = WorkflowSettings()
+    money: MoneySettings = MoneySettings()
     plugins: tuple[PluginSettings, ...] = ()
 
     @classmethod
@@ -294,6 +308,7 @@ class Config:
             validate_outputs=core.get("validate_outputs", False),
             acting_as=core.get("acting_as"),
             workflow=WorkflowSettings(**resolved.get("workflow", {})),
+            money=MoneySettings(**resolved.get("money", {})),
             plugins=tuple(plugins),
         )
 

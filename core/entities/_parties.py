@@ -11,6 +11,12 @@ from .._text import text_problem
 from ..errors import Problem, ValidationError
 from ._common import aware, country_code, typed_fields
 
+
+def _basis_points(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not 0 <= value <= 10_000:
+        raise ValueError(f"{attribute.name} must be between 0 and 10000 basis points")
+
+
 __all__ = [
     "Actor",
     "Agency",
@@ -102,6 +108,9 @@ class RosterEntry:
     added_at: datetime = attrs.field(validator=aware)
     accepted_at: datetime | None = attrs.field(default=None, validator=aware)
     removed_at: datetime | None = attrs.field(default=None, validator=aware)
+    # The agency's cut of the creator's deals, in basis points of each release's gross (the creator accepts it
+    # with the entry).
+    agency_cut_bp: int = attrs.field(default=0, validator=_basis_points)
 
     @property
     def active(self) -> bool:

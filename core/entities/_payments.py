@@ -65,7 +65,9 @@ class FeeBreakdown:
         if parts != self.gross:
             raise ValueError(f"fee parts add up to {parts}, not the gross {self.gross}")
         if self.service_fee is not None and self.service_fee.currency != self.gross.currency:
-            raise FieldValueError("service_fee", f"is in {self.service_fee.currency}, the gross in {self.gross.currency}")
+            raise FieldValueError(
+                "service_fee", f"is in {self.service_fee.currency}, the gross in {self.gross.currency}"
+            )
         if self.platform_fee_bp + self.agency_cut_bp > 10_000:
             raise ValueError("platform fee and agency cut together exceed 100 % of the gross")
 
@@ -330,7 +332,9 @@ class PaymentOperation:
 
     def __attrs_post_init__(self) -> None:
         if self.request.operation_id != self.id:
-            raise FieldValueError("request.operation_id", f"is {self.request.operation_id!r}, the operation {self.id!r}")
+            raise FieldValueError(
+                "request.operation_id", f"is {self.request.operation_id!r}, the operation {self.id!r}"
+            )
 
     @property
     def kind(self) -> OperationKind:

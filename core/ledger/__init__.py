@@ -23,22 +23,34 @@ kit.ledger.post(system, "op_hold_1_post", hold.id)  # hold.id == entry_id("op_ho
 from __future__ import annotations
 
 from ._accounts import ACCOUNT_RULES, AccountRule, account_id
+from ._fees import FEE_POLICY_GROUP, Commission, FeeContext, FeePolicy, FeeSide, load_fee_policy, split
 from ._journal import entry_id
 from ._operations import Correction, LedgerOperation, OpenAccount, Pending, Post, Transfer, Void, legs
+from ._payments import DealMoney, PaymentsService, SyncResult
 from ._service import LedgerService
 
 __all__ = [
     "ACCOUNT_RULES",
+    "FEE_POLICY_GROUP",
     "AccountRule",
+    "Commission",
     "Correction",
+    "DealMoney",
+    "FeeContext",
+    "FeePolicy",
+    "FeeSide",
     "LedgerOperation",
     "LedgerService",
     "OpenAccount",
+    "PaymentsService",
     "Pending",
     "Post",
+    "SyncResult",
     "Transfer",
     "Void",
     "account_id",
     "entry_id",
     "legs",
+    "load_fee_policy",
+    "split",
 ]

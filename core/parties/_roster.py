@@ -17,7 +17,7 @@ import attrs
 from .._service import Service
 from ..converter import coerce_enum
 from ..entities import Actor, PartyKind, RosterEntry, Scope, TalentManager, new_id
-from ..errors import NotFound, PermissionDenied, StateError
+from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..store import UNCHANGED
 from ._access import agency_of
 
@@ -32,9 +32,21 @@ PROPOSABLE = frozenset(Scope) - {Scope.SIGN_ON_BEHALF}
 
 
 class RosterService(Service):
-    def propose(self, actor: Actor, *, manager_id: str, creator_id: str, scopes: Iterable[Scope]) -> RosterEntry:
-        """Ask a creator to join ``manager_id``'s roster with ``scopes``; effective once the creator accepts."""
+    def propose(
+        self,
+        actor: Actor,
+        *,
+        manager_id: str,
+        creator_id: str,
+        scopes: Iterable[Scope],
+        agency_cut_bp: int = 0,
+    ) -> RosterEntry:
+        """Ask a creator to join ``manager_id``'s roster with ``scopes`` and the agency's cut of their deals
+        (``agency_cut_bp`` of each release's gross); effective once the creator accepts."""
         wanted = _scopes(scopes)
+        if type(agency_cut_bp) is not int or not 0 <= agency_cut_bp <= 10_000:
+            problem = Problem("agency_cut_bp", f"must be between 0 and 10000 basis points, got {agency_cut_bp!r}")
+            raise ValidationError([problem], "roster entry")
 
         def work(change: Change) -> RosterEntry:
             if Scope.SIGN_ON_BEHALF in wanted:
@@ -62,6 +74,7 @@ class RosterService(Service):
                 creator_id=creator_id,
                 scopes=wanted,
                 added_at=change.now,
+                agency_cut_bp=agency_cut_bp,
             )
             change.record(
                 "roster_entry",

@@ -1,0 +1,907 @@
+"""``kit.payments``: a deal's money moved by its contract's payment schedule as the deal changes state.
+
+**What moves when.** The schedule's kind and each milestone's trigger say it (``docs/payments.md`` has the table):
+a prepaid or staged deal is funded in full when its contract is executed (and then moves to production);
+postpaid milestones are funded when they fall due. A milestone is released once its trigger is reached (signing,
+draft approved, published, completed, its date), split into platform fee, agency cut and creator net. A
+cancelled or expired deal pays the creator the kill fee of its cancellation terms (before or after a draft was
+submitted), less what was already released, and refunds the rest of the escrow to the brand. A disputed deal
+holds everything until the arbiter's :meth:`PaymentsService.settle_dispute` splits what is held.
+
+**Exactly once.** The movements are computed from the deal's state, its contract and what has already moved,
+so :meth:`PaymentsService.sync` can run as often as anyone likes: after every change of the deal (the kit does
+it), from the deadline run, after a crash. Each movement has an operation id derived from the deal and the
+step, stored (``started``) before the provider is called and sent as its idempotency key; its ledger entries
+and its ``succeeded`` status are written in one transaction, and the ledger applies an operation id once. An
+outcome the provider could not report is asked again with the same id or retrieved, never made anew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .._service import Service
+from ..entities import (
+    Actor,
+    ContentSubmission,
+    Contract,
+    Deal,
+    DealState,
+    FeeBreakdown,
+    LedgerAccountKind,
+    LedgerBalance,
+    LegRole,
+    MilestoneTrigger,
+    OperationKind,
+    OperationStatus,
+    PartyKind,
+    PaymentOperation,
+    PaymentOperationStatus,
+    PaymentPurpose,
+    Posting,
+    ProviderOperation,
+    ProviderRequest,
+    ReceiverLeg,
+    RosterEntry,
+    ScheduleKind,
+    Settlement,
+    SourceReference,
+)
+from ..errors import (
+    ConfigError,
+    NotFound,
+    PaymentError,
+    PaymentNotSupported,
+    PermissionDenied,
+    Problem,
+    ValidationError,
+)
+from ..money import Money
+from ._accounts import account_id
+from ._fees import Commission, FeeContext, FeePolicy, load_fee_policy, split
+from ._journal import Journal
+from ._operations import OpenAccount, Transfer
+
+if TYPE_CHECKING:
+    from .._change import Change, View
+    from ..host import PaymentClient
+
+__all__ = ["DealMoney", "PaymentsService", "SyncResult"]
+
+_KIND = "payment_operation"
+_SETTLEMENT = "settlement"
+
+#: States in which a milestone with each trigger has fallen due (a disputed deal holds everything).
+_SIGNED = frozenset(
+    {
+        DealState.EXECUTED,
+        DealState.IN_PRODUCTION,
+        DealState.IN_REVIEW,
+        DealState.CHANGES_REQUESTED,
+        DealState.APPROVED,
+        DealState.PUBLISHED,
+        DealState.COMPLETED,
+    }
+)
+_DUE_IN: dict[MilestoneTrigger, frozenset[DealState]] = {
+    MilestoneTrigger.ON_SIGNATURE: _SIGNED,
+    MilestoneTrigger.ON_DRAFT_APPROVED: frozenset({DealState.APPROVED, DealState.PUBLISHED, DealState.COMPLETED}),
+    MilestoneTrigger.ON_PUBLICATION: frozenset({DealState.PUBLISHED, DealState.COMPLETED}),
+    MilestoneTrigger.ON_KPI_REPORT: frozenset({DealState.COMPLETED}),
+    MilestoneTrigger.ON_DATE: _SIGNED,
+}
+_ENDED_UNFINISHED = frozenset({DealState.CANCELLED, DealState.EXPIRED})
+#: What a deal's money moves out of escrow for (each split into fee, agency cut and creator net).
+_TO_RECEIVERS = (PaymentPurpose.RELEASE, PaymentPurpose.KILL_FEE, PaymentPurpose.SETTLEMENT)
+
+
+@attrs.frozen(kw_only=True)
+class _Step:
+    """One movement the schedule calls for now: its purpose, milestone, amount and split."""
+
+    purpose: PaymentPurpose
+    code: str  # the step's part of the operation id: f (whole fund), f0 (milestone 0's fund), r0, k, s, x
+    amount: Money  # what the provider moves (a fund: what the brand pays)
+    escrow: Money  # what escrow gains (fund) or gives up (the others)
+    milestone: int | None = None
+    fees: FeeBreakdown | None = None
+    label: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class DealMoney:
+    """Where a deal's money stands: what the schedule called for, what moved, what escrow holds.
+
+    ``funded`` is what went into escrow (the brand also paid ``brand_fees`` on top: service and per-project
+    fees); ``released`` went to receivers (gross of fees; ``platform_fees``, ``agency_cut``, ``creator_net`` are
+    its split), ``refunded`` back to the brand. ``held = funded - released - refunded``, and it equals the escrow
+    account's balance. ``open`` are movements waiting on the provider; ``failed`` ones need a new attempt.
+    """
+
+    deal_id: str
+    state: DealState
+    currency: str
+    price: Money
+    funded: Money
+    brand_fees: Money
+    released: Money
+    platform_fees: Money
+    agency_cut: Money
+    creator_net: Money
+    refunded: Money
+    held: Money
+    escrow_balance: LedgerBalance | None
+    operations: tuple[PaymentOperation, ...]
+
+    @property
+    def open(self) -> tuple[PaymentOperation, ...]:
+        return tuple(op for op in self.operations if op.status.open)
+
+    @property
+    def failed(self) -> tuple[PaymentOperation, ...]:
+        return tuple(op for op in self.operations if op.status is PaymentOperationStatus.FAILED)
+
+
+@attrs.frozen(kw_only=True)
+class SyncResult:
+    """What one :meth:`PaymentsService.sync` did: the movements it completed, left waiting, or saw fail."""
+
+    deal_id: str
+    succeeded: tuple[PaymentOperation, ...] = ()
+    waiting: tuple[PaymentOperation, ...] = ()
+    failed: tuple[PaymentOperation, ...] = ()
+
+
+class _Unchanged(Exception):
+    """A write call found nothing to write: its answer, with the transaction rolled back (nothing to audit)."""
+
+    def __init__(self, result: PaymentOperation | None) -> None:
+        self.result = result
+
+
+class PaymentsService(Service):
+    """Fund, release, refund and settle a deal's money through the configured provider, on the ledger."""
+
+    _drives_payments = False  # its own moves of a deal (``fund``) are followed by its own loop
+
+    # --- configuration -----------------------------------------------------------------------------------------
+
+    @property
+    def provider_name(self) -> str:
+        """``[money] provider``, or the one payment provider enabled; ConfigError when that is not clear."""
+        named = self._kit.config.money.provider
+        if named is not None:
+            return named
+        enabled = [p.name for p in self._kit.config.enabled("payments")]
+        if len(enabled) != 1:
+            listed = ", ".join(enabled) or "none is enabled"
+            raise ConfigError([Problem("money.provider", f"name the payment provider to use ({listed})")])
+        return enabled[0]
+
+    def _client(self) -> PaymentClient:
+        return self._kit.plugins.payments(self.provider_name)
+
+    @property
+    def fee_policy(self) -> FeePolicy:
+        """The ``[money.fees]`` policy, built once per kit."""
+        cached: FeePolicy | None = getattr(self._kit, "_fee_policy", None)
+        if cached is None:
+            fees = dict(self._kit.config.money.fees)
+            name = fees.pop("policy", "flat")
+            if name == "flat" and not fees:
+                fees = {"rate_bp": 0}  # no [money.fees] at all: no commission, not a config error
+            cached = load_fee_policy(name, fees)
+            self._kit._fee_policy = cached  # type: ignore[attr-defined]
+        return cached
+
+    # --- reading -----------------------------------------------------------------------------------------------
+
+    def money(self, actor: Actor, deal_id: str) -> DealMoney:
+        """The deal's money view; the brand, the creator (or their manager) and the system may read it."""
+
+        def work(view: View) -> DealMoney:
+            deal = _readable_deal(view, actor, deal_id)
+            return _money_view(view, deal, _operations(view, deal.id))
+
+        return self._read(actor, work, "read_payments")
+
+    def operations(self, actor: Actor, deal_id: str) -> list[PaymentOperation]:
+        def work(view: View) -> list[PaymentOperation]:
+            deal = _readable_deal(view, actor, deal_id)
+            return _operations(view, deal.id)
+
+        return self._read(actor, work, "read_payments")
+
+    # --- moving money ------------------------------------------------------------------------------------------
+
+    def sync(self, actor: Actor, deal_id: str) -> SyncResult:
+        """Make every movement the deal's state calls for now, and see waiting ones through (see the module).
+
+        The system or the deal's brand may ask; it is safe to ask again at any time.
+        """
+        client = self._client()
+        succeeded: list[PaymentOperation] = []
+        waiting: list[PaymentOperation] = []
+        failed: list[PaymentOperation] = []
+        # Each step may change what the next one is (a release needs its fund's provider_ref): plan again after
+        # each movement, until the plan holds nothing new. A schedule has few steps; the bound is a safety net.
+        for _ in range(64):
+            started = self._start_next(actor, deal_id, client)
+            if started is None:
+                break
+            done = self._see_through(started, client)
+            if done.status is PaymentOperationStatus.SUCCEEDED:
+                succeeded.append(done)
+            elif done.status is PaymentOperationStatus.FAILED:
+                failed.append(done)
+                break
+            else:
+                waiting.append(done)
+                break
+        return SyncResult(deal_id=deal_id, succeeded=tuple(succeeded), waiting=tuple(waiting), failed=tuple(failed))
+
+    def retry(self, actor: Actor, deal_id: str) -> SyncResult:
+        """Start a new attempt (a new operation id) of the deal's failed movement, then :meth:`sync`."""
+
+        def work(change: Change) -> None:
+            deal = _movable_deal(change, actor, deal_id)
+            failed = [op for op in _operations(change, deal.id) if op.status is PaymentOperationStatus.FAILED]
+            if not failed:
+                raise ValidationError([Problem("deal_id", "has no failed movement to retry")], "payments retry")
+            latest = max(failed, key=lambda op: op.attempt)
+            change.audit("payments.retry", _KIND, latest.id, {"attempt": latest.attempt + 1}, workspace=deal.brand_id)
+
+        self._write(actor, "retry_payment", work)
+        return self.sync(actor, deal_id)
+
+    def settle_dispute(
+        self, actor: Actor, dispute_id: str, *, creator_share: Money, resolution: str, outcome: str = "complete"
+    ) -> SyncResult:
+        """The arbiter's split of a disputed deal's escrow: ``creator_share`` to the creator (fees deducted as for a
+        release), the rest back to the brand; then the dispute is resolved (``complete`` or ``cancel``).
+
+        Only the system (the platform's arbiter) settles. Asked again with the same share, it changes nothing.
+        """
+        if actor.kind is not PartyKind.SYSTEM:
+            raise PermissionDenied(str(actor), "settle_dispute", "only the platform's arbiter (the system) settles")
+        if outcome not in ("complete", "cancel"):
+            raise ValidationError([Problem("outcome", "must be complete or cancel")], "settlement")
+
+        def work(change: Change) -> Settlement:
+            from ..entities import Dispute
+
+            dispute = change.load("dispute", dispute_id, Dispute)
+            deal = change.load("deal", dispute.deal_id, Deal)
+            if deal.state is not DealState.DISPUTED:
+                raise ValidationError([Problem("dispute_id", f"its deal is {deal.state}, not disputed")], "settlement")
+            money = _money_view(change, deal, _operations(change, deal.id))
+            if creator_share.currency != money.currency:
+                problem = Problem("creator_share", f"is in {creator_share.currency}, the deal in {money.currency}")
+                raise ValidationError([problem], "settlement")
+            if creator_share > money.held:
+                raise ValidationError(
+                    [Problem("creator_share", f"is more than escrow holds ({money.held})")], "settlement"
+                )
+            key = f"settle_{dispute_id}"
+            existing = change.get(_SETTLEMENT, key)
+            if existing is not None:
+                known = change.entity(existing, Settlement)
+                if known.creator_share != creator_share:
+                    problem = Problem("creator_share", f"the dispute was settled with {known.creator_share}")
+                    raise ValidationError([problem], "settlement")
+                return known
+            settlement = Settlement(
+                id=key,
+                deal_id=deal.id,
+                dispute_id=dispute_id,
+                creator_share=creator_share,
+                decided_by=str(actor),
+                decided_at=change.now,
+                reason=resolution,
+            )
+            change.record(_SETTLEMENT, settlement, "payments.settle", workspace=deal.brand_id, parent=deal.id)
+            return settlement
+
+        settlement = self._write(actor, "settle_dispute", work)
+        self._kit.deals.resolve_dispute(actor, dispute_id, outcome=outcome, resolution=resolution)
+        return self.sync(actor, settlement.deal_id)
+
+    # --- the steps ---------------------------------------------------------------------------------------------
+
+    def _start_next(self, actor: Actor, deal_id: str, client: PaymentClient) -> PaymentOperation | None:
+        """Record the next movement (``started``) or pick up one left waiting; None when nothing is due."""
+        provider = client.name
+        policy = self.fee_policy
+        capabilities = client.metadata.payments
+
+        def work(change: Change) -> PaymentOperation | None:
+            deal = _movable_deal(change, actor, deal_id)
+            operations = _operations(change, deal.id)
+            waiting = [op for op in operations if op.status.open]
+            if waiting:
+                raise _Unchanged(waiting[0])
+            if any(op.status is PaymentOperationStatus.FAILED and not _retried(change, op) for op in operations):
+                raise _Unchanged(None)  # a failed movement waits for retry(); nothing after it moves
+            if deal.contract_id is None:
+                raise _Unchanged(None)
+            contract = change.load("contract", deal.contract_id, Contract)
+            step = _next_step(change, deal, contract, operations, policy, change.now)
+            if step is None:
+                raise _Unchanged(None)
+            attempt = 1 + sum(1 for op in operations if _step_code(op) == step.code)
+            operation_id = f"pay-{deal.id}-{step.code}-{attempt}"
+            if len(operation_id) > 64:
+                operation_id = f"pay-{deal.id[-40:]}-{step.code}-{attempt}"
+            request = _request(change, deal, contract, step, operation_id, operations, provider, capabilities)
+            record = PaymentOperation(
+                id=operation_id,
+                deal_id=deal.id,
+                brand_id=deal.brand_id,
+                creator_id=deal.creator_id,
+                provider=provider,
+                purpose=step.purpose,
+                request=request,
+                status=PaymentOperationStatus.STARTED,
+                created_at=change.now,
+                updated_at=change.now,
+                attempt=attempt,
+                milestone=step.milestone,
+                fees=step.fees,
+            )
+            change.record(
+                _KIND,
+                record,
+                f"payments.{step.purpose}.start",
+                workspace=deal.brand_id,
+                parent=deal.id,
+                state="started",
+            )
+            return record
+
+        try:
+            return self._write(actor, "move_money", work)
+        except _Unchanged as unchanged:
+            return unchanged.result
+
+    def _see_through(self, operation: PaymentOperation, client: PaymentClient) -> PaymentOperation:
+        """Ask the provider (or ask again, or retrieve) and record what it answered."""
+        request = operation.request
+        answer: ProviderOperation | None = None
+        if not _provider_moves(request):
+            pass  # nothing leaves escrow for a receiver at the provider (the whole gross was fees): ledger only
+        elif operation.status is PaymentOperationStatus.PENDING or operation.provider_ref is not None:
+            answer = self._retrieve(client, operation)
+        else:
+            answer = self._execute(client, operation)
+            if answer is not None and not answer.status.resolved:
+                answer = self._retrieve(client, operation, known=answer) or answer
+        return self._record_answer(operation, answer)
+
+    def _execute(self, client: PaymentClient, operation: PaymentOperation) -> ProviderOperation | None:
+        try:
+            return client.execute(operation.request)
+        except PaymentNotSupported as refused:
+            return _failed_answer(client.name, operation, str(refused), "not_supported")
+        except PaymentError as error:
+            if not error.outcome_unknown:
+                return _failed_answer(client.name, operation, str(error), error.provider_code or "refused")
+            # The money may have moved: the same id again is safe (it is the idempotency key), a new one is not.
+            try:
+                return client.execute(operation.request)
+            except PaymentError as again:
+                if again.outcome_unknown:
+                    return None  # still unknown: left started, the next sync asks again
+                return _failed_answer(client.name, operation, str(again), again.provider_code or "refused")
+
+    def _retrieve(
+        self, client: PaymentClient, operation: PaymentOperation, known: ProviderOperation | None = None
+    ) -> ProviderOperation | None:
+        try:
+            return client.retrieve(operation.request, known=known)
+        except NotFound:
+            return self._execute(client, operation)  # the provider never got it: asking now is the first time
+        except PaymentError as error:
+            if error.outcome_unknown:
+                return None
+            raise
+
+    def _record_answer(self, operation: PaymentOperation, answer: ProviderOperation | None) -> PaymentOperation:
+        system = Actor.system("payments")
+
+        def work(change: Change) -> PaymentOperation:
+            record = change.lock(_KIND, operation.id)
+            assert record is not None
+            current = change.entity(record, PaymentOperation)
+            if not current.status.open:
+                raise _Unchanged(current)  # another process recorded it first
+            status, ref, raw, reason = _outcome(answer, current)
+            updated = attrs.evolve(
+                current, status=status, provider_ref=ref, raw_status=raw, failure_reason=reason, updated_at=change.now
+            )
+            if status is PaymentOperationStatus.SUCCEEDED:
+                _write_entries(change, updated)
+            if updated == current:
+                raise _Unchanged(current)
+            change.replace(_KIND, updated, expected_version=record.version, state=str(status))
+            change.audit(
+                f"payments.{updated.purpose}.{status}",
+                _KIND,
+                updated.id,
+                change.document(updated),
+                workspace=updated.brand_id,
+            )
+            if status is PaymentOperationStatus.SUCCEEDED:
+                _advance_deal(change, updated)
+            return updated
+
+        try:
+            return self._write(system, "move_money", work)
+        except _Unchanged as unchanged:
+            assert unchanged.result is not None
+            return unchanged.result
+
+
+# --- planning ----------------------------------------------------------------------------------------------------
+
+
+def _next_step(
+    view: View,
+    deal: Deal,
+    contract: Contract,
+    operations: Sequence[PaymentOperation],
+    policy: FeePolicy,
+    now: datetime,
+) -> _Step | None:
+    """The first movement the deal's state calls for that has not happened yet; None when all have."""
+    done = {_step_code(op) for op in operations if op.status is PaymentOperationStatus.SUCCEEDED}
+    schedule = contract.clauses.payment
+    milestones = schedule.milestones
+    price = schedule.total
+    commission = policy.commission(
+        FeeContext(
+            price=price, platform=deal.platform, brand_id=deal.brand_id, creator_id=deal.creator_id, deal_id=deal.id
+        )
+    )
+    agency_bp = _agency_cut_bp(view, deal)
+    money = _money_view(view, deal, list(operations))
+    settlement = _settlement(view, deal.id)
+    if deal.state is DealState.DISPUTED:
+        return None
+    if settlement is not None or deal.state in _ENDED_UNFINISHED:
+        return _ending_step(view, deal, contract, money, settlement, commission, agency_bp, policy.name, done)
+    if deal.state not in _SIGNED:
+        return None
+    whole = schedule.kind is not ScheduleKind.POSTPAY
+    if whole and "f" not in done:
+        return _fund_step("f", None, price, commission, [m.amount for m in milestones], policy.name, agency_bp)
+    for index, milestone in enumerate(milestones):
+        if deal.state not in _DUE_IN[milestone.trigger]:
+            continue
+        if milestone.trigger is MilestoneTrigger.ON_DATE and milestone.due is not None and milestone.due > now:
+            continue
+        if not whole and f"f{index}" not in done:
+            return _fund_step(
+                f"f{index}", index, milestone.amount, commission, [milestone.amount], policy.name, agency_bp
+            )
+        if f"r{index}" not in done:
+            fees = split(milestone.amount, commission, agency_bp, policy=policy.name)
+            return _Step(
+                purpose=PaymentPurpose.RELEASE,
+                code=f"r{index}",
+                amount=fees.creator_net + fees.agency_cut,
+                escrow=milestone.amount,
+                milestone=index,
+                fees=fees,
+                label=milestone.label,
+            )
+    return None
+
+
+def _fund_step(
+    code: str,
+    milestone: int | None,
+    gross: Money,
+    commission: Commission,
+    parts: Sequence[Money],
+    policy: str,
+    agency_bp: int,
+) -> _Step:
+    """What the brand pays into escrow for ``parts``: their gross, their service fees and the per-project fee."""
+    brand_fees = Money.zero(gross.currency)
+    for part in parts:
+        service = split(part, commission, agency_bp, policy=policy).service_fee
+        if service is not None:
+            brand_fees = brand_fees + service
+    if commission.per_project_fee is not None and milestone in (None, 0):
+        brand_fees = brand_fees + commission.per_project_fee
+    return _Step(
+        purpose=PaymentPurpose.FUND,
+        code=code,
+        amount=gross + brand_fees,
+        escrow=gross,
+        milestone=milestone,
+        label="escrow for the schedule" if milestone is None else f"escrow for milestone {milestone}",
+    )
+
+
+def _ending_step(
+    view: View,
+    deal: Deal,
+    contract: Contract,
+    money: DealMoney,
+    settlement: Settlement | None,
+    commission: Commission,
+    agency_bp: int,
+    policy: str,
+    done: set[str],
+) -> _Step | None:
+    """A deal that ended without finishing (or was settled): the creator's part of what escrow holds, then the rest
+    back to the brand."""
+    held = money.held
+    if held.amount <= 0:
+        return None
+    creator_code = "s" if settlement is not None else "k"
+    if creator_code not in done:
+        if settlement is not None:
+            creator_gross = min(settlement.creator_share, held)
+        else:
+            terms = contract.clauses.cancellation
+            drafted = bool(view.find("submission", ContentSubmission, parent=deal.id))
+            if terms.refund_unreleased_escrow:
+                owed_bp = terms.kill_fee_bp_at(draft_submitted=drafted)
+                owed = money.price.allocate([owed_bp, 10_000 - owed_bp])[0] if owed_bp < 10_000 else money.price
+                creator_gross = min(max(owed - money.released, Money.zero(held.currency)), held)
+            else:
+                creator_gross = held  # nothing goes back: what escrow holds is the creator's
+        if creator_gross.amount > 0:
+            fees = split(creator_gross, attrs.evolve(commission, per_project_fee=None), agency_bp, policy=policy)
+            purpose = PaymentPurpose.SETTLEMENT if settlement is not None else PaymentPurpose.KILL_FEE
+            # A brand-side service fee was paid at funding; none is charged on what is paid out now.
+            fees = attrs.evolve(fees, service_fee=None)
+            return _Step(
+                purpose=purpose,
+                code=creator_code,
+                amount=fees.creator_net + fees.agency_cut,
+                escrow=creator_gross,
+                fees=fees,
+                label="the creator's share of the settlement" if settlement else "the kill fee",
+            )
+    if "x" not in done:
+        return _Step(purpose=PaymentPurpose.REFUND, code="x", amount=held, escrow=held, label="back to the brand")
+    return None
+
+
+def _request(
+    change: Change,
+    deal: Deal,
+    contract: Contract,
+    step: _Step,
+    operation_id: str,
+    operations: Sequence[PaymentOperation],
+    provider: str,
+    capabilities: Any,
+) -> ProviderRequest:
+    metadata = {"deal_id": deal.id, "step": step.code, "escrow": str(step.escrow.amount)}
+    if step.purpose is PaymentPurpose.FUND:
+        hold_days = None
+        if capabilities is not None and capabilities.max_hold_days is not None:
+            hold_days = capabilities.max_hold_days
+            timeline = contract.clauses.timeline
+            # The last release falls due after publication and the measurement window at the latest.
+            ends = timeline.publish_by + timedelta(days=change.flow.measurement_days)
+            latest = change.now + timedelta(days=capabilities.max_hold_days)
+            if ends > latest:
+                raise PaymentNotSupported(
+                    provider,
+                    "max_hold_days",
+                    capabilities.max_hold_days,
+                    f"a hold until {ends.date()} (publish_by and the measurement window); fund in postpaid stages",
+                    operation_id=operation_id,
+                )
+        return ProviderRequest(
+            operation_id=operation_id,
+            kind=OperationKind.FUND,
+            amount=step.amount,
+            deal_id=deal.id,
+            reason=f"{step.label} of deal {deal.id}",
+            hold_days=hold_days,
+            metadata=metadata,
+        )
+    fund = _source_fund(operations, step.milestone)
+    released_from_fund = _released_to_receivers(operations, fund)
+    source = SourceReference(
+        ref=fund.provider_ref or fund.id,
+        operation_id=fund.id,
+        amount=fund.request.amount,
+        released=released_from_fund,
+    )
+    if step.purpose is PaymentPurpose.REFUND:
+        return ProviderRequest(
+            operation_id=operation_id,
+            kind=OperationKind.REFUND,
+            amount=step.amount,
+            deal_id=deal.id,
+            reason=f"{step.label}: deal {deal.id} ended {deal.state}",
+            source=source,
+            metadata=metadata,
+        )
+    fees = step.fees
+    assert fees is not None
+    legs = []
+    if fees.creator_net.amount > 0:
+        legs.append(
+            ReceiverLeg(
+                party_id=deal.creator_id, account_ref=deal.creator_id, amount=fees.creator_net, role=LegRole.CREATOR
+            )
+        )
+    if fees.agency_cut.amount > 0 and deal.agency_id is not None:
+        legs.append(
+            ReceiverLeg(
+                party_id=deal.agency_id, account_ref=deal.agency_id, amount=fees.agency_cut, role=LegRole.AGENCY
+            )
+        )
+    amount = step.amount if step.amount.amount > 0 else step.escrow
+    return ProviderRequest(
+        operation_id=operation_id,
+        kind=OperationKind.RELEASE,
+        amount=amount,
+        deal_id=deal.id,
+        reason=f"{step.label} of deal {deal.id}",
+        legs=tuple(legs),
+        source=source,
+        final=_is_final(contract, step),
+        metadata=metadata,
+    )
+
+
+def _is_final(contract: Contract, step: _Step) -> bool:
+    last = len(contract.clauses.payment.milestones) - 1
+    return step.purpose is not PaymentPurpose.RELEASE or step.milestone == last
+
+
+def _source_fund(operations: Sequence[PaymentOperation], milestone: int | None) -> PaymentOperation:
+    """The fund a movement draws on: the schedule's whole fund, or (postpay) its milestone's own."""
+    funds = [
+        op for op in operations if op.purpose is PaymentPurpose.FUND and op.status is PaymentOperationStatus.SUCCEEDED
+    ]
+    for fund in funds:
+        if _step_code(fund) == "f":
+            return fund
+    for fund in funds:
+        if fund.milestone == milestone:
+            return fund
+    if funds:
+        return funds[-1]
+    raise ValidationError([Problem("deal_id", "has no funded escrow to move money from")], "payment")
+
+
+def _released_to_receivers(operations: Sequence[PaymentOperation], fund: PaymentOperation) -> Money:
+    total = Money.zero(fund.request.amount.currency)
+    for op in operations:
+        if (
+            op.status is PaymentOperationStatus.SUCCEEDED
+            and op.purpose in _TO_RECEIVERS
+            and _provider_moves(op.request)
+        ):
+            source = op.request.source
+            if source is not None and source.operation_id == fund.id:
+                total = total + op.request.amount
+    return total
+
+
+def _provider_moves(request: ProviderRequest) -> bool:
+    """Whether the provider moves anything: a release whose gross went wholly to fees has no receiver."""
+    return request.kind is not OperationKind.RELEASE or bool(request.legs)
+
+
+def _step_code(operation: PaymentOperation) -> str:
+    return operation.request.metadata.get("step", "")
+
+
+def _retried(view: View, operation: PaymentOperation) -> bool:
+    """A failed movement is retried once a later attempt of its step exists or a retry was asked for."""
+    return any(e.action == "payments.retry" for e in view.audit_for([operation.id]))
+
+
+# --- the ledger ---------------------------------------------------------------------------------------------------
+
+
+def _write_entries(change: Change, operation: PaymentOperation) -> None:
+    """The ledger entries of a movement that succeeded, in the transaction that records it."""
+    journal = Journal(change)
+    request = operation.request
+    currency = request.amount.currency
+    deal_id = operation.deal_id
+
+    def open_(kind: LedgerAccountKind, *, holder: str | None = None, deal: str | None = None) -> str:
+        journal.apply(OpenAccount(kind=kind, currency=currency, holder=holder, deal_id=deal))
+        return account_id(kind, currency, holder=holder, deal_id=deal)
+
+    clearing = open_(LedgerAccountKind.PROVIDER_CLEARING, holder=operation.provider)
+    funding = open_(LedgerAccountKind.BRAND_FUNDING, holder=operation.brand_id)
+    escrow = open_(LedgerAccountKind.DEAL_ESCROW, deal=deal_id)
+    escrow_amount = Money(int(request.metadata["escrow"]), currency)
+
+    def transfer(suffix: str, postings: list[Posting], memo: str) -> None:
+        postings = [p for p in postings if p.amount.amount != 0]
+        if len(postings) >= 2:
+            op_id = operation.id + suffix
+            journal.apply(Transfer(operation_id=op_id, postings=tuple(postings), deal_id=deal_id, memo=memo))
+
+    if operation.purpose is PaymentPurpose.FUND:
+        brand_fees = request.amount - escrow_amount
+        fees_account = open_(LedgerAccountKind.PLATFORM_FEES) if brand_fees.amount else None
+        transfer(
+            "-in",
+            [Posting(account=clearing, amount=request.amount), Posting(account=funding, amount=-request.amount)],
+            "paid in",
+        )
+        held = [Posting(account=funding, amount=request.amount), Posting(account=escrow, amount=-escrow_amount)]
+        if fees_account is not None:
+            held.append(Posting(account=fees_account, amount=-brand_fees))
+        transfer("", held, "held in escrow")
+    elif operation.purpose is PaymentPurpose.REFUND:
+        transfer(
+            "",
+            [Posting(account=escrow, amount=escrow_amount), Posting(account=funding, amount=-escrow_amount)],
+            "refunded",
+        )
+        transfer(
+            "-out",
+            [Posting(account=funding, amount=escrow_amount), Posting(account=clearing, amount=-escrow_amount)],
+            "paid back",
+        )
+    else:
+        fees = operation.fees
+        assert fees is not None
+        postings = [Posting(account=escrow, amount=fees.gross)]
+        if fees.platform_fee.amount:
+            postings.append(Posting(account=open_(LedgerAccountKind.PLATFORM_FEES), amount=-fees.platform_fee))
+        if fees.agency_cut.amount:
+            holder = _agency_of(change, operation)
+            postings.append(
+                Posting(account=open_(LedgerAccountKind.AGENCY_SHARE, holder=holder), amount=-fees.agency_cut)
+            )
+        if fees.creator_net.amount:
+            payable = open_(LedgerAccountKind.CREATOR_PAYABLE, holder=operation.creator_id)
+            postings.append(Posting(account=payable, amount=-fees.creator_net))
+        transfer("", postings, f"{operation.purpose}")
+
+
+def _agency_of(view: View, operation: PaymentOperation) -> str:
+    deal = view.load("deal", operation.deal_id, Deal)
+    return deal.agency_id or deal.manager_id or "agency"
+
+
+def _advance_deal(change: Change, operation: PaymentOperation) -> None:
+    """A funded schedule moves its deal from executed into production (the state table's ``fund`` move)."""
+    if operation.purpose is not PaymentPurpose.FUND or _step_code(operation) != "f":
+        return
+    from ..workflow._machine import apply
+
+    deal = change.load("deal", operation.deal_id, Deal)
+    if deal.state is not DealState.EXECUTED:
+        return
+    contract = change.load("contract", deal.contract_id or "", Contract)
+    apply(change, deal, "fund", payload={"operation_id": operation.id}, deadline=contract.clauses.timeline.draft_due)
+
+
+def _outcome(
+    answer: ProviderOperation | None, current: PaymentOperation
+) -> tuple[PaymentOperationStatus, str | None, str | None, str | None]:
+    if answer is None:
+        if _provider_moves(current.request):
+            return current.status, current.provider_ref, current.raw_status, current.failure_reason
+        return PaymentOperationStatus.SUCCEEDED, current.provider_ref, None, None
+    status = answer.status
+    if status in (OperationStatus.SUCCEEDED, OperationStatus.PARTIALLY_SUCCEEDED):
+        mapped = (
+            PaymentOperationStatus.SUCCEEDED if status is OperationStatus.SUCCEEDED else PaymentOperationStatus.FAILED
+        )
+    elif status in (OperationStatus.FAILED, OperationStatus.CANCELED, OperationStatus.REVERSED):
+        mapped = PaymentOperationStatus.FAILED
+    else:
+        mapped = PaymentOperationStatus.PENDING
+    reason = answer.failure_reason
+    if status is OperationStatus.PARTIALLY_SUCCEEDED:
+        reason = reason or "some receivers were not paid: see the provider's legs and reconcile"
+    return mapped, answer.provider_ref or None, answer.raw_status, reason
+
+
+def _failed_answer(provider: str, operation: PaymentOperation, reason: str, code: str) -> ProviderOperation:
+    request = operation.request
+    return ProviderOperation(
+        provider=provider,
+        operation_id=request.operation_id,
+        kind=request.kind,
+        status=OperationStatus.FAILED,
+        raw_status=code,
+        amount=request.amount,
+        provider_ref="",
+        updated_at=operation.updated_at,
+        failure_code=code,
+        failure_reason=reason,
+    )
+
+
+# --- reading helpers ------------------------------------------------------------------------------------------------
+
+
+def _operations(view: View, deal_id: str) -> list[PaymentOperation]:
+    return sorted(view.find(_KIND, PaymentOperation, parent=deal_id), key=lambda op: (op.created_at, op.id))
+
+
+def _settlement(view: View, deal_id: str) -> Settlement | None:
+    found = view.find(_SETTLEMENT, Settlement, parent=deal_id)
+    return found[0] if found else None
+
+
+def _agency_cut_bp(view: View, deal: Deal) -> int:
+    """The agency's cut from the creator's roster entry with the deal's manager (0 without one)."""
+    if deal.manager_id is None:
+        return 0
+    from ..parties._access import roster_entry
+
+    entry: RosterEntry | None = roster_entry(view, deal.manager_id, deal.creator_id)
+    return 0 if entry is None else entry.agency_cut_bp
+
+
+def _money_view(view: View, deal: Deal, operations: Sequence[PaymentOperation]) -> DealMoney:
+    price = deal.price
+    if price is None and deal.contract_id is not None:
+        price = view.load("contract", deal.contract_id, Contract).clauses.payment.total
+    currency = price.currency if price is not None else "USD"
+    zero = Money.zero(currency)
+    funded = brand_fees = released = platform = agency = net = refunded = zero
+    for op in operations:
+        if op.status is not PaymentOperationStatus.SUCCEEDED:
+            continue
+        escrow = Money(int(op.request.metadata.get("escrow", op.request.amount.amount)), currency)
+        if op.purpose is PaymentPurpose.FUND:
+            funded = funded + escrow
+            brand_fees = brand_fees + (op.request.amount - escrow)
+        elif op.purpose is PaymentPurpose.REFUND:
+            refunded = refunded + escrow
+        elif op.fees is not None:
+            released = released + op.fees.gross
+            platform = platform + op.fees.platform_fee
+            agency = agency + op.fees.agency_cut
+            net = net + op.fees.creator_net
+    escrow_id = account_id(LedgerAccountKind.DEAL_ESCROW, currency, deal_id=deal.id)
+    found = view.ledger.ledger_accounts([escrow_id]).get(escrow_id)
+    balance = None if found is None else found[1]
+    return DealMoney(
+        deal_id=deal.id,
+        state=deal.state,
+        currency=currency,
+        price=price or zero,
+        funded=funded,
+        brand_fees=brand_fees,
+        released=released,
+        platform_fees=platform,
+        agency_cut=agency,
+        creator_net=net,
+        refunded=refunded,
+        held=funded - released - refunded,
+        escrow_balance=balance,
+        operations=tuple(operations),
+    )
+
+
+def _readable_deal(view: View, actor: Actor, deal_id: str) -> Deal:
+    from ..workflow._machine import load_deal
+
+    deal, _ = load_deal(view, actor, deal_id)
+    return deal
+
+
+def _movable_deal(change: Change, actor: Actor, deal_id: str) -> Deal:
+    """The deal, if ``actor`` may make its money move: the system, or the deal's brand."""
+    deal = _readable_deal(change, actor, deal_id)
+    if actor.kind is PartyKind.SYSTEM or (actor.kind is PartyKind.BRAND and actor.id == deal.brand_id):
+        return deal
+    raise PermissionDenied(str(actor), "move_money", f"only the system or the brand moves deal {deal_id}'s money")

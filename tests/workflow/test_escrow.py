@@ -1,0 +1,187 @@
+"""A deal's money moved by its payment schedule as the deal changes state (``kit.payments``), through echo_pay.
+
+Signature funds the escrow, approval and publication release milestones split into platform fee, agency cut and
+creator net that add up exactly, a cancelled deal pays its kill fee and refunds the rest, a disputed one holds
+everything until the arbiter splits it. After each step the escrow account's ledger balance is what the money
+view says is held, and the ledger sums up.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from creatorkit import Creatorkit, Money
+from creatorkit.config import Config
+from creatorkit.entities import (
+    CancellationTerms,
+    DealState,
+    MilestoneTrigger,
+    PaymentMilestone,
+    PaymentOperationStatus,
+    PaymentPurpose,
+    PaymentSchedule,
+    ScheduleKind,
+)
+from creatorkit.errors import ConfigError, PermissionDenied
+from creatorkit.host import PluginHost
+from creatorkit.ledger import Commission, FeeSide, split
+from creatorkit.signing import sign_contract_hash
+from creatorkit_echo import EchoPayments, EchoPlatform
+from world import START, Clock, World
+
+CLEAN = "Vitamin C glow, every morning #ad"
+ELEMENTS = ("product close-up",)
+
+
+#: echo_pay lets at most 80 % of a fund, net of its 1 % fee, go to receivers: the platform keeps 25 % here.
+COMMISSION_BP = 2_500
+
+
+def money_config(**fees: Any) -> Config:
+    fees = fees or {"policy": "flat", "rate_bp": COMMISSION_BP}
+    return Config.from_mapping({"money": {"provider": "echo_pay", "fees": fees}})
+
+
+@pytest.fixture
+def kit(store: Any, clock: Clock) -> Creatorkit:
+    plugins = PluginHost()
+    plugins.register(EchoPlatform(), name="echo")
+    plugins.register(EchoPayments(), name="echo_pay", group="creatorkit.payments")
+    return Creatorkit(store=store, plugins=plugins, config=money_config(), clock=clock)
+
+
+def staged(price: int = 150_000) -> PaymentSchedule:
+    """30 % on signing, 70 % on approval."""
+    first, rest = Money(price, "USD").allocate([30, 70])
+    return PaymentSchedule(
+        kind=ScheduleKind.MILESTONES,
+        milestones=(
+            PaymentMilestone(label="on signing", amount=first, trigger=MilestoneTrigger.ON_SIGNATURE),
+            PaymentMilestone(label="on approval", amount=rest, trigger=MilestoneTrigger.ON_DRAFT_APPROVED),
+        ),
+    )
+
+
+def executed(
+    world: World, payment: PaymentSchedule | None = None, cancellation: CancellationTerms | None = None
+) -> Any:
+    kit = world.kit
+    payment = payment or staged()
+    deal = world.agree(price=payment.total.amount, payment=payment)
+    template = kit.contracts.create_template(world.brand, name="Standard", body="For {{ contract.price }}.")
+    contract = kit.contracts.draft(
+        world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=20), cancellation=cancellation
+    )
+    for party in (world.brand, world.creator):
+        signature = sign_contract_hash(world.keys[party.id][0], contract.content_hash)
+        kit.contracts.sign(party, contract.id, signature=signature, contract_hash=contract.content_hash)
+    return kit.deals.get(world.brand, deal.id)
+
+
+def submit(world: World, deal: Any) -> None:
+    world.kit.content.submit_draft(world.creator, deal.id, caption=CLEAN, elements=ELEMENTS)
+
+
+def accounted(world: World, deal: Any) -> Any:
+    """The money view, checked against the ledger: escrow's balance is what is held, and the ledger sums up."""
+    money = world.kit.payments.money(world.brand, deal.id)
+    assert money.held == money.funded - money.released - money.refunded
+    assert money.released == money.platform_fees + money.agency_cut + money.creator_net
+    balance = money.escrow_balance
+    assert (balance.posted if balance else Money.zero(money.currency)) == money.held
+    assert world.kit.ledger.verify(world.system) == []
+    return money
+
+
+def test_signature_funds_the_escrow_and_releases_the_signing_milestone(world: World) -> None:
+    deal = executed(world)
+    assert deal.state is DealState.IN_PRODUCTION, "funding moves the deal into production"
+    money = accounted(world, deal)
+    assert money.funded == Money(150_000, "USD")
+    first = split(Money(45_000, "USD"), Commission(rate_bp=COMMISSION_BP), 0)
+    assert money.released == Money(45_000, "USD")
+    assert (money.platform_fees, money.creator_net) == (first.platform_fee, first.creator_net)
+    assert money.held == Money(105_000, "USD")
+    assert [op.purpose for op in money.operations] == [PaymentPurpose.FUND, PaymentPurpose.RELEASE]
+    assert all(op.status is PaymentOperationStatus.SUCCEEDED for op in money.operations)
+
+
+def test_approval_releases_the_rest_and_every_minor_unit_adds_up(world: World) -> None:
+    deal = executed(world, staged(100_001))
+    submit(world, deal)
+    world.kit.content.review(world.brand, deal.id, approve=True)
+    money = accounted(world, deal)
+    assert money.held == Money.zero("USD")
+    assert money.released == money.funded == Money(100_001, "USD")
+    assert money.platform_fees + money.creator_net == Money(100_001, "USD")
+    assert world.kit.payments.sync(world.system, deal.id).succeeded == (), "nothing moves twice"
+
+
+def test_the_agency_takes_its_cut_from_the_roster_entry(world: World, store: Any, clock: Clock) -> None:
+    kit = world.kit
+    entry = kit.roster.propose(
+        world.agency, manager_id="mgr_mina", creator_id=world.other_creator.id, scopes=[], agency_cut_bp=1_500
+    )
+    kit.roster.accept(world.other_creator, entry.id)
+    fees = split(Money(100_000, "USD"), Commission(rate_bp=2_000), 1_500)
+    assert (fees.platform_fee.amount, fees.agency_cut.amount, fees.creator_net.amount) == (20_000, 15_000, 65_000)
+
+
+def test_a_cancellation_before_the_draft_pays_the_kill_fee_and_refunds_the_rest(world: World) -> None:
+    deal = executed(world, staged(), CancellationTerms(kill_fee_bp=4_000))
+    world.kit.deals.cancel(world.brand, deal.id, reason="campaign dropped")
+    money = accounted(world, deal)
+    # 40 % of 150,000 is owed; 45,000 went out on signing, so 15,000 more, and 90,000 goes back.
+    assert money.released == Money(60_000, "USD")
+    assert money.refunded == Money(90_000, "USD")
+    assert money.held == Money.zero("USD")
+    assert money.funded == money.released + money.refunded
+
+
+def test_a_dispute_holds_the_escrow_until_the_arbiter_splits_it(world: World) -> None:
+    kit = world.kit
+    deal = executed(world)
+    submit(world, deal)
+    dispute = kit.deals.open_dispute(world.brand, deal.id, reason="draft off brief")
+    assert kit.payments.sync(world.system, deal.id).succeeded == ()
+    with pytest.raises(PermissionDenied):
+        kit.payments.settle_dispute(world.brand, dispute.id, creator_share=Money(50_000, "USD"), resolution="x")
+    kit.payments.settle_dispute(
+        world.system, dispute.id, creator_share=Money(50_000, "USD"), resolution="half of what is held"
+    )
+    money = accounted(world, deal)
+    assert money.state is DealState.COMPLETED
+    assert money.released == Money(95_000, "USD")  # 45,000 on signing + the 50,000 share
+    assert money.refunded == Money(55_000, "USD")
+    assert money.held == Money.zero("USD")
+
+
+def test_a_timeout_after_success_moves_the_money_once(world: World) -> None:
+    provider = world.kit.plugins.pm.get_plugin("echo_pay")
+    provider.timeout_after_success = True
+    deal = executed(world)
+    money = accounted(world, deal)
+    assert money.funded == Money(150_000, "USD")
+    assert len(provider.records) == 2, "one fund and one release reached echo_pay, each once"
+
+
+def test_a_brand_side_service_fee_is_charged_on_top(store: Any, clock: Clock, world: World) -> None:
+    fees = split(Money(100_000, "USD"), Commission(rate_bp=1_000, side=FeeSide.BRAND), 0)
+    assert fees.service_fee == Money(10_000, "USD") and fees.platform_fee == Money.zero("USD")
+    assert fees.brand_pays == Money(110_000, "USD") and fees.creator_net == Money(100_000, "USD")
+
+
+@pytest.mark.parametrize(("currency", "gross"), [("JPY", 99_999), ("KRW", 1_000_001), ("KWD", 1_250_505), ("BHD", 7)])
+def test_splits_are_exact_in_every_exponent(currency: str, gross: int) -> None:
+    fees = split(Money(gross, currency), Commission(rate_bp=1_333), 777)
+    assert fees.platform_fee + fees.agency_cut + fees.creator_net == Money(gross, currency)
+
+
+def test_an_unknown_fee_policy_names_the_key(store: Any, clock: Clock) -> None:
+    kit = Creatorkit(store=store, config=money_config(policy="no_such"), clock=clock)
+    with pytest.raises(ConfigError) as raised:
+        kit.payments.fee_policy  # noqa: B018
+    assert raised.value.paths == ["money.fees.policy"]
