@@ -38,23 +38,38 @@ class HttpxStripeClient(stripe.HTTPClient):
         return f"<HttpxStripeClient over {type(self._client._transport).__name__}>"
 
     def request(
-        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
-    ) -> tuple[bytes, int, Mapping[str, str]]:
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[str, int, Mapping[str, str]]:
         content = post_data.encode() if isinstance(post_data, str) else post_data
         try:
             response = self._client.request(method.upper(), url, headers=dict(headers or {}), content=content)
         except httpx.TransportError as exc:
             # Whether Stripe acted on it is unknown (unless no connection was made); the plugin says so.
             sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-            raise stripe.APIConnectionError(
+            raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]  # the library leaves it unannotated
                 f"{type(exc).__name__} talking to Stripe ({'sent' if sent else 'not sent'})", should_retry=False
             ) from exc
-        return response.content, response.status_code, response.headers
+        # Stripe answers UTF-8 JSON; anything else reaches the library as text it refuses to parse (APIError).
+        return response.content.decode("utf-8", "replace"), response.status_code, response.headers
 
     def request_stream(
-        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
     ) -> tuple[Any, int, Mapping[str, str]]:
-        raise stripe.APIConnectionError("streamed responses (file downloads) are not used by this plugin")
+        raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]
+            "streamed responses (file downloads) are not used by this plugin"
+        )
 
     def close(self) -> None:
         self._client.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import stripe
@@ -24,6 +25,7 @@ from stripe.params import (
     PaymentIntentCreateParams,
     PayoutCreateParams,
     RefundCreateParams,
+    RefundListParams,
     TransferCreateParams,
     TransferReversalCreateParams,
 )
@@ -265,13 +267,17 @@ class StripeConnectPayments:
             if found:
                 return found[0]
             if request.source is not None and request.source.ref.startswith("pi_"):
-                refunds = self._list(
-                    lambda: self._stripe.v1.refunds.list({"payment_intent": request.source.ref, "limit": 100})  # type: ignore[union-attr]
-                )
+                listing: RefundListParams = {"payment_intent": request.source.ref, "limit": 100}
+                refunds = self._list(partial(self._stripe.v1.refunds.list, listing))
                 return next((r for r in refunds if operation_of(r) == request.operation_id), None)
         except stripe.StripeError:
             return None  # naming the fields is a courtesy: the conflict stands without them
         return None
+
+    @staticmethod
+    def _leg_key(request: ProviderRequest, leg: ReceiverLeg) -> str:
+        """The idempotency key of one leg's call: the operation id and the receiver's account."""
+        return f"{request.operation_id}-{leg.account_ref}"
 
     def _refuse(self, request: ProviderRequest, reason: str, code: str | None = None) -> PaymentError:
         return PaymentError(
@@ -359,11 +365,9 @@ class StripeConnectPayments:
             params["customer"] = request.metadata["stripe_customer"]
         if method:
             # Confirmed here, server-side: no redirect-based methods, which would need the brand at a browser.
-            params.update(
-                payment_method=method,
-                confirm=True,
-                automatic_payment_methods={"enabled": True, "allow_redirects": "never"},
-            )
+            params["payment_method"] = method
+            params["confirm"] = True
+            params["automatic_payment_methods"] = {"enabled": True, "allow_redirects": "never"}
         intent = self._call(
             request,
             "create the PaymentIntent of",
@@ -423,9 +427,7 @@ class StripeConnectPayments:
                 request,
                 leg,
                 f"transfer to {leg.account_ref} for",
-                lambda p=params, key=f"{request.operation_id}-{leg.account_ref}": self._stripe.v1.transfers.create(
-                    p, {"idempotency_key": key}
-                ),
+                partial(self._stripe.v1.transfers.create, params, {"idempotency_key": self._leg_key(request, leg)}),
                 mine,
                 refused,
                 unknown,
@@ -561,10 +563,13 @@ class StripeConnectPayments:
             reversals = self._call(
                 request,
                 f"list the reversals of {transfer['id']} for",
-                lambda t=str(transfer["id"]): self._list(
-                    lambda: self._stripe.v1.transfers.reversals.list(
-                        t, {"limit": 100, "expand": ["data.balance_transaction"]}
-                    )
+                partial(
+                    self._list,
+                    partial(
+                        self._stripe.v1.transfers.reversals.list,
+                        str(transfer["id"]),
+                        {"limit": 100, "expand": ["data.balance_transaction"]},
+                    ),
                 ),
             )
             found.extend({**reversal, "destination": account} for reversal in reversals)
@@ -600,8 +605,11 @@ class StripeConnectPayments:
                 request,
                 leg,
                 f"reverse {transfer_id} for",
-                lambda t=transfer_id, p=params, key=f"{request.operation_id}-{leg.account_ref}": (
-                    self._stripe.v1.transfers.reversals.create(t, p, {"idempotency_key": key})
+                partial(
+                    self._stripe.v1.transfers.reversals.create,
+                    transfer_id,
+                    params,
+                    {"idempotency_key": self._leg_key(request, leg)},
                 ),
                 mine,
                 refused,
@@ -690,8 +698,9 @@ class StripeConnectPayments:
             payouts = self._call(
                 request,
                 f"list the payouts of {leg.account_ref} for",
-                lambda account=leg.account_ref: self._list(
-                    lambda: self._stripe.v1.payouts.list({"limit": 100}, {"stripe_account": account})
+                partial(
+                    self._list,
+                    partial(self._stripe.v1.payouts.list, {"limit": 100}, {"stripe_account": leg.account_ref}),
                 ),
             )
             found.extend({**payout, "account": leg.account_ref} for payout in payouts)
@@ -717,8 +726,10 @@ class StripeConnectPayments:
                 request,
                 leg,
                 f"pay out {leg.account_ref} for",
-                lambda p=params, account=leg.account_ref, key=f"{request.operation_id}-{leg.account_ref}": (
-                    self._stripe.v1.payouts.create(p, {"idempotency_key": key, "stripe_account": account})
+                partial(
+                    self._stripe.v1.payouts.create,
+                    params,
+                    {"idempotency_key": self._leg_key(request, leg), "stripe_account": leg.account_ref},
                 ),
                 mine,
                 refused,

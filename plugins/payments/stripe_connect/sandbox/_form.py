@@ -38,7 +38,10 @@ def decode_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
             raise FormError(f"invalid parameter name {key!r}")
         path = [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))]
         _place(root, path, value)
-    return _lists(root)
+    decoded = _lists(root)
+    if not isinstance(decoded, dict):
+        raise FormError("parameter names must not all be numbers")
+    return decoded
 
 
 def _place(node: dict[str, Any], path: list[str], value: str) -> None:
