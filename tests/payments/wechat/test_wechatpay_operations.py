@@ -125,7 +125,7 @@ def test_an_id_used_for_a_release_is_refused_as_a_refund_before_any_call() -> No
 
 
 def test_a_refund_waits_for_the_return_of_what_was_split() -> None:
-    provider, plugin = start()
+    provider, _ = start()
     fund_req = fund_request()
     fund = provider.execute(fund_req)
     release = release_request(fund, legs((CREATOR, 1_000), (AGENCY, 200)))
@@ -194,7 +194,7 @@ def test_a_final_split_unfreezes_the_rest_and_nothing_more_splits() -> None:
 
 
 def test_a_release_without_legs_unfreezes_exactly_what_is_frozen() -> None:
-    provider, plugin = start()
+    provider, _ = start()
     fund = provider.execute(fund_request())
 
     def unfreeze(amount: int) -> ProviderRequest:
@@ -208,7 +208,7 @@ def test_a_release_without_legs_unfreezes_exactly_what_is_frozen() -> None:
             final=True,
         )
 
-    with pytest.raises(PaymentError, match="¥99.40|99.40|9940"):
+    with pytest.raises(PaymentError, match=r"99\.40 CNY is still frozen"):
         provider.execute(unfreeze(1_000))
     request = unfreeze(9_940)
     done = provider.execute(request)

@@ -95,7 +95,7 @@ def test_each_request_is_signed_over_its_path_query_and_exact_body() -> None:
 
 
 def test_the_sandbox_refuses_a_request_that_is_not_the_merchants() -> None:
-    provider, plugin = start()
+    _, plugin = start()
     other = MerchantSigner(plugin.mchid, "ANOTHER-SERIAL", sandbox_identity().platform_key)
     transport = SigningTransport(plugin.sandbox, other, plugin.keys, wall=plugin.wall)  # type: ignore[arg-type]
     client = httpx.Client(base_url="https://api.mch.weixin.qq.com", transport=transport)
@@ -146,5 +146,5 @@ def test_a_stale_or_unsigned_answer_is_refused() -> None:
             tolerance=timedelta(minutes=5),
             what="it",
         )
-    with pytest.raises(SignatureError, match="not signed: .*Wechatpay-Signature"):
+    with pytest.raises(SignatureError, match=r"not signed: .*Wechatpay-Signature"):
         check_signed(httpx.Headers({}), b"", keys, now=now, tolerance=timedelta(minutes=5), what="it")
