@@ -35,6 +35,7 @@ __all__ = [
     "AUTH_SCHEME",
     "MerchantSigner",
     "PlatformKeys",
+    "SecretBytes",
     "decrypt_resource",
     "decrypt_sensitive",
     "encrypt_resource",
@@ -47,6 +48,18 @@ __all__ = [
 
 AUTH_SCHEME = "WECHATPAY2-SHA256-RSA2048"
 _AUTH_FIELD = re.compile(r'(\w+)="([^"]*)"')
+
+
+class SecretBytes:
+    """A key held where reprs cannot show it (a plugin's ``vars()``, a traceback's locals)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bytes) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "SecretBytes('***')"
 
 
 def signed_message(*parts: str | bytes) -> bytes:

@@ -71,7 +71,7 @@ from creatorkit.money import Money
 from creatorkit.payments import check_request, differing_fields, from_provider_units, status_from_raw, to_provider_units
 
 from . import _api as api
-from ._crypto import MerchantSigner, PlatformKeys, load_private_key, load_public_key
+from ._crypto import MerchantSigner, PlatformKeys, SecretBytes, load_private_key, load_public_key
 from ._notifications import read_notification
 from ._transport import SigningTransport
 from .sandbox import WeChatPaySandbox, sandbox_identity
@@ -186,14 +186,14 @@ class WeChatPayProfitSharing:
         self.fee_rate_bp = int(settings.get("fee_rate_bp", 60))
         self.webhook_tolerance = timedelta(seconds=int(settings.get("webhook_tolerance_s", 300)))
         if live:
-            signer, keys, self.apiv3_key, self.appid = self._live_keys(settings)
+            signer, keys, apiv3_key, self.appid = self._live_keys(settings)
             self.notify_url = str(settings["notify_url"])
             self.sandbox: WeChatPaySandbox | None = None
         else:
             identity = sandbox_identity()
             signer = MerchantSigner(identity.mchid, identity.merchant_serial, identity.merchant_key)
             keys = PlatformKeys({identity.platform_serial: identity.platform_key.public_key()}, signer=self.name)
-            self.apiv3_key, self.appid = identity.apiv3_key, identity.appid
+            apiv3_key, self.appid = identity.apiv3_key, identity.appid
             self.notify_url = _SANDBOX_NOTIFY_URL
             options = settings.get("sandbox", {})
             self.sandbox = WeChatPaySandbox(
@@ -211,6 +211,7 @@ class WeChatPayProfitSharing:
             )
         self.mchid = signer.mchid
         self.keys = keys
+        self._apiv3_key = SecretBytes(apiv3_key)
         self.encrypt_with: str | None = settings.get("encrypt_with")
         secrets = [str(settings[k]) for k in ("private_key", "apiv3_key") if settings.get(k)]
         config = tk.ApiConfig(
@@ -317,7 +318,9 @@ class WeChatPayProfitSharing:
 
     @hookimpl
     def creatorkit_receive_webhook(self, request: WebhookRequest) -> WebhookResult:
-        return read_notification(request, self.keys, self.apiv3_key, tolerance=self.webhook_tolerance, source=self.name)
+        return read_notification(
+            request, self.keys, self._apiv3_key.value, tolerance=self.webhook_tolerance, source=self.name
+        )
 
     # -- public calls beyond the hooks -----------------------------------------------------------------------------
 
