@@ -24,6 +24,10 @@ Built from WeChat Pay's published behaviour, as a stateful fake behind the toolk
 The conformance kit's switches: ``timeout_after_success`` (the first attempt that makes an object makes it, then
 times out), ``pending_retrieves`` (payments, splits, returns and refunds stay in their processing state until
 queried that many times) and ``raw_status`` (the state every object reports).
+
+Why this is long: it is one merchant's books, and WeChat's rules cross them (a split draws on the payment's
+frozen money and ratio, a return gives back what a split paid, a refund waits on the returns); kept in one class,
+each rule reads the state it checks in one place.
 """
 
 from __future__ import annotations
