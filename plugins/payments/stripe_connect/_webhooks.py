@@ -69,8 +69,8 @@ def receive(source: str, request: WebhookRequest, secret: str | None) -> Webhook
         raise SignatureError(
             "the delivery's body is not UTF-8, so it is not what Stripe signed", signer=source
         ) from None
-    except ValueError as exc:  # signed, but not JSON or not an event
-        raise SignatureError(f"a signed but unreadable delivery: {exc}", signer=source) from None
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:  # signed, but not JSON or not an event
+        raise SignatureError(f"a signed but unreadable delivery: {type(exc).__name__}: {exc}", signer=source) from None
     stamp = signature_fields(header, signer=source, name=SIGNATURE_HEADER).get("t", [None])[0]
     check_freshness(
         signed_time(stamp, signer=source, name=SIGNATURE_HEADER),

@@ -218,9 +218,11 @@ class StripeSandbox(tk.SandboxTransport):
 
     # -- serving objects: expansion, reads, lists ---------------------------------------------------------------
 
-    def _served(self, obj: dict[str, Any], expand: Iterable[str]) -> dict[str, Any]:
-        """A copy of ``obj`` with the ``expand`` paths expanded; reading it counts for pending movements."""
-        self.books.read(obj)
+    def _served(self, obj: dict[str, Any], expand: Iterable[str], *, read: bool = True) -> dict[str, Any]:
+        """A copy of ``obj`` with the ``expand`` paths expanded; reading it (not making it) counts for pending
+        movements."""
+        if read:
+            self.books.read(obj)
         served = copy.deepcopy(obj)
         if served.get("object") == "transfer":
             reversals = served["reversals"]
@@ -271,7 +273,7 @@ class StripeSandbox(tk.SandboxTransport):
     def _create_payment_intent(
         self, params: dict[str, Any], account: str | None, path: Mapping[str, str]
     ) -> dict[str, Any]:
-        return self._served(self.books.create_payment_intent(params), params.get("expand") or ())
+        return self._served(self.books.create_payment_intent(params), params.get("expand") or (), read=False)
 
     def _search_payment_intents(
         self, params: dict[str, Any], account: str | None, path: Mapping[str, str]
@@ -291,7 +293,7 @@ class StripeSandbox(tk.SandboxTransport):
         return {**page, "object": "search_result", "next_page": None, "url": "/v1/payment_intents/search"}
 
     def _create_transfer(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
-        return self._served(self.books.create_transfer(params), params.get("expand") or ())
+        return self._served(self.books.create_transfer(params), params.get("expand") or (), read=False)
 
     def _list_transfers(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
         group, destination = params.get("transfer_group"), params.get("destination")
@@ -304,7 +306,7 @@ class StripeSandbox(tk.SandboxTransport):
         return self._list(found, params, "/v1/transfers")
 
     def _create_reversal(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
-        return self._served(self.books.create_reversal(path["id"], params), params.get("expand") or ())
+        return self._served(self.books.create_reversal(path["id"], params), params.get("expand") or (), read=False)
 
     def _list_reversals(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
         transfer = self.books.get(path["id"], "transfer")
@@ -312,7 +314,7 @@ class StripeSandbox(tk.SandboxTransport):
         return self._list(reversals, params, f"/v1/transfers/{path['id']}/reversals")
 
     def _create_refund(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
-        return self._served(self.books.create_refund(params), params.get("expand") or ())
+        return self._served(self.books.create_refund(params), params.get("expand") or (), read=False)
 
     def _list_refunds(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
         intent, charge = params.get("payment_intent"), params.get("charge")
@@ -324,7 +326,7 @@ class StripeSandbox(tk.SandboxTransport):
         return self._list(found, params, "/v1/refunds")
 
     def _create_payout(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
-        return self._served(self.books.create_payout(account, params), params.get("expand") or ())
+        return self._served(self.books.create_payout(account, params), params.get("expand") or (), read=False)
 
     def _list_payouts(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
         found = [obj for obj in self._all("payout") if self.books.payout_account.get(obj["id"]) == account]
