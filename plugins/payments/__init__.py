@@ -1,5 +1,8 @@
-"""creatorkit_payments: escrow and payout providers (ledger escrow, Stripe Connect, CNY split payments).
+"""creatorkit_payments: payment providers and commission policies shipped with creatorkit.
 
-Not registered as a plugin yet: the providers arrive with the payments issue.
-Until then nothing here claims a capability.
+* :mod:`creatorkit_payments.stripe_connect` — Stripe Connect, separate charges and transfers (``stripe_connect``);
+* :mod:`creatorkit_payments.wechatpay` — WeChat Pay v3 profit sharing, for CNY (``wechatpay``);
+* :mod:`creatorkit_payments.fees` — the ``flat``, ``tiered`` and ``per_platform`` commission policies.
+
+Each provider is an entry point in ``creatorkit.payments``; the policies are in ``creatorkit.fees``.
 """
