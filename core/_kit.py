@@ -26,7 +26,7 @@ from .host import PluginHost
 if TYPE_CHECKING:
     from .audit._evidence import AuditService
     from .entities import Event
-    from .ledger import LedgerService, PaymentsService
+    from .ledger import LedgerService
     from .parties._connections import ConnectionService
     from .parties._creator_pages import CreatorPageService
     from .parties._grants import GrantService
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .workflow._deals import DealService
     from .workflow._negotiation import NegotiationService
     from .workflow._outreach import OutreachService
+    from .workflow._payments import PaymentsService
     from .workflow.contracting._contracts import ContractService
     from .workflow.contracting._usage_rights import UsageRightService
 
@@ -269,6 +270,6 @@ class Creatorkit:
     @functools.cached_property
     def payments(self) -> PaymentsService:
         """Fund, release, refund and settle deals' money by their payment schedules (``docs/payments.md``)."""
-        from .ledger import PaymentsService
+        from .workflow._payments import PaymentsService
 
         return PaymentsService(self)

@@ -56,7 +56,7 @@ MAY_IMPORT = {
     "discovery": {"values", "plugin host"},
     "services": {"values", "store"},
     "parties": {"values", "store", "services"},
-    "workflow": {"values", "store", "audit chain", "plugin host", "services", "parties"},
+    "workflow": {"values", "store", "audit chain", "plugin host", "services", "parties", "ledger"},
     "ledger": {"values", "store", "services"},
     "audit evidence": {"values", "store", "audit chain", "services", "parties", "workflow"},
     "toolkit": {"values", "plugin host"},

@@ -26,7 +26,6 @@ from ._accounts import ACCOUNT_RULES, AccountRule, account_id
 from ._fees import FEE_POLICY_GROUP, Commission, FeeContext, FeePolicy, FeeSide, load_fee_policy, split
 from ._journal import entry_id
 from ._operations import Correction, LedgerOperation, OpenAccount, Pending, Post, Transfer, Void, legs
-from ._payments import DealMoney, PaymentsService, SyncResult
 from ._service import LedgerService
 
 __all__ = [
@@ -35,17 +34,14 @@ __all__ = [
     "AccountRule",
     "Commission",
     "Correction",
-    "DealMoney",
     "FeeContext",
     "FeePolicy",
     "FeeSide",
     "LedgerOperation",
     "LedgerService",
     "OpenAccount",
-    "PaymentsService",
     "Pending",
     "Post",
-    "SyncResult",
     "Transfer",
     "Void",
     "account_id",

@@ -14,6 +14,9 @@ it), from the deadline run, after a crash. Each movement has an operation id der
 step, stored (``started``) before the provider is called and sent as its idempotency key; its ledger entries
 and its ``succeeded`` status are written in one transaction, and the ledger applies an operation id once. An
 outcome the provider could not report is asked again with the same id or retrieved, never made anew.
+
+Why this is long: planning the schedule's steps, asking the provider and writing a movement's ledger entries
+share the operation record and must be read together to see that nothing moves twice.
 """
 
 from __future__ import annotations
@@ -60,11 +63,9 @@ from ..errors import (
     Problem,
     ValidationError,
 )
+from ..ledger import Commission, FeeContext, FeePolicy, OpenAccount, Transfer, account_id, load_fee_policy, split
+from ..ledger._journal import Journal
 from ..money import Money
-from ._accounts import account_id
-from ._fees import Commission, FeeContext, FeePolicy, load_fee_policy, split
-from ._journal import Journal
-from ._operations import OpenAccount, Transfer
 
 if TYPE_CHECKING:
     from .._change import Change, View
@@ -585,6 +586,11 @@ def _request(
     provider: str,
     capabilities: Any,
 ) -> ProviderRequest:
+    """What the provider is asked for ``step``: a fund (its hold within the provider's maximum), a refund or a
+    release from the fund it draws on, with a receiver leg for the creator and one for the agency.
+
+    Why this is long: each kind of request carries its own parts, built from the same deal, step and source.
+    """
     metadata = {"deal_id": deal.id, "step": step.code, "escrow": str(step.escrow.amount)}
     if step.purpose is PaymentPurpose.FUND:
         hold_days = None
