@@ -161,6 +161,7 @@ def test_a_dispute_holds_the_escrow_until_the_arbiter_splits_it(world: World) ->
 
 def test_a_timeout_after_success_moves_the_money_once(world: World) -> None:
     provider = world.kit.plugins.pm.get_plugin("echo_pay")
+    assert isinstance(provider, EchoPayments)
     provider.timeout_after_success = True
     deal = executed(world)
     money = accounted(world, deal)

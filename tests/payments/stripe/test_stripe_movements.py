@@ -8,6 +8,7 @@ import pytest
 from creatorkit import Money
 from creatorkit.entities import OperationStatus
 from creatorkit.errors import IdempotencyConflict, NotFound, PaymentError
+from creatorkit.toolkit import Fault
 
 from .conftest import AGENCY, CREATOR, Deal, objects, sandbox_of, start
 
@@ -124,9 +125,7 @@ def test_stripe_5xx_is_an_unknown_outcome() -> None:
     assert caught.value.outcome_unknown
 
 
-def tk_fault(name: str) -> object:
-    from creatorkit.toolkit import Fault
-
+def tk_fault(name: str) -> Fault:
     return Fault(name)
 
 

@@ -54,7 +54,7 @@ def _split_request(source_amount: int | None = None) -> ProviderRequest:
     )
 
 
-def _read(name: str, request: ProviderRequest, status: int = 200, known: object = None):  # type: ignore[no-untyped-def]
+def _read(name: str, request: ProviderRequest, status: int = 200, known: object = None):
     _, plugin = start()
     recorded = RecordedWeChat(fixture(name), status)
     answering(plugin, recorded)
