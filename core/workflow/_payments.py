@@ -271,6 +271,10 @@ class PaymentsService(Service):
             raise PermissionDenied(str(actor), "settle_dispute", "only the platform's arbiter (the system) settles")
         if outcome not in ("complete", "cancel"):
             raise ValidationError([Problem("outcome", "must be complete or cancel")], "settlement")
+        if not isinstance(creator_share, Money) or creator_share.amount < 0:
+            raise ValidationError(
+                [Problem("creator_share", f"must be Money of at least zero, got {creator_share!r}")], "settlement"
+            )
 
         def work(change: Change) -> Settlement:
             from ..entities import Dispute
@@ -372,8 +376,9 @@ class PaymentsService(Service):
         """Ask the provider (or ask again, or retrieve) and record what it answered."""
         request = operation.request
         answer: ProviderOperation | None = None
+        # A release whose whole gross was fees sends nothing to the provider: its answer is None, ledger only.
         if not _provider_moves(request):
-            pass  # nothing leaves escrow for a receiver at the provider (the whole gross was fees): ledger only
+            answer = None
         elif operation.status is PaymentOperationStatus.PENDING or operation.provider_ref is not None:
             answer = self._retrieve(client, operation)
         else:
@@ -644,10 +649,11 @@ def _request(
                 party_id=deal.creator_id, account_ref=deal.creator_id, amount=fees.creator_net, role=LegRole.CREATOR
             )
         )
-    if fees.agency_cut.amount > 0 and deal.agency_id is not None:
+    agency = _agency_entry(change, deal.creator_id) if fees.agency_cut.amount > 0 else None
+    if agency is not None:
         legs.append(
             ReceiverLeg(
-                party_id=deal.agency_id, account_ref=deal.agency_id, amount=fees.agency_cut, role=LegRole.AGENCY
+                party_id=agency.agency_id, account_ref=agency.agency_id, amount=fees.agency_cut, role=LegRole.AGENCY
             )
         )
     amount = step.amount if step.amount.amount > 0 else step.escrow
@@ -779,8 +785,14 @@ def _write_entries(change: Change, operation: PaymentOperation) -> None:
 
 
 def _agency_of(view: View, operation: PaymentOperation) -> str:
-    deal = view.load("deal", operation.deal_id, Deal)
-    return deal.agency_id or deal.manager_id or "agency"
+    """The agency the release's agency leg paid: the one named in the request the provider was sent."""
+    for leg in operation.request.legs:
+        if leg.role is LegRole.AGENCY:
+            return leg.party_id
+    entry = _agency_entry(view, operation.creator_id)  # the whole release was fees: no leg went to the provider
+    if entry is None:
+        raise ValidationError([Problem("fees.agency_cut", "an agency cut with no agency to pay")], "payment")
+    return entry.agency_id
 
 
 def _advance_deal(change: Change, operation: PaymentOperation) -> None:
@@ -846,13 +858,25 @@ def _settlement(view: View, deal_id: str) -> Settlement | None:
     return found[0] if found else None
 
 
-def _agency_cut_bp(view: View, deal: Deal) -> int:
-    """The agency's cut from the creator's roster entry with the deal's manager (0 without one)."""
-    if deal.manager_id is None:
-        return 0
-    from ..parties._access import roster_entry
+def _agency_entry(view: View, creator_id: str) -> RosterEntry | None:
+    """The creator's active roster entry whose agency takes a cut of their deals; None when none does.
 
-    entry: RosterEntry | None = roster_entry(view, deal.manager_id, deal.creator_id)
+    A creator on two rosters that both take a cut is refused: which agency is paid must not be a guess.
+    """
+    entries = [
+        entry
+        for entry in view.find("roster_entry", RosterEntry, parent=creator_id)
+        if entry.active and entry.agency_cut_bp
+    ]
+    if len(entries) > 1:
+        agencies = ", ".join(sorted(entry.agency_id for entry in entries))
+        problem = Problem("roster_entry", f"creator {creator_id} is on several rosters that take a cut ({agencies})")
+        raise ValidationError([problem], "agency cut")
+    return entries[0] if entries else None
+
+
+def _agency_cut_bp(view: View, deal: Deal) -> int:
+    entry = _agency_entry(view, deal.creator_id)
     return 0 if entry is None else entry.agency_cut_bp
 
 
@@ -860,7 +884,11 @@ def _money_view(view: View, deal: Deal, operations: Sequence[PaymentOperation]) 
     price = deal.price
     if price is None and deal.contract_id is not None:
         price = view.load("contract", deal.contract_id, Contract).clauses.payment.total
-    currency = price.currency if price is not None else "USD"
+    if price is None:
+        raise ValidationError(
+            [Problem("deal_id", f"deal {deal.id} has no agreed price: no money moves yet")], "payments"
+        )
+    currency = price.currency
     zero = Money.zero(currency)
     funded = brand_fees = released = platform = agency = net = refunded = zero
     for op in operations:
@@ -884,7 +912,7 @@ def _money_view(view: View, deal: Deal, operations: Sequence[PaymentOperation]) 
         deal_id=deal.id,
         state=deal.state,
         currency=currency,
-        price=price or zero,
+        price=price,
         funded=funded,
         brand_fees=brand_fees,
         released=released,

@@ -25,7 +25,7 @@ from creatorkit.entities import (
     PaymentSchedule,
     ScheduleKind,
 )
-from creatorkit.errors import ConfigError, PermissionDenied
+from creatorkit.errors import ConfigError, PermissionDenied, ValidationError
 from creatorkit.host import PluginHost
 from creatorkit.ledger import Commission, FeeSide, split
 from creatorkit.signing import sign_contract_hash
@@ -46,11 +46,17 @@ def money_config(**fees: Any) -> Config:
 
 
 @pytest.fixture
-def kit(store: Any, clock: Clock) -> Creatorkit:
+def fees(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The ``[money.fees]`` table; a test may pass its own with ``indirect=True``."""
+    return getattr(request, "param", {})
+
+
+@pytest.fixture
+def kit(store: Any, clock: Clock, fees: dict[str, Any]) -> Creatorkit:
     plugins = PluginHost()
     plugins.register(EchoPlatform(), name="echo")
     plugins.register(EchoPayments(), name="echo_pay", group="creatorkit.payments")
-    return Creatorkit(store=store, plugins=plugins, config=money_config(), clock=clock)
+    return Creatorkit(store=store, plugins=plugins, config=money_config(**fees), clock=clock)
 
 
 def staged(price: int = 150_000) -> PaymentSchedule:
@@ -120,14 +126,37 @@ def test_approval_releases_the_rest_and_every_minor_unit_adds_up(world: World) -
     assert world.kit.payments.sync(world.system, deal.id).succeeded == (), "nothing moves twice"
 
 
-def test_the_agency_takes_its_cut_from_the_roster_entry(world: World, store: Any, clock: Clock) -> None:
+def test_the_agency_takes_its_cut_from_the_roster_entry(world: World) -> None:
     kit = world.kit
     entry = kit.roster.propose(
         world.agency, manager_id="mgr_mina", creator_id=world.other_creator.id, scopes=[], agency_cut_bp=1_500
     )
     kit.roster.accept(world.other_creator, entry.id)
-    fees = split(Money(100_000, "USD"), Commission(rate_bp=2_000), 1_500)
-    assert (fees.platform_fee.amount, fees.agency_cut.amount, fees.creator_net.amount) == (20_000, 15_000, 65_000)
+    payment = staged(100_000)
+    deal = world.invite(creator=world.other_creator)
+    kit.outreach.respond(world.other_creator, deal.id, accept=True)
+    offer = kit.negotiation.propose(world.brand, deal.id, world.terms(price=100_000, payment=payment))
+    kit.negotiation.accept(world.other_creator, offer.id)
+    template = kit.contracts.create_template(world.brand, name="Standard", body="For {{ contract.price }}.")
+    contract = kit.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=20))
+    for party in (world.brand, world.other_creator):
+        signature = sign_contract_hash(world.keys[party.id][0], contract.content_hash)
+        kit.contracts.sign(party, contract.id, signature=signature, contract_hash=contract.content_hash)
+    money = accounted(world, deal)
+    first = split(Money(30_000, "USD"), Commission(rate_bp=COMMISSION_BP), 1_500)
+    assert (money.platform_fees, money.agency_cut, money.creator_net) == (
+        first.platform_fee,
+        first.agency_cut,
+        first.creator_net,
+    )
+    assert money.agency_cut == Money(4_500, "USD")
+    release = money.operations[-1]
+    assert {leg.party_id: leg.amount for leg in release.request.legs} == {
+        world.other_creator.id: first.creator_net,
+        world.agency.id: first.agency_cut,
+    }
+    agency_account = f"agency_share:{world.agency.id}:USD"
+    assert kit.ledger.balance(world.system, agency_account).posted == Money(4_500, "USD")
 
 
 def test_a_cancellation_before_the_draft_pays_the_kill_fee_and_refunds_the_rest(world: World) -> None:
@@ -169,10 +198,40 @@ def test_a_timeout_after_success_moves_the_money_once(world: World) -> None:
     assert len(provider.records) == 2, "one fund and one release reached echo_pay, each once"
 
 
-def test_a_brand_side_service_fee_is_charged_on_top(store: Any, clock: Clock, world: World) -> None:
+def test_a_brand_side_service_fee_is_charged_on_top() -> None:
     fees = split(Money(100_000, "USD"), Commission(rate_bp=1_000, side=FeeSide.BRAND), 0)
     assert fees.service_fee == Money(10_000, "USD") and fees.platform_fee == Money.zero("USD")
     assert fees.brand_pays == Money(110_000, "USD") and fees.creator_net == Money(100_000, "USD")
+
+
+BRAND_SIDE = {"policy": "flat", "rate_bp": 3_000, "side": "brand", "per_project_fee": {"USD": 2_500}}
+
+
+@pytest.mark.parametrize("fees", [BRAND_SIDE], indirect=True)
+def test_the_brand_pays_the_service_and_project_fees_on_top_at_funding(world: World) -> None:
+    deal = executed(world, staged(100_000))
+    money = accounted(world, deal)
+    assert money.funded == Money(100_000, "USD"), "escrow holds the price alone"
+    assert money.brand_fees == Money(30_000 + 2_500, "USD")
+    fund = money.operations[0]
+    assert fund.request.amount == Money(132_500, "USD"), "what the brand is charged"
+    assert kit_fees(world) == Money(32_500, "USD"), "the platform's fee account took the brand's fees"
+    assert money.platform_fees == Money.zero("USD") and money.creator_net == Money(30_000, "USD")
+
+
+def kit_fees(world: World) -> Money:
+    return world.kit.ledger.balance(world.system, "platform_fees:USD").posted
+
+
+def test_a_settlement_refuses_a_share_beyond_what_is_held(world: World) -> None:
+    kit = world.kit
+    deal = executed(world)
+    dispute = kit.deals.open_dispute(world.brand, deal.id, reason="late")
+    for share, path in ((Money(105_001, "USD"), "creator_share"), (Money(10, "JPY"), "creator_share")):
+        with pytest.raises(ValidationError) as raised:
+            kit.payments.settle_dispute(world.system, dispute.id, creator_share=share, resolution="x")
+        assert raised.value.paths == [path]
+    assert accounted(world, deal).state is DealState.DISPUTED, "nothing was settled"
 
 
 @pytest.mark.parametrize(("currency", "gross"), [("JPY", 99_999), ("KRW", 1_000_001), ("KWD", 1_250_505), ("BHD", 7)])
