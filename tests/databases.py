@@ -173,11 +173,17 @@ class Database:
         """What the database holds now (see :class:`Contents`)."""
         raise NotImplementedError
 
-    def restore(self, contents: Contents) -> None:
+    def connect(self) -> Any:
+        """A raw DB-API connection of the dialect's driver, for :meth:`restore` to use again and again."""
+        raise NotImplementedError
+
+    def restore(self, contents: Contents, connection: Any = None) -> None:
         """Make every table hold ``contents``' rows and every identity counter stand where it did, in one transaction.
 
-        The append-only and immutability triggers would refuse the deletes: they are lifted inside that transaction
-        only, and are back (as they were defined and enabled) when it commits. :data:`MIGRATIONS_TABLE` is left alone.
+        The append-only and immutability triggers would refuse the deletes: they are dropped inside that transaction
+        only, and created again from ``contents`` (as they were defined and enabled) before it commits: a guard a test
+        dropped comes back too. :data:`MIGRATIONS_TABLE` is left alone. On ``connection`` (from :meth:`connect`), or
+        on one of its own.
         """
         raise NotImplementedError
 
@@ -219,14 +225,17 @@ class SqliteDatabase(Database):
         triggers = self.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY rowid")
         return Contents(rows, {}, {name: (table, sql) for name, table, sql in triggers})
 
-    def restore(self, contents: Contents) -> None:
-        # SQLite cannot switch a trigger off: the guards are dropped and created again from their SQL, in the order
-        # they were first created, inside the transaction (DDL is transactional here; it also puts back a guard a
-        # test dropped). Foreign keys are off on this connection, so the tables empty in any order; a rowid starts
-        # again at 1 in an empty table, as in a new one.
+    def connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("PRAGMA synchronous = NORMAL")  # as the store writes: no sync at each commit in WAL mode
+        return conn
+
+    def restore(self, contents: Contents, connection: sqlite3.Connection | None = None) -> None:
+        # SQLite cannot switch a trigger off: the guards are dropped and created again from their SQL, in the order
+        # they were first created, inside the transaction (DDL is transactional here). Foreign keys are off on this
+        # connection, so the tables empty in any order; a rowid starts again at 1 in an empty table, as in a new one.
+        conn = self.connect() if connection is None else connection
         try:
-            conn.execute("PRAGMA synchronous = NORMAL")  # as the store writes: no sync at each commit in WAL mode
             conn.execute("BEGIN IMMEDIATE")
             for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
                 conn.execute(f'DROP TRIGGER "{name}"')
@@ -240,7 +249,8 @@ class SqliteDatabase(Database):
         finally:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            conn.close()
+            if connection is None:
+                conn.close()
 
 
 class PostgresDatabase(Database):
@@ -305,43 +315,51 @@ class PostgresDatabase(Database):
         }
         return Contents(rows, {name: (start, last) for name, start, last in counters}, guards)
 
-    def restore(self, contents: Contents) -> None:
-        # The guards are dropped and created again from their definitions rather than disabled: that needs only to
-        # own the tables (session_replication_role needs a superuser), puts back a guard a test dropped, and is
-        # transactional, so no other connection ever sees them down. TRUNCATE would fire the guards' TRUNCATE
-        # triggers too, and costs about ten times these deletes. Statements without parameters go in one round trip.
+    def connect(self) -> Any:
         import psycopg
+
+        return psycopg.connect(self.url)
+
+    def restore(self, contents: Contents, connection: Any = None) -> None:
+        # The guards are dropped and created again from their definitions rather than disabled: that needs only to
+        # own the tables (session_replication_role needs a superuser), and is transactional, so no other connection
+        # ever sees them down. TRUNCATE would fire the guards' TRUNCATE triggers too, and costs about ten times these
+        # deletes. Statements without parameters go in one round trip each.
+        conn = self.connect() if connection is None else connection
+        try:
+            with conn.transaction():
+                self._put_back(conn, contents)
+        finally:
+            if connection is None:
+                conn.close()
+
+    @staticmethod
+    def _put_back(conn: Any, contents: Contents) -> None:
         from psycopg.types.json import Jsonb
 
-        enable = {"O": "ENABLE", "D": "DISABLE", "A": "ENABLE ALWAYS", "R": "ENABLE REPLICA"}
-        with psycopg.connect(self.url) as conn:  # one transaction, committed when the block ends
-            present = conn.execute(_GUARDS).fetchall()
-            conn.execute(
-                ";".join(
-                    [f'DROP TRIGGER "{name}" ON "{table}"' for name, table, _, _ in present]
-                    + [f'DELETE FROM "{table}"' for table in contents.rows]
-                )
-            )
-            for table, rows in reversed(contents.rows.items()):
-                if rows:
-                    placeholders = ", ".join(["%s"] * len(rows[0]))
-                    with conn.cursor() as cur:
-                        cur.executemany(
-                            f'INSERT INTO "{table}" OVERRIDING SYSTEM VALUE VALUES ({placeholders})',
-                            [[Jsonb(v) if isinstance(v, dict | list) else v for v in row] for row in rows],
-                        )
-            restarts = []
-            for sequence, (start, last) in contents.counters.items():
-                # Before its first value a sequence stands at its start, not yet called; after, at its last value.
-                at, called = (int(start), "false") if last is None else (int(last), "true")
-                restarts.append(f"SELECT setval('\"{sequence}\"'::regclass, {at}, {called})")
-            guards = [definition for _, _, definition in contents.guards.values()]
-            guards += [
-                f'ALTER TABLE "{table}" {enable[enabled]} TRIGGER "{name}"'
-                for name, (table, enabled, _) in contents.guards.items()
-                if enabled != "O"  # as CREATE TRIGGER leaves it
-            ]
-            conn.execute(";".join(restarts + guards))
+        present = conn.execute(_GUARDS).fetchall()
+        drops = [f'DROP TRIGGER "{name}" ON "{table}"' for name, table, _, _ in present]
+        conn.execute(";".join(drops + [f'DELETE FROM "{table}"' for table in contents.rows]))
+        for table, rows in reversed(contents.rows.items()):  # a table after those it references
+            if rows:
+                placeholders = ", ".join(["%s"] * len(rows[0]))
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        f'INSERT INTO "{table}" OVERRIDING SYSTEM VALUE VALUES ({placeholders})',
+                        [[Jsonb(v) if isinstance(v, dict | list) else v for v in row] for row in rows],
+                    )
+        restarts = []
+        for sequence, (start, last) in contents.counters.items():
+            # Before its first value a sequence stands at its start, not yet called; after, at its last value.
+            at, called = (int(start), "false") if last is None else (int(last), "true")
+            restarts.append(f"SELECT setval('\"{sequence}\"'::regclass, {at}, {called})")
+        guards = [definition for _, _, definition in contents.guards.values()]
+        guards += [
+            f'ALTER TABLE "{table}" {_ENABLE[enabled]} TRIGGER "{name}"'
+            for name, (table, enabled, _) in contents.guards.items()
+            if enabled != "O"  # as CREATE TRIGGER leaves it
+        ]
+        conn.execute(";".join(restarts + guards))
 
 
 #: Each trigger of the schema's tables (not those PostgreSQL makes for foreign keys): name, table, how it is enabled
@@ -351,6 +369,7 @@ _GUARDS = (
     " JOIN pg_class c ON c.oid = t.tgrelid"
     " WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname"
 )
+_ENABLE = {"O": "ENABLE", "D": "DISABLE", "A": "ENABLE ALWAYS", "R": "ENABLE REPLICA"}
 
 
 def empty_database(dialect: str, folder: Path, name: str = "store.db") -> Database:
@@ -380,13 +399,16 @@ class ReusedDatabase:
         self._store: Store | None = None
         database.open(keys).close()  # migrated
         self.migrated = database.contents()
+        # Kept open: a connection each reset would cost a PostgreSQL login, or on SQLite a checkpoint of the log
+        # and its deletion whenever the last connection closes.
+        self._connection = database.connect()
 
     def reset(self) -> None:
         """Put the database back as migrating left it (closing the store :meth:`fresh_store` gave, if open)."""
         if self._store is not None:
             self._store.close()
             self._store = None
-        self.database.restore(self.migrated)
+        self.database.restore(self.migrated, self._connection)
 
     def fresh_store(self) -> Store:
         """A new store on the database just reset: what ``open_store`` gives on a newly migrated one.
@@ -416,4 +438,5 @@ class ReusedDatabase:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+        self._connection.close()
         self.database.close()
