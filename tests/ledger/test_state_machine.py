@@ -1,6 +1,8 @@
 """The ledger against a reference model, over random sequences of operations (Hypothesis state machine).
 
-Each sequence runs on a database of its own (SQLite file or PostgreSQL schema) holding one deal, with every kind of
+Each sequence starts from nothing, on one migrated database per store (a SQLite file, a PostgreSQL schema) put back
+as migrating left it before each sequence (``reused_kits``: see ``databases.ReusedDatabase``, and
+``test_reused_database`` for the proof that a reset database is a new one). It holds one deal, with every kind of
 account opened in one to three currencies drawn from JPY/KRW (no decimals), USD/CNY (two) and KWD/BHD (three).
 Steps: money in from a provider, plain transfers (two to four legs, sometimes in two currencies), pending entries,
 posts (whole, partial, too much), voids, corrections, batches (all or nothing), retries of an operation with the
@@ -9,7 +11,10 @@ model's, no account that cannot owe is below zero, every pending entry's status 
 twice), and the stored ledger sums up (every entry balances per currency, every account's counters are its
 entries').
 
-``CREATORKIT_LEDGER_PROFILE=ledger-ci`` runs 2,000 sequences; ``CREATORKIT_LEDGER_EXAMPLES`` sets the default's.
+At the end of each sequence, every entry is in the audit trail, as written.
+
+``CREATORKIT_LEDGER_PROFILE=ledger-ci`` runs 2,000 sequences per store (``.ci/run`` sets it: CI runs them); by
+default 40 run (``CREATORKIT_LEDGER_EXAMPLES`` sets another number).
 """
 
 from __future__ import annotations
