@@ -123,7 +123,8 @@ def amounts_to_post(reserved: int) -> st.SearchStrategy[int | None]:
 
 
 def draw_one(data: st.DataObject, options: Sequence[T]) -> T:
-    return data.draw(one_of_these(tuple(options)))
+    drawn: T = data.draw(one_of_these(tuple(options)))  # the cache's wrapper does not keep the type
+    return drawn
 
 
 BOOLEANS = st.booleans()
@@ -178,7 +179,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.record(operation, entry)
 
     def record(self, operation: LedgerOperation, entry: LedgerEntry) -> None:
-        self.done[operation.operation_id] = (operation, entry)
+        self.done[entry.operation_id] = (operation, entry)
         self.entries[entry.id] = entry
         if entry.kind is LedgerEntryKind.PENDING:
             self.status[entry.id] = LedgerEntryStatus.PENDING
