@@ -318,7 +318,7 @@ class PostgresDatabase(Database):
     def connect(self) -> Any:
         import psycopg
 
-        return psycopg.connect(self.url)
+        return psycopg.connect(self.url, autocommit=True)  # restore opens its own transaction
 
     def restore(self, contents: Contents, connection: Any = None) -> None:
         # The guards are dropped and created again from their definitions rather than disabled: that needs only to
@@ -386,11 +386,13 @@ class ReusedDatabase:
     """One migrated database that stands in for a new one each time a test asks: see :meth:`fresh_store`.
 
     For tests that need a newly migrated database many times over, a state machine's sequences above all (each must
-    start from nothing): migrating one per sequence (a SQLite file; a PostgreSQL schema) cost 40 to 100 ms, putting
-    this one back costs a few. Nothing is carried from one use to the next but the database, and :meth:`reset` makes
-    it hold exactly what it held when migrated: every table's rows (the audit head at genesis), every identity counter
-    (entry sequences, PostgreSQL's document numbers) where it stood, the guard triggers as defined. The ledger suite's
-    ``test_reused_database`` holds it to that.
+    start from nothing): a database per sequence (a SQLite file; a PostgreSQL schema), created, migrated and dropped,
+    cost about 55 ms on SQLite and 130 ms on PostgreSQL; a reset and a new store on it, about 7 and 35 ms. Nothing
+    is carried from one use to the next but the database, and :meth:`reset` makes it hold exactly what it held when
+    migrated: every table's rows (the audit head at genesis), every identity counter (entry sequences, PostgreSQL's
+    document numbers) where it stood, the guard triggers as defined. The ledger suite's ``test_reused_database``
+    holds it to that. What does differ is bookkeeping that no query reads: SQLite's schema version counter, which
+    each reset moves on, and PostgreSQL's trigger oids and dead rows awaiting vacuum.
     """
 
     def __init__(self, database: Database, keys: AuditKeys | None = None) -> None:
