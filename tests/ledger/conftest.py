@@ -1,7 +1,9 @@
 """Fixtures for the ledger suite: kits on fresh databases of each dialect, deals to hold money for, profiles.
 
-The state-machine test runs ``CREATORKIT_LEDGER_PROFILE`` (default ``ledger``: a moderate number of sequences;
-``ledger-ci``: 2,000), each sequence on a database of its own so that the reference model starts from nothing.
+The state-machine test runs ``CREATORKIT_LEDGER_PROFILE`` (default ``ledger``: 40 sequences, or
+``CREATORKIT_LEDGER_EXAMPLES``; ``ledger-ci``: 2,000, which ``.ci/run`` sets). Each sequence starts from nothing, as
+the reference model does: on one migrated database per dialect, put back as migrating left it before each sequence
+(``reused_kits``, over ``databases.ReusedDatabase``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 import pytest
@@ -19,16 +22,17 @@ from hypothesis import HealthCheck, settings
 from creatorkit import Actor, Creatorkit
 from creatorkit.converter import unstructure
 from creatorkit.entities import LedgerAccount, LedgerAccountKind
-from databases import Database, PostgresDatabase, SqliteDatabase, postgres_url_or_skip
+from databases import DIALECTS, Database, PostgresDatabase, ReusedDatabase, SqliteDatabase, postgres_url_or_skip
 from samples import deal as sample_deal
 
 PROFILE_ENV = "CREATORKIT_LEDGER_PROFILE"
+CI_PROFILE = "ledger-ci"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SYSTEM = Actor.system()
 
 _common = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], stateful_step_count=25)
 settings.register_profile("ledger", _common, max_examples=int(os.environ.get("CREATORKIT_LEDGER_EXAMPLES", "40")))
-settings.register_profile("ledger-ci", _common, max_examples=2_000)
+settings.register_profile(CI_PROFILE, _common, max_examples=2_000)
 
 
 def ledger_settings() -> settings:
@@ -62,6 +66,14 @@ def open_accounts(
     return {account.kind: account for account in opened if isinstance(account, LedgerAccount)}
 
 
+class Kits(Protocol):
+    """Where a state machine gets the kit of each sequence, on a database with nothing in it, and gives it back."""
+
+    def new(self) -> Creatorkit: ...
+
+    def discard(self, kit: Creatorkit) -> None: ...
+
+
 class KitFactory:
     """Kits on new, empty databases of one dialect (a file; a PostgreSQL schema), each dropped when discarded."""
 
@@ -90,6 +102,37 @@ class KitFactory:
         for database in self._databases.values():
             database.close()
         self._databases.clear()
+
+
+class ReusedDatabaseKits:
+    """Kits one after another on one migrated database, each a new kit on it just put back as migrated.
+
+    What :class:`KitFactory` gives (a kit that finds nothing stored), without migrating a database each time: each
+    :meth:`new` resets the database (see :class:`databases.ReusedDatabase`). The kits share its one store, which the
+    fixture closes: a kit discarded leaves it open for the next.
+    """
+
+    def __init__(self, database: ReusedDatabase) -> None:
+        self.database = database
+
+    def new(self) -> Creatorkit:
+        return Creatorkit(store=self.database.fresh_store(), clock=lambda: NOW)
+
+    def discard(self, kit: Creatorkit) -> None:
+        pass  # the next new() resets the database; its store is the fixture's to close
+
+
+@pytest.fixture(params=DIALECTS)
+def reused_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReusedDatabase]:
+    """One migrated database of each dialect, for a test to reset as often as it needs a new one."""
+    with ReusedDatabase.of(request.param, tmp_path) as reused:
+        yield reused
+
+
+@pytest.fixture
+def reused_kits(reused_database: ReusedDatabase) -> ReusedDatabaseKits:
+    """:class:`ReusedDatabaseKits` of each dialect."""
+    return ReusedDatabaseKits(reused_database)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

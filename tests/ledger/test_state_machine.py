@@ -1,6 +1,8 @@
 """The ledger against a reference model, over random sequences of operations (Hypothesis state machine).
 
-Each sequence runs on a database of its own (SQLite file or PostgreSQL schema) holding one deal, with every kind of
+Each sequence starts from nothing, on one migrated database per store (a SQLite file, a PostgreSQL schema) put back
+as migrating left it before each sequence (``reused_kits``: see ``databases.ReusedDatabase``, and
+``test_reused_database`` for the proof that a reset database is a new one). It holds one deal, with every kind of
 account opened in one to three currencies drawn from JPY/KRW (no decimals), USD/CNY (two) and KWD/BHD (three).
 Steps: money in from a provider, plain transfers (two to four legs, sometimes in two currencies), pending entries,
 posts (whole, partial, too much), voids, corrections, batches (all or nothing), retries of an operation with the
@@ -9,14 +11,18 @@ model's, no account that cannot owe is below zero, every pending entry's status 
 twice), and the stored ledger sums up (every entry balances per currency, every account's counters are its
 entries').
 
-``CREATORKIT_LEDGER_PROFILE=ledger-ci`` runs 2,000 sequences; ``CREATORKIT_LEDGER_EXAMPLES`` sets the default's.
+At the end of each sequence, every entry is in the audit trail, as written.
+
+``CREATORKIT_LEDGER_PROFILE=ledger-ci`` runs 2,000 sequences per store (``.ci/run`` sets it: CI runs them); by
+default 40 run (``CREATORKIT_LEDGER_EXAMPLES`` sets another number).
 """
 
 from __future__ import annotations
 
-import copy
+import functools
 import itertools
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import attrs
 import pytest
@@ -38,10 +44,11 @@ from creatorkit.errors import IdempotencyConflict, InsufficientFunds, StateError
 from creatorkit.ledger import Correction, LedgerOperation, Pending, Post, Transfer, Void
 from creatorkit.money import allocate, currency_exponent
 
-from .conftest import SYSTEM, KitFactory, add_deal, ledger_settings, open_accounts
+from .conftest import SYSTEM, Kits, ReusedDatabaseKits, add_deal, ledger_settings, open_accounts
 
 CURRENCIES = ("JPY", "KRW", "USD", "CNY", "KWD", "BHD")
 Moves = dict[str, tuple[int, int, int]]  # account -> (posted, pending debits, pending credits) deltas
+T = TypeVar("T")
 
 
 @attrs.define
@@ -74,26 +81,65 @@ class Model:
             account.pending_debits += debits
             account.pending_credits += credits
 
+    def copy(self) -> Model:
+        """A model to try moves on (its accounts are copies: moving them leaves this one as it is)."""
+        return Model({account_id: attrs.evolve(account) for account_id, account in self.accounts.items()})
+
 
 def posted_moves(postings: tuple[Posting, ...], sign: int = 1) -> Moves:
     return {p.account: (sign * p.amount.amount, 0, 0) for p in postings}
 
 
+# Each strategy is built once per argument and kept: Hypothesis validates a strategy when it is first drawn from,
+# which costs about as much as the draw, and a sequence draws some 150 times. Same strategies, same draws.
+
+
+@functools.cache
 def amounts(currency: str) -> st.SearchStrategy[int]:
     """Amounts in minor units scaled to the currency: up to 10,000 major units, with 1 and the round ones often."""
     top = 10 ** (currency_exponent(currency) + 4)
     return st.one_of(st.just(1), st.sampled_from([10 ** currency_exponent(currency), top]), st.integers(1, top))
 
 
+@functools.lru_cache(maxsize=4096)
+def one_of_these(options: tuple[T, ...]) -> st.SearchStrategy[T]:
+    return st.sampled_from(options)
+
+
+@functools.lru_cache(maxsize=4096)
+def orders_of(options: tuple[T, ...]) -> st.SearchStrategy[list[T]]:
+    return st.permutations(options)
+
+
+@functools.lru_cache(maxsize=4096)
+def between(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+@functools.lru_cache(maxsize=4096)
+def amounts_to_post(reserved: int) -> st.SearchStrategy[int | None]:
+    """What a post asks for of ``reserved``: all (None), some, or one unit too many."""
+    return st.one_of(st.none(), st.integers(1, reserved), st.just(reserved + 1))
+
+
+def draw_one(data: st.DataObject, options: Sequence[T]) -> T:
+    drawn: T = data.draw(one_of_these(tuple(options)))  # the cache's wrapper does not keep the type
+    return drawn
+
+
+BOOLEANS = st.booleans()
+MEMOS = st.sampled_from(["", "release", "payout", "refund"])
+
+
 class LedgerMachine(RuleBasedStateMachine):
-    def __init__(self, kits: KitFactory) -> None:
+    def __init__(self, kits: Kits) -> None:
         super().__init__()
         self.kits = kits
         self.kit = kits.new()
         add_deal(self.kit, "deal_m")
         self.model = Model()
         self.ids = itertools.count()
-        self.done: list[tuple[LedgerOperation, LedgerEntry]] = []  # operations applied, with their entry
+        self.done: dict[str, tuple[LedgerOperation, LedgerEntry]] = {}  # operation id -> it, applied, and its entry
         self.entries: dict[str, LedgerEntry] = {}
         self.status: dict[str, LedgerEntryStatus] = {}  # pending entry -> where it stands
         self.corrected: set[str] = set()
@@ -133,7 +179,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.record(operation, entry)
 
     def record(self, operation: LedgerOperation, entry: LedgerEntry) -> None:
-        self.done.append((operation, entry))
+        self.done[entry.operation_id] = (operation, entry)
         self.entries[entry.id] = entry
         if entry.kind is LedgerEntryKind.PENDING:
             self.status[entry.id] = LedgerEntryStatus.PENDING
@@ -147,26 +193,26 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def draw_transfer(self, data: st.DataObject) -> tuple[Transfer, Moves]:
         currencies = self.currencies()
-        chosen = [data.draw(st.sampled_from(currencies))]
-        if len(currencies) > 1 and data.draw(st.booleans()):
-            chosen.append(data.draw(st.sampled_from([c for c in currencies if c != chosen[0]])))
+        chosen = [draw_one(data, currencies)]
+        if len(currencies) > 1 and data.draw(BOOLEANS):
+            chosen.append(draw_one(data, [c for c in currencies if c != chosen[0]]))
         postings: list[Posting] = []
         for currency in chosen:
-            legs = data.draw(st.integers(2, 4 if len(chosen) == 1 else 2))
-            accounts = data.draw(st.permutations(self.accounts_in(currency)))[:legs]
-            split = data.draw(st.integers(1, legs - 1))
+            legs = data.draw(between(2, 4 if len(chosen) == 1 else 2))
+            accounts = data.draw(orders_of(tuple(self.accounts_in(currency))))[:legs]
+            split = data.draw(between(1, legs - 1))
             total = max(data.draw(amounts(currency)), legs)
             debits = allocate(total, [1] * split)
             credits = allocate(total, [1] * (legs - split))
             for account, amount in zip(accounts, [*debits, *(-c for c in credits)], strict=True):
                 postings.append(Posting(account=account, amount=Money(amount, currency)))
-        memo = data.draw(st.sampled_from(["", "release", "payout", "refund"]))
+        memo = data.draw(MEMOS)
         transfer = Transfer(operation_id=self.op_id(), postings=tuple(postings), deal_id="deal_m", memo=memo)
         return transfer, posted_moves(transfer.postings)
 
     def draw_pending(self, data: st.DataObject) -> tuple[Pending, Moves]:
-        currency = data.draw(st.sampled_from(self.currencies()))
-        debit, credit = data.draw(st.permutations(self.accounts_in(currency)))[:2]
+        currency = draw_one(data, self.currencies())
+        debit, credit = data.draw(orders_of(tuple(self.accounts_in(currency))))[:2]
         amount = data.draw(amounts(currency))
         pending = Pending(operation_id=self.op_id(), debit=debit, credit=credit, amount=Money(amount, currency))
         return pending, {debit: (0, amount, 0), credit: (0, 0, amount)}
@@ -184,10 +230,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def fund(self, data: st.DataObject) -> None:
         """Money in from a provider (its clearing account may owe): it always posts, and gives the others a balance."""
-        currency = data.draw(st.sampled_from(self.currencies()))
+        currency = draw_one(data, self.currencies())
         accounts = self.accounts_in(currency)
         clearing = next(a for a in accounts if a.startswith("provider_clearing:"))
-        into = data.draw(st.sampled_from([a for a in accounts if a != clearing]))
+        into = draw_one(data, [a for a in accounts if a != clearing])
         amount = Money(data.draw(amounts(currency)), currency)
         transfer = Transfer(
             operation_id=self.op_id(),
@@ -206,11 +252,11 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.status)
     @rule(data=st.data())
     def post(self, data: st.DataObject) -> None:
-        pending = self.entries[data.draw(st.sampled_from(list(self.status)))]
+        pending = self.entries[draw_one(data, list(self.status))]
         debit = next(p for p in pending.postings if p.amount.amount > 0)
         credit = next(p for p in pending.postings if p.amount.amount < 0)
         reserved = debit.amount.amount
-        asked = data.draw(st.one_of(st.none(), st.integers(1, reserved), st.just(reserved + 1)))
+        asked = data.draw(amounts_to_post(reserved))
         amount = None if asked is None else Money(asked, debit.amount.currency)
         post = Post(operation_id=self.op_id(), pending_id=pending.id, amount=amount)
         if self.status[pending.id] is not LedgerEntryStatus.PENDING:
@@ -224,7 +270,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.status)
     @rule(data=st.data())
     def void(self, data: st.DataObject) -> None:
-        pending = self.entries[data.draw(st.sampled_from(list(self.status)))]
+        pending = self.entries[draw_one(data, list(self.status))]
         void = Void(operation_id=self.op_id(), pending_id=pending.id)
         if self.status[pending.id] is not LedgerEntryStatus.PENDING:
             return self.expect(void, None, StateError)
@@ -236,7 +282,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.entries)
     @rule(data=st.data())
     def correct(self, data: st.DataObject) -> None:
-        target = self.entries[data.draw(st.sampled_from(list(self.entries)))]
+        target = self.entries[draw_one(data, list(self.entries))]
         correction = Correction(operation_id=self.op_id(), entry_id=target.id, memo="posted by mistake")
         if target.kind not in (LedgerEntryKind.TRANSFER, LedgerEntryKind.POST) or target.id in self.corrected:
             return self.expect(correction, None, StateError)
@@ -247,13 +293,13 @@ class LedgerMachine(RuleBasedStateMachine):
     def batch(self, data: st.DataObject) -> None:
         """Several operations in one call, a retry among them sometimes: all of them apply, or (one refused) none."""
         drawn = [
-            (self.draw_transfer if data.draw(st.booleans()) else self.draw_pending)(data)
-            for _ in range(data.draw(st.integers(2, 3)))
+            (self.draw_transfer if data.draw(BOOLEANS) else self.draw_pending)(data)
+            for _ in range(data.draw(between(2, 3)))
         ]
         operations: list[LedgerOperation] = [operation for operation, _ in drawn]
-        if data.draw(st.booleans()):
+        if data.draw(BOOLEANS):
             operations.append(operations[0])
-        trial = copy.deepcopy(self.model)
+        trial = self.model.copy()
         allowed = True
         for _, moves in drawn:
             allowed = allowed and trial.allows(moves)
@@ -274,14 +320,14 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def retry(self, data: st.DataObject) -> None:
         """The same operation id with the same parameters: the first entry again, nothing moved."""
-        operation, entry = data.draw(st.sampled_from(self.done))
+        operation, entry = self.done[draw_one(data, list(self.done))]
         assert self.kit.ledger.apply(SYSTEM, [operation]) == [entry]
 
     @precondition(lambda self: self.done)
     @rule(data=st.data())
     def retry_changed(self, data: st.DataObject) -> None:
         """The same operation id with other parameters: IdempotencyConflict naming them, nothing moved."""
-        operation: Any = data.draw(st.sampled_from(self.done))[0]  # each kind that is done has a memo
+        operation: Any = self.done[draw_one(data, list(self.done))][0]  # each kind that is done has a memo
         changed = attrs.evolve(operation, memo=operation.memo + " (again)")
         with pytest.raises(IdempotencyConflict) as caught:
             self.kit.ledger.apply(SYSTEM, [changed])
@@ -317,6 +363,6 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self.kit.ledger.verify(SYSTEM) == []
 
 
-def test_the_ledger_matches_its_reference_model(kits: KitFactory) -> None:
+def test_the_ledger_matches_its_reference_model(reused_kits: ReusedDatabaseKits) -> None:
     # Hypothesis accepts any factory of machines (its annotation says a class): each gets the dialect's kits.
-    run_state_machine_as_test(lambda: LedgerMachine(kits), settings=ledger_settings())  # type: ignore[arg-type]
+    run_state_machine_as_test(lambda: LedgerMachine(reused_kits), settings=ledger_settings())  # type: ignore[arg-type]
