@@ -44,37 +44,73 @@ class FieldValueError(ValueError):
         super().__init__(message)
 
 
-def _scalar_check(kind: str, optional: bool) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    # One function per kind, with the test written out: this runs for every scalar field of every entity built.
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _scalar_check(kind: str, optional: bool, then: Validator | None) -> Validator:
+    # One function per kind, with the test written out, and the field's own validator called from it rather than
+    # through attrs' and_: this runs for every scalar field of every entity built (bench/discovery_instructions.py).
     article = _ARTICLE[kind]
 
     def refuse(attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not (optional and value is None):
-            raise FieldValueError(attribute.name, f"must be {article}, got {type(value).__name__}")
+        raise FieldValueError(attribute.name, f"must be {article}, got {type(value).__name__}")
 
     def check_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not isinstance(value, str):
+        if not isinstance(value, str) and not (optional and value is None):
             refuse(attribute, value)
 
-    def check_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if type(value) is not int:
+    def check_str_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str) and not (optional and value is None):
             refuse(attribute, value)
+        then(instance, attribute, value)
+
+    def check_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is not int and not (optional and value is None):
+            refuse(attribute, value)
+
+    def check_int_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is not int and not (optional and value is None):
+            refuse(attribute, value)
+        then(instance, attribute, value)
 
     def check_float(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         # NaN and the infinities are not JSON: refused here, where the field can be named.
         if type(value) is float:
             if not math.isfinite(value):
                 raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
-        elif type(value) is not int:
+        elif type(value) is not int and not (optional and value is None):
             refuse(attribute, value)
+
+    def check_float_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is float:
+            if not math.isfinite(value):
+                raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
+        elif type(value) is not int and not (optional and value is None):
+            refuse(attribute, value)
+        then(instance, attribute, value)
 
     def check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if type(value) is not bool:
+        if type(value) is not bool and not (optional and value is None):
             refuse(attribute, value)
 
-    check = {"str": check_str, "int": check_int, "float": check_float, "bool": check_bool}[kind]
-    check.__name__ = "scalar_type"
-    return check
+    def check_bool_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is not bool and not (optional and value is None):
+            refuse(attribute, value)
+        then(instance, attribute, value)
+
+    checks: dict[str, tuple[Validator, Validator]] = {
+        "str": (check_str, check_str_then),
+        "int": (check_int, check_int_then),
+        "float": (check_float, check_float_then),
+        "bool": (check_bool, check_bool_then),
+    }
+    alone, followed = checks[kind]
+    alone.__name__ = "scalar_type"
+    if then is None:
+        return alone
+    # The parts, as attrs' and_ lists them: what the schema tests read to mirror each validator in the schema.
+    followed._validators = (alone, *getattr(then, "_validators", (then,)))  # type: ignore[attr-defined]
+    return followed
 
 
 _ARTICLE = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}
@@ -84,7 +120,8 @@ def typed_fields(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.At
     """attrs field transformer: check scalar fields (int, float, bool, str, and their ``| None``) at construction.
 
     attrs does not check annotations; without this a plugin could build ``Count(value=3.5)`` and the facade, which
-    trusts entity instances, would pass a float where the schema promises an integer.
+    trusts entity instances, would pass a float where the schema promises an integer. The type is checked before
+    the field's own validators run, which may then rely on it.
     """
     typed = []
     for field in fields:
@@ -92,8 +129,7 @@ def typed_fields(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.At
         optional = annotation.endswith(" | None")
         kind = annotation.removesuffix(" | None")
         if kind in _ARTICLE:
-            check = _scalar_check(kind, optional)
-            field = field.evolve(validator=attrs.validators.and_(check, field.validator) if field.validator else check)
+            field = field.evolve(validator=_scalar_check(kind, optional, field.validator))
         typed.append(field)
     return typed
 
