@@ -6,8 +6,11 @@ the start at the end) under ``valgrind --tool=callgrind``, once with FEW pages a
 40) after the same setup (the plugin built, the sandbox's population encoded, one page read), and prints JSON
 with the difference divided by MANY - FEW: the user-space instructions one page costs. The wall-clock benchmark
 swings by half on a shared 2-core machine; this count repeats to within a fraction of a percent, so it tells
-whether a change to the plugin or to the entities made a page cheaper. It takes about a minute. A diagnostic,
+whether a change to the plugin or to the entities made a page cheaper. It takes a few minutes. A diagnostic,
 not a benchmark with a goal.
+
+``--without NAME`` measures with one entry of :data:`SWITCHES` switched off (a patch applied in the measured
+process only): what that cache or fast path saves is the difference from the figure without the flag.
 """
 
 from __future__ import annotations
@@ -20,9 +23,22 @@ from typing import Any
 
 from workflow_instructions import _instructions
 
+#: What switches each cache of the discovery path off, by name. Each patch is run before the pages, in their process.
+SWITCHES: dict[str, str] = {
+    # An audience breakdown's keys checked once per dimension and list of keys (entities._audience._check_keys).
+    "audience_keys": (
+        "from creatorkit.entities import _audience\n_audience._check_keys = _audience._check_keys.__wrapped__"
+    ),
+    # A TikTok bucket label's canonical key (creatorkit_tiktok._insights._canonical).
+    "tiktok_bucket_labels": (
+        "from creatorkit_tiktok import _insights\n_insights._canonical = _insights._canonical.__wrapped__"
+    ),
+}
+
 _RUN_PAGES = """
 import sys
 sys.path.insert(0, {bench!r})
+{patch}
 import attrs
 from bench_tiktok import PAGE_SIZE
 from creatorkit_tiktok import TikTokPlatform
@@ -36,22 +52,28 @@ for _ in range(int(sys.argv[1])):
 """
 
 
-def count(few: int = 10, many: int = 40) -> dict[str, Any]:
+def count(few: int = 10, many: int = 40, *, without: str | None = None) -> dict[str, Any]:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
     if not 0 <= few < many:
         raise SystemExit("give FEW < MANY, e.g. 10 40")
-    script = _RUN_PAGES.format(bench=str(Path(__file__).resolve().parent))
+    if without is not None and without not in SWITCHES:
+        raise SystemExit(f"unknown: {without}; known: {', '.join(SWITCHES)}")
+    patch = SWITCHES[without] if without is not None else ""
+    script = _RUN_PAGES.format(bench=str(Path(__file__).resolve().parent), patch=patch)
     low, high = _instructions(script, few), _instructions(script, many)
     return {
         "name": "discovery.instructions_per_page",
         "value": round((high - low) / (many - few)),
         "unit": "instructions/page",
         "pages": [few, many],
+        "without": without,
         "note": "user-space instructions (callgrind), setup excluded by difference; 20 creators a page",
     }
 
 
 if __name__ == "__main__":
-    arguments = [int(a) for a in sys.argv[1:]][:2]
-    print(json.dumps(count(*arguments), indent=2))
+    switched = sys.argv.index("--without") if "--without" in sys.argv else None
+    name = sys.argv[switched + 1] if switched is not None else None
+    numbers = [int(a) for a in (sys.argv[1:switched] if switched is not None else sys.argv[1:])][:2]
+    print(json.dumps(count(*numbers, without=name), indent=2))
