@@ -47,67 +47,76 @@ class FieldValueError(ValueError):
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
-def _scalar_check(kind: str, optional: bool, then: Validator | None) -> Validator:
-    # One function per kind, with the test written out, and the field's own validator called from it rather than
-    # through attrs' and_: this runs for every scalar field of every entity built (bench/discovery_instructions.py).
-    article = _ARTICLE[kind]
+def _refuse(attribute: attrs.Attribute[Any], value: Any, kind: str) -> None:
+    raise FieldValueError(attribute.name, f"must be {_ARTICLE[kind]}, got {type(value).__name__}")
 
-    def refuse(attribute: attrs.Attribute[Any], value: Any) -> None:
-        raise FieldValueError(attribute.name, f"must be {article}, got {type(value).__name__}")
 
+def _not_finite(attribute: attrs.Attribute[Any], value: float) -> None:
+    # NaN and the infinities are not JSON: refused here, where the field can be named.
+    raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
+
+
+def _type_check(kind: str, optional: bool) -> Validator:
+    # One function per kind, with the test written out: this runs for every scalar field of every entity built.
     def check_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str) and not (optional and value is None):
-            refuse(attribute, value)
+            _refuse(attribute, value, kind)
 
-    def check_str_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    def check_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is not int and not (optional and value is None):
+            _refuse(attribute, value, kind)
+
+    def check_float(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is float:
+            if not math.isfinite(value):
+                _not_finite(attribute, value)
+        elif type(value) is not int and not (optional and value is None):
+            _refuse(attribute, value, kind)
+
+    def check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is not bool and not (optional and value is None):
+            _refuse(attribute, value, kind)
+
+    return {"str": check_str, "int": check_int, "float": check_float, "bool": check_bool}[kind]
+
+
+def _type_check_then(kind: str, optional: bool, then: Validator) -> Validator:
+    # As _type_check, and the field's own validator called from it rather than through attrs' and_, which costs a
+    # call more per field (bench/discovery_instructions.py).
+    def check_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str) and not (optional and value is None):
-            refuse(attribute, value)
+            _refuse(attribute, value, kind)
         then(instance, attribute, value)
 
     def check_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if type(value) is not int and not (optional and value is None):
-            refuse(attribute, value)
-
-    def check_int_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if type(value) is not int and not (optional and value is None):
-            refuse(attribute, value)
+            _refuse(attribute, value, kind)
         then(instance, attribute, value)
 
     def check_float(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        # NaN and the infinities are not JSON: refused here, where the field can be named.
         if type(value) is float:
             if not math.isfinite(value):
-                raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
+                _not_finite(attribute, value)
         elif type(value) is not int and not (optional and value is None):
-            refuse(attribute, value)
-
-    def check_float_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if type(value) is float:
-            if not math.isfinite(value):
-                raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
-        elif type(value) is not int and not (optional and value is None):
-            refuse(attribute, value)
+            _refuse(attribute, value, kind)
         then(instance, attribute, value)
 
     def check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if type(value) is not bool and not (optional and value is None):
-            refuse(attribute, value)
-
-    def check_bool_then(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if type(value) is not bool and not (optional and value is None):
-            refuse(attribute, value)
+            _refuse(attribute, value, kind)
         then(instance, attribute, value)
 
-    checks: dict[str, tuple[Validator, Validator]] = {
-        "str": (check_str, check_str_then),
-        "int": (check_int, check_int_then),
-        "float": (check_float, check_float_then),
-        "bool": (check_bool, check_bool_then),
-    }
-    alone, followed = checks[kind]
+    return {"str": check_str, "int": check_int, "float": check_float, "bool": check_bool}[kind]
+
+
+def _scalar_check(kind: str, optional: bool, then: Validator | None) -> Validator:
+    """The type check of a scalar field, then the field's own validator ``then`` (the type is checked first, so
+    that ``then`` may rely on it)."""
+    alone = _type_check(kind, optional)
     alone.__name__ = "scalar_type"
     if then is None:
         return alone
+    followed = _type_check_then(kind, optional, then)
     # The parts, as attrs' and_ lists them: what the schema tests read to mirror each validator in the schema.
     followed._validators = (alone, *getattr(then, "_validators", (then,)))  # type: ignore[attr-defined]
     return followed
