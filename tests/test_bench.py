@@ -38,3 +38,30 @@ def test_each_cache_switch_applies(name: str) -> None:
     check = "\n".join([*imports, f"before = {target}", patch, f"assert {target} is not before, {target!r}"])
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def _discovery_switches() -> dict[str, str]:
+    sys.path.insert(0, str(BENCH))  # discovery_instructions imports its sibling workflow_instructions
+    try:
+        spec = importlib.util.spec_from_file_location("discovery_instructions", BENCH / "discovery_instructions.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH))
+    switches: dict[str, str] = module.SWITCHES
+    return switches
+
+
+DISCOVERY_SWITCHES = _discovery_switches()
+
+
+@pytest.mark.parametrize("name", sorted(DISCOVERY_SWITCHES))
+def test_each_discovery_switch_applies(name: str) -> None:
+    """The discovery path's cache switches replace something that is there, as the workflow's do."""
+    patch = DISCOVERY_SWITCHES[name]
+    *imports, assignment = patch.splitlines()
+    target = assignment.split("=", 1)[0].strip()
+    check = "\n".join([*imports, f"before = {target}", patch, f"assert {target} is not before, {target!r}"])
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

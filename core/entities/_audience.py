@@ -241,15 +241,11 @@ class AudienceShare:
     share: float = attrs.field(validator=unit_interval)
 
 
-@functools.lru_cache(maxsize=4096)
-def _check_key(dimension: AudienceDimension, key: str) -> AgeRange | None:
-    """Raise ``ValueError`` unless ``key`` is canonical for ``dimension``; an age key's range.
-
-    Pure in its arguments (a refusal is not cached, and raises again): every share of every breakdown is checked,
-    and the keys repeat (the same countries, genders and age buckets, creator after creator).
-    """
+def _age_cover(dimension: AudienceDimension, key: str) -> tuple[str, frozenset[int]] | None:
+    """Raise ``ValueError`` unless ``key`` is canonical for ``dimension``; for an age key, the group whose buckets
+    may not overlap (``""`` for a plain age, the gender of a joint key) and the finest age buckets it covers."""
     if dimension is AudienceDimension.AGE:
-        return age_range(key)
+        return "", age_range(key).buckets
     if dimension is AudienceDimension.GENDER:
         Gender(key)
     elif dimension is AudienceDimension.GENDER_AGE:
@@ -257,35 +253,48 @@ def _check_key(dimension: AudienceDimension, key: str) -> AgeRange | None:
         if not separator:
             raise ValueError(f"{key!r} is not 'gender|age'")
         Gender(gender)
-        return age_range(age)
+        return gender, age_range(age).buckets
     elif dimension is AudienceDimension.COUNTRY and not _COUNTRY.match(key):
         raise ValueError(f"{key!r} is not an ISO 3166-1 alpha-2 code")
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _check_keys(dimension: AudienceDimension, keys: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` for the first of ``keys`` that is not canonical for ``dimension`` or whose age buckets
+    overlap those of a key before it.
+
+    Pure in its arguments (a refusal is not cached, and raises again): every breakdown is checked, and its keys
+    repeat (the same genders, age buckets and devices, creator after creator).
+    """
+    covered: dict[str, frozenset[int]] = {}  # per group (see _age_cover), the finest age buckets listed
+    for key in keys:
+        try:
+            cover = _age_cover(dimension, key)
+        except ValueError as exc:
+            raise ValueError(f"{dimension} key {key!r} is not canonical: {exc}") from None
+        if cover is not None:
+            group, ages = cover
+            listed = covered.get(group, frozenset())
+            if listed & ages:
+                raise ValueError(f"age bucket {key!r} overlaps another bucket")
+            covered[group] = listed | ages
+
+
 def _shares_consistent(
     instance: AudienceBreakdown, attribute: attrs.Attribute[tuple[AudienceShare, ...]], value: tuple[AudienceShare, ...]
 ) -> None:
-    keys = [s.key for s in value]
+    keys = tuple([s.key for s in value])
     if len(set(keys)) != len(keys):
         raise FieldValueError(attribute.name, f"{instance.dimension} lists a bucket twice")
-    total = math.fsum(s.share for s in value)
+    total = math.fsum([s.share for s in value])
     # Platforms report top-N buckets, so shares may sum below 1; above 1 is a broken response.
     if total > 1.0 + 1e-6:
         raise FieldValueError(attribute.name, f"{instance.dimension} shares sum to {total:.4f}, more than 1")
-    covered: dict[str, frozenset[int]] = {}  # per gender ("" for plain age), the finest age buckets listed
-    for share in value:
-        try:
-            ages = _check_key(instance.dimension, share.key)
-        except ValueError as exc:
-            message = f"{instance.dimension} key {share.key!r} is not canonical: {exc}"
-            raise FieldValueError(attribute.name, message) from None
-        if ages is None:
-            continue
-        group = share.key.partition(_JOINT)[0] if instance.dimension is AudienceDimension.GENDER_AGE else ""
-        if covered.get(group, frozenset()) & ages.buckets:
-            raise FieldValueError(attribute.name, f"age bucket {share.key!r} overlaps another bucket")
-        covered[group] = covered.get(group, frozenset()) | ages.buckets
+    try:
+        _check_keys(instance.dimension, keys)
+    except ValueError as exc:
+        raise FieldValueError(attribute.name, str(exc)) from None
 
 
 def _top_n_consistent(instance: AudienceBreakdown, attribute: attrs.Attribute[int | None], value: int | None) -> None:

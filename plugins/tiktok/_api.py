@@ -190,6 +190,8 @@ _PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 
 def number(value: Any) -> int | None:
     """A count: ``1200``, ``"1200"`` or ``1200.0``; None when absent or not a whole number."""
+    if type(value) is int:  # what TikTok sends nearly always
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -203,6 +205,8 @@ def number(value: Any) -> int | None:
 
 def fraction(value: Any) -> float | None:
     """A rate as a fraction: ``0.052``, ``"0.052"`` or ``"5.2%"``; None when absent or unreadable."""
+    if type(value) is float:  # what TikTok sends nearly always, and what this returns for it
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str) and (match := _PERCENT.match(value)):

@@ -65,6 +65,10 @@ _TIKTOK_AGES = {1: "18-24", 2: "25-34", 3: "35-44", 4: "45-54", 5: "55+", 6: "55
 _GENDER_STEPS = (0.5, 0.6, 0.7)
 
 
+#: The core categories' names, which a cursor's labels may carry.
+_CATEGORY_NAMES = frozenset(category.value for category in ent.Category)
+
+
 def _decimal_text(value: Decimal | float) -> str:
     """A number as TikTok reads it, shortest form: 850 for 850.00, 0.05 for 0.0500."""
     return format(Decimal(str(value)).normalize(), "f")
@@ -94,13 +98,13 @@ class _Cursor:
     def decode(cls, text: str | None, platform: str, query: str) -> _Cursor:
         if not text:
             return cls(query=query)
-        known = {category.value for category in ent.Category}
         try:
             body = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             page, size, labels = int(body["p"]), int(body["s"]), body.get("l")
             carried = labels if isinstance(labels, dict) else None
             valid = page >= 1 and 1 <= size <= MAX_PAGE_SIZE and body.get("q") == query
-            valid = valid and all(isinstance(names, list) and set(names) <= known for names in (carried or {}).values())
+            named = (carried or {}).values()
+            valid = valid and all(isinstance(names, list) and set(names) <= _CATEGORY_NAMES for names in named)
         except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             valid = False
         if not valid:
