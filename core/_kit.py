@@ -151,7 +151,9 @@ class Creatorkit:
         tries again, from the same operation ids.
         """
         deal_ids = dict.fromkeys(e.entity_id for e in events if e.name == "deal.state_changed")
-        if not deal_ids:
+        # A payment webhook is a hint, never the truth: the operation it names is re-read from the provider.
+        notices = [e for e in events if e.name == "webhook.accepted" and e.data.get("operation_id")]
+        if not deal_ids and not notices:
             return
         from .entities import Actor
         from .errors import CreatorkitError
@@ -162,6 +164,12 @@ class Creatorkit:
                 self.payments.sync(system, deal_id)
             except CreatorkitError as exc:
                 warnings.warn(f"payments for deal {deal_id}: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+        for notice in notices:
+            try:
+                self.payments.refresh_from_notice(system, str(notice.data["source"]), str(notice.data["operation_id"]))
+            except CreatorkitError as exc:
+                message = f"payment operation {notice.data['operation_id']}: {type(exc).__name__}: {exc}"
+                warnings.warn(message, RuntimeWarning, stacklevel=3)
 
     def __enter__(self) -> Creatorkit:
         return self
