@@ -811,14 +811,22 @@ def audit_export(ctx: _Context, deal_id: str, out: str | None, acting_as: str | 
 @_reports_errors
 def deadlines(ctx: _Context) -> None:
     """Apply every overdue deal's timeout rule (expire, auto-approve, complete). Run it from cron."""
+    from .entities import Actor
+
     with _open_kit(ctx) as kit:
         run = kit.deals.process_deadlines()
+        # Money whose provider hold is about to end goes back to the brand before the provider lets it go.
+        swept = kit.payments.sweep_holds(Actor.system("deadlines")) if kit._moves_money else []
     for deal in run.moved:
         click.echo(f"{deal.id}: {deal.state}")
     for deal_id, error in run.failed.items():
         click.echo(f"{deal_id}: not moved: {error}", err=True)
+    for result in swept:
+        for operation in result.succeeded + result.waiting + result.failed:
+            click.echo(f"{result.deal_id}: {operation.purpose} {operation.id} {operation.status}")
+    stuck = [result.deal_id for result in swept if result.failed]
     click.echo(f"{len(run.moved)} deal(s) moved, {len(run.failed)} failed")
-    if run.failed:
+    if run.failed or stuck:
         sys.exit(1)
 
 

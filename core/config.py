@@ -140,10 +140,13 @@ class MoneySettings:
 
     ``provider`` None: the one payment provider enabled. ``fees`` is the policy's table: ``policy`` (an entry
     point in ``creatorkit.fees``; default ``flat``) and that policy's own settings, checked when it is built.
+    ``hold_margin_days``: the deadline run refunds what a fund still holds this many days before the provider's
+    hold of it ends, so that the money never leaves escrow by the provider's own expiry.
     """
 
     provider: str | None = None
     fees: Mapping[str, Any] = attrs.field(factory=dict)
+    hold_margin_days: int = 3
 
 
 @attrs.frozen(kw_only=True)

@@ -311,6 +311,8 @@ class PaymentOperation:
     ``id`` is the operation id, also the provider's idempotency key. ``request`` is what the provider was
     asked, compared field by field with a retry. ``fees`` is the split of a release, kill fee or settlement;
     ``milestone`` the index of the schedule's milestone it pays or funds (None for the whole schedule).
+    ``hold_expires_at`` is, for a fund, when the provider stops holding the money (its answer, or the hold asked
+    for): before then the deadline run refunds what the fund still holds (``docs/payments.md``).
     """
 
     id: str = attrs.field(validator=_operation_id)
@@ -329,6 +331,7 @@ class PaymentOperation:
     provider_ref: str | None = None
     raw_status: str | None = None
     failure_reason: str | None = None
+    hold_expires_at: datetime | None = attrs.field(default=None, validator=aware)
 
     def __attrs_post_init__(self) -> None:
         if self.request.operation_id != self.id:

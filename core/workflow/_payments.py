@@ -111,6 +111,7 @@ class _Step:
     milestone: int | None = None
     fees: FeeBreakdown | None = None
     label: str = ""
+    fund_id: str | None = None  # the fund a refund draws on, when it is not the one the milestone names
 
 
 @attrs.frozen(kw_only=True)
@@ -259,6 +260,53 @@ class PaymentsService(Service):
         self._write(actor, "retry_payment", work)
         return self.sync(actor, deal_id)
 
+    def refresh_from_notice(self, actor: Actor, source: str, operation_id: str) -> SyncResult | None:
+        """Carry on the deal whose movement a provider's webhook names: what the kit does after accepting one.
+
+        The notice is not trusted for what it says happened: the movement, if it is still waiting, is re-read from
+        the provider (``retrieve``) by :meth:`sync`, which then makes whatever the deal calls for next. Deliveries
+        in any order, or twice, change nothing more than one would. ``None`` when ``source`` is not the configured
+        provider or the id is not one of ours (reconciliation reports what the provider holds that we do not).
+        """
+        if source != self.provider_name:
+            return None
+
+        def work(view: View) -> PaymentOperation | None:
+            record = view.get(_KIND, operation_id)
+            return None if record is None else view.entity(record, PaymentOperation)
+
+        operation = self._read(actor, work, "read_payments")
+        if operation is None:
+            return None
+        return self.sync(actor, operation.deal_id)
+
+    def sweep_holds(self, actor: Actor) -> list[SyncResult]:
+        """Refund what each fund still holds once its provider hold ends within ``[money] hold_margin_days``.
+
+        The deadline run (``creatorkit deadlines``) calls it. Each deal found is :meth:`sync`\\ ed, which plans the
+        refund (and, later, the funding of the milestones the refunded fund had not paid); asking again is safe.
+        Only the system sweeps.
+        """
+        if actor.kind is not PartyKind.SYSTEM:
+            raise PermissionDenied(str(actor), "sweep_holds", "only the system runs the deadline sweep")
+        horizon = self._now() + timedelta(days=self._kit.config.money.hold_margin_days)
+
+        def work(view: View) -> list[str]:
+            deal_ids: dict[str, None] = {}
+            for record in view.records(_KIND, state=str(PaymentOperationStatus.SUCCEEDED)):
+                operation = view.entity(record, PaymentOperation)
+                ends = operation.hold_expires_at
+                if operation.purpose is PaymentPurpose.FUND and ends is not None and ends <= horizon:
+                    deal_ids[operation.deal_id] = None
+            return list(deal_ids)
+
+        results = []
+        for deal_id in self._read(actor, work, "read_payments"):
+            result = self.sync(actor, deal_id)
+            if result.succeeded or result.waiting or result.failed:
+                results.append(result)
+        return results
+
     def settle_dispute(
         self, actor: Actor, dispute_id: str, *, creator_share: Money, resolution: str, outcome: str = "complete"
     ) -> SyncResult:
@@ -322,6 +370,7 @@ class PaymentsService(Service):
         provider = client.name
         policy = self.fee_policy
         capabilities = client.metadata.payments
+        margin = timedelta(days=self._kit.config.money.hold_margin_days)
 
         def work(change: Change) -> PaymentOperation | None:
             deal = _movable_deal(change, actor, deal_id)
@@ -334,7 +383,7 @@ class PaymentsService(Service):
             if deal.contract_id is None:
                 raise _Unchanged(None)
             contract = change.load("contract", deal.contract_id, Contract)
-            step = _next_step(change, deal, contract, operations, policy, change.now)
+            step = _next_step(change, deal, contract, operations, policy, change.now, margin)
             if step is None:
                 raise _Unchanged(None)
             attempt = 1 + sum(1 for op in operations if _step_code(op) == step.code)
@@ -426,7 +475,13 @@ class PaymentsService(Service):
                 raise _Unchanged(current)  # another process recorded it first
             status, ref, raw, reason = _outcome(answer, current)
             updated = attrs.evolve(
-                current, status=status, provider_ref=ref, raw_status=raw, failure_reason=reason, updated_at=change.now
+                current,
+                status=status,
+                provider_ref=ref,
+                raw_status=raw,
+                failure_reason=reason,
+                updated_at=change.now,
+                hold_expires_at=_hold_end(current, answer),
             )
             if status is PaymentOperationStatus.SUCCEEDED:
                 _write_entries(change, updated)
@@ -461,9 +516,13 @@ def _next_step(
     operations: Sequence[PaymentOperation],
     policy: FeePolicy,
     now: datetime,
+    margin: timedelta = timedelta(0),
 ) -> _Step | None:
     """The first movement the deal's state calls for that has not happened yet; None when all have."""
     done = {_step_code(op) for op in operations if op.status is PaymentOperationStatus.SUCCEEDED}
+    lapsing = _lapsing_hold(operations, now + margin)
+    if lapsing is not None:
+        return lapsing
     schedule = contract.clauses.payment
     milestones = schedule.milestones
     price = schedule.total
@@ -481,17 +540,20 @@ def _next_step(
         return _ending_step(view, deal, contract, money, settlement, commission, agency_bp, policy.name, done)
     if deal.state not in _SIGNED:
         return None
-    whole = schedule.kind is not ScheduleKind.POSTPAY
+    # A whole fund whose hold lapsed was refunded: the milestones it had not paid are funded as they fall due.
+    whole = schedule.kind is not ScheduleKind.POSTPAY and "h" not in done
     if whole and "f" not in done:
         return _fund_step("f", None, price, commission, [m.amount for m in milestones], policy.name, agency_bp)
     for index, milestone in enumerate(milestones):
-        if deal.state not in _DUE_IN[milestone.trigger]:
+        if deal.state not in _DUE_IN[milestone.trigger] or f"r{index}" in done:
             continue
         if milestone.trigger is MilestoneTrigger.ON_DATE and milestone.due is not None and milestone.due > now:
             continue
         if not whole and f"f{index}" not in done:
+            # The per-project fee is charged with the deal's first fund only (not again after a lapsed hold).
+            first = not any(code.startswith("f") for code in done)
             return _fund_step(
-                f"f{index}", index, milestone.amount, commission, [milestone.amount], policy.name, agency_bp
+                f"f{index}", index, milestone.amount, commission, [milestone.amount], policy.name, agency_bp, first
             )
         if f"r{index}" not in done:
             fees = split(milestone.amount, commission, agency_bp, policy=policy.name)
@@ -507,6 +569,47 @@ def _next_step(
     return None
 
 
+def _lapsing_hold(operations: Sequence[PaymentOperation], horizon: datetime) -> _Step | None:
+    """A refund of what a fund still holds when the provider's hold of it ends before ``horizon``; else None.
+
+    The provider would otherwise let the money go on its own (a Stripe payout, WeChat Pay's unfreeze to the
+    merchant): before then it goes back to the brand, on the ledger and at the provider, and the deal's later
+    milestones are funded again as they fall due. A deal in dispute is no exception: no hold outlives its maximum.
+    """
+    for fund in operations:
+        if (
+            fund.purpose is not PaymentPurpose.FUND
+            or fund.status is not PaymentOperationStatus.SUCCEEDED
+            or fund.hold_expires_at is None
+            or fund.hold_expires_at > horizon
+        ):
+            continue
+        held = _held_by(operations, fund)
+        if held.amount > 0:
+            code = "h" + _step_code(fund).removeprefix("f")
+            return _Step(
+                purpose=PaymentPurpose.REFUND,
+                code=code,
+                amount=held,
+                escrow=held,
+                milestone=fund.milestone,
+                fund_id=fund.id,
+                label=f"back to the brand before the provider's hold ends ({fund.hold_expires_at.date()})",
+            )
+    return None
+
+
+def _held_by(operations: Sequence[PaymentOperation], fund: PaymentOperation) -> Money:
+    """What escrow still holds of ``fund``: its escrow less what was released or refunded from it."""
+    currency = fund.request.amount.currency
+    held = Money(int(fund.request.metadata.get("escrow", fund.request.amount.amount)), currency)
+    for op in operations:
+        source = op.request.source
+        if op.status is PaymentOperationStatus.SUCCEEDED and source is not None and source.operation_id == fund.id:
+            held = held - Money(int(op.request.metadata.get("escrow", op.request.amount.amount)), currency)
+    return held
+
+
 def _fund_step(
     code: str,
     milestone: int | None,
@@ -515,14 +618,16 @@ def _fund_step(
     parts: Sequence[Money],
     policy: str,
     agency_bp: int,
+    first: bool = True,
 ) -> _Step:
-    """What the brand pays into escrow for ``parts``: their gross, their service fees and the per-project fee."""
+    """What the brand pays into escrow for ``parts``: their gross, their service fees and (with the deal's
+    ``first`` fund) the per-project fee."""
     brand_fees = Money.zero(gross.currency)
     for part in parts:
         service = split(part, commission, agency_bp, policy=policy).service_fee
         if service is not None:
             brand_fees = brand_fees + service
-    if commission.per_project_fee is not None and milestone in (None, 0):
+    if commission.per_project_fee is not None and first:
         brand_fees = brand_fees + commission.per_project_fee
     return _Step(
         purpose=PaymentPurpose.FUND,
@@ -622,7 +727,7 @@ def _request(
             hold_days=hold_days,
             metadata=metadata,
         )
-    fund = _source_fund(operations, step.milestone)
+    fund = _source_fund(operations, step.milestone, step.fund_id)
     released_from_fund = _released_to_receivers(operations, fund)
     source = SourceReference(
         ref=fund.provider_ref or fund.id,
@@ -675,10 +780,22 @@ def _is_final(contract: Contract, step: _Step) -> bool:
     return step.purpose is not PaymentPurpose.RELEASE or step.milestone == last
 
 
-def _source_fund(operations: Sequence[PaymentOperation], milestone: int | None) -> PaymentOperation:
-    """The fund a movement draws on: the schedule's whole fund, or (postpay) its milestone's own."""
+def _source_fund(
+    operations: Sequence[PaymentOperation], milestone: int | None, fund_id: str | None = None
+) -> PaymentOperation:
+    """The fund a movement draws on: ``fund_id``, else the schedule's whole fund, or (postpay, or once the whole
+    fund's hold lapsed) its milestone's own."""
+    lapsed = {
+        op.request.source.operation_id
+        for op in operations
+        if op.status is PaymentOperationStatus.SUCCEEDED and _step_code(op).startswith("h") and op.request.source
+    }
     funds = [
-        op for op in operations if op.purpose is PaymentPurpose.FUND and op.status is PaymentOperationStatus.SUCCEEDED
+        op
+        for op in operations
+        if op.purpose is PaymentPurpose.FUND
+        and op.status is PaymentOperationStatus.SUCCEEDED
+        and (op.id == fund_id if fund_id is not None else op.id not in lapsed)
     ]
     for fund in funds:
         if _step_code(fund) == "f":
@@ -828,6 +945,18 @@ def _outcome(
     if status is OperationStatus.PARTIALLY_SUCCEEDED:
         reason = reason or "some receivers were not paid: see the provider's legs and reconcile"
     return mapped, answer.provider_ref or None, answer.raw_status, reason
+
+
+def _hold_end(operation: PaymentOperation, answer: ProviderOperation | None) -> datetime | None:
+    """When the provider stops holding a fund: what it says, else the hold asked for from when it was asked."""
+    if operation.purpose is not PaymentPurpose.FUND:
+        return None
+    if answer is not None and answer.hold_expires_at is not None:
+        return answer.hold_expires_at
+    if operation.hold_expires_at is not None:
+        return operation.hold_expires_at
+    days = operation.request.hold_days
+    return operation.created_at + timedelta(days=days) if days is not None else None
 
 
 def _failed_answer(provider: str, operation: PaymentOperation, reason: str, code: str) -> ProviderOperation:
