@@ -38,24 +38,24 @@ ODD_RATE = {"policy": "flat", "rate_bp": 2_333}
 
 
 def sign(world: World, deal: Any, creator: Any) -> None:
-    kit = world.kit
-    template = kit.contracts.create_template(world.brand, name="Standard", body="For {{ contract.price }}.")
-    contract = kit.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=20))
+    ck = world.kit
+    template = ck.contracts.create_template(world.brand, name="Standard", body="For {{ contract.price }}.")
+    contract = ck.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=20))
     for party in (world.brand, creator):
         signature = sign_contract_hash(world.keys[party.id][0], contract.content_hash)
-        kit.contracts.sign(party, contract.id, signature=signature, contract_hash=contract.content_hash)
+        ck.contracts.sign(party, contract.id, signature=signature, contract_hash=contract.content_hash)
 
 
 def deal_in(world: World, price: Money, *, agency_cut_bp: int = 0) -> Any:
     """A deal in ``price``'s currency, paid whole on signing, with Bo Lee (on Stellar's roster, taking a cut)."""
-    kit = world.kit
+    ck = world.kit
     creator = world.other_creator
     if agency_cut_bp:
-        entry = kit.roster.propose(
+        entry = ck.roster.propose(
             world.agency, manager_id="mgr_mina", creator_id=creator.id, scopes=[], agency_cut_bp=agency_cut_bp
         )
-        kit.roster.accept(creator, entry.id)
-    brief = kit.briefs.create(
+        ck.roster.accept(creator, entry.id)
+    brief = ck.briefs.create(
         world.brand,
         name=f"Launch in {price.currency}",
         product=world.brief.product,
@@ -63,15 +63,15 @@ def deal_in(world: World, price: Money, *, agency_cut_bp: int = 0) -> Any:
         timeline=world.brief.timeline,
         deliverables=world.brief.deliverables,
     )
-    kit.briefs.publish(world.brand, brief.id)
-    deal = kit.outreach.invite(world.brand, brief_id=brief.id, creator_id=creator.id, platform="echo", body="Hi")
-    kit.outreach.respond(creator, deal.id, accept=True)
+    ck.briefs.publish(world.brand, brief.id)
+    deal = ck.outreach.invite(world.brand, brief_id=brief.id, creator_id=creator.id, platform="echo", body="Hi")
+    ck.outreach.respond(creator, deal.id, accept=True)
     whole = PaymentMilestone(label="on signature", amount=price, trigger=MilestoneTrigger.ON_SIGNATURE)
     terms = attrs.evolve(
         world.terms(), price=price, payment=PaymentSchedule(kind=ScheduleKind.PREPAY, milestones=(whole,))
     )
-    offer = kit.negotiation.propose(world.brand, deal.id, terms)
-    kit.negotiation.accept(creator, offer.id)
+    offer = ck.negotiation.propose(world.brand, deal.id, terms)
+    ck.negotiation.accept(creator, offer.id)
     sign(world, deal, creator)
     return deal
 
