@@ -903,5 +903,11 @@ def import_export(ctx: _Context, platform: str, file: str, file_format: str | No
         sys.exit(1)
 
 
+# The money commands live in their own module; registered last, once every helper they use is defined.
+from ._cli_payments import payments  # noqa: E402
+
+main.add_command(payments)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

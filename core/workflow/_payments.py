@@ -68,8 +68,13 @@ from ..ledger._journal import Journal
 from ..money import Money
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from .._change import Change, View
     from ..host import PaymentClient
+    from ._balances import AccountBalance
+    from ._invoices import Invoice
+    from ._reconcile import ReconciliationReport
 
 __all__ = ["DealMoney", "PaymentsService", "SyncResult"]
 
@@ -504,6 +509,41 @@ class PaymentsService(Service):
         except _Unchanged as unchanged:
             assert unchanged.result is not None
             return unchanged.result
+
+    # --- auditing: reconciliation, balances, invoices (thin: each lives in its own module) ----------------------
+
+    def reconcile(
+        self, actor: Actor, provider: str | None = None, since: datetime | date | None = None
+    ) -> ReconciliationReport:
+        """Compare every movement with the provider's record and the ledger; see :mod:`._reconcile`."""
+        from ._reconcile import Reconciler
+
+        return Reconciler(self._kit).run(actor, provider=provider, since=since)
+
+    def balances(self, actor: Actor) -> list[AccountBalance]:
+        """The ledger accounts ``actor`` holds or answers for, with their balances; see :mod:`._balances`."""
+        from ._balances import BalanceService
+
+        return BalanceService(self._kit).balances(actor)
+
+    def invoice(self, actor: Actor, deal_id: str) -> Invoice:
+        """The deal's invoice over every movement so far; see :mod:`._invoices`."""
+        from ._invoices import InvoiceService
+
+        return InvoiceService(self._kit).invoice(actor, deal_id)
+
+    def invoices(self, actor: Actor, party_id: str, start: date, end: date) -> list[Invoice]:
+        """A brand's, creator's or agency's invoices, one per deal, for the movements from ``start`` to ``end``."""
+        from ._invoices import InvoiceService
+
+        return InvoiceService(self._kit).invoices(actor, party_id, start, end)
+
+    @staticmethod
+    def invoice_html(invoice: Invoice) -> str:
+        """``invoice`` as a printable, self-contained HTML page."""
+        from ._invoice_document import invoice_html
+
+        return invoice_html(invoice)
 
 
 # --- planning ----------------------------------------------------------------------------------------------------
