@@ -37,6 +37,7 @@ from ..entities import (
     FeeBreakdown,
     LedgerAccountKind,
     LedgerBalance,
+    LedgerEntry,
     LegRole,
     MilestoneTrigger,
     OperationKind,
@@ -66,6 +67,7 @@ from ..errors import (
 from ..ledger import Commission, FeeContext, FeePolicy, OpenAccount, Transfer, account_id, load_fee_policy, split
 from ..ledger._journal import Journal
 from ..money import Money
+from ._annual_fees import bill_annual_fee
 
 if TYPE_CHECKING:
     from datetime import date
@@ -168,6 +170,13 @@ class _Unchanged(Exception):
 
     def __init__(self, result: PaymentOperation | None) -> None:
         self.result = result
+
+
+class _Billed(Exception):
+    """The annual fee had been billed: nothing written, the entry is the answer."""
+
+    def __init__(self, entry: LedgerEntry | None) -> None:
+        self.entry = entry
 
 
 class PaymentsService(Service):
@@ -284,6 +293,28 @@ class PaymentsService(Service):
         if operation is None:
             return None
         return self.sync(actor, operation.deal_id)
+
+    def bill_annual_fee(self, actor: Actor, brand_id: str, year: int, currency: str) -> LedgerEntry | None:
+        """Bill the ``[money.fees] annual_fee`` of ``brand_id`` for ``year`` in ``currency`` on the ledger, once.
+
+        The kit does it with the brand's first funded deal of each year; call this to bill a year with no deal yet.
+        Asked again, it returns the same entry and writes nothing. None when the policy has no fee in ``currency``.
+        Only the system bills. See :mod:`._annual_fees`.
+        """
+        if actor.kind is not PartyKind.SYSTEM:
+            raise PermissionDenied(str(actor), "bill_annual_fee", "only the system bills the platform's fees")
+        policy = self.fee_policy
+
+        def work(change: Change) -> LedgerEntry | None:
+            entry, wrote = bill_annual_fee(change, policy, brand_id, year, currency)
+            if not wrote:
+                raise _Billed(entry)
+            return entry
+
+        try:
+            return self._write(actor, "bill_annual_fee", work)
+        except _Billed as billed:
+            return billed.entry
 
     def sweep_holds(self, actor: Actor) -> list[SyncResult]:
         """Refund what each fund still holds once its provider hold ends within ``[money] hold_margin_days``.
@@ -471,6 +502,7 @@ class PaymentsService(Service):
 
     def _record_answer(self, operation: PaymentOperation, answer: ProviderOperation | None) -> PaymentOperation:
         system = Actor.system("payments")
+        policy = self.fee_policy
 
         def work(change: Change) -> PaymentOperation:
             record = change.lock(_KIND, operation.id)
@@ -490,6 +522,8 @@ class PaymentsService(Service):
             )
             if status is PaymentOperationStatus.SUCCEEDED:
                 _write_entries(change, updated)
+                if updated.purpose is PaymentPurpose.FUND:  # the brand's first fund of a year bills its annual fee
+                    bill_annual_fee(change, policy, updated.brand_id, change.now.year, updated.request.amount.currency)
             if updated == current:
                 raise _Unchanged(current)
             change.replace(_KIND, updated, expected_version=record.version, state=str(status))
