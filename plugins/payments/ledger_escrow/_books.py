@@ -150,10 +150,8 @@ class EscrowBooks:
         if request.hold_days is not None and request.hold_days > self.max_hold_days:
             raise Refused(f"a hold of {request.hold_days} days exceeds max_hold_days ({self.max_hold_days})", "hold")
         currency = request.amount.currency
-        (open_clearing, clearing), (open_escrow, escrow) = (
-            self._clearing(currency),
-            _opened(LedgerAccountKind.FUND_ESCROW, currency, entry_id(request.operation_id)),
-        )
+        open_clearing, clearing = self._clearing(currency)
+        open_escrow, escrow = _opened(LedgerAccountKind.FUND_ESCROW, currency, entry_id(request.operation_id))
         postings = [Posting(account=clearing, amount=request.amount), Posting(account=escrow, amount=-request.amount)]
         return [open_clearing, open_escrow], postings
 

@@ -164,10 +164,12 @@ class LedgerEscrow:
     def creatorkit_payment_operation(self, request: ProviderRequest) -> ProviderOperation:
         movement = self._stored(request, self._move)
         switches = self.settings.switches
-        with self._lock:
-            self._pending_reads.setdefault(request.operation_id, switches.pending_retrieves)
+        with self._lock:  # the sandbox's switches only: live mode remembers nothing of its answers
+            if switches.pending_retrieves:
+                self._pending_reads.setdefault(request.operation_id, switches.pending_retrieves)
             lose = switches.timeout_after_success and request.operation_id not in self._lost_answers
-            self._lost_answers.add(request.operation_id)
+            if lose:
+                self._lost_answers.add(request.operation_id)
         if lose:
             raise PaymentError(
                 f"{request.kind} {request.operation_id}: the sandbox lost the answer (the movement was written)",

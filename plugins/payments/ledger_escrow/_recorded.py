@@ -3,7 +3,7 @@
 The ledger stores an entry's memo with the entry, in the audit trail too, and compares it when an operation id
 comes again: so the memo holding the :class:`~creatorkit.entities.ProviderRequest` as submitted (JSON, keys
 sorted, so that one request always writes the same text) makes the ledger's own idempotency cover every field of
-the request, and lets :meth:`retrieve` rebuild the operation from the entry alone, in any process, after any
+the request, and lets retrieving rebuild the operation from the entry alone, in any process, after any
 restart. ASCII escapes keep any text a request holds (a NUL in a reason) storable on every store.
 """
 

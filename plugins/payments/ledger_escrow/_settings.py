@@ -65,6 +65,8 @@ class Switches:
 
 @attrs.frozen(kw_only=True)
 class EscrowSettings:
+    """The settings as the provider uses them: sandbox mode's defaults unless given."""
+
     store: str = SANDBOX_STORE
     max_hold_days: int = DEFAULT_MAX_HOLD_DAYS
     switches: Switches = Switches()
