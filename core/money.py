@@ -18,7 +18,7 @@ import attrs
 
 from .errors import Problem, ValidationError
 
-__all__ = ["Money", "allocate", "currency_exponent", "is_currency"]
+__all__ = ["Money", "allocate", "currencies", "currency_exponent", "is_currency"]
 
 
 @functools.cache
@@ -32,6 +32,11 @@ def _exponents() -> dict[str, int]:
         if exponent is not None:
             table[currency.code] = exponent
     return table
+
+
+def currencies() -> dict[str, int]:
+    """Every ISO 4217 currency with a minor unit, and its exponent: ``{"USD": 2, "JPY": 0, "KWD": 3, ...}``."""
+    return dict(_exponents())
 
 
 def is_currency(code: str) -> bool:

@@ -152,6 +152,7 @@ class LedgerAccountKind(enum.StrEnum):
     AGENCY_SHARE = "agency_share"
     CREATOR_PAYABLE = "creator_payable"
     PROVIDER_CLEARING = "provider_clearing"
+    FUND_ESCROW = "fund_escrow"
 
 
 class NormalBalance(enum.StrEnum):

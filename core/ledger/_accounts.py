@@ -2,6 +2,7 @@
 
 An account holds one currency. Its id names its kind, what it is scoped to and its currency, so opening it twice
 finds the same account: ``deal_escrow:deal_1:USD``, ``creator_payable:creator_ana:JPY``, ``platform_fees:KWD``.
+``fund_escrow`` is for an escrow provider's own books: its holder is the fund's reference (``fund_escrow:le_op_1:USD``).
 
 Money flows, for a deal the brand prepays: the provider takes the brand's money (debit ``provider_clearing``,
 credit ``brand_funding``), the brand's money is held for the deal (debit ``brand_funding``, credit
@@ -53,6 +54,11 @@ ACCOUNT_RULES: dict[LedgerAccountKind, AccountRule] = {
     ),
     LedgerAccountKind.PROVIDER_CLEARING: AccountRule(
         NormalBalance.DEBIT, True, "holder", "money at a provider, in either direction while it settles"
+    ),
+    # An escrow provider that keeps its books on a ledger (creatorkit_payments.ledger_escrow) holds each fund
+    # apart, in a store of its own where the workspace's deals are not: scoped to the fund, not to a deal.
+    LedgerAccountKind.FUND_ESCROW: AccountRule(
+        NormalBalance.CREDIT, False, "holder", "money an escrow provider holds for one fund: never released twice"
     ),
 }
 
