@@ -903,11 +903,14 @@ def import_export(ctx: _Context, platform: str, file: str, file_format: str | No
         sys.exit(1)
 
 
-# The money commands live in their own module; registered last, once every helper they use is defined.
-from ._cli_payments import payments  # noqa: E402
-
-main.add_command(payments)
-
-
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # ``python -m creatorkit.cli``: run the imported module's group, which has every command registered (this
+    # copy, ``__main__``, would import the payments commands against a second copy of itself).
+    from creatorkit.cli import main as registered_main
+
+    registered_main()
+else:
+    # The money commands live in their own module; registered last, once every helper they use is defined.
+    from ._cli_payments import payments
+
+    main.add_command(payments)
