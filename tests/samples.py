@@ -15,6 +15,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+from creatorkit.analytics import PostResult, post_kpis
 from creatorkit.entities import (
     Agency,
     AudienceBreakdown,
@@ -1354,9 +1355,25 @@ pending_authorization = PendingAuthorization(
 )
 
 #: One instance per schema name.
+#: A post's KPIs against the brief's targets (views and CPM), computed by the analytics code itself.
+kpi_summary = post_kpis(
+    PostResult(
+        post_id="post_sample",
+        creator_id="creator_maya",
+        metrics=post_metrics,
+        cost=Money(1_200_000, "USD"),
+        followers=2_340_512,
+    ),
+    (views_kpi, Kpi(metric=KpiMetric.CPM, target_cost=Money(1_150, "USD"))),
+)
+assert kpi_summary.cpm is not None
+
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
     for value in (
+        kpi_summary,
+        kpi_summary.attainment[1],
+        kpi_summary.cpm,
         payment_operation,
         settlement,
         publish_schedule,

@@ -266,6 +266,7 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_ends_after_start": {},
     "_after_start": {},
     "_acknowledgement": {"minimum": 200, "maximum": 299},  # WebhookReply.status
+    "_per": {},  # CostPer.per: 1 or 1000, the schema's enum
     # Contract v2: discovery filters, batched and windowed metrics, canonical audiences.
     "greater_than_zero": {"exclusiveMinimum": 0},
     "_ordered": {},  # min <= max, one currency (plus the schema's anyOf: a bound is set)

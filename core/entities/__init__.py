@@ -14,6 +14,7 @@ from ._aftercare import (
     RelationshipSummary,
     RsvpStatus,
 )
+from ._analytics import CostDenominator, CostMetric, CostPer, KpiAttainment, KpiScope, KpiSummary
 from ._audience import (
     AGE_BUCKETS,
     AgeRange,
@@ -200,6 +201,9 @@ ENTITY_CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         Agency,
+        CostPer,
+        KpiAttainment,
+        KpiSummary,
         AudienceBreakdown,
         AudienceFilter,
         AudienceProfile,
@@ -369,6 +373,9 @@ __all__ = [
     "ContractStatus",
     "ContractTemplate",
     "ContractTimeline",
+    "CostDenominator",
+    "CostMetric",
+    "CostPer",
     "Count",
     "CountRange",
     "CreatorCandidate",
@@ -411,7 +418,10 @@ __all__ = [
     "IssuedTokens",
     "ItemError",
     "Kpi",
+    "KpiAttainment",
     "KpiMetric",
+    "KpiScope",
+    "KpiSummary",
     "LedgerAccount",
     "LedgerAccountKind",
     "LedgerBalance",
