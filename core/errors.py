@@ -19,6 +19,7 @@ with one ``except`` and still tell them apart::
     ├── PaymentError                    a payment provider or the ledger refused a money movement;
     │   │                               ``outcome_unknown`` when nobody can yet say whether money moved
     │   ├── PaymentNotSupported         the request is beyond the provider's flags (refused before any call)
+    │   ├── PayoutAccountMissing        a receiver has no payout account at a provider that needs one (nothing moved)
     │   ├── IdempotencyConflict         an operation id reused with other parameters; ``fields`` names them
     │   └── InsufficientFunds           a ledger account that cannot owe money would go below zero
     ├── PlatformError                   a social platform answered with an error
@@ -55,6 +56,7 @@ __all__ = [
     "NotSupported",
     "PaymentError",
     "PaymentNotSupported",
+    "PayoutAccountMissing",
     "PermissionDenied",
     "PlatformError",
     "PlatformPermissionDenied",
@@ -419,6 +421,26 @@ class PaymentNotSupported(PaymentError):
         self.requested = requested
         super().__init__(
             f"{provider}: {flag} = {limit!r} does not allow {requested}",
+            provider=provider,
+            operation_id=operation_id,
+        )
+
+
+class PayoutAccountMissing(PaymentError):
+    """A movement would pay ``party_id`` (a ``party_kind``: creator or agency) at ``provider``, which pays only
+    registered accounts (``PaymentCapabilities.requires_payout_account``), and the party has none active there.
+
+    Raised before the movement is recorded: nothing moved and nothing is half-written. ``action`` says what to
+    call; once the account is registered, the next sync makes the movement.
+    """
+
+    def __init__(self, party_id: str, party_kind: str, provider: str, *, operation_id: str | None = None) -> None:
+        self.party_id = party_id
+        self.party_kind = party_kind
+        self.action = f"kit.payments.register_payout_account(actor, account_ref=..., provider={provider!r})"
+        super().__init__(
+            f"{provider}: {party_kind} {party_id} has no active payout account there, and {provider} pays only "
+            f"registered accounts; the {party_kind} (or the system) registers one with {self.action}",
             provider=provider,
             operation_id=operation_id,
         )

@@ -119,6 +119,7 @@ from creatorkit.entities import (
     OutreachReceipt,
     PartyKind,
     PastCollaboration,
+    PayeeKind,
     PaymentCapabilities,
     PaymentMilestone,
     PaymentOperation,
@@ -126,6 +127,7 @@ from creatorkit.entities import (
     PaymentPurpose,
     PaymentSchedule,
     Payout,
+    PayoutAccount,
     PayoutStatus,
     PendingAuthorization,
     PerformanceSlice,
@@ -1081,6 +1083,22 @@ settlement = Settlement(
     decided_at=at(9, TOKYO),
     reason="Draft delivered late; half of the remaining escrow to the creator",
 )
+# A creator's Stripe connected account, replaced when she moved her payouts to another bank: kept, inactive.
+payout_account = PayoutAccount(
+    id="payout_3b81c0d2e4f5",
+    party_id=CREATOR_ID,
+    party_kind=PayeeKind.CREATOR,
+    provider="stripe_connect",
+    account_ref="acct_1QxR2aL2eZvKYlo2",
+    registered_by=f"creator:{CREATOR_ID}",
+    registered_at=at(1, NEW_YORK),
+    active=False,
+    label="Chase checking ••4417",
+    currency="USD",
+    deactivated_at=at(6, NEW_YORK),
+    deactivated_by=f"creator:{CREATOR_ID}",
+    replaced_by="payout_9d02f1a7b6c3",
+)
 # A WeChat Pay split that finished with one receiver closed: the creator was paid, the agency's account was not.
 agency_closed = LegResult(
     account_ref="1900000110",
@@ -1375,6 +1393,7 @@ SAMPLES: dict[str, Any] = {
         kpi_summary.attainment[1],
         kpi_summary.cpm,
         payment_operation,
+        payout_account,
         settlement,
         publish_schedule,
         agency,
@@ -1663,6 +1682,7 @@ EXTRA_SAMPLES: list[tuple[str, Any]] = [
                 max_receivers=50,
                 max_split_bp=3_000,
                 refund_requires_reversal=True,
+                requires_payout_account=True,
             ),
         ),
     ),

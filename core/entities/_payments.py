@@ -9,7 +9,7 @@ import attrs
 
 from ..money import Money
 from ._common import FieldValueError, aware, non_negative, non_negative_amount, platform_name, typed_fields
-from ._providers import OperationKind, ProviderRequest, _iso_currency, _operation_id
+from ._providers import OperationKind, ProviderRequest, _iso_currency, _not_blank, _operation_id
 
 __all__ = [
     "Escrow",
@@ -23,10 +23,12 @@ __all__ = [
     "LedgerEntryKind",
     "LedgerEntryStatus",
     "NormalBalance",
+    "PayeeKind",
     "PaymentOperation",
     "PaymentOperationStatus",
     "PaymentPurpose",
     "Payout",
+    "PayoutAccount",
     "PayoutStatus",
     "Posting",
     "Settlement",
@@ -364,3 +366,45 @@ class Settlement:
     decided_by: str
     decided_at: datetime = attrs.field(validator=aware)
     reason: str = ""
+
+
+class PayeeKind(enum.StrEnum):
+    """Whom a payout account pays: a creator (their net of a release) or an agency (its cut)."""
+
+    CREATOR = "creator"
+    AGENCY = "agency"
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed_fields)
+class PayoutAccount:
+    """Where a creator or an agency is paid at one payment provider, in the provider's own terms.
+
+    ``account_ref`` is what the provider calls the receiver: a Stripe connected account (``acct_...``), a WeChat
+    Pay receiver's openid or merchant number. ``account_kind`` is passed on to the provider with each receiver leg
+    when it must be told what ``account_ref`` is (WeChat's receiver type); ``label`` and ``currency`` are for
+    people (which bank account, what it pays out in).
+
+    A party has at most one active account per provider. Registering another makes the one before inactive
+    (``deactivated_at``, ``replaced_by``) and keeps it, so where a party's money went stays on record.
+    """
+
+    id: str
+    party_id: str
+    party_kind: PayeeKind
+    provider: str = attrs.field(validator=platform_name)
+    account_ref: str = attrs.field(validator=_not_blank)
+    registered_by: str
+    registered_at: datetime = attrs.field(validator=aware)
+    active: bool = True
+    label: str | None = None
+    currency: str | None = attrs.field(default=None, validator=_iso_currency)
+    account_kind: str | None = None
+    deactivated_at: datetime | None = attrs.field(default=None, validator=aware)
+    deactivated_by: str | None = None
+    replaced_by: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.active and self.deactivated_at is not None:
+            raise FieldValueError("deactivated_at", "an active account has not been deactivated")
+        if not self.active and self.deactivated_at is None:
+            raise FieldValueError("deactivated_at", "an inactive account says when it was deactivated")

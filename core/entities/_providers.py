@@ -53,8 +53,8 @@ def _not_blank(instance: Any, attribute: attrs.Attribute[Any], value: str) -> No
         raise FieldValueError(attribute.name, "must not be empty")
 
 
-def _iso_currency(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not is_currency(value):
+def _iso_currency(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not is_currency(value):
         raise FieldValueError(attribute.name, f"{value!r} is not an ISO 4217 currency code with a minor unit")
 
 
@@ -270,6 +270,9 @@ class PaymentCapabilities:
 
     ``max_hold_days`` ``None`` means the provider holds nothing for a term. ``max_split_bp`` is the most of a
     source, net of the provider's fee, that may go to receivers (WeChat: 3000 unless the merchant set another).
+    ``requires_payout_account`` is true where a receiver leg's ``account_ref`` must be the receiver's account at the
+    provider (a Stripe connected account, a WeChat receiver): the core then pays only a party that registered a
+    :class:`~creatorkit.entities.PayoutAccount` there. False (the default), a provider takes the core's party id.
     """
 
     currencies: tuple[CurrencySupport, ...] = attrs.field(validator=_not_empty)
@@ -280,6 +283,7 @@ class PaymentCapabilities:
     max_receivers: int = attrs.field(default=1, validator=positive)
     max_split_bp: int | None = attrs.field(default=None, validator=_optional_basis_points)
     refund_requires_reversal: bool = False
+    requires_payout_account: bool = False
 
     def __attrs_post_init__(self) -> None:
         codes = [support.currency for support in self.currencies]

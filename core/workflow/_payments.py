@@ -46,10 +46,10 @@ from ..entities import (
     PaymentOperation,
     PaymentOperationStatus,
     PaymentPurpose,
+    PayoutAccount,
     Posting,
     ProviderOperation,
     ProviderRequest,
-    ReceiverLeg,
     RosterEntry,
     ScheduleKind,
     Settlement,
@@ -579,6 +579,45 @@ class PaymentsService(Service):
 
         return invoice_html(invoice)
 
+    # --- payout accounts: where each party is paid (thin: see :mod:`._payout_accounts`) --------------------------
+
+    def register_payout_account(
+        self,
+        actor: Actor,
+        *,
+        account_ref: str,
+        provider: str | None = None,
+        party_id: str | None = None,
+        label: str | None = None,
+        currency: str | None = None,
+        account_kind: str | None = None,
+    ) -> PayoutAccount:
+        """Make ``account_ref`` where the party (``actor`` itself, or ``party_id`` named by the system) is paid at
+        ``provider`` (the configured one by default); the account before it is kept, inactive."""
+        from ._payout_accounts import PayoutAccountService
+
+        return PayoutAccountService(self._kit).register(
+            actor,
+            provider=provider or self.provider_name,
+            account_ref=account_ref,
+            party_id=party_id,
+            label=label,
+            currency=currency,
+            account_kind=account_kind,
+        )
+
+    def payout_accounts(self, actor: Actor, party_id: str) -> list[PayoutAccount]:
+        """Every payout account of the creator or agency ``party_id``, active and inactive, oldest first."""
+        from ._payout_accounts import PayoutAccountService
+
+        return PayoutAccountService(self._kit).accounts(actor, party_id)
+
+    def deactivate_payout_account(self, actor: Actor, account_id: str) -> PayoutAccount:
+        """Stop paying the party into ``account_id``; kept, inactive."""
+        from ._payout_accounts import PayoutAccountService
+
+        return PayoutAccountService(self._kit).deactivate(actor, account_id)
+
 
 # --- planning ----------------------------------------------------------------------------------------------------
 
@@ -821,18 +860,22 @@ def _request(
         )
     fees = step.fees
     assert fees is not None
+    # Each receiver is paid into its payout account at the provider; one that needs accounts and finds none for a
+    # receiver refuses here, before the movement is recorded (see :mod:`._payout_accounts`).
+    from ._payout_accounts import receiver_leg
+
     legs = []
     if fees.creator_net.amount > 0:
         legs.append(
-            ReceiverLeg(
-                party_id=deal.creator_id, account_ref=deal.creator_id, amount=fees.creator_net, role=LegRole.CREATOR
+            receiver_leg(
+                change, deal.creator_id, LegRole.CREATOR, fees.creator_net, provider, capabilities, operation_id
             )
         )
     agency = _agency_entry(change, deal.creator_id) if fees.agency_cut.amount > 0 else None
     if agency is not None:
         legs.append(
-            ReceiverLeg(
-                party_id=agency.agency_id, account_ref=agency.agency_id, amount=fees.agency_cut, role=LegRole.AGENCY
+            receiver_leg(
+                change, agency.agency_id, LegRole.AGENCY, fees.agency_cut, provider, capabilities, operation_id
             )
         )
     amount = step.amount if step.amount.amount > 0 else step.escrow

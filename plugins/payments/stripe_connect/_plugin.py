@@ -176,6 +176,8 @@ class StripeConnectPayments:
             max_receivers=MAX_RECEIVERS,
             max_split_bp=None,
             refund_requires_reversal=True,
+            # Transfers go to connected accounts (acct_...), never to a creatorkit party id.
+            requires_payout_account=True,
         )
         self.reader = Reader(self.name, self.capabilities, self.hold_days)
         self.payment_method: str | None = settings.get("payment_method") or (None if live else SANDBOX_PAYMENT_METHOD)

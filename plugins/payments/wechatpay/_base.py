@@ -123,6 +123,8 @@ class WeChatPayBase:
             max_receivers=50,
             max_split_bp=int(settings.get("max_split_bp", 3000)),
             refund_requires_reversal=True,
+            # Splits go to receivers added to the merchant (an openid or a merchant number), never to a party id.
+            requires_payout_account=True,
         )
         self.fee_rate_bp = int(settings.get("fee_rate_bp", 60))
         self.webhook_tolerance = timedelta(seconds=int(settings.get("webhook_tolerance_s", 300)))
