@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .cli import _actor, _as_option, _Context, _fail, _open_kit, _pass_context, _reports_errors, _table, _when
+from .cli import _actor, _as_option, _Context, _fail, _open_kit, _pass_context, _reports_errors, _table, _when, main
 
 __all__ = ["payments"]
 
@@ -34,7 +34,7 @@ def _day(value: datetime | None) -> date | None:
     return None if value is None else value.date()
 
 
-@click.group()
+@main.group()
 def payments() -> None:
     """Money: ledger balances, a deal's money, reconciliation with the provider, invoices."""
 

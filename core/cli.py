@@ -910,7 +910,6 @@ if __name__ == "__main__":  # pragma: no cover
 
     registered_main()
 else:
-    # The money commands live in their own module; registered last, once every helper they use is defined.
-    from ._cli_payments import payments
-
-    main.add_command(payments)
+    # The money commands live in their own module, which adds them to ``main``: imported last, once every helper
+    # they use is defined.
+    from . import _cli_payments  # noqa: F401

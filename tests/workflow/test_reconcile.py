@@ -65,7 +65,7 @@ def test_untouched_books_reconcile_with_no_difference_and_the_run_is_audited(wor
     assert report.provider == "echo_pay" and report.listed_by_provider is False
     (event,) = [e for e in world.kit.store.iter_audit() if e.action == "payments.reconcile"]
     assert event.actor_id == str(world.system) and event.entity_id == "echo_pay"
-    summary = {"provider": "echo_pay", "since": None, "operations_checked": 7, "differences": {}}
+    summary: dict[str, object] = {"provider": "echo_pay", "since": None, "operations_checked": 7, "differences": {}}
     assert event.payload_hash == payload_hash({**summary, "entries_checked": report.entries_checked})
     assert world.kit.payments.money(world.brand, done.id).held == Money.zero("USD"), "nothing moved"
 
