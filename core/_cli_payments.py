@@ -213,3 +213,54 @@ def payments_invoices(
             for i in found
         ]
         click.echo(_table(rows, ["invoice", "issued", "deal", "campaign", "charged to brand", "net to creator"]))
+
+
+@payments.command("payout-account")
+@click.argument("account_ref", metavar="ACCOUNT_REF")
+@click.option("--provider", help="The payment provider (default: [money] provider).")
+@click.option("--label", help="A name for the account, shown on invoices and listings.")
+@click.option("--currency", help="The ISO 4217 currency the account is paid in, where the provider needs it.")
+@_as_option
+@_pass_context
+@_reports_errors
+def payments_payout_account(
+    ctx: _Context,
+    account_ref: str,
+    provider: str | None,
+    label: str | None,
+    currency: str | None,
+    acting_as: str | None,
+) -> None:
+    """Register ACCOUNT_REF (a Stripe acct_..., a WeChat receiver) as where the acting creator or agency is paid.
+
+    The account it replaces is kept, inactive. Only the party itself may do it: a manager or a brand cannot.
+    """
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        account = kit.payments.register_payout_account(
+            actor, account_ref=account_ref, provider=provider, label=label, currency=currency
+        )
+    click.echo(f"{account.id}: {account.party_id} is paid at {account.provider} into {account.account_ref}")
+
+
+@payments.command("payout-accounts")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per account.")
+@_as_option
+@_pass_context
+@_reports_errors
+def payments_payout_accounts(ctx: _Context, as_json: bool, acting_as: str | None) -> None:
+    """The acting creator's or agency's payout accounts, active and replaced, oldest first."""
+    actor = _actor(acting_as, ctx.config())
+    with _open_kit(ctx) as kit:
+        accounts = kit.payments.payout_accounts(actor, actor.id)
+    if as_json:
+        click.echo(_json(accounts))
+        return
+    if not accounts:
+        click.echo("no payout accounts")
+        return
+    rows = [
+        [a.id, a.provider, a.account_ref, a.label or "", "active" if a.active else "replaced", _when(a.registered_at)]
+        for a in accounts
+    ]
+    click.echo(_table(rows, ["account", "provider", "account ref", "label", "status", "registered"]))

@@ -195,3 +195,20 @@ def test_invoices_for_a_party_and_a_period(world: World, tmp_path: Path) -> None
     assert no_folder.exit_code == 2 and "--out" in no_folder.stderr
     refused = run("payments", "invoices", "--party", "brand_lumen", *period, "--as", "creator:creator_ana")
     assert refused.exit_code == 1 and refused.stderr.startswith("error:")
+
+
+def test_a_creator_registers_where_it_is_paid_and_a_brand_cannot(world: World, books: Any) -> None:
+    registered = run("payments", "payout-account", "acct_ana_1", "--label", "main", "--as", "creator:creator_ana")
+    assert registered.exit_code == 0, registered.output
+    assert "creator_ana is paid at echo_pay into acct_ana_1" in registered.stdout
+    assert run("payments", "payout-account", "acct_ana_2", "--as", "creator:creator_ana").exit_code == 0
+    listed = run("payments", "payout-accounts", "--as", "creator:creator_ana")
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    first, second = lines[2:4]  # under the header and its rule
+    assert "acct_ana_1" in first and "replaced" in first and "acct_ana_2" in second and "active" in second
+    brand = run("payments", "payout-account", "acct_brand", "--as", "brand:brand_lumen")
+    assert brand.exit_code == 1 and brand.stderr.startswith("error:")
+    deal = completed(world)
+    paid = [leg.account_ref for record in books["records"].values() for leg in record.request.legs]
+    assert paid and set(paid) == {"acct_ana_2"}, f"the releases of {deal.id} went to the active account"
