@@ -132,13 +132,22 @@ def payments_reconcile(
         click.echo(_json(report))
     else:
         scope = f" since {report.since:%Y-%m-%d}" if report.since else ""
+        listed = f", {report.movements_listed} listed by the provider" if report.listed_by_provider else ""
         click.echo(
             f"{report.provider}{scope}: {report.operations_checked} movement(s) and {report.entries_checked} ledger "
-            f"entries checked, {len(report.differences)} difference(s)"
+            f"entries checked{listed}, {len(report.differences)} difference(s)"
         )
+        if report.not_listed_because:
+            click.echo(f"not listed by the provider: {report.not_listed_because}")
         if report.differences:
             rows = [
-                [str(d.kind), d.operation_id or d.entry_id or "-", d.ours or "-", d.theirs or "-", d.detail]
+                [
+                    str(d.kind),
+                    d.operation_id or d.entry_id or d.provider_ref or "-",
+                    d.ours or "-",
+                    d.theirs or "-",
+                    d.detail,
+                ]
                 for d in report.differences
             ]
             click.echo(_table(rows, ["difference", "operation or entry", "ours", "theirs", "detail"]))

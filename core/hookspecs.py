@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
@@ -61,6 +62,7 @@ from .entities import (
     PostMetricsBatch,
     PostMetricsRequest,
     ProviderOperation,
+    ProviderOperationPage,
     ProviderRequest,
     Revocation,
     UsageAuthorizationRequest,
@@ -466,6 +468,30 @@ def creatorkit_payment_retrieve(  # type: ignore[empty-body]
     :raises PaymentError: with ``outcome_unknown=True`` when it cannot tell yet (a search that lags behind
         writes); :class:`~creatorkit.errors.IdempotencyConflict` when the provider's record differs from
         ``request``.
+
+    .. versionadded:: 0.2
+    """
+
+
+@stage(Capability.PAYMENT_LISTING)
+def creatorkit_payment_list(  # type: ignore[empty-body]
+    since: datetime | None = None, cursor: str | None = None, context: CallContext | None = None
+) -> ProviderOperationPage:
+    """List the money movements the provider holds, one page at a time, so that reconciliation finds what the core
+    never asked for (a charge made in the provider's dashboard, a transfer sent by another program).
+
+    Optional: a provider whose API cannot list its movements leaves the ``payment_listing`` capability out and
+    says so in ``missing``; reconciliation then retrieves what the core holds and nothing more.
+
+    :param since: list what was made at or after this moment (timezone-aware); ``None`` lists everything.
+    :param cursor: the plugin's own ``next_cursor`` from the previous page of this same listing (the host binds
+        it to ``since`` and unwraps it); ``None`` for the first page.
+    :return: a :class:`~creatorkit.entities.ProviderOperationPage`: one
+        :class:`~creatorkit.entities.ProviderOperation` per object the provider keeps (a movement of several legs
+        may show as several entries sharing its ``operation_id``), our operation id read back from what the
+        plugin stored with the object (its metadata) or, for an object that names none, its ``provider_ref``.
+        ``next_cursor`` is ``None`` only on the last page; a page may be empty and still have one.
+    :raises PaymentError: when the provider cannot list now (``outcome_unknown`` plays no part: nothing moves).
 
     .. versionadded:: 0.2
     """

@@ -147,6 +147,7 @@ from creatorkit.entities import (
     PriceTier,
     Product,
     ProviderOperation,
+    ProviderOperationPage,
     ProviderRequest,
     PublishedPost,
     PublishSchedule,
@@ -1131,6 +1132,34 @@ provider_operation = ProviderOperation(
     ),
     hold_expires_at=at(30, SHANGHAI),
 )
+# What Stripe lists for a reconciliation: a transfer the plugin made, and a charge made by hand in the Dashboard,
+# which names no operation of ours (its own id stands in).
+provider_operation_page = ProviderOperationPage(
+    provider="stripe_connect",
+    operations=(
+        ProviderOperation(
+            provider="stripe_connect",
+            operation_id="op_release_6a19_1",
+            kind=OperationKind.RELEASE,
+            status=OperationStatus.SUCCEEDED,
+            raw_status="available",
+            amount=Money(190_000, "JPY"),
+            provider_ref="tr_1QxR9dL2eZvKYlo2Xb3C",
+            updated_at=at(8, TOKYO),
+        ),
+        ProviderOperation(
+            provider="stripe_connect",
+            operation_id="ch_3QxRBfL2eZvKYlo20Hq1",
+            kind=OperationKind.FUND,
+            status=OperationStatus.SUCCEEDED,
+            raw_status="succeeded",
+            amount=Money(50_000, "JPY"),
+            provider_ref="ch_3QxRBfL2eZvKYlo20Hq1",
+            updated_at=at(9, TOKYO),
+        ),
+    ),
+    next_cursor="charges:ch_3QxRBfL2eZvKYlo20Hq1",
+)
 # How Stripe takes Icelandic krónur: in hundredths, where ISO 4217 has none, and only whole krónur.
 isk_support = CurrencySupport(currency="ISK", exponent=2, multiple_of=100)
 stripe_capabilities = PaymentCapabilities(
@@ -1477,6 +1506,7 @@ SAMPLES: dict[str, Any] = {
         video_tier,
         product,
         provider_operation,
+        provider_operation_page,
         provider_request,
         fund_source,
         creator_leg,
@@ -1687,6 +1717,7 @@ EXTRA_SAMPLES: list[tuple[str, Any]] = [
         ),
     ),
     ("PaymentCapabilities", PaymentCapabilities(currencies=(CurrencySupport(currency="EUR", exponent=2),))),
+    ("ProviderOperationPage", ProviderOperationPage(provider="echo_pay")),
     (
         "ProviderRequest",
         ProviderRequest(

@@ -16,8 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 from workflow.test_escrow import executed, staged, submit
 
-from creatorkit import Creatorkit
+from creatorkit import Creatorkit, Money
 from creatorkit.cli import main
+from creatorkit.entities import OperationKind, ProviderRequest
 from creatorkit_echo import EchoPayments
 from world import Clock, World
 
@@ -75,6 +76,25 @@ def completed(world: World) -> Any:
     return deal
 
 
+def test_reconcile_names_a_movement_only_the_provider_holds(world: World) -> None:
+    deal = completed(world)
+    by_hand = ProviderRequest(
+        operation_id="op_made_by_hand_1",
+        kind=OperationKind.FUND,
+        amount=Money(25_000, "USD"),
+        deal_id=deal.id,
+        reason="charged at the provider's desk",
+    )
+    made = EchoPayments().creatorkit_payment_operation(by_hand)  # its books are the ones the commands' kits share
+
+    found = run("payments", "reconcile")
+
+    assert found.exit_code == 1, found.output
+    assert "4 listed by the provider, 1 difference(s)" in found.stdout
+    assert "extra_at_provider" in found.stdout and "op_made_by_hand_1" in found.stdout
+    assert made.provider_ref in found.stdout
+
+
 def test_balances_show_each_partys_own_accounts(world: World) -> None:
     deal = completed(world)
     brand = run("payments", "balances", "--as", "brand:brand_lumen")
@@ -106,7 +126,9 @@ def test_reconcile_exits_0_when_the_books_agree_and_1_naming_each_difference(wor
     deal = completed(world)
     clean = run("payments", "reconcile")
     assert clean.exit_code == 0, clean.output
-    assert clean.stdout.strip() == "echo_pay: 3 movement(s) and 4 ledger entries checked, 0 difference(s)"
+    assert clean.stdout.strip() == (
+        "echo_pay: 3 movement(s) and 4 ledger entries checked, 3 listed by the provider, 0 difference(s)"
+    )
 
     release = f"pay-{deal.id}-r1-1"
     del books["records"][release]  # the provider lost the second release
@@ -116,6 +138,7 @@ def test_reconcile_exits_0_when_the_books_agree_and_1_naming_each_difference(wor
     report = json.loads(run("payments", "reconcile", "--json", "--as", "brand:brand_lumen").stdout)
     assert [d["kind"] for d in report["differences"]] == ["missing_at_provider"]
     assert report["operations_checked"] == 3 and report["ran_by"] == "brand:brand_lumen"
+    assert report["listed_by_provider"] is False and "only the system" in report["not_listed_because"]
 
     later = run("payments", "reconcile", "--since", "2030-01-01")
     assert later.exit_code == 0 and "echo_pay since 2030-01-01: 0 movement(s)" in later.stdout

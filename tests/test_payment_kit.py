@@ -3,20 +3,27 @@
 Each broken provider below is echo_pay with one thing wrong, the way real plugins go wrong: a status it does
 not know counted as done, a retry that moves money again (always, or after a lost answer), an operation id
 reused without a word, a refund that skips the reversal, dinars read as if they had two decimals, a pending
-movement that never resolves.
+movement that never resolves, a list of movements that leaves some out or ignores its ``since``.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import attrs
 import pytest
 
 from creatorkit import CreatorkitError, Money, PaymentError, hookimpl
-from creatorkit.entities import OperationStatus, ProviderOperation, ProviderRequest
+from creatorkit.entities import (
+    OperationKind,
+    OperationStatus,
+    ProviderOperation,
+    ProviderOperationPage,
+    ProviderRequest,
+)
 from creatorkit.testing import PaymentProviderContract, network_disabled
 from creatorkit_echo import EchoPayments
 
@@ -103,6 +110,24 @@ class StuckEcho(EchoPayments):
         return self.records[request.operation_id].operation
 
 
+class ForgetfulListingEcho(EchoPayments):
+    """Lists only its funds: the releases it made are missing from its list."""
+
+    @hookimpl
+    def creatorkit_payment_list(self, since: datetime | None, cursor: str | None) -> ProviderOperationPage:
+        page = super().creatorkit_payment_list(since, cursor)
+        funds = tuple(op for op in page.operations if op.kind is OperationKind.FUND)
+        return attrs.evolve(page, operations=funds)
+
+
+class TimelessListingEcho(EchoPayments):
+    """Lists everything it holds whatever ``since`` says."""
+
+    @hookimpl
+    def creatorkit_payment_list(self, since: datetime | None, cursor: str | None) -> ProviderOperationPage:
+        return super().creatorkit_payment_list(None, cursor)
+
+
 def kit_for(plugin: type[EchoPayments], **attributes: Any) -> PaymentProviderContract:
     """The kit, as a plugin author subclasses it, run against ``plugin`` instead of the installed echo_pay."""
     namespace = {"plugin_name": "echo_pay", "load_plugin": lambda self: plugin(), **attributes}
@@ -135,6 +160,8 @@ BROKEN = [
         CentsEcho, "test_amounts_round_trip_exactly", {"currency": "KWD", "major": "1250.505"}, id="kwd-as-cents"
     ),
     pytest.param(StuckEcho, "test_pending_resolves_through_retrieve", {}, id="pending-forever"),
+    pytest.param(ForgetfulListingEcho, "test_the_listing_shows_every_movement_made", {}, id="listing-leaves-out"),
+    pytest.param(TimelessListingEcho, "test_a_listing_since_after_every_movement_lists_none", {}, id="no-since"),
 ]
 
 

@@ -180,6 +180,7 @@ from ._payments import (
 )
 from ._plugins import Capability, Event, PluginKind, PluginMetadata
 from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
+from ._provider_listing import ProviderOperationPage
 from ._providers import (
     CurrencySupport,
     LegResult,
@@ -297,6 +298,7 @@ ENTITY_CLASSES: dict[str, type] = {
         PriceRange,
         Product,
         ProviderOperation,
+        ProviderOperationPage,
         ProviderRequest,
         # the payment-provider model (contract v2)
         CurrencySupport,
@@ -483,6 +485,7 @@ __all__ = [
     "PriceTier",
     "Product",
     "ProviderOperation",
+    "ProviderOperationPage",
     "ProviderRequest",
     "PublishSchedule",
     "PublishedPost",

@@ -42,6 +42,8 @@ class Capability(enum.StrEnum):
     AUDIENCE = "audience"
     POST_METRICS = "post_metrics"
     PAYMENTS = "payments"
+    #: List the movements a payment provider holds, so that reconciliation finds what the core never asked for.
+    PAYMENT_LISTING = "payment_listing"
     WEBHOOKS = "webhooks"
     #: Read a partner export (CSV, JSON) where the platform has no API for the data.
     IMPORT = "import"

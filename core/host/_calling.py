@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from ..converter import structure, unstructure
-from ..entities import WebhookResult
+from ..entities import ProviderOperationPage, WebhookResult
 from ..errors import CreatorkitError, PluginContractError, Problem, ValidationError
 
 T = TypeVar("T")
@@ -33,7 +33,8 @@ def accept(name: str, hook: str, expected: type[T], result: object, *, validate:
     """``result`` as an ``expected`` entity (a dict is structured), or the contract breach that stops it.
 
     ``validate`` also checks it against its JSON Schema. An entity that names a platform or provider must name
-    plugin ``name``, and so must every notice of a webhook result (its ``source``): a plugin speaks for itself only.
+    plugin ``name``, and so must every notice of a webhook result (its ``source``) and every operation of a listed
+    page (its ``provider``): a plugin speaks for itself only.
     """
     if isinstance(result, expected):
         value = result
@@ -64,12 +65,19 @@ def accept(name: str, hook: str, expected: type[T], result: object, *, validate:
 
 
 def foreign_claims(value: object, name: str) -> list[Problem]:
-    """Where ``value`` names a plugin other than ``name``: its platform or provider, or a notice's source."""
+    """Where ``value`` names a plugin other than ``name``: its platform or provider, a notice's source, or a listed
+    operation's provider."""
     problems = []
     claimed = getattr(value, "platform", None) or getattr(value, "provider", None)
     if isinstance(claimed, str) and claimed != name:
         field = "platform" if getattr(value, "platform", None) else "provider"
         problems.append(Problem(field, f"says {claimed!r}, not {name!r}"))
+    if isinstance(value, ProviderOperationPage):
+        problems.extend(
+            Problem(f"operations[{index}].provider", f"says {operation.provider!r}, not {name!r}")
+            for index, operation in enumerate(value.operations)
+            if operation.provider != name
+        )
     if isinstance(value, WebhookResult):
         problems.extend(
             Problem(f"notices[{index}].source", f"says {notice.source!r}, not {name!r}")

@@ -38,6 +38,10 @@ def metadata_problems(meta: PluginMetadata, *, name: str, group: str, implemente
         problems.append(Problem("payments", "declares payments but not what it can do: give a PaymentCapabilities"))
     elif meta.payments is not None and not offers_payments:
         problems.append(Problem("payments", "gives payment capabilities but does not declare payments"))
+    if Capability.PAYMENT_LISTING in meta.capabilities and not offers_payments:
+        problems.append(
+            Problem("capabilities", "declares payment_listing without payments: a provider lists what it moves")
+        )
     return problems
 
 

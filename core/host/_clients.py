@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .. import hookspecs
@@ -28,8 +29,10 @@ from ..entities import (
     PostMetrics,
     PostMetricsBatch,
     PostMetricsRequest,
+    ProviderOperation,
     PublishedPost,
 )
+from ..errors import PluginContractError
 from ._stages import STAGES
 
 if TYPE_CHECKING:
@@ -51,6 +54,9 @@ class _Client:
     @property
     def metadata(self) -> PluginMetadata:
         return self.host.metadata(self.name)
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.metadata.capabilities
 
 
 def calls(spec: Callable[P, R]) -> Callable[Concatenate[_Client, P], R]:
@@ -96,9 +102,6 @@ def _parameter_list(hook: str, parameters: Iterable[inspect.Parameter]) -> str:
 class PlatformClient(_Client):
     """Typed calls to one platform plugin; each raises CapabilityMissing if the platform lacks the stage."""
 
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.metadata.capabilities
-
     discover_creators = calls(hookspecs.creatorkit_discover_creators)
     lookup_creator = calls(hookspecs.creatorkit_lookup_creator)
     send_invitation = calls(hookspecs.creatorkit_send_invitation)
@@ -140,8 +143,35 @@ class PlatformClient(_Client):
 
 
 class PaymentClient(_Client):
-    """Typed calls to one payment provider plugin; ``execute`` refuses a request beyond the provider's flags."""
+    """Typed calls to one payment provider plugin; ``execute`` refuses a request beyond the provider's flags.
+
+    ``list_movements`` (capability ``payment_listing``, which not every provider has) pages through what the
+    provider holds; :meth:`movements` reads every page.
+    """
 
     execute = calls(hookspecs.creatorkit_payment_operation)
     retrieve = calls(hookspecs.creatorkit_payment_retrieve)
+    list_movements = calls(hookspecs.creatorkit_payment_list)
     receive_webhook = calls(hookspecs.creatorkit_receive_webhook)
+
+    def movements(
+        self, since: datetime | None = None, context: CallContext | None = None
+    ) -> Iterator[ProviderOperation]:
+        """Every movement the provider lists since ``since``, page after page.
+
+        A cursor handed out twice would page forever: that breaks the contract, and is raised as
+        :class:`~creatorkit.errors.PluginContractError`.
+        """
+        seen: set[str] = set()
+        cursor: str | None = None
+        while True:
+            page = self.list_movements(since=since, cursor=cursor, context=context)
+            yield from page.operations
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+            if cursor in seen:
+                raise PluginContractError(
+                    self.name, "creatorkit_payment_list", f"handed out the cursor {cursor!r} twice: it pages forever"
+                )
+            seen.add(cursor)

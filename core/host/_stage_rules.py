@@ -10,6 +10,10 @@
   ("not reported"), one the query did not set is dropped, and the report follows the query's filter order.
 * **A post-metrics batch answers each post asked about, once.** A missing or unasked-for post, or metrics
   naming another platform, break the contract; posts of another platform are refused before the plugin is called.
+* **Payment-listing cursors are bound to their** ``since``, as discovery cursors are to their query (reused with
+  another ``since`` or provider, an :class:`~creatorkit.errors.InvalidRequest` naming ``cursor``); ``since`` must
+  be timezone-aware; a page whose ``next_cursor`` is the cursor it was asked with breaks the contract, since
+  the listing would never end.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -31,10 +36,11 @@ from ..entities import (
     FilterStatus,
     PostMetricsBatch,
     PostMetricsRequest,
+    ProviderOperationPage,
 )
 from ..errors import InvalidRequest, PluginContractError, Problem, ValidationError
 
-__all__ = ["RULES", "StageRule", "query_digest"]
+__all__ = ["RULES", "StageRule", "listing_digest", "query_digest"]
 
 #: Marks a cursor the host wrapped; the version lets a later format be told apart.
 CURSOR_PREFIX = "ck1"
@@ -45,19 +51,41 @@ def query_digest(plugin: str, query: DiscoveryQuery) -> str:
     """What a cursor of ``plugin``'s is bound to: ``query`` without its ``cursor`` and ``limit``."""
     data = unstructure(query)
     del data["cursor"], data["limit"]
-    canonical = canonical_json({"plugin": plugin, "query": data})
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()[:12]).decode("ascii")
+    return _digest({"plugin": plugin, "query": data})
+
+
+def listing_digest(plugin: str, since: datetime | None) -> str:
+    """What a payment-listing cursor of ``plugin``'s is bound to: the moment the listing starts from."""
+    return _digest({"plugin": plugin, "listing": "payments", "since": None if since is None else since.isoformat()})
+
+
+def _digest(bound: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical_json(bound)).digest()[:12]).decode("ascii")
 
 
 def wrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str, digest: str | None = None) -> str:
+    return _wrap(cursor, digest or query_digest(plugin, query))
+
+
+def _wrap(cursor: str, digest: str) -> str:
     inner = base64.urlsafe_b64encode(cursor.encode("utf-8")).decode("ascii").rstrip("=")
-    return f"{CURSOR_PREFIX}.{digest or query_digest(plugin, query)}.{inner}"
+    return f"{CURSOR_PREFIX}.{digest}.{inner}"
 
 
 def unwrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str, digest: str | None = None) -> str:
     """The plugin's own cursor inside ``cursor``, once it is shown to belong to ``query`` on ``plugin``
     (whose :func:`query_digest` is ``digest``, when already known)."""
-    expected = digest
+    return _unwrap(
+        plugin,
+        cursor,
+        digest or query_digest(plugin, query),
+        "the cursor belongs to another query or platform: page with the query the cursor came from "
+        "(only limit may change), or start again without a cursor",
+    )
+
+
+def _unwrap(plugin: str, cursor: str, expected: str, elsewhere: str) -> str:
+    """The plugin's cursor inside ``cursor`` if it carries digest ``expected``; ``elsewhere`` says why not."""
     prefix, _, rest = cursor.partition(".")
     digest, _, inner = rest.partition(".")
     try:
@@ -69,13 +97,8 @@ def unwrap_cursor(plugin: str, query: DiscoveryQuery, cursor: str, digest: str |
         raise InvalidRequest(
             plugin, "the cursor is not one a page of this SDK handed out; start without a cursor", field="cursor"
         ) from None
-    if digest != (expected or query_digest(plugin, query)):
-        raise InvalidRequest(
-            plugin,
-            "the cursor belongs to another query or platform: page with the query the cursor came from "
-            "(only limit may change), or start again without a cursor",
-            field="cursor",
-        )
+    if digest != expected:
+        raise InvalidRequest(plugin, elsewhere, field="cursor")
     return plugin_cursor
 
 
@@ -155,8 +178,45 @@ def _finish_post_metrics(plugin: str, request: PostMetricsRequest | None, batch:
     return batch
 
 
+@attrs.frozen
+class _Listing:
+    """A payment listing's digest (plugin and ``since``) and the plugin's own cursor it was called with."""
+
+    digest: str
+    given: str | None
+
+
+def _prepare_payment_list(plugin: str, arguments: dict[str, Any]) -> _Listing:
+    since = arguments.get("since")
+    if since is not None and (not isinstance(since, datetime) or since.utcoffset() is None):
+        problem = Problem("since", f"must be a timezone-aware datetime or None, got {since!r}")
+        raise ValidationError([problem], f"payment listing of {plugin}")
+    digest = listing_digest(plugin, since)
+    cursor = arguments.get("cursor")
+    if cursor is None:
+        return _Listing(digest, None)
+    if not isinstance(cursor, str):
+        raise ValidationError([Problem("cursor", f"must be a string or None, got {cursor!r}")], plugin)
+    elsewhere = (
+        "the cursor belongs to another listing or provider: page with the since the cursor came from, "
+        "or start again without a cursor"
+    )
+    arguments["cursor"] = given = _unwrap(plugin, cursor, digest, elsewhere)
+    return _Listing(digest, given)
+
+
+def _finish_payment_list(plugin: str, listing: _Listing, page: ProviderOperationPage) -> ProviderOperationPage:
+    if page.next_cursor is None:
+        return page
+    if page.next_cursor == listing.given:
+        problem = Problem("next_cursor", "is the cursor this page was asked with: the listing would never end")
+        raise PluginContractError(plugin, "creatorkit_payment_list", [problem])
+    return attrs.evolve(page, next_cursor=_wrap(page.next_cursor, listing.digest))
+
+
 #: The rules, by the stage hook they apply to.
 RULES: dict[str, StageRule] = {
     "creatorkit_discover_creators": StageRule(_prepare_discovery, _finish_discovery),
     "creatorkit_fetch_post_metrics_batch": StageRule(_prepare_post_metrics, _finish_post_metrics),
+    "creatorkit_payment_list": StageRule(_prepare_payment_list, _finish_payment_list),
 }

@@ -23,6 +23,9 @@ Both suites include the webhook tests (:class:`WebhookContract`, and for payment
 :class:`PaymentWebhookContract`): a plugin that offers ``webhooks`` overrides ``webhook_delivery`` to return a
 genuine delivery from its sandbox's signer, and ``webhook_handshake`` if its sender has one.
 
+The payment suite includes the listing tests (:class:`PaymentListingContract`), run when the provider declares
+``payment_listing``: the list of its movements holds what it moved.
+
 The platform suite includes the authorization tests (:class:`AuthorizationContract`): a plugin that offers
 ``authorization`` says how its sandbox approves an authorize URL (``approve``) and which flows it has (``kinds``).
 """
@@ -31,6 +34,7 @@ from ._authorization import AuthorizationContract
 from ._fixtures import network_disabled, no_network
 from ._http_faults import SANDBOX_ATTRIBUTE, HttpFaultContract
 from ._payment_driver import STANDARD_SCENARIOS
+from ._payment_listing import PaymentListingContract
 from ._payments import UNKNOWN_RAW_STATUS, PaymentProviderContract, PaymentScenario
 from ._platform import ImportSample, PlatformPluginContract, assert_canonical_audience, assert_valid_entity
 from ._webhooks import PaymentWebhookContract, WebhookContract
@@ -42,6 +46,7 @@ __all__ = [
     "AuthorizationContract",
     "HttpFaultContract",
     "ImportSample",
+    "PaymentListingContract",
     "PaymentProviderContract",
     "PaymentScenario",
     "PaymentWebhookContract",

@@ -24,7 +24,8 @@ from ..errors import CreatorkitError, IdempotencyConflict, NotFound, PaymentErro
 from ..host import PaymentClient, PluginHost
 from ..money import Money, currency_exponent
 from ..payments import granularity, split_limit
-from ._payment_driver import UNKNOWN_RAW_STATUS, PaymentSandboxDriver, PaymentScenario
+from ._payment_driver import UNKNOWN_RAW_STATUS, PaymentScenario
+from ._payment_listing import PaymentListingContract
 from ._platform import assert_capabilities_match_hooks, assert_valid_entity
 from ._webhooks import PaymentWebhookContract
 
@@ -34,7 +35,7 @@ __all__ = ["UNKNOWN_RAW_STATUS", "PaymentProviderContract", "PaymentScenario"]
 _OTHER_CURRENCIES = ("CHF", "SEK", "NOK", "THB", "BHD", "XOF", "GBP", "EUR", "USD", "CNY")
 
 
-class PaymentProviderContract(PaymentSandboxDriver, PaymentWebhookContract):
+class PaymentProviderContract(PaymentListingContract, PaymentWebhookContract):
     """Subclass with ``plugin_name`` (and what your sandbox needs) to run the payment provider contract suite.
 
     Besides the shapes of outputs it checks the promises the ledger rests on: the operation id is the idempotency
@@ -44,7 +45,8 @@ class PaymentProviderContract(PaymentSandboxDriver, PaymentWebhookContract):
     allows, never beyond what it holds; released money is reversed before a refund where the provider says so;
     the capability flags are honoured before any call reaches the provider; JPY and KWD amounts come back exactly.
     A provider that offers webhooks also overrides ``webhook_delivery`` and ``webhook_deliveries_for``: see
-    :class:`~creatorkit.testing.PaymentWebhookContract`.
+    :class:`~creatorkit.testing.PaymentWebhookContract`. A provider that lists its movements (``payment_listing``)
+    shows that the list holds what it moved: see :class:`~creatorkit.testing.PaymentListingContract`.
     """
 
     # -- metadata ----------------------------------------------------------------------------------------------

@@ -9,9 +9,13 @@ amounts than the movement says, or any amount for one that did not succeed (``le
 that name no movement the core holds (``extra_in_ledger``). An operation the provider could not answer for now
 is ``unreadable``, never taken as agreeing.
 
-What the provider holds and the core has no record of at all is seen only from the ledger's side: the provider
-contract has no hook that lists a provider's movements, so such an extra shows when the ledger names it
-(an entry on the provider's clearing account that no movement explains), not otherwise.
+What the provider holds and the core has no record of at all (``extra_at_provider``: a charge made by hand in
+its dashboard, a transfer another program sent) is found by listing the provider's movements since ``since``
+(``creatorkit_payment_list``), where the provider declares the optional ``payment_listing`` capability and the
+system runs the reconciliation: an unknown movement belongs to no party's deals, so only the platform's own
+check sees it. The listing is read before the store, so a movement the core makes meanwhile is held by the time
+its books are read, never reported as extra. Otherwise such an extra shows only where the ledger names it (an
+entry on the provider's clearing account that no movement explains), and the report says why it did not list.
 
 A reconciliation changes nothing but the audit trail, where one ``payments.reconcile`` event records who ran it,
 over what, and how many differences of each kind it found: the evidence a finance audit asks for that the
@@ -31,6 +35,7 @@ import attrs
 from .._service import Service, aware_datetime
 from ..entities import (
     Actor,
+    Capability,
     LedgerAccountKind,
     LedgerEntry,
     OperationStatus,
@@ -67,6 +72,7 @@ class DifferenceKind(enum.StrEnum):
     LEDGER_MISSING = "ledger_missing"  # a succeeded movement without its ledger entries
     LEDGER_MISMATCH = "ledger_mismatch"  # its entries move other amounts, or it did not succeed and has entries
     EXTRA_IN_LEDGER = "extra_in_ledger"  # a ledger entry naming no movement the core holds
+    EXTRA_AT_PROVIDER = "extra_at_provider"  # the provider lists a movement the core holds nothing of
     UNREADABLE = "unreadable"  # the provider could not say now (a timeout, a lagging search)
 
 
@@ -79,6 +85,7 @@ class Difference:
     operation_id: str | None = None
     deal_id: str | None = None
     entry_id: str | None = None
+    provider_ref: str | None = None
     ours: str | None = None
     theirs: str | None = None
 
@@ -87,8 +94,9 @@ class Difference:
 class ReconciliationReport:
     """What one reconciliation compared and every difference it found; ``ok`` when there is none.
 
-    ``listed_by_provider`` is false: extras the provider holds are found only where the ledger names them (see
-    the module).
+    ``listed_by_provider`` says whether the provider's own list of movements was read (``movements_listed`` of
+    them), so that extras the provider holds were looked for there; when it was not, ``not_listed_because``
+    says why, and such extras are found only where the ledger names them (see the module).
     """
 
     provider: str
@@ -99,6 +107,8 @@ class ReconciliationReport:
     entries_checked: int
     differences: tuple[Difference, ...]
     listed_by_provider: bool = False
+    movements_listed: int = 0
+    not_listed_because: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -116,6 +126,7 @@ class _Books:
 
     operations: tuple[PaymentOperation, ...]  # the provider's, in the actor's scope, changed since
     held: frozenset[str]  # every operation id the store holds, whichever provider moved it
+    refs: frozenset[str]  # every provider reference the store holds (what each movement made at its provider)
     entries: tuple[LedgerEntry, ...]  # the entries of the deals in scope and of the provider's clearing accounts
 
 
@@ -142,6 +153,7 @@ class Reconciler(Service):
         name = provider if provider is not None else self._kit.payments.provider_name
         start = _moment(since)
         client = self._kit.plugins.payments(name)  # a provider that is not loaded is an error, not "no differences"
+        listing = _list_movements(client, actor, start)  # before the books are read: see the module
         books = self._read(actor, lambda view: _read_books(view, actor, name, start), "reconcile_payments")
         differences: list[Difference] = []
         by_operation: dict[str, list[LedgerEntry]] = {}
@@ -151,6 +163,7 @@ class Reconciler(Service):
             differences.extend(_against_provider(client, operation))
             differences.extend(_against_ledger(operation, by_operation.get(operation.id, [])))
         differences.extend(_extra_entries(books))
+        differences.extend(_extra_movements(listing, books))
         report = ReconciliationReport(
             provider=name,
             ran_at=self._now(),
@@ -159,6 +172,9 @@ class Reconciler(Service):
             operations_checked=len(books.operations),
             entries_checked=len(books.entries),
             differences=tuple(differences),
+            listed_by_provider=listing.not_listed_because is None,
+            movements_listed=len(listing.movements),
+            not_listed_because=listing.not_listed_because,
         )
         self._write(actor, "reconcile_payments", lambda change: _audit(change, report))
         return report
@@ -200,6 +216,7 @@ def _read_books(view: View, actor: Actor, provider: str, since: datetime | None)
     return _Books(
         operations=tuple(operations),
         held=frozenset(op.id for op in every),
+        refs=frozenset(op.provider_ref for op in every if op.provider_ref),
         entries=tuple(sorted(kept, key=lambda e: e.sequence or 0)),
     )
 
@@ -326,6 +343,65 @@ def _leg_differences(operation: PaymentOperation, answer: ProviderOperation) -> 
     return found
 
 
+# --- what the provider lists -----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Listing:
+    """The movements a provider listed, or why it was not asked (and the difference, when it could not answer)."""
+
+    movements: tuple[ProviderOperation, ...] = ()
+    not_listed_because: str | None = None
+    unreadable: Difference | None = None
+
+
+def _list_movements(client: PaymentClient, actor: Actor, since: datetime | None) -> _Listing:
+    if not client.supports(Capability.PAYMENT_LISTING):
+        why = client.metadata.missing.get(Capability.PAYMENT_LISTING) or "it does not declare payment_listing"
+        return _Listing(not_listed_because=f"{client.name} cannot list its movements: {why}")
+    if actor.kind is not PartyKind.SYSTEM:
+        return _Listing(
+            not_listed_because="only the system lists the provider's movements: one the core holds nothing of "
+            "belongs to no party's deals"
+        )
+    try:
+        return _Listing(movements=tuple(client.movements(since=since)))
+    except PaymentError as error:
+        detail = f"the provider could not list its movements: {error}"
+        return _Listing(not_listed_because=detail, unreadable=Difference(kind=DifferenceKind.UNREADABLE, detail=detail))
+
+
+def _extra_movements(listing: _Listing, books: _Books) -> list[Difference]:
+    """What the provider lists that names no operation and no provider reference the core holds.
+
+    One that failed or was canceled moved nothing, so it is no difference, as a movement the core refused is not.
+    """
+    found = [] if listing.unreadable is None else [listing.unreadable]
+    for movement in listing.movements:
+        if movement.operation_id in books.held or movement.provider_ref in books.refs:
+            continue
+        if movement.status in (OperationStatus.FAILED, OperationStatus.CANCELED):
+            continue
+        ours = movement.operation_id != movement.provider_ref  # an object naming none carries its own id
+        what = (
+            f"{movement.kind} {movement.provider_ref} of {movement.amount} ({movement.raw_status}, last changed "
+            f"{movement.updated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+        )
+        whose = (
+            f"for operation {movement.operation_id}, which the core does not hold" if ours else "naming no operation"
+        )
+        found.append(
+            Difference(
+                kind=DifferenceKind.EXTRA_AT_PROVIDER,
+                detail=f"the provider holds {what} {whose}",
+                operation_id=movement.operation_id if ours else None,
+                provider_ref=movement.provider_ref,
+                theirs=f"{movement.amount} {movement.status}",
+            )
+        )
+    return found
+
+
 # --- the ledger's side -----------------------------------------------------------------------------------------
 
 
@@ -432,6 +508,7 @@ def _audit(change: Change, report: ReconciliationReport) -> None:
             "since": None if report.since is None else report.since.isoformat(),
             "operations_checked": report.operations_checked,
             "entries_checked": report.entries_checked,
+            "movements_listed": report.movements_listed if report.listed_by_provider else None,
             "differences": report.counts(),
         },
         workspace=workspace,

@@ -14,12 +14,21 @@ from typing import Any
 import attrs
 import pytest
 
-from creatorkit import Money
+from creatorkit import Money, hookimpl
 from creatorkit.audit import payload_hash
-from creatorkit.entities import CancellationTerms, PaymentOperation, PaymentPurpose, Posting
+from creatorkit.entities import (
+    CancellationTerms,
+    Capability,
+    OperationKind,
+    PaymentOperation,
+    PaymentPurpose,
+    PluginMetadata,
+    Posting,
+    ProviderRequest,
+)
 from creatorkit.errors import PaymentError, PluginError
 from creatorkit.workflow._reconcile import DifferenceKind, ReconciliationReport
-from creatorkit_echo import EchoPayments
+from creatorkit_echo import AS_OF, EchoPayments
 from world import World
 
 from .test_escrow import executed, fees, kit, staged, submit  # noqa: F401  (fees, kit: the fixtures with echo_pay)
@@ -62,10 +71,17 @@ def test_untouched_books_reconcile_with_no_difference_and_the_run_is_audited(wor
     assert report.ok, report.differences
     assert report.operations_checked == 3 + 4  # fund, 2 releases; fund, release, kill fee, refund
     assert report.entries_checked > report.operations_checked  # funds and refunds write two entries each
-    assert report.provider == "echo_pay" and report.listed_by_provider is False
+    assert report.provider == "echo_pay" and report.listed_by_provider and report.not_listed_because is None
+    assert report.movements_listed == 7, "echo_pay lists every movement it made, each one the core's"
     (event,) = [e for e in world.kit.store.iter_audit() if e.action == "payments.reconcile"]
     assert event.actor_id == str(world.system) and event.entity_id == "echo_pay"
-    summary: dict[str, object] = {"provider": "echo_pay", "since": None, "operations_checked": 7, "differences": {}}
+    summary: dict[str, object] = {
+        "provider": "echo_pay",
+        "since": None,
+        "operations_checked": 7,
+        "movements_listed": 7,
+        "differences": {},
+    }
     assert event.payload_hash == payload_hash({**summary, "entries_checked": report.entries_checked})
     assert world.kit.payments.money(world.brand, done.id).held == Money.zero("USD"), "nothing moved"
 
@@ -227,7 +243,10 @@ def test_a_provider_that_cannot_say_now_is_unreadable_not_agreeing(
 def test_since_leaves_out_what_did_not_change_after_it(world: World) -> None:
     completed(world)
     later = world.clock.now + timedelta(days=1)
-    assert reconcile(world, since=later).operations_checked == 0
+    report = reconcile(world, since=later)
+    assert report.operations_checked == 0
+    # echo_pay's clock stands at AS_OF, after the kit's: it still lists all three, each one the core holds.
+    assert report.movements_listed == 3 and report.ok
     assert reconcile(world, since=date(2020, 1, 1)).operations_checked == 3
     assert reconcile(world, since=datetime(2020, 1, 1, tzinfo=UTC)).operations_checked == 3
 
@@ -237,6 +256,7 @@ def test_each_party_reconciles_only_its_own_deals(world: World) -> None:
     for actor in (world.brand, world.creator, world.manager, world.agency):
         report = world.kit.payments.reconcile(actor)
         assert report.ok and report.operations_checked == 3, actor
+        assert not report.listed_by_provider and "only the system" in (report.not_listed_because or ""), actor
         assert {d.deal_id for d in report.differences} <= {deal.id}
     assert world.kit.payments.reconcile(world.unverified_brand).operations_checked == 0
     assert world.kit.payments.reconcile(world.other_agency).operations_checked == 0
@@ -246,3 +266,116 @@ def test_a_provider_that_is_not_loaded_is_an_error_not_a_clean_report(world: Wor
     completed(world)
     with pytest.raises(PluginError):
         reconcile(world, provider="no_such_pay")
+
+
+# --- what the provider lists ------------------------------------------------------------------------------------
+
+
+def by_hand(deal_id: str, amount: int = 25_000, operation_id: str = "op_made_by_hand_1") -> ProviderRequest:
+    """A fund made at the provider itself, with an id the core never stored (its dashboard, another program)."""
+    return ProviderRequest(
+        operation_id=operation_id,
+        kind=OperationKind.FUND,
+        amount=Money(amount, "USD"),
+        deal_id=deal_id,
+        reason="charged at the provider's desk",
+    )
+
+
+def test_a_movement_made_at_the_provider_behind_the_cores_back_is_extra_there(world: World) -> None:
+    deal = completed(world)
+    made = provider(world).creatorkit_payment_operation(by_hand(deal.id))
+
+    report = reconcile(world)
+
+    assert report.listed_by_provider and report.movements_listed == 4
+    (difference,) = report.differences
+    assert difference.kind is DifferenceKind.EXTRA_AT_PROVIDER
+    assert (difference.operation_id, difference.provider_ref) == ("op_made_by_hand_1", made.provider_ref)
+    assert difference.theirs == "250.00 USD succeeded" and difference.deal_id is None
+    assert "which the core does not hold" in difference.detail
+    (event,) = [e for e in world.kit.store.iter_audit() if e.action == "payments.reconcile"]
+    summary = {"provider": "echo_pay", "since": None, "operations_checked": 3, "movements_listed": 4}
+    assert event.payload_hash == payload_hash(
+        {**summary, "entries_checked": report.entries_checked, "differences": {"extra_at_provider": 1}}
+    )
+
+
+def test_what_the_provider_lists_since_a_moment_is_all_it_holds_against(world: World) -> None:
+    deal = completed(world)
+    provider(world).creatorkit_payment_operation(by_hand(deal.id))
+    after_echos_clock = AS_OF + timedelta(seconds=1)
+
+    assert kinds(reconcile(world, since=AS_OF)) == [DifferenceKind.EXTRA_AT_PROVIDER]
+    report = reconcile(world, since=after_echos_clock)
+    assert report.movements_listed == 0 and report.ok, "nothing echo_pay holds changed after its AS_OF"
+
+
+def test_a_movement_that_failed_at_the_provider_moved_nothing_and_is_no_difference(world: World) -> None:
+    deal = completed(world)
+    echo = provider(world)
+    echo.raw_status = "failed"
+    echo.creatorkit_payment_operation(by_hand(deal.id))
+
+    report = reconcile(world)
+
+    assert report.movements_listed == 4 and report.ok, report.differences
+
+
+def test_only_the_system_looks_for_what_the_provider_holds_beyond_the_deals(world: World) -> None:
+    deal = completed(world)
+    provider(world).creatorkit_payment_operation(by_hand(deal.id))
+
+    report = world.kit.payments.reconcile(world.brand)
+
+    assert report.ok and not report.listed_by_provider and report.movements_listed == 0
+    assert "belongs to no party's deals" in (report.not_listed_because or "")
+
+
+class UnlistedEcho(EchoPayments):
+    """echo_pay as a provider whose API has no list of its movements."""
+
+    creatorkit_payment_list = None  # type: ignore[assignment]
+
+    @hookimpl
+    def creatorkit_plugin_metadata(self) -> PluginMetadata:
+        meta = super().creatorkit_plugin_metadata()
+        return attrs.evolve(
+            meta,
+            capabilities=meta.capabilities - {Capability.PAYMENT_LISTING},
+            missing={Capability.PAYMENT_LISTING: "its API lists nothing; download the daily statement instead"},
+        )
+
+
+def test_a_provider_that_cannot_list_is_reconciled_as_before_and_the_report_says_so(world: World) -> None:
+    world.kit.plugins.unregister("echo_pay")
+    world.kit.plugins.register(UnlistedEcho(), name="echo_pay", group="creatorkit.payments")
+    deal = completed(world)
+    provider(world).creatorkit_payment_operation(by_hand(deal.id))
+
+    report = reconcile(world)
+
+    assert report.ok and report.operations_checked == 3, "what the provider alone holds is not seen"
+    assert not report.listed_by_provider and report.movements_listed == 0
+    assert report.not_listed_because == (
+        "echo_pay cannot list its movements: its API lists nothing; download the daily statement instead"
+    )
+
+
+class ListingDown:
+    """A wrapper around echo_pay's listing that finds its list endpoint down."""
+
+    @hookimpl(wrapper=True)
+    def creatorkit_payment_list(self) -> Any:
+        raise PaymentError("the list endpoint answered 503", provider="echo_pay")
+        yield  # a wrapper is a generator; this one never lets the call through
+
+
+def test_a_provider_that_cannot_list_now_is_unreadable_not_agreeing(world: World) -> None:
+    completed(world)
+    world.kit.plugins.add_wrapper(ListingDown(), name="listing_down")
+
+    report = reconcile(world)
+
+    assert kinds(report) == [DifferenceKind.UNREADABLE] and not report.ok
+    assert not report.listed_by_provider and "503" in (report.not_listed_because or "")

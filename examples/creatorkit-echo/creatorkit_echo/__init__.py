@@ -42,6 +42,7 @@ How both verify webhooks, and the sandbox signers that make genuine deliveries, 
   raises ``PaymentError(outcome_unknown=True)`` as a read timeout would; the retry with the same id answers.
 * ``sandbox.pending_retrieves`` (int, 0-10): movements answer ``pending`` until retrieved that many times.
 * ``sandbox.raw_status`` (string): movements report this raw status, mapped as echo_pay maps any (unknown: pending).
+* ``sandbox.list_page_size`` (int, 1-100, default 50): how many records one page of its listing holds.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ from creatorkit.entities import (
     PostMetricsResult,
     PriceTier,
     ProviderOperation,
+    ProviderOperationPage,
     ProviderRequest,
     Rate,
     RateCard,
@@ -756,7 +758,9 @@ class EchoPayments:
     tens of fils), refuse to release more than a source holds or its split ratio allows, refuse a refund while
     released money is not reversed, map its raw statuses with ``status_from_raw`` (an unknown one is pending),
     and verify webhooks from the raw bytes and a signed timestamp (HMAC-SHA256 with ``webhook_secret``, header
-    ``Echo-Pay-Signature``), acknowledging each with the JSON reply its sender expects.
+    ``Echo-Pay-Signature``), acknowledging each with the JSON reply its sender expects. It lists its records,
+    oldest first, for reconciliation (``payment_listing``), each as it stands, by the time it last changed; its
+    clock stands still at :data:`AS_OF`, as its data set does.
 
     Its ``[payments.echo_pay.sandbox]`` switches make it misbehave the way real providers do, for the conformance
     kit: ``timeout_after_success`` (the first attempt of every movement moves the money and then reports a
@@ -797,6 +801,7 @@ class EchoPayments:
         self.timeout_after_success = False
         self.pending_retrieves = 0
         self.raw_status: str | None = None
+        self.list_page_size = 50
         self.records: dict[str, _Record] = {}  # by operation id: what was asked, what it became
         self.sources: dict[str, _Source] = {}  # funds, by provider_ref
         self.paid: dict[str, dict[str, int]] = {}  # release provider_ref -> account -> units still paid out by it
@@ -809,7 +814,7 @@ class EchoPayments:
             kind=PluginKind.PAYMENT,
             display_name="Echo payments (reference plugin)",
             description="In-memory escrow for tests and as an example; moves no real money.",
-            capabilities=frozenset({Capability.PAYMENTS, Capability.WEBHOOKS}),
+            capabilities=frozenset({Capability.PAYMENTS, Capability.PAYMENT_LISTING, Capability.WEBHOOKS}),
             settings_schema={
                 "type": "object",
                 "additionalProperties": False,
@@ -824,6 +829,7 @@ class EchoPayments:
                             "timeout_after_success": {"type": "boolean"},
                             "pending_retrieves": {"type": "integer", "minimum": 0, "maximum": 10},
                             "raw_status": {"type": "string", "minLength": 1},
+                            "list_page_size": {"type": "integer", "minimum": 1, "maximum": 100},
                         },
                     },
                 },
@@ -840,6 +846,7 @@ class EchoPayments:
         self.timeout_after_success = bool(sandbox.get("timeout_after_success", False))
         self.pending_retrieves = int(sandbox.get("pending_retrieves", 0))
         self.raw_status = sandbox.get("raw_status")
+        self.list_page_size = int(sandbox.get("list_page_size", 50))
 
     @hookimpl
     def creatorkit_payment_operation(self, request: ProviderRequest) -> ProviderOperation:
@@ -877,6 +884,22 @@ class EchoPayments:
             if not record.retrieves_left:
                 record.operation = self._with_status(record.operation, "succeeded")
         return record.operation
+
+    @hookimpl
+    def creatorkit_payment_list(self, since: datetime | None, cursor: str | None) -> ProviderOperationPage:
+        # No defaults here: pluggy passes an implementation only the arguments it names without one.
+        listed = [r.operation for r in self.records.values() if since is None or r.operation.updated_at >= since]
+        start = 0
+        if cursor is not None:
+            if not cursor.isdigit() or int(cursor) > len(listed):
+                raise InvalidRequest(self.name, f"{cursor!r} is not a cursor of this listing", field="cursor")
+            start = int(cursor)
+        end = start + self.list_page_size
+        return ProviderOperationPage(
+            provider=self.name,
+            operations=tuple(listed[start:end]),
+            next_cursor=str(end) if end < len(listed) else None,
+        )
 
     # -- the books, in echo_pay's own units -------------------------------------------------------------------
 

@@ -57,7 +57,8 @@ class EchoConformance(PlatformPluginContract):
 
 class EchoPaymentsConformance(PaymentProviderContract):
     plugin_name = "echo_pay"
-    settings = {"webhook_secret": PAYMENT_SECRET.decode()}
+    # Two records a page, so that the listing tests read several pages.
+    settings = {"webhook_secret": PAYMENT_SECRET.decode(), "sandbox": {"list_page_size": 2}}
 
     def webhook_delivery(self, received_at: datetime) -> WebhookRequest:
         body = webhooks.payment_event(

@@ -40,6 +40,7 @@ from creatorkit.entities import (
     PluginKind,
     PluginMetadata,
     ProviderOperation,
+    ProviderOperationPage,
     ProviderRequest,
     ReceiverLeg,
     SplitMode,
@@ -55,6 +56,7 @@ from . import _webhooks
 from ._currencies import STRIPE_CURRENCIES, hold_days_for
 from ._errors import payment_error, scrubbed
 from ._http import API_BASE, STRIPE_API_VERSION, stripe_client
+from ._listing import Lister
 from ._metadata import differing_from, metadata_for, operation_of
 from ._parse import BALANCE_STATUSES, PAYOUT_STATUSES, Reader, transfer_raw_status
 from .sandbox import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, StripeSandbox, Switches
@@ -103,6 +105,13 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         },
         "api_base": {"type": "string", "format": "uri", "default": API_BASE},
         "timeout_s": {"type": "number", "exclusiveMinimum": 0, "default": 30},
+        "list_limit": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "default": 100,
+            "description": "How many objects one page of a listing (reconciliation) asks Stripe for; 100 at most.",
+        },
         "sandbox": {
             "type": "object",
             "additionalProperties": False,
@@ -189,6 +198,7 @@ class StripeConnectPayments:
             timeout=float(settings.get("timeout_s", 30)),
             api_base=str(settings.get("api_base", API_BASE)),
         )
+        self.lister = Lister(self.name, self._stripe, self.reader, int(settings.get("list_limit", 100)), self._secrets)
 
     def _secrets(self) -> list[str]:
         return [secret.reveal() for secret in (self._api_key, self._webhook_secret) if secret is not None]
@@ -202,7 +212,7 @@ class StripeConnectPayments:
             description="Funds deals with PaymentIntents on the platform, releases them by transfers to the "
             "receivers' connected accounts, reverses, refunds and pays out; verifies Stripe's webhooks.",
             homepage="https://docs.stripe.com/connect/separate-charges-and-transfers",
-            capabilities=frozenset({Capability.PAYMENTS, Capability.WEBHOOKS}),
+            capabilities=frozenset({Capability.PAYMENTS, Capability.PAYMENT_LISTING, Capability.WEBHOOKS}),
             settings_schema=SETTINGS_SCHEMA,
             payments=self.capabilities,
         )
@@ -236,6 +246,11 @@ class StripeConnectPayments:
             OperationKind.PAYOUT: self._retrieve_payout,
         }
         return readers[request.kind](request, known)
+
+    @hookimpl
+    def creatorkit_payment_list(self, since: datetime | None, cursor: str | None) -> ProviderOperationPage:
+        # No defaults: pluggy passes an implementation only the arguments it names without one.
+        return self.lister.page(since, cursor)
 
     @hookimpl
     def creatorkit_receive_webhook(self, request: WebhookRequest) -> WebhookResult:

@@ -59,7 +59,16 @@ from ._notifications import read_notification
 from ._refunds import RefundMoves
 from ._splits import SplitMoves
 
-__all__ = ["SETTINGS_SCHEMA", "WeChatPayProfitSharing"]
+__all__ = ["NO_LISTING", "SETTINGS_SCHEMA", "WeChatPayProfitSharing"]
+
+#: Why the plugin lists no movements for reconciliation, and what to use instead.
+NO_LISTING = (
+    "WeChat Pay APIv3 has no endpoint that lists profit-sharing orders, returns or refunds: each is queried by its "
+    "own number (out_order_no, out_return_no, out_refund_no), as reconciliation does for every movement the core "
+    "holds. What WeChat holds beyond them is in the daily profit-sharing bill (GET /v3/profitsharing/bills?bill_date"
+    "=YYYY-MM-DD, the last three months, successful splits and returns only, amounts in yuan): a file to download "
+    "from the returned download_url and compare with the ledger, not a list the plugin pages through"
+)
 
 
 class WeChatPayProfitSharing(FundMoves, SplitMoves, RefundMoves):
@@ -89,6 +98,7 @@ class WeChatPayProfitSharing(FundMoves, SplitMoves, RefundMoves):
             "returned before refunds; WeChat Pay APIv3, CNY only.",
             homepage="https://pay.weixin.qq.com/doc/v3/merchant/4012068676",
             capabilities=frozenset({Capability.PAYMENTS, Capability.WEBHOOKS}),
+            missing={Capability.PAYMENT_LISTING: NO_LISTING},
             settings_schema=SETTINGS_SCHEMA,
             payments=self.capabilities,
         )

@@ -7,6 +7,7 @@ from creatorkit_payments.wechatpay import _api
 
 from creatorkit import toolkit as tk
 from creatorkit.entities import (
+    Capability,
     LegRole,
     NextActionKind,
     OperationKind,
@@ -17,6 +18,7 @@ from creatorkit.entities import (
     new_id,
 )
 from creatorkit.errors import (
+    CapabilityMissing,
     IdempotencyConflict,
     PaymentError,
     PaymentNotSupported,
@@ -270,3 +272,13 @@ def test_a_pending_split_resolves_when_queried() -> None:
     split = provider.retrieve(release, known=split)
     split = provider.retrieve(release, known=split)
     assert split.status is OperationStatus.SUCCEEDED and split.raw_status == "FINISHED"
+
+
+def test_it_lists_no_movements_and_says_what_to_use_instead() -> None:
+    client, _ = start()
+    assert Capability.PAYMENT_LISTING not in client.metadata.capabilities
+    why = client.metadata.missing[Capability.PAYMENT_LISTING]
+    assert "/v3/profitsharing/bills" in why and "not a list" in why
+    with pytest.raises(CapabilityMissing) as missing:
+        client.list_movements()
+    assert missing.value.alternative == why, "the caller is told the honest alternative"

@@ -9,8 +9,9 @@ It answers what the plugin calls, the way Stripe documents it:
   same key with other parameters, or on another endpoint, is 400 ``idempotency_error``. Keys are kept per
   account, as Stripe keeps them;
 * objects in Stripe's shapes (PaymentIntents with their latest charge, balance transactions, transfers with
-  their ``reversals``, refunds, payouts, events), ``expand[]`` of the fields the plugin expands, lists newest
-  first with ``limit``, ``starting_after`` and ``has_more``, and the PaymentIntent Search API over
+  their ``reversals``, refunds, payouts, events), ``expand[]`` of the fields the plugin expands, lists (charges,
+  transfers, reversals, refunds, payouts) newest first with ``limit``, ``starting_after``, ``has_more`` and
+  ``created`` (``created[gte]=…``, ``gt``, ``lte``, ``lt``, or one instant), and the PaymentIntent Search API over
   ``metadata['key']:'value'`` clauses joined by ``AND``;
 * balances and the refusals they cause (see ``_books``), each as ``{"error": {"type", "code", "message",
   "param"}}`` with a ``Request-Id`` header.
@@ -98,6 +99,7 @@ class StripeSandbox(tk.SandboxTransport):
             ("POST", "/v1/payment_intents", self._create_payment_intent),
             ("GET", "/v1/payment_intents/search", self._search_payment_intents),
             ("GET", "/v1/payment_intents/{id}", self._retrieve("payment_intent")),
+            ("GET", "/v1/charges", self._list_charges),
             ("GET", "/v1/charges/{id}", self._retrieve("charge")),
             ("POST", "/v1/transfers", self._create_transfer),
             ("GET", "/v1/transfers", self._list_transfers),
@@ -240,7 +242,12 @@ class StripeSandbox(tk.SandboxTransport):
             self._expand(value, rest)
 
     def _list(self, objects: list[dict[str, Any]], params: Mapping[str, Any], url: str) -> dict[str, Any]:
-        newest_first = sorted(objects, key=lambda obj: (obj["created"], obj["id"]), reverse=True)
+        created = _created_filter(params.get("created"))
+        newest_first = sorted(
+            (obj for obj in objects if created(int(obj["created"]))),
+            key=lambda obj: (obj["created"], obj["id"]),
+            reverse=True,
+        )
         after = params.get("starting_after")
         if after:
             ids = [obj["id"] for obj in newest_first]
@@ -291,6 +298,11 @@ class StripeSandbox(tk.SandboxTransport):
         ]
         page = self._list(found, {"limit": params.get("limit"), "expand": params.get("expand")}, "/v1/search")
         return {**page, "object": "search_result", "next_page": None, "url": "/v1/payment_intents/search"}
+
+    def _list_charges(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
+        intent = params.get("payment_intent")
+        found = [obj for obj in self._all("charge") if intent is None or obj["payment_intent"] == intent]
+        return self._list(found, params, "/v1/charges")
 
     def _create_transfer(self, params: dict[str, Any], account: str | None, path: Mapping[str, str]) -> dict[str, Any]:
         return self._served(self.books.create_transfer(params), params.get("expand") or (), read=False)
@@ -346,3 +358,28 @@ class StripeSandbox(tk.SandboxTransport):
     def events_about(self, object_id: str) -> list[dict[str, Any]]:
         """The events the sandbox recorded about one object, oldest first."""
         return [made for made in self.books.events if made["data"]["object"].get("id") == object_id]
+
+
+_COMPARISONS: dict[str, Callable[[int, int], bool]] = {
+    "gte": lambda created, bound: created >= bound,
+    "gt": lambda created, bound: created > bound,
+    "lte": lambda created, bound: created <= bound,
+    "lt": lambda created, bound: created < bound,
+}
+
+
+def _created_filter(given: Any) -> Callable[[int], bool]:
+    """Which ``created`` times a list's ``created`` parameter keeps: a range (``created[gte]=…``) or one instant."""
+    if given is None:
+        return lambda created: True
+    try:
+        if isinstance(given, Mapping):
+            unknown = sorted(set(given) - set(_COMPARISONS))
+            if unknown:
+                raise Refusal(400, f"Received unknown parameter: created[{unknown[0]}]", param="created")
+            bounds = [(_COMPARISONS[key], int(value)) for key, value in given.items()]
+            return lambda created: all(compare(created, bound) for compare, bound in bounds)
+        instant = int(given)
+    except ValueError:
+        raise Refusal(400, f"Invalid integer: {given}", param="created") from None
+    return lambda created: created == instant
