@@ -722,3 +722,24 @@ class TestNotify:
             "creatorkit_payment_status",  # deprecated in contract v2: declared only to warn its implementers
         }
         assert set(CAPABILITY_HOOKS) == set(Capability)
+
+
+def test_a_hook_parameter_with_a_default_is_refused_at_registration() -> None:
+    """pluggy never passes a parameter the implementation gives a default: ``known=None`` would always be None."""
+    from creatorkit.entities import ProviderOperation, ProviderRequest
+    from creatorkit.errors import PluginContractError
+    from creatorkit.hookspecs import hookimpl
+    from creatorkit.host import PluginHost
+    from creatorkit_echo import EchoPayments
+
+    class DefaultsKnown(EchoPayments):
+        @hookimpl
+        def creatorkit_payment_retrieve(  # type: ignore[override]
+            self, request: ProviderRequest, known: ProviderOperation | None = None
+        ) -> ProviderOperation:
+            return super().creatorkit_payment_retrieve(request, known)
+
+    with pytest.raises(PluginContractError) as refused:
+        PluginHost().register(DefaultsKnown(), name="echo_pay", group="creatorkit.payments")
+    assert [p.path for p in refused.value.problems] == ["creatorkit_payment_retrieve"]
+    assert "known: a parameter with a default is never passed" in refused.value.problems[0].message

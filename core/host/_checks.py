@@ -107,6 +107,27 @@ RETIRED_HOOKS = {
 }
 
 
+def defaulted_arguments(pm: pluggy.PluginManager, plugin: object) -> list[Problem]:
+    """A hook implementation's parameters that the hook passes but that have a default in the implementation.
+
+    pluggy passes an implementation only the parameters it declares without a default: ``known=None`` in a
+    ``creatorkit_payment_retrieve`` would always be ``None``, whatever the core sent. Refused at registration.
+    """
+    problems = []
+    for caller in pm.get_hookcallers(plugin) or ():
+        spec = caller.spec
+        if spec is None:
+            continue
+        for impl in caller.get_hookimpls():
+            passed = [name for name in impl.kwargnames if name in spec.argnames]
+            if impl.plugin is plugin and passed:
+                listed = ", ".join(passed)
+                problems.append(
+                    Problem(caller.name, f"{listed}: a parameter with a default is never passed by pluggy; drop it")
+                )
+    return problems
+
+
 def registration_problems(plugin: object, error: Exception) -> list[Problem]:
     """pluggy's refusal of ``plugin``, and for each retired hook it still implements, what replaced it."""
     problems = [Problem("", str(error))]

@@ -32,7 +32,7 @@ from ..errors import (
     Problem,
 )
 from ._calling import accept, call_impl, guarded
-from ._checks import answering_hooks, check_settings, metadata_problems, registration_problems
+from ._checks import answering_hooks, check_settings, defaulted_arguments, metadata_problems, registration_problems
 from ._clients import PaymentClient, PlatformClient
 from ._loading import GROUP_KIND, InstalledPlugin, PluginLoadWarning, import_enabled, strict_from_env
 from ._requests import REQUEST_CHECKS
@@ -157,6 +157,10 @@ class PluginHost:
         except pluggy.PluginValidationError as exc:
             self.pm.unregister(name=name)
             raise PluginContractError(name, "registration", registration_problems(plugin, exc)) from exc
+        defaulted = defaulted_arguments(self.pm, plugin)
+        if defaulted:
+            self.pm.unregister(name=name)
+            raise PluginContractError(name, "registration", defaulted)
         try:
             meta = self._check_metadata(name, group, plugin)
             settings = settings or PluginSettings(name=name, section=_KIND_SECTION[GROUP_KIND[group]])

@@ -872,7 +872,7 @@ class EchoPayments:
 
     @hookimpl
     def creatorkit_payment_retrieve(
-        self, request: ProviderRequest, known: ProviderOperation | None = None
+        self, request: ProviderRequest, known: ProviderOperation | None
     ) -> ProviderOperation:
         # echo_pay can look an operation up by its id; Stripe would use known.provider_ref or list by metadata.
         record = self.records.get(request.operation_id)

@@ -182,7 +182,7 @@ class LedgerEscrow:
 
     @hookimpl
     def creatorkit_payment_retrieve(
-        self, request: ProviderRequest, known: ProviderOperation | None = None
+        self, request: ProviderRequest, known: ProviderOperation | None
     ) -> ProviderOperation:
         movement = self._stored(request, self._recorded)
         with self._lock:

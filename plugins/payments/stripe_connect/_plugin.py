@@ -236,7 +236,7 @@ class StripeConnectPayments:
 
     @hookimpl
     def creatorkit_payment_retrieve(
-        self, request: ProviderRequest, known: ProviderOperation | None = None
+        self, request: ProviderRequest, known: ProviderOperation | None
     ) -> ProviderOperation:
         readers: dict[OperationKind, Callable[[ProviderRequest, ProviderOperation | None], ProviderOperation]] = {
             OperationKind.FUND: self._retrieve_fund,

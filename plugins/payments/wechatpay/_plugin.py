@@ -110,9 +110,7 @@ class WeChatPayProfitSharing(FundMoves, SplitMoves, RefundMoves):
     # -- the provider hooks ----------------------------------------------------------------------------------------
 
     @hookimpl
-    def creatorkit_payment_operation(
-        self, request: ProviderRequest, context: CallContext | None = None
-    ) -> ProviderOperation:
+    def creatorkit_payment_operation(self, request: ProviderRequest, context: CallContext | None) -> ProviderOperation:
         # The host checked the flags its metadata gave before configuration; these are the configured ones.
         check_request(self.name, self.capabilities, request)
         fresh = self._remember(request)
@@ -137,7 +135,7 @@ class WeChatPayProfitSharing(FundMoves, SplitMoves, RefundMoves):
 
     @hookimpl
     def creatorkit_payment_retrieve(
-        self, request: ProviderRequest, known: ProviderOperation | None = None, context: CallContext | None = None
+        self, request: ProviderRequest, known: ProviderOperation | None, context: CallContext | None
     ) -> ProviderOperation:
         sent = self._sent.get(request.operation_id)
         if sent is not None:

@@ -58,7 +58,7 @@ def _read(name: str, request: ProviderRequest, status: int = 200, known: object 
     _, plugin = start()
     recorded = RecordedWeChat(fixture(name), status)
     answering(plugin, recorded)
-    return plugin.creatorkit_payment_retrieve(request, known), recorded  # type: ignore[arg-type]
+    return plugin.creatorkit_payment_retrieve(request, known, None), recorded  # type: ignore[arg-type]
 
 
 def test_every_fixture_is_used() -> None:
@@ -110,7 +110,7 @@ def test_a_successful_return() -> None:
     _, plugin = start()
     recorded = RecordedWeChat(answer)
     answering(plugin, recorded)
-    operation = plugin.creatorkit_payment_retrieve(request)
+    operation = plugin.creatorkit_payment_retrieve(request, None, None)
     assert (operation.status, operation.provider_ref) == (OperationStatus.SUCCEEDED, "3008450740201411110007820472")
     assert recorded.requests[0].url.params["out_order_no"] == "P20150806125346"
 
@@ -149,7 +149,7 @@ def test_a_refusal_keeps_wechats_code_message_and_request_id() -> None:
     _, plugin = start()
     answering(plugin, RecordedWeChat(fixture("error_not_enough.json"), 403))
     with pytest.raises(PaymentError) as caught:
-        plugin.creatorkit_payment_operation(_split_request(source_amount=1000))
+        plugin.creatorkit_payment_operation(_split_request(source_amount=1000), None)
     assert caught.value.provider_code == "NOT_ENOUGH" and not caught.value.outcome_unknown
     assert "分账金额不足" in str(caught.value) and "HTTP 403" in str(caught.value)
     assert "Request-ID 08DE8EB3B90610A0D5A1E1C30118A9AE0B" in str(caught.value)

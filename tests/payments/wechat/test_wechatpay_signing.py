@@ -116,7 +116,7 @@ def test_an_answer_whose_body_changed_is_not_trusted() -> None:
 
     answering(plugin, Tampering())
     with pytest.raises(PaymentError) as caught:
-        plugin.creatorkit_payment_operation(fund_request())
+        plugin.creatorkit_payment_operation(fund_request(), None)
     assert caught.value.outcome_unknown, "an answer that does not verify says nothing about what happened"
     assert isinstance(caught.value.__cause__, SignatureError)
 
@@ -125,7 +125,7 @@ def test_an_answer_signed_with_an_unknown_key_names_the_serial() -> None:
     _, plugin = start()
     answering(plugin, RecordedWeChat({"code_url": "weixin://x"}, serial="PUB_KEY_ID_NOT_CONFIGURED"))
     with pytest.raises(PaymentError) as caught:
-        plugin.creatorkit_payment_operation(fund_request())
+        plugin.creatorkit_payment_operation(fund_request(), None)
     assert "PUB_KEY_ID_NOT_CONFIGURED" in str(caught.value)
     assert "never fetched" in str(caught.value), "no certificate download at answer time"
 
