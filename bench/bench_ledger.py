@@ -36,16 +36,24 @@ POSTINGS_PER_DEAL = 12
 GROSS = Money(150_000, CURRENCY)
 
 
+#: The holders of the accounts every deal shares (the platform's fee account has none).
+HOLDERS = {
+    Kind.BRAND_FUNDING: "brand_bench",
+    Kind.AGENCY_SHARE: "agency_bench",
+    Kind.CREATOR_PAYABLE: "creator_bench",
+    Kind.PROVIDER_CLEARING: "echo_pay",
+}
+
+
 def _shared_accounts() -> dict[Kind, str]:
-    holders = {
-        Kind.BRAND_FUNDING: "brand_bench",
-        Kind.AGENCY_SHARE: "agency_bench",
-        Kind.CREATOR_PAYABLE: "creator_bench",
-        Kind.PROVIDER_CLEARING: "echo_pay",
-    }
-    ids = {kind: account_id(kind, CURRENCY, holder=holder) for kind, holder in holders.items()}
+    ids = {kind: account_id(kind, CURRENCY, holder=holder) for kind, holder in HOLDERS.items()}
     ids[Kind.PLATFORM_FEES] = account_id(Kind.PLATFORM_FEES, CURRENCY)
     return ids
+
+
+def _open_shared_accounts(kit: Creatorkit) -> None:
+    opened = [OpenAccount(kind=kind, currency=CURRENCY, holder=holder) for kind, holder in HOLDERS.items()]
+    kit.ledger.apply(SYSTEM, [*opened, OpenAccount(kind=Kind.PLATFORM_FEES, currency=CURRENCY)])
 
 
 def _deal_batch(deal_id: str, accounts: dict[Kind, str]) -> list[Any]:
@@ -157,10 +165,7 @@ def bench_ledger_postings(deals: int = 1_000, rounds: int = 3) -> list[dict[str,
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(f"sqlite:///{Path(folder) / 'bench.db'}", audit_keys=AuditKeys())
         with Creatorkit(store=store, clock=lambda: NOW) as kit:
-            holders = {Kind.BRAND_FUNDING: "brand_bench", Kind.AGENCY_SHARE: "agency_bench"}
-            holders |= {Kind.CREATOR_PAYABLE: "creator_bench", Kind.PROVIDER_CLEARING: "echo_pay"}
-            opened = [OpenAccount(kind=k, currency=CURRENCY, holder=h) for k, h in holders.items()]
-            kit.ledger.apply(SYSTEM, [*opened, OpenAccount(kind=Kind.PLATFORM_FEES, currency=CURRENCY)])
+            _open_shared_accounts(kit)
             for round_ in range(rounds):
                 deal_ids = _deals(kit, deals, round_)
                 ledger_rates.append(_ledger_round(kit, deal_ids, accounts))
