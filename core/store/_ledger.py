@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 import attrs
@@ -151,8 +152,20 @@ class LedgerOperations(TransactionBase):
 
     # --- entries ---------------------------------------------------------------------------------------------------
 
-    def claim_ledger_entry(self, entry: LedgerEntry, request: dict[str, Any]) -> LedgerEntry | None:
-        """Store ``entry``'s row; the entry with its sequence and stored time, or None when a unique rule refuses it.
+    def claim_ledger_entry(
+        self,
+        entry_id: str,
+        operation_id: str,
+        kind: LedgerEntryKind,
+        *,
+        deal_id: str | None,
+        resolves: str | None,
+        corrects: str | None,
+        memo: str,
+        request: dict[str, Any],
+        created_at: datetime,
+    ) -> tuple[int, datetime] | None:
+        """Store an entry's row; its sequence and its time as stored, or None when a unique rule refuses it.
 
         None, writing nothing, when its id or operation id is taken, its pending entry already resolved, or the
         entry it corrects already corrected, by this transaction or a committed one (on PostgreSQL a concurrent
@@ -165,21 +178,21 @@ class LedgerOperations(TransactionBase):
             f"INSERT INTO {ENTRIES} (id, operation_id, kind, deal_id, resolves, corrects, memo, request, created_at)"
             f" VALUES ({', '.join([p] * 9)}) ON CONFLICT DO NOTHING RETURNING sequence",
             (
-                entry.id,
-                entry.operation_id,
-                str(entry.kind),
-                entry.deal_id,
-                entry.resolves,
-                entry.corrects,
-                entry.memo,
+                entry_id,
+                operation_id,
+                str(kind),
+                deal_id,
+                resolves,
+                corrects,
+                memo,
                 json.dumps(request, separators=(",", ":"), sort_keys=True),
-                self._encode_time(entry.created_at),
+                self._encode_time(created_at),
             ),
         )
         row = self._cur.fetchone()
         if row is None:
             return None
-        return attrs.evolve(entry, sequence=int(row[0]), created_at=self._as_stored(entry.created_at))
+        return int(row[0]), self._as_stored(created_at)
 
     def write_ledger_postings(self, entry: LedgerEntry) -> None:
         """Store the postings of a claimed entry (one with its sequence); their accounts exist in their currency."""
