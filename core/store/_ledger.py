@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -60,15 +60,43 @@ class LedgerOperations(TransactionBase):
 
     __slots__ = ()
 
+    # The statements each ledger write sends, spelled once per dialect (every entry sends them; see
+    # Transaction.__init_subclass__ for the documents' and the audit trail's).
+    _SQL_OPEN_ACCOUNT: ClassVar[str]
+    _SQL_MOVE_BALANCE: ClassVar[str]
+    _SQL_CLAIM_ENTRY: ClassVar[str]
+    _SQL_WRITE_POSTINGS: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        p = cls._P
+        cls._SQL_OPEN_ACCOUNT = (
+            f"INSERT INTO {ACCOUNTS} (id, kind, currency, holder, deal_id, normal, may_go_negative, opened_at)"
+            f" VALUES ({', '.join([p] * 8)}) ON CONFLICT DO NOTHING"
+        )
+        # The guard: an account that cannot owe keeps a non-negative available balance (posted on its normal
+        # side, less what pending entries reserve), said in the update's own condition.
+        cls._SQL_MOVE_BALANCE = (
+            f"UPDATE {ACCOUNTS} SET posted = posted + {p}, pending_debits = pending_debits + {p},"
+            f" pending_credits = pending_credits + {p}"
+            f" WHERE id = {p} AND currency = {p} AND (may_go_negative = 1 OR normal * (posted + {p})"
+            f" - CASE WHEN normal = 1 THEN pending_credits + {p} ELSE pending_debits + {p} END >= 0)"
+        )
+        cls._SQL_CLAIM_ENTRY = (
+            f"INSERT INTO {ENTRIES} (id, operation_id, kind, deal_id, resolves, corrects, memo, request, created_at)"
+            f" VALUES ({', '.join([p] * 9)}) ON CONFLICT DO NOTHING RETURNING sequence"
+        )
+        cls._SQL_WRITE_POSTINGS = (
+            f"INSERT INTO {POSTINGS} (entry, leg, account_id, currency, amount) VALUES ({p}, {p}, {p}, {p}, {p})"
+        )
+
     # --- accounts --------------------------------------------------------------------------------------------------
 
     def open_ledger_account(self, account: LedgerAccount) -> LedgerAccount | None:
         """Store a new account with zero balances and return it as stored; None, writing nothing, if its id is taken."""
         self._check(True)
-        p = self._P
         self._cur.execute(
-            f"INSERT INTO {ACCOUNTS} (id, kind, currency, holder, deal_id, normal, may_go_negative, opened_at)"
-            f" VALUES ({', '.join([p] * 8)}) ON CONFLICT DO NOTHING",
+            self._SQL_OPEN_ACCOUNT,
             (
                 account.id,
                 str(account.kind),
@@ -114,12 +142,8 @@ class LedgerOperations(TransactionBase):
         holds the same rule for any other writer.
         """
         self._check(True)
-        p = self._P
         self._cur.execute(
-            f"UPDATE {ACCOUNTS} SET posted = posted + {p}, pending_debits = pending_debits + {p},"
-            f" pending_credits = pending_credits + {p}"
-            f" WHERE id = {p} AND currency = {p} AND (may_go_negative = 1 OR normal * (posted + {p})"
-            f" - CASE WHEN normal = 1 THEN pending_credits + {p} ELSE pending_debits + {p} END >= 0)",
+            self._SQL_MOVE_BALANCE,
             (posted, pending_debits, pending_credits, account_id, currency, posted, pending_credits, pending_debits),
         )
         return bool(self._cur.rowcount == 1)
@@ -173,10 +197,8 @@ class LedgerOperations(TransactionBase):
         Its postings follow with :meth:`write_ledger_postings`, once the balances they move have moved.
         """
         self._check(True)
-        p = self._P
         self._cur.execute(
-            f"INSERT INTO {ENTRIES} (id, operation_id, kind, deal_id, resolves, corrects, memo, request, created_at)"
-            f" VALUES ({', '.join([p] * 9)}) ON CONFLICT DO NOTHING RETURNING sequence",
+            self._SQL_CLAIM_ENTRY,
             (
                 entry_id,
                 operation_id,
@@ -197,9 +219,8 @@ class LedgerOperations(TransactionBase):
     def write_ledger_postings(self, entry: LedgerEntry) -> None:
         """Store the postings of a claimed entry (one with its sequence); their accounts exist in their currency."""
         self._check(True)
-        p = self._P
         self._cur.executemany(
-            f"INSERT INTO {POSTINGS} (entry, leg, account_id, currency, amount) VALUES ({p}, {p}, {p}, {p}, {p})",
+            self._SQL_WRITE_POSTINGS,
             [
                 (entry.sequence, leg, posting.account, posting.amount.currency, posting.amount.amount)
                 for leg, posting in enumerate(entry.postings)
