@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import attrs
+import orjson
 
 from ..entities import (
     LedgerAccount,
@@ -207,7 +208,7 @@ class LedgerOperations(TransactionBase):
                 resolves,
                 corrects,
                 memo,
-                json.dumps(request, separators=(",", ":"), sort_keys=True),
+                _request_text(request),
                 self._encode_time(created_at),
             ),
         )
@@ -309,6 +310,15 @@ class LedgerOperations(TransactionBase):
         self._cur.execute(f"SELECT currency, SUM(posted) FROM {ACCOUNTS} GROUP BY currency HAVING SUM(posted) <> 0")
         problems += [f"posted balances in {row[0]} sum to {row[1]}, not zero" for row in self._cur.fetchall()]
         return problems
+
+
+def _request_text(request: dict[str, Any]) -> str:
+    """The request as stored: compact JSON with sorted keys, read back with ``json.loads`` and compared as data."""
+    try:
+        return orjson.dumps(request, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:
+        # An integer beyond 64 bits, which orjson refuses: the store's integer columns refuse it next.
+        return json.dumps(request, separators=(",", ":"), sort_keys=True)
 
 
 # Per account: its stored counters beside what its postings add up to. A pending entry counts while nothing
