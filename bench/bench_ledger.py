@@ -57,7 +57,11 @@ def _open_shared_accounts(kit: Creatorkit) -> None:
 
 
 def _deal_batch(deal_id: str, accounts: dict[Kind, str]) -> list[Any]:
-    """One deal's money, start to payout; the post names the pending entry by its operation id's entry id."""
+    """One deal's money, start to payout; the post names the pending entry by its operation id's entry id.
+
+    Operation ids name the deal first, as ``kit.payments`` names its movements (``pay-<deal>-<step>-<attempt>``):
+    a deal's entries then sit together in the indexes on entry id and operation id, as they do in use.
+    """
     escrow = account_id(Kind.DEAL_ESCROW, CURRENCY, deal_id=deal_id)
     fee, agency, creator = GROSS.allocate([1_500, 1_000, 7_500])
     release = (
@@ -69,21 +73,21 @@ def _deal_batch(deal_id: str, accounts: dict[Kind, str]) -> list[Any]:
     return [
         OpenAccount(kind=Kind.DEAL_ESCROW, currency=CURRENCY, deal_id=deal_id),
         Transfer(
-            operation_id=f"fund_{deal_id}",
+            operation_id=f"pay-{deal_id}-fund",
             postings=legs(accounts[Kind.PROVIDER_CLEARING], accounts[Kind.BRAND_FUNDING], GROSS),
             deal_id=deal_id,
         ),
         Pending(
-            operation_id=f"hold_{deal_id}",
+            operation_id=f"pay-{deal_id}-hold",
             debit=accounts[Kind.BRAND_FUNDING],
             credit=escrow,
             amount=GROSS,
             deal_id=deal_id,
         ),
-        Post(operation_id=f"post_{deal_id}", pending_id=entry_id(f"hold_{deal_id}")),
-        Transfer(operation_id=f"release_{deal_id}", postings=release, deal_id=deal_id),
+        Post(operation_id=f"pay-{deal_id}-post", pending_id=entry_id(f"pay-{deal_id}-hold")),
+        Transfer(operation_id=f"pay-{deal_id}-release", postings=release, deal_id=deal_id),
         Transfer(
-            operation_id=f"payout_{deal_id}",
+            operation_id=f"pay-{deal_id}-payout",
             postings=legs(accounts[Kind.CREATOR_PAYABLE], accounts[Kind.PROVIDER_CLEARING], creator),
             deal_id=deal_id,
         ),
