@@ -88,7 +88,7 @@ def _approve_timed(kit: Creatorkit, brand: Actor, deal_id: str) -> float:
         timed.append((time.perf_counter() - started, result))
         return result
 
-    payments.sync = timing  # type: ignore[method-assign]
+    payments.sync = timing  # type: ignore[method-assign,assignment]
     try:
         kit.content.review(brand, deal_id, approve=True)
     finally:
