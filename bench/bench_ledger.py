@@ -36,20 +36,32 @@ POSTINGS_PER_DEAL = 12
 GROSS = Money(150_000, CURRENCY)
 
 
+#: The holders of the accounts every deal shares (the platform's fee account has none).
+HOLDERS = {
+    Kind.BRAND_FUNDING: "brand_bench",
+    Kind.AGENCY_SHARE: "agency_bench",
+    Kind.CREATOR_PAYABLE: "creator_bench",
+    Kind.PROVIDER_CLEARING: "echo_pay",
+}
+
+
 def _shared_accounts() -> dict[Kind, str]:
-    holders = {
-        Kind.BRAND_FUNDING: "brand_bench",
-        Kind.AGENCY_SHARE: "agency_bench",
-        Kind.CREATOR_PAYABLE: "creator_bench",
-        Kind.PROVIDER_CLEARING: "echo_pay",
-    }
-    ids = {kind: account_id(kind, CURRENCY, holder=holder) for kind, holder in holders.items()}
+    ids = {kind: account_id(kind, CURRENCY, holder=holder) for kind, holder in HOLDERS.items()}
     ids[Kind.PLATFORM_FEES] = account_id(Kind.PLATFORM_FEES, CURRENCY)
     return ids
 
 
+def _open_shared_accounts(kit: Creatorkit) -> None:
+    opened = [OpenAccount(kind=kind, currency=CURRENCY, holder=holder) for kind, holder in HOLDERS.items()]
+    kit.ledger.apply(SYSTEM, [*opened, OpenAccount(kind=Kind.PLATFORM_FEES, currency=CURRENCY)])
+
+
 def _deal_batch(deal_id: str, accounts: dict[Kind, str]) -> list[Any]:
-    """One deal's money, start to payout; the post names the pending entry by its operation id's entry id."""
+    """One deal's money, start to payout; the post names the pending entry by its operation id's entry id.
+
+    Operation ids name the deal first, as ``kit.payments`` names its movements (``pay-<deal>-<step>-<attempt>``):
+    a deal's entries then sit together in the indexes on entry id and operation id, as they do in use.
+    """
     escrow = account_id(Kind.DEAL_ESCROW, CURRENCY, deal_id=deal_id)
     fee, agency, creator = GROSS.allocate([1_500, 1_000, 7_500])
     release = (
@@ -61,21 +73,21 @@ def _deal_batch(deal_id: str, accounts: dict[Kind, str]) -> list[Any]:
     return [
         OpenAccount(kind=Kind.DEAL_ESCROW, currency=CURRENCY, deal_id=deal_id),
         Transfer(
-            operation_id=f"fund_{deal_id}",
+            operation_id=f"pay-{deal_id}-fund",
             postings=legs(accounts[Kind.PROVIDER_CLEARING], accounts[Kind.BRAND_FUNDING], GROSS),
             deal_id=deal_id,
         ),
         Pending(
-            operation_id=f"hold_{deal_id}",
+            operation_id=f"pay-{deal_id}-hold",
             debit=accounts[Kind.BRAND_FUNDING],
             credit=escrow,
             amount=GROSS,
             deal_id=deal_id,
         ),
-        Post(operation_id=f"post_{deal_id}", pending_id=entry_id(f"hold_{deal_id}")),
-        Transfer(operation_id=f"release_{deal_id}", postings=release, deal_id=deal_id),
+        Post(operation_id=f"pay-{deal_id}-post", pending_id=entry_id(f"pay-{deal_id}-hold")),
+        Transfer(operation_id=f"pay-{deal_id}-release", postings=release, deal_id=deal_id),
         Transfer(
-            operation_id=f"payout_{deal_id}",
+            operation_id=f"pay-{deal_id}-payout",
             postings=legs(accounts[Kind.CREATOR_PAYABLE], accounts[Kind.PROVIDER_CLEARING], creator),
             deal_id=deal_id,
         ),
@@ -157,10 +169,7 @@ def bench_ledger_postings(deals: int = 1_000, rounds: int = 3) -> list[dict[str,
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(f"sqlite:///{Path(folder) / 'bench.db'}", audit_keys=AuditKeys())
         with Creatorkit(store=store, clock=lambda: NOW) as kit:
-            holders = {Kind.BRAND_FUNDING: "brand_bench", Kind.AGENCY_SHARE: "agency_bench"}
-            holders |= {Kind.CREATOR_PAYABLE: "creator_bench", Kind.PROVIDER_CLEARING: "echo_pay"}
-            opened = [OpenAccount(kind=k, currency=CURRENCY, holder=h) for k, h in holders.items()]
-            kit.ledger.apply(SYSTEM, [*opened, OpenAccount(kind=Kind.PLATFORM_FEES, currency=CURRENCY)])
+            _open_shared_accounts(kit)
             for round_ in range(rounds):
                 deal_ids = _deals(kit, deals, round_)
                 ledger_rates.append(_ledger_round(kit, deal_ids, accounts))

@@ -14,6 +14,8 @@ def text_problem(text: str) -> str | None:
     """Why no store can keep ``text`` (a U+0000 character, a lone surrogate), or None when any store can."""
     if "\x00" in text:
         return "contains the character U+0000 (NUL), which the store cannot keep"
+    if text.isascii():  # known from the string's header: most ids and names need no encoding to tell
+        return None
     try:
         text.encode()
     except UnicodeEncodeError as exc:

@@ -16,8 +16,7 @@ rolls back) and so that two writers of the same thing cannot both succeed:
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ..entities import LedgerAccount, LedgerEntry, LedgerEntryKind, NormalBalance, Posting
 from ..errors import (
@@ -92,12 +91,36 @@ class Journal:
         if isinstance(operation, OpenAccount):
             return self._open(operation, where)
         try:
-            entry, moves = self._build(operation, where)
+            draft, moves = self._build(operation, where)
         except (NotFound, StateError, ValidationError) as refused:
             return self._after_refused_build(operation, refused)
-        claimed = self._tx.claim_ledger_entry(entry, operation.request())
-        if claimed is None:
-            return self._refused_claim(operation, entry)
+        new_id = entry_id(operation.operation_id)
+        stored = self._tx.claim_ledger_entry(
+            new_id,
+            operation.operation_id,
+            operation.kind,
+            deal_id=draft.deal_id,
+            resolves=draft.resolves,
+            corrects=draft.corrects,
+            memo=operation.memo,
+            request=operation.request(),
+            created_at=self._change.now,
+        )
+        if stored is None:
+            return self._refused_claim(operation, new_id)
+        # Built once, as stored: its sequence and its time as the database gives it back.
+        claimed = LedgerEntry(
+            id=new_id,
+            operation_id=operation.operation_id,
+            kind=operation.kind,
+            postings=draft.postings,
+            created_at=stored[1],
+            deal_id=draft.deal_id,
+            resolves=draft.resolves,
+            corrects=draft.corrects,
+            memo=operation.memo,
+            sequence=stored[0],
+        )
         for account in sorted(moves):
             currency, posted, debits, credits = moves[account]
             assert isinstance(currency, str) and isinstance(posted, int)
@@ -138,37 +161,32 @@ class Journal:
 
     # --- building the entry ----------------------------------------------------------------------------------------
 
-    def _build(self, operation: LedgerOperation, where: str) -> tuple[LedgerEntry, Moves]:
-        now = self._change.now
+    def _build(self, operation: LedgerOperation, where: str) -> tuple[_Draft, Moves]:
         deal_id = operation.deal_id if isinstance(operation, Transfer | Pending) else None
         if deal_id is not None and self._change.get("deal", deal_id) is None:
             raise NotFound("deal", deal_id)
         if isinstance(operation, Transfer):
             postings = operation.postings
-            entry = _entry(operation, postings, now, deal_id=operation.deal_id)
-            return entry, _moves(postings, posted=1)
+            return _Draft(postings, operation.deal_id), _moves(postings, posted=1)
         if isinstance(operation, Pending):
             postings = (
                 Posting(account=operation.debit, amount=operation.amount),
                 Posting(account=operation.credit, amount=-operation.amount),
             )
-            return _entry(operation, postings, now, deal_id=operation.deal_id), _moves(postings, pending=1)
+            return _Draft(postings, operation.deal_id), _moves(postings, pending=1)
         if isinstance(operation, Post | Void):
             return self._resolve(operation, where)
         assert isinstance(operation, Correction)
         target = self._target(operation.entry_id, "correct")
         reversed_ = tuple(Posting(account=p.account, amount=-p.amount) for p in target.postings)
-        entry = _entry(operation, reversed_, now, deal_id=target.deal_id, corrects=target.id)
-        return entry, _moves(reversed_, posted=1)
+        return _Draft(reversed_, target.deal_id, corrects=target.id), _moves(reversed_, posted=1)
 
-    def _resolve(self, operation: Post | Void, where: str) -> tuple[LedgerEntry, Moves]:
+    def _resolve(self, operation: Post | Void, where: str) -> tuple[_Draft, Moves]:
         action = "post" if isinstance(operation, Post) else "void"
         pending = self._target(operation.pending_id, action)
-        now = self._change.now
         released = _moves(pending.postings, pending=-1)
         if isinstance(operation, Void):
-            entry = _entry(operation, pending.postings, now, deal_id=pending.deal_id, resolves=pending.id)
-            return entry, released
+            return _Draft(pending.postings, pending.deal_id, resolves=pending.id), released
         reserved = max(p.amount for p in pending.postings)  # the debit leg: what was reserved
         amount = reserved if operation.amount is None else operation.amount
         if amount.currency != reserved.currency or amount > reserved:
@@ -180,7 +198,7 @@ class Journal:
         moves = _moves(postings, posted=1)
         for account, (_, _, debits, credits) in released.items():
             moves[account][2], moves[account][3] = debits, credits
-        return _entry(operation, postings, now, deal_id=pending.deal_id, resolves=pending.id), moves
+        return _Draft(postings, pending.deal_id, resolves=pending.id), moves
 
     def _target(self, entry_id: str, action: str) -> LedgerEntry:
         """The entry ``action`` builds on, if it exists and its kind may take that move (whether another entry took it
@@ -222,13 +240,13 @@ class Journal:
 
     # --- refusals --------------------------------------------------------------------------------------------------
 
-    def _refused_claim(self, operation: EntryOperation, entry: LedgerEntry) -> LedgerEntry:
+    def _refused_claim(self, operation: EntryOperation, new_id: str) -> LedgerEntry:
         """The claim was refused: the operation id was used (a retry, or a conflict), or the link is taken."""
         stored = self._tx.ledger_entry_for_operation(operation.operation_id)
         if stored is not None:
             return _replayed(operation, stored)
         self._refuse_if_taken(operation)
-        raise StoreError(f"ledger entry {entry.id} could not be written: its id is taken")
+        raise StoreError(f"ledger entry {new_id} could not be written: its id is taken")
 
     def _refused_move(
         self, operation: LedgerOperation, account: str, currency: str, deltas: tuple[int, int, int], where: str
@@ -254,26 +272,13 @@ class Journal:
         )
 
 
-def _entry(
-    operation: EntryOperation,
-    postings: tuple[Posting, ...],
-    now: datetime,
-    *,
-    deal_id: str | None,
-    resolves: str | None = None,
-    corrects: str | None = None,
-) -> LedgerEntry:
-    return LedgerEntry(
-        id=entry_id(operation.operation_id),
-        operation_id=operation.operation_id,
-        kind=operation.kind,
-        postings=postings,
-        created_at=now,
-        deal_id=deal_id,
-        resolves=resolves,
-        corrects=corrects,
-        memo=operation.memo,
-    )
+class _Draft(NamedTuple):
+    """What an operation's entry will be, but for what the claim gives it (its sequence, its stored time)."""
+
+    postings: tuple[Posting, ...]
+    deal_id: str | None
+    resolves: str | None = None
+    corrects: str | None = None
 
 
 def _moves(postings: tuple[Posting, ...], *, posted: int = 0, pending: int = 0) -> Moves:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 
 import attrs
+import orjson
 
 from ..entities import (
     LedgerAccount,
@@ -59,15 +61,43 @@ class LedgerOperations(TransactionBase):
 
     __slots__ = ()
 
+    # The statements each ledger write sends, spelled once per dialect (every entry sends them; see
+    # Transaction.__init_subclass__ for the documents' and the audit trail's).
+    _SQL_OPEN_ACCOUNT: ClassVar[str]
+    _SQL_MOVE_BALANCE: ClassVar[str]
+    _SQL_CLAIM_ENTRY: ClassVar[str]
+    _SQL_WRITE_POSTINGS: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        p = cls._P
+        cls._SQL_OPEN_ACCOUNT = (
+            f"INSERT INTO {ACCOUNTS} (id, kind, currency, holder, deal_id, normal, may_go_negative, opened_at)"
+            f" VALUES ({', '.join([p] * 8)}) ON CONFLICT DO NOTHING"
+        )
+        # The guard: an account that cannot owe keeps a non-negative available balance (posted on its normal
+        # side, less what pending entries reserve), said in the update's own condition.
+        cls._SQL_MOVE_BALANCE = (
+            f"UPDATE {ACCOUNTS} SET posted = posted + {p}, pending_debits = pending_debits + {p},"
+            f" pending_credits = pending_credits + {p}"
+            f" WHERE id = {p} AND currency = {p} AND (may_go_negative = 1 OR normal * (posted + {p})"
+            f" - CASE WHEN normal = 1 THEN pending_credits + {p} ELSE pending_debits + {p} END >= 0)"
+        )
+        cls._SQL_CLAIM_ENTRY = (
+            f"INSERT INTO {ENTRIES} (id, operation_id, kind, deal_id, resolves, corrects, memo, request, created_at)"
+            f" VALUES ({', '.join([p] * 9)}) ON CONFLICT DO NOTHING RETURNING sequence"
+        )
+        cls._SQL_WRITE_POSTINGS = (
+            f"INSERT INTO {POSTINGS} (entry, leg, account_id, currency, amount) VALUES ({p}, {p}, {p}, {p}, {p})"
+        )
+
     # --- accounts --------------------------------------------------------------------------------------------------
 
     def open_ledger_account(self, account: LedgerAccount) -> LedgerAccount | None:
         """Store a new account with zero balances and return it as stored; None, writing nothing, if its id is taken."""
         self._check(True)
-        p = self._P
         self._cur.execute(
-            f"INSERT INTO {ACCOUNTS} (id, kind, currency, holder, deal_id, normal, may_go_negative, opened_at)"
-            f" VALUES ({', '.join([p] * 8)}) ON CONFLICT DO NOTHING",
+            self._SQL_OPEN_ACCOUNT,
             (
                 account.id,
                 str(account.kind),
@@ -113,12 +143,8 @@ class LedgerOperations(TransactionBase):
         holds the same rule for any other writer.
         """
         self._check(True)
-        p = self._P
         self._cur.execute(
-            f"UPDATE {ACCOUNTS} SET posted = posted + {p}, pending_debits = pending_debits + {p},"
-            f" pending_credits = pending_credits + {p}"
-            f" WHERE id = {p} AND currency = {p} AND (may_go_negative = 1 OR normal * (posted + {p})"
-            f" - CASE WHEN normal = 1 THEN pending_credits + {p} ELSE pending_debits + {p} END >= 0)",
+            self._SQL_MOVE_BALANCE,
             (posted, pending_debits, pending_credits, account_id, currency, posted, pending_credits, pending_debits),
         )
         return bool(self._cur.rowcount == 1)
@@ -151,8 +177,20 @@ class LedgerOperations(TransactionBase):
 
     # --- entries ---------------------------------------------------------------------------------------------------
 
-    def claim_ledger_entry(self, entry: LedgerEntry, request: dict[str, Any]) -> LedgerEntry | None:
-        """Store ``entry``'s row; the entry with its sequence and stored time, or None when a unique rule refuses it.
+    def claim_ledger_entry(
+        self,
+        entry_id: str,
+        operation_id: str,
+        kind: LedgerEntryKind,
+        *,
+        deal_id: str | None,
+        resolves: str | None,
+        corrects: str | None,
+        memo: str,
+        request: dict[str, Any],
+        created_at: datetime,
+    ) -> tuple[int, datetime] | None:
+        """Store an entry's row; its sequence and its time as stored, or None when a unique rule refuses it.
 
         None, writing nothing, when its id or operation id is taken, its pending entry already resolved, or the
         entry it corrects already corrected, by this transaction or a committed one (on PostgreSQL a concurrent
@@ -160,33 +198,30 @@ class LedgerOperations(TransactionBase):
         Its postings follow with :meth:`write_ledger_postings`, once the balances they move have moved.
         """
         self._check(True)
-        p = self._P
         self._cur.execute(
-            f"INSERT INTO {ENTRIES} (id, operation_id, kind, deal_id, resolves, corrects, memo, request, created_at)"
-            f" VALUES ({', '.join([p] * 9)}) ON CONFLICT DO NOTHING RETURNING sequence",
+            self._SQL_CLAIM_ENTRY,
             (
-                entry.id,
-                entry.operation_id,
-                str(entry.kind),
-                entry.deal_id,
-                entry.resolves,
-                entry.corrects,
-                entry.memo,
-                json.dumps(request, separators=(",", ":"), sort_keys=True),
-                self._encode_time(entry.created_at),
+                entry_id,
+                operation_id,
+                str(kind),
+                deal_id,
+                resolves,
+                corrects,
+                memo,
+                _request_text(request),
+                self._encode_time(created_at),
             ),
         )
         row = self._cur.fetchone()
         if row is None:
             return None
-        return attrs.evolve(entry, sequence=int(row[0]), created_at=self._as_stored(entry.created_at))
+        return int(row[0]), self._as_stored(created_at)
 
     def write_ledger_postings(self, entry: LedgerEntry) -> None:
         """Store the postings of a claimed entry (one with its sequence); their accounts exist in their currency."""
         self._check(True)
-        p = self._P
         self._cur.executemany(
-            f"INSERT INTO {POSTINGS} (entry, leg, account_id, currency, amount) VALUES ({p}, {p}, {p}, {p}, {p})",
+            self._SQL_WRITE_POSTINGS,
             [
                 (entry.sequence, leg, posting.account, posting.amount.currency, posting.amount.amount)
                 for leg, posting in enumerate(entry.postings)
@@ -275,6 +310,15 @@ class LedgerOperations(TransactionBase):
         self._cur.execute(f"SELECT currency, SUM(posted) FROM {ACCOUNTS} GROUP BY currency HAVING SUM(posted) <> 0")
         problems += [f"posted balances in {row[0]} sum to {row[1]}, not zero" for row in self._cur.fetchall()]
         return problems
+
+
+def _request_text(request: dict[str, Any]) -> str:
+    """The request as stored: compact JSON with sorted keys, read back with ``json.loads`` and compared as data."""
+    try:
+        return orjson.dumps(request, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:
+        # An integer beyond 64 bits, which orjson refuses: the store's integer columns refuse it next.
+        return json.dumps(request, separators=(",", ":"), sort_keys=True)
 
 
 # Per account: its stored counters beside what its postings add up to. A pending entry counts while nothing
