@@ -180,6 +180,7 @@ from ._payments import (
 )
 from ._plugins import Capability, Event, PluginKind, PluginMetadata
 from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
+from ._prediction import PostKind, PredictedCount, Prediction, SponsoredAdjustment
 from ._providers import (
     CurrencySupport,
     LegResult,
@@ -206,6 +207,9 @@ ENTITY_CLASSES: dict[str, type] = {
         CostPer,
         KpiAttainment,
         KpiSummary,
+        PredictedCount,
+        Prediction,
+        SponsoredAdjustment,
         AudienceBreakdown,
         AudienceFilter,
         AudienceProfile,
@@ -474,11 +478,14 @@ __all__ = [
     "PlatformOrderRequest",
     "PluginKind",
     "PluginMetadata",
+    "PostKind",
     "PostMetrics",
     "PostMetricsBatch",
     "PostMetricsRequest",
     "PostMetricsResult",
     "Posting",
+    "PredictedCount",
+    "Prediction",
     "PriceRange",
     "PriceTier",
     "Product",
@@ -506,6 +513,7 @@ __all__ = [
     "SortField",
     "SourceReference",
     "SplitMode",
+    "SponsoredAdjustment",
     "Statistic",
     "TalentManager",
     "Terms",
