@@ -39,7 +39,10 @@ SETTLE_DAYS = 7.0
 
 def _backtest(accounts: int, platform: str | None) -> dict[str, list[float]]:
     population = Population(seed=SEED)
-    errors: dict[str, list[float]] = {"method": [], "naive": [], "naive_settled": [], "covered": [], "width": []}
+    errors: dict[str, list[float]] = {
+        name: []
+        for name in ("method", "naive", "naive_settled", "covered", "width", "engagements", "naive_engagements")
+    }
     tested = 0
     for person in population.people():
         for account in person.accounts:
@@ -64,6 +67,7 @@ def _backtest(accounts: int, platform: str | None) -> dict[str, list[float]]:
                 for post, figures in read
             ]
             naive = statistics.fmean(figures.views for _, figures in read[:NAIVE_POSTS])
+            naive_engagements = statistics.fmean(figures.engagements for _, figures in read[:NAIVE_POSTS])
             settled = [f.views for p, f in read if cut - p.published_at >= timedelta(days=SETTLE_DAYS)]
             naive_settled = statistics.fmean(settled[:NAIVE_POSTS])
             predictions = {
@@ -72,7 +76,11 @@ def _backtest(accounts: int, platform: str | None) -> dict[str, list[float]]:
             }
             for post in held_out:
                 actual = post.final.views
-                views = predictions[PostKind.SPONSORED if post.sponsored else PostKind.ORGANIC].views
+                prediction = predictions[PostKind.SPONSORED if post.sponsored else PostKind.ORGANIC]
+                views, engaged = prediction.views, post.final.engagements
+                if engaged and prediction.engagements is not None:
+                    errors["engagements"].append(abs(prediction.engagements.expected.value - engaged) / engaged)
+                    errors["naive_engagements"].append(abs(naive_engagements - engaged) / engaged)
                 errors["method"].append(abs(views.expected.value - actual) / actual)
                 errors["naive"].append(abs(naive - actual) / actual)
                 errors["naive_settled"].append(abs(naive_settled - actual) / actual)
@@ -99,6 +107,8 @@ def bench_prediction(accounts: int = 600, platform: str | None = None) -> list[d
             "goal": f"<= 0.85 x baseline ({0.85 * baseline:.4f})",
             "ratio_to_baseline": round(mape / baseline, 4),
             "median_ape": round(statistics.median(errors["method"]), 4),
+            "engagements_mape": round(statistics.fmean(errors["engagements"]), 4),
+            "engagements_baseline_mape": round(statistics.fmean(errors["naive_engagements"]), 4),
             **common,
         },
         {

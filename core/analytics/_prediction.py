@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from statistics import NormalDist
 
 import attrs
 
@@ -56,7 +57,8 @@ METHOD = "log-trimmed-mean+conformal"
 SPONSORED_EFFECT_SPREAD = 0.3
 #: The share of the weight trimmed at each end of the logs.
 TRIM = 0.1
-#: One-sided 90 % quantiles of Student's t by degrees of freedom, for histories too short for ranks.
+#: One-sided 90 % quantiles of Student's t by degrees of freedom, for histories too short for ranks (at other
+#: levels a longer history can lack the ranks too; its t is then taken as 4 degrees', which only widens).
 _T90 = {4: 1.533, 5: 1.476, 6: 1.440, 7: 1.415, 8: 1.397}
 
 
@@ -102,9 +104,11 @@ def predict(
 ) -> Prediction:
     """What a proposed ``kind`` of post by ``key`` can expect, from ``history`` (any order; see the module).
 
-    :raises ValidationError: fewer than :data:`MINIMUM_POSTS` settled posts with views, a post twice, or a
-        post read before it was published.
+    :raises ValidationError: fewer than :data:`MINIMUM_POSTS` settled posts with views, a post twice, a post
+        read before it was published or after ``as_of``, a ``window`` under 1 or a ``level`` outside (0, 1).
     """
+    if not 0 < level < 1:
+        raise ValidationError([Problem("level", f"must be between 0 and 1 (exclusive), got {level}")], "prediction")
     posts, notes = _usable(history, as_of, window, settle_days)
     weights = [0.5 ** (rank / half_life) for rank in range(len(posts))]
     used = Window.posts(len(posts))
@@ -141,6 +145,8 @@ def _usable(
     history: Sequence[PastPost], as_of: datetime, window: int, settle_days: float
 ) -> tuple[list[PastPost], list[str]]:
     """The ``window`` newest settled posts with views, newest first, and notes on what was left out."""
+    if window < 1:
+        raise ValidationError([Problem("window", f"must be at least 1 post, got {window}")], "prediction")
     seen: set[str] = set()
     for index, post in enumerate(history):
         if post.post_id in seen:
@@ -148,6 +154,9 @@ def _usable(
             raise ValidationError([problem], "history")
         if post.as_of < post.published_at:
             problem = Problem(f"history[{index}].as_of", f"{post.post_id!r} was read before it was published")
+            raise ValidationError([problem], "history")
+        if post.as_of > as_of:  # a figure from after the prediction: a backtest that would see the future
+            problem = Problem(f"history[{index}].as_of", f"{post.post_id!r} was read after the prediction's as_of")
             raise ValidationError([problem], "history")
         seen.add(post.post_id)
     settle = timedelta(days=settle_days)
@@ -167,8 +176,6 @@ def _usable(
     if len(ready) < MINIMUM_POSTS:
         message = f"{len(ready)} settled posts with views; a prediction needs at least {MINIMUM_POSTS}"
         raise ValidationError([Problem("history", message)], "history")
-    if window < 1:
-        raise ValidationError([Problem("window", f"must be at least 1 post, got {window}")], "prediction")
     return ready[:window], notes
 
 
@@ -184,7 +191,8 @@ class _Fit:
         level: float,
         back: Callable[[float], int],
     ) -> None:
-        self.back, self.level, self.notes = back, level, list[str]()
+        self.back, self.level = back, level
+        self.notes: list[str] = []
         self.log_ratio, self.observed, self.weight, self.counts = _sponsored_effect(logs, sponsored)
         # Every post brought to the organic level, so that sponsored and organic posts are one sample.
         adjusted = [v - self.log_ratio if s else v for v, s in zip(logs, sponsored, strict=True)]
@@ -281,6 +289,4 @@ def _median(values: list[float]) -> float:
 def _t_scale(level: float) -> float:
     """The table holds 80 % intervals; other levels scale by the normal quantiles' ratio (close enough for a
     fallback that only widens)."""
-    from statistics import NormalDist
-
     return NormalDist().inv_cdf(0.5 + level / 2) / NormalDist().inv_cdf(0.9)

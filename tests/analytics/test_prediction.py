@@ -210,6 +210,26 @@ def test_a_post_twice_or_read_before_it_was_published_is_refused() -> None:
     with pytest.raises(ValidationError) as read_early:
         predict([*posts, early], key="a", as_of=NOW)
     assert read_early.value.problems[0].path == "history[6].as_of"
+    late = PastPost(post_id="y", published_at=NOW - timedelta(days=9), as_of=NOW + timedelta(hours=1), views=5)
+    with pytest.raises(ValidationError, match="after the prediction's as_of") as from_the_future:
+        predict([*posts, late], key="a", as_of=NOW)
+    assert from_the_future.value.problems[0].path == "history[6].as_of"
+
+
+@pytest.mark.parametrize(("option", "value"), [("window", 0), ("level", 1.0), ("level", 0.0)])
+def test_a_window_or_level_out_of_range_is_refused(option: str, value: float) -> None:
+    with pytest.raises(ValidationError) as refused:
+        predict(history([10_000] * 6), key="a", as_of=NOW, **{option: value})  # type: ignore[arg-type]
+    assert refused.value.problems[0].path == option
+
+
+def test_another_level_gives_another_interval() -> None:
+    views = [round(30_000 * math.exp(0.6 * math.sin(n * 1.7))) for n in range(40)]
+    narrow = predict(history(views), key="a", as_of=NOW, level=0.5).views
+    wide = predict(history(views), key="a", as_of=NOW, level=0.95).views
+    assert (narrow.level, wide.level) == (0.5, 0.95)
+    assert wide.low <= narrow.low <= narrow.expected.value <= narrow.high <= wide.high
+    assert wide.high / wide.low > narrow.high / narrow.low
 
 
 def test_a_history_entry_from_post_metrics() -> None:
