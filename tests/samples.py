@@ -15,7 +15,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from creatorkit.analytics import PostResult, post_kpis
+from creatorkit.analytics import PastPost, PostResult, post_kpis, predict
 from creatorkit.entities import (
     Agency,
     AudienceBreakdown,
@@ -1414,10 +1414,33 @@ kpi_summary = post_kpis(
     (views_kpi, Kpi(metric=KpiMetric.CPM, target_cost=Money(1_150, "USD"))),
 )
 assert kpi_summary.cpm is not None
+#: A sponsored post's prediction for Maya from twelve settled posts, two of them sponsored.
+prediction = predict(
+    [
+        PastPost(
+            post_id=f"video_{number}",
+            published_at=at(-10 - 3 * number),
+            as_of=at(0),
+            views=views,
+            engagements=views // 12,
+            sponsored=number in (2, 7),
+        )
+        for number, views in enumerate(
+            (41_000, 52_000, 30_500, 88_000, 47_000, 39_000, 61_000, 25_000, 45_500, 250_000, 50_000, 43_000)
+        )
+    ],
+    key="-000Q5tXk8CdBL0ZjR2bZ",
+    as_of=at(0),
+    platform="tiktok",
+)
+assert prediction.adjustments
 
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
     for value in (
+        prediction,
+        prediction.views,
+        prediction.adjustments[0],
         kpi_summary,
         kpi_summary.attainment[1],
         kpi_summary.cpm,

@@ -289,6 +289,10 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_optional_basis_points": {"minimum": 0, "maximum": 10_000},
     "_token_text": {},  # "minLength": 1 on the token's text
     "_optional_token_text": {},
+    # prediction
+    "_estimate": {},  # PredictedCount.expected has source estimated: class only
+    "_bounds": {},  # low <= expected <= high: class only
+    "_level": {"exclusiveMinimum": 0, "exclusiveMaximum": 1},
 }
 
 #: Constraints the schema states although the class has no validator for them yet (entity gaps, reported).

@@ -15,5 +15,6 @@ See ``docs/analytics.md`` for the formulas and what each figure is over.
 from __future__ import annotations
 
 from ._kpis import FollowerChange, PostResult, attain, post_kpis, summarise
+from ._prediction import MINIMUM_POSTS, PastPost, predict
 
-__all__ = ["FollowerChange", "PostResult", "attain", "post_kpis", "summarise"]
+__all__ = ["MINIMUM_POSTS", "FollowerChange", "PastPost", "PostResult", "attain", "post_kpis", "predict", "summarise"]

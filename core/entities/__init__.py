@@ -180,6 +180,7 @@ from ._payments import (
 )
 from ._plugins import Capability, Event, PluginKind, PluginMetadata
 from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
+from ._prediction import PostKind, PredictedCount, Prediction, SponsoredAdjustment
 from ._provider_listing import ProviderOperationPage
 from ._providers import (
     CurrencySupport,
@@ -207,6 +208,9 @@ ENTITY_CLASSES: dict[str, type] = {
         CostPer,
         KpiAttainment,
         KpiSummary,
+        PredictedCount,
+        Prediction,
+        SponsoredAdjustment,
         AudienceBreakdown,
         AudienceFilter,
         AudienceProfile,
@@ -476,11 +480,14 @@ __all__ = [
     "PlatformOrderRequest",
     "PluginKind",
     "PluginMetadata",
+    "PostKind",
     "PostMetrics",
     "PostMetricsBatch",
     "PostMetricsRequest",
     "PostMetricsResult",
     "Posting",
+    "PredictedCount",
+    "Prediction",
     "PriceRange",
     "PriceTier",
     "Product",
@@ -509,6 +516,7 @@ __all__ = [
     "SortField",
     "SourceReference",
     "SplitMode",
+    "SponsoredAdjustment",
     "Statistic",
     "TalentManager",
     "Terms",
