@@ -14,6 +14,34 @@ See ``docs/analytics.md`` for the formulas and what each figure is over.
 
 from __future__ import annotations
 
+from ._catalog import Catalog, CatalogColumns, Ranking
 from ._kpis import FollowerChange, PostResult, attain, post_kpis, summarise
+from ._scoring import (
+    BrandSafetyCheck,
+    CatalogRecord,
+    MatchWeights,
+    Scorer,
+    er_benchmark,
+    rejections,
+    score_candidate,
+    tier,
+)
 
-__all__ = ["FollowerChange", "PostResult", "attain", "post_kpis", "summarise"]
+__all__ = [
+    "BrandSafetyCheck",
+    "Catalog",
+    "CatalogColumns",
+    "CatalogRecord",
+    "FollowerChange",
+    "MatchWeights",
+    "PostResult",
+    "Ranking",
+    "Scorer",
+    "attain",
+    "er_benchmark",
+    "post_kpis",
+    "rejections",
+    "score_candidate",
+    "summarise",
+    "tier",
+]
