@@ -56,7 +56,7 @@ class CatalogColumns:
     they met.
     """
 
-    creator_ids: Sequence[str]
+    creator_ids: Sequence[str] | npt.NDArray[np.str_]  # a NumPy array of strings is not traced by the collector
     platform: npt.NDArray[np.int8]
     platforms: tuple[str, ...]
     followers: Ints
@@ -230,24 +230,26 @@ class Catalog:
         """One row as the record the row-wise scorer reads (its audience as the catalog holds it)."""
         c = self.columns
         audience: dict[AudienceDimension, dict[str, float]] = {}
-        for index, (dimension, key) in enumerate(c.buckets):
-            if self.known_audience[dimension][row]:
-                audience.setdefault(dimension, {})[key] = float(c.audience[index, row])
+        known = {dimension: bool(rows[row]) for dimension, rows in self.known_audience.items()}
+        for (dimension, key), share in zip(c.buckets, c.audience[:, row].tolist(), strict=True):
+            if known[dimension]:
+                audience.setdefault(dimension, {})[key] = share
+        bits = int(c.categories[row])
         price = None if c.price_minor[row] < 0 else Money(int(c.price_minor[row]), c.currencies[c.currency[row]])
-        results = {
-            brand: float(values[found[0]])
-            for brand, (rows, values) in c.brand_results.items()
-            if len(found := np.flatnonzero(rows == row))
-        }
+        results = {}
+        for brand, (rows, values) in c.brand_results.items():
+            place = int(np.searchsorted(rows, row))  # rows are ascending
+            if place < len(rows) and rows[place] == row:
+                results[brand] = float(values[place])
         return CatalogRecord(
-            creator_id=c.creator_ids[row],
+            creator_id=str(c.creator_ids[row]),
             platform=c.platforms[c.platform[row]],
             followers=int(c.followers[row]),
             engagement_rate=float(c.engagement_rate[row]),
             engagement_denominator=c.denominators[c.denominator[row]],
             price=price,
             audience=audience,
-            categories=tuple(cat for cat, bit in CATEGORY_BITS.items() if int(c.categories[row]) & bit),
+            categories=tuple(category for category, bit in CATEGORY_BITS.items() if bits & bit),
             country=None if c.country[row] < 0 else c.countries[c.country[row]],
             language=None if c.language[row] < 0 else c.languages[c.language[row]],
             credibility=None if np.isnan(c.credibility[row]) else float(c.credibility[row]),

@@ -25,6 +25,7 @@ currency, availability in the window) are :func:`rejections`; a ranking applies 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
@@ -171,6 +172,7 @@ def check_brief(brief: CampaignBrief) -> None:
         raise ValidationError(problems, "brief")
 
 
+@functools.lru_cache(maxsize=4096)
 def covers(dimension: AudienceDimension, target_keys: Sequence[str], bucket: str) -> bool:
     """Whether a creator's audience bucket counts for a target: the same key, or an age bucket inside a target's."""
     if bucket in target_keys:
@@ -241,13 +243,14 @@ def _audience(brief: CampaignBrief, candidate: CatalogRecord, weight: float) -> 
         if not shares:
             components.append(_not_scored(name, f"no {target.dimension} figures for this audience"))
             continue
-        share = sum(value for key, value in shares.items() if covers(target.dimension, target.keys, key))
-        keys = ", ".join(target.keys)
+        keys = tuple(target.keys)
+        share = sum(value for key, value in shares.items() if covers(target.dimension, keys, key))
+        shown = ", ".join(target.keys)
         if target.min_share > 0:
             score = min(share, target.min_share) / target.min_share
-            explanation = f"{share:.0%} of the audience in {keys} (target at least {target.min_share:.0%})"
+            explanation = f"{share:.0%} of the audience in {shown} (target at least {target.min_share:.0%})"
         else:
-            score, explanation = _fraction(share), f"{share:.0%} of the audience in {keys}"
+            score, explanation = _fraction(share), f"{share:.0%} of the audience in {shown}"
         fit = ScoreComponent(name=name, score=_fraction(score), weight=share_weight, explanation=explanation)
         components.append(fit)
     return components

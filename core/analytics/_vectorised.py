@@ -7,6 +7,7 @@ score only over the rows that passed them, gathered once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,11 +20,29 @@ if TYPE_CHECKING:
 
 __all__ = ["eligible_rows", "scores"]
 
+#: Up to how many wanted values a column is compared with, one by one, rather than looked up in a table.
+_COMPARED = 4
 
-def _within(codes: np.ndarray, vocabulary: tuple[str, ...], wanted: tuple[str, ...]) -> Bools:
-    """Rows whose code is one of the ``wanted`` values (a value the catalog never saw matches no row)."""
-    known = [vocabulary.index(value) for value in wanted if value in vocabulary]
-    return np.isin(codes, np.asarray(known, dtype=codes.dtype))
+
+def _among(vocabulary: tuple[str, ...], wanted: tuple[str, ...]) -> Callable[[np.ndarray], Bools]:
+    """Whether each code of a column is one of the ``wanted`` values (one the catalog never saw matches no row).
+
+    A few values are compared for; more are looked up in a table indexed by code (its last place standing for
+    −1, unknown), one gather where ``np.isin`` would sort the column.
+    """
+    codes = [vocabulary.index(value) for value in dict.fromkeys(wanted) if value in vocabulary]
+    if len(codes) <= _COMPARED:
+
+        def compared(column: np.ndarray) -> Bools:
+            found = np.zeros(len(column), dtype=np.bool_)
+            for code in codes:
+                found |= column == code
+            return found
+
+        return compared
+    table = np.zeros(len(vocabulary) + 1, dtype=np.bool_)
+    table[codes] = True
+    return lambda column: table[column]
 
 
 def _category_bits(brief: CampaignBrief) -> np.uint64:
@@ -33,56 +52,80 @@ def _category_bits(brief: CampaignBrief) -> np.uint64:
     return np.uint64(bits)
 
 
-def _overlap(catalog: Catalog, brief: CampaignBrief, rows: Ints | slice) -> Floats:
+def _overlap(catalog: Catalog, brief: CampaignBrief, rows: Ints) -> Floats:
     """Seconds of the publishing window each row is available in: negative for none, NaN where unknown."""
     start = np.maximum(catalog.columns.available_from[rows], brief.timeline.publish_from.timestamp())
     end = np.minimum(catalog.columns.available_until[rows], brief.timeline.publish_until.timestamp())
     return end - start
 
 
-def _filters(catalog: Catalog, brief: CampaignBrief) -> dict[str, Bools]:
-    """Each hard filter the brief sets, as the rows that pass it. Why this is long: one line pair per filter."""
-    c, wanted, passing = catalog.columns, brief.requirements, {}
+def _filters(
+    catalog: Catalog, brief: CampaignBrief, weights: MatchWeights
+) -> list[tuple[str, Callable[[Ints | slice], Bools]]]:
+    """Each hard filter the brief sets, then the quality gate: which of the given rows pass it, by name.
+
+    In the order of :func:`~._scoring.rejections`, which is also about the order in which they cut most.
+    Why this is long: one line pair per filter.
+    """
+    c, wanted, tests = catalog.columns, brief.requirements, []
     if wanted.platforms:
-        passing["platform"] = _within(c.platform, c.platforms, wanted.platforms)
+        platforms = _among(c.platforms, wanted.platforms)
+        tests.append(("platform", lambda rows: platforms(c.platform[rows])))
     if wanted.categories:
-        passing["category"] = (c.categories & _category_bits(brief)) != 0
+        bits = _category_bits(brief)
+        tests.append(("category", lambda rows: (c.categories[rows] & bits) != 0))
     if wanted.countries:
-        passing["country"] = _within(c.country, c.countries, wanted.countries)
+        countries = _among(c.countries, wanted.countries)
+        tests.append(("country", lambda rows: countries(c.country[rows])))
     if wanted.languages:
-        passing["language"] = _within(c.language, c.languages, wanted.languages)
-    if wanted.min_followers is not None:
-        passing["min_followers"] = c.followers >= wanted.min_followers
-    if wanted.max_followers is not None:
-        passing["max_followers"] = c.followers <= wanted.max_followers
-    if wanted.min_engagement_rate is not None:
-        passing["min_engagement_rate"] = c.engagement_rate >= wanted.min_engagement_rate
-    cap, priced = price_cap(brief), c.price_minor >= 0
-    same = c.currency == (c.currencies.index(cap.currency) if cap.currency in c.currencies else -2)
-    passing["price_currency"] = ~priced | same
-    passing["price"] = ~priced | ~same | (c.price_minor <= cap.amount)
-    passing["availability"] = ~(_overlap(catalog, brief, slice(None)) < 0)  # NaN (unknown) passes
-    return passing
+        languages = _among(c.languages, wanted.languages)
+        tests.append(("language", lambda rows: languages(c.language[rows])))
+    if (low := wanted.min_followers) is not None:
+        tests.append(("min_followers", lambda rows: c.followers[rows] >= low))
+    if (high := wanted.max_followers) is not None:
+        tests.append(("max_followers", lambda rows: c.followers[rows] <= high))
+    if (floor := wanted.min_engagement_rate) is not None:
+        tests.append(("min_engagement_rate", lambda rows: c.engagement_rate[rows] >= floor))
+    cap = price_cap(brief)
+    code = c.currencies.index(cap.currency) if cap.currency in c.currencies else -2
+    tests.append(("price_currency", lambda rows: (c.currency[rows] == code) | (c.price_minor[rows] < 0)))
+    tests.append(("price", lambda rows: c.price_minor[rows] <= cap.amount))  # an unknown price (−1) is under any cap
+    start, end = brief.timeline.publish_from.timestamp(), brief.timeline.publish_until.timestamp()
+    # NaN (unknown) compares false both ways: negating "ends before it starts" lets the unknown pass.
+    tests.append(
+        (
+            "availability",
+            lambda rows: ~(np.minimum(c.available_until[rows], end) < np.maximum(c.available_from[rows], start)),
+        )
+    )
+    tests.append(("quality_gate", lambda rows: ~(c.credibility[rows] < weights.min_credibility)))  # NaN passes
+    return tests
 
 
 def eligible_rows(
     catalog: Catalog, brief: CampaignBrief, weights: MatchWeights
 ) -> tuple[Ints, dict[str, int], tuple[str, ...]]:
-    """The rows that pass every filter and the quality gate (ascending), the count each turned away, warnings."""
-    passing = _filters(catalog, brief)
-    gate = ~(catalog.columns.credibility < weights.min_credibility)  # NaN (unknown) is not gated
-    passing["quality_gate"] = gate
-    every = np.ones(catalog.size, dtype=np.bool_)
-    for column in passing.values():
-        every &= column
-    excluded = {name: int(catalog.size - np.count_nonzero(column)) for name, column in passing.items()}
+    """The rows that pass every filter and the quality gate (ascending), how many each turned away, warnings.
+
+    A funnel: each filter runs over the rows the ones before it left, so it costs less the more they cut, and
+    its count is the rows it turned away of those (the counts add up to all the rows not eligible).
+    """
+    rows: Ints | slice = slice(None)  # every row, as views of the columns until a filter cuts
+    excluded: dict[str, int] = {}
+    for name, test in _filters(catalog, brief, weights):
+        passed = test(rows)
+        if turned_away := len(passed) - int(np.count_nonzero(passed)):
+            excluded[name] = turned_away
+            rows = np.flatnonzero(passed) if isinstance(rows, slice) else rows[passed]
+    if isinstance(rows, slice):
+        rows = np.arange(catalog.size, dtype=np.int64)
     warnings = []
-    if excluded["price_currency"]:
+    if excluded.get("price_currency"):
         warnings.append(
             f"{excluded['price_currency']} creators priced in another currency than the budget's "
             f"{price_cap(brief).currency} were left out"
         )
-    return np.flatnonzero(every), {name: n for name, n in excluded.items() if n}, tuple(warnings)
+    return rows, excluded, tuple(warnings)
 
 
 def _audience(

@@ -102,12 +102,14 @@ def test_the_columns_score_every_creator_as_the_row_wise_scorer_does(records: li
     assert scores == sorted(scores, reverse=True)
 
 
-def test_each_filter_counts_the_creators_it_turned_away(records: list[CatalogRecord]) -> None:
+def test_each_filter_counts_the_creators_it_turned_away_of_those_left(records: list[CatalogRecord]) -> None:
     wanted = wide_brief()
     ranking = Catalog.from_records(records).rank(wanted, as_of=AS_OF)
-    failed = Counter(name for record in records for name in rejections(wanted, record))
-    gated = sum(1 for r in records if r.credibility is not None and r.credibility < 0.75)
-    assert ranking.excluded == {**failed, "quality_gate": gated}
+    # A funnel: each creator is counted by the first filter it fails, the quality gate after all of them.
+    first = Counter(failed[0] for record in records if (failed := rejections(wanted, record)))
+    gated = sum(1 for r in records if not rejections(wanted, r) and r.credibility is not None and r.credibility < 0.75)
+    assert ranking.excluded == {**first, "quality_gate": gated}
+    assert sum(ranking.excluded.values()) + ranking.eligible == len(records)
     assert ranking.considered == len(records) and len(ranking.matches) == min(100, ranking.eligible)
     assert any("priced in another currency" in warning for warning in ranking.warnings)
 
