@@ -281,11 +281,17 @@ class Catalog:
             raise ValidationError([Problem("top", f"must be at least 1, got {top}")], "ranking")
         rows, excluded, warnings = eligible_rows(self, brief, weights)
         if scorer is not None:
-            matches = sorted(
+            scored = sorted(
                 (scorer.score(brief, self.record(int(row)), as_of=as_of) for row in rows),
                 key=lambda match: -match.score,
             )
-            return Ranking(matches=tuple(matches[:top]), considered=self.size, eligible=len(rows), excluded=excluded)
+            return Ranking(
+                matches=tuple(scored[:top]),
+                considered=self.size,
+                eligible=len(rows),
+                excluded=excluded,
+                warnings=warnings,
+            )
         values, more = scores(self, brief, rows, weights)
         matches, vetoed = self._top(brief, rows, values, top=top, as_of=as_of, weights=weights, safety=safety)
         if vetoed:

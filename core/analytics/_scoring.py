@@ -31,8 +31,7 @@ from datetime import datetime
 
 import attrs
 
-from ..entities import AudienceDimension, CampaignBrief, Category, Denominator, Match, ScoreComponent
-from ..entities._audience import age_range
+from ..entities import AudienceDimension, CampaignBrief, Category, Denominator, Match, ScoreComponent, age_range
 from ..errors import Problem, ValidationError
 from ..money import Money
 

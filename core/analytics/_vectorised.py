@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["eligible_rows", "scores"]
 
+#: Below one row in this many left, the filters after read the rows left rather than whole columns.
+_SPARSE = 8
 #: Up to how many wanted values a column is compared with, one by one, rather than looked up in a table.
 _COMPARED = 4
 
@@ -107,18 +109,28 @@ def eligible_rows(
 ) -> tuple[Ints, dict[str, int], tuple[str, ...]]:
     """The rows that pass every filter and the quality gate (ascending), how many each turned away, warnings.
 
-    A funnel: each filter runs over the rows the ones before it left, so it costs less the more they cut, and
-    its count is the rows it turned away of those (the counts add up to all the rows not eligible).
+    A funnel: each filter's count is the rows it turned away of those the filters before it left (the counts
+    add up to all the rows not eligible). While many rows are left a filter runs over whole columns, whose
+    views cost nothing to read, and its rows are and-ed in; once few are left, it reads only theirs.
     """
-    rows: Ints | slice = slice(None)  # every row, as views of the columns until a filter cuts
+    left, mask = catalog.size, np.ones(catalog.size, dtype=np.bool_)
+    rows: Ints | None = None
     excluded: dict[str, int] = {}
     for name, test in _filters(catalog, brief, weights):
-        passed = test(rows)
-        if turned_away := len(passed) - int(np.count_nonzero(passed)):
-            excluded[name] = turned_away
-            rows = np.flatnonzero(passed) if isinstance(rows, slice) else rows[passed]
-    if isinstance(rows, slice):
-        rows = np.arange(catalog.size, dtype=np.int64)
+        if rows is None:
+            mask &= test(slice(None))
+            now = int(np.count_nonzero(mask))
+            if now * _SPARSE < catalog.size:
+                rows = np.flatnonzero(mask)
+        else:
+            passed = test(rows)
+            rows = rows[passed]
+            now = len(rows)
+        if left - now:
+            excluded[name] = left - now
+        left = now
+    if rows is None:
+        rows = np.flatnonzero(mask)
     warnings = []
     if excluded.get("price_currency"):
         warnings.append(
