@@ -56,49 +56,55 @@ BUCKETS = (
 WEIGHTS = MatchWeights()
 
 
-def _shares(rng: np.random.Generator, buckets: int) -> np.ndarray:
-    raw = rng.random((buckets, CREATORS), dtype=np.float32) ** 2
+def _shares(rng: np.random.Generator, buckets: int, creators: int) -> np.ndarray:
+    raw = rng.random((buckets, creators), dtype=np.float32) ** 2
     return raw / raw.sum(axis=0)
 
 
-def _availability(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    start = PUBLISH_FROM.timestamp() + rng.uniform(-30, 30, CREATORS) * 86_400
-    until = start + rng.uniform(1, 60, CREATORS) * 86_400
-    unknown = rng.random(CREATORS) < 0.2
+def _availability(rng: np.random.Generator, creators: int) -> tuple[np.ndarray, np.ndarray]:
+    start = PUBLISH_FROM.timestamp() + rng.uniform(-30, 30, creators) * 86_400
+    until = start + rng.uniform(1, 60, creators) * 86_400
+    unknown = rng.random(creators) < 0.2
     start[unknown], until[unknown] = np.nan, np.nan
     return start, until
 
 
-def columns(seed: int = 13) -> CatalogColumns:
-    """1,000,000 creators, every figure drawn from ``seed``; some prices, credibilities, availabilities unknown."""
+def columns(seed: int = 13, creators: int = CREATORS) -> CatalogColumns:
+    """``creators`` creators drawn from ``seed``; some prices, credibilities and availabilities unknown."""
     rng = np.random.default_rng(seed)
-    platform = rng.integers(0, len(PLATFORMS), CREATORS, dtype=np.int8)
-    price = rng.integers(0, 500_000, CREATORS, dtype=np.int64)
-    price[rng.random(CREATORS) < 0.1] = -1
-    categories = np.zeros(CREATORS, dtype=np.uint64)
+    platform = rng.integers(0, len(PLATFORMS), creators, dtype=np.int8)
+    price = rng.integers(0, 500_000, creators, dtype=np.int64)
+    price[rng.random(creators) < 0.1] = -1
+    categories = np.zeros(creators, dtype=np.uint64)
     for _ in range(3):
-        categories |= np.left_shift(np.uint64(1), rng.integers(0, len(Category), CREATORS, dtype=np.uint64))
-    credibility = rng.uniform(0.5, 1.0, CREATORS)
-    credibility[rng.random(CREATORS) < 0.1] = np.nan
-    available_from, available_until = _availability(rng)
-    worked = np.flatnonzero(rng.random(CREATORS) < 0.05).astype(np.int64)
+        categories |= np.left_shift(np.uint64(1), rng.integers(0, len(Category), creators, dtype=np.uint64))
+    credibility = rng.uniform(0.5, 1.0, creators)
+    credibility[rng.random(creators) < 0.1] = np.nan
+    available_from, available_until = _availability(rng, creators)
+    worked = np.flatnonzero(rng.random(creators) < 0.05).astype(np.int64)
     return CatalogColumns(
-        creator_ids=np.char.add("cr_", np.arange(CREATORS).astype(str)),
+        creator_ids=np.char.add("cr_", np.arange(creators).astype(str)),
         platform=platform,
         platforms=PLATFORMS,
-        followers=(10 ** rng.uniform(3, 7, CREATORS)).astype(np.int64),
-        engagement_rate=rng.uniform(0.002, 0.15, CREATORS),
+        followers=(10 ** rng.uniform(3, 7, creators)).astype(np.int64),
+        engagement_rate=rng.uniform(0.002, 0.15, creators),
         denominator=(platform == 1).astype(np.int8),  # Instagram by followers, the others by views
         denominators=DENOMINATORS,
         price_minor=price,
-        currency=(rng.random(CREATORS) < 0.1).astype(np.int16),
+        currency=(rng.random(creators) < 0.1).astype(np.int16),
         currencies=("USD", "EUR"),
-        audience=np.concatenate([_shares(rng, len(GENDERS)), _shares(rng, len(AGE_BUCKETS)), _shares(rng, 21)]),
+        audience=np.concatenate(
+            [
+                _shares(rng, len(GENDERS), creators),
+                _shares(rng, len(AGE_BUCKETS), creators),
+                _shares(rng, len(COUNTRIES), creators),
+            ]
+        ),
         buckets=BUCKETS,
         categories=categories,
-        country=rng.integers(0, len(COUNTRIES), CREATORS, dtype=np.int16),
+        country=rng.integers(0, len(COUNTRIES), creators, dtype=np.int16),
         countries=COUNTRIES,
-        language=rng.integers(0, 5, CREATORS, dtype=np.int16),
+        language=rng.integers(0, 5, creators, dtype=np.int16),
         languages=("en", "de", "fr", "es", "pt"),
         credibility=credibility,
         available_from=available_from,
@@ -153,7 +159,7 @@ def _duckdb_table(data: CatalogColumns) -> Any:
     connection = duckdb.connect(config={"threads": 1})
     nullable = {"price": np.where(data.price_minor < 0, np.nan, data.price_minor.astype(np.float64))}
     frame = {
-        "row_id": np.arange(CREATORS, dtype=np.int64),
+        "row_id": np.arange(len(data.followers), dtype=np.int64),
         "platform": data.platform,
         "followers": data.followers,
         "er": data.engagement_rate,
