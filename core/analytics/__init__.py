@@ -1,4 +1,5 @@
-"""Analytics: KPIs per post, creator, platform and campaign, each figure with its denominator, source and time.
+"""Analytics: KPIs per post, creator, platform and campaign, each figure with its denominator, source and time;
+matching scores that explain themselves, and a local catalog that ranks a brief over a million creators.
 
 ```python
 from creatorkit.analytics import PostResult, summarise
@@ -7,6 +8,13 @@ from creatorkit.entities import KpiScope
 results = [PostResult(post_id=post.id, creator_id=deal.creator_id, metrics=metrics, cost=deal.price)]
 campaign = summarise(results, KpiScope.CAMPAIGN, brief.id, brief.kpis)
 campaign.engagement_rate("views"), campaign.cpm.amount(), [a.met for a in campaign.attainment]
+```
+
+```python
+from creatorkit.analytics import Catalog, MatchWeights
+
+ranking = Catalog.from_records(records).rank(brief, as_of=now, top=100, weights=MatchWeights(price=0.3))
+[(m.creator_id, m.score, [(c.name, c.score, c.explanation) for c in m.components]) for m in ranking.matches]
 ```
 
 See ``docs/analytics.md`` for the formulas and what each figure is over.

@@ -85,9 +85,11 @@ class CatalogColumns:
 class Ranking:
     """A brief's ranked matches, and what happened to everyone else.
 
-    ``considered`` creators were in the catalog; ``eligible`` passed every filter and veto; ``excluded`` counts,
-    per filter or veto, the creators it turned away (one creator may fail several); ``warnings`` say what the
-    brief asked that the catalog could not answer.
+    ``considered`` creators were in the catalog; ``eligible`` passed every filter and the quality gate, less those
+    brand safety vetoed; ``excluded`` counts, per filter, the creators it turned away of those the filters before
+    it left (a funnel: the counts and ``eligible`` add up to ``considered``). Brand safety reads captions, so it
+    checks only the best, down to a full top: its count is the vetoes it made on the way. ``warnings`` say what
+    the brief asked that the catalog could not answer.
     """
 
     matches: tuple[Match, ...]

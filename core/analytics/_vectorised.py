@@ -7,7 +7,7 @@ score only over the rows that passed them, gathered once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -131,13 +131,25 @@ def eligible_rows(
         left = now
     if rows is None:
         rows = np.flatnonzero(mask)
-    warnings = []
+    warnings = list(_unseen(catalog, brief))
     if excluded.get("price_currency"):
         warnings.append(
             f"{excluded['price_currency']} creators priced in another currency than the budget's "
             f"{price_cap(brief).currency} were left out"
         )
     return rows, excluded, tuple(warnings)
+
+
+def _unseen(catalog: Catalog, brief: CampaignBrief) -> Iterator[str]:
+    """The values a filter asks for that no creator in the catalog has: said, so that an empty result is explained."""
+    c, wanted = catalog.columns, brief.requirements
+    for what, asked, vocabulary in (
+        ("platform", wanted.platforms, c.platforms),
+        ("country", wanted.countries, c.countries),
+        ("language", wanted.languages, c.languages),
+    ):
+        if unseen := [value for value in asked if value not in vocabulary]:
+            yield f"no creator in the catalog has the {what} {', '.join(unseen)}"
 
 
 def _audience(
@@ -151,9 +163,13 @@ def _audience(
         if known_rows is None:
             warnings.append(f"no creator in the catalog has {target.dimension} figures: that target was not scored")
             continue
+        counted = _bucket_rows(catalog, target.dimension, target.keys)
+        if not counted:
+            keys = ", ".join(target.keys)
+            warnings.append(f"no {target.dimension} bucket of the catalog counts for {keys}: every creator fits 0")
         known = known_rows[rows]
         share = np.zeros(len(rows), dtype=np.float64)
-        for index in _bucket_rows(catalog, target.dimension, target.keys):
+        for index in counted:
             share += catalog.columns.audience[index, rows]
         fit = np.minimum(share, target.min_share) / target.min_share if target.min_share > 0 else share
         numerator += np.where(known, share_weight * np.clip(fit, 0.0, 1.0), 0.0)

@@ -171,3 +171,16 @@ def test_bad_input_is_refused_with_its_place() -> None:
     with pytest.raises(ValidationError) as caught:
         Catalog(short)
     assert caught.value.problems[0].path == "catalog.followers"
+
+
+def test_values_no_creator_has_are_said() -> None:
+    catalog = Catalog.from_records([creator()])
+    wanted = brief(
+        requirements=CreatorRequirements(platforms=("kuaishou",), countries=("US",)),
+        target_audience=(AudienceTarget(dimension=GENDER, keys=("nonbinary",)),),
+    )
+    ranking = catalog.rank(wanted, as_of=AS_OF)
+    assert ranking.matches == () and ranking.excluded == {"platform": 1}
+    assert "no creator in the catalog has the platform kuaishou" in ranking.warnings
+    loose = catalog.rank(brief(target_audience=wanted.target_audience), as_of=AS_OF)
+    assert any("no gender bucket of the catalog counts for nonbinary" in w for w in loose.warnings)
