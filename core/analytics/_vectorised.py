@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["eligible_rows", "scores"]
 
 #: Below one row in this many left, the filters after read the rows left rather than whole columns.
-_SPARSE = 8
+_SPARSE = 4
 #: Up to how many wanted values a column is compared with, one by one, rather than looked up in a table.
 _COMPARED = 4
 
