@@ -185,6 +185,12 @@ def covers(dimension: AudienceDimension, target_keys: Sequence[str], bucket: str
         return False
 
 
+@functools.lru_cache(maxsize=1024)
+def counted(dimension: AudienceDimension, target_keys: tuple[str, ...], buckets: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of a creator's ``buckets`` count for a target; the same few bucket lists recur for every creator."""
+    return tuple(bucket for bucket in buckets if covers(dimension, target_keys, bucket))
+
+
 def price_cap(brief: CampaignBrief) -> Money:
     """What one creator may cost: the brief's per-creator maximum, else its whole budget."""
     return brief.budget.per_creator_max or brief.budget.total
@@ -242,8 +248,7 @@ def _audience(brief: CampaignBrief, candidate: CatalogRecord, weight: float) -> 
         if not shares:
             components.append(_not_scored(name, f"no {target.dimension} figures for this audience"))
             continue
-        keys = tuple(target.keys)
-        share = sum(value for key, value in shares.items() if covers(target.dimension, keys, key))
+        share = sum(shares[key] for key in counted(target.dimension, tuple(target.keys), tuple(shares)))
         shown = ", ".join(target.keys)
         if target.min_share > 0:
             score = min(share, target.min_share) / target.min_share
