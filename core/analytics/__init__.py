@@ -1,4 +1,5 @@
-"""Analytics: KPIs per post, creator, platform and campaign, each figure with its denominator, source and time.
+"""Analytics: KPIs per post, creator, platform and campaign, each figure with its denominator, source and time;
+matching scores that explain themselves, and a local catalog that ranks a brief over a million creators.
 
 ```python
 from creatorkit.analytics import PostResult, summarise
@@ -9,12 +10,50 @@ campaign = summarise(results, KpiScope.CAMPAIGN, brief.id, brief.kpis)
 campaign.engagement_rate("views"), campaign.cpm.amount(), [a.met for a in campaign.attainment]
 ```
 
+```python
+from creatorkit.analytics import Catalog, MatchWeights
+
+ranking = Catalog.from_records(records).rank(brief, as_of=now, top=100, weights=MatchWeights(price=0.3))
+[(m.creator_id, m.score, [(c.name, c.score, c.explanation) for c in m.components]) for m in ranking.matches]
+```
+
 See ``docs/analytics.md`` for the formulas and what each figure is over.
 """
 
 from __future__ import annotations
 
+from ._catalog import Catalog, CatalogColumns, Ranking
 from ._kpis import FollowerChange, PostResult, attain, post_kpis, summarise
 from ._prediction import MINIMUM_POSTS, PastPost, predict
+from ._scoring import (
+    BrandSafetyCheck,
+    CatalogRecord,
+    MatchWeights,
+    Scorer,
+    er_benchmark,
+    rejections,
+    score_candidate,
+    tier,
+)
 
-__all__ = ["MINIMUM_POSTS", "FollowerChange", "PastPost", "PostResult", "attain", "post_kpis", "predict", "summarise"]
+__all__ = [
+    "MINIMUM_POSTS",
+    "BrandSafetyCheck",
+    "Catalog",
+    "CatalogColumns",
+    "CatalogRecord",
+    "FollowerChange",
+    "MatchWeights",
+    "PastPost",
+    "PostResult",
+    "Ranking",
+    "Scorer",
+    "attain",
+    "er_benchmark",
+    "post_kpis",
+    "predict",
+    "rejections",
+    "score_candidate",
+    "summarise",
+    "tier",
+]
