@@ -178,6 +178,7 @@ from ._payments import (
     Posting,
     Settlement,
 )
+from ._planning import BudgetPlan, CreatorTier, MediaPlan, PlannedCreator, PlanStrategy
 from ._plugins import Capability, Event, PluginKind, PluginMetadata
 from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
 from ._providers import (
@@ -206,6 +207,9 @@ ENTITY_CLASSES: dict[str, type] = {
         CostPer,
         KpiAttainment,
         KpiSummary,
+        BudgetPlan,
+        MediaPlan,
+        PlannedCreator,
         AudienceBreakdown,
         AudienceFilter,
         AudienceProfile,
@@ -359,6 +363,7 @@ __all__ = [
     "BrandEvent",
     "BriefStatus",
     "Budget",
+    "BudgetPlan",
     "CampaignBrief",
     "CancellationTerms",
     "Capability",
@@ -385,6 +390,7 @@ __all__ = [
     "CreatorMetrics",
     "CreatorProfile",
     "CreatorRequirements",
+    "CreatorTier",
     "CurrencySupport",
     "DailyFigures",
     "Deal",
@@ -434,6 +440,7 @@ __all__ = [
     "LegResult",
     "LegRole",
     "Match",
+    "MediaPlan",
     "Message",
     "MessageTemplate",
     "MetricSource",
@@ -468,6 +475,8 @@ __all__ = [
     "PendingAuthorization",
     "PerformanceSlice",
     "Period",
+    "PlanStrategy",
+    "PlannedCreator",
     "PlatformAccount",
     "PlatformInvitation",
     "PlatformOrder",
