@@ -53,7 +53,7 @@ _STRATEGY_WORDS = {
     PlanStrategy.MANY_MICRO: "micro or nano (under 100K followers)",
 }
 #: Branch-and-bound nodes searched before the best plan found so far is returned unproven.
-NODE_LIMIT = 200_000
+NODE_LIMIT = 20_000
 
 
 def tier_of(followers: int) -> CreatorTier:
