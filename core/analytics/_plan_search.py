@@ -95,6 +95,7 @@ class Search:
 
     def branch_and_bound(self, affordable: Sequence[int], node_limit: int) -> None:
         """The search for many candidates: a strong start, then branch and bound (see the module's docstring)."""
+        affordable = [i for i in affordable if self.costs[i] <= self.budget]
         self.best_single(affordable)
         self._offer(self._improved(self._greedy([], affordable), affordable))
         missed, largest = self._state([])
