@@ -912,5 +912,7 @@ if __name__ == "__main__":  # pragma: no cover
 else:
     # The money commands live in their own module; registered last, once every helper they use is defined.
     from ._cli_payments import payments
+    from ._cli_plan import plan
 
     main.add_command(payments)
+    main.add_command(plan)
