@@ -30,6 +30,9 @@ __all__ = ["Search"]
 _EPSILON = 1e-9
 #: Up to this many affordable candidates, every subset is scored (2^20 pairs of halves: a few tens of ms).
 ENUMERATE_UP_TO = 20
+
+_Ints = npt.NDArray[np.int64]
+_Floats = npt.NDArray[np.float64]
 #: Reach fractions are capped just under 1 so that −ln(1 − r) stays finite.
 _ALMOST_ALL = 1.0 - 1e-12
 
@@ -106,8 +109,8 @@ class Search:
         share and largest share per segment, doubled one creator at a time) and every pair is scored as one NumPy
         array, 2^(n/2) × 2^(n/2). Exact; ties go to the cheaper plan."""
         first, second = items[: len(items) // 2], items[len(items) // 2 :]
-        cost_a, missed_a, largest_a = self._table(first)
-        cost_b, missed_b, largest_b = self._table(second)
+        masks_a, cost_a, missed_a, largest_a = self._table(first)
+        masks_b, cost_b, missed_b, largest_b = self._table(second)
         costs = np.add.outer(cost_a, cost_b)
         c = self.independence
         # What the pair misses, weighted: Σ N·(c·qa·qb − (1 − c)·max(ma, mb)); the best pair misses least. (Outer
@@ -123,17 +126,16 @@ class Search:
         np.putmask(missed, costs > self.budget, np.inf)
         least = float(missed.min())
         ties = np.flatnonzero(missed <= least + _EPSILON * max(1.0, abs(least)))
-        pair = int(ties[int(costs.ravel()[ties].argmin())])
-        a, b = divmod(pair, costs.shape[1])
+        row, column = divmod(int(ties[int(costs.ravel()[ties].argmin())]), costs.shape[1])
+        a, b = int(masks_a[row]), int(masks_b[column])
         chosen = [i for bit, i in enumerate(first) if a >> bit & 1] + [
             i for bit, i in enumerate(second) if b >> bit & 1
         ]
         self.best, self.best_value = sorted(chosen), self.value(chosen)
 
-    def _table(
-        self, group: Sequence[int]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Cost, missed share and largest share (per segment) of every subset of ``group``; bit k = group[k]."""
+    def _table(self, group: Sequence[int]) -> tuple[_Ints, _Ints, _Floats, _Floats]:
+        """Every subset of ``group`` that fits the budget alone: its mask (bit k = group[k]), cost, and missed
+        share and largest share per segment (one row per segment)."""
         costs = np.zeros(1, dtype=np.int64)
         segments = len(self.populations)
         missed, largest = np.ones((segments, 1)), np.zeros((segments, 1))
@@ -142,7 +144,8 @@ class Search:
             costs = np.concatenate([costs, costs + self.costs[i]])
             missed = np.concatenate([missed, missed * (1.0 - row)], axis=1)
             largest = np.concatenate([largest, np.maximum(largest, row)], axis=1)
-        return costs, missed, largest
+        fits = np.flatnonzero(costs <= self.budget)
+        return fits, costs[fits], missed[:, fits], largest[:, fits]
 
     def best_single(self, items: Sequence[int]) -> None:
         """The best one-creator plan among ``items``."""
