@@ -1,9 +1,10 @@
 """``creatorkit plan BRIEF --budget AMOUNT --candidates FILE``: the budget planner for a brand's analyst.
 
-The brief (read from the store as the acting party) gives the brand the fees are priced for and, without
-``--budget``, the budget; the fees come from ``[money.fees]``, the policy every deal is charged by. The candidates
-and their predicted reach per target segment come from ``--candidates FILE`` (JSON): the store keeps creators'
-profiles and metrics, not a reach prediction per segment of a brief, so the planner takes them from the file::
+The brief (read from the store as the acting party) gives the brand the fees are priced for, its cap per creator
+and, without ``--budget``, the budget; the fees come from ``[money.fees]``, the policy every deal is charged by.
+The candidates and their predicted reach per target segment come from ``--candidates FILE`` (JSON): the store
+keeps creators' profiles and metrics, not a reach prediction per segment of a brief, so the planner takes them
+from the file::
 
     {"segments": [{"key": "women_18_24_us", "population": 4000000}],
      "candidates": [{"creator_id": "creator_maya", "platform": "tiktok", "followers": 2340512,
@@ -128,7 +129,13 @@ def plan(
         fees = kit.payments.fee_policy
     budget = brief.budget.total if budget_text is None else _budget(budget_text, brief.budget.total.currency)
     result = plan_budget(
-        given.candidates, given.segments, budget, fees=fees, brand_id=brief.brand_id, independence_bp=independence_bp
+        given.candidates,
+        given.segments,
+        budget,
+        fees=fees,
+        brand_id=brief.brand_id,
+        independence_bp=independence_bp,
+        per_creator_max=brief.budget.per_creator_max,
     )
     if as_json:
         click.echo(_json(result))

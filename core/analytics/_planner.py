@@ -102,6 +102,7 @@ def plan_budget(
     fees: FeePolicy | None = None,
     brand_id: str = "",
     independence_bp: int = 10_000,
+    per_creator_max: Money | None = None,
     node_limit: int = NODE_LIMIT,
 ) -> BudgetPlan:
     """The plan with the most unique target reach whose cost to the brand (price and ``fees``) fits ``budget``,
@@ -109,13 +110,22 @@ def plan_budget(
 
     Refuses (:class:`ValidationError`, naming the candidate and field) no candidates or segments, a price in
     another currency than the budget, reach for a segment the plan does not target or above its population.
-    A budget below every cost is a result with empty plans that say so, not an error.
+    A budget below every cost is a result with empty plans that say so, not an error. ``per_creator_max`` (the
+    brief's cap per creator, fees included) leaves out the candidates that cost more, with a warning naming them.
     """
     _check(candidates, segments, budget, independence_bp)
+    if per_creator_max is not None and per_creator_max.currency != budget.currency:
+        raise ValidationError(
+            [Problem("per_creator_max", f"is in {per_creator_max.currency}, the budget in {budget.currency}")], "plan"
+        )
     costs = [_brand_cost(candidate, fees, brand_id).amount for candidate in candidates]
     fractions = [_fractions(candidate, segments, "people") for candidate in candidates]
-    context = _Context(candidates, segments, budget, costs, independence_bp / 10_000, fractions, node_limit)
+    cap = budget.amount if per_creator_max is None else min(budget.amount, per_creator_max.amount)
+    context = _Context(candidates, segments, budget, cap, costs, independence_bp / 10_000, fractions, node_limit)
     warnings = _warnings(candidates, segments, budget, costs)
+    over = [c.creator_id for c, cost in zip(candidates, costs, strict=True) if budget.amount >= cost > cap]
+    if over and per_creator_max is not None:
+        warnings += (f"over the {per_creator_max} per-creator cap with fees, left out: {', '.join(over)}",)
     return BudgetPlan(
         budget=budget,
         plan=context.plan(PlanStrategy.BEST, range(len(candidates))),
@@ -133,6 +143,7 @@ class _Context:
     candidates: Sequence[PlanCandidate]
     segments: Sequence[TargetSegment]
     budget: Money
+    cap: int  # the most one creator may cost: the budget, or the brief's per-creator cap when lower
     costs: Sequence[int]
     independence: float
     fractions: Sequence[Sequence[float]]
@@ -146,12 +157,15 @@ class _Context:
         return self.plan(strategy, items)
 
     def plan(self, strategy: PlanStrategy, items: Sequence[int]) -> MediaPlan:
-        affordable = [i for i in items if self.costs[i] <= self.budget.amount]
+        affordable = [i for i in items if self.costs[i] <= self.cap]
         if not affordable:
             cheapest = min(items, key=lambda i: self.costs[i])
             what = "candidate" if strategy is PlanStrategy.BEST else f"{_STRATEGY_WORDS[strategy]} candidate"
             cost = Money(self.costs[cheapest], self.budget.currency)
-            return self._empty(strategy, f"no {what} fits the budget {self.budget}: the cheapest costs {cost}")
+            limit = f"the budget {self.budget}"
+            if self.cap < self.budget.amount:
+                limit += f" ({Money(self.cap, self.budget.currency)} per creator)"
+            return self._empty(strategy, f"no {what} fits {limit}: the cheapest costs {cost}")
         search = self._search(self.fractions)
         if strategy is PlanStrategy.ONE_TOP:
             search.best_single(affordable)

@@ -131,6 +131,19 @@ def test_a_budget_below_every_cost_is_a_stated_result() -> None:
     assert "mid-tier" in plans[PlanStrategy.SEVERAL_MID].reason  # type: ignore[attr-defined]
 
 
+def test_the_briefs_per_creator_cap_leaves_out_dearer_creators() -> None:
+    result = plan_budget([MEGA, MID_A, MID_B], [SEGMENT], usd(1_000), per_creator_max=usd(600))
+    assert ids(result.plan) == ["mid_a", "mid_b"]
+    assert result.warnings == ("over the 6.00 USD per-creator cap with fees, left out: mega",)
+    top = by_strategy(result)[PlanStrategy.ONE_TOP]
+    assert top.reason == (  # type: ignore[attr-defined]
+        "no macro or mega (500K+ followers) candidate fits the budget 10.00 USD (6.00 USD per creator): "
+        "the cheapest costs 10.00 USD"
+    )
+    with pytest.raises(ValidationError):
+        plan_budget([MID_A], [SEGMENT], usd(1_000), per_creator_max=Money(600, "EUR"))
+
+
 def test_intervals_give_the_plans_low_and_high_reach() -> None:
     a = PlanCandidate(
         creator_id="a",
