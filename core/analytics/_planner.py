@@ -26,10 +26,10 @@ import attrs
 from ..entities import BudgetPlan, CreatorTier, MediaPlan, PlannedCreator, PlanStrategy
 from ..errors import Problem, ValidationError
 from ..money import Money
-from ._plan_search import Search
 
 if TYPE_CHECKING:
     from ..ledger import FeePolicy
+    from ._plan_search import Search
 
 __all__ = ["PlanCandidate", "SegmentReach", "TargetSegment", "plan_budget", "tier_of"]
 
@@ -174,6 +174,8 @@ class _Context:
         return self._media_plan(strategy, search.best, search.best_value, search.exact)
 
     def _search(self, fractions: Sequence[Sequence[float]]) -> Search:
+        from ._plan_search import Search  # NumPy, loaded with the first plan rather than with the CLI
+
         populations = [segment.population for segment in self.segments]
         return Search(populations, self.independence, self.costs, fractions, self.budget.amount)
 
