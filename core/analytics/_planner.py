@@ -9,11 +9,10 @@ reach of a segment of N people is N·(1 − Π(1 − rᵢ)) for the creators' re
 the Sainsbury formula). ``independence_bp`` below 10,000 mixes in complete nesting (N·max rᵢ, each smaller
 audience inside the largest) for audiences known to be correlated; a one-creator plan is never discounted.
 
-The objective is monotone and submodular (a creator adds less the more is already reached), which makes the
-branch and bound exact: a node's bound is the fractional knapsack over the remaining creators' marginal gains
-at that node, and no set of them can add more than the sum of their gains. It starts from the better of the
-greedy-by-gain-per-cost plan and the best single creator, and stops after ``node_limit`` nodes, saying the plan
-is then not proven (``exact`` false). The comparison plans are the same search restricted to one tier group.
+Up to 20 affordable candidates every subset is scored (:mod:`._plan_search`, NumPy); above that an exact branch
+and bound runs, which returns its best plan unproven (``exact`` false) after ``node_limit`` nodes. The
+comparison plans are the same search restricted to one tier group; the risk of a plan is its concentration, the
+share of its unique reach lost if its most important creator drops out.
 """
 
 from __future__ import annotations
