@@ -15,8 +15,9 @@ the smaller is used:
 - for the random-duplication part, the tangent bound: with wᵢ = −ln(1 − rᵢ), a segment adds N·q·(1 − e^(−W))
   for W = Σ wᵢ of the added set and q the share still missed; that is concave in W, so it lies under its tangent
   at any point a, which is linear in the set — a fractional knapsack again, tighter than the gains once the added
-  creators would overlap each other (on the benchmark's hardest instance it halved the nodes). ``a`` is the W the
-  gains' fill reaches. The nesting part is bounded by the largest rᵢ any affordable candidate has.
+  creators would overlap each other (on the benchmark's hardest instance it halved the nodes). It is taken at
+  a = 0 and at the W that first fill reaches. The nesting part is bounded by the largest rᵢ any affordable
+  candidate has.
 
 It starts from the better of the best single creator and greedy by gain per cost, improved by bringing one
 creator in and dropping the least useful until the plan fits, and stops after ``node_limit`` nodes, then saying
