@@ -182,6 +182,8 @@ class _Context:
         return MediaPlan(strategy=strategy, cost=Money.zero(self.budget.currency), unique_reach=0, reason=reason)
 
     def _media_plan(self, strategy: PlanStrategy, chosen: Sequence[int], value: float, exact: bool) -> MediaPlan:
+        if not chosen:
+            return self._empty(strategy, "no affordable candidate reaches anyone in the target segments")
         creators = tuple(self._planned(i) for i in chosen)
         picked = [self.candidates[i] for i in chosen]
         low, high = self._interval(picked, "low"), self._interval(picked, "high")

@@ -144,6 +144,12 @@ def test_the_briefs_per_creator_cap_leaves_out_dearer_creators() -> None:
         plan_budget([MID_A], [SEGMENT], usd(1_000), per_creator_max=Money(600, "EUR"))
 
 
+def test_candidates_that_reach_nobody_give_an_empty_plan_that_says_so() -> None:
+    result = plan_budget([candidate("nobody", 50_000, 100, 0)], [SEGMENT], usd(1_000))
+    assert result.plan.creators == ()
+    assert result.plan.reason == "no affordable candidate reaches anyone in the target segments"
+
+
 def test_intervals_give_the_plans_low_and_high_reach() -> None:
     a = PlanCandidate(
         creator_id="a",
