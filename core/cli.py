@@ -912,4 +912,7 @@ if __name__ == "__main__":  # pragma: no cover
 else:
     # The money commands live in their own module, which adds them to ``main``: imported last, once every helper
     # they use is defined.
-    from . import _cli_payments  # noqa: F401
+    from . import (
+        _cli_payments,  # noqa: F401
+        _cli_plan,  # noqa: F401
+    )

@@ -15,7 +15,16 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from creatorkit.analytics import PastPost, PostResult, post_kpis, predict
+from creatorkit.analytics import (
+    PastPost,
+    PlanCandidate,
+    PostResult,
+    SegmentReach,
+    TargetSegment,
+    plan_budget,
+    post_kpis,
+    predict,
+)
 from creatorkit.entities import (
     Agency,
     AudienceBreakdown,
@@ -1435,6 +1444,28 @@ prediction = predict(
 )
 assert prediction.adjustments
 
+#: The budget planner's answer for two creators and one target segment, computed by the planner itself.
+budget_plan = plan_budget(
+    [
+        PlanCandidate(
+            creator_id="creator_maya",
+            platform="tiktok",
+            followers=2_340_512,
+            price=Money(1_200_000, "USD"),
+            reach=(SegmentReach(segment="women_18_24_us", people=400_000, low=300_000, high=520_000),),
+        ),
+        PlanCandidate(
+            creator_id="creator_kenji",
+            platform="echo",
+            followers=180_000,
+            price=Money(250_000, "USD"),
+            reach=(SegmentReach(segment="women_18_24_us", people=90_000, low=60_000, high=120_000),),
+        ),
+    ],
+    [TargetSegment(key="women_18_24_us", population=4_000_000)],
+    Money(1_500_000, "USD"),
+)
+
 SAMPLES: dict[str, Any] = {
     type(value).__name__: value
     for value in (
@@ -1568,6 +1599,9 @@ SAMPLES: dict[str, Any] = {
         brand_event,
         event_invitation,
         relationship_summary,
+        budget_plan,
+        budget_plan.plan,
+        budget_plan.plan.creators[0],
     )
 }
 

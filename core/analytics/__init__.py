@@ -17,6 +17,9 @@ ranking = Catalog.from_records(records).rank(brief, as_of=now, top=100, weights=
 [(m.creator_id, m.score, [(c.name, c.score, c.explanation) for c in m.components]) for m in ranking.matches]
 ```
 
+The budget planner (:func:`plan_budget`) picks the creators with the most unique target reach a budget buys
+and compares them with one top creator, several mid-tier and many micro.
+
 See ``docs/analytics.md`` for the formulas and what each figure is over.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 from ._catalog import Catalog, CatalogColumns, Ranking
 from ._kpis import FollowerChange, PostResult, attain, post_kpis, summarise
+from ._planner import PlanCandidate, SegmentReach, TargetSegment, plan_budget, tier_of
 from ._prediction import MINIMUM_POSTS, PastPost, predict
 from ._scoring import (
     BrandSafetyCheck,
@@ -45,15 +49,20 @@ __all__ = [
     "FollowerChange",
     "MatchWeights",
     "PastPost",
+    "PlanCandidate",
     "PostResult",
     "Ranking",
     "Scorer",
+    "SegmentReach",
+    "TargetSegment",
     "attain",
     "er_benchmark",
+    "plan_budget",
     "post_kpis",
     "predict",
     "rejections",
     "score_candidate",
     "summarise",
     "tier",
+    "tier_of",
 ]

@@ -178,6 +178,7 @@ from ._payments import (
     Posting,
     Settlement,
 )
+from ._planning import BudgetPlan, CreatorTier, MediaPlan, PlannedCreator, PlanStrategy
 from ._plugins import Capability, Event, PluginKind, PluginMetadata
 from ._post_metrics import PostMetricsBatch, PostMetricsRequest, PostMetricsResult
 from ._prediction import PostKind, PredictedCount, Prediction, SponsoredAdjustment
@@ -211,6 +212,9 @@ ENTITY_CLASSES: dict[str, type] = {
         PredictedCount,
         Prediction,
         SponsoredAdjustment,
+        BudgetPlan,
+        MediaPlan,
+        PlannedCreator,
         AudienceBreakdown,
         AudienceFilter,
         AudienceProfile,
@@ -365,6 +369,7 @@ __all__ = [
     "BrandEvent",
     "BriefStatus",
     "Budget",
+    "BudgetPlan",
     "CampaignBrief",
     "CancellationTerms",
     "Capability",
@@ -391,6 +396,7 @@ __all__ = [
     "CreatorMetrics",
     "CreatorProfile",
     "CreatorRequirements",
+    "CreatorTier",
     "CurrencySupport",
     "DailyFigures",
     "Deal",
@@ -440,6 +446,7 @@ __all__ = [
     "LegResult",
     "LegRole",
     "Match",
+    "MediaPlan",
     "Message",
     "MessageTemplate",
     "MetricSource",
@@ -474,6 +481,8 @@ __all__ = [
     "PendingAuthorization",
     "PerformanceSlice",
     "Period",
+    "PlanStrategy",
+    "PlannedCreator",
     "PlatformAccount",
     "PlatformInvitation",
     "PlatformOrder",
