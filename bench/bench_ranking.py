@@ -45,8 +45,8 @@ PUBLISH_FROM = datetime(2026, 5, 1, tzinfo=UTC)
 PUBLISH_UNTIL = datetime(2026, 5, 15, tzinfo=UTC)
 PLATFORMS = ("tiktok", "instagram", "youtube")
 DENOMINATORS = (Denominator.VIEWS, Denominator.FOLLOWERS)
-COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "CA", "AU", "JP", "KR", "IN", "ID")
-COUNTRIES += ("TR", "SA", "AE", "ZA")
+COUNTRIES: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "CA", "AU", "JP")
+COUNTRIES += ("KR", "IN", "ID", "TR", "SA", "AE", "ZA")
 GENDERS = ("female", "male", "other", "unknown")
 BUCKETS = (
     *((AudienceDimension.GENDER, key) for key in GENDERS),
@@ -58,7 +58,8 @@ WEIGHTS = MatchWeights()
 
 def _shares(rng: np.random.Generator, buckets: int, creators: int) -> np.ndarray:
     raw = rng.random((buckets, creators), dtype=np.float32) ** 2
-    return raw / raw.sum(axis=0)
+    shares: np.ndarray = raw / raw.sum(axis=0)
+    return shares
 
 
 def _availability(rng: np.random.Generator, creators: int) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +155,7 @@ def _medians_ms(run: Any) -> tuple[float, float, Any]:
 
 def _duckdb_table(data: CatalogColumns) -> Any:
     """A DuckDB connection on one thread holding the same columns (NaN as NULL, as SQL says unknown)."""
-    import duckdb
+    import duckdb  # type: ignore[import-not-found, unused-ignore]
 
     connection = duckdb.connect(config={"threads": 1})
     nullable = {"price": np.where(data.price_minor < 0, np.nan, data.price_minor.astype(np.float64))}

@@ -99,7 +99,7 @@ def test_without_budget_the_briefs_is_used_and_a_budget_in_another_currency_is_r
 
 
 def test_a_bad_candidates_file_names_the_field(world: World, tmp_path: Path) -> None:
-    broken = dict(CANDIDATES, candidates=[dict(CANDIDATES["candidates"][0], followers="many")])  # type: ignore[arg-type]
+    broken = dict(CANDIDATES, candidates=[dict(CANDIDATES["candidates"][0], followers="many")])
     (tmp_path / "broken.json").write_text(json.dumps(broken))
     result = run("plan", world.brief.id, "--candidates", "broken.json", "--as", f"brand:{world.brand.id}")
     assert result.exit_code == 1

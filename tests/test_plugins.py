@@ -734,7 +734,7 @@ def test_a_hook_parameter_with_a_default_is_refused_at_registration() -> None:
 
     class DefaultsKnown(EchoPayments):
         @hookimpl
-        def creatorkit_payment_retrieve(  # type: ignore[override]
+        def creatorkit_payment_retrieve(
             self, request: ProviderRequest, known: ProviderOperation | None = None
         ) -> ProviderOperation:
             return super().creatorkit_payment_retrieve(request, known)

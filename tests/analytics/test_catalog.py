@@ -72,7 +72,7 @@ def records() -> list[CatalogRecord]:
     return [random_creator(rng, index) for index in range(600)]
 
 
-def wide_brief():  # type: ignore[no-untyped-def]
+def wide_brief():
     return brief(
         requirements=CreatorRequirements(
             categories=("beauty", "fashion", "fitness", "food"), countries=("US", "GB"), max_followers=2_000_000
@@ -137,7 +137,7 @@ def test_brand_safety_passes_over_vetoed_creators_until_the_top_is_full(records:
 
 def test_a_ranking_plugin_replaces_the_scorer_after_the_filters(records: list[CatalogRecord]) -> None:
     class Biggest(Scorer):
-        def score(self, brief, candidate, *, as_of):  # type: ignore[no-untyped-def]
+        def score(self, brief, candidate, *, as_of):
             share = min(1.0, candidate.followers / 4_000_000)
             part = ScoreComponent(name="reach", score=share, weight=1, explanation=f"{candidate.followers} followers")
             return Match(

@@ -13,7 +13,7 @@ from creatorkit_payments.fees import FlatCommission
 
 from creatorkit.analytics import PlanCandidate, SegmentReach, TargetSegment, plan_budget, tier_of
 from creatorkit.analytics._plan_search import Search
-from creatorkit.entities import CreatorTier, PlanStrategy
+from creatorkit.entities import BudgetPlan, CreatorTier, MediaPlan, PlanStrategy
 from creatorkit.errors import ValidationError
 from creatorkit.money import Money
 
@@ -42,8 +42,8 @@ def ids(plan: object) -> list[str]:
     return [c.creator_id for c in plan.creators]  # type: ignore[attr-defined]
 
 
-def by_strategy(result: object) -> dict[PlanStrategy, object]:
-    return {plan.strategy: plan for plan in result.alternatives}  # type: ignore[attr-defined]
+def by_strategy(result: BudgetPlan) -> dict[PlanStrategy, MediaPlan]:
+    return {plan.strategy: plan for plan in result.alternatives}
 
 
 def test_two_mid_tier_creators_beat_one_mega_when_their_audiences_overlap_at_random() -> None:
@@ -88,7 +88,7 @@ def test_heavily_overlapping_audiences_make_the_one_top_creator_the_answer() -> 
     result = plan_budget([MEGA, MID_A, MID_B], [SEGMENT], usd(1_000), independence_bp=0)
     # Each smaller audience inside the largest: the two mid-tier creators reach 300 together, the mega one 500.
     assert ids(result.plan) == ["mega"]
-    assert by_strategy(result)[PlanStrategy.SEVERAL_MID].unique_reach == 300  # type: ignore[attr-defined]
+    assert by_strategy(result)[PlanStrategy.SEVERAL_MID].unique_reach == 300
 
 
 def test_reach_adds_up_over_segments() -> None:
@@ -127,8 +127,8 @@ def test_a_budget_below_every_cost_is_a_stated_result() -> None:
     assert result.plan.reason == "no candidate fits the budget 4.99 USD: the cheapest costs 5.00 USD"
     assert result.warnings[0].startswith("the budget 4.99 USD is below every candidate's cost")
     plans = by_strategy(result)
-    assert plans[PlanStrategy.MANY_MICRO].reason == "no micro or nano (under 100K followers) candidate"  # type: ignore[attr-defined]
-    assert "mid-tier" in plans[PlanStrategy.SEVERAL_MID].reason  # type: ignore[attr-defined]
+    assert plans[PlanStrategy.MANY_MICRO].reason == "no micro or nano (under 100K followers) candidate"
+    assert "mid-tier" in (plans[PlanStrategy.SEVERAL_MID].reason or "")
 
 
 def test_the_briefs_per_creator_cap_leaves_out_dearer_creators() -> None:
@@ -136,7 +136,7 @@ def test_the_briefs_per_creator_cap_leaves_out_dearer_creators() -> None:
     assert ids(result.plan) == ["mid_a", "mid_b"]
     assert result.warnings == ("over the 6.00 USD per-creator cap with fees, left out: mega",)
     top = by_strategy(result)[PlanStrategy.ONE_TOP]
-    assert top.reason == (  # type: ignore[attr-defined]
+    assert top.reason == (
         "no macro or mega (500K+ followers) candidate fits the budget 10.00 USD (6.00 USD per creator): "
         "the cheapest costs 10.00 USD"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -178,7 +179,7 @@ def test_posts_still_growing_are_left_out_and_said_so() -> None:
         predict(posts, key="a", as_of=NOW, settle_days=40)
 
 
-def vars_of(post: PastPost) -> dict[str, object]:
+def vars_of(post: PastPost) -> dict[str, Any]:
     return {name: getattr(post, name) for name in ("post_id", "published_at", "as_of", "views", "engagements")}
 
 

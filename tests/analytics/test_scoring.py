@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 import pytest
@@ -21,6 +22,7 @@ from creatorkit.entities import (
     CreatorRequirements,
     Denominator,
     Product,
+    ScoreComponent,
     Timeline,
 )
 from creatorkit.errors import ValidationError
@@ -30,7 +32,7 @@ AS_OF = datetime(2026, 4, 2, tzinfo=UTC)
 AGE, GENDER = AudienceDimension.AGE, AudienceDimension.GENDER
 
 
-def brief(**changes: object) -> CampaignBrief:
+def brief(**changes: Any) -> CampaignBrief:
     base = CampaignBrief(
         id="brief_1",
         brand_id="brand_glow",
@@ -49,7 +51,7 @@ def brief(**changes: object) -> CampaignBrief:
     return attrs.evolve(base, **changes)
 
 
-def creator(**changes: object) -> CatalogRecord:
+def creator(**changes: Any) -> CatalogRecord:
     base = CatalogRecord(
         creator_id="cr_ana",
         platform="tiktok",
@@ -70,8 +72,8 @@ def creator(**changes: object) -> CatalogRecord:
     return attrs.evolve(base, **changes)
 
 
-def components(match_components: Sequence[object]) -> dict[str, object]:
-    return {c.name: c for c in match_components}  # type: ignore[attr-defined]
+def components(match_components: Sequence[ScoreComponent]) -> dict[str, ScoreComponent]:
+    return {c.name: c for c in match_components}
 
 
 def test_each_component_is_named_scored_and_explained() -> None:
@@ -124,7 +126,7 @@ def test_quality_gate_vetoes_low_credibility() -> None:
     assert match.score == 0 and gate.veto and "below 75%" in gate.explanation
 
 
-def banned_words_check(rules: ContentRules):  # type: ignore[no-untyped-def]
+def banned_words_check(rules: ContentRules):
     """The content-rule matcher as the brand-safety check: the banned words any caption uses."""
     compiled = compiled_rules(rules, ())
 

@@ -81,7 +81,9 @@ class SeesContexts(EchoPlatform):
         self.contexts: list[CallContext | None] = []
 
     @hookimpl
-    def creatorkit_place_order(self, request: PlatformOrderRequest, context: CallContext | None) -> OrderPlacement:
+    def creatorkit_place_order(  # type: ignore[override]
+        self, request: PlatformOrderRequest, context: CallContext | None
+    ) -> OrderPlacement:
         self.contexts.append(context)
         return super().creatorkit_place_order(request)
 

@@ -81,11 +81,12 @@ def made_refs(plugin: StripeConnectPayments) -> list[str]:
 def test_small_pages_list_every_object_once() -> None:
     provider, plugin = start(list_limit=1)
     a_whole_deal(provider)
-    pages, refs, cursor = 0, [], None
+    pages, cursor = 0, None
+    refs: list[str] = []
     while True:
         page = provider.list_movements(cursor=cursor)
         pages += 1
-        refs.extend(e.provider_ref for e in page.operations)
+        refs.extend(e.provider_ref or "" for e in page.operations)
         cursor = page.next_cursor
         if cursor is None:
             break
@@ -109,7 +110,7 @@ def test_since_asks_stripe_for_what_was_created_from_then_on() -> None:
 
 def raw_post(plugin: StripeConnectPayments, path: str, data: dict[str, str]) -> dict[str, object]:
     """A call to the sandbox made with the platform's key by another program, not through the plugin."""
-    client = httpx.Client(transport=sandbox_of(plugin), base_url="https://api.stripe.com")  # type: ignore[arg-type]
+    client = httpx.Client(transport=sandbox_of(plugin), base_url="https://api.stripe.com")
     answer = client.post(path, data=data, headers={"Authorization": "Bearer sk_test_elsewhere"})
     assert answer.status_code == 200, answer.text
     body: dict[str, object] = answer.json()
