@@ -391,7 +391,8 @@ class ReusedDatabase:
     is carried from one use to the next but the database, and :meth:`reset` makes it hold exactly what it held when
     migrated: every table's rows (the audit head at genesis), every identity counter (entry sequences, PostgreSQL's
     document numbers) where it stood, the guard triggers as defined. The ledger suite's ``test_reused_database``
-    holds it to that. What does differ is bookkeeping that no query reads: SQLite's schema version counter, which
+    holds it to that. A suite whose uses all start from the same world (parties, a deal) writes it once and resets
+    to its :meth:`snapshot` instead. What does differ is bookkeeping that no query reads: SQLite's schema version counter, which
     each reset moves on, and PostgreSQL's trigger oids and dead rows awaiting vacuum.
     """
 
@@ -405,19 +406,25 @@ class ReusedDatabase:
         # and its deletion whenever the last connection closes.
         self._connection = database.connect()
 
-    def reset(self) -> None:
-        """Put the database back as migrating left it."""
-        self.database.restore(self.migrated, self._connection)
+    def reset(self, start: Contents | None = None) -> None:
+        """Put the database back as migrating left it, or as it was when :meth:`snapshot` gave ``start``."""
+        self.database.restore(self.migrated if start is None else start, self._connection)
 
-    def fresh_store(self) -> Store:
-        """The store on the database, just reset: it finds what ``open_store`` finds on a newly migrated one.
+    def snapshot(self) -> Contents:
+        """What the database holds now, for :meth:`fresh_store` to start from again: a world that many uses share
+        (the parties of a suite's sequences), written once instead of once per use."""
+        return self.database.contents()
+
+    def fresh_store(self, start: Contents | None = None) -> Store:
+        """The store on the database, just reset: it finds what ``open_store`` finds on a newly migrated one (or
+        what the database held when :meth:`snapshot` gave ``start``).
 
         One store serves every call, opened at the first (and again after a caller closed it): opening one each time
         would cost a PostgreSQL login and a backend with cold caches (about 20 ms). A store keeps nothing it read
         across another connection's commit, which the reset is: SQLite's record cache starts afresh when ``PRAGMA
         data_version`` moves; PostgreSQL's store keeps none. ``test_reused_database`` holds it to that.
         """
-        self.reset()
+        self.reset(start)
         if self._store is None or self._store._closed:
             self._store = open_store(self.database.url, audit_keys=AuditKeys() if self.keys is None else self.keys)
         return self._store
