@@ -21,7 +21,7 @@ share the operation record and must be read together to see that nothing moves t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +67,7 @@ from ..errors import (
 from ..ledger import Commission, FeeContext, FeePolicy, OpenAccount, Transfer, account_id, load_fee_policy, split
 from ..ledger._journal import Journal
 from ..money import Money
+from ..payments import granularity
 from ._annual_fees import bill_annual_fee
 
 if TYPE_CHECKING:
@@ -407,6 +408,7 @@ class PaymentsService(Service):
         policy = self.fee_policy
         capabilities = client.metadata.payments
         margin = timedelta(days=self._kit.config.money.hold_margin_days)
+        unit_of = _units_of(capabilities, provider)
 
         def work(change: Change) -> PaymentOperation | None:
             deal = _movable_deal(change, actor, deal_id)
@@ -419,7 +421,7 @@ class PaymentsService(Service):
             if deal.contract_id is None:
                 raise _Unchanged(None)
             contract = change.load("contract", deal.contract_id, Contract)
-            step = _next_step(change, deal, contract, operations, policy, change.now, margin)
+            step = _next_step(change, deal, contract, operations, policy, change.now, margin, unit_of)
             if step is None:
                 raise _Unchanged(None)
             attempt = 1 + sum(1 for op in operations if _step_code(op) == step.code)
@@ -630,6 +632,7 @@ def _next_step(
     policy: FeePolicy,
     now: datetime,
     margin: timedelta = timedelta(0),
+    unit_of: Callable[[str], int] = lambda currency: 1,
 ) -> _Step | None:
     """The first movement the deal's state calls for that has not happened yet; None when all have."""
     done = {_step_code(op) for op in operations if op.status is PaymentOperationStatus.SUCCEEDED}
@@ -647,16 +650,18 @@ def _next_step(
     agency_bp = _agency_cut_bp(view, deal)
     money = _money_view(view, deal, list(operations))
     settlement = _settlement(view, deal.id)
+    unit = unit_of(price.currency)
     if deal.state is DealState.DISPUTED:
         return None
     if settlement is not None or deal.state in _ENDED_UNFINISHED:
-        return _ending_step(view, deal, contract, money, settlement, commission, agency_bp, policy.name, done)
+        return _ending_step(view, deal, contract, money, settlement, commission, agency_bp, policy.name, done, unit)
     if deal.state not in _SIGNED:
         return None
     # A whole fund whose hold lapsed was refunded: the milestones it had not paid are funded as they fall due.
     whole = schedule.kind is not ScheduleKind.POSTPAY and "h" not in done
     if whole and "f" not in done:
-        return _fund_step("f", None, price, commission, [m.amount for m in milestones], policy.name, agency_bp)
+        parts = [m.amount for m in milestones]
+        return _fund_step("f", None, price, commission, parts, policy.name, agency_bp, unit=unit)
     for index, milestone in enumerate(milestones):
         if deal.state not in _DUE_IN[milestone.trigger] or f"r{index}" in done:
             continue
@@ -665,11 +670,10 @@ def _next_step(
         if not whole and f"f{index}" not in done:
             # The per-project fee is charged with the deal's first fund only (not again after a lapsed hold).
             first = not any(code.startswith("f") for code in done)
-            return _fund_step(
-                f"f{index}", index, milestone.amount, commission, [milestone.amount], policy.name, agency_bp, first
-            )
+            amount = milestone.amount
+            return _fund_step(f"f{index}", index, amount, commission, [amount], policy.name, agency_bp, first, unit)
         if f"r{index}" not in done:
-            fees = split(milestone.amount, commission, agency_bp, policy=policy.name)
+            fees = split_in_units(milestone.amount, commission, agency_bp, policy=policy.name, unit=unit)
             return _Step(
                 purpose=PaymentPurpose.RELEASE,
                 code=f"r{index}",
@@ -723,6 +727,41 @@ def _held_by(operations: Sequence[PaymentOperation], fund: PaymentOperation) -> 
     return held
 
 
+def _units_of(capabilities: Any, provider: str) -> Callable[[str], int]:
+    """The smallest amount of a currency the provider takes (tens of fils, say): what splits are made in."""
+
+    def unit_of(currency: str) -> int:
+        if capabilities is None:
+            return 1
+        try:
+            return granularity(currency, capabilities, provider=provider)
+        except PaymentNotSupported:
+            return 1  # the request itself is refused, naming the currency
+
+    return unit_of
+
+
+def split_in_units(gross: Money, commission: Commission, agency_cut_bp: int, *, policy: str, unit: int) -> FeeBreakdown:
+    """:func:`creatorkit.ledger.split` in steps of ``unit`` minor units, the smallest amount the provider takes
+    (10 for KWD at a provider that counts tens of fils), so that every part is one it can move. A gross that is
+    not a whole number of units is split in minor units: the provider then refuses it, naming the currency."""
+    if unit <= 1 or gross.amount % unit:
+        return split(gross, commission, agency_cut_bp, policy=policy)
+    coarse = split(Money(gross.amount // unit, gross.currency), commission, agency_cut_bp, policy=policy)
+
+    def scaled(part: Money | None) -> Money | None:
+        return None if part is None else Money(part.amount * unit, part.currency)
+
+    return attrs.evolve(
+        coarse,
+        gross=gross,
+        platform_fee=scaled(coarse.platform_fee),
+        agency_cut=scaled(coarse.agency_cut),
+        creator_net=scaled(coarse.creator_net),
+        service_fee=scaled(coarse.service_fee),
+    )
+
+
 def _fund_step(
     code: str,
     milestone: int | None,
@@ -732,12 +771,13 @@ def _fund_step(
     policy: str,
     agency_bp: int,
     first: bool = True,
+    unit: int = 1,
 ) -> _Step:
     """What the brand pays into escrow for ``parts``: their gross, their service fees and (with the deal's
     ``first`` fund) the per-project fee."""
     brand_fees = Money.zero(gross.currency)
     for part in parts:
-        service = split(part, commission, agency_bp, policy=policy).service_fee
+        service = split_in_units(part, commission, agency_bp, policy=policy, unit=unit).service_fee
         if service is not None:
             brand_fees = brand_fees + service
     if commission.per_project_fee is not None and first:
@@ -762,6 +802,7 @@ def _ending_step(
     agency_bp: int,
     policy: str,
     done: set[str],
+    unit: int = 1,
 ) -> _Step | None:
     """A deal that ended without finishing (or was settled): the creator's part of what escrow holds, then the rest
     back to the brand."""
@@ -782,7 +823,9 @@ def _ending_step(
             else:
                 creator_gross = held  # nothing goes back: what escrow holds is the creator's
         if creator_gross.amount > 0:
-            fees = split(creator_gross, attrs.evolve(commission, per_project_fee=None), agency_bp, policy=policy)
+            fees = split_in_units(
+                creator_gross, attrs.evolve(commission, per_project_fee=None), agency_bp, policy=policy, unit=unit
+            )
             purpose = PaymentPurpose.SETTLEMENT if settlement is not None else PaymentPurpose.KILL_FEE
             # A brand-side service fee was paid at funding; none is charged on what is paid out now.
             fees = attrs.evolve(fees, service_fee=None)
