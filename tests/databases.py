@@ -392,8 +392,8 @@ class ReusedDatabase:
     migrated: every table's rows (the audit head at genesis), every identity counter (entry sequences, PostgreSQL's
     document numbers) where it stood, the guard triggers as defined. The ledger suite's ``test_reused_database``
     holds it to that. A suite whose uses all start from the same world (parties, a deal) writes it once and resets
-    to its :meth:`snapshot` instead. What does differ is bookkeeping that no query reads: SQLite's schema version counter, which
-    each reset moves on, and PostgreSQL's trigger oids and dead rows awaiting vacuum.
+    to its :meth:`snapshot` instead. What does differ is bookkeeping that no query reads: SQLite's schema version
+    counter, which each reset moves on, and PostgreSQL's trigger oids and dead rows awaiting vacuum.
     """
 
     def __init__(self, database: Database, keys: AuditKeys | None = None) -> None:

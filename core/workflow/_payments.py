@@ -749,8 +749,8 @@ def split_in_units(gross: Money, commission: Commission, agency_cut_bp: int, *, 
         return split(gross, commission, agency_cut_bp, policy=policy)
     coarse = split(Money(gross.amount // unit, gross.currency), commission, agency_cut_bp, policy=policy)
 
-    def scaled(part: Money | None) -> Money | None:
-        return None if part is None else Money(part.amount * unit, part.currency)
+    def scaled(part: Money) -> Money:
+        return Money(part.amount * unit, part.currency)
 
     return attrs.evolve(
         coarse,
@@ -758,7 +758,7 @@ def split_in_units(gross: Money, commission: Commission, agency_cut_bp: int, *, 
         platform_fee=scaled(coarse.platform_fee),
         agency_cut=scaled(coarse.agency_cut),
         creator_net=scaled(coarse.creator_net),
-        service_fee=scaled(coarse.service_fee),
+        service_fee=None if coarse.service_fee is None else scaled(coarse.service_fee),
     )
 
 
