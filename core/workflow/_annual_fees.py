@@ -17,6 +17,7 @@ from ..entities import Brand, LedgerAccountKind, LedgerEntry, Posting
 from ..errors import Problem, ValidationError
 from ..ledger import OpenAccount, Transfer, account_id
 from ..ledger._journal import Journal
+from ..money import is_currency
 
 if TYPE_CHECKING:
     from .._change import Change
@@ -46,6 +47,8 @@ def bill_annual_fee(
     """
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 9999:
         raise ValidationError([Problem("year", f"must be a calendar year (2000-9999), got {year!r}")], "annual fee")
+    if not isinstance(currency, str) or not is_currency(currency):
+        raise ValidationError([Problem("currency", f"must be an ISO 4217 code, got {currency!r}")], "annual fee")
     change.load("brand", brand_id, Brand)
     fee = policy.annual_fee(currency)
     if fee is None or fee.amount == 0:

@@ -59,6 +59,8 @@ def test_billing_refuses_what_it_cannot_bill(world: World) -> None:
         kit.payments.bill_annual_fee(world.brand, world.brand.id, 2026, "USD")
     with pytest.raises(ValidationError, match="year"):
         kit.payments.bill_annual_fee(world.system, world.brand.id, 26, "USD")
+    with pytest.raises(ValidationError, match="currency"):
+        kit.payments.bill_annual_fee(world.system, world.brand.id, 2026, "usd")
     with pytest.raises(NotFound):
         kit.payments.bill_annual_fee(world.system, "brand_nobody", 2026, "USD")
 
