@@ -286,7 +286,13 @@ def _weighted(
         missing.append(f"{name}: not every post has it (and its views)")
         return None
     played = sum(r.value * (_value(result.metrics.views) or 0) for r, result in zip(rates, results, strict=True) if r)
-    return rate(played, views, Denominator.VIEWS)
+    combined = rate(played, views, Denominator.VIEWS)
+    # The posts' own rates are over plays (or views): the sum keeps their denominator, weighted by views, and says
+    # how many views it weighed only when that is what it is over.
+    over = {r.denominator for r in rates if r is not None}
+    if over != {Denominator.VIEWS} and len(over) == 1:
+        return attrs.evolve(combined, denominator=over.pop(), denominator_value=None)
+    return combined
 
 
 def _cpm_base(

@@ -96,6 +96,7 @@ def test_rates_are_recomputed_from_the_sums_not_averaged() -> None:
     assert by_views.value != pytest.approx((0.5 + 0.01) / 2), "not the mean of the posts' rates"
     assert summary.completion_rate is not None
     assert summary.completion_rate.value == pytest.approx((0.9 * 1_000 + 0.1 * 99_000) / 100_000)
+    assert summary.completion_rate.denominator is Denominator.PLAYS, "the posts' rates are over plays: so is the sum"
     assert summary.cost == Money(100_000, "USD") and summary.views == count(100_000)
 
 
