@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from .workflow._briefs import BriefService
     from .workflow._content import ContentService
     from .workflow._deals import DealService
+    from .workflow._metrics_jobs import MetricsQueue
+    from .workflow._metrics_sync import MetricsService
     from .workflow._negotiation import NegotiationService
     from .workflow._outreach import OutreachService
     from .workflow._payments import PaymentsService
@@ -281,3 +283,28 @@ class Creatorkit:
         from .workflow._payments import PaymentsService
 
         return PaymentsService(self)
+
+    @functools.cached_property
+    def metrics(self) -> MetricsService:
+        """Sync rounds of post metrics into snapshots, and each post's history (``docs/analytics.md``)."""
+        from .workflow._metrics_sync import MetricsService
+
+        return MetricsService(self)
+
+    def metrics_queue(self) -> MetricsQueue:
+        """The job queue the metrics sync runs on when the store is PostgreSQL (``creatorkit worker`` shares it).
+
+        A SQLite store has none: its rounds run in the caller's process (:meth:`MetricsService.sync`).
+        """
+        from .errors import StoreError
+        from .store._postgres import PostgresStore
+
+        if not isinstance(self.store, PostgresStore):
+            raise StoreError(
+                f"the store {self.store.url} is not PostgreSQL: its metrics sync runs in-process, without workers"
+            )
+        try:
+            from .workflow._metrics_jobs import MetricsQueue
+        except ImportError as missing:  # procrastinate comes with the postgres extra
+            raise StoreError(f"the metrics job queue needs pip install 'creatorkit[postgres]' ({missing})") from None
+        return MetricsQueue(self, self.store.unmasked_url())

@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_STORE",
     "GROUPS",
     "Config",
+    "MetricsSettings",
     "Mode",
     "MoneySettings",
     "PluginSettings",
@@ -150,6 +151,22 @@ class MoneySettings:
 
 
 @attrs.frozen(kw_only=True)
+class MetricsSettings:
+    """``[metrics]``: how often the metrics sync reads each post, for how long, and how many posts per job.
+
+    A round reads every post still measured once per slot of ``slot_hours``; a post is measured from its
+    publication until ``track_days`` after it. ``batch_size`` posts go to the platform per call (and per job on
+    PostgreSQL): a crash loses at most one batch's calls, which the next round of the slot makes again.
+    ``cron`` is when ``creatorkit worker`` starts a round itself (a five-field cron line, UTC).
+    """
+
+    slot_hours: int = 24
+    track_days: int = 90
+    batch_size: int = 100
+    cron: str = "17 * * * *"
+
+
+@attrs.frozen(kw_only=True)
 class WorkflowSettings:
     """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever; limits on what
     users write (templates, drafts), so that no one input holds the service up."""
@@ -193,6 +210,7 @@ class Config:
     acting_as: str | None = None
     workflow: WorkflowSettings = WorkflowSettings()
     money: MoneySettings = MoneySettings()
+    metrics: MetricsSettings = MetricsSettings()
     plugins: tuple[PluginSettings, ...] = ()
 
     @classmethod
@@ -312,6 +330,7 @@ class Config:
             acting_as=core.get("acting_as"),
             workflow=WorkflowSettings(**resolved.get("workflow", {})),
             money=MoneySettings(**resolved.get("money", {})),
+            metrics=MetricsSettings(**resolved.get("metrics", {})),
             plugins=tuple(plugins),
         )
 

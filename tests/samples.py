@@ -110,6 +110,7 @@ from creatorkit.entities import (
     Message,
     MessageTemplate,
     MetricSource,
+    MetricsSyncReport,
     MilestoneTrigger,
     Money,
     NextAction,
@@ -152,6 +153,7 @@ from creatorkit.entities import (
     PostMetricsBatch,
     PostMetricsRequest,
     PostMetricsResult,
+    PostSnapshot,
     PriceRange,
     PriceTier,
     Product,
@@ -178,6 +180,7 @@ from creatorkit.entities import (
     SortField,
     SourceReference,
     Statistic,
+    SyncFailure,
     TalentManager,
     Terms,
     TextSpan,
@@ -837,6 +840,23 @@ post_metrics_batch = PostMetricsBatch(
         post_metrics_result,
         PostMetricsResult(platform_post_id="7480193355120840999", error=item_error),
     ),
+)
+post_snapshot = PostSnapshot(
+    post_id=published_post.id,
+    deal_id=DEAL_ID,
+    platform="tiktok",
+    slot=at(31).replace(hour=0, minute=0, second=0, microsecond=0),
+    fetched_at=at(31),
+    metrics=post_metrics,
+    synced_by="worker-2/job 1187",
+)
+metrics_sync_report = MetricsSyncReport(
+    slot=post_snapshot.slot,
+    synced=1,
+    already_synced=3,
+    failed=(SyncFailure(post_id="post_9d02", platform="tiktok", error=item_error),),
+    queued=0,
+    posts=5,
 )
 
 # --- payments: a JPY escrow and ledger, a KWD payout -------------------------------------------------------
@@ -1552,6 +1572,9 @@ SAMPLES: dict[str, Any] = {
         post_metrics_request,
         post_metrics_result,
         post_metrics_batch,
+        post_snapshot,
+        metrics_sync_report,
+        metrics_sync_report.failed[0],
         item_error,
         creator_metrics.period,
         creator_metrics.sponsored,

@@ -113,6 +113,7 @@ from ._discovery import (
 from ._imports import ImportFormat, ImportResult, RejectedRow
 from ._item_errors import ErrorKind, ItemError
 from ._matching import Match, ScoreComponent
+from ._metric_sync import MetricsSyncReport, PostSnapshot, SyncFailure
 from ._metrics import (
     Count,
     CreatorMetrics,
@@ -300,6 +301,9 @@ ENTITY_CLASSES: dict[str, type] = {
         PostMetricsBatch,
         PostMetricsRequest,
         PostMetricsResult,
+        PostSnapshot,
+        MetricsSyncReport,
+        SyncFailure,
         Posting,
         Settlement,
         PriceTier,
@@ -450,6 +454,7 @@ __all__ = [
     "Message",
     "MessageTemplate",
     "MetricSource",
+    "MetricsSyncReport",
     "MilestoneTrigger",
     "Money",
     "NextAction",
@@ -494,6 +499,7 @@ __all__ = [
     "PostMetricsBatch",
     "PostMetricsRequest",
     "PostMetricsResult",
+    "PostSnapshot",
     "Posting",
     "PredictedCount",
     "Prediction",
@@ -527,6 +533,7 @@ __all__ = [
     "SplitMode",
     "SponsoredAdjustment",
     "Statistic",
+    "SyncFailure",
     "TalentManager",
     "Terms",
     "TextSpan",

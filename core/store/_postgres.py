@@ -79,6 +79,10 @@ class PostgresStore(Store):
         super().__init__(url, audit_keys)
         self._migrate_or_close()
 
+    def unmasked_url(self) -> str:
+        """The URL as given, password included: for a client of the same database (the job queue); never print it."""
+        return self._conninfo
+
     def _connect(self) -> Any:
         conn = psycopg.connect(self._conninfo, autocommit=False, connect_timeout=self.connect_timeout)
         try:

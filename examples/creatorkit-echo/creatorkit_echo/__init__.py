@@ -17,6 +17,7 @@ stops at ``35+``, its country split at the top three).
 Settings (``[platforms.echo]`` in creatorkit.toml):
 
 * ``latency_ms`` (int, default 0): wait this long in every stage call, to simulate a slow platform.
+* ``creators`` (int, default 24): how many creators the sandbox marketplace has, each with three posts.
 * ``fail_discovery`` (bool, default false): make discovery raise a transient platform error.
 * ``webhook_secret`` (string, at least 8 characters, ``writeOnly``): the HMAC key its webhooks are signed with.
 * ``verify_token`` (string, at least 8 characters, ``writeOnly``): what its subscription handshake must present.
@@ -182,6 +183,7 @@ SETTINGS_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "latency_ms": {"type": "integer", "minimum": 0, "maximum": 60000},
+        "creators": {"type": "integer", "minimum": 1, "maximum": 100000},
         "fail_discovery": {"type": "boolean"},
         "webhook_secret": _SECRET,
         "verify_token": _SECRET,
@@ -391,6 +393,8 @@ class EchoPlatform:
     @hookimpl
     def creatorkit_configure(self, settings: Mapping[str, Any]) -> None:
         self.latency = settings.get("latency_ms", 0) / 1000
+        if "creators" in settings:  # a bigger marketplace: POSTS_PER_CREATOR posts each, for tests at scale
+            self.creators = [_creator(i, self.name) for i in range(settings["creators"])]
         self.fail_discovery = settings.get("fail_discovery", False)
         self.webhook_secret = str(settings.get("webhook_secret", SANDBOX_WEBHOOK_SECRET.decode())).encode()
         self.verify_token = str(settings.get("verify_token", SANDBOX_VERIFY_TOKEN))
