@@ -115,7 +115,11 @@ class _Opened:
     def __enter__(self) -> MetricsQueue:
         self._context = self._queue.app.open()
         self._context.__enter__()
-        self._queue.install()
+        try:
+            self._queue.install()
+        except BaseException as error:  # a database that refuses the schema: close what was opened, then say so
+            self._context.__exit__(type(error), error, error.__traceback__)
+            raise
         return self._queue
 
     def __exit__(self, *exc: object) -> None:
