@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .parties._grants import GrantService
     from .parties._registration import PartyService
     from .parties._roster import RosterService
+    from .reports import ReportService
     from .store import Store
     from .tokens import TokenCipher
     from .webhooks import WebhookService
@@ -308,3 +309,12 @@ class Creatorkit:
         except ImportError as missing:  # procrastinate comes with the postgres extra
             raise StoreError(f"the metrics job queue needs pip install 'creatorkit[postgres]' ({missing})") from None
         return MetricsQueue(self, self.store.unmasked_url())
+
+    # -- campaign reports ---------------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def reports(self) -> ReportService:
+        """Campaign reports: KPIs, attainment, cost per result, views, audience match (``docs/analytics.md``)."""
+        from .reports import ReportService
+
+        return ReportService(self)

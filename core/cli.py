@@ -916,4 +916,5 @@ else:
         _cli_metrics,  # noqa: F401
         _cli_payments,  # noqa: F401
         _cli_plan,  # noqa: F401
+        _cli_report,  # noqa: F401
     )

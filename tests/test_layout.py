@@ -40,6 +40,7 @@ LAYERS = {
     "creatorkit.workflow": "workflow",
     "creatorkit.ledger": "ledger",
     "creatorkit.analytics": "analytics",
+    "creatorkit.reports": "reports",
     "creatorkit.testing": "conformance kit",
     "creatorkit.toolkit": "toolkit",
     "creatorkit.webhooks": "webhooks",
@@ -60,6 +61,8 @@ MAY_IMPORT = {
     "workflow": {"values", "store", "audit chain", "plugin host", "services", "parties", "ledger"},
     "ledger": {"values", "store", "services"},
     "analytics": {"values"},
+    # A campaign's report joins what the workflow keeps (deals, posts, snapshots) with what analytics computes.
+    "reports": {"values", "store", "services", "parties", "workflow", "analytics"},
     "audit evidence": {"values", "store", "audit chain", "services", "parties", "workflow"},
     "toolkit": {"values", "plugin host"},
     "conformance kit": {"values", "plugin host", "toolkit"},

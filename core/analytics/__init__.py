@@ -29,6 +29,17 @@ from ._catalog import Catalog, CatalogColumns, Ranking
 from ._kpis import FollowerChange, PostResult, attain, post_kpis, summarise
 from ._planner import PlanCandidate, SegmentReach, TargetSegment, plan_budget, tier_of
 from ._prediction import MINIMUM_POSTS, PastPost, predict
+from ._report import (
+    AudienceMatch,
+    CampaignData,
+    CampaignPost,
+    CampaignReport,
+    CreatorReport,
+    PostReport,
+    ViewsPoint,
+    ViewsSeries,
+    build_report,
+)
 from ._scoring import (
     BrandSafetyCheck,
     CatalogRecord,
@@ -42,20 +53,29 @@ from ._scoring import (
 
 __all__ = [
     "MINIMUM_POSTS",
+    "AudienceMatch",
     "BrandSafetyCheck",
+    "CampaignData",
+    "CampaignPost",
+    "CampaignReport",
     "Catalog",
     "CatalogColumns",
     "CatalogRecord",
+    "CreatorReport",
     "FollowerChange",
     "MatchWeights",
     "PastPost",
     "PlanCandidate",
+    "PostReport",
     "PostResult",
     "Ranking",
     "Scorer",
     "SegmentReach",
     "TargetSegment",
+    "ViewsPoint",
+    "ViewsSeries",
     "attain",
+    "build_report",
     "er_benchmark",
     "plan_budget",
     "post_kpis",
