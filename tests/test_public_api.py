@@ -142,6 +142,7 @@ def test_the_public_modules_are_the_documented_ones() -> None:
         "creatorkit.money",
         "creatorkit.parties",
         "creatorkit.payments",
+        "creatorkit.reports",
         "creatorkit.schemas",
         "creatorkit.signing",
         "creatorkit.store",

@@ -45,6 +45,16 @@ def _playwright() -> Any:
     return sync_playwright
 
 
+def _console(message: Any, problems: list[str]) -> None:
+    if message.type in ("error", "warning"):
+        problems.append(f"console {message.type}: {message.text}")
+
+
+def _dialog(dialog: Any, problems: list[str]) -> None:
+    problems.append(f"a dialog opened: {dialog.message}")  # what an injected alert() would do
+    dialog.dismiss()
+
+
 def _y_values(path: str) -> list[float]:
     """The y coordinates of an SVG path's points (plotly draws a line as ``M x,y L x,y …``)."""
     return [float(y) for y in re.findall(r"[ML][\d.]+,([\d.]+)", path)]
@@ -76,9 +86,9 @@ def test_the_report_renders_every_chart_in_headless_chromium(tmp_path: Path) -> 
             context = browser.new_context(viewport={"width": 1200, "height": 900})
             context.route("**/*", route)
             page = context.new_page()
-            page.on("console", lambda message: message.type in ("error", "warning") and problems.append(message.text))
+            page.on("console", lambda message: _console(message, problems))
             page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("dialog", lambda dialog: (problems.append(f"a dialog opened: {dialog.message}"), dialog.dismiss()))
+            page.on("dialog", lambda dialog: _dialog(dialog, problems))
             page.goto(url)
             ids = list(CHART_IDS)
             page.wait_for_function(
