@@ -1,8 +1,10 @@
 """A report as CSV: one row per (scope, subject, KPI) with its value, denominator, source and ``as_of``.
 
-``scope`` is post, creator, platform or campaign (KPIs), ``attainment`` (a target of the brief, ``value`` the
-attainment as a fraction of the target: 1 is on target) or ``audience`` (a creator's or the campaign's share in
-a target); ``value`` is a plain number (costs in major units of ``unit``), empty where the figure is missing.
+``scope`` is post, creator, platform or campaign and ``subject`` its id (the post's, the creator's, the platform's
+name, the brief's). Besides the KPIs (counts, rates, costs per unit, the cost), ``attainment:<metric>`` rows give
+each target of the brief as a fraction of it (1 is on target), and ``audience_share:<dimension>=<keys>[@platform]``
+rows a creator's or the campaign's share of audience in a target. ``value`` is a plain number (costs in major
+units of ``unit``), empty where the figure is missing.
 """
 
 from __future__ import annotations
@@ -35,31 +37,35 @@ def _rows(report: CampaignReport) -> Iterator[Row]:
     summaries += [*report.platforms, *(c.kpis for c in report.creators), *(p.kpis for p in report.posts)]
     for summary in summaries:
         yield from _summary_rows(summary)
-    if report.campaign is not None:
-        for reached in report.campaign.attainment:
-            figure = reached.count or reached.rate or reached.cost
-            yield (
-                "attainment",
-                report.brief_id,
-                str(reached.kpi.metric),
-                "" if reached.attainment_bp is None else str(reached.attainment_bp / 10_000),
-                "fraction of target",
-                _denominator(figure),
-                "",
-                "" if figure is None else str(figure.source),
-                "" if figure is None else figure.as_of.isoformat(),
-            )
+        yield from _attainment_rows(summary)
     for match in report.audience_match:
+        where = f"@{match.platform}" if match.platform else ""
         yield (
-            "audience",
+            "creator" if match.creator_id else "campaign",
             match.creator_id or report.brief_id,
-            f"{match.dimension}:{'+'.join(match.target_keys)}" + (f"@{match.platform}" if match.platform else ""),
+            f"audience_share:{match.dimension}={'+'.join(match.target_keys)}{where}",
             "" if match.share is None else repr(match.share),
             "share",
             match.denominator,
             "",
             "" if match.source is None else str(match.source),
             "" if match.as_of is None else match.as_of.isoformat(),
+        )
+
+
+def _attainment_rows(summary: KpiSummary) -> Iterator[Row]:
+    for reached in summary.attainment:
+        figure = reached.count or reached.rate or reached.cost
+        yield (
+            str(summary.scope),
+            summary.key,
+            f"attainment:{reached.kpi.metric}",
+            "" if reached.attainment_bp is None else str(reached.attainment_bp / 10_000),
+            "fraction of target",
+            _denominator(figure),
+            "",
+            "" if figure is None else str(figure.source),
+            "" if figure is None else figure.as_of.isoformat(),
         )
 
 

@@ -259,7 +259,7 @@ def _audience_figure(report: CampaignReport) -> go.Figure:
             y=[m.min_share for m in targets],
             name="target (minimum share)",
             mode="markers",
-            marker={"symbol": "line-ew-open", "size": 40, "line": {"width": 3, "color": "#000"}},
+            marker={"symbol": "line-ew-open", "size": 40, "color": "#111", "line": {"width": 3, "color": "#111"}},
         )
     )
     layout = _layout("Audience match against the target", "share of the audience in the target", barmode="group")

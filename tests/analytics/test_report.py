@@ -268,7 +268,15 @@ def test_the_csv_has_one_row_per_scope_subject_and_kpi(campaign: Campaign) -> No
         "views",
     )
     assert cpm["denominator_value"] == str(report.campaign.views.value) and cpm["as_of"]
-    assert {r["scope"] for r in rows} == {"campaign", "platform", "creator", "post", "attainment", "audience"}
+    assert {r["scope"] for r in rows} == {"campaign", "platform", "creator", "post"}
+    attained = {r["kpi"]: r for r in rows if r["scope"] == "campaign" and r["kpi"].startswith("attainment:")}
+    assert [(a.kpi.metric, a.attainment_bp) for a in report.campaign.attainment] == [
+        (KpiMetric(k.removeprefix("attainment:")), round(float(r["value"]) * 10_000)) for k, r in attained.items()
+    ]
+    shares = [r for r in rows if r["kpi"].startswith("audience_share:")]
+    assert len(shares) == len(report.audience_match)
+    age = next(r for r in shares if r["scope"] == "campaign" and r["kpi"] == "audience_share:age=18-24+25-34")
+    assert (age["denominator"], age["source"]) == ("views", "estimated")
     assert sum(1 for r in rows if r["scope"] == "post" and r["kpi"] == "views") == 3
 
 
