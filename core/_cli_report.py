@@ -55,7 +55,7 @@ def _write_whole(target: Path, text: str) -> None:
     "--as-of",
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
-    help="The report as it stood then (UTC; default: now): later snapshots are left out.",
+    help="The report as it stood then (UTC; default: now): snapshots read later are left out.",
 )
 @_as_option
 @_pass_context

@@ -8,9 +8,9 @@ holds every number the report's charts draw (:mod:`._report_html` draws them fro
 
 Choices where a brief does not say:
 
-* a post counts from its latest snapshot at or before ``as_of``; a deal without a post, or a post without a
-  snapshot yet, is listed in ``unmeasured`` with the reason, and costs nothing in the KPIs (its price would divide
-  into views it has not had);
+* a post counts from its latest snapshot read by ``as_of`` (``fetched_at``: what was known then); a deal without
+  a post, or a post without a snapshot yet, is listed in ``unmeasured`` with the reason, and costs nothing in the
+  KPIs (its price would divide into views it has not had);
 * count targets (views, reach, engagements) are campaign totals: they are judged for the campaign and each
   platform; rate and cost targets are judged for every creator too;
 * "cost per result" is the brief's first cost target (CPM, CPE or CPV), else cost per click/conversion where every
@@ -186,7 +186,7 @@ class CampaignReport:
 
 
 def build_report(data: CampaignData, as_of: datetime) -> CampaignReport:
-    """The report of ``data`` as it stood at ``as_of`` (snapshots of later slots are left out)."""
+    """The report of ``data`` as it stood at ``as_of``: snapshots read after it are left out."""
     brief = data.brief
     names = dict(data.creator_names)
     measured, unmeasured = _measured(data, as_of)
@@ -230,7 +230,7 @@ def _measured(data: CampaignData, as_of: datetime) -> tuple[list[tuple[CampaignP
     ]
     measured = []
     for item in sorted(data.posts, key=lambda p: (p.post.published_at, p.post.id)):
-        latest = _latest(item.snapshots, as_of)
+        latest = _latest(_known(item.snapshots, as_of))
         if latest is None:
             unmeasured.append(f"post {item.post.id} ({item.deal.creator_id}): no snapshot by {as_of.isoformat()}")
             continue
@@ -245,8 +245,14 @@ def _measured(data: CampaignData, as_of: datetime) -> tuple[list[tuple[CampaignP
     return measured, unmeasured
 
 
-def _latest(snapshots: Sequence[PostSnapshot], as_of: datetime) -> PostSnapshot | None:
-    kept = [s for s in snapshots if s.slot <= as_of]
+def _known(snapshots: Sequence[PostSnapshot], as_of: datetime) -> list[PostSnapshot]:
+    """The snapshots read by ``as_of``."""
+    return [s for s in snapshots if s.fetched_at <= as_of]
+
+
+def _latest(snapshots: Sequence[PostSnapshot], slot: datetime | None = None) -> PostSnapshot | None:
+    """The snapshot of the latest slot (up to ``slot``)."""
+    kept = [s for s in snapshots if slot is None or s.slot <= slot]
     return max(kept, key=lambda s: s.slot) if kept else None
 
 
@@ -317,7 +323,7 @@ def _views_over_time(
         by_creator.setdefault(item.deal.creator_id, []).append(item)
     series = []
     for creator_id, items in sorted(by_creator.items()):
-        kept = [[s for s in item.snapshots if s.slot <= as_of and s.metrics.views is not None] for item in items]
+        kept = [[s for s in _known(item.snapshots, as_of) if s.metrics.views is not None] for item in items]
         slots = sorted({s.slot for snapshots in kept for s in snapshots})
         points: list[ViewsPoint] = []
         sources: set[MetricSource] = set()

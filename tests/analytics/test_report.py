@@ -68,7 +68,7 @@ def expected_results(campaign: Campaign, as_of: Any = None) -> list[PostResult]:
     for deal in campaign.deals:
         post = kit.content.post(brand, deal.id)
         assert post is not None
-        history = [s for s in kit.metrics.post_history(brand, post.id) if as_of is None or s.slot <= as_of]
+        history = [s for s in kit.metrics.post_history(brand, post.id) if as_of is None or s.fetched_at <= as_of]
         followers = kit.creators.overview(brand, deal.creator_id).metrics[0].followers
         assert followers is not None
         results.append(
