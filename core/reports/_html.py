@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import html
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import jinja2
@@ -40,7 +41,7 @@ _PAGE = """\
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; \
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; \
 style-src 'unsafe-inline'; img-src data:; font-src data:">
 <title>{{ report.brief_name }} — campaign report</title>
 <style>
@@ -241,28 +242,50 @@ def _target_label(match: AudienceMatch) -> str:
     return f"{match.dimension}: {', '.join(match.target_keys)} (≥ {match.min_share:.0%})"
 
 
+def _subject_labels(rows: Sequence[AudienceMatch]) -> dict[tuple[str | None, str | None], str]:
+    """The x-axis label of each audience (creator and platform, or the campaign): the creator's name, told apart
+    by id and platform where two would read the same."""
+    labels = {
+        (m.creator_id, m.platform): m.creator_name if m.creator_id else "campaign (weighted by views)" for m in rows
+    }
+    seen = Counter(labels.values())
+    return {
+        key: f"{label} ({key[0]}@{key[1]})" if seen[label] > 1 and key[0] else label for key, label in labels.items()
+    }
+
+
 def _audience_figure(report: CampaignReport) -> go.Figure:
+    """Audiences along x, one bar per target of the brief, each target's minimum share marked over its bars."""
     rows = [m for m in report.audience_match if m.share is not None]
+    labels = _subject_labels(rows)
+    targets = dict.fromkeys((m.dimension, m.target_keys) for m in rows)
     traces = []
-    for subject in dict.fromkeys((m.creator_id, m.platform) for m in rows):
-        mine = [m for m in rows if (m.creator_id, m.platform) == subject]
-        name = mine[0].creator_name if subject[0] else "campaign (weighted by views)"
+    for index, target in enumerate(targets):
+        mine = [m for m in rows if (m.dimension, m.target_keys) == target]
+        x = [_text(labels[(m.creator_id, m.platform)]) for m in mine]
+        group = {"offsetgroup": str(index), "alignmentgroup": "audience"}
+        shares = [m.share for m in mine]
+        ids = [m.creator_id for m in mine]
+        traces.append(go.Bar(x=x, y=shares, customdata=ids, name=_target_label(mine[0]), **group))
         traces.append(
-            go.Bar(
-                x=[_text(_target_label(m)) for m in mine], y=[m.share for m in mine], name=_text(name), meta=subject[0]
+            go.Scatter(
+                x=x,
+                y=[m.min_share for m in mine],
+                name="target (minimum share)",
+                legendgroup="target",
+                showlegend=index == 0,
+                mode="markers",
+                marker={"symbol": "line-ew-open", "size": 14, "color": "#111", "line": {"width": 3, "color": "#111"}},
+                **group,
             )
         )
-    targets = list({_target_label(m): m for m in rows}.values())
-    traces.append(
-        go.Scatter(
-            x=[_text(_target_label(m)) for m in targets],
-            y=[m.min_share for m in targets],
-            name="target (minimum share)",
-            mode="markers",
-            marker={"symbol": "line-ew-open", "size": 40, "color": "#111", "line": {"width": 3, "color": "#111"}},
-        )
+    layout = _layout(
+        "Audience match against the target",
+        "share of the audience in the target",
+        barmode="group",
+        scattermode="group",
+        xaxis={"tickangle": -45 if len(labels) > 8 else 0},
     )
-    layout = _layout("Audience match against the target", "share of the audience in the target", barmode="group")
     layout["yaxis"]["tickformat"] = ".0%"
     return go.Figure(traces, layout)
 

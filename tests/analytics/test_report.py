@@ -245,11 +245,18 @@ def test_every_charted_number_is_in_the_json(campaign: Campaign) -> None:
         exact = Decimal(creator.result_cost.minor_units.numerator) / creator.result_cost.minor_units.denominator / 100
         assert abs(Decimal(creator.result_cost_amount or "0") - exact) < Decimal("0.0001")
 
-    *shares, targets = drawn["audience-match"]["data"]
     rows = data["audience_match"]
-    for trace in shares:
-        assert trace["y"] == [m["share"] for m in rows if m["creator_id"] == trace.get("meta")]
-    assert targets["y"] == [m["min_share"] for m in rows if m["creator_id"] is None]
+    traces = drawn["audience-match"]["data"]
+    bars = [t for t in traces if t["type"] == "bar"]
+    marks = [t for t in traces if t["type"] == "scatter"]
+    assert len(bars) == len(marks) == 3  # one per target of the brief
+    for bar, mark, (dimension, keys) in zip(
+        bars, marks, [("gender", ["female"]), ("age", ["18-24", "25-34"]), ("country", ["US"])], strict=True
+    ):
+        mine = [m for m in rows if m["dimension"] == dimension and m["target_keys"] == keys]
+        assert bar["y"] == [m["share"] for m in mine] and bar["customdata"] == [m["creator_id"] for m in mine]
+        assert mark["y"] == [m["min_share"] for m in mine]
+        assert len(mine) == 4  # three creators and the campaign
 
 
 def test_the_csv_has_one_row_per_scope_subject_and_kpi(campaign: Campaign) -> None:
