@@ -15,6 +15,9 @@ Choices where a brief does not say:
   platform; rate and cost targets are judged for every creator too;
 * "cost per result" is the brief's first cost target (CPM, CPE or CPV), else cost per click/conversion where every
   creator has them, else cost per engagement — ``result_metric`` says which;
+* follower growth runs from the creator's last account snapshot at or before their first post of the campaign
+  (else their first one) to their last one read by ``as_of``; a post's engagement rate by followers uses the
+  followers at its publication (the same snapshot);
 * audience match is the share of the creator's audience (followers' breakdown first) in the target's buckets; the
   campaign's is each creator's share weighted by the views their posts had (an estimate, and labelled so).
 """
@@ -34,6 +37,7 @@ from ..entities import (
     CampaignBrief,
     CostMetric,
     CostPer,
+    CreatorMetrics,
     Deal,
     Kpi,
     KpiMetric,
@@ -43,7 +47,7 @@ from ..entities import (
     PostSnapshot,
     PublishedPost,
 )
-from ._kpis import PostResult, summarise
+from ._kpis import FollowerChange, PostResult, summarise
 from ._scoring import counted
 
 __all__ = [
@@ -79,14 +83,15 @@ class CampaignPost:
 
 @attrs.frozen(kw_only=True)
 class CampaignData:
-    """Everything a report is computed from: the brief, its deals, their posts, and the creators' names and
-    latest audiences (by creator id, then platform)."""
+    """Everything a report is computed from: the brief, its deals, their posts, and the creators' names, latest
+    audiences and account metrics snapshots, oldest first (each by creator id, then platform)."""
 
     brief: CampaignBrief
     deals: tuple[Deal, ...]
     posts: tuple[CampaignPost, ...]
     creator_names: Mapping[str, str] = attrs.field(factory=dict)
     audiences: Mapping[str, Mapping[str, AudienceProfile]] = attrs.field(factory=dict)
+    account_metrics: Mapping[str, Mapping[str, tuple[CreatorMetrics, ...]]] = attrs.field(factory=dict)
 
 
 # --- the report ------------------------------------------------------------------------------------------------
@@ -191,10 +196,11 @@ def build_report(data: CampaignData, as_of: datetime) -> CampaignReport:
     names = dict(data.creator_names)
     measured, unmeasured = _measured(data, as_of)
     results = [result for _, result in measured]
+    growth = _follower_changes(data, measured, as_of)
     rate_and_cost = tuple(kpi for kpi in brief.kpis if kpi.metric not in _COUNT_TARGETS)
     by_creator = _group(results, lambda r: r.creator_id)
     creators = tuple(
-        _creator(key, names.get(key, key), group, data, rate_and_cost) for key, group in by_creator.items()
+        _creator(key, names.get(key, key), group, data, rate_and_cost, growth) for key, group in by_creator.items()
     )
     metric = _result_metric(brief, creators)
     creators = tuple(_with_result_cost(c, metric) for c in creators)
@@ -206,9 +212,9 @@ def build_report(data: CampaignData, as_of: datetime) -> CampaignReport:
         as_of=as_of,
         currency=brief.budget.total.currency,
         result_metric=metric,
-        campaign=summarise(results, KpiScope.CAMPAIGN, brief.id, brief.kpis) if results else None,
+        campaign=summarise(results, KpiScope.CAMPAIGN, brief.id, brief.kpis, growth) if results else None,
         platforms=tuple(
-            summarise(group, KpiScope.PLATFORM, key, brief.kpis)
+            summarise(group, KpiScope.PLATFORM, key, brief.kpis, growth)
             for key, group in _group(results, lambda r: r.platform).items()
         ),
         creators=creators,
@@ -239,10 +245,49 @@ def _measured(data: CampaignData, as_of: datetime) -> tuple[list[tuple[CampaignP
             creator_id=item.deal.creator_id,
             metrics=latest.metrics,
             cost=item.deal.price,
-            followers=item.followers,
+            followers=_followers_at(data, item) or item.followers,
         )
         measured.append((item, result))
     return measured, unmeasured
+
+
+def _account_snapshots(data: CampaignData, creator_id: str, platform: str) -> tuple[CreatorMetrics, ...]:
+    return tuple(m for m in data.account_metrics.get(creator_id, {}).get(platform, ()) if m.followers is not None)
+
+
+def _at_or_before(snapshots: Sequence[CreatorMetrics], moment: datetime) -> CreatorMetrics | None:
+    """The last snapshot at or before ``moment``, else the first one after it."""
+    before = [m for m in snapshots if m.as_of <= moment]
+    return before[-1] if before else (snapshots[0] if snapshots else None)
+
+
+def _followers_at(data: CampaignData, item: CampaignPost) -> int | None:
+    found = _at_or_before(_account_snapshots(data, item.deal.creator_id, item.post.platform), item.post.published_at)
+    return (
+        found.followers.value if found is not None and found.followers is not None and found.followers.value else None
+    )
+
+
+def _follower_changes(
+    data: CampaignData, measured: Sequence[tuple[CampaignPost, PostResult]], as_of: datetime
+) -> tuple[FollowerChange, ...]:
+    """Each measured creator account's followers from its first post of the campaign to ``as_of``, where the
+    account was read at two different times."""
+    first: dict[tuple[str, str], datetime] = {}
+    for item, _ in measured:
+        key = (item.deal.creator_id, item.post.platform)
+        first[key] = min(first.get(key, item.post.published_at), item.post.published_at)
+    changes = []
+    for (creator_id, platform), started in sorted(first.items()):
+        snapshots = [m for m in _account_snapshots(data, creator_id, platform) if m.as_of <= as_of]
+        start = _at_or_before(snapshots, started)
+        end = snapshots[-1] if snapshots else None
+        if start is None or end is None or start.as_of >= end.as_of or start.followers is None or end.followers is None:
+            continue
+        changes.append(
+            FollowerChange(creator_id=creator_id, platform=platform, start=start.followers, end=end.followers)
+        )
+    return tuple(changes)
 
 
 def _known(snapshots: Sequence[PostSnapshot], as_of: datetime) -> list[PostSnapshot]:
@@ -264,7 +309,12 @@ def _group(results: Sequence[PostResult], key: Callable[[PostResult], str]) -> d
 
 
 def _creator(
-    creator_id: str, name: str, results: list[PostResult], data: CampaignData, kpis: tuple[Kpi, ...]
+    creator_id: str,
+    name: str,
+    results: list[PostResult],
+    data: CampaignData,
+    kpis: tuple[Kpi, ...],
+    growth: Sequence[FollowerChange],
 ) -> CreatorReport:
     deals = sorted({item.deal.id for item in data.posts if item.post.id in {r.post_id for r in results}})
     return CreatorReport(
@@ -272,7 +322,7 @@ def _creator(
         creator_name=name,
         platforms=tuple(sorted({r.platform for r in results})),
         deal_ids=tuple(deals),
-        kpis=summarise(results, KpiScope.CREATOR, creator_id, kpis),
+        kpis=summarise(results, KpiScope.CREATOR, creator_id, kpis, growth),
     )
 
 

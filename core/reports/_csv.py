@@ -95,5 +95,11 @@ def _summary_rows(summary: KpiSummary) -> Iterator[Row]:
             unit = f"{cost.cost.currency} per {cost.per}" if cost.per != 1 else cost.cost.currency
             value = str(cost.amount())
             yield (scope, key, str(cost.metric), value, unit, str(cost.denominator), str(cost.units), source, stamp)
+    if summary.follower_change is not None:
+        yield (scope, key, "follower_change", str(summary.follower_change), "count", "", "", source, stamp)
+    growth = summary.follower_growth_rate
+    if growth is not None:
+        over = "" if growth.denominator_value is None else str(growth.denominator_value)
+        yield (scope, key, "follower_growth_rate", repr(growth.value), "rate", "followers", over, source, stamp)
     if summary.cost is not None:
         yield (scope, key, "cost", str(summary.cost.to_decimal()), summary.cost.currency, "", "", source, stamp)

@@ -316,7 +316,13 @@ def _summary(report: CampaignReport) -> str:
         return "no post measured yet"
     views = f"{campaign.views.value:,} views" if campaign.views else "views not known for every post"
     cost = f", {campaign.cost} spent on measured posts" if campaign.cost else ""
-    return f"{campaign.posts} posts by {len(report.creators)} creators, {views}{cost}"
+    growth = campaign.follower_growth_rate
+    followers = (
+        f", {campaign.follower_change:+,} followers ({growth.value:+.2%} of {growth.denominator_value:,})"
+        if growth is not None and growth.denominator_value and campaign.follower_change is not None
+        else ""
+    )
+    return f"{campaign.posts} posts by {len(report.creators)} creators, {views}{cost}{followers}"
 
 
 def _post_rows(report: CampaignReport) -> Iterable[dict[str, str]]:

@@ -67,7 +67,7 @@ def _brief(view: View, actor: Actor, brief_id: str) -> CampaignBrief:
 def _gather(view: View, actor: Actor, brief_id: str) -> CampaignData:
     brief = _brief(view, actor, brief_id)
     deals = [d for d in view.find("deal", Deal, workspace=brief.brand_id) if d.brief_id == brief.id]
-    posts, names, audiences = [], {}, {}
+    posts, names, audiences, accounts = [], {}, {}, {}
     for deal in deals:
         if deal.creator_id not in names:
             creator = view.get("creator", deal.creator_id)
@@ -75,9 +75,27 @@ def _gather(view: View, actor: Actor, brief_id: str) -> CampaignData:
                 str(creator.doc.get("display_name", deal.creator_id)) if creator else deal.creator_id
             )
             audiences[deal.creator_id] = _latest(view, "audience_snapshot", deal.creator_id, AudienceProfile)
+            accounts[deal.creator_id] = _account_history(view, deal.creator_id)
         for post in view.find("post", PublishedPost, parent=deal.id):
             posts.append(_post(view, deal, post))
-    return CampaignData(brief=brief, deals=tuple(deals), posts=tuple(posts), creator_names=names, audiences=audiences)
+    return CampaignData(
+        brief=brief,
+        deals=tuple(deals),
+        posts=tuple(posts),
+        creator_names=names,
+        audiences=audiences,
+        account_metrics=accounts,
+    )
+
+
+def _account_history(view: View, creator_id: str) -> dict[str, tuple[CreatorMetrics, ...]]:
+    """The creator's account snapshots per platform, oldest first; windowed ones (over a period) left out."""
+    history: dict[str, list[CreatorMetrics]] = {}
+    for record in view.records("metrics_snapshot", parent=creator_id):
+        metrics = view.entity(record, CreatorMetrics)
+        if metrics.period is None:
+            history.setdefault(metrics.platform, []).append(metrics)
+    return {platform: tuple(sorted(found, key=lambda m: m.as_of)) for platform, found in history.items()}
 
 
 def _post(view: View, deal: Deal, post: PublishedPost) -> CampaignPost:

@@ -51,7 +51,8 @@ LIVE = START + timedelta(days=14)
 
 
 class GrowingEcho(EchoPlatform):
-    """Echo whose post figures at a moment are echo's figures × the share of them reached by then.
+    """Echo whose post figures at a moment are echo's figures × the share of them reached by then, and whose
+    accounts gain followers: ``follows_per_day`` of echo's count a day since :data:`START`, read at the clock.
 
     A post reaches a quarter of its figures on the day it is published and all of them after ``ramp_days``.
     """
@@ -59,6 +60,17 @@ class GrowingEcho(EchoPlatform):
     def __init__(self, clock: Callable[[], datetime], size: int = 24, ramp_days: int = 30) -> None:
         super().__init__(size=size)
         self.clock, self.ramp_days = clock, ramp_days
+        self.follows_per_day = 0.002
+
+    @hookimpl
+    def creatorkit_fetch_creator_metrics(self, account: Any, period: Any, context: Any) -> Any:
+        metrics = super().creatorkit_fetch_creator_metrics(account, period, context)
+        now = self.clock()
+        days = (now - START).total_seconds() / 86_400
+        followers = metrics.followers
+        assert followers is not None  # echo knows every account's followers
+        grown = attrs.evolve(followers, value=int(followers.value * (1 + self.follows_per_day * days)), as_of=now)
+        return attrs.evolve(metrics, followers=grown, as_of=now)
 
     @hookimpl
     def creatorkit_fetch_post_metrics_batch(self, request: PostMetricsRequest) -> PostMetricsBatch:
@@ -152,8 +164,9 @@ def build_campaign(
     captions: dict[int, str] | None = None,
     kpis: tuple[Kpi, ...] | None = None,
 ) -> Campaign:
-    """The campaign, synced once a day for ``days`` days from the day its posts went live; the clock ends on the
-    last round. ``names`` and ``captions`` replace a creator's display name or caption (by index)."""
+    """The campaign, synced once a day for ``days`` days from the day its posts went live, each creator's account
+    read before the campaign and after the last round (where the clock ends). ``names`` and ``captions`` replace
+    a creator's display name or caption (by index)."""
     system = Actor.system()
     brand = kit.parties.register_brand(system, name="Lumen Cosmetics", country="US", id="brand_lumen")
     kit.parties.set_brand_verification(system, brand.id, VerificationStatus.VERIFIED)
@@ -202,6 +215,8 @@ def build_campaign(
     for day in range(days):
         clock.now = LIVE + timedelta(days=day, hours=1)
         kit.metrics.sync(system)
+    for creator in actors:  # the accounts read again at the end: follower growth over the campaign
+        kit.creators.refresh_metrics(creator, creator.id, "echo")
     deals = [kit.deals.get(owner, deal.id) for deal in deals]
     assert all(deal.state is DealState.PUBLISHED for deal in deals)
     return Campaign(

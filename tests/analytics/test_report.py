@@ -18,13 +18,14 @@ import pytest
 from markupsafe import escape
 
 from creatorkit import Actor, Creatorkit
-from creatorkit.analytics import PostResult, summarise
+from creatorkit.analytics import FollowerChange, PostResult, summarise
 from creatorkit.config import Config
-from creatorkit.converter import unstructure
+from creatorkit.converter import structure, unstructure
 from creatorkit.entities import (
     AudienceDimension,
     AudienceProfile,
     CostMetric,
+    CreatorMetrics,
     Kpi,
     KpiMetric,
     KpiScope,
@@ -69,7 +70,7 @@ def expected_results(campaign: Campaign, as_of: Any = None) -> list[PostResult]:
         post = kit.content.post(brand, deal.id)
         assert post is not None
         history = [s for s in kit.metrics.post_history(brand, post.id) if as_of is None or s.fetched_at <= as_of]
-        followers = kit.creators.overview(brand, deal.creator_id).metrics[0].followers
+        followers = account_history(kit, deal.creator_id)[0].followers  # read before the post went live
         assert followers is not None
         results.append(
             PostResult(
@@ -83,16 +84,32 @@ def expected_results(campaign: Campaign, as_of: Any = None) -> list[PostResult]:
     return sorted(results, key=lambda r: r.post_id)  # the posts went live together: in id order, as the report
 
 
+def account_history(kit: Creatorkit, creator_id: str) -> list[CreatorMetrics]:
+    """The creator's account snapshots as the store keeps them, oldest first."""
+    with kit.store.read() as tx:
+        found = [structure(record.doc, CreatorMetrics) for record in tx.find("metrics_snapshot", parent=creator_id)]
+    return sorted(found, key=lambda m: m.as_of)
+
+
+def follower_changes(campaign: Campaign) -> list[FollowerChange]:
+    changes = []
+    for creator in campaign.creators:
+        start, end = account_history(campaign.kit, creator.id)
+        assert start.followers is not None and end.followers is not None
+        changes.append(FollowerChange(creator_id=creator.id, platform="echo", start=start.followers, end=end.followers))
+    return changes
+
+
 def test_the_report_numbers_are_the_kpi_functions_numbers(campaign: Campaign) -> None:
     report = campaign.kit.reports.campaign(campaign.brand, campaign.brief_id)
     brief = campaign.kit.briefs.get(campaign.brand, campaign.brief_id)
-    results = expected_results(campaign)
-    assert report.campaign == summarise(results, KpiScope.CAMPAIGN, brief.id, brief.kpis)
-    assert report.platforms == (summarise(results, KpiScope.PLATFORM, "echo", brief.kpis),)
+    results, growth = expected_results(campaign), follower_changes(campaign)
+    assert report.campaign == summarise(results, KpiScope.CAMPAIGN, brief.id, brief.kpis, growth)
+    assert report.platforms == (summarise(results, KpiScope.PLATFORM, "echo", brief.kpis, growth),)
     rate_and_cost = tuple(k for k in brief.kpis if k.metric is not KpiMetric.VIEWS)
     for creator in report.creators:
         mine = [r for r in results if r.creator_id == creator.creator_id]
-        assert creator.kpis == summarise(mine, KpiScope.CREATOR, creator.creator_id, rate_and_cost)
+        assert creator.kpis == summarise(mine, KpiScope.CREATOR, creator.creator_id, rate_and_cost, growth)
         assert creator.result_cost == creator.kpis.cpm  # the brief's cost target is a CPM
         assert creator.result_cost is not None and creator.result_cost_amount == str(creator.result_cost.amount())
     assert {p.post_id: p.kpis.views for p in report.posts} == {r.post_id: r.metrics.views for r in results}
@@ -104,6 +121,11 @@ def test_the_report_numbers_are_the_kpi_functions_numbers(campaign: Campaign) ->
         KpiMetric.CPM,
     ]
     assert report.result_metric is CostMetric.CPM and report.unmeasured == ()
+    # The accounts gained followers over the campaign: the growth is over the followers at its start.
+    assert report.campaign.follower_change == sum(c.end.value - c.start.value for c in growth) > 0
+    rate = report.campaign.follower_growth_rate
+    assert rate is not None and rate.denominator == "followers"
+    assert rate.denominator_value == sum(c.start.value for c in growth)
 
 
 def test_views_over_time_follow_each_posts_snapshots_and_grow(campaign: Campaign) -> None:
@@ -125,7 +147,9 @@ def test_a_report_as_of_an_earlier_day_leaves_later_snapshots_out(campaign: Camp
     as_of = LIVE + timedelta(days=2, hours=2)
     report = campaign.kit.reports.campaign(campaign.brand, campaign.brief_id, as_of=as_of)
     brief = campaign.kit.briefs.get(campaign.brand, campaign.brief_id)
+    # The accounts' second reading comes after as_of: no follower growth yet.
     assert report.campaign == summarise(expected_results(campaign, as_of), KpiScope.CAMPAIGN, brief.id, brief.kpis)
+    assert report.campaign is not None and report.campaign.follower_change is None
     assert all(len(series.points) == 3 for series in report.views_over_time)
     before = campaign.kit.reports.campaign(campaign.brand, campaign.brief_id, as_of=LIVE - timedelta(days=1))
     assert before.campaign is None and len(before.unmeasured) == 3
