@@ -307,4 +307,4 @@ class Creatorkit:
             from .workflow._metrics_jobs import MetricsQueue
         except ImportError as missing:  # procrastinate comes with the postgres extra
             raise StoreError(f"the metrics job queue needs pip install 'creatorkit[postgres]' ({missing})") from None
-        return MetricsQueue(self, self.store.unmasked_url())
+        return MetricsQueue(self, self.store._unmasked_url())
