@@ -413,17 +413,24 @@ class PaymentsService(Service):
         def work(change: Change) -> PaymentOperation | None:
             deal = _movable_deal(change, actor, deal_id)
             operations = _operations(change, deal.id)
+            advanced = _advance_if_funded(change, deal, operations)
+            if advanced is not None:
+                deal = advanced
+            # Nothing more to start: roll back, unless the deal was moved on above (that move is kept).
+            nothing: Callable[[PaymentOperation | None], PaymentOperation | None] = (
+                _nothing_to_write if advanced is None else lambda found: found
+            )
             waiting = [op for op in operations if op.status.open]
             if waiting:
-                raise _Unchanged(waiting[0])
+                return nothing(waiting[0])
             if any(op.status is PaymentOperationStatus.FAILED and not _retried(change, op) for op in operations):
-                raise _Unchanged(None)  # a failed movement waits for retry(); nothing after it moves
+                return nothing(None)  # a failed movement waits for retry(); nothing after it moves
             if deal.contract_id is None:
-                raise _Unchanged(None)
+                return nothing(None)
             contract = change.load("contract", deal.contract_id, Contract)
             step = _next_step(change, deal, contract, operations, policy, change.now, margin, unit_of)
             if step is None:
-                raise _Unchanged(None)
+                return nothing(None)
             attempt = 1 + sum(1 for op in operations if _step_code(op) == step.code)
             operation_id = f"pay-{deal.id}-{step.code}-{attempt}"
             if len(operation_id) > 64:
@@ -1072,9 +1079,34 @@ def _agency_of(view: View, operation: PaymentOperation) -> str:
     return entry.agency_id
 
 
+def _nothing_to_write(found: PaymentOperation | None) -> PaymentOperation | None:
+    raise _Unchanged(found)
+
+
+def _advance_if_funded(change: Change, deal: Deal, operations: Sequence[PaymentOperation]) -> Deal | None:
+    """The deal moved into production if it waits in executed for a fund that already succeeded; else None.
+
+    A fund's success moves its deal only while the deal is executed: one that succeeded while the deal was disputed
+    found it held, and the deal, resumed into executed, would otherwise wait for a fund that is done.
+    """
+    if deal.state is not DealState.EXECUTED:
+        return None
+    fund = next((op for op in operations if _moves_into_production(op)), None)
+    if fund is None:
+        return None
+    _advance_deal(change.as_actor(Actor.system("payments")), fund)
+    return change.load("deal", deal.id, Deal)
+
+
+def _moves_into_production(operation: PaymentOperation) -> bool:
+    """Whether ``operation`` is the succeeded fund of the whole schedule, which starts the creator's work."""
+    whole_fund = operation.purpose is PaymentPurpose.FUND and _step_code(operation) == "f"
+    return whole_fund and operation.status is PaymentOperationStatus.SUCCEEDED
+
+
 def _advance_deal(change: Change, operation: PaymentOperation) -> None:
     """A funded schedule moves its deal from executed into production (the state table's ``fund`` move)."""
-    if operation.purpose is not PaymentPurpose.FUND or _step_code(operation) != "f":
+    if not _moves_into_production(operation):
         return
     from ..workflow._machine import apply
 
@@ -1222,9 +1254,9 @@ def _readable_deal(view: View, actor: Actor, deal_id: str) -> Deal:
     return deal
 
 
-def _movable_deal(change: Change, actor: Actor, deal_id: str) -> Deal:
+def _movable_deal(view: View, actor: Actor, deal_id: str) -> Deal:
     """The deal, if ``actor`` may make its money move: the system, or the deal's brand."""
-    deal = _readable_deal(change, actor, deal_id)
+    deal = _readable_deal(view, actor, deal_id)
     if actor.kind is PartyKind.SYSTEM or (actor.kind is PartyKind.BRAND and actor.id == deal.brand_id):
         return deal
     raise PermissionDenied(str(actor), "move_money", f"only the system or the brand moves deal {deal_id}'s money")
