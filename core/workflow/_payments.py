@@ -62,6 +62,7 @@ from ..errors import (
     PaymentNotSupported,
     PermissionDenied,
     Problem,
+    StateError,
     ValidationError,
 )
 from ..ledger import Commission, FeeContext, FeePolicy, OpenAccount, Transfer, account_id, load_fee_policy, split
@@ -270,6 +271,16 @@ class PaymentsService(Service):
             if not failed:
                 raise ValidationError([Problem("deal_id", "has no failed movement to retry")], "payments retry")
             latest = max(failed, key=lambda op: op.attempt)
+            if latest.paid_legs:
+                paid = ", ".join(latest.paid_legs)
+                raise StateError(
+                    f"payment operation {latest.id}",
+                    "partially_succeeded",
+                    "retry_payment",
+                    [],
+                    f"the provider paid its {paid} leg(s) already: a new attempt would pay them twice; "
+                    "see `creatorkit payments reconcile` and settle the rest with the provider",
+                )
             change.audit("payments.retry", _KIND, latest.id, {"attempt": latest.attempt + 1}, workspace=deal.brand_id)
 
         self._write(actor, "retry_payment", work)
@@ -526,6 +537,7 @@ class PaymentsService(Service):
                 provider_ref=ref,
                 raw_status=raw,
                 failure_reason=reason,
+                paid_legs=_paid_legs(answer, current),
                 updated_at=change.now,
                 hold_expires_at=_hold_end(current, answer),
             )
@@ -1137,6 +1149,26 @@ def _outcome(
     if status is OperationStatus.PARTIALLY_SUCCEEDED:
         reason = reason or "some receivers were not paid: see the provider's legs and reconcile"
     return mapped, answer.provider_ref or None, answer.raw_status, reason
+
+
+def _paid_legs(answer: ProviderOperation | None, current: PaymentOperation) -> tuple[LegRole, ...]:
+    """The roles of the receivers a partially successful movement paid (matched to the request by party or
+    account); a leg the provider reports paid but the request cannot place counts as every leg paid."""
+    if answer is None or answer.status is not OperationStatus.PARTIALLY_SUCCEEDED:
+        return current.paid_legs
+    paid: list[LegRole] = []
+    for result in answer.legs:
+        if result.status is not OperationStatus.SUCCEEDED:
+            continue
+        asked = [
+            leg
+            for leg in current.request.legs
+            if leg.party_id == result.party_id or leg.account_ref == result.account_ref
+        ]
+        if not asked:
+            return tuple(leg.role for leg in current.request.legs)
+        paid.extend(leg.role for leg in asked if leg.role not in paid)
+    return tuple(paid)
 
 
 def _hold_end(operation: PaymentOperation, answer: ProviderOperation | None) -> datetime | None:
