@@ -544,7 +544,14 @@ class PaymentsService(Service):
             if status is PaymentOperationStatus.SUCCEEDED:
                 _write_entries(change, updated)
                 if updated.purpose is PaymentPurpose.FUND:  # the brand's first fund of a year bills its annual fee
-                    bill_annual_fee(change, policy, updated.brand_id, change.now.year, updated.request.amount.currency)
+                    bill_annual_fee(
+                        change,
+                        policy,
+                        updated.brand_id,
+                        change.now.year,
+                        updated.request.amount.currency,
+                        deal_id=updated.deal_id,
+                    )
             if updated == current:
                 raise _Unchanged(current)
             change.replace(_KIND, updated, expected_version=record.version, state=str(status))
