@@ -148,6 +148,19 @@ class MoneySettings:
     provider: str | None = None
     fees: Mapping[str, Any] = attrs.field(factory=dict)
     hold_margin_days: int = 3
+    #: Paths inside ``fees`` whose values came from the environment (a fee plugin's key): ``***`` in the repr.
+    fee_secret_keys: frozenset[str] = frozenset()
+
+    def redacted_fees(self) -> dict[str, Any]:
+        """The ``[money.fees]`` table as plain data with every value from the environment shown as ``"***"``."""
+        shown: dict[str, Any] = mask_paths(dict(self.fees), self.fee_secret_keys)
+        return shown
+
+    def __repr__(self) -> str:
+        return (
+            f"MoneySettings(provider={self.provider!r}, fees={self.redacted_fees()!r}, "
+            f"hold_margin_days={self.hold_margin_days!r}, fee_secret_keys={self.fee_secret_keys!r})"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -329,7 +342,12 @@ class Config:
             validate_outputs=core.get("validate_outputs", False),
             acting_as=core.get("acting_as"),
             workflow=WorkflowSettings(**resolved.get("workflow", {})),
-            money=MoneySettings(**resolved.get("money", {})),
+            money=MoneySettings(
+                **resolved.get("money", {}),
+                fee_secret_keys=frozenset(
+                    key.removeprefix("money.fees.") for key in secrets if key.startswith("money.fees.")
+                ),
+            ),
             metrics=MetricsSettings(**resolved.get("metrics", {})),
             plugins=tuple(plugins),
         )
@@ -382,6 +400,7 @@ class Config:
             found.add(str(file))  # as the store names itself in its errors ("no sqlite store at /srv/ck.db")
         for item in self.plugins:
             found |= item.secret_values()
+        found |= values_at(dict(self.money.fees), self.money.fee_secret_keys)
         return frozenset(found)
 
     def redacted(self) -> dict[str, Any]:
@@ -389,6 +408,11 @@ class Config:
         out: dict[str, Any] = {
             "creatorkit": {name: self._shown(name) for name in _CORE_KEYS},
             "workflow": attrs.asdict(self.workflow),
+            "money": {
+                "provider": self.money.provider,
+                "fees": self.money.redacted_fees(),
+                "hold_margin_days": self.money.hold_margin_days,
+            },
         }
         for item in self.plugins:
             table: dict[str, Any] = {"enabled": item.enabled, "mode": str(item.mode)}
