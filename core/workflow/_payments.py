@@ -425,19 +425,13 @@ class PaymentsService(Service):
             deal = _movable_deal(change, actor, deal_id)
             operations = _operations(change, deal.id)
             advanced = _advance_if_funded(change, deal, operations)
-            if advanced is not None:
-                deal = advanced
+            deal = advanced or deal
             # Nothing more to start: roll back, unless the deal was moved on above (that move is kept).
-            nothing: Callable[[PaymentOperation | None], PaymentOperation | None] = (
-                _nothing_to_write if advanced is None else lambda found: found
-            )
-            waiting = [op for op in operations if op.status.open]
-            if waiting:
-                return nothing(waiting[0])
-            if any(op.status is PaymentOperationStatus.FAILED and not _retried(change, op) for op in operations):
-                return nothing(None)  # a failed movement waits for retry(); nothing after it moves
-            if deal.contract_id is None:
-                return nothing(None)
+            nothing = _nothing_to_write if advanced is None else _kept
+            blocked, found = _blocked(change, deal, operations)
+            if blocked:
+                return nothing(found)
+            assert deal.contract_id is not None
             contract = change.load("contract", deal.contract_id, Contract)
             step = _next_step(change, deal, contract, operations, policy, change.now, margin, unit_of)
             if step is None:
@@ -1100,6 +1094,20 @@ def _agency_of(view: View, operation: PaymentOperation) -> str:
 
 def _nothing_to_write(found: PaymentOperation | None) -> PaymentOperation | None:
     raise _Unchanged(found)
+
+
+def _kept(found: PaymentOperation | None) -> PaymentOperation | None:
+    return found
+
+
+def _blocked(view: View, deal: Deal, operations: Sequence[PaymentOperation]) -> tuple[bool, PaymentOperation | None]:
+    """Whether nothing new may start now, and the movement left waiting if that is why."""
+    waiting = [op for op in operations if op.status.open]
+    if waiting:
+        return True, waiting[0]
+    if any(op.status is PaymentOperationStatus.FAILED and not _retried(view, op) for op in operations):
+        return True, None  # a failed movement waits for retry(); nothing after it moves
+    return deal.contract_id is None, None
 
 
 def _advance_if_funded(change: Change, deal: Deal, operations: Sequence[PaymentOperation]) -> Deal | None:
