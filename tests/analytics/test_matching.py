@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from creatorkit.entities import (
 from creatorkit.errors import ConfigError, PermissionDenied, ValidationError
 from creatorkit.host import PluginHost
 from creatorkit.matching import Found, MatchResult, check_match_brief, link
+from creatorkit.testing import network_disabled
 from creatorkit_echo import EchoPlatform
 from world import Clock, World
 
@@ -392,3 +394,48 @@ def test_matching_is_the_brands(world: World) -> None:
     with pytest.raises(ValidationError) as raised:
         match(world, top=0)
     assert raised.value.paths == ["top"]
+
+
+# -- over the TikTok sandbox ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiktok_world(world: World) -> Iterator[World]:
+    """The world with echo and the TikTok One sandbox enabled; no call may leave the process."""
+    from creatorkit_tiktok import TikTokPlatform
+
+    with network_disabled():
+        world.kit.plugins = PluginHost()
+        world.kit.plugins.register(EchoPlatform(), name="echo")
+        world.kit.plugins.register(TikTokPlatform(), name="tiktok")
+        yield world
+
+
+def test_a_brief_ranks_echo_and_tiktok_creators_with_tiktoks_engagement_benchmark(tiktok_world: World) -> None:
+    world = tiktok_world
+    settings(world, page_size=20, discovery_pages=2)
+    female = AudienceTarget(dimension=AudienceDimension.GENDER, keys=("female",), min_share=0.4)
+    brief = brief_with(world, target_audience=(female,))
+    first = match(world, brief, top=200)
+    assert first.platforms["tiktok"].pages == 2 and first.platforms["tiktok"].kept > 0
+    tiktok = next(m for m in first.matches if m.platforms == ("tiktok",))
+    engagement = next(c for c in tiktok.components if c.name == "engagement")
+    assert engagement.weight > 0 and "by views against the" in engagement.explanation
+    fit = next(c for c in tiktok.components if c.name == "audience_fit.gender")
+    assert fit.weight > 0 and "target at least 40%" in fit.explanation
+    # One person on both platforms, registered with both accounts, ranks once with both.
+    account = next(a for a in first.matches if a.platforms == ("tiktok",)).creator_id
+    handle_id = account.split(":", 1)[1]
+    both = CreatorProfile(
+        id="creator_maya",
+        display_name="Maya",
+        accounts=(
+            PlatformAccount(platform="echo", account_id="echo-0008", handle="echo_creator_08"),
+            PlatformAccount(platform="tiktok", account_id=handle_id, handle="unknown_handle"),
+        ),
+    )
+    world.kit.parties.register_creator(world.system, both)
+    second = match(world, brief, top=200)
+    maya = [m for m in second.matches if m.creator_id == "creator_maya"]
+    assert len(maya) == 1 and set(maya[0].platforms) == {"echo", "tiktok"}
+    assert account not in {m.creator_id for m in second.matches}
