@@ -120,9 +120,12 @@ def link(found: Sequence[Found], registered: Sequence[CreatorProfile]) -> list[P
     groups: dict[int, list[int]] = {}
     for node in range(size):
         groups.setdefault(union.find(node), []).append(node)
+    claimed: dict[int, list[CreatorProfile]] = {}
+    for place, profile in enumerate(registered):
+        claimed.setdefault(union.find(size + place), []).append(profile)
     people: list[tuple[Person, bool]] = []
     for root, members in groups.items():
-        known = [registered[n - size] for n in range(size, size + len(registered)) if union.find(n) == root]
+        known = claimed.get(root, [])
         first = found[members[0]]
         creator_id = known[0].id if known else first.record.creator_id
         name = known[0].display_name if known else (first.profile.display_name if first.profile else creator_id)
