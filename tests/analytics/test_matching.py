@@ -107,7 +107,11 @@ def test_what_a_platform_ignored_is_applied_locally_and_changes_the_result(world
     check = next(c for c in result.platforms["echo"].checks if c.filter == "audience.age")
     assert check.platform_status == "ignored" and check.applied and check.removed
     everyone = EchoPlatform().creators
-    passing = [c for c in everyone if c.audience and c.audience.breakdown(AGE).share_bounds(["18-24"])[0] >= 0.3]
+
+    def young_share(candidate: Any) -> float:
+        return float(candidate.audience.breakdown(AGE).share_bounds(["18-24"])[0])
+
+    passing = [c for c in everyone if young_share(c) >= 0.3]
     assert 0 < len(passing) < len(everyone)
     assert result.platforms["echo"].kept == len(passing)
     assert result.platforms["echo"].returned == len(everyone)
