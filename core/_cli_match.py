@@ -52,7 +52,8 @@ def match(ctx: _Context, brief_id: str, top: int, as_json: bool, acting_as: str 
         click.echo(_json(result))
         return
     read = ", ".join(f"{name} {p.kept}/{p.returned}" for name, p in sorted(result.platforms.items())) or "none"
-    click.echo(f"{brief.name}: {len(result.matches)} of {result.considered} accounts ranked by {result.ranking}")
+    found = f"{result.considered} accounts found, {result.scored} scored"
+    click.echo(f"{brief.name}: the top {len(result.matches)} creators ({found}; ranking {result.ranking})")
     click.echo(f"discovery (kept/returned): {read}")
     if result.matches:
         headers = ["rank", "creator", "platforms", "score", "top components"]

@@ -46,7 +46,7 @@ def test_the_table_ranks_the_creators_with_their_top_components(world: World) ->
     result = run("match", world.brief.id, "--top", "4", "--as", f"brand:{world.brand.id}")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "Spring Glow launch: 4 of 12 accounts ranked by default"
+    assert lines[0] == "Spring Glow launch: the top 4 creators (12 accounts found, 12 scored; ranking default)"
     assert lines[1] == "discovery (kept/returned): echo 12/12"
     assert lines[2].split() == ["rank", "creator", "platforms", "score", "top", "components"]
     rows = [line.split() for line in lines[4:8]]

@@ -72,11 +72,15 @@ class PlatformDiscovery:
 class MatchResult:
     """A brief's ranked, explained creators.
 
-    ``considered`` accounts were found (discovered and from the local sources); ``excluded`` counts, by reason,
-    those turned away after discovery: a brief filter no discovery filter carries (availability), a local
-    source's record failing a filter, a veto (quality gate, brand safety), no follower count, or the same
-    account found twice. ``warnings`` say what the brief asked that could not be answered, and which platform
-    failed; an empty ``matches`` always comes with one.
+    ``considered`` accounts were found: returned by the platforms' discovery, or records of the local sources.
+    ``excluded`` counts, by reason, those turned away on the way: a filter the platform approximated or ignored
+    and the core checked (by its name, ``audience.age``), the one brief filter no discovery filter carries
+    (``availability``), a local record failing a filter (by its name), no follower count
+    (``followers_unknown``), the same account found twice (``duplicate``), a veto (``quality_gate``,
+    ``brand_safety``). The rest, ``scored``, were scored: ``considered`` = Σ ``excluded`` + ``scored``.
+    ``matches`` are the best ``top`` creators among them (a creator holds each of their accounts scored).
+    ``warnings`` say what the brief asked that could not be answered, and which platform failed; an empty
+    ``matches`` always comes with one.
     """
 
     brief_id: str
@@ -84,6 +88,7 @@ class MatchResult:
     ranking: str
     matches: tuple[CreatorMatch, ...]
     considered: int
+    scored: int
     excluded: Mapping[str, int]
     platforms: Mapping[str, PlatformDiscovery]
     skipped: Mapping[str, str] = attrs.field(factory=dict)

@@ -25,7 +25,7 @@ from .._service import Service, aware_datetime
 from ..analytics import BrandSafetyCheck, CatalogRecord, Scorer, rejections
 from ..analytics._scoring import price_cap
 from ..entities import Actor, CampaignBrief, CreatorCandidate, CreatorProfile, DiscoveryQuery, Match, PartyKind
-from ..errors import CreatorkitError, PermissionDenied, Problem, ValidationError
+from ..errors import CreatorkitError, NotFound, PermissionDenied, Problem, ValidationError
 from ..workflow._content_rules import compiled_rules
 from ._discovering import Discovered, discover_pages
 from ._linking import Found, Person, link
@@ -81,11 +81,14 @@ class MatchingService(Service):
         discovered = self._discover(actor, brief, query)
         gathered = _Gathered(warnings=[*asked, *discovered.warnings])
         for platform, candidates in discovered.candidates.items():
+            for check in discovered.platforms[platform].checks:
+                gathered.excluded[check.filter] += len(check.removed)
             _add_discovered(brief, platform, candidates, gathered)
         for source in self.sources:
             _add_local(brief, source, gathered)
         registered, results = self._read(actor, lambda view: _store_facts(view, brief))
         people = link(gathered.found, registered)
+        considered = len(gathered.found) + sum(gathered.excluded.values())
         ranked = _rank(brief, people, gathered, scorer, results, moment)
         gathered.warnings.extend(_unanswered(brief, gathered.found, discovered))
         if not ranked:
@@ -95,8 +98,9 @@ class MatchingService(Service):
             as_of=moment,
             ranking=settings.ranking,
             matches=tuple(attrs.evolve(match, rank=place) for place, match in enumerate(ranked[:top], start=1)),
-            considered=len(gathered.found) + sum(gathered.excluded.values()),
-            excluded=dict(gathered.excluded),
+            considered=considered,
+            scored=sum(len(match.accounts) for match in ranked),
+            excluded={reason: count for reason, count in gathered.excluded.items() if count},
             platforms=discovered.platforms,
             skipped=discovered.skipped,
             warnings=tuple(dict.fromkeys(gathered.warnings)),
@@ -111,8 +115,11 @@ class MatchingService(Service):
         def context_of(platform: str) -> CallContext:
             try:
                 return self._kit.connections.context(actor, platform=platform)
-            except CreatorkitError:  # no connection on that platform: its public discovery, as the workspace
-                return CallContext(workspace_id=actor.id, clock=self._kit.clock)
+            except NotFound:  # no connection on that platform: its discovery as the workspace, without one
+                pass
+            except CreatorkitError as exc:
+                warnings.append(f"{platform}: the workspace's connection cannot be used ({exc}); asked without it")
+            return CallContext(workspace_id=actor.id, clock=self._kit.clock)
 
         pages = self._kit.config.analytics.discovery_pages
         found = discover_pages(plugins, query, chosen, context_of=context_of, max_pages=pages)

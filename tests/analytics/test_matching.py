@@ -87,7 +87,7 @@ def test_a_brief_runs_from_discovery_across_platforms_to_a_ranked_explained_list
     for component in result.matches[0].components:
         assert component.explanation
     assert {p for m in result.matches for p in m.platforms} <= {"echo", "echo2"}
-    assert result.considered >= 2 * 24 - result.excluded.get("duplicate", 0)
+    assert result.considered == 2 * 24 == sum(result.excluded.values()) + result.scored
 
 
 def test_pages_are_read_up_to_the_configured_limit(world: World) -> None:
@@ -114,6 +114,8 @@ def test_what_a_platform_ignored_is_applied_locally_and_changes_the_result(world
     passing = [c for c in everyone if young_share(c) >= 0.3]
     assert 0 < len(passing) < len(everyone)
     assert result.platforms["echo"].kept == len(passing)
+    assert result.excluded["audience.age"] == 2 * (len(everyone) - len(passing))  # echo2 ignores it too
+    assert result.considered == sum(result.excluded.values()) + result.scored
     assert result.platforms["echo"].returned == len(everyone)
     echo_ids = {m.creator_id for m in result.matches if m.platforms == ("echo",)}
     assert len(echo_ids) <= len(passing)
