@@ -15,7 +15,7 @@ import pytest
 from workflow.test_aftercare import complete_published_deals
 from workflow.test_metrics_sync import live
 
-from creatorkit import Actor, Creatorkit, Money
+from creatorkit import Actor, Creatorkit, Money, hookimpl
 from creatorkit.analytics import CatalogRecord
 from creatorkit.config import AnalyticsSettings, Config
 from creatorkit.entities import (
@@ -24,7 +24,12 @@ from creatorkit.entities import (
     Budget,
     CampaignBrief,
     CreatorProfile,
+    CreatorRequirements,
     Denominator,
+    DiscoveryPage,
+    DiscoveryQuery,
+    FilterOutcome,
+    FilterStatus,
     Kpi,
     KpiMetric,
     PlatformAccount,
@@ -445,3 +450,34 @@ def test_a_brief_ranks_echo_and_tiktok_creators_with_tiktoks_engagement_benchmar
     maya = [m for m in second.matches if m.creator_id == "creator_maya"]
     assert len(maya) == 1 and set(maya[0].platforms) == {"echo", "tiktok"}
     assert account not in {m.creator_id for m in second.matches}
+
+
+class CoarseEcho(EchoPlatform):
+    """A marketplace that searches followers only in bands of 100,000: it reports the filter approximated."""
+
+    @hookimpl
+    def creatorkit_discover_creators(self, query: DiscoveryQuery) -> DiscoveryPage:
+        page = super().creatorkit_discover_creators(attrs.evolve(query, followers=None, cursor=query.cursor))
+        wanted = query.followers
+        assert wanted is not None
+        low = (wanted.min or 0) // 100_000 * 100_000
+        coarse = [c for c in page.candidates if c.metrics and c.metrics.followers and c.metrics.followers.value >= low]
+        outcome = FilterOutcome(
+            filter="followers", status=FilterStatus.APPROXIMATED, note="searched in bands of 100,000 followers"
+        )
+        return attrs.evolve(page, candidates=tuple(coarse), filters=(*page.filters, outcome))
+
+
+def test_what_a_platform_approximated_is_applied_locally_and_changes_the_result(world: World) -> None:
+    world.kit.plugins = PluginHost()
+    world.kit.plugins.register(CoarseEcho("coarse"), name="coarse")
+    brief = brief_with(world, requirements=CreatorRequirements(min_followers=150_000))
+    result = match(world, brief, top=100)
+    check = next(c for c in result.platforms["coarse"].checks if c.filter == "followers")
+    assert check.platform_status == "approximated" and check.removed
+    followers = {c.profile.id: c.metrics.followers.value for c in CoarseEcho("coarse").creators}  # type: ignore[union-attr]
+    in_band = [i for i, f in followers.items() if 100_000 <= f < 150_000]
+    assert sorted(check.removed) == sorted(in_band) and in_band
+    assert result.excluded["followers"] == len(in_band)
+    kept = {m.creator_id.removesuffix("@coarse") for m in result.matches}
+    assert kept and all(followers[i] >= 150_000 for i in kept if i in followers)
