@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
+from .._change import View
 from ..analytics import CatalogRecord, PostResult, attain, summarise
 from ..entities import (
     AudienceProfile,
@@ -35,7 +36,6 @@ from ..workflow._metrics_sync import SNAPSHOT_KIND
 from ._records import candidate_record
 
 if TYPE_CHECKING:
-    from .._change import View
     from .._kit import Creatorkit
 
 __all__ = ["PastDealsSource", "brand_results", "registered_creators"]
@@ -81,8 +81,6 @@ class PastDealsSource:
 
     def records(self, brief: CampaignBrief) -> Iterable[CatalogRecord]:
         with self.kit.store.read() as tx:
-            from .._change import View
-
             view = View(tx, self.kit._entities)
             creators = dict.fromkeys(record.parent for record in view.records("deal", workspace=brief.brand_id))
             found: list[CatalogRecord] = []
