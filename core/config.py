@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_CONFIG_NAME",
     "DEFAULT_STORE",
     "GROUPS",
+    "AnalyticsSettings",
     "Config",
     "MetricsSettings",
     "Mode",
@@ -180,6 +181,23 @@ class MetricsSettings:
 
 
 @attrs.frozen(kw_only=True)
+class AnalyticsSettings:
+    """``[analytics]``: how ``kit.matching`` ranks a brief's creators.
+
+    ``weights`` overrides :class:`~creatorkit.analytics.MatchWeights` fields by name (``audience``, ``price`` …,
+    ``min_credibility``); ``ranking`` names the scorer, an entry point in ``creatorkit.ranking``; discovery reads
+    at most ``discovery_pages`` pages of ``page_size`` candidates from each platform; ``engagement_denominator``
+    is what a brief's engagement floor is sent to the platforms over (the brief's floor names none).
+    """
+
+    ranking: str = "default"
+    weights: Mapping[str, float] = attrs.field(factory=dict)
+    discovery_pages: int = 5
+    page_size: int = 50
+    engagement_denominator: str = "views"
+
+
+@attrs.frozen(kw_only=True)
 class WorkflowSettings:
     """Deadlines for each waiting state, so that no deal (and no escrowed money) waits forever; limits on what
     users write (templates, drafts), so that no one input holds the service up."""
@@ -224,6 +242,7 @@ class Config:
     workflow: WorkflowSettings = WorkflowSettings()
     money: MoneySettings = MoneySettings()
     metrics: MetricsSettings = MetricsSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
     plugins: tuple[PluginSettings, ...] = ()
 
     @classmethod
@@ -349,6 +368,7 @@ class Config:
                 ),
             ),
             metrics=MetricsSettings(**resolved.get("metrics", {})),
+            analytics=AnalyticsSettings(**resolved.get("analytics", {})),
             plugins=tuple(plugins),
         )
 
