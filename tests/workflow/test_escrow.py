@@ -259,6 +259,7 @@ def test_a_release_paid_only_in_part_is_never_paid_again_as_a_whole(
 
     kit = world.kit
     provider = kit.plugins.pm.get_plugin("echo_pay")
+    assert isinstance(provider, EchoPayments)
     real = provider._operation
 
     def partly(request: Any, moved: Any) -> Any:
