@@ -40,6 +40,7 @@ LAYERS = {
     "creatorkit.workflow": "workflow",
     "creatorkit.ledger": "ledger",
     "creatorkit.analytics": "analytics",
+    "creatorkit.matching": "matching",
     "creatorkit.reports": "reports",
     "creatorkit.testing": "conformance kit",
     "creatorkit.toolkit": "toolkit",
@@ -61,6 +62,8 @@ MAY_IMPORT = {
     "workflow": {"values", "store", "audit chain", "plugin host", "services", "parties", "ledger"},
     "ledger": {"values", "store", "services"},
     "analytics": {"values"},
+    # Matching a brief reads the store and the plugins, the content rules (brand safety) and the analytics scores.
+    "matching": {"values", "store", "plugin host", "discovery", "services", "parties", "workflow", "analytics"},
     # A campaign's report joins what the workflow keeps (deals, posts, snapshots) with what analytics computes.
     "reports": {"values", "store", "services", "parties", "workflow", "analytics"},
     "audit evidence": {"values", "store", "audit chain", "services", "parties", "workflow"},

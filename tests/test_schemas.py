@@ -277,7 +277,9 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_one_outcome_per_filter": {},
     "_daily_series": {},  # in order, each day once, inside the period
     "_everything_counted": {},  # MetricsSyncReport.posts: the sum of its counts (spans fields)
+    "_every_account_counted": {},  # MetricsSyncReport.accounts: likewise
     "_metrics_of_the_post": {},  # PostSnapshot.metrics: on the snapshot's platform (spans fields)
+    "_metrics_of_the_account": {},  # AccountSnapshot.metrics: likewise
     "_extension_names": {},  # the schema's propertyNames pattern
     "_distinct_posts": {"minItems": 1},  # each post once, one platform: class only
     "_result_or_error": {},  # the schema's oneOf

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .._service import Service, aware_datetime
 from ..analytics._report import CampaignData, CampaignPost, CampaignReport, build_report
 from ..entities import (
+    AccountSnapshot,
     Actor,
     AudienceProfile,
     BriefStatus,
@@ -26,7 +27,7 @@ from ..entities import (
     PublishedPost,
 )
 from ..errors import NotFound, PermissionDenied
-from ..workflow._metrics_sync import SNAPSHOT_KIND
+from ..workflow._metrics_sync import ACCOUNT_SNAPSHOT_KIND, SNAPSHOT_KIND
 
 if TYPE_CHECKING:
     from .._change import View
@@ -89,13 +90,15 @@ def _gather(view: View, actor: Actor, brief_id: str) -> CampaignData:
 
 
 def _account_history(view: View, creator_id: str) -> dict[str, tuple[CreatorMetrics, ...]]:
-    """The creator's account snapshots per platform, oldest first; windowed ones (over a period) left out."""
+    """The creator's account figures per platform, oldest first: the sync rounds' snapshots and the creator's own
+    refreshes (windowed ones, over a period, left out)."""
+    found = [view.entity(r, CreatorMetrics) for r in view.records("metrics_snapshot", parent=creator_id)]
+    found += [s.metrics for s in view.find(ACCOUNT_SNAPSHOT_KIND, AccountSnapshot, parent=creator_id)]
     history: dict[str, list[CreatorMetrics]] = {}
-    for record in view.records("metrics_snapshot", parent=creator_id):
-        metrics = view.entity(record, CreatorMetrics)
+    for metrics in found:
         if metrics.period is None:
             history.setdefault(metrics.platform, []).append(metrics)
-    return {platform: tuple(sorted(found, key=lambda m: m.as_of)) for platform, found in history.items()}
+    return {platform: tuple(sorted(kept, key=lambda m: m.as_of)) for platform, kept in history.items()}
 
 
 def _post(view: View, deal: Deal, post: PublishedPost) -> CampaignPost:
