@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .webhooks import WebhookService
     from .workflow._aftercare import AftercareService
     from .workflow._briefs import BriefService
+    from .workflow._catalog import CatalogService
     from .workflow._content import ContentService
     from .workflow._deals import DealService
     from .workflow._metrics_jobs import MetricsQueue
@@ -290,6 +291,13 @@ class Creatorkit:
         from .workflow._metrics_sync import MetricsService
 
         return MetricsService(self)
+
+    @functools.cached_property
+    def catalog(self) -> CatalogService:
+        """The local catalog: creators imported from files, loaded column-wise for ranking (``docs/analytics.md``)."""
+        from .workflow._catalog import CatalogService
+
+        return CatalogService(self)
 
     def metrics_queue(self) -> MetricsQueue:
         """The job queue the metrics sync runs on when the store is PostgreSQL (``creatorkit worker`` shares it).

@@ -1,0 +1,252 @@
+"""``kit.catalog``: the local catalog — creators a workspace imported from files, kept in the store, ranked column-wise.
+
+An import reads its file in batches (:class:`~creatorkit.analytics._catalog_file.CatalogFile`), checks and
+converts each batch column by column, and writes the good rows with one ``executemany`` per batch, all in one
+transaction with one audit event (``catalog.imported``, with the counts and the file's SHA-256). A creator is
+keyed by (workspace, platform, creator id): importing it again replaces its row. Unless ``skip_bad_rows``, one
+rejected row writes nothing: the file is still read to the end, so that the report names every fault (the
+first 100, and how many), and the transaction is rolled back. A wrong header or encoding refuses the file before
+any row. :meth:`CatalogService.load` reads the workspace's rows back as a
+:class:`~creatorkit.analytics.Catalog`, ready to rank.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .._service import Service
+from ..analytics import Catalog, CatalogColumns
+from ..analytics._catalog_checks import CatalogBatch, Rejections, category_bits, check_batch
+from ..analytics._catalog_file import CatalogFile
+from ..entities import Actor, AudienceDimension, CatalogImport, Denominator, ImportFormat
+from ..errors import PermissionDenied
+from ..parties._authorizations import workspace_of
+from ..store._catalog import decode_audience, encode_audience
+
+if TYPE_CHECKING:
+    from .._change import Change, View
+
+__all__ = ["CatalogService", "Progress"]
+
+#: Told the bytes of the file each batch took, after the batch: for a progress bar as long as the file.
+Progress = Callable[[int], None]
+
+
+class _Refused(Exception):
+    """Rolls an import with rejected rows back, carrying its report out of the transaction."""
+
+    def __init__(self, report: CatalogImport) -> None:
+        self.report = report
+
+
+def _workspace(view: View, actor: Actor) -> str:
+    workspace = workspace_of(view, actor)
+    if workspace is None:
+        raise PermissionDenied(str(actor), "import_catalog", "a catalog belongs to a brand or an agency")
+    return workspace
+
+
+def _nullable(values: np.ndarray[Any, Any]) -> list[float | None]:
+    return [None if value != value else value for value in values.tolist()]  # NaN is not equal to itself
+
+
+def _rows(batch: CatalogBatch, codes: Sequence[int]) -> zip[tuple[Any, ...]]:
+    """A batch as the tuples the store writes, in the order of its catalog columns."""
+    prices = batch.price_minor.tolist()
+    return zip(
+        batch.platform,
+        batch.creator_id,
+        batch.followers.tolist(),
+        batch.engagement_rate.tolist(),
+        batch.engagement_denominator,
+        [None if price < 0 else price for price in prices],
+        [None if price < 0 else code for price, code in zip(prices, batch.currency, strict=True)],
+        batch.categories,
+        batch.country,
+        batch.language,
+        _nullable(batch.credibility),
+        _nullable(batch.available_from),
+        _nullable(batch.available_until),
+        encode_audience(batch.audience, codes),
+        batch.brand_results,
+        batch.recent_captions,
+        strict=True,
+    )
+
+
+class CatalogService(Service):
+    """``kit.catalog``: import creators from files into the workspace's catalog, and load it for ranking."""
+
+    _drives_payments = False
+
+    def import_file(
+        self,
+        actor: Actor,
+        path: str | Path,
+        *,
+        format: ImportFormat | str | None = None,
+        skip_bad_rows: bool = False,
+        progress: Progress | None = None,
+    ) -> CatalogImport:
+        """Import the creators of ``path`` (CSV, JSON array or JSON Lines; ``format`` defaults to the extension).
+
+        A brand imports into its own catalog, an agency or its managers into the agency's. Returns the report:
+        with rejected rows and without ``skip_bad_rows`` nothing was written.
+
+        :raises ValidationError: for a wrong header, a file that is not UTF-8 or not JSON, naming line and column.
+        """
+        file = CatalogFile(path, format)
+        import_id = f"catimp_{secrets.token_hex(8)}"
+        try:
+            return self._write(
+                actor, "import_catalog", lambda change: self._import(change, file, import_id, skip_bad_rows, progress)
+            )
+        except _Refused as refused:
+            return refused.report
+
+    def _import(
+        self, change: Change, file: CatalogFile, import_id: str, skip_bad_rows: bool, progress: Progress | None
+    ) -> CatalogImport:
+        workspace = _workspace(change, change.actor)
+        tx = change.catalog
+        before = tx.catalog_size(workspace)
+        rejections, seen = Rejections(), {}
+        for raw in file.batches(rejections):
+            batch = check_batch(raw.table, raw.lines, raw.rows, file.buckets, rejections, seen)
+            if len(batch) and (skip_bad_rows or not rejections.rows):
+                codes = tx.add_catalog_buckets(workspace, [(str(d), k) for d, k in file.buckets])
+                batch_codes = [codes[(str(d), k)] for d, k in file.buckets]
+                tx.write_catalog_rows(workspace, _rows(batch, batch_codes), import_id, change.now)
+            if progress is not None:
+                progress(raw.consumed)
+        rows = file.rows
+        written = rows - rejections.rows if skip_bad_rows or not rejections.rows else 0
+        created = tx.catalog_size(workspace) - before if written else 0
+        report = CatalogImport(
+            id=import_id,
+            workspace_id=workspace,
+            file=file.path.name,
+            sha256=file.digest.hexdigest(),
+            format=file.format,
+            rows=rows,
+            created=created,
+            updated=written - created,
+            rejected_rows=rejections.rows,
+            problems=rejections.problems,
+            rejected=tuple(rejections.kept),
+            skip_bad_rows=skip_bad_rows,
+            imported_at=change.now,
+            written=written,
+        )
+        if not written and rejections.rows:
+            raise _Refused(report)
+        counts = {k: getattr(report, k) for k in ("rows", "created", "updated", "rejected_rows", "problems")}
+        payload = {"file": report.file, "sha256": report.sha256, "format": str(report.format), **counts}
+        change.audit("catalog.imported", "catalog_import", import_id, payload, workspace=workspace)
+        return report
+
+    def size(self, actor: Actor) -> int:
+        """How many creators the actor's workspace catalog holds."""
+        return self._read(actor, lambda view: view.catalog.catalog_size(_workspace(view, actor)), "read_catalog")
+
+    def load(self, actor: Actor) -> Catalog:
+        """The actor's workspace catalog as columns, ranked by :meth:`Catalog.rank`; rows by platform and id."""
+        return self._read(actor, lambda view: _load(view, _workspace(view, actor)), "read_catalog")
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray[Any, Any], tuple[str, ...]]:
+    """A text column as codes into its vocabulary (−1 for null), the vocabulary in order of first use."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return np.asarray(indices, dtype=np.int64), tuple(encoded.dictionary.to_pylist())
+
+
+def _load(view: View, workspace: str) -> Catalog:
+    """Why this is long: one column per figure, each read from its pages and built here."""
+    tx = view.catalog
+    vocabulary = {code: (AudienceDimension(d), key) for (d, key), code in tx.catalog_buckets(workspace).items()}
+    columns: list[list[Any]] = [[] for _ in range(16)]
+    for page in tx.catalog_pages(workspace):
+        for index, values in enumerate(zip(*page, strict=True)):
+            columns[index].append(values)
+    flat = [[value for page in pages for value in page] for pages in columns]
+    size = len(flat[0])
+    platform, platforms = _codes(pa.chunked_array([pa.array(flat[0], pa.string())]))
+    denominator, denominators = _codes(pa.chunked_array([pa.array(flat[4], pa.string())]))
+    currency, currencies = _codes(pa.chunked_array([pa.array(flat[6], pa.string())]))
+    country, countries = _codes(pa.chunked_array([pa.array(flat[8], pa.string())]))
+    language, languages = _codes(pa.chunked_array([pa.array(flat[9], pa.string())]))
+    bits, _ = category_bits(pa.array(flat[7], pa.string()), size)
+    audience, buckets, known = _audience(flat[13], vocabulary, size)
+    return Catalog(
+        CatalogColumns(
+            creator_ids=flat[1],
+            platform=platform.astype(np.int8),
+            platforms=platforms,
+            followers=np.asarray(flat[2], dtype=np.int64),
+            engagement_rate=np.asarray(flat[3], dtype=np.float64),
+            denominator=denominator.astype(np.int8),
+            denominators=tuple(Denominator(d) for d in denominators),
+            price_minor=np.asarray([-1 if p is None else p for p in flat[5]], dtype=np.int64),
+            currency=currency.astype(np.int16),
+            currencies=currencies,
+            audience=audience,
+            buckets=buckets,
+            categories=bits,
+            country=country.astype(np.int16),
+            countries=countries,
+            language=language.astype(np.int16),
+            languages=languages,
+            credibility=np.asarray(pa.array(flat[10], pa.float64()).to_numpy(zero_copy_only=False)),
+            available_from=np.asarray(pa.array(flat[11], pa.float64()).to_numpy(zero_copy_only=False)),
+            available_until=np.asarray(pa.array(flat[12], pa.float64()).to_numpy(zero_copy_only=False)),
+            brand_results=_brand_results(flat[14]),
+            audience_known=known,
+            captions=[() if text is None else tuple(_json(text)) for text in flat[15]],
+        )
+    )
+
+
+def _audience(
+    values: Sequence[bytes | None], vocabulary: dict[int, tuple[AudienceDimension, str]], size: int
+) -> tuple[np.ndarray[Any, Any], tuple[tuple[AudienceDimension, str], ...], dict[AudienceDimension, Any]]:
+    """The stored audiences as the catalog's bucket × row shares, its buckets sorted, and who has which dimension."""
+    rows, pairs = decode_audience([None if v is None else bytes(v) for v in values])
+    used = sorted({int(code) for code in np.unique(pairs["code"]).tolist()}, key=lambda code: vocabulary[code])
+    buckets = tuple(vocabulary[code] for code in used)
+    place = np.zeros(max(vocabulary, default=0) + 1, dtype=np.int64)
+    place[used] = np.arange(len(used))
+    shares = np.zeros((len(used), size), dtype=np.float32)
+    positions = place[pairs["code"].astype(np.int64)]
+    shares[positions, rows] = pairs["share"]
+    known: dict[AudienceDimension, Any] = {}
+    for dimension in dict.fromkeys(d for d, _ in buckets):
+        inside = np.asarray([buckets[p][0] is dimension for p in range(len(buckets))], dtype=np.bool_)
+        known[dimension] = np.zeros(size, dtype=np.bool_)
+        known[dimension][rows[inside[positions]]] = True
+    return shares, buckets, known
+
+
+def _json(text: str) -> Any:
+    import orjson
+
+    return orjson.loads(text)
+
+
+def _brand_results(texts: Sequence[str | None]) -> dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    by_brand: dict[str, tuple[list[int], list[float]]] = {}
+    for row, text in enumerate(texts):
+        if text is None:
+            continue
+        for brand, met in _json(text).items():
+            rows, values = by_brand.setdefault(brand, ([], []))
+            rows.append(row)
+            values.append(float(met))
+    return {b: (np.asarray(r, dtype=np.int64), np.asarray(v, dtype=np.float64)) for b, (r, v) in by_brand.items()}
