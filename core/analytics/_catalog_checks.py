@@ -361,7 +361,9 @@ def _repeats(
     """Reject rows naming a creator an earlier good row of the file named; remember the good rows' creators."""
     earlier: dict[int, int] = {}
     bad = checker.bad.tolist()
-    for index, (key, line) in enumerate(zip(zip(platform, creator_id), checker.lines.tolist(), strict=True)):
+    for index, (key, line) in enumerate(
+        zip(zip(platform, creator_id, strict=True), checker.lines.tolist(), strict=True)
+    ):
         if bad[index]:
             continue
         first = seen.setdefault(key, line)  # type: ignore[arg-type]  # good rows have both

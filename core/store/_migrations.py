@@ -12,9 +12,9 @@ import attrs
 from ..errors import StoreError
 
 __all__ = [
-    "FINAL_DEAL_STATES",
     "CATALOG_BUCKETS_TABLE",
     "CATALOG_CREATORS_TABLE",
+    "FINAL_DEAL_STATES",
     "LATEST",
     "LEDGER_ACCOUNTS_TABLE",
     "LEDGER_ENTRIES_TABLE",
