@@ -35,6 +35,8 @@ __all__ = ["BLOCK_BYTES", "CatalogFile", "RawBatch"]
 BLOCK_BYTES = 16 << 20
 #: Objects of a JSON file converted at a time.
 _JSON_BATCH = 50_000
+#: What Arrow parses on one thread at a time, within a block.
+_ARROW_BLOCK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _AUDIENCE = "audience."
 
@@ -151,7 +153,11 @@ class CatalogFile:
                     return
 
     def _parse_csv(self, chunk: bytes, offset: int, line: int, row: int, rejections: Rejections) -> RawBatch:
-        """One block of whole lines as a table; its ``consumed`` is the index the next block's first row has."""
+        """One block of whole lines as a table; its ``consumed`` is the index the next block's first row has.
+
+        Arrow parses the block on every core unless it is given a handler for rows of the wrong width, which makes
+        it serial: so the block is parsed without one, and again with one only when such a row stops the first try.
+        """
         narrow: list[tuple[str, int]] = []
 
         def wrong_width(invalid: Any) -> str:
@@ -159,17 +165,12 @@ class CatalogFile:
             return "skip"
 
         try:
-            table = pacsv.read_csv(
-                io.BytesIO(chunk),
-                read_options=pacsv.ReadOptions(column_names=list(self.columns), block_size=len(chunk) + 1),
-                parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=wrong_width),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(self.columns, pa.string()),
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                    null_values=[""],
-                ),
-            )
+            try:
+                table = self._read_block(chunk, None)
+            except pa.ArrowInvalid as exc:
+                if "Expected" not in str(exc) or "columns" not in str(exc):
+                    raise
+                table = self._read_block(chunk, wrong_width)
         except pa.ArrowInvalid as exc:
             last = line + chunk.count(b"\n")
             raise _not_utf8(chunk, offset, line, self.what) or ValidationError(
@@ -177,6 +178,19 @@ class CatalogFile:
             ) from None
         lines, rows = self._lines(chunk, line, table.num_rows, narrow, row, rejections)
         return RawBatch(table, lines, rows, row + table.num_rows + len(narrow))
+
+    def _read_block(self, chunk: bytes, wrong_width: Callable[[Any], str] | None) -> pa.Table:
+        return pacsv.read_csv(
+            io.BytesIO(chunk),
+            read_options=pacsv.ReadOptions(column_names=list(self.columns), block_size=_ARROW_BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=wrong_width),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(self.columns, pa.string()),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
 
     def _lines(
         self,

@@ -61,6 +61,8 @@ class CatalogOperations(TransactionBase):
     """The local-catalog part of :class:`~creatorkit.store.Transaction` (``kit.catalog`` alone uses it)."""
 
     __slots__ = ()
+    #: Statements run before a bulk write (a dialect's settings for it).
+    _BULK_WRITE: tuple[str, ...] = ()
 
     def catalog_buckets(self, workspace: str) -> dict[tuple[str, str], int]:
         """The workspace's audience buckets, (dimension, key) → code."""
@@ -86,19 +88,23 @@ class CatalogOperations(TransactionBase):
             known.update({bucket: start + i for i, bucket in enumerate(new)})
         return known
 
-    def write_catalog_rows(
-        self, workspace: str, rows: Iterable[tuple[Any, ...]], import_id: str, imported_at: datetime
-    ) -> None:
-        """Insert or update ``rows`` (tuples in the order of :data:`CATALOG_COLUMNS`), marked with their import."""
+    def catalog_time(self, moment: datetime) -> Any:
+        """``moment`` as a catalog row's ``imported_at`` parameter (each dialect stores times its own way)."""
+        return self._encode_time(moment)
+
+    def write_catalog_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Insert or update ``rows``: each its workspace, the :data:`CATALOG_COLUMNS`, its import id and time
+        (:meth:`catalog_time`). A row already there (same workspace, platform and creator id) is replaced."""
         self._check(True)
-        stamp = (import_id, self._encode_time(imported_at))
+        for statement in self._BULK_WRITE:
+            self._cur.execute(statement)
         p = self._P
         names = ", ".join(("workspace", *_WRITTEN))
         updates = ", ".join(f"{name} = excluded.{name}" for name in _WRITTEN if name not in _KEY)
         self._cur.executemany(
             f"INSERT INTO {CATALOG_CREATORS_TABLE} ({names}) VALUES ({', '.join([p] * (len(_WRITTEN) + 1))})"
             f" ON CONFLICT (workspace, platform, creator_id) DO UPDATE SET {updates}",
-            [(workspace, *row, *stamp) for row in rows],
+            rows,
         )
 
     def catalog_size(self, workspace: str) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,20 +55,28 @@ def _workspace(view: View, actor: Actor) -> str:
 
 
 def _nullable(values: np.ndarray[Any, Any]) -> list[float | None]:
+    if not np.isnan(values).any():
+        return values.tolist()  # type: ignore[no-any-return]
     return [None if value != value else value for value in values.tolist()]  # NaN is not equal to itself
 
 
-def _rows(batch: CatalogBatch, codes: Sequence[int]) -> zip[tuple[Any, ...]]:
-    """A batch as the tuples the store writes, in the order of its catalog columns."""
+def _rows(batch: CatalogBatch, codes: Sequence[int], stamp: tuple[Any, Any, Any]) -> zip[tuple[Any, ...]]:
+    """A batch as the tuples the store writes: its workspace, the catalog columns in order, import id and time.
+
+    ``zip`` builds each tuple in C; the three values every row shares come from ``repeat``.
+    """
+    workspace, import_id, imported_at = stamp
     prices = batch.price_minor.tolist()
+    priced = bool(batch.price_minor.min(initial=0) >= 0)  # every row has a price, the usual export
     return zip(
+        repeat(workspace, len(batch)),
         batch.platform,
         batch.creator_id,
         batch.followers.tolist(),
         batch.engagement_rate.tolist(),
         batch.engagement_denominator,
-        [None if price < 0 else price for price in prices],
-        [None if price < 0 else code for price, code in zip(prices, batch.currency, strict=True)],
+        prices if priced else [None if price < 0 else price for price in prices],
+        batch.currency if priced else [None if p < 0 else code for p, code in zip(prices, batch.currency, strict=True)],
         batch.categories,
         batch.country,
         batch.language,
@@ -77,6 +86,8 @@ def _rows(batch: CatalogBatch, codes: Sequence[int]) -> zip[tuple[Any, ...]]:
         encode_audience(batch.audience, codes),
         batch.brand_results,
         batch.recent_captions,
+        repeat(import_id, len(batch)),
+        repeat(imported_at, len(batch)),
         strict=True,
     )
 
@@ -123,7 +134,7 @@ class CatalogService(Service):
             if len(batch) and (skip_bad_rows or not rejections.rows):
                 codes = tx.add_catalog_buckets(workspace, [(str(d), k) for d, k in file.buckets])
                 batch_codes = [codes[(str(d), k)] for d, k in file.buckets]
-                tx.write_catalog_rows(workspace, _rows(batch, batch_codes), import_id, change.now)
+                tx.write_catalog_rows(_rows(batch, batch_codes, (workspace, import_id, tx.catalog_time(change.now))))
             if progress is not None:
                 progress(raw.consumed)
         rows = file.rows
