@@ -30,6 +30,7 @@ __all__ = [
     "REPORTED_REJECTIONS",
     "REQUIRED_FIELDS",
     "CatalogBatch",
+    "Creators",
     "Rejections",
     "category_bits",
     "check_batch",
@@ -168,6 +169,8 @@ def _cast(checker: _Checker, name: str, kind: pa.DataType, pattern: str, reason:
     column = checker.column(name)
     if column is None:
         return None
+    if column.type == kind:
+        return column  # Arrow read the block's numbers as numbers already
     try:
         return pc.cast(column, kind)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -338,11 +341,10 @@ def _json_texts(checker: _Checker, name: str, parse: Callable[[object], str | No
     column = checker.column(name)
     if column is None:
         return [None] * checker.size
-    texts: list[str | None] = column.to_pylist()
+    given = np.flatnonzero(_given(column, checker.size))
+    texts: list[str | None] = [None] * checker.size
     reasons: dict[int, str] = {}
-    for index, text in enumerate(texts):
-        if text is None:
-            continue
+    for index, text in zip(given.tolist(), pc.take(column, pa.array(given)).to_pylist(), strict=True):
         try:
             texts[index] = parse(orjson.loads(text))
         except (orjson.JSONDecodeError, ValueError) as exc:
@@ -366,26 +368,44 @@ def _captions(value: object) -> str | None:
     return orjson.dumps(value).decode() if value else None
 
 
-def _repeats(
-    checker: _Checker, platform: list[str | None], creator_id: list[str | None], seen: dict[tuple[str, str], int]
-) -> None:
-    """Reject rows naming a creator an earlier good row of the file named; remember the good rows' creators.
+class Creators:
+    """The creators a file's good rows named so far, as 64-bit hashes of (platform, creator id) and their lines.
 
-    The usual batch repeats nothing, which whole-batch set operations tell without a loop in Python.
+    A million creators take 16 MB here (their keys as Python objects would take some 300 MB). Two different
+    creators share a hash with a chance of about one in 30 million in a file of a million: the cost of a bounded
+    memory, and the price of a false "repeats" rejection, which names the line it takes for the first.
     """
-    good = np.flatnonzero(~checker.bad).tolist()
+
+    def __init__(self) -> None:
+        self.hashes = np.empty(0, dtype=np.int64)  # sorted
+        self.lines = np.empty(0, dtype=np.int64)  # the line of each, in the same order
+
+    def repeats(self, keys: list[tuple[str, str]], lines: Ints) -> tuple[Ints, Ints]:
+        """Which of ``keys`` (their positions) name a creator named before (the line of the first), and remember
+        the others."""
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        earlier = np.full(len(keys), -1, dtype=np.int64)
+        within = first[inverse] != np.arange(len(keys))
+        earlier[within] = lines[first[inverse][within]]
+        place = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self.hashes) - 1, 0))
+        before = self.hashes[place] == hashes if len(self.hashes) else np.zeros(len(keys), dtype=np.bool_)
+        earlier[before] = self.lines[place[before]]
+        new = earlier < 0
+        merged = np.concatenate([self.hashes, hashes[new]])
+        order = np.argsort(merged, kind="stable")  # two sorted runs: merged in linear time
+        self.hashes, self.lines = merged[order], np.concatenate([self.lines, lines[new]])[order]
+        repeated = np.flatnonzero(~new)
+        return repeated, earlier[repeated]
+
+
+def _repeats(checker: _Checker, platform: list[str | None], creator_id: list[str | None], seen: Creators) -> None:
+    """Reject rows naming a creator an earlier good row of the file named; remember the good rows' creators."""
+    good = np.flatnonzero(~checker.bad)
     everyone = len(good) == checker.size
     keys = list(zip(platform, creator_id, strict=True)) if everyone else [(platform[i], creator_id[i]) for i in good]
-    lines = checker.lines.tolist() if everyone else checker.lines[good].tolist()
-    batch = dict(zip(keys, lines, strict=True))
-    if len(batch) == len(keys) and seen.keys().isdisjoint(batch):
-        seen.update(batch)  # type: ignore[arg-type]  # good rows have both
-        return
-    earlier: dict[int, int] = {}
-    for index, key, line in zip(good, keys, lines, strict=True):
-        first = seen.setdefault(key, line)  # type: ignore[arg-type]
-        if first != line:
-            earlier[index] = first
+    positions, lines = seen.repeats(keys, checker.lines[good])  # type: ignore[arg-type]  # good rows have both
+    earlier = dict(zip(good[positions].tolist(), lines.tolist(), strict=True))
     mask = np.zeros(checker.size, dtype=np.bool_)
     mask[list(earlier)] = True
     checker.reject("creator_id", mask, lambda row: f"repeats the creator of line {earlier[row]} (same platform)")
@@ -397,12 +417,12 @@ def check_batch(
     rows: Ints,
     buckets: Sequence[tuple[AudienceDimension, str]],
     rejections: Rejections,
-    seen: dict[tuple[str, str], int],
+    seen: Creators,
 ) -> CatalogBatch:
     """The rows of ``table`` that pass every check, converted; the others go to ``rejections``.
 
-    ``seen`` holds the line of each (platform, creator id) the file's earlier good rows gave: a row repeating
-    one is rejected (a file says one thing about a creator), and the rows kept are added to it.
+    ``seen`` holds the creators the file's earlier good rows named: a row repeating one is rejected (a file says
+    one thing about a creator), and the rows kept are added to it.
 
     Why this is long: one line per field, in the order of the file format's table (docs/analytics.md).
     """

@@ -38,6 +38,12 @@ _JSON_BATCH = 50_000
 #: What Arrow parses on one thread at a time, within a block.
 _ARROW_BLOCK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
+#: Columns Arrow parses as numbers on the first try of a block (a cell that is no number makes it read all as text).
+_NUMBERS = {
+    "followers": pa.int64(),
+    "engagement_rate": pa.float64(),
+    "credibility": pa.float64(),
+}
 _AUDIENCE = "audience."
 
 
@@ -166,11 +172,14 @@ class CatalogFile:
 
         try:
             try:
-                table = self._read_block(chunk, None)
+                table = self._read_block(chunk, None, typed=True)
             except pa.ArrowInvalid as exc:
-                if "Expected" not in str(exc) or "columns" not in str(exc):
+                if "CSV conversion error" in str(exc):  # a number that is none: checked as text, row by row
+                    table = self._read_block(chunk, None, typed=False)
+                elif "Expected" in str(exc) and "columns" in str(exc):
+                    table = self._read_block(chunk, wrong_width, typed=False)
+                else:
                     raise
-                table = self._read_block(chunk, wrong_width)
         except pa.ArrowInvalid as exc:
             last = line + chunk.count(b"\n")
             raise _not_utf8(chunk, offset, line, self.what) or ValidationError(
@@ -179,13 +188,18 @@ class CatalogFile:
         lines, rows = self._lines(chunk, line, table.num_rows, narrow, row, rejections)
         return RawBatch(table, lines, rows, row + table.num_rows + len(narrow))
 
-    def _read_block(self, chunk: bytes, wrong_width: Callable[[Any], str] | None) -> pa.Table:
+    def _read_block(self, chunk: bytes, wrong_width: Callable[[Any], str] | None, *, typed: bool) -> pa.Table:
+        """``chunk`` as a table: its numbers parsed as numbers (``typed``: the first try) or every cell as text."""
+        types = dict.fromkeys(self.columns, pa.string())
+        if typed:
+            types.update({name: kind for name, kind in _NUMBERS.items() if name in types})
+            types.update({name: pa.float64() for name in self.columns if name.startswith(_AUDIENCE)})
         return pacsv.read_csv(
             io.BytesIO(chunk),
             read_options=pacsv.ReadOptions(column_names=list(self.columns), block_size=_ARROW_BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=wrong_width),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(self.columns, pa.string()),
+                column_types=types,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
                 null_values=[""],

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from .._service import Service
 from ..analytics import Catalog, CatalogColumns
-from ..analytics._catalog_checks import CatalogBatch, Rejections, category_bits, check_batch
+from ..analytics._catalog_checks import CatalogBatch, Creators, Rejections, category_bits, check_batch
 from ..analytics._catalog_file import CatalogFile
 from ..entities import Actor, AudienceDimension, CatalogImport, Denominator, ImportFormat
 from ..errors import PermissionDenied
@@ -128,7 +128,7 @@ class CatalogService(Service):
         workspace = _workspace(change, change.actor)
         tx = change.catalog
         before = tx.catalog_size(workspace)
-        rejections, seen = Rejections(), {}
+        rejections, seen = Rejections(), Creators()
         for raw in file.batches(rejections):
             batch = check_batch(raw.table, raw.lines, raw.rows, file.buckets, rejections, seen)
             if len(batch) and (skip_bad_rows or not rejections.rows):
