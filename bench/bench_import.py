@@ -50,7 +50,8 @@ assert report.written == report.rows, report.rejected[:3]
 size = kit.catalog.size(Actor.brand("brand_bench"))
 kit.close()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": peak, "rows": report.rows, "stored": size}))
+figures = {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": peak, "rows": report.rows, "stored": size}
+print(json.dumps(figures))
 """
 
 

@@ -113,6 +113,10 @@ class CatalogBatch:
         return len(self.creator_id)
 
 
+def _same(reason: str, row: int) -> str:
+    return reason
+
+
 class _Checker:
     """The masks of one batch's checks, and the reasons they give."""
 
@@ -130,7 +134,7 @@ class _Checker:
     def reject(self, field: str, mask: Bools, reason: str | Callable[[int], str]) -> None:
         if mask.any():
             self.bad |= mask
-            self.found.append((mask, field, reason if callable(reason) else (lambda _row, why=reason: why)))
+            self.found.append((mask, field, reason if callable(reason) else functools.partial(_same, reason)))
 
     def report(self, into: Rejections) -> None:
         room = into.limit - len(into.kept)
@@ -328,12 +332,14 @@ def _audience(checker: _Checker, buckets: Sequence[tuple[AudienceDimension, str]
         shares[index] = _floats(checker, f"audience.{dimension}.{key}", low=0.0, high=1.0)
     for dimension in dict.fromkeys(dimension for dimension, _ in buckets):
         rows = [i for i, (d, _) in enumerate(buckets) if d == dimension]
-        total = np.nansum(shares[rows], axis=0, dtype=np.float64)
+        total: Floats = np.asarray(np.nansum(shares[rows], axis=0, dtype=np.float64))
         field = f"audience.{dimension}.{buckets[rows[0]][1]}"
-        checker.reject(
-            field, total > 1 + _TOLERANCE, lambda row, t=total, d=dimension: f"{d} shares add up to {t[row]:g}"
-        )
+        checker.reject(field, total > 1 + _TOLERANCE, functools.partial(_too_much, str(dimension), total))
     return shares
+
+
+def _too_much(dimension: str, totals: Floats, row: int) -> str:
+    return f"{dimension} shares add up to {totals[row]:g}"
 
 
 def _json_texts(checker: _Checker, name: str, parse: Callable[[object], str | None]) -> list[str | None]:
