@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from creatorkit import Actor, Creatorkit
+from creatorkit import Actor, Creatorkit, Money
 from creatorkit.analytics import Catalog, CatalogRecord
 from creatorkit.analytics import _catalog_file as catalog_file
 from creatorkit.entities import AudienceDimension, ImportFormat
@@ -371,3 +371,13 @@ def test_a_creator_or_a_stranger_has_no_catalog(kit: Creatorkit, tmp_path: Path)
         kit.catalog.import_file(Actor.creator("cr_maya"), path)
     with pytest.raises(PermissionDenied):
         kit.catalog.size(Actor.brand("brand_nobody"))
+
+
+def test_the_example_file_imports_whole(kit: Creatorkit) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "catalog" / "creators.csv"
+
+    report = kit.catalog.import_file(BRAND, example)
+
+    assert (report.rows, report.written, report.rejected_rows) == (4, 4, 0), report.rejected
+    haruka = kit.catalog.load(BRAND).record(2)
+    assert (haruka.creator_id, haruka.price) == ("creator_haruka", Money(180_000, "JPY"))
