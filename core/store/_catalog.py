@@ -61,8 +61,10 @@ class CatalogOperations(TransactionBase):
     """The local-catalog part of :class:`~creatorkit.store.Transaction` (``kit.catalog`` alone uses it)."""
 
     __slots__ = ()
-    #: Statements run before a bulk write (a dialect's settings for it).
-    _BULK_WRITE: tuple[str, ...] = ()
+
+    def _start_bulk_write(self) -> None:
+        """Called before each batch of catalog rows: a dialect may set its connection up for bulk writes."""
+        return None
 
     def catalog_buckets(self, workspace: str) -> dict[tuple[str, str], int]:
         """The workspace's audience buckets, (dimension, key) → code."""
@@ -96,8 +98,7 @@ class CatalogOperations(TransactionBase):
         """Insert or update ``rows``: each its workspace, the :data:`CATALOG_COLUMNS`, its import id and time
         (:meth:`catalog_time`). A row already there (same workspace, platform and creator id) is replaced."""
         self._check(True)
-        for statement in self._BULK_WRITE:
-            self._cur.execute(statement)
+        self._start_bulk_write()
         p = self._P
         names = ", ".join(("workspace", *_WRITTEN))
         updates = ", ".join(f"{name} = excluded.{name}" for name in _WRITTEN if name not in _KEY)

@@ -381,3 +381,33 @@ def test_the_example_file_imports_whole(kit: Creatorkit) -> None:
     assert (report.rows, report.written, report.rejected_rows) == (4, 4, 0), report.rejected
     haruka = kit.catalog.load(BRAND).record(2)
     assert (haruka.creator_id, haruka.price) == ("creator_haruka", Money(180_000, "JPY"))
+
+
+def test_a_sqlite_connection_gets_its_settings_back_after_a_bulk_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from creatorkit.store import SqliteStore
+
+    monkeypatch.setattr(catalog_file, "BLOCK_BYTES", 64)  # a block per row: the first is written, then GBK
+
+    store = SqliteStore(tmp_path / "store.db")
+    kit = Creatorkit(store=store, clock=lambda: NOW)
+    kit.parties.register_brand(Actor.system(), name="Glow Labs", id=BRAND.id)
+    path = tmp_path / "creators.csv"
+    path.write_text(f"{HEADER}\n{GOOD}\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(f"{HEADER}\n{GOOD}\n李娜,tiktok,1,0.1,views,1,CNY,CN\n".encode("gbk"))
+
+    def settled() -> None:
+        conn = store._acquire()
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
+        assert not store._bulk
+
+    kit.catalog.import_file(BRAND, path)
+    settled()  # after a commit
+    with pytest.raises(ValidationError):
+        kit.catalog.import_file(BRAND, bad)  # its first row was written before the GBK one was read
+    settled()  # after a rollback
+    assert kit.catalog.size(BRAND) == 1
+    kit.close()
