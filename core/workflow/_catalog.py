@@ -29,7 +29,7 @@ from ..analytics._catalog_file import CatalogFile
 from ..entities import Actor, AudienceDimension, CatalogImport, Denominator, ImportFormat
 from ..errors import PermissionDenied
 from ..parties._authorizations import workspace_of
-from ..store._catalog import decode_audience, encode_audience
+from ..store._catalog import AUDIENCE_PAIR, decode_audience, encode_audience
 
 if TYPE_CHECKING:
     from .._change import Change, View
@@ -179,33 +179,71 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray[Any, Any], tuple[str, ..
     return np.asarray(indices, dtype=np.int64), tuple(encoded.dictionary.to_pylist())
 
 
+#: The Arrow type of each catalog column as read (the audience, binary, is decoded apart).
+_READ_TYPES = (
+    *(pa.string(), pa.string(), pa.int64(), pa.float64(), pa.string(), pa.int64(), pa.string(), pa.string()),
+    *(pa.string(), pa.string(), pa.float64(), pa.float64(), pa.float64(), None, pa.string(), pa.string()),
+)
+
+
+def _read_columns(view: View, workspace: str) -> tuple[list[pa.ChunkedArray], Any, Any]:
+    """The workspace's rows as one Arrow column per field, and its audience pairs with the row of each.
+
+    Each page of rows becomes arrays at once, so that no more than a page is ever held as Python objects.
+    """
+    chunks: list[list[pa.Array]] = [[] for _ in _READ_TYPES]
+    pair_rows, pairs, offset = [], [], 0
+    for page in view.catalog.catalog_pages(workspace):
+        columns = list(zip(*page, strict=True))
+        for index, kind in enumerate(_READ_TYPES):
+            if kind is not None:
+                chunks[index].append(pa.array(columns[index], kind))
+        rows, found = decode_audience(columns[13])
+        pair_rows.append(rows + offset)
+        pairs.append(found)
+        offset += len(page)
+    arrays = [pa.chunked_array(c, kind) if kind else None for c, kind in zip(chunks, _READ_TYPES, strict=True)]
+    rows = np.concatenate(pair_rows or [np.empty(0, np.int64)])
+    return arrays, rows, np.concatenate(pairs or [np.empty(0, dtype=AUDIENCE_PAIR)])
+
+
+def _numbers(column: pa.ChunkedArray, kind: Any, missing: float) -> Any:
+    return np.asarray(pc.fill_null(column, missing).to_numpy(zero_copy_only=False), dtype=kind)
+
+
+def _given_texts(column: pa.ChunkedArray) -> list[tuple[int, str]]:
+    """The rows of a mostly empty text column that hold something, with what they hold."""
+    rows = np.flatnonzero(np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False), dtype=np.bool_))
+    return list(zip(rows.tolist(), pc.take(column, pa.array(rows)).to_pylist(), strict=True))
+
+
 def _load(view: View, workspace: str) -> Catalog:
-    """Why this is long: one column per figure, each read from its pages and built here."""
-    tx = view.catalog
-    vocabulary = {code: (AudienceDimension(d), key) for (d, key), code in tx.catalog_buckets(workspace).items()}
-    columns: list[list[Any]] = [[] for _ in range(16)]
-    for page in tx.catalog_pages(workspace):
-        for index, values in enumerate(zip(*page, strict=True)):
-            columns[index].append(values)
-    flat = [[value for page in pages for value in page] for pages in columns]
-    size = len(flat[0])
-    platform, platforms = _codes(pa.chunked_array([pa.array(flat[0], pa.string())]))
-    denominator, denominators = _codes(pa.chunked_array([pa.array(flat[4], pa.string())]))
-    currency, currencies = _codes(pa.chunked_array([pa.array(flat[6], pa.string())]))
-    country, countries = _codes(pa.chunked_array([pa.array(flat[8], pa.string())]))
-    language, languages = _codes(pa.chunked_array([pa.array(flat[9], pa.string())]))
-    bits, _ = category_bits(pa.array(flat[7], pa.string()), size)
-    audience, buckets, known = _audience(flat[13], vocabulary, size)
+    """The workspace's catalog. Why this is long: one column per figure, each built here from the columns read."""
+    vocabulary = {
+        code: (AudienceDimension(d), key) for (d, key), code in view.catalog.catalog_buckets(workspace).items()
+    }
+    arrays, pair_rows, pairs = _read_columns(view, workspace)
+    size = len(arrays[1])
+    platform, platforms = _codes(arrays[0])
+    denominator, denominators = _codes(arrays[4])
+    currency, currencies = _codes(arrays[6])
+    country, countries = _codes(arrays[8])
+    language, languages = _codes(arrays[9])
+    bits, _ = category_bits(arrays[7], size)
+    audience, buckets, known = _audience(pair_rows, pairs, vocabulary, size)
+    captions: list[tuple[str, ...]] = [()] * size
+    for row, text in _given_texts(arrays[15]):
+        captions[row] = tuple(_json(text))
     return Catalog(
         CatalogColumns(
-            creator_ids=flat[1],
+            creator_ids=arrays[1].to_pylist(),
             platform=platform.astype(np.int8),
             platforms=platforms,
-            followers=np.asarray(flat[2], dtype=np.int64),
-            engagement_rate=np.asarray(flat[3], dtype=np.float64),
+            followers=_numbers(arrays[2], np.int64, 0),
+            engagement_rate=_numbers(arrays[3], np.float64, np.nan),
             denominator=denominator.astype(np.int8),
             denominators=tuple(Denominator(d) for d in denominators),
-            price_minor=np.asarray([-1 if p is None else p for p in flat[5]], dtype=np.int64),
+            price_minor=_numbers(arrays[5], np.int64, -1),
             currency=currency.astype(np.int16),
             currencies=currencies,
             audience=audience,
@@ -215,21 +253,20 @@ def _load(view: View, workspace: str) -> Catalog:
             countries=countries,
             language=language.astype(np.int16),
             languages=languages,
-            credibility=np.asarray(pa.array(flat[10], pa.float64()).to_numpy(zero_copy_only=False)),
-            available_from=np.asarray(pa.array(flat[11], pa.float64()).to_numpy(zero_copy_only=False)),
-            available_until=np.asarray(pa.array(flat[12], pa.float64()).to_numpy(zero_copy_only=False)),
-            brand_results=_brand_results(flat[14]),
+            credibility=_numbers(arrays[10], np.float64, np.nan),
+            available_from=_numbers(arrays[11], np.float64, np.nan),
+            available_until=_numbers(arrays[12], np.float64, np.nan),
+            brand_results=_brand_results(_given_texts(arrays[14])),
             audience_known=known,
-            captions=[() if text is None else tuple(_json(text)) for text in flat[15]],
+            captions=captions,
         )
     )
 
 
 def _audience(
-    values: Sequence[bytes | None], vocabulary: dict[int, tuple[AudienceDimension, str]], size: int
+    rows: Any, pairs: Any, vocabulary: dict[int, tuple[AudienceDimension, str]], size: int
 ) -> tuple[np.ndarray[Any, Any], tuple[tuple[AudienceDimension, str], ...], dict[AudienceDimension, Any]]:
     """The stored audiences as the catalog's bucket × row shares, its buckets sorted, and who has which dimension."""
-    rows, pairs = decode_audience([None if v is None else bytes(v) for v in values])
     used = sorted({int(code) for code in np.unique(pairs["code"]).tolist()}, key=lambda code: vocabulary[code])
     buckets = tuple(vocabulary[code] for code in used)
     place = np.zeros(max(vocabulary, default=0) + 1, dtype=np.int64)
@@ -251,11 +288,9 @@ def _json(text: str) -> Any:
     return orjson.loads(text)
 
 
-def _brand_results(texts: Sequence[str | None]) -> dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+def _brand_results(texts: list[tuple[int, str]]) -> dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
     by_brand: dict[str, tuple[list[int], list[float]]] = {}
-    for row, text in enumerate(texts):
-        if text is None:
-            continue
+    for row, text in texts:
         for brand, met in _json(text).items():
             rows, values = by_brand.setdefault(brand, ([], []))
             rows.append(row)
