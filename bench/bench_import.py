@@ -29,8 +29,8 @@ NAMES = {"bench_catalog_import": ["catalog.import_1m_s", "catalog.import_peak_mb
 CREATORS = 1_000_000
 GENDERS = ("female", "male", "other", "unknown")
 AGES = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
-COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "CA", "AU", "JP", "KR", "IN", "ID")
-COUNTRIES += ("TR", "SA", "AE", "ZA")
+COUNTRIES: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "CA", "AU", "JP")
+COUNTRIES += ("KR", "IN", "ID", "TR", "SA", "AE", "ZA")
 CATEGORIES = ("beauty", "fashion", "fitness", "food", "gaming", "travel", "tech", "family_parenting")
 
 _CHILD = """
@@ -60,7 +60,8 @@ print(json.dumps(figures))
 
 def _shares(rng: np.random.Generator, buckets: int, creators: int) -> np.ndarray:
     raw = rng.random((buckets, creators)) ** 2
-    return np.round(raw / raw.sum(axis=0) * 0.999, 4)
+    shares: np.ndarray = np.round(raw / raw.sum(axis=0) * 0.999, 4)
+    return shares
 
 
 def write_catalog(path: Path, creators: int = CREATORS, seed: int = 11) -> None:
@@ -92,8 +93,11 @@ def write_catalog(path: Path, creators: int = CREATORS, seed: int = 11) -> None:
         "credibility": np.round(rng.uniform(0.5, 1.0, creators), 3),
         "available_from": moment(start),
         "available_until": moment(window),
-        "brand_results": pa.array(np.where(extra, '{"brand_bench": 0.75}', None), pa.string()),
-        "recent_captions": pa.array(np.where(extra, '["Morning routine #ad", "Trip to Lisbon"]', None), pa.string()),
+        "brand_results": pa.array(np.where(extra, '{"brand_bench": 0.75}', None), pa.string()),  # type: ignore[call-overload]
+        "recent_captions": pa.array(
+            np.where(extra, '["Morning routine #ad", "Trip to Lisbon"]', None),  # type: ignore[call-overload]
+            pa.string(),
+        ),
     }
     for dimension, keys in (("gender", GENDERS), ("age", AGES), ("country", COUNTRIES)):
         for key, share in zip(keys, _shares(rng, len(keys), creators), strict=True):
