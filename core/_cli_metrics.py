@@ -30,15 +30,16 @@ def _on_postgres(kit: Any) -> bool:
 @_pass_context
 @_reports_errors
 def sync(ctx: _Context, here: bool, as_json: bool) -> None:
-    """Read every post still measured once per slot into its snapshot (run it from cron, or let a worker)."""
+    """Read every post still measured, and its creator's account, once per slot into snapshots (run it from cron,
+    or let a worker)."""
     from .converter import unstructure
     from .entities import Actor
 
     system = Actor.system("metrics-sync")
     with _open_kit(ctx) as kit:
-        due = kit.metrics.due(system)
-        show = sys.stderr.isatty() and not as_json and len(due) > kit.config.metrics.batch_size
-        with click.progressbar(length=len(due), label="posts", file=sys.stderr, hidden=not show) as bar:
+        due = len(kit.metrics.due(system)) + len(kit.metrics.due_accounts(system))
+        show = sys.stderr.isatty() and not as_json and due > kit.config.metrics.batch_size
+        with click.progressbar(length=due, label="posts and accounts", file=sys.stderr, hidden=not show) as bar:
             if _on_postgres(kit) and not here:
                 with kit.metrics_queue().opened() as queue:
                     report = kit.metrics.sync(system, progress=bar.update, queue=queue)
@@ -49,13 +50,25 @@ def sync(ctx: _Context, here: bool, as_json: bool) -> None:
     else:
         slot = report.slot.isoformat()
         click.echo(f"slot {slot}: {report.posts} post(s) due, {report.synced} synced, {len(report.failed)} failed")
-        if report.queued:
-            click.echo(f"{report.queued} post(s) queued in {report.jobs} new job(s): `creatorkit worker` reads them")
+        click.echo(
+            f"{report.accounts} creator account(s) due, {report.accounts_synced} synced, "
+            f"{len(report.accounts_failed)} failed"
+        )
+        queued = report.queued + report.accounts_queued
+        if queued:
+            click.echo(
+                f"{report.queued} post(s) and {report.accounts_queued} account(s) queued in {report.jobs} new "
+                "job(s): `creatorkit worker` reads them"
+            )
         for failure in report.failed:
             click.echo(
                 f"{failure.post_id} ({failure.platform}): {failure.error.kind}: {failure.error.message}", err=True
             )
-    if report.failed:
+        for account in report.accounts_failed:
+            click.echo(
+                f"{account.creator_id} ({account.platform}): {account.error.kind}: {account.error.message}", err=True
+            )
+    if report.failed or report.accounts_failed:
         sys.exit(1)
 
 

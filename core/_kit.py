@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .audit._evidence import AuditService
     from .entities import Event
     from .ledger import LedgerService
+    from .matching import MatchingService
     from .parties._connections import ConnectionService
     from .parties._creator_pages import CreatorPageService
     from .parties._grants import GrantService
@@ -299,6 +300,13 @@ class Creatorkit:
 
         return CatalogService(self)
 
+    @functools.cached_property
+    def matching(self) -> MatchingService:
+        """A brief's creators from discovery and the local sources, ranked and explained (``docs/analytics.md``)."""
+        from .matching import MatchingService
+
+        return MatchingService(self)
+
     def metrics_queue(self) -> MetricsQueue:
         """The job queue the metrics sync runs on when the store is PostgreSQL (``creatorkit worker`` shares it).
 
@@ -315,4 +323,4 @@ class Creatorkit:
             from .workflow._metrics_jobs import MetricsQueue
         except ImportError as missing:  # procrastinate comes with the postgres extra
             raise StoreError(f"the metrics job queue needs pip install 'creatorkit[postgres]' ({missing})") from None
-        return MetricsQueue(self, self.store.unmasked_url())
+        return MetricsQueue(self, self.store._unmasked_url())

@@ -914,6 +914,7 @@ else:
     # they use is defined.
     from . import (
         _cli_catalog,  # noqa: F401
+        _cli_match,  # noqa: F401
         _cli_metrics,  # noqa: F401
         _cli_payments,  # noqa: F401
         _cli_plan,  # noqa: F401

@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_CONFIG_NAME",
     "DEFAULT_STORE",
     "GROUPS",
+    "AnalyticsSettings",
     "Config",
     "MetricsSettings",
     "Mode",
@@ -148,6 +149,19 @@ class MoneySettings:
     provider: str | None = None
     fees: Mapping[str, Any] = attrs.field(factory=dict)
     hold_margin_days: int = 3
+    #: Paths inside ``fees`` whose values came from the environment (a fee plugin's key): ``***`` in the repr.
+    fee_secret_keys: frozenset[str] = frozenset()
+
+    def redacted_fees(self) -> dict[str, Any]:
+        """The ``[money.fees]`` table as plain data with every value from the environment shown as ``"***"``."""
+        shown: dict[str, Any] = mask_paths(dict(self.fees), self.fee_secret_keys)
+        return shown
+
+    def __repr__(self) -> str:
+        return (
+            f"MoneySettings(provider={self.provider!r}, fees={self.redacted_fees()!r}, "
+            f"hold_margin_days={self.hold_margin_days!r}, fee_secret_keys={self.fee_secret_keys!r})"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -164,6 +178,23 @@ class MetricsSettings:
     track_days: int = 90
     batch_size: int = 100
     cron: str = "17 * * * *"
+
+
+@attrs.frozen(kw_only=True)
+class AnalyticsSettings:
+    """``[analytics]``: how ``kit.matching`` ranks a brief's creators.
+
+    ``weights`` overrides :class:`~creatorkit.analytics.MatchWeights` fields by name (``audience``, ``price`` …,
+    ``min_credibility``); ``ranking`` names the scorer, an entry point in ``creatorkit.ranking``; discovery reads
+    at most ``discovery_pages`` pages of ``page_size`` candidates from each platform; ``engagement_denominator``
+    is what a brief's engagement floor is sent to the platforms over (the brief's floor names none).
+    """
+
+    ranking: str = "default"
+    weights: Mapping[str, float] = attrs.field(factory=dict)
+    discovery_pages: int = 5
+    page_size: int = 50
+    engagement_denominator: str = "views"
 
 
 @attrs.frozen(kw_only=True)
@@ -211,6 +242,7 @@ class Config:
     workflow: WorkflowSettings = WorkflowSettings()
     money: MoneySettings = MoneySettings()
     metrics: MetricsSettings = MetricsSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
     plugins: tuple[PluginSettings, ...] = ()
 
     @classmethod
@@ -329,8 +361,14 @@ class Config:
             validate_outputs=core.get("validate_outputs", False),
             acting_as=core.get("acting_as"),
             workflow=WorkflowSettings(**resolved.get("workflow", {})),
-            money=MoneySettings(**resolved.get("money", {})),
+            money=MoneySettings(
+                **resolved.get("money", {}),
+                fee_secret_keys=frozenset(
+                    key.removeprefix("money.fees.") for key in secrets if key.startswith("money.fees.")
+                ),
+            ),
             metrics=MetricsSettings(**resolved.get("metrics", {})),
+            analytics=AnalyticsSettings(**resolved.get("analytics", {})),
             plugins=tuple(plugins),
         )
 
@@ -382,6 +420,7 @@ class Config:
             found.add(str(file))  # as the store names itself in its errors ("no sqlite store at /srv/ck.db")
         for item in self.plugins:
             found |= item.secret_values()
+        found |= values_at(dict(self.money.fees), self.money.fee_secret_keys)
         return frozenset(found)
 
     def redacted(self) -> dict[str, Any]:
@@ -389,6 +428,11 @@ class Config:
         out: dict[str, Any] = {
             "creatorkit": {name: self._shown(name) for name in _CORE_KEYS},
             "workflow": attrs.asdict(self.workflow),
+            "money": {
+                "provider": self.money.provider,
+                "fees": self.money.redacted_fees(),
+                "hold_margin_days": self.money.hold_margin_days,
+            },
         }
         for item in self.plugins:
             table: dict[str, Any] = {"enabled": item.enabled, "mode": str(item.mode)}

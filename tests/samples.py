@@ -26,6 +26,8 @@ from creatorkit.analytics import (
     predict,
 )
 from creatorkit.entities import (
+    AccountSnapshot,
+    AccountSyncFailure,
     Agency,
     AudienceBreakdown,
     AudienceDimension,
@@ -851,6 +853,14 @@ post_snapshot = PostSnapshot(
     metrics=post_metrics,
     synced_by="worker-2/job 1187",
 )
+account_snapshot = AccountSnapshot(
+    creator_id=CREATOR_ID,
+    platform=creator_metrics.platform,
+    slot=post_snapshot.slot,
+    fetched_at=at(31),
+    metrics=creator_metrics,
+    synced_by="in-process",
+)
 metrics_sync_report = MetricsSyncReport(
     slot=post_snapshot.slot,
     synced=1,
@@ -858,6 +868,9 @@ metrics_sync_report = MetricsSyncReport(
     failed=(SyncFailure(post_id="post_9d02", platform="tiktok", error=item_error),),
     queued=0,
     posts=5,
+    accounts_synced=2,
+    accounts_failed=(AccountSyncFailure(creator_id=CREATOR_ID, platform="tiktok", error=item_error),),
+    accounts=3,
 )
 
 # --- payments: a JPY escrow and ledger, a KWD payout -------------------------------------------------------
@@ -1595,6 +1608,8 @@ SAMPLES: dict[str, Any] = {
         post_metrics_batch,
         post_snapshot,
         metrics_sync_report,
+        metrics_sync_report.accounts_failed[0],
+        account_snapshot,
         metrics_sync_report.failed[0],
         item_error,
         creator_metrics.period,

@@ -40,6 +40,7 @@ LAYERS = {
     "creatorkit.workflow": "workflow",
     "creatorkit.ledger": "ledger",
     "creatorkit.analytics": "analytics",
+    "creatorkit.matching": "matching",
     "creatorkit.testing": "conformance kit",
     "creatorkit.toolkit": "toolkit",
     "creatorkit.webhooks": "webhooks",
@@ -60,6 +61,8 @@ MAY_IMPORT = {
     "workflow": {"values", "store", "audit chain", "plugin host", "services", "parties", "ledger"},
     "ledger": {"values", "store", "services"},
     "analytics": {"values"},
+    # Matching a brief reads the store and the plugins, the content rules (brand safety) and the analytics scores.
+    "matching": {"values", "store", "plugin host", "discovery", "services", "parties", "workflow", "analytics"},
     "audit evidence": {"values", "store", "audit chain", "services", "parties", "workflow"},
     "toolkit": {"values", "plugin host"},
     "conformance kit": {"values", "plugin host", "toolkit"},

@@ -139,6 +139,7 @@ def test_the_public_modules_are_the_documented_ones() -> None:
         "creatorkit.hookspecs",
         "creatorkit.host",
         "creatorkit.ledger",
+        "creatorkit.matching",
         "creatorkit.money",
         "creatorkit.parties",
         "creatorkit.payments",

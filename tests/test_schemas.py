@@ -279,7 +279,9 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_everything_counted": {},  # MetricsSyncReport.posts: the sum of its counts (spans fields)
     "_rows_accounted": {},  # CatalogImport.written: rows less rejected, or none (spans fields)
     "_at_most_reported": {"maxItems": 100},  # CatalogImport.rejected: the first faults
+    "_every_account_counted": {},  # MetricsSyncReport.accounts: likewise
     "_metrics_of_the_post": {},  # PostSnapshot.metrics: on the snapshot's platform (spans fields)
+    "_metrics_of_the_account": {},  # AccountSnapshot.metrics: likewise
     "_extension_names": {},  # the schema's propertyNames pattern
     "_distinct_posts": {"minItems": 1},  # each post once, one platform: class only
     "_result_or_error": {},  # the schema's oneOf

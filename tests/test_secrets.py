@@ -403,3 +403,19 @@ def test_a_secret_inside_a_longer_value_is_scrubbed_when_quoted_alone() -> None:
     assert MARKER not in scrub(f"401: token {MARKER} refused", config.secret_values())
     assert MARKER not in scrub(f"password {MARKER}pw rejected", config.secret_values())
     assert MARKER not in repr(config) and MARKER not in repr(echo)
+
+
+def test_a_fee_policy_setting_from_the_environment_never_shows(secret_env: None) -> None:
+    config = Config.from_toml(
+        f"""
+        [money.fees]
+        policy = "flat"
+        rate_bp = 1000
+        partner_key = "${{{VAR}}}"
+        """,
+        source="creatorkit.toml",
+    )
+    assert config.money.fees["partner_key"] == MARKER  # the policy gets the value ...
+    hidden(repr(config), str(config), repr(config.money), config.redacted())  # ... nothing shows it
+    assert config.redacted()["money"]["fees"] == {"policy": "flat", "rate_bp": 1000, "partner_key": "***"}
+    assert MARKER in config.secret_values()  # and free text is scrubbed of it

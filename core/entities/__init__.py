@@ -113,7 +113,7 @@ from ._discovery import (
 from ._imports import CatalogImport, ImportFormat, ImportResult, RejectedRow
 from ._item_errors import ErrorKind, ItemError
 from ._matching import Match, ScoreComponent
-from ._metric_sync import MetricsSyncReport, PostSnapshot, SyncFailure
+from ._metric_sync import AccountSnapshot, AccountSyncFailure, MetricsSyncReport, PostSnapshot, SyncFailure
 from ._metrics import (
     Count,
     CreatorMetrics,
@@ -302,6 +302,8 @@ ENTITY_CLASSES: dict[str, type] = {
         PostMetricsRequest,
         PostMetricsResult,
         PostSnapshot,
+        AccountSnapshot,
+        AccountSyncFailure,
         MetricsSyncReport,
         SyncFailure,
         Posting,
@@ -351,6 +353,8 @@ __all__ = [
     "AGE_BUCKETS",
     "DISCOVERY_FILTERS",
     "ENTITY_CLASSES",
+    "AccountSnapshot",
+    "AccountSyncFailure",
     "Actor",
     "AgeRange",
     "Agency",

@@ -9,7 +9,7 @@ import attrs
 
 from ..money import Money
 from ._common import FieldValueError, aware, non_negative, non_negative_amount, platform_name, typed_fields
-from ._providers import OperationKind, ProviderRequest, _iso_currency, _not_blank, _operation_id
+from ._providers import LegRole, OperationKind, ProviderRequest, _iso_currency, _not_blank, _operation_id
 
 __all__ = [
     "Escrow",
@@ -335,6 +335,9 @@ class PaymentOperation:
     raw_status: str | None = None
     failure_reason: str | None = None
     hold_expires_at: datetime | None = attrs.field(default=None, validator=aware)
+    #: The receivers a ``failed`` movement paid all the same (the provider's ``partially_succeeded``): their money
+    #: left, so the movement is never tried again as a whole (``kit.payments.retry`` refuses it).
+    paid_legs: tuple[LegRole, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if self.request.operation_id != self.id:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from .._service import Service
 from ..entities import (
+    AccountSnapshot,
     Actor,
     AudienceProfile,
     AvailabilityWindow,
@@ -55,7 +56,7 @@ class CreatorPageService(Service):
     def overview(self, actor: Actor, creator_id: str) -> CreatorOverview:
         def work(view: View) -> CreatorOverview:
             profile = _profile(view, actor, creator_id, Scope.VIEW_STATS, "view_creator")
-            metrics = tuple(_latest(view, "metrics_snapshot", creator_id, CreatorMetrics))
+            metrics = tuple(_latest_metrics(view, creator_id))
             audience = tuple(_latest(view, "audience_snapshot", creator_id, AudienceProfile))
             counts = {str(tab): 0 for tab in Tab}
             # A brand sees its own deals with the creator, never how busy the creator is with other brands.
@@ -207,6 +208,18 @@ def _account(view: View, actor: Actor, creator_id: str, platform: str) -> Platfo
     if account is None:
         raise ValidationError([Problem("platform", f"{creator_id} has no {platform} account")], "creator")
     return account
+
+
+def _latest_metrics(view: View, creator_id: str) -> list[CreatorMetrics]:
+    """The freshest figures per platform: the creator's own refresh or the metrics round's, whichever came later."""
+    latest: dict[str | None, tuple[Any, CreatorMetrics]] = {}
+    for record in view.records("metrics_snapshot", parent=creator_id):
+        latest[record.state] = (record.updated_at, view.entity(record, CreatorMetrics))
+    rounds = {record.state: record for record in view.records("account_snapshot", parent=creator_id)}
+    for platform, record in rounds.items():
+        if platform not in latest or record.updated_at >= latest[platform][0]:
+            latest[platform] = (record.updated_at, view.entity(record, AccountSnapshot).metrics)
+    return [metrics for _, (_, metrics) in sorted(latest.items(), key=lambda item: item[0] or "")]
 
 
 def _latest(view: View, kind: str, creator_id: str, cls: type[E]) -> list[E]:

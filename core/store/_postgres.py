@@ -79,7 +79,7 @@ class PostgresStore(Store):
         super().__init__(url, audit_keys)
         self._migrate_or_close()
 
-    def unmasked_url(self) -> str:
+    def _unmasked_url(self) -> str:
         """The URL as given, password included: for a client of the same database (the job queue); never print it."""
         return self._conninfo
 

@@ -36,10 +36,12 @@ def annual_fee_operation_id(brand_id: str, year: int, currency: str) -> str:
 
 
 def bill_annual_fee(
-    change: Change, policy: FeePolicy, brand_id: str, year: int, currency: str
+    change: Change, policy: FeePolicy, brand_id: str, year: int, currency: str, *, deal_id: str | None = None
 ) -> tuple[LedgerEntry | None, bool]:
     """Bill ``brand_id``'s fee for ``year`` in ``currency``, once: its ledger entry (None when the policy has no
     fee in ``currency``) and whether this call wrote it (False: it had been billed before).
+
+    ``deal_id`` is the deal whose fund billed it, if one did: the entry names it, so that deal's invoice lists it.
 
     :raises ValidationError: a year outside 2000-9999.
     :raises NotFound: no such brand.
@@ -53,17 +55,22 @@ def bill_annual_fee(
     fee = policy.annual_fee(currency)
     if fee is None or fee.amount == 0:
         return None, False
+    operation_id = annual_fee_operation_id(brand_id, year, currency)
+    billed = change.ledger.ledger_entry_for_operation(operation_id)
+    if billed is not None:
+        deal_id = billed.entry.deal_id  # billed before (by another deal's fund, or on its own): asked as it was
     accounts = Journal(change)
     for kind, holder in ((LedgerAccountKind.BRAND_FUNDING, brand_id), (LedgerAccountKind.PLATFORM_FEES, None)):
         accounts.apply(OpenAccount(kind=kind, currency=currency, holder=holder))
     journal = Journal(change)
     entry = journal.apply(
         Transfer(
-            operation_id=annual_fee_operation_id(brand_id, year, currency),
+            operation_id=operation_id,
             postings=(
                 Posting(account=account_id(LedgerAccountKind.BRAND_FUNDING, currency, holder=brand_id), amount=fee),
                 Posting(account=account_id(LedgerAccountKind.PLATFORM_FEES, currency), amount=-fee),
             ),
+            deal_id=deal_id,
             memo=f"annual fee {year} ({policy.name})",
         )
     )

@@ -7,7 +7,8 @@ the period, the movements), so the same invoice always carries the same number a
 carries another.
 
 The brand's side lists what the brand paid and got back: the price paid into escrow (``gross``), the brand-side
-service and per-project fees on top (``service_fee``) and refunds (``refund``, negative). The creator's side lists
+service and per-project fees on top (``service_fee``), the brand's annual fee on the invoice of the deal whose fund
+billed it (``annual_fee``, owed outside escrow) and refunds (``refund``, negative). The creator's side lists
 what left escrow for the creator: each release, kill fee or settlement share (its gross), less the platform's
 commission and the agency's cut (negative), adding up to the creator's net. Every amount is an integer in the
 deal's currency's minor unit; the totals are sums of the lines, so they add up to the last unit.
@@ -33,6 +34,7 @@ from ..entities import (
     Contract,
     CreatorProfile,
     Deal,
+    LedgerAccountKind,
     LedgerEntry,
     LegRole,
     PartyKind,
@@ -41,6 +43,7 @@ from ..entities import (
     PaymentPurpose,
 )
 from ..errors import PermissionDenied, Problem, ValidationError
+from ..ledger import account_id
 from ..money import Money
 from ..parties._access import can_see_deal, on_creator_side
 from ._reconcile import operation_of_entry
@@ -73,6 +76,7 @@ class InvoiceSide(enum.StrEnum):
 class InvoiceLineKind(enum.StrEnum):
     GROSS = "gross"  # the price (or a milestone of it) the brand paid into escrow
     SERVICE_FEE = "service_fee"  # the platform's brand-side service and per-project fees, on top of the gross
+    ANNUAL_FEE = "annual_fee"  # the brand's annual fee, billed with its first funded deal of the year (owed)
     REFUND = "refund"  # what escrow gave back to the brand (negative)
     RELEASE = "release"  # a milestone released to the creator's side (its gross)
     KILL_FEE = "kill_fee"  # what the creator keeps of a cancelled deal (its gross)
@@ -265,6 +269,7 @@ def _build(view: View, deal: Deal, start: date | None, end: date | None) -> Invo
         for line in _lines(op, tuple(e.id for e in entries.get(op.id, ())), labels, _agency_name(view, op))
     ]
     currency = operations[0].request.amount.currency
+    lines.extend(_annual_fee_lines(entries, deal.brand_id, currency, low, high))
     scope = {"deal": deal.id, "from": None if start is None else str(start), "to": None if end is None else str(end)}
     issued_on = operations[-1].updated_at.astimezone(UTC).date()
     return Invoice(
@@ -375,12 +380,47 @@ def _lines(
     return found
 
 
+def _annual_fee_lines(
+    entries: dict[str, list[LedgerEntry]], brand_id: str, currency: str, low: datetime | None, high: datetime | None
+) -> list[InvoiceLine]:
+    """The brand's annual fee, on the invoice of the deal whose fund billed it (the entry names that deal).
+
+    It is owed, not paid through escrow: the line is in the brand's total and the platform's revenue, not in
+    what escrow holds.
+    """
+    lines = []
+    for operation_id, found in sorted(entries.items()):
+        if not operation_id.startswith("annual-"):
+            continue
+        for entry in found:
+            if (low is not None and entry.created_at < low) or (high is not None and entry.created_at >= high):
+                continue
+            account = account_id(LedgerAccountKind.BRAND_FUNDING, currency, holder=brand_id)
+            owed = sum(
+                p.amount.amount for p in entry.postings if p.account == account and p.amount.currency == currency
+            )
+            if owed <= 0:
+                continue
+            lines.append(
+                InvoiceLine(
+                    side=InvoiceSide.BRAND,
+                    kind=InvoiceLineKind.ANNUAL_FEE,
+                    description=entry.memo or "annual fee",
+                    amount=Money(owed, currency),
+                    on=entry.created_at.astimezone(UTC).date(),
+                    operation_id=operation_id,
+                    ledger_entries=(entry.id,),
+                )
+            )
+    return lines
+
+
 def _totals(lines: Sequence[InvoiceLine], currency: str) -> InvoiceTotals:
     def total(*kinds: InvoiceLineKind) -> Money:
         return Money(sum(line.amount.amount for line in lines if line.kind in kinds), currency)
 
     gross = total(InvoiceLineKind.GROSS)
-    service = total(InvoiceLineKind.SERVICE_FEE)
+    service = total(InvoiceLineKind.SERVICE_FEE, InvoiceLineKind.ANNUAL_FEE)
     refunded = -total(InvoiceLineKind.REFUND)
     released = total(InvoiceLineKind.RELEASE, InvoiceLineKind.KILL_FEE, InvoiceLineKind.SETTLEMENT)
     platform = -total(InvoiceLineKind.PLATFORM_FEE)

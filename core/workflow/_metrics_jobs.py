@@ -32,6 +32,7 @@ __all__ = ["METRICS_QUEUE", "MetricsQueue"]
 
 METRICS_QUEUE = "creatorkit_metrics"
 _BATCH_TASK = "creatorkit.metrics.sync_batch"
+_ACCOUNTS_TASK = "creatorkit.metrics.sync_accounts"
 _ROUND_TASK = "creatorkit.metrics.round"
 #: A batch that failed as a whole (the platform down, throttled past its retries) is tried again this often.
 _RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=5)
@@ -50,6 +51,9 @@ class MetricsQueue:
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
         self._batch = self.app.task(name=_BATCH_TASK, queue=METRICS_QUEUE, pass_context=True, retry=_RETRY)(
             self._run_batch
+        )
+        self._accounts = self.app.task(name=_ACCOUNTS_TASK, queue=METRICS_QUEUE, pass_context=True, retry=_RETRY)(
+            self._run_account_batch
         )
         round_task = self.app.task(name=_ROUND_TASK, queue=METRICS_QUEUE)(self._run_round)
         self.app.periodic(cron=kit.config.metrics.cron, periodic_id="metrics-round")(round_task)
@@ -79,6 +83,18 @@ class MetricsQueue:
             return MetricsSyncReport(slot=slot, queued=len(post_ids), jobs=0, posts=len(post_ids))
         return MetricsSyncReport(slot=slot, queued=len(post_ids), jobs=1, posts=len(post_ids))
 
+    def defer_account_batch(self, platform: str, creator_ids: Sequence[str], slot: datetime) -> MetricsSyncReport:
+        """Queue one batch of a round's accounts, once per slot, like :meth:`defer_batch`."""
+        digest = hashlib.sha256("\n".join(creator_ids).encode()).hexdigest()[:24]
+        stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+        try:
+            self._accounts.configure(queueing_lock=f"metrics-accounts:{platform}:{stamp}:{digest}").defer(
+                platform=platform, creator_ids=list(creator_ids), slot=slot.isoformat()
+            )
+        except AlreadyEnqueued:
+            return MetricsSyncReport(slot=slot, accounts_queued=len(creator_ids), accounts=len(creator_ids))
+        return MetricsSyncReport(slot=slot, accounts_queued=len(creator_ids), jobs=1, accounts=len(creator_ids))
+
     def run_worker(self, *, name: str, concurrency: int = 1, until_empty: bool = False) -> None:
         """Process jobs until stopped (Ctrl-C, SIGTERM) or, with ``until_empty``, until none is left."""
         with self.app.open():
@@ -95,6 +111,15 @@ class MetricsQueue:
         job = context.job.id if context.job is not None else "?"
         report = self._kit.metrics.sync_batch(
             _WORKER, platform, post_ids, datetime.fromisoformat(slot), synced_by=f"{context.worker_name}/job {job}"
+        )
+        return unstructure(report)
+
+    def _run_account_batch(
+        self, context: procrastinate.JobContext, platform: str, creator_ids: list[str], slot: str
+    ) -> Any:
+        job = context.job.id if context.job is not None else "?"
+        report = self._kit.metrics.sync_account_batch(
+            _WORKER, platform, creator_ids, datetime.fromisoformat(slot), synced_by=f"{context.worker_name}/job {job}"
         )
         return unstructure(report)
 

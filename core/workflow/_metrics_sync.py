@@ -7,6 +7,12 @@ transaction with one audit event. A snapshot is keyed by post and slot, so a rou
 crash (it asks only about the posts still missing) or shared by several workers writes each post's snapshot for
 the slot at most once; a batch that raced another writer is read again and its posts counted as already synced.
 
+The same round reads the creators' accounts of those deals (and of deals signed and running, so that a campaign's
+follower growth has its starting point): one :class:`~creatorkit.entities.CreatorMetrics` per account and slot,
+kept as an :class:`~creatorkit.entities.AccountSnapshot` under the account and the slot (the creator's page shows
+the freshest of those and the creator's own refreshes). Only the system reads accounts: they are
+the creators' figures, in the creators' workspaces, which a brand may read but not write.
+
 On SQLite the caller runs the round in its own process (:meth:`MetricsService.sync`); on PostgreSQL the same
 batches become jobs (:mod:`._metrics_jobs`) that ``creatorkit worker`` processes on any number of hosts share.
 Calls to the platform are made outside the transaction and are paced by the plugin's own toolkit limiter.
@@ -20,20 +26,36 @@ from typing import TYPE_CHECKING
 
 from .._service import Service, aware_datetime
 from ..entities import (
+    AccountSnapshot,
+    AccountSyncFailure,
     Actor,
     Capability,
+    CreatorMetrics,
+    CreatorProfile,
     DealState,
     ErrorKind,
     ItemError,
     MetricsSyncReport,
     PartyKind,
+    PlatformAccount,
     PostMetrics,
     PostMetricsRequest,
     PostSnapshot,
     PublishedPost,
     SyncFailure,
 )
-from ..errors import ConflictError, NotFound, PermissionDenied, PluginError, Problem, ValidationError
+from ..errors import (
+    AuthExpired,
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    PlatformError,
+    PluginError,
+    Problem,
+    RateLimited,
+    Transient,
+    ValidationError,
+)
 from ._machine import load_deal
 
 if TYPE_CHECKING:
@@ -42,10 +64,26 @@ if TYPE_CHECKING:
     from ..config import MetricsSettings
     from ._metrics_jobs import MetricsQueue
 
-__all__ = ["SNAPSHOT_KIND", "MetricsService", "slot_of", "snapshot_key"]
+__all__ = ["ACCOUNT_SNAPSHOT_KIND", "SNAPSHOT_KIND", "MetricsService", "account_key", "slot_of", "snapshot_key"]
 
 SNAPSHOT_KIND = "post_snapshot"
+ACCOUNT_SNAPSHOT_KIND = "account_snapshot"
 _MEASURED = (DealState.PUBLISHED.value, DealState.COMPLETED.value)
+#: Deals whose creator's account is read every slot: signed and not yet over (a completed one while its posts are).
+_RUNNING = tuple(
+    state.value
+    for state in (
+        DealState.EXECUTED,
+        DealState.IN_PRODUCTION,
+        DealState.IN_REVIEW,
+        DealState.CHANGES_REQUESTED,
+        DealState.APPROVED,
+        DealState.PUBLISHED,
+        DealState.DISPUTED,
+    )
+)
+#: What fails a whole batch of accounts (the platform down, throttled, the app's token expired): the job is retried.
+_BATCH_FAILURES = (AuthExpired, RateLimited, Transient)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Called with the number of posts a batch finished, after each batch, for a progress bar.
 Progress = Callable[[int], None]
@@ -60,6 +98,11 @@ def slot_of(moment: datetime, hours: int) -> datetime:
 def snapshot_key(post_id: str, slot: datetime) -> str:
     """The one key a post's snapshot of ``slot`` is kept under, whichever process writes it."""
     return f"{post_id}@{slot.astimezone(UTC).strftime('%Y%m%dT%H%MZ')}"
+
+
+def account_key(creator_id: str, platform: str, slot: datetime) -> str:
+    """The one key a creator's account snapshot of ``slot`` is kept under, whichever process writes it."""
+    return f"{creator_id}:{platform}@{slot.astimezone(UTC).strftime('%Y%m%dT%H%MZ')}"
 
 
 def _may_sync(actor: Actor) -> None:
@@ -121,7 +164,175 @@ class MetricsService(Service):
                 report += self.sync_batch(actor, platform, post_ids, slot)
             if progress is not None:
                 progress(len(post_ids))
+        for platform, creator_ids in self.batches_of_accounts(self.due_accounts(actor, now=now)):
+            if queue is not None:
+                report += queue.defer_account_batch(platform, creator_ids, slot)
+            else:
+                report += self.sync_account_batch(actor, platform, creator_ids, slot)
+            if progress is not None:
+                progress(len(creator_ids))
         return report
+
+    def due_accounts(self, actor: Actor, *, now: datetime | None = None) -> list[tuple[str, str]]:
+        """The (creator id, platform) accounts the round of ``now``'s slot still has to read, in that order.
+
+        An account is read while a deal with its creator on its platform is signed and not over, and while a
+        completed one has a post still measured (``track_days``). Only the system reads accounts: a brand's round
+        reads its own posts alone, since the figures are kept in the creator's workspace.
+        """
+        _may_sync(actor)
+        if actor.kind is not PartyKind.SYSTEM:
+            return []
+        slot = self.slot(now)
+        earliest = slot - timedelta(days=self.settings.track_days)
+
+        def work(view: View) -> list[tuple[str, str]]:
+            accounts = {(record.parent, record.doc["platform"]) for record in view.records("deal", state=_RUNNING)}
+            completed = {
+                record.id: (record.parent, record.doc["platform"])
+                for record in view.records("deal", state=DealState.COMPLETED.value)
+            }
+            if completed:
+                for post in view.find("post", PublishedPost):
+                    if post.deal_id in completed and post.published_at >= earliest:
+                        accounts.add(completed[post.deal_id])
+            return sorted(
+                (creator_id, platform)
+                for creator_id, platform in accounts
+                if creator_id is not None
+                and view.get(ACCOUNT_SNAPSHOT_KIND, account_key(creator_id, platform, slot)) is None
+            )
+
+        return self._read(actor, work, "sync_metrics")
+
+    def batches_of_accounts(self, accounts: Iterable[tuple[str, str]]) -> list[tuple[str, tuple[str, ...]]]:
+        """``accounts`` as (platform, creator ids) batches of at most ``batch_size``, platform by platform."""
+        by_platform: dict[str, list[str]] = {}
+        for creator_id, platform in accounts:
+            by_platform.setdefault(platform, []).append(creator_id)
+        size = self.settings.batch_size
+        return [
+            (platform, tuple(ids[start : start + size]))
+            for platform, ids in sorted(by_platform.items())
+            for start in range(0, len(ids), size)
+        ]
+
+    def sync_account_batch(
+        self,
+        actor: Actor,
+        platform: str,
+        creator_ids: Sequence[str],
+        slot: datetime,
+        *,
+        synced_by: str = "in-process",
+    ) -> MetricsSyncReport:
+        """Read the ``platform`` accounts of ``creator_ids`` for ``slot`` and keep their snapshots.
+
+        Platforms have no batch call for accounts, so each account is one call. What the platform says about one
+        account (unknown, not allowed) is that account's failure. What fails the batch (throttled, the platform
+        down, the app's token expired) stops it: the snapshots already read are kept, then the error is raised so
+        that a job is retried, and the retry reads only the accounts still missing.
+        """
+        _may_sync(actor)
+        if actor.kind is not PartyKind.SYSTEM:
+            raise PermissionDenied(str(actor), "sync_metrics", "only the system reads creators' accounts")
+        aware_datetime(slot, "slot", "metrics sync")
+        if len(set(creator_ids)) != len(creator_ids):
+            raise ValidationError([Problem("creator_ids", "lists a creator twice")], f"account batch of {platform}")
+        todo = self._read(actor, lambda view: _accounts_missing(view, platform, creator_ids, slot), "sync_metrics")
+        already = len(creator_ids) - len(todo)
+        fetched, failed, stopped = self._fetch_accounts(platform, todo)
+        written, raced = self._keep_accounts(actor, platform, fetched, slot, synced_by) if fetched else (0, 0)
+        if stopped is not None:
+            raise stopped
+        return MetricsSyncReport(
+            slot=slot,
+            accounts_synced=written,
+            accounts_already_synced=already + raced,
+            accounts_failed=failed,
+            accounts=len(creator_ids),
+        )
+
+    def _fetch_accounts(
+        self, platform: str, todo: Sequence[tuple[str, PlatformAccount | None]]
+    ) -> tuple[list[tuple[str, CreatorMetrics]], tuple[AccountSyncFailure, ...], PlatformError | None]:
+        """The figures of each account in ``todo``, the accounts that failed, and what stopped the batch early."""
+        refusal = _cannot_measure(self._kit, platform, Capability.METRICS)
+        if refusal is not None:
+            failures = tuple(AccountSyncFailure(creator_id=c, platform=platform, error=refusal) for c, _ in todo)
+            return [], failures, None
+        client = self._kit.plugins.platform(platform)
+        fetched: list[tuple[str, CreatorMetrics]] = []
+        failed: list[AccountSyncFailure] = []
+        for creator_id, account in todo:
+            if account is None:
+                error = ItemError(kind=ErrorKind.NOT_FOUND, message=f"{creator_id} has no {platform} account here")
+                failed.append(AccountSyncFailure(creator_id=creator_id, platform=platform, error=error))
+                continue
+            try:
+                fetched.append((creator_id, client.fetch_creator_metrics(account)))
+            except _BATCH_FAILURES as error:
+                return fetched, tuple(failed), error
+            except (NotFound, PlatformError) as error:
+                item = ItemError.from_exception(error)
+                failed.append(AccountSyncFailure(creator_id=creator_id, platform=platform, error=item))
+        return fetched, tuple(failed), None
+
+    def _keep_accounts(
+        self,
+        actor: Actor,
+        platform: str,
+        fetched: Sequence[tuple[str, CreatorMetrics]],
+        slot: datetime,
+        synced_by: str,
+    ) -> tuple[int, int]:
+        """Write the account snapshots not written yet, one audit event per creator; (written, found written)."""
+
+        def work(change: Change) -> tuple[int, int]:
+            written = 0
+            for creator_id, metrics in fetched:
+                key = account_key(creator_id, platform, slot)
+                if change.get(ACCOUNT_SNAPSHOT_KIND, key) is not None:
+                    continue
+                snapshot = AccountSnapshot(
+                    creator_id=creator_id,
+                    platform=platform,
+                    slot=slot,
+                    fetched_at=change.now,
+                    metrics=metrics,
+                    synced_by=synced_by,
+                )
+                change.insert(
+                    ACCOUNT_SNAPSHOT_KIND, snapshot, key=key, workspace=creator_id, parent=creator_id, state=platform
+                )
+                payload = {"platform": platform, "slot": slot.isoformat(), "as_of": metrics.as_of.isoformat()}
+                change.audit(
+                    "creator.metrics_sync",
+                    "creator",
+                    creator_id,
+                    {**payload, "synced_by": synced_by},
+                    workspace=creator_id,
+                )
+                written += 1
+            return written, len(fetched) - written
+
+        for attempt in (1, 2):  # a writer that raced us: read again which snapshots it wrote, write the rest
+            try:
+                return self._write(actor, "sync_metrics", work)
+            except ConflictError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def account_history(self, actor: Actor, creator_id: str, platform: str) -> tuple[AccountSnapshot, ...]:
+        """The creator's account snapshots on ``platform``, slot by slot: for whoever may see the creator's page."""
+        self._kit.creators.overview(actor, creator_id)  # NotFound / PermissionDenied as the page says
+
+        def work(view: View) -> tuple[AccountSnapshot, ...]:
+            snapshots = view.find(ACCOUNT_SNAPSHOT_KIND, AccountSnapshot, parent=creator_id, state=platform)
+            return tuple(sorted(snapshots, key=lambda snapshot: snapshot.slot))
+
+        return self._read(Actor.system("metrics-history"), work)
 
     def batches(self, posts: Iterable[PublishedPost]) -> list[tuple[str, tuple[str, ...]]]:
         """``posts`` as (platform, post ids) batches of at most ``batch_size``, platform by platform."""
@@ -267,12 +478,29 @@ def _missing(view: View, posts: Sequence[PublishedPost], slot: datetime) -> list
     return [post for post in posts if view.get(SNAPSHOT_KIND, snapshot_key(post.id, slot)) is None]
 
 
-def _cannot_measure(kit: Creatorkit, platform: str) -> ItemError | None:
-    """Why ``platform`` cannot give post figures here (not enabled, no post metrics), or None when it can."""
+def _accounts_missing(
+    view: View, platform: str, creator_ids: Sequence[str], slot: datetime
+) -> list[tuple[str, PlatformAccount | None]]:
+    """The creators of ``creator_ids`` whose account snapshot of ``slot`` is not kept yet, with their account."""
+    missing: list[tuple[str, PlatformAccount | None]] = []
+    for creator_id in creator_ids:
+        if view.get(ACCOUNT_SNAPSHOT_KIND, account_key(creator_id, platform, slot)) is not None:
+            continue
+        record = view.get("creator", creator_id)  # a deal's creator whose profile is gone fails that account alone
+        account = None if record is None else view.entity(record, CreatorProfile).account_on(platform)
+        missing.append((creator_id, account))
+    return missing
+
+
+def _cannot_measure(
+    kit: Creatorkit, platform: str, capability: Capability = Capability.POST_METRICS
+) -> ItemError | None:
+    """Why ``platform`` cannot give ``capability``'s figures here (not enabled, not offered), or None when it can."""
     try:
         client = kit.plugins.platform(platform)
     except PluginError as error:
         return ItemError(kind=ErrorKind.NOT_SUPPORTED, message=f"platform {platform!r} is not enabled here: {error}")
-    if not client.supports(Capability.POST_METRICS):
-        return ItemError(kind=ErrorKind.NOT_SUPPORTED, message=f"platform {platform!r} gives no post metrics")
+    if not client.supports(capability):
+        what = "post metrics" if capability is Capability.POST_METRICS else "account metrics"
+        return ItemError(kind=ErrorKind.NOT_SUPPORTED, message=f"platform {platform!r} gives no {what}")
     return None

@@ -62,6 +62,7 @@ from ..errors import (
     PaymentNotSupported,
     PermissionDenied,
     Problem,
+    StateError,
     ValidationError,
 )
 from ..ledger import Commission, FeeContext, FeePolicy, OpenAccount, Transfer, account_id, load_fee_policy, split
@@ -270,6 +271,16 @@ class PaymentsService(Service):
             if not failed:
                 raise ValidationError([Problem("deal_id", "has no failed movement to retry")], "payments retry")
             latest = max(failed, key=lambda op: op.attempt)
+            if latest.paid_legs:
+                paid = ", ".join(latest.paid_legs)
+                raise StateError(
+                    f"payment operation {latest.id}",
+                    "partially_succeeded",
+                    "retry_payment",
+                    [],
+                    f"the provider paid its {paid} leg(s) already: a new attempt would pay them twice; "
+                    "see `creatorkit payments reconcile` and settle the rest with the provider",
+                )
             change.audit("payments.retry", _KIND, latest.id, {"attempt": latest.attempt + 1}, workspace=deal.brand_id)
 
         self._write(actor, "retry_payment", work)
@@ -413,17 +424,18 @@ class PaymentsService(Service):
         def work(change: Change) -> PaymentOperation | None:
             deal = _movable_deal(change, actor, deal_id)
             operations = _operations(change, deal.id)
-            waiting = [op for op in operations if op.status.open]
-            if waiting:
-                raise _Unchanged(waiting[0])
-            if any(op.status is PaymentOperationStatus.FAILED and not _retried(change, op) for op in operations):
-                raise _Unchanged(None)  # a failed movement waits for retry(); nothing after it moves
-            if deal.contract_id is None:
-                raise _Unchanged(None)
+            advanced = _advance_if_funded(change, deal, operations)
+            deal = advanced or deal
+            # Nothing more to start: roll back, unless the deal was moved on above (that move is kept).
+            nothing = _nothing_to_write if advanced is None else _kept
+            blocked, found = _blocked(change, deal, operations)
+            if blocked:
+                return nothing(found)
+            assert deal.contract_id is not None
             contract = change.load("contract", deal.contract_id, Contract)
             step = _next_step(change, deal, contract, operations, policy, change.now, margin, unit_of)
             if step is None:
-                raise _Unchanged(None)
+                return nothing(None)
             attempt = 1 + sum(1 for op in operations if _step_code(op) == step.code)
             operation_id = f"pay-{deal.id}-{step.code}-{attempt}"
             if len(operation_id) > 64:
@@ -519,13 +531,21 @@ class PaymentsService(Service):
                 provider_ref=ref,
                 raw_status=raw,
                 failure_reason=reason,
+                paid_legs=_paid_legs(answer, current),
                 updated_at=change.now,
                 hold_expires_at=_hold_end(current, answer),
             )
             if status is PaymentOperationStatus.SUCCEEDED:
                 _write_entries(change, updated)
                 if updated.purpose is PaymentPurpose.FUND:  # the brand's first fund of a year bills its annual fee
-                    bill_annual_fee(change, policy, updated.brand_id, change.now.year, updated.request.amount.currency)
+                    bill_annual_fee(
+                        change,
+                        policy,
+                        updated.brand_id,
+                        change.now.year,
+                        updated.request.amount.currency,
+                        deal_id=updated.deal_id,
+                    )
             if updated == current:
                 raise _Unchanged(current)
             change.replace(_KIND, updated, expected_version=record.version, state=str(status))
@@ -1072,9 +1092,48 @@ def _agency_of(view: View, operation: PaymentOperation) -> str:
     return entry.agency_id
 
 
+def _nothing_to_write(found: PaymentOperation | None) -> PaymentOperation | None:
+    raise _Unchanged(found)
+
+
+def _kept(found: PaymentOperation | None) -> PaymentOperation | None:
+    return found
+
+
+def _blocked(view: View, deal: Deal, operations: Sequence[PaymentOperation]) -> tuple[bool, PaymentOperation | None]:
+    """Whether nothing new may start now, and the movement left waiting if that is why."""
+    waiting = [op for op in operations if op.status.open]
+    if waiting:
+        return True, waiting[0]
+    if any(op.status is PaymentOperationStatus.FAILED and not _retried(view, op) for op in operations):
+        return True, None  # a failed movement waits for retry(); nothing after it moves
+    return deal.contract_id is None, None
+
+
+def _advance_if_funded(change: Change, deal: Deal, operations: Sequence[PaymentOperation]) -> Deal | None:
+    """The deal moved into production if it waits in executed for a fund that already succeeded; else None.
+
+    A fund's success moves its deal only while the deal is executed: one that succeeded while the deal was disputed
+    found it held, and the deal, resumed into executed, would otherwise wait for a fund that is done.
+    """
+    if deal.state is not DealState.EXECUTED:
+        return None
+    fund = next((op for op in operations if _moves_into_production(op)), None)
+    if fund is None:
+        return None
+    _advance_deal(change.as_actor(Actor.system("payments")), fund)
+    return change.load("deal", deal.id, Deal)
+
+
+def _moves_into_production(operation: PaymentOperation) -> bool:
+    """Whether ``operation`` is the succeeded fund of the whole schedule, which starts the creator's work."""
+    whole_fund = operation.purpose is PaymentPurpose.FUND and _step_code(operation) == "f"
+    return whole_fund and operation.status is PaymentOperationStatus.SUCCEEDED
+
+
 def _advance_deal(change: Change, operation: PaymentOperation) -> None:
     """A funded schedule moves its deal from executed into production (the state table's ``fund`` move)."""
-    if operation.purpose is not PaymentPurpose.FUND or _step_code(operation) != "f":
+    if not _moves_into_production(operation):
         return
     from ..workflow._machine import apply
 
@@ -1105,6 +1164,26 @@ def _outcome(
     if status is OperationStatus.PARTIALLY_SUCCEEDED:
         reason = reason or "some receivers were not paid: see the provider's legs and reconcile"
     return mapped, answer.provider_ref or None, answer.raw_status, reason
+
+
+def _paid_legs(answer: ProviderOperation | None, current: PaymentOperation) -> tuple[LegRole, ...]:
+    """The roles of the receivers a partially successful movement paid (matched to the request by party or
+    account); a leg the provider reports paid but the request cannot place counts as every leg paid."""
+    if answer is None or answer.status is not OperationStatus.PARTIALLY_SUCCEEDED:
+        return current.paid_legs
+    paid: list[LegRole] = []
+    for result in answer.legs:
+        if result.status is not OperationStatus.SUCCEEDED:
+            continue
+        asked = [
+            leg
+            for leg in current.request.legs
+            if leg.party_id == result.party_id or leg.account_ref == result.account_ref
+        ]
+        if not asked:
+            return tuple(leg.role for leg in current.request.legs)
+        paid.extend(leg.role for leg in asked if leg.role not in paid)
+    return tuple(paid)
 
 
 def _hold_end(operation: PaymentOperation, answer: ProviderOperation | None) -> datetime | None:
@@ -1222,9 +1301,9 @@ def _readable_deal(view: View, actor: Actor, deal_id: str) -> Deal:
     return deal
 
 
-def _movable_deal(change: Change, actor: Actor, deal_id: str) -> Deal:
+def _movable_deal(view: View, actor: Actor, deal_id: str) -> Deal:
     """The deal, if ``actor`` may make its money move: the system, or the deal's brand."""
-    deal = _readable_deal(change, actor, deal_id)
+    deal = _readable_deal(view, actor, deal_id)
     if actor.kind is PartyKind.SYSTEM or (actor.kind is PartyKind.BRAND and actor.id == deal.brand_id):
         return deal
     raise PermissionDenied(str(actor), "move_money", f"only the system or the brand moves deal {deal_id}'s money")

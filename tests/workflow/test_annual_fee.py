@@ -6,6 +6,8 @@ fee in the same transaction; a second deal that year bills nothing more; a year 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from creatorkit import Money
@@ -68,3 +70,38 @@ def test_billing_refuses_what_it_cannot_bill(world: World) -> None:
 def test_without_an_annual_fee_nothing_is_billed(world: World) -> None:
     executed(world, staged(100_000))
     assert world.kit.payments.bill_annual_fee(world.system, world.brand.id, 2026, "USD") is None
+
+
+@pytest.mark.parametrize("fees", [ANNUAL], indirect=True)
+def test_the_invoice_of_the_deal_that_billed_the_annual_fee_lists_it(world: World) -> None:
+    from creatorkit.workflow._invoices import InvoiceLineKind
+
+    kit = world.kit
+    first = executed(world, staged(100_000))
+    invoice = kit.payments.invoice(world.brand, first.id)
+    (line,) = [line for line in invoice.lines if line.kind is InvoiceLineKind.ANNUAL_FEE]
+    assert line.amount == FEE and line.operation_id == f"annual-{world.brand.id}-2026-USD"
+    assert line.description == "annual fee 2026 (flat)"
+    totals = invoice.totals
+    assert totals.brand_net == totals.gross + totals.service_fees - totals.refunded
+    assert (
+        FEE.amount <= totals.service_fees.amount
+        and totals.platform_revenue == totals.service_fees + totals.platform_fees
+    )
+    assert totals.escrow_change == totals.gross - totals.released - totals.refunded, "owed, not held in escrow"
+    # A period that ends before the fee was billed does not list it.
+    earlier = kit.payments.invoices(world.system, world.brand.id, date(2025, 1, 1), date(2025, 12, 31))
+    assert earlier == []
+
+
+@pytest.mark.parametrize("fees", [ANNUAL], indirect=True)
+def test_an_annual_fee_billed_by_hand_is_not_billed_again_by_the_first_fund(world: World) -> None:
+    from creatorkit.workflow._invoices import InvoiceLineKind
+
+    kit = world.kit
+    billed = kit.payments.bill_annual_fee(world.system, world.brand.id, 2026, "USD")
+    assert billed is not None and billed.deal_id is None
+    deal = executed(world, staged(100_000))  # its fund asks to bill the year again: the same entry, no conflict
+    assert owed(world) == -FEE
+    invoice = kit.payments.invoice(world.brand, deal.id)
+    assert not [line for line in invoice.lines if line.kind is InvoiceLineKind.ANNUAL_FEE]

@@ -245,3 +245,55 @@ def test_an_unknown_fee_policy_names_the_key(store: Any, clock: Clock) -> None:
     with pytest.raises(ConfigError) as raised:
         kit.payments.fee_policy  # noqa: B018
     assert raised.value.paths == ["money.fees.policy"]
+
+
+def test_a_release_paid_only_in_part_is_never_paid_again_as_a_whole(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provider paid the creator's leg and refused the agency's (``partially_succeeded``): the movement is
+    failed, says which leg left, and a retry, which would pay the creator a second time, is refused."""
+    import attrs
+
+    from creatorkit.entities import LegRole, OperationKind, OperationStatus
+    from creatorkit.errors import StateError
+
+    kit = world.kit
+    provider = kit.plugins.pm.get_plugin("echo_pay")
+    assert isinstance(provider, EchoPayments)
+    real = provider._operation
+
+    def partly(request: Any, moved: Any) -> Any:
+        answer = real(request, moved)
+        if request.kind is not OperationKind.RELEASE:
+            return answer
+        agency_refs = {leg.account_ref for leg in request.legs if leg.role is LegRole.AGENCY}
+        legs = tuple(
+            attrs.evolve(leg, status=OperationStatus.FAILED, raw_status="receiver_closed")
+            if leg.account_ref in agency_refs
+            else leg
+            for leg in answer.legs
+        )
+        return attrs.evolve(answer, status=OperationStatus.PARTIALLY_SUCCEEDED, raw_status="partial", legs=legs)
+
+    monkeypatch.setattr(provider, "_operation", partly)
+    entry = kit.roster.propose(
+        world.agency, manager_id="mgr_mina", creator_id=world.other_creator.id, scopes=[], agency_cut_bp=1_500
+    )
+    kit.roster.accept(world.other_creator, entry.id)
+    deal = world.invite(creator=world.other_creator)
+    kit.outreach.respond(world.other_creator, deal.id, accept=True)
+    offer = kit.negotiation.propose(world.brand, deal.id, world.terms(price=100_000, payment=staged(100_000)))
+    kit.negotiation.accept(world.other_creator, offer.id)
+    template = kit.contracts.create_template(world.brand, name="Standard", body="For {{ contract.price }}.")
+    contract = kit.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(days=20))
+    for party in (world.brand, world.other_creator):
+        signature = sign_contract_hash(world.keys[party.id][0], contract.content_hash)
+        kit.contracts.sign(party, contract.id, signature=signature, contract_hash=contract.content_hash)
+    release = kit.payments.money(world.brand, deal.id).operations[-1]
+    assert release.purpose is PaymentPurpose.RELEASE and release.status is PaymentOperationStatus.FAILED
+    assert release.paid_legs == (LegRole.CREATOR,)
+    paid_before = dict(provider.balances)
+    with pytest.raises(StateError, match=r"creator leg.*twice"):
+        kit.payments.retry(world.brand, deal.id)
+    assert dict(provider.balances) == paid_before, "nothing was sent to the provider again"
+    assert [op.id for op in kit.payments.money(world.brand, deal.id).operations][-1] == release.id

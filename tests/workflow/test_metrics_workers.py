@@ -155,3 +155,53 @@ def test_sync_on_sqlite_reads_the_posts_in_process(tmp_path: Path) -> None:
     assert again.exit_code == 0 and json.loads(again.output)["posts"] == 0
     with Creatorkit.open(config) as kit:
         assert [len(kit.metrics.post_history(Actor.system(), post_id)) for post_id in post_ids] == [1] * 7
+
+
+ACCOUNTS = 120
+
+
+def seed_accounts(kit: Creatorkit) -> list[str]:
+    """``ACCOUNTS`` creators with an echo account each, every one in a signed deal not yet published."""
+    marketplace = EchoPlatform(size=ACCOUNTS)
+    brand = samples.deal.brand_id
+    creator_ids = []
+    with kit.store._write_transaction() as tx:
+        for i, known in enumerate(marketplace.creators[:ACCOUNTS]):
+            creator = attrs.evolve(known.profile, id=f"cr_{i:04d}")
+            deal = attrs.evolve(
+                samples.deal, id=f"deal_a{i:04d}", creator_id=creator.id, platform="echo", state=DealState.EXECUTED
+            )
+            tx.insert("creator", creator.id, unstructure(creator), workspace=creator.id, now=NOW)
+            tx.insert(
+                "deal", deal.id, unstructure(deal), workspace=brand, parent=creator.id, state=deal.state.value, now=NOW
+            )
+            creator_ids.append(creator.id)
+    return creator_ids
+
+
+@pytest.mark.postgres
+def test_two_workers_read_every_account_exactly_once(database: PostgresDatabase, tmp_path: Path) -> None:
+    config = write_config(tmp_path, database.url)
+    system = Actor.system("test")
+    with Creatorkit.open(config, clock=lambda: NOW) as kit:
+        creator_ids = seed_accounts(kit)
+        with kit.metrics_queue().opened() as queue:
+            queued = kit.metrics.sync(system, queue=queue)
+    assert (queued.posts, queued.accounts, queued.accounts_queued, queued.jobs) == (0, ACCOUNTS, ACCOUNTS, 3)
+
+    workers = [start_worker(config, name) for name in ("worker-a", "worker-b")]
+    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+
+    rows = database.execute("SELECT parent, doc->>'synced_by' FROM documents WHERE kind = %s", ("account_snapshot",))
+    per_creator = Counter(parent for parent, _ in rows)
+    assert sorted(per_creator) == sorted(creator_ids) and set(per_creator.values()) == {1}
+    jobs = database.execute(
+        "SELECT status, attempts, count(*) FROM procrastinate_jobs WHERE task_name = %s GROUP BY status, attempts",
+        ("creatorkit.metrics.sync_accounts",),
+    )
+    assert jobs == [("succeeded", 1, 3)]
+    with Creatorkit.open(config, clock=lambda: NOW) as kit:
+        assert kit.metrics.due_accounts(system) == []
+        assert len(kit.metrics.account_history(system, creator_ids[0], "echo")) == 1
+        assert kit.audit.verify().chain.ok

@@ -96,3 +96,21 @@ def test_a_delivery_about_an_operation_that_is_not_ours_changes_nothing(world: W
     assert len(received.notices) == 1, "the event is accepted (and kept once), only nothing of ours moves"
     assert world.kit.payments.operations(world.brand, deal.id) == before
     assert world.kit.payments.refresh_from_notice(world.system, "another_provider", before[0].id) is None
+
+
+def test_a_fund_completed_during_a_dispute_moves_the_resumed_deal_into_production(
+    world: World, provider: EchoPayments
+) -> None:
+    kit = world.kit
+    deal = executed(world)
+    fund = fund_of(world, deal)
+    dispute = kit.deals.open_dispute(world.brand, deal.id, reason="wrong brief attached")
+    deliver(kit, "evt_fund_during_dispute", fund.id)
+    assert fund_of(world, deal).status is PaymentOperationStatus.SUCCEEDED
+    assert kit.deals.get(world.brand, deal.id).state is DealState.DISPUTED, "a dispute holds the deal"
+
+    resumed = kit.deals.resolve_dispute(world.system, dispute.id, outcome="resume", resolution="brief fixed")
+    assert resumed.state is DealState.EXECUTED  # where it stood when the dispute was opened ...
+    # ... and, its escrow funded meanwhile, the payments flow moves it on: the creator can submit a draft.
+    assert kit.deals.get(world.brand, deal.id).state is DealState.IN_PRODUCTION
+    accounted(world, deal)
