@@ -141,6 +141,11 @@ class View:
         """
         return self._tx
 
+    @property
+    def catalog(self) -> Transaction:
+        """This call's transaction, for the local catalog's tables (``kit.catalog`` alone reads and writes them)."""
+        return self._tx
+
     # -- entities --------------------------------------------------------------------------------------------
 
     def entity(self, record: Record, cls: type[E]) -> E:

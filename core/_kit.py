@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .webhooks import WebhookService
     from .workflow._aftercare import AftercareService
     from .workflow._briefs import BriefService
+    from .workflow._catalog import CatalogService
     from .workflow._content import ContentService
     from .workflow._deals import DealService
     from .workflow._metrics_jobs import MetricsQueue
@@ -292,6 +293,13 @@ class Creatorkit:
         from .workflow._metrics_sync import MetricsService
 
         return MetricsService(self)
+
+    @functools.cached_property
+    def catalog(self) -> CatalogService:
+        """The local catalog: creators imported from files, loaded column-wise for ranking (``docs/analytics.md``)."""
+        from .workflow._catalog import CatalogService
+
+        return CatalogService(self)
 
     @functools.cached_property
     def matching(self) -> MatchingService:

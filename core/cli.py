@@ -913,6 +913,7 @@ else:
     # The money commands live in their own module, which adds them to ``main``: imported last, once every helper
     # they use is defined.
     from . import (
+        _cli_catalog,  # noqa: F401
         _cli_match,  # noqa: F401
         _cli_metrics,  # noqa: F401
         _cli_payments,  # noqa: F401

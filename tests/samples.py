@@ -49,6 +49,7 @@ from creatorkit.entities import (
     CampaignBrief,
     CancellationTerms,
     Capability,
+    CatalogImport,
     Channel,
     CheckResult,
     Connection,
@@ -1059,6 +1060,25 @@ import_result = ImportResult(
     ),
     description="creator list",
 )
+catalog_import = CatalogImport(
+    id="catimp_4c1e",
+    workspace_id="agency_northstar",
+    file="creators.csv",
+    sha256="9f2c1b0e8d7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6",
+    format=ImportFormat.CSV,
+    rows=3,
+    created=2,
+    updated=0,
+    rejected_rows=1,
+    problems=2,
+    rejected=(
+        RejectedRow(line=3, row=2, field="followers", reason="is not a whole number of followers", value="12.5k"),
+        RejectedRow(line=3, row=2, field="country", reason="is not an ISO 3166 country code", value="Spain"),
+    ),
+    skip_bad_rows=True,
+    imported_at=at(3),
+    written=2,
+)
 # The Japanese deal's first milestone: the brand's charge is released to Haruka and her agency in one request.
 fund_source = SourceReference(
     ref="ch_3QxR7aL2eZvKYlo21Jc9Ab0T",
@@ -1580,6 +1600,7 @@ SAMPLES: dict[str, Any] = {
         platform_invitation,
         rejected_row,
         import_result,
+        catalog_import,
         plugin_metadata,
         post_metrics,
         post_metrics_request,

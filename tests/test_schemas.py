@@ -277,6 +277,8 @@ VALIDATOR_KEYWORDS: dict[str, dict[str, Any]] = {
     "_one_outcome_per_filter": {},
     "_daily_series": {},  # in order, each day once, inside the period
     "_everything_counted": {},  # MetricsSyncReport.posts: the sum of its counts (spans fields)
+    "_rows_accounted": {},  # CatalogImport.written: rows less rejected, or none (spans fields)
+    "_at_most_reported": {"maxItems": 100},  # CatalogImport.rejected: the first faults
     "_every_account_counted": {},  # MetricsSyncReport.accounts: likewise
     "_metrics_of_the_post": {},  # PostSnapshot.metrics: on the snapshot's platform (spans fields)
     "_metrics_of_the_account": {},  # AccountSnapshot.metrics: likewise

@@ -110,7 +110,7 @@ from ._discovery import (
     SortDirection,
     SortField,
 )
-from ._imports import ImportFormat, ImportResult, RejectedRow
+from ._imports import CatalogImport, ImportFormat, ImportResult, RejectedRow
 from ._item_errors import ErrorKind, ItemError
 from ._matching import Match, ScoreComponent
 from ._metric_sync import AccountSnapshot, AccountSyncFailure, MetricsSyncReport, PostSnapshot, SyncFailure
@@ -327,6 +327,7 @@ ENTITY_CLASSES: dict[str, type] = {
         RateRange,
         RateCard,
         RejectedRow,
+        CatalogImport,
         Revocation,
         RosterEntry,
         ScoreComponent,
@@ -381,6 +382,7 @@ __all__ = [
     "CampaignBrief",
     "CancellationTerms",
     "Capability",
+    "CatalogImport",
     "Category",
     "Channel",
     "CheckResult",

@@ -12,6 +12,8 @@ import attrs
 from ..errors import StoreError
 
 __all__ = [
+    "CATALOG_BUCKETS_TABLE",
+    "CATALOG_CREATORS_TABLE",
     "FINAL_DEAL_STATES",
     "LATEST",
     "LEDGER_ACCOUNTS_TABLE",
@@ -387,6 +389,58 @@ _LEDGER = Migration(
     ),
 )
 
+# The local catalog (kit.catalog): one row per creator account a workspace imported, keyed by (workspace,
+# platform, creator id) so that importing a creator again updates its row. Its figures are columns, not a JSON
+# document, so that loading a million rows for ranking reads numbers, not text to parse; the audience is one
+# binary value per row, pairs of (bucket code, share) as little-endian uint16 and float32, each code standing
+# for a (dimension, key) of the workspace's catalog_buckets. Times are POSIX seconds, as the catalog ranks them.
+CATALOG_CREATORS_TABLE = "catalog_creators"
+CATALOG_BUCKETS_TABLE = "catalog_buckets"
+
+
+def _catalog_tables(integer: str, real: str, binary: str, moment: str) -> tuple[str, ...]:
+    return (
+        f"""CREATE TABLE {CATALOG_CREATORS_TABLE} (
+            workspace TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            creator_id TEXT NOT NULL,
+            followers {integer} NOT NULL CHECK (followers >= 0),
+            engagement_rate {real} NOT NULL CHECK (engagement_rate >= 0),
+            engagement_denominator TEXT NOT NULL,
+            price_minor {integer},
+            price_currency TEXT,
+            categories TEXT,
+            country TEXT,
+            language TEXT,
+            credibility {real},
+            available_from {real},
+            available_until {real},
+            audience {binary},
+            brand_results TEXT,
+            recent_captions TEXT,
+            import_id TEXT NOT NULL,
+            imported_at {moment} NOT NULL,
+            PRIMARY KEY (workspace, platform, creator_id),
+            CHECK ((price_minor IS NULL) = (price_currency IS NULL))
+        )""",
+        f"""CREATE TABLE {CATALOG_BUCKETS_TABLE} (
+            workspace TEXT NOT NULL,
+            code INTEGER NOT NULL CHECK (code >= 0 AND code < 65536),
+            dimension TEXT NOT NULL,
+            bucket TEXT NOT NULL,
+            PRIMARY KEY (workspace, code),
+            UNIQUE (workspace, dimension, bucket)
+        )""",
+    )
+
+
+_CATALOG = Migration(
+    8,
+    "the local catalog: creators a workspace imported, one row each with its figures as columns",
+    sqlite=_catalog_tables("INTEGER", "REAL", "BLOB", "TEXT"),
+    postgresql=_catalog_tables("BIGINT", "DOUBLE PRECISION", "BYTEA", "TIMESTAMPTZ"),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _INITIAL,
     _PARTIAL_INDEXES,
@@ -395,6 +449,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _ONE_OPEN_DEAL,
     _WEBHOOK_EVENTS,
     _LEDGER,
+    _CATALOG,
 )
 """Every migration, oldest first; versions are 1, 2, 3, ... without gaps."""
 

@@ -39,6 +39,9 @@ _log = logging.getLogger(__name__)
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 #: Write commits between two wake-ups of a store's background checkpointer.
 CHECKPOINT_EVERY_COMMITS = 64
+#: The page cache (KiB) of a connection writing catalog rows in bulk, until its transaction ends.
+BULK_CACHE_KIB = 65_536
+_DEFAULT_CACHE_KIB = 2_000
 
 
 class Checkpointer:
@@ -139,6 +142,18 @@ class SqliteTransaction(Transaction):
         f"CAST(printf('{SEPARATOR.join(['%d'] + ['%s'] * 9)}', {_FIELDS}, prev_hash) AS BLOB)"
     )
 
+    def _start_bulk_write(self) -> None:
+        # A catalog import writes rows all over its primary key's index: a page cache of 64 MB (the default is
+        # 2 MB) keeps the index's pages (some 40 MB for a million creators) in memory instead of reading them
+        # back. And its commit leaves a log of the whole import (some 400 MB for a million): copying it back
+        # is the background checkpointer's work, not the committing call's, so the connection's automatic
+        # checkpoint is off until the transaction ends (SqliteStore._end_bulk_write puts both back).
+        bulk = self.store._bulk  # type: ignore[attr-defined]
+        if self._conn not in bulk:
+            self._cur.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            self._cur.execute("PRAGMA wal_autocheckpoint = 0")
+            bulk.add(self._conn)
+
     def _encode_time(self, moment: datetime) -> str:
         return self._utc_text(moment)
 
@@ -186,6 +201,8 @@ class SqliteStore(Store):
         self._checkpointer: Checkpointer | None = None
         self._checkpointer_lock = threading.Lock()
         self._commits_since_nudge = 0
+        # Connections whose transaction writes in bulk (see SqliteTransaction._start_bulk_write).
+        self._bulk: set[sqlite3.Connection] = set()
         if not create and self._memory:
             raise StoreError("an in-memory store is always new and empty: there is no existing store to open")
         if not create and not os.path.isfile(self.path):
@@ -283,9 +300,21 @@ class SqliteStore(Store):
     def _commit(self, conn: Any) -> None:
         conn.execute("COMMIT")
 
+    def _end_bulk_write(self, conn: Any) -> bool:
+        """Put a bulk-writing connection's settings back; whether it was one."""
+        if conn not in self._bulk:
+            return False
+        self._bulk.discard(conn)
+        conn.execute(f"PRAGMA cache_size = -{_DEFAULT_CACHE_KIB}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+        return True
+
     def _committed(self, conn: Any, wrote: bool) -> None:
         if not wrote or self._memory:
+            self._end_bulk_write(conn)
             return
+        if self._end_bulk_write(conn):
+            self._commits_since_nudge = CHECKPOINT_EVERY_COMMITS  # a large log to copy back: nudge now
         self._commits_since_nudge += 1  # a lost increment between threads only delays a nudge
         if self._commits_since_nudge < CHECKPOINT_EVERY_COMMITS:
             return
@@ -316,6 +345,7 @@ class SqliteStore(Store):
     def _rollback(self, conn: Any) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        self._end_bulk_write(conn)
 
     def _applied_at(self) -> Any:
         return datetime.now(UTC).isoformat(timespec="microseconds")

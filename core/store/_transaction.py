@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._audit_trail import AUDIT_COLUMNS, AuditOperations
+from ._catalog import CatalogOperations
 from ._documents import DOC_COLUMNS, DocumentOperations
 from ._ledger import LedgerOperations
 from ._webhook_events import WebhookEventOperations
@@ -12,7 +13,7 @@ from ._webhook_events import WebhookEventOperations
 __all__ = ["Transaction"]
 
 
-class Transaction(DocumentOperations, AuditOperations, WebhookEventOperations, LedgerOperations):
+class Transaction(DocumentOperations, AuditOperations, WebhookEventOperations, LedgerOperations, CatalogOperations):
     """Reads (and, on the store's private write path, writes) inside one database transaction.
 
     What :meth:`Store.read` hands out, valid only inside its ``with`` block. Such a read-only transaction
@@ -26,7 +27,9 @@ class Transaction(DocumentOperations, AuditOperations, WebhookEventOperations, L
     :meth:`accepted_webhook_events`; on the write path :meth:`record_webhook_event`. The ledger (its rules are
     :mod:`creatorkit.ledger`'s): :meth:`ledger_accounts`, :meth:`ledger_entry`, :meth:`ledger_entries`,
     :meth:`ledger_problems`, ...; on the write path :meth:`open_ledger_account`, :meth:`move_ledger_balance`,
-    :meth:`record_ledger_entry`.
+    :meth:`record_ledger_entry`. The local catalog (``kit.catalog``'s): :meth:`catalog_size`,
+    :meth:`catalog_pages`, :meth:`catalog_buckets`; on the write path :meth:`write_catalog_rows`,
+    :meth:`add_catalog_buckets`.
     """
 
     __slots__ = ()

@@ -26,7 +26,8 @@ from .conftest import NOW, SYSTEM, ReusedDatabaseKits, add_deal, open_accounts
 
 
 def write_to_every_table(kit: Creatorkit, tag: str) -> None:
-    """A deal, its accounts, money in, a pending entry posted in part, a correction, a webhook event: every table."""
+    """A deal, its accounts, money in, a pending entry posted in part, a correction, a webhook event, a catalog row:
+    every table."""
     deal = f"deal_{tag}"
     add_deal(kit, deal)
     accounts = open_accounts(kit, "USD", deal, tag)
@@ -39,6 +40,11 @@ def write_to_every_table(kit: Creatorkit, tag: str) -> None:
     event = AcceptedEvent("stripe_connect", f"evt_{tag}", "payment", "payment_intent.succeeded", None, NOW, None, None)
     with kit.store._write_transaction() as tx:
         assert tx.record_webhook_event(event)
+        # The local catalog's tables (kit.catalog writes them in bulk from a file).
+        codes = tx.add_catalog_buckets(f"brand_{tag}", [("age", "18-24")])
+        row = ("tiktok", f"cr_{tag}", 100, 0.05, "views", None, None, None, "US", "en", None, None, None, None)
+        tx.write_catalog_rows([(f"brand_{tag}", *row, None, None, f"catimp_{tag}", tx.catalog_time(NOW))])
+        assert codes == {("age", "18-24"): 0}
 
 
 def refused(database: Database, sql: str) -> bool:

@@ -100,6 +100,8 @@ def _undo_migrations_after_5(database: Any) -> None:
         database.execute(f"DROP TABLE {table}")  # migration 7, with its triggers
     if database.dialect == "postgresql":
         database.execute("DROP FUNCTION ledger_immutable()")
+    for table in (migrations.CATALOG_CREATORS_TABLE, migrations.CATALOG_BUCKETS_TABLE):
+        database.execute(f"DROP TABLE {table}")  # migration 8
     database.execute("DELETE FROM schema_migrations WHERE version > 5")
 
 
