@@ -306,6 +306,23 @@ class Catalog:
             warnings=(*warnings, *more),
         )
 
+    def shortlist(
+        self, brief: CampaignBrief, *, count: int, weights: MatchWeights = DEFAULT_WEIGHTS
+    ) -> list[CatalogRecord]:
+        """The ``count`` rows that pass the brief's filters with the best default scores, as records.
+
+        For a caller that ranks the catalog beside other sources with its own (row-wise) scorer: the filters and
+        a first cut run column-wise, so only ``count`` records are built however large the catalog is.
+        """
+        check_brief(brief)
+        if count < 1:
+            raise ValidationError([Problem("count", f"must be at least 1, got {count}")], "shortlist")
+        rows, _, _ = eligible_rows(self, brief, weights)
+        if len(rows) == 0:
+            return []
+        values, _ = scores(self, brief, rows, weights)
+        return [self.record(int(row)) for row in rows[_best(values, count)]]
+
     def _top(
         self,
         brief: CampaignBrief,

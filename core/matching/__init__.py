@@ -26,10 +26,11 @@ from ._ranking import RANKING_GROUP, DefaultScorer, load_scorer, match_weights
 from ._records import candidate_record
 from ._results import CreatorMatch, MatchResult, PlatformDiscovery
 from ._service import MatchingService, MatchSource
-from ._store_reads import PastDealsSource
+from ._store_reads import CatalogSource, PastDealsSource
 
 __all__ = [
     "RANKING_GROUP",
+    "CatalogSource",
     "CreatorMatch",
     "DefaultScorer",
     "Found",

@@ -33,7 +33,7 @@ from ._query import brief_query, check_match_brief
 from ._ranking import DefaultScorer, load_scorer
 from ._records import account_of, candidate_record, unknown_figures
 from ._results import CreatorMatch, MatchResult
-from ._store_reads import PastDealsSource, brand_results, registered_creators
+from ._store_reads import CatalogSource, PastDealsSource, brand_results, registered_creators
 
 if TYPE_CHECKING:
     from .._kit import Creatorkit
@@ -60,7 +60,7 @@ class MatchingService(Service):
     def __init__(self, kit: Creatorkit) -> None:
         super().__init__(kit)
         #: The local sources every match reads besides discovery; append the workspace's own catalogs.
-        self.sources: list[MatchSource] = [PastDealsSource(kit)]
+        self.sources: list[MatchSource] = [PastDealsSource(kit), CatalogSource(kit)]
 
     def match(self, actor: Actor, brief_id: str, *, top: int = 50, as_of: datetime | None = None) -> MatchResult:
         """The ``top`` creators for the brief, best first, each with its explained score (see the module).

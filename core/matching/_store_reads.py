@@ -21,6 +21,7 @@ import attrs
 from .._change import View
 from ..analytics import CatalogRecord, PostResult, attain, summarise
 from ..entities import (
+    Actor,
     AudienceProfile,
     CampaignBrief,
     CreatorCandidate,
@@ -29,10 +30,12 @@ from ..entities import (
     Deal,
     DealState,
     KpiScope,
+    PartyKind,
     PostSnapshot,
     PublishedPost,
 )
 from ..workflow._metrics_sync import SNAPSHOT_KIND
+from ._ranking import match_weights
 from ._records import candidate_record
 
 if TYPE_CHECKING:
@@ -89,6 +92,26 @@ class PastDealsSource:
                 if stored is not None:
                     found.extend(records_of(view, brief, view.entity(stored, CreatorProfile)))
             return found
+
+
+@attrs.frozen
+class CatalogSource:
+    """The brief's brand's local catalog (``kit.catalog``: creators it imported): its ``limit`` best rows.
+
+    The catalog filters and scores column-wise (:meth:`~creatorkit.analytics.Catalog.shortlist`), so a million
+    imported creators cost one pass over the columns and ``limit`` records, not a million.
+    """
+
+    kit: Creatorkit
+    name: str = "catalog"
+    limit: int = 500
+
+    def records(self, brief: CampaignBrief) -> Iterable[CatalogRecord]:
+        brand = Actor(id=brief.brand_id, kind=PartyKind.BRAND)
+        if self.kit.catalog.size(brand) == 0:
+            return []
+        weights = match_weights(self.kit.config.analytics)
+        return self.kit.catalog.load(brand).shortlist(brief, count=self.limit, weights=weights)
 
 
 def brand_results(view: View, brand_id: str) -> dict[str, float]:

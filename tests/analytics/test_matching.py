@@ -481,3 +481,23 @@ def test_what_a_platform_approximated_is_applied_locally_and_changes_the_result(
     assert result.excluded["followers"] == len(in_band)
     kept = {m.creator_id.removesuffix("@coarse") for m in result.matches}
     assert kept and all(followers[i] >= 150_000 for i in kept if i in followers)
+
+
+def test_the_brands_imported_catalog_is_a_local_source(world: World, tmp_path: Path) -> None:
+    """Creators the brand imported (``creatorkit import creators``) are ranked beside the discovered ones, held to
+    every filter of the brief: the one priced over the cap is turned away (by the catalog's own column-wise filter,
+    so it is not in the match's funnel: the catalog hands over its shortlist only)."""
+    path = tmp_path / "creators.csv"
+    path.write_text(
+        "creator_id,platform,followers,engagement_rate,engagement_denominator,price,currency\n"
+        "imported_lena,echo,50000,0.06,views,500.00,USD\n"
+        "imported_pricey,echo,50000,0.06,views,20000.00,USD\n",
+        encoding="utf-8",
+    )
+    report = world.kit.catalog.import_file(world.brand, path)
+    assert (report.created, report.rejected_rows) == (2, 0)
+    result = match(world, top=100)
+    ids = {m.creator_id for m in result.matches}
+    assert "imported_lena" in ids and "imported_pricey" not in ids
+    lena = next(m for m in result.matches if m.creator_id == "imported_lena")
+    assert {c.name for c in lena.components} >= {"engagement", "price"}  # scored and explained like the others

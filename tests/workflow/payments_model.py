@@ -188,6 +188,8 @@ class DealModel:
     def sync(self) -> bool:
         """One ``kit.payments.sync``: finish what is in flight, then make each movement now due, in order, until
         one is left pending or nothing is due. False when the process died committing a success (a crash)."""
+        if self.state is DealState.EXECUTED and "f" in self.done:
+            self.state = DealState.IN_PRODUCTION  # funded while disputed, then resumed: production starts now
         while True:
             if self.in_flight is None:
                 step = self.next_step()
