@@ -94,7 +94,7 @@ class PastDealsSource:
             return found
 
 
-@attrs.frozen
+@attrs.define
 class CatalogSource:
     """The brief's brand's local catalog (``kit.catalog``: creators it imported): its ``limit`` best rows.
 
