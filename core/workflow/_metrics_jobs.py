@@ -73,27 +73,27 @@ class MetricsQueue:
 
     def defer_batch(self, platform: str, post_ids: Sequence[str], slot: datetime) -> MetricsSyncReport:
         """Queue one batch of a round, once per slot: a batch already queued (and not yet run) is not queued again."""
-        digest = hashlib.sha256("\n".join(post_ids).encode()).hexdigest()[:24]
-        stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
-        try:
-            self._batch.configure(queueing_lock=f"metrics:{platform}:{stamp}:{digest}").defer(
-                platform=platform, post_ids=list(post_ids), slot=slot.isoformat()
-            )
-        except AlreadyEnqueued:
-            return MetricsSyncReport(slot=slot, queued=len(post_ids), jobs=0, posts=len(post_ids))
-        return MetricsSyncReport(slot=slot, queued=len(post_ids), jobs=1, posts=len(post_ids))
+        queued = self._defer(self._batch, "metrics", platform, post_ids, slot, post_ids=list(post_ids))
+        return MetricsSyncReport(slot=slot, queued=len(post_ids), jobs=queued, posts=len(post_ids))
 
     def defer_account_batch(self, platform: str, creator_ids: Sequence[str], slot: datetime) -> MetricsSyncReport:
         """Queue one batch of a round's accounts, once per slot, like :meth:`defer_batch`."""
-        digest = hashlib.sha256("\n".join(creator_ids).encode()).hexdigest()[:24]
+        queued = self._defer(
+            self._accounts, "metrics-accounts", platform, creator_ids, slot, creator_ids=list(creator_ids)
+        )
+        return MetricsSyncReport(slot=slot, accounts_queued=len(creator_ids), jobs=queued, accounts=len(creator_ids))
+
+    def _defer(self, task: Any, kind: str, platform: str, ids: Sequence[str], slot: datetime, **arguments: Any) -> int:
+        """Defer ``task`` under a queueing lock naming the batch and the slot: 1 job queued, or 0 if one waits."""
+        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:24]
         stamp = slot.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
         try:
-            self._accounts.configure(queueing_lock=f"metrics-accounts:{platform}:{stamp}:{digest}").defer(
-                platform=platform, creator_ids=list(creator_ids), slot=slot.isoformat()
+            task.configure(queueing_lock=f"{kind}:{platform}:{stamp}:{digest}").defer(
+                platform=platform, slot=slot.isoformat(), **arguments
             )
         except AlreadyEnqueued:
-            return MetricsSyncReport(slot=slot, accounts_queued=len(creator_ids), accounts=len(creator_ids))
-        return MetricsSyncReport(slot=slot, accounts_queued=len(creator_ids), jobs=1, accounts=len(creator_ids))
+            return 0
+        return 1
 
     def run_worker(self, *, name: str, concurrency: int = 1, until_empty: bool = False) -> None:
         """Process jobs until stopped (Ctrl-C, SIGTERM) or, with ``until_empty``, until none is left."""

@@ -207,15 +207,7 @@ class MetricsService(Service):
 
     def batches_of_accounts(self, accounts: Iterable[tuple[str, str]]) -> list[tuple[str, tuple[str, ...]]]:
         """``accounts`` as (platform, creator ids) batches of at most ``batch_size``, platform by platform."""
-        by_platform: dict[str, list[str]] = {}
-        for creator_id, platform in accounts:
-            by_platform.setdefault(platform, []).append(creator_id)
-        size = self.settings.batch_size
-        return [
-            (platform, tuple(ids[start : start + size]))
-            for platform, ids in sorted(by_platform.items())
-            for start in range(0, len(ids), size)
-        ]
+        return _batched(((platform, creator_id) for creator_id, platform in accounts), self.settings.batch_size)
 
     def sync_account_batch(
         self,
@@ -336,15 +328,7 @@ class MetricsService(Service):
 
     def batches(self, posts: Iterable[PublishedPost]) -> list[tuple[str, tuple[str, ...]]]:
         """``posts`` as (platform, post ids) batches of at most ``batch_size``, platform by platform."""
-        by_platform: dict[str, list[str]] = {}
-        for post in posts:
-            by_platform.setdefault(post.platform, []).append(post.id)
-        size = self.settings.batch_size
-        return [
-            (platform, tuple(ids[start : start + size]))
-            for platform, ids in sorted(by_platform.items())
-            for start in range(0, len(ids), size)
-        ]
+        return _batched(((post.platform, post.id) for post in posts), self.settings.batch_size)
 
     def sync_batch(
         self, actor: Actor, platform: str, post_ids: Sequence[str], slot: datetime, *, synced_by: str = "in-process"
@@ -444,6 +428,18 @@ class MetricsService(Service):
             return tuple(sorted(snapshots, key=lambda snapshot: snapshot.slot))
 
         return self._read(actor, work)
+
+
+def _batched(items: Iterable[tuple[str, str]], size: int) -> list[tuple[str, tuple[str, ...]]]:
+    """(platform, id) pairs as (platform, ids) batches of at most ``size``, platform by platform, in order."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, item in items:
+        by_platform.setdefault(platform, []).append(item)
+    return [
+        (platform, tuple(ids[start : start + size]))
+        for platform, ids in sorted(by_platform.items())
+        for start in range(0, len(ids), size)
+    ]
 
 
 def _length(service: MetricsService) -> timedelta:
