@@ -363,7 +363,10 @@ def _json_texts(checker: _Checker, name: str, parse: Callable[[object], str | No
 
 
 def _brand_results(value: object) -> str | None:
-    if not isinstance(value, dict) or not all(isinstance(v, int | float) and 0 <= v <= 1 for v in value.values()):
+    shares = isinstance(value, dict) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in value.values()
+    )  # JSON true and false are Python ints: not shares
+    if not shares:
         raise ValueError('is not a JSON object of brand ids and shares of KPI targets met ({"brand_1": 0.8})')
     return orjson.dumps(value).decode() if value else None
 
@@ -438,8 +441,10 @@ def check_batch(
     creator_id = _texts(checker, "creator_id", None, "")
     platform = _texts(checker, "platform", _PLATFORM, "is not a platform name (lowercase letters, digits, _)")
     followers_cast = _cast(checker, "followers", pa.int64(), _WHOLE, "is not a whole number of followers")
-    assert followers_cast is not None  # a required column
-    followers = np.asarray(pc.fill_null(followers_cast, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if followers_cast is None:  # no row of the batch gave the column: _required rejected every one of them
+        followers = np.zeros(checker.size, dtype=np.int64)
+    else:
+        followers = np.asarray(pc.fill_null(followers_cast, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     checker.reject("followers", followers < 0, "cannot be negative")
     engagement = _floats(checker, "engagement_rate", low=0.0, high=None)
     denominator = _enumerated(checker, "engagement_denominator", [str(d) for d in Denominator])

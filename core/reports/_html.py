@@ -212,8 +212,11 @@ def _attainment_caption(report: CampaignReport) -> str:
 
 def _cost_figure(report: CampaignReport) -> go.Figure:
     shown = [c for c in report.creators if c.result_cost_amount is not None]
+    names = Counter(c.creator_name for c in shown)  # two creators of one name get a bar each, told apart by id
     bar = go.Bar(
-        x=[_text(c.creator_name) for c in shown],
+        x=[
+            _text(c.creator_name if names[c.creator_name] == 1 else f"{c.creator_name} ({c.creator_id})") for c in shown
+        ],
         y=[float(c.result_cost_amount or 0) for c in shown],
         customdata=[c.creator_id for c in shown],
         name=str(report.result_metric),

@@ -58,7 +58,7 @@ def _brief(view: View, actor: Actor, brief_id: str) -> CampaignBrief:
     brief = view.entity(record, CampaignBrief)
     if actor.kind is PartyKind.SYSTEM or (actor.kind is PartyKind.BRAND and actor.id == brief.brand_id):
         return brief
-    if brief.status is BriefStatus.DRAFT:
+    if brief.status is not BriefStatus.PUBLISHED:  # as kit.briefs.get: only a published brief is seen by others
         raise NotFound("brief", brief_id)
     raise PermissionDenied(
         str(actor), "view_report", "only the brand that owns a campaign sees its report", f"brief {brief_id}"

@@ -343,9 +343,14 @@ class SqliteStore(Store):
             return running
 
     def _rollback(self, conn: Any) -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        self._end_bulk_write(conn)
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:  # a rollback that fails still leaves no bulk-write settings on the connection (or in _bulk)
+            try:
+                self._end_bulk_write(conn)
+            except sqlite3.Error:
+                self._bulk.discard(conn)
 
     def _applied_at(self) -> Any:
         return datetime.now(UTC).isoformat(timespec="microseconds")

@@ -270,7 +270,8 @@ class PaymentsService(Service):
             failed = [op for op in _operations(change, deal.id) if op.status is PaymentOperationStatus.FAILED]
             if not failed:
                 raise ValidationError([Problem("deal_id", "has no failed movement to retry")], "payments retry")
-            latest = max(failed, key=lambda op: op.attempt)
+            waiting = [op for op in failed if not _retried(change, op)]  # the one that holds the deal's money up
+            latest = max(waiting or failed, key=lambda op: (op.created_at, op.attempt))
             if latest.paid_legs:
                 paid = ", ".join(latest.paid_legs)
                 raise StateError(
@@ -1178,7 +1179,8 @@ def _paid_legs(answer: ProviderOperation | None, current: PaymentOperation) -> t
         asked = [
             leg
             for leg in current.request.legs
-            if leg.party_id == result.party_id or leg.account_ref == result.account_ref
+            if (result.party_id is not None and leg.party_id == result.party_id)
+            or (result.account_ref and leg.account_ref == result.account_ref)
         ]
         if not asked:
             return tuple(leg.role for leg in current.request.legs)

@@ -190,6 +190,7 @@ OPTIONAL_BAD = [
     ("audience.gender.female", "-0.1", "must be between 0 and 1"),
     ("brand_results", '{"brand_glow": 2}', "is not a JSON object of brand ids and shares"),
     ("brand_results", "{broken", "is not JSON"),
+    ("brand_results", '{"brand_glow": true}', "is not a JSON object of brand ids and shares"),
     ("recent_captions", '"one caption"', "is not a JSON array of caption texts"),
 ]
 
@@ -411,3 +412,23 @@ def test_a_sqlite_connection_gets_its_settings_back_after_a_bulk_write(
     settled()  # after a rollback
     assert kit.catalog.size(BRAND) == 1
     kit.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("empty.json", "[]"),
+        ("empty.jsonl", ""),
+        ("no_followers.jsonl", '{"creator_id": "a", "platform": "tiktok", "engagement_rate": 0.1}\n'),
+        ("object.jsonl", '{"creator_id": "a", "platform": "tiktok", "followers": {"x": 1}, "engagement_rate": 0.1}\n'),
+    ],
+)
+def test_a_json_file_without_a_column_or_rows_is_reported_not_a_crash(
+    kit: Creatorkit, tmp_path: Path, name: str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    report = kit.catalog.import_file(BRAND, path)
+    assert report.created == 0 and report.rejected_rows == report.rows
+    assert all(row.line == 1 for row in report.rejected) and kit.catalog.size(BRAND) == 0
+    assert not report.rows or "followers" in {row.field for row in report.rejected}
