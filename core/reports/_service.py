@@ -47,7 +47,7 @@ class ReportService(Service):
         :raises PermissionDenied: ``actor`` sees the brief (it is published) but is not its brand.
         """
         moment = self._now() if as_of is None else aware_datetime(as_of, "as_of", "campaign report")
-        data = self._read(actor, lambda view: _gather(view, actor, brief_id), "view_report")
+        data = self._read(actor, lambda view: _gather(view, actor, brief_id, moment), "view_report")
         return build_report(data, moment)
 
 
@@ -65,7 +65,8 @@ def _brief(view: View, actor: Actor, brief_id: str) -> CampaignBrief:
     )
 
 
-def _gather(view: View, actor: Actor, brief_id: str) -> CampaignData:
+def _gather(view: View, actor: Actor, brief_id: str, as_of: datetime) -> CampaignData:
+    """What the report of ``as_of`` reads: account figures only as far as they had been read by then."""
     brief = _brief(view, actor, brief_id)
     deals = [d for d in view.find("deal", Deal, workspace=brief.brand_id) if d.brief_id == brief.id]
     posts, names, audiences, accounts = [], {}, {}, {}
@@ -76,9 +77,9 @@ def _gather(view: View, actor: Actor, brief_id: str) -> CampaignData:
                 str(creator.doc.get("display_name", deal.creator_id)) if creator else deal.creator_id
             )
             audiences[deal.creator_id] = _latest(view, "audience_snapshot", deal.creator_id, AudienceProfile)
-            accounts[deal.creator_id] = _account_history(view, deal.creator_id)
+            accounts[deal.creator_id] = _account_history(view, deal.creator_id, as_of)
         for post in view.find("post", PublishedPost, parent=deal.id):
-            posts.append(_post(view, deal, post))
+            posts.append(_post(view, deal, post, as_of))
     return CampaignData(
         brief=brief,
         deals=tuple(deals),
@@ -89,11 +90,16 @@ def _gather(view: View, actor: Actor, brief_id: str) -> CampaignData:
     )
 
 
-def _account_history(view: View, creator_id: str) -> dict[str, tuple[CreatorMetrics, ...]]:
+def _account_history(view: View, creator_id: str, as_of: datetime) -> dict[str, tuple[CreatorMetrics, ...]]:
     """The creator's account figures per platform, oldest first: the sync rounds' snapshots and the creator's own
-    refreshes (windowed ones, over a period, left out)."""
-    found = [view.entity(r, CreatorMetrics) for r in view.records("metrics_snapshot", parent=creator_id)]
-    found += [s.metrics for s in view.find(ACCOUNT_SNAPSHOT_KIND, AccountSnapshot, parent=creator_id)]
+    refreshes read by ``as_of`` (windowed ones, over a period, left out)."""
+    found = [
+        view.entity(r, CreatorMetrics)
+        for r in view.records("metrics_snapshot", parent=creator_id)
+        if r.updated_at <= as_of
+    ]
+    rounds = view.find(ACCOUNT_SNAPSHOT_KIND, AccountSnapshot, parent=creator_id)
+    found += [s.metrics for s in rounds if s.fetched_at <= as_of]
     history: dict[str, list[CreatorMetrics]] = {}
     for metrics in found:
         if metrics.period is None:
@@ -101,16 +107,21 @@ def _account_history(view: View, creator_id: str) -> dict[str, tuple[CreatorMetr
     return {platform: tuple(sorted(kept, key=lambda m: m.as_of)) for platform, kept in history.items()}
 
 
-def _post(view: View, deal: Deal, post: PublishedPost) -> CampaignPost:
+def _post(view: View, deal: Deal, post: PublishedPost, as_of: datetime) -> CampaignPost:
     submission = view.get("submission", post.submission_id)
     caption = view.entity(submission, ContentSubmission).caption if submission is not None else ""
     snapshots = sorted(view.find(SNAPSHOT_KIND, PostSnapshot, parent=post.id), key=lambda s: s.slot)
-    metrics = _latest(view, "metrics_snapshot", deal.creator_id, CreatorMetrics).get(post.platform)
+    metrics = _latest(view, "metrics_snapshot", deal.creator_id, CreatorMetrics, as_of).get(post.platform)
     followers = metrics.followers.value if metrics is not None and metrics.followers is not None else None
     return CampaignPost(post=post, deal=deal, caption=caption, snapshots=tuple(snapshots), followers=followers or None)
 
 
-def _latest(view: View, kind: str, creator_id: str, cls: type[E]) -> dict[str, E]:
-    """The creator's latest snapshot of ``kind`` per platform (records come oldest first: the last one wins)."""
-    latest = {record.state: record for record in view.records(kind, parent=creator_id) if record.state}
+def _latest(view: View, kind: str, creator_id: str, cls: type[E], as_of: datetime | None = None) -> dict[str, E]:
+    """The creator's latest snapshot of ``kind`` per platform written by ``as_of`` (records come oldest first: the
+    last one wins)."""
+    latest = {
+        record.state: record
+        for record in view.records(kind, parent=creator_id)
+        if record.state and (as_of is None or record.updated_at <= as_of)
+    }
     return {str(platform): view.entity(record, cls) for platform, record in latest.items()}

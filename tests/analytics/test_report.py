@@ -326,3 +326,36 @@ def test_user_text_is_escaped_in_the_page_and_in_the_charts(campaign: Campaign) 
     names = [t["name"] for t in figures(page)["views-over-time"]["data"]]
     assert html.escape(XSS_NAME) in names  # plotly shows entities as text, and reads no tag in them
     assert page.count("<script") == len(CHART_IDS) + 2  # the figures, plotly.js and the one that draws them
+
+
+def test_account_figures_read_after_the_reports_moment_are_left_out(campaign: Campaign) -> None:
+    """A round that ran later may carry figures the platform dated earlier: the report of a past moment counts what
+    had been read by then (``fetched_at``), so it does not change as later rounds arrive."""
+    import attrs
+
+    as_of = LIVE + timedelta(days=2, hours=2)
+    kit = campaign.kit
+    before = kit.reports.campaign(campaign.brand, campaign.brief_id, as_of=as_of).campaign
+    creator = campaign.creators[0]
+    (latest,) = [m for m in account_history(kit, creator.id) if m.as_of <= as_of][-1:]
+    assert latest.followers is not None
+    late = AccountSnapshot(
+        creator_id=creator.id,
+        platform="echo",
+        slot=as_of,
+        fetched_at=as_of + timedelta(days=30),  # read a month later ...
+        metrics=attrs.evolve(latest, followers=attrs.evolve(latest.followers, value=latest.followers.value * 10)),
+        synced_by="in-process",  # ... with figures the platform dates before the report's moment
+    )
+    with kit.store._write_transaction() as tx:
+        tx.insert(
+            "account_snapshot",
+            f"{creator.id}:echo@late",
+            unstructure(late),
+            workspace=creator.id,
+            parent=creator.id,
+            state="echo",
+            now=as_of + timedelta(days=30),
+        )
+    after = kit.reports.campaign(campaign.brand, campaign.brief_id, as_of=as_of).campaign
+    assert after == before
