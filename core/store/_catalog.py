@@ -66,6 +66,11 @@ class CatalogOperations(TransactionBase):
         """Called before each batch of catalog rows: a dialect may set its connection up for bulk writes."""
         return None
 
+    def lock_catalog(self, workspace: str) -> None:
+        """Lock the workspace's catalog until the transaction ends, before an import reads what it holds: a dialect
+        whose writers run at once makes them take turns here (SQLite's write transactions never overlap)."""
+        return None
+
     def catalog_buckets(self, workspace: str) -> dict[tuple[str, str], int]:
         """The workspace's audience buckets, (dimension, key) → code."""
         self._check(False)
@@ -75,11 +80,16 @@ class CatalogOperations(TransactionBase):
         return {(row[0], row[1]): int(row[2]) for row in self._cur.fetchall()}
 
     def add_catalog_buckets(self, workspace: str, buckets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Give each of ``buckets`` not known yet the next code; every bucket's code."""
+        """Give each of ``buckets`` not known yet the next code; every bucket's code.
+
+        Two imports into one workspace would both read the same largest code and give it out twice: the workspace's
+        catalog is locked first, until the transaction ends, so the second reads what the first wrote.
+        """
+        self._check(True)
+        self.lock_catalog(workspace)
         known = self.catalog_buckets(workspace)
         new = [bucket for bucket in dict.fromkeys(buckets) if bucket not in known]
         if new:
-            self._check(True)
             start = max(known.values(), default=-1) + 1
             rows = [(workspace, start + i, dimension, key) for i, (dimension, key) in enumerate(new)]
             p = self._P

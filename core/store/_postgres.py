@@ -51,6 +51,10 @@ class PostgresTransaction(Transaction):
     )
     _AUDIT_MATERIAL_1: ClassVar[str] = f"convert_to(concat_ws(chr(31), {_FIELDS}, prev_hash), 'UTF8')"
 
+    def lock_catalog(self, workspace: str) -> None:
+        # A transaction-scoped advisory lock on the workspace's catalog: concurrent imports into it take turns.
+        self._cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", ("catalog:" + workspace,))
+
     def _encode_time(self, moment: datetime) -> datetime:
         return moment.astimezone(UTC)
 

@@ -127,6 +127,7 @@ class CatalogService(Service):
     ) -> CatalogImport:
         workspace = _workspace(change, change.actor)
         tx = change.catalog
+        tx.lock_catalog(workspace)  # imports into one workspace take turns: each counts only the rows it created
         before = tx.catalog_size(workspace)
         rejections, seen = Rejections(), Creators()
         for raw in file.batches(rejections):

@@ -432,3 +432,39 @@ def test_a_json_file_without_a_column_or_rows_is_reported_not_a_crash(
     assert report.created == 0 and report.rejected_rows == report.rows
     assert all(row.line == 1 for row in report.rejected) and kit.catalog.size(BRAND) == 0
     assert not report.rows or "followers" in {row.field for row in report.rejected}
+
+
+def test_two_imports_at_once_into_one_workspace_both_land(database: Database, tmp_path: Path) -> None:
+    """Each adds audience buckets of its own: the second reads the codes the first gave out (PostgreSQL runs the
+    two at once; the catalog lock makes them take turns), so neither fails on a code given twice."""
+    import threading
+
+    header = "creator_id,platform,followers,engagement_rate,engagement_denominator"
+    files = []
+    for n, bucket in enumerate(("female", "male")):
+        rows = [f"c{n}_{i},tiktok,{1000 + i},0.05,views,0.6" for i in range(200)]
+        path = tmp_path / f"part{n}.csv"
+        path.write_text("\n".join([f"{header},audience.gender.{bucket}", *rows]) + "\n", encoding="utf-8")
+        files.append(path)
+    kits = [Creatorkit(store=database.open(), clock=lambda: NOW) for _ in files]
+    kits[0].parties.register_brand(Actor.system(), name="Glow Labs", id=BRAND.id)
+    results: list[object] = []
+
+    def run(kit: Creatorkit, path: Path) -> None:
+        try:
+            results.append(kit.catalog.import_file(BRAND, path))
+        except Exception as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(kits, files, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert [getattr(r, "created", r) for r in results] == [200, 200]
+        assert kits[0].catalog.size(BRAND) == 400
+        assert kits[0].catalog.load(BRAND).size == 400
+    finally:
+        for kit in kits:
+            kit.close()
