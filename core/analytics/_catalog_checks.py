@@ -207,6 +207,8 @@ def _floats(checker: _Checker, name: str, *, low: float, high: float | None) -> 
     cast = _cast(checker, name, pa.float64(), _NUMBER, "is not a number")
     if cast is None:
         return np.full(checker.size, np.nan)
+    # A "nan" cell is given but no number; NaN stands for an empty cell from here on, so it is refused here.
+    checker.reject(name, _mask(pc.is_nan(cast)), "is not a number")
     values = np.asarray(pc.fill_null(cast, np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
     with np.errstate(invalid="ignore"):
         outside = ~np.isnan(values) & ((values < low) | ~np.isfinite(values) | (values > (high or np.inf)))
