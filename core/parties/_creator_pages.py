@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -212,14 +212,16 @@ def _account(view: View, actor: Actor, creator_id: str, platform: str) -> Platfo
 
 def _latest_metrics(view: View, creator_id: str) -> list[CreatorMetrics]:
     """The freshest figures per platform: the creator's own refresh or the metrics round's, whichever came later."""
-    latest: dict[str | None, tuple[Any, CreatorMetrics]] = {}
-    for record in view.records("metrics_snapshot", parent=creator_id):
-        latest[record.state] = (record.updated_at, view.entity(record, CreatorMetrics))
+    refreshed = {record.state: record for record in view.records("metrics_snapshot", parent=creator_id)}
     rounds = {record.state: record for record in view.records("account_snapshot", parent=creator_id)}
-    for platform, record in rounds.items():
-        if platform not in latest or record.updated_at >= latest[platform][0]:
-            latest[platform] = (record.updated_at, view.entity(record, AccountSnapshot).metrics)
-    return [metrics for _, (_, metrics) in sorted(latest.items(), key=lambda item: item[0] or "")]
+    latest: dict[str | None, CreatorMetrics] = {}
+    for platform in sorted(refreshed.keys() | rounds.keys(), key=lambda name: name or ""):
+        own, synced = refreshed.get(platform), rounds.get(platform)
+        if synced is not None and (own is None or synced.updated_at >= own.updated_at):
+            latest[platform] = view.entity(synced, AccountSnapshot).metrics
+        elif own is not None:
+            latest[platform] = view.entity(own, CreatorMetrics)
+    return list(latest.values())
 
 
 def _latest(view: View, kind: str, creator_id: str, cls: type[E]) -> list[E]:
