@@ -104,3 +104,29 @@ def test_a_bad_candidates_file_names_the_field(world: World, tmp_path: Path) -> 
     result = run("plan", world.brief.id, "--candidates", "broken.json", "--as", f"brand:{world.brand.id}")
     assert result.exit_code == 1
     assert "followers" in result.output
+
+
+def test_without_a_file_the_briefs_matches_are_planned(world: World) -> None:
+    brand = f"brand:{world.brand.id}"
+    result = run("plan", world.brief.id, "--population", "5000000", "--top", "12", "--as", brand)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Spring Glow launch: budget 10000.00 USD with fees, segments everyone"
+    assert {line.split()[0] for line in lines[3:7]} == {"best", "one_top", "several_mid", "many_micro"}
+    assert "candidates: 12 of the brief's matches; reach of one post in the group of" in result.output
+    assert "5,000,000 people, from the brand's past deals for 0, the platforms' views per post for 12" in result.output
+    as_json = run("plan", world.brief.id, "--population", "5000000", "--top", "12", "--as", brand, "--json")
+    data = json.loads(as_json.output)
+    assert data["candidates"]["segment"] == {"key": "everyone", "population": 5_000_000}
+    assert len(data["candidates"]["reach"]) == 12 and data["candidates"]["left_out"] == {}
+    chosen = data["budget_plan"]["plan"]["creators"]
+    assert chosen and all(c["creator_id"] in data["candidates"]["reach"] for c in chosen)
+    # 10 % on top of each price: what the brand pays is the price and the fee, rounded as the deal will be.
+    assert all(c["cost"]["amount"] == c["price"]["amount"] * 11 // 10 for c in chosen if c["price"]["amount"] % 10 == 0)
+
+
+@pytest.mark.parametrize("options", [[], ["--population", "5000", "--candidates", "candidates.json"]])
+def test_the_candidates_come_from_the_matches_or_a_file_never_both(world: World, options: list[str]) -> None:
+    result = run("plan", world.brief.id, *options, "--as", f"brand:{world.brand.id}")
+    assert result.exit_code == 2
+    assert "give --population PEOPLE (to plan from the brief's matches) or --candidates FILE, not both" in result.output

@@ -31,7 +31,16 @@ from datetime import datetime
 
 import attrs
 
-from ..entities import AudienceDimension, CampaignBrief, Category, Denominator, Match, ScoreComponent, age_range
+from ..entities import (
+    AudienceDimension,
+    CampaignBrief,
+    Category,
+    Count,
+    Denominator,
+    Match,
+    ScoreComponent,
+    age_range,
+)
 from ..errors import Problem, ValidationError
 from ..money import Money
 
@@ -124,7 +133,10 @@ class CatalogRecord:
     ``engagement_rate`` is a fraction over ``engagement_denominator``; ``audience`` maps each dimension to its
     canonical keys' shares; ``credibility`` is the share of real followers; ``available_from``/``until`` the one
     window the creator takes work in (None: not known); ``brand_results`` the share of KPI targets met in past
-    campaigns, by brand id; ``recent_captions`` what brand safety scans.
+    campaigns, by brand id; ``recent_captions`` what brand safety scans. ``typical_views`` is one post's views
+    as the platform states them (its sponsored posts' mean or median where it gives one, else all posts'), with
+    their statistic, source and time; None where nothing per post is known. The scorer does not read it; the
+    budget planner predicts reach from it when the store holds too little of the account's own history.
     """
 
     creator_id: str
@@ -142,6 +154,7 @@ class CatalogRecord:
     available_until: datetime | None = None
     brand_results: Mapping[str, float] = attrs.field(factory=dict)
     recent_captions: tuple[str, ...] = ()
+    typical_views: Count | None = None
 
 
 class Scorer:

@@ -21,6 +21,7 @@ weights``; a creator ranks by their best account. See ``docs/analytics.md``, "Ma
 """
 
 from ._linking import Found, Person, link
+from ._planning import PlanInputs, ReachBasis, segment_key
 from ._query import brief_query, check_match_brief
 from ._ranking import RANKING_GROUP, DefaultScorer, load_scorer, match_weights
 from ._records import candidate_record
@@ -39,11 +40,14 @@ __all__ = [
     "MatchingService",
     "PastDealsSource",
     "Person",
+    "PlanInputs",
     "PlatformDiscovery",
+    "ReachBasis",
     "brief_query",
     "candidate_record",
     "check_match_brief",
     "link",
     "load_scorer",
     "match_weights",
+    "segment_key",
 ]

@@ -22,15 +22,18 @@ from ..entities import (
     AvailabilityWindow,
     CampaignBrief,
     Category,
+    Count,
     CreatorCandidate,
+    CreatorMetrics,
     Denominator,
     Match,
     PlatformAccount,
     ScoreComponent,
+    Statistic,
 )
 from ..money import Money
 
-__all__ = ["account_of", "candidate_record", "unknown_figures"]
+__all__ = ["account_of", "candidate_record", "typical_views", "unknown_figures"]
 
 _CATEGORIES = {category.value for category in Category}
 
@@ -69,7 +72,20 @@ def candidate_record(brief: CampaignBrief, candidate: CreatorCandidate, creator_
         language=_language(brief, profile.languages),
         available_from=start,
         available_until=end,
+        typical_views=typical_views(metrics),
     )
+
+
+def typical_views(metrics: CreatorMetrics | None) -> Count | None:
+    """One post's views as the platform states them: its sponsored posts' mean or median (what a deal's post is
+    like), else the median of all its posts, else their mean; None when it gives no per-post figure."""
+    if metrics is None:
+        return None
+    sponsored = metrics.sponsored.views if metrics.sponsored is not None else None
+    for figure in (sponsored, metrics.median_views, metrics.average_views):
+        if figure is not None and figure.statistic in (Statistic.MEAN, Statistic.MEDIAN):
+            return figure
+    return None
 
 
 def _price(brief: CampaignBrief, candidate: CreatorCandidate) -> Money | None:

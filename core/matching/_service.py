@@ -22,13 +22,24 @@ import attrs
 from .._call_context import CallContext
 from .._change import View
 from .._service import Service, aware_datetime
-from ..analytics import BrandSafetyCheck, CatalogRecord, Scorer, rejections
+from ..analytics import BrandSafetyCheck, CatalogRecord, Scorer, plan_budget, rejections
 from ..analytics._scoring import price_cap
-from ..entities import Actor, CampaignBrief, CreatorCandidate, CreatorProfile, DiscoveryQuery, Match, PartyKind
+from ..entities import (
+    Actor,
+    BudgetPlan,
+    CampaignBrief,
+    CreatorCandidate,
+    CreatorProfile,
+    DiscoveryQuery,
+    Match,
+    PartyKind,
+)
 from ..errors import CreatorkitError, NotFound, PermissionDenied, Problem, ValidationError
+from ..money import Money
 from ..workflow._content_rules import compiled_rules
 from ._discovering import Discovered, discover_pages
 from ._linking import Found, Person, link
+from ._planning import PlanInputs, plan_inputs
 from ._query import brief_query, check_match_brief
 from ._ranking import DefaultScorer, load_scorer
 from ._records import account_of, candidate_record, unknown_figures
@@ -54,6 +65,8 @@ class _Gathered:
     found: list[Found] = attrs.field(factory=list)
     excluded: Counter[str] = attrs.field(factory=Counter)
     warnings: list[str] = attrs.field(factory=list)
+    #: The record each scored account was scored from, by (creator id, platform).
+    scored: dict[tuple[str, str], CatalogRecord] = attrs.field(factory=dict)
 
 
 class MatchingService(Service):
@@ -69,6 +82,13 @@ class MatchingService(Service):
         :raises PermissionDenied: for anyone but the brief's brand (and the system).
         :raises ConfigError: an unknown ranking plugin or a bad weight in ``[analytics]``.
         """
+        return self._match_with_records(actor, brief_id, top=top, as_of=as_of)[0]
+
+    def _match_with_records(
+        self, actor: Actor, brief_id: str, *, top: int = 50, as_of: datetime | None = None
+    ) -> tuple[MatchResult, dict[tuple[str, str], CatalogRecord]]:
+        """:meth:`match`, and the record each ranked account was scored from, by (creator id, platform): what
+        the budget planner (:mod:`creatorkit.matching` ``plan``) prices and predicts from."""
         if type(top) is not int or top < 1:
             raise ValidationError([Problem("top", f"must be a whole number of at least 1, got {top!r}")], "match")
         moment = self._now() if as_of is None else aware_datetime(as_of, "as_of", "match")
@@ -93,7 +113,7 @@ class MatchingService(Service):
         gathered.warnings.extend(_unanswered(brief, gathered.found, discovered))
         if not ranked:
             gathered.warnings.append(_why_empty(gathered))
-        return MatchResult(
+        result = MatchResult(
             brief_id=brief.id,
             as_of=moment,
             ranking=settings.ranking,
@@ -105,6 +125,70 @@ class MatchingService(Service):
             skipped=discovered.skipped,
             warnings=tuple(dict.fromkeys(gathered.warnings)),
         )
+        kept = {(m.creator_id, account.platform) for m in result.matches for account in m.accounts}
+        return result, {key: record for key, record in gathered.scored.items() if key in kept}
+
+    def plan_inputs(
+        self,
+        actor: Actor,
+        brief_id: str,
+        *,
+        population: int,
+        currency: str | None = None,
+        top: int = 40,
+        as_of: datetime | None = None,
+    ) -> PlanInputs:
+        """The budget planner's candidates for the brief: its ``top`` matches, each with a price in ``currency``
+        (default: the brief's budget's) and a predicted reach in the brief's target group of ``population``
+        people (see :mod:`creatorkit.matching._planning`); the matches that have neither are ``left_out``.
+
+        :raises ValidationError: a ``population`` below 1 or below a candidate's reach, and what :meth:`match`
+            refuses.
+        """
+        matched, records = self._match_with_records(actor, brief_id, top=top, as_of=as_of)
+        brief = self._kit.briefs.get(actor, brief_id)
+        wanted = brief.budget.total.currency if currency is None else currency
+
+        def work(view: View) -> PlanInputs:
+            return plan_inputs(view, brief, matched, records, population=population, currency=wanted)
+
+        inputs = self._read(actor, work)
+        return attrs.evolve(inputs, warnings=(*matched.warnings, *inputs.warnings))
+
+    def plan(
+        self,
+        actor: Actor,
+        brief_id: str,
+        *,
+        population: int,
+        budget: Money | None = None,
+        top: int = 40,
+        independence_bp: int = 10_000,
+        as_of: datetime | None = None,
+    ) -> tuple[BudgetPlan, PlanInputs]:
+        """The budget plan for the brief from its matches (:meth:`plan_inputs`): the creators with the most
+        unique target reach that ``budget`` (default: the brief's; fees included, by ``[money.fees]``) buys,
+        beside one top creator, several mid-tier and many micro; and the inputs it was planned from.
+
+        :raises ValidationError: no match can be planned (each one's reason named), and what
+            :func:`~creatorkit.analytics.plan_budget` and :meth:`plan_inputs` refuse.
+        """
+        brief = self._kit.briefs.get(actor, brief_id)
+        money = brief.budget.total if budget is None else budget
+        inputs = self.plan_inputs(actor, brief_id, population=population, currency=money.currency, top=top, as_of=as_of)
+        if not inputs.candidates:
+            reasons = "; ".join(f"{creator}: {why}" for creator, why in inputs.left_out.items()) or "no match"
+            raise ValidationError([Problem("candidates", f"no matched creator can be planned ({reasons})")], "plan")
+        result = plan_budget(
+            inputs.candidates,
+            [inputs.segment],
+            money,
+            fees=self._kit.payments.fee_policy,
+            brand_id=brief.brand_id,
+            independence_bp=independence_bp,
+            per_creator_max=brief.budget.per_creator_max,
+        )
+        return attrs.evolve(result, warnings=(*result.warnings, *inputs.warnings)), inputs
 
     def _discover(self, actor: Actor, brief: CampaignBrief, query: DiscoveryQuery) -> Discovered:
         plugins, wanted = self._kit.plugins, brief.requirements.platforms
@@ -208,6 +292,7 @@ def _rank(
                 gathered.excluded[vetoes[0]] += 1
                 continue
             matches.append(match)
+            gathered.scored[(person.creator_id, record.platform)] = record
         if matches:
             matches.sort(key=lambda m: -m.score)
             ranked.append(
