@@ -47,6 +47,7 @@ from ..entities import (
     PostSnapshot,
     PublishedPost,
 )
+from ..money import Money
 from ._kpis import FollowerChange, PostResult, summarise
 from ._scoring import counted
 
@@ -235,6 +236,7 @@ def _measured(data: CampaignData, as_of: datetime) -> tuple[list[tuple[CampaignP
         f"deal {d.id} ({d.creator_id}): no published post ({d.state})" for d in data.deals if d.id not in with_post
     ]
     measured = []
+    shares = _price_shares(data)
     for item in sorted(data.posts, key=lambda p: (p.post.published_at, p.post.id)):
         latest = _latest(_known(item.snapshots, as_of))
         if latest is None:
@@ -244,11 +246,26 @@ def _measured(data: CampaignData, as_of: datetime) -> tuple[list[tuple[CampaignP
             post_id=item.post.id,
             creator_id=item.deal.creator_id,
             metrics=latest.metrics,
-            cost=item.deal.price,
+            cost=shares.get(item.post.id),
             followers=_followers_at(data, item) or item.followers,
         )
         measured.append((item, result))
     return measured, unmeasured
+
+
+def _price_shares(data: CampaignData) -> dict[str, Money]:
+    """Each post's share of its deal's price: a deal of several posts is paid once, so its price is split
+    across them exactly (the allocator's largest remainder), in the order they were published."""
+    by_deal: dict[str, list[CampaignPost]] = {}
+    for item in sorted(data.posts, key=lambda p: (p.post.published_at, p.post.id)):
+        by_deal.setdefault(item.deal.id, []).append(item)
+    shares: dict[str, Money] = {}
+    for items in by_deal.values():
+        price = items[0].deal.price
+        if price is not None:
+            for item, share in zip(items, price.allocate([1] * len(items)), strict=True):
+                shares[item.post.id] = share
+    return shares
 
 
 def _account_snapshots(data: CampaignData, creator_id: str, platform: str) -> tuple[CreatorMetrics, ...]:

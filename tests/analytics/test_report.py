@@ -14,11 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from markupsafe import escape
 
-from creatorkit import Actor, Creatorkit
+from creatorkit import Actor, Creatorkit, Money
 from creatorkit.analytics import FollowerChange, PostResult, summarise
+from creatorkit.analytics._report import build_report
 from creatorkit.config import Config
 from creatorkit.converter import structure, unstructure
 from creatorkit.entities import (
@@ -359,3 +361,28 @@ def test_account_figures_read_after_the_reports_moment_are_left_out(campaign: Ca
         )
     after = kit.reports.campaign(campaign.brand, campaign.brief_id, as_of=as_of).campaign
     assert after == before
+
+
+def test_a_deal_of_two_posts_is_charged_its_price_once(campaign: Campaign) -> None:
+    """A deal is paid once whatever it publishes: its price is split across its posts exactly, never twice."""
+    from creatorkit._change import View
+    from creatorkit.reports._service import _gather
+
+    kit = campaign.kit
+    with kit.store.read() as tx:
+        data = _gather(View(tx, kit._entities), campaign.brand, campaign.brief_id, kit.clock())
+    first = data.posts[0]
+    second = attrs.evolve(first, post=attrs.evolve(first.post, id=f"{first.post.id}-2", platform_post_id="second"))
+    report = build_report(attrs.evolve(data, posts=(*data.posts, second)), kit.clock())
+    price = first.deal.price
+    assert price is not None
+    costs = {p.post_id: p.kpis.cost for p in report.posts}
+    assert costs[first.post.id] is not None and costs[second.post.id] is not None
+    assert costs[first.post.id] + costs[second.post.id] == price
+    assert abs(costs[first.post.id].amount - costs[second.post.id].amount) <= 1
+    creator = next(c for c in report.creators if c.creator_id == first.deal.creator_id)
+    assert creator.kpis.cost == price
+    assert report.campaign is not None
+    assert report.campaign.cost == sum(
+        (d.price for d in data.deals if d.price is not None), start=Money.zero(price.currency)
+    )
