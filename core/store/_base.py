@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any, ClassVar
 
 from .._memo import trim_oldest
-from .._redaction import mask_url
+from .._redaction import mask_url, scrub, scrub_error, url_passwords
 from ..audit._keys import AuditKeys
 from ..entities._audit import AuditEvent
 from ..errors import StoreError
@@ -50,6 +50,7 @@ class Store(abc.ABC):
 
     def __init__(self, url: str, audit_keys: AuditKeys | None = None) -> None:
         self.url = mask_url(url)
+        self._url_passwords = url_passwords(url)
         # Read before any connection: a malformed key in the environment stops the store from opening at all.
         self.audit_keys = AuditKeys.from_environment() if audit_keys is None else audit_keys
         self._local = threading.local()
@@ -134,10 +135,21 @@ class Store(abc.ABC):
         try:
             conn = self._connect()
         except self._driver_errors as exc:
-            raise StoreError(f"cannot open {self.dialect} store {self.url}: {exc}") from exc
+            raise StoreError(f"cannot open {self.dialect} store {self.url}: {self._driver_text(exc)}") from exc
         with self._connections_lock:
             self._connections.append(conn)
         return conn
+
+    def _driver_text(self, exc: BaseException) -> str:
+        """The driver's message, and ``exc`` itself (it stays the cause), scrubbed of the URL's password.
+
+        libpq quotes a password it cannot parse; however short, it is masked (only where no letter or digit
+        touches it, so that ordinary words stay).
+        """
+        if self._url_passwords:
+            scrub_error(exc, self._url_passwords, minimum=1)
+            return scrub(str(exc), self._url_passwords, minimum=1)
+        return str(exc)
 
     def close(self) -> None:
         """Close every connection this store opened (in any thread); the store cannot be used after."""
@@ -203,7 +215,7 @@ class Store(abc.ABC):
             finally:
                 self._release(conn)
         except self._driver_errors as exc:
-            raise StoreError(f"{self.dialect} store {self.url}: {exc}") from exc
+            raise StoreError(f"{self.dialect} store {self.url}: {self._driver_text(exc)}") from exc
         finally:
             local.busy = False
 
@@ -272,7 +284,7 @@ class Store(abc.ABC):
         except BaseException as exc:
             self._rollback_quietly(conn)
             if isinstance(exc, self._driver_errors):
-                raise StoreError(f"cannot migrate {self.dialect} store {self.url}: {exc}") from exc
+                raise StoreError(f"cannot migrate {self.dialect} store {self.url}: {self._driver_text(exc)}") from exc
             raise
         finally:
             self._release(conn)
