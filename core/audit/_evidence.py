@@ -55,7 +55,7 @@ class AuditService(Service):
     def checkpoint(self) -> Checkpoint:
         """A checkpoint of the trail's head now, signed with the current key (unsigned without one): keep it
         elsewhere, and verify against it later."""
-        with self._kit.store.read() as tx:
+        with self._kit.store._read_transaction() as tx:
             return make_checkpoint(tx, self._kit.store.audit_keys, self._now())
 
     def rotate_key(self) -> AuditEvent | None:

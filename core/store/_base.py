@@ -171,11 +171,23 @@ class Store(abc.ABC):
         return self._scope(readonly=False)
 
     def read(self) -> AbstractContextManager[Transaction]:
-        """A read-only transaction on one consistent snapshot; writes in it raise StoreError."""
+        """A read-only transaction on one consistent snapshot; writes in it raise StoreError.
+
+        Each document it hands out is the caller's own: changing one in place changes nothing stored, nor what
+        the next read or the services see.
+        """
+        return self._scope(readonly=True, copies=True)
+
+    def _read_transaction(self) -> AbstractContextManager[Transaction]:
+        """:meth:`read` for the services: documents may be shared with the connection's cache (SQLite), unchanged.
+
+        Private like :meth:`_write_transaction`: a document changed in place here would be what every later
+        transaction on this connection reads, and a service would write it on under a valid audit event.
+        """
         return self._scope(readonly=True)
 
     @contextmanager
-    def _scope(self, readonly: bool) -> Iterator[Transaction]:
+    def _scope(self, readonly: bool, copies: bool = False) -> Iterator[Transaction]:
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
         local = self._local
@@ -189,7 +201,7 @@ class Store(abc.ABC):
             try:
                 self._begin(conn, readonly)
                 known = self._valid_cache(conn)
-                tx = self._transaction_class(self, conn, readonly, known)
+                tx = self._transaction_class(self, conn, readonly, known, copies=copies)
                 yield tx
                 tx._finish()
                 tx._closed = True
@@ -226,13 +238,13 @@ class Store(abc.ABC):
     # --- conveniences over one short transaction --------------------------------------------------
     def schema_version(self) -> int:
         """The highest migration applied to this database."""
-        with self.read() as tx:
+        with self._read_transaction() as tx:
             tx._cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
             return int(tx._cur.fetchone()[0])
 
     def audit_head(self) -> tuple[int, str]:
         """``(last sequence, last hash)``; ``(0, GENESIS)`` while the chain is empty."""
-        with self.read() as tx:
+        with self._read_transaction() as tx:
             return tx.audit_head()
 
     def iter_audit(self, start: int = 1, batch: int = 10_000) -> Iterator[AuditEvent]:
@@ -242,7 +254,7 @@ class Store(abc.ABC):
         items; events appended meanwhile are included when their batch is read.
         """
         while True:
-            with self.read() as tx:
+            with self._read_transaction() as tx:
                 events = [tx._event(row) for row in tx._audit_page(AUDIT_COLUMNS, start, batch)]
             yield from events
             if len(events) < batch:
