@@ -15,7 +15,7 @@ from .._redaction import join_path
 from .._text import text_problem
 from ..errors import ConflictError, NotFound, Problem, ValidationError
 from ._migrations import FINAL_DEAL_STATES
-from ._records import Key, Record
+from ._records import Key, Record, copy_document
 from ._transaction_base import TransactionBase, utcnow
 
 __all__ = ["DOC_COLUMNS", "UNCHANGED", "DocumentOperations", "Order"]
@@ -120,16 +120,8 @@ def _check_columns(kind: str, id: str, **columns: str | None) -> None:
 
 
 def _copied(record: Record) -> Record:
-    """``record`` with a document of its own (documents are JSON: dicts, lists and plain values)."""
-    return attrs.evolve(record, doc=_copy_json(record.doc))
-
-
-def _copy_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _copy_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy_json(item) for item in value]
-    return value
+    """``record`` with a document of its own."""
+    return attrs.evolve(record, doc=copy_document(record.doc))
 
 
 def _aware(moment: datetime, name: str) -> datetime:

@@ -121,3 +121,22 @@ def test_a_document_the_store_handed_out_changed_in_place_changes_nothing(world:
     contract = other.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(20))
     assert contract.price == Money(150_000, "USD")
     assert verify_store(kit.store).ok
+
+
+def test_evidence_changed_by_its_reader_changes_nothing_stored(world: World) -> None:
+    """``kit.audit.evidence()`` is plain data for the caller: redacting an invitation or a price in it, in place,
+    must not reach the documents the connection keeps (SQLite), which the next reads and the services use."""
+    deal = world.agree()
+    kit = world.kit
+    parts = kit.audit.evidence(world.brand, deal.id)
+    (offer,) = parts["offers.json"]
+    (invitation,) = parts["invitations.json"]
+    body = invitation["doc"]["body"]
+    offer["doc"]["terms"]["price"]["amount"] = 1
+    invitation["doc"]["body"] = "[redacted]"
+    with kit.store.read() as tx:
+        assert tx.require("offer", offer["id"]).doc["terms"]["price"]["amount"] == 150_000
+        assert tx.require("invitation", invitation["id"]).doc["body"] == body
+    again = kit.audit.evidence(world.brand, deal.id)
+    assert again["offers.json"][0]["doc"]["terms"]["price"]["amount"] == 150_000
+    assert again["invitations.json"][0]["doc"]["body"] == body
