@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "MASK",
@@ -29,6 +29,7 @@ __all__ = [
     "mask_url",
     "scrub",
     "scrub_error",
+    "url_passwords",
     "values_at",
 ]
 
@@ -59,6 +60,23 @@ def mask_url(url: str) -> str:
     if (netloc, query) == (parts.netloc, parts.query):
         return url  # nothing secret; keep the spelling (urlunsplit would drop sqlite:///'s empty authority)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_passwords(url: str) -> frozenset[str]:
+    """The passwords ``url`` holds (in the authority or a ``password=`` query), as written and decoded.
+
+    A driver's message about a URL it cannot use may quote the password alone (libpq: ``unexpected spaces found
+    in "..."``), which no scrubbing of the whole URL catches.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return frozenset()
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    found = {userinfo.split(":", 1)[1]} if at and ":" in userinfo else set()
+    found |= {value for key, value in parse_qsl(parts.query, keep_blank_values=True) if key.lower() == "password"}
+    found |= {part for value in found for part in (unquote(value), value.replace("%20", " "))}
+    return frozenset(value for value in found if value)
 
 
 def join_path(parts: Iterable[str | int]) -> str:
@@ -149,7 +167,7 @@ def _replace(text: str, old: str, new: str) -> str:
     return re.sub(before + re.escape(old) + after, lambda _: new, text)
 
 
-def scrub_error(error: BaseException, values: Collection[str]) -> bool:
+def scrub_error(error: BaseException, values: Collection[str], *, minimum: int = MIN_SCRUBBED) -> bool:
     """Scrub ``values`` out of ``error``'s message, its problems, and every exception it was raised from.
 
     The exception is changed in place, so that its type, attributes and traceback stay what they were; only its
@@ -162,17 +180,20 @@ def scrub_error(error: BaseException, values: Collection[str]) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen and values:
         seen.add(id(current))
-        args = tuple(scrub(a, values) if isinstance(a, str) else a for a in current.args)
+        args = tuple(scrub(a, values, minimum=minimum) if isinstance(a, str) else a for a in current.args)
         if args != current.args:
             current.args, changed = args, True
         for name in _TEXT_ATTRIBUTES:  # what some exceptions print instead of their args
             text = getattr(current, name, None)
-            if isinstance(text, str) and scrub(text, values) != text:
-                setattr(current, name, scrub(text, values))
+            if isinstance(text, str) and scrub(text, values, minimum=minimum) != text:
+                setattr(current, name, scrub(text, values, minimum=minimum))
                 changed = True
         problems = getattr(current, "problems", None)
         if isinstance(problems, list):
-            clean = [Problem(p.path, scrub(p.message, values)) if isinstance(p, Problem) else p for p in problems]
+            clean = [
+                Problem(p.path, scrub(p.message, values, minimum=minimum)) if isinstance(p, Problem) else p
+                for p in problems
+            ]
             if clean != problems:
                 setattr(current, "problems", clean)  # noqa: B010 (any error with problems, not one class)
                 changed = True

@@ -98,7 +98,7 @@ class Service:
     def _read(self, actor: Actor, work: Callable[[View], T], action: str = "read") -> T:
         """Run ``work`` in a read-only transaction; a refusal is recorded like a refused write."""
         try:
-            with self._kit.store.read() as tx:
+            with self._kit.store._read_transaction() as tx:
                 view = View(tx, self._kit._entities)
                 require_party(view, actor)
                 return work(view)

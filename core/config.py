@@ -219,6 +219,10 @@ class WorkflowSettings:
     #: A draft's caption and script, in characters (the platforms' own caption limits are 2,200 to 4,000).
     caption_max_chars: int = 10_000
     script_max_chars: int = 100_000
+    #: A brief's content rules: its terms, the five lists together, and the characters of one term. Every draft is
+    #: checked against each term, and one result per term is written while the write lock is held.
+    content_rules_max_terms: int = 5_000
+    content_rule_max_chars: int = 500
     #: What a brief's disclosure tag "#ad" stands for: the advertising disclosures of the platforms' markets.
     disclosure_tags: tuple[str, ...] = attrs.field(default=_DISCLOSURE_TAGS, converter=tuple)
 

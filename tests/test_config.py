@@ -58,6 +58,8 @@ class TestDefaults:
             "template_max_output_chars": 200_000,
             "caption_max_chars": 10_000,
             "script_max_chars": 100_000,
+            "content_rules_max_terms": 5_000,
+            "content_rule_max_chars": 500,
             "disclosure_tags": WorkflowSettings().disclosure_tags,
         }
 

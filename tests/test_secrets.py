@@ -419,3 +419,33 @@ def test_a_fee_policy_setting_from_the_environment_never_shows(secret_env: None)
     hidden(repr(config), str(config), repr(config.money), config.redacted())  # ... nothing shows it
     assert config.redacted()["money"]["fees"] == {"policy": "flat", "rate_bp": 1000, "partner_key": "***"}
     assert MARKER in config.secret_values()  # and free text is scrubbed of it
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://app:{SHORT} {MARKER}@127.0.0.1:1/ck",  # libpq quotes a password with a space in its error
+        f"postgresql://app@127.0.0.1:1/ck?password={SHORT} {MARKER}",
+    ],
+)
+def test_a_store_password_the_driver_quotes_never_shows(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver's message about a malformed store URL quotes its password; the store's error (and the error it
+    was raised from) shows it masked, both from ``open_store`` and on the CLI, whether the whole URL came from
+    the environment or the password was written in the file. libpq refuses the URL before connecting."""
+    pytest.importorskip("psycopg")
+    from creatorkit.errors import StoreError
+
+    with pytest.raises(StoreError) as caught:
+        open_store(url)
+    assert "cannot open postgresql store postgresql://app" in str(caught.value)
+    hidden(caught.value, caught.value.__cause__, repr(caught.value.__cause__))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(URL_VAR, url)
+    for text in (f'[creatorkit]\nstore = "${{{URL_VAR}}}"\n', f'[creatorkit]\nstore = "{url}"\n'):
+        (tmp_path / "creatorkit.toml").write_text(text)
+        result = run("audit", "verify")
+        assert result.exit_code == 1
+        assert "cannot open postgresql store" in result.stderr
+        hidden(result.output, result.stderr)

@@ -407,7 +407,7 @@ def verify_chain(
     says so (``macs_checked``). Reads one consistent snapshot of the store. Returns a :class:`ChainReport`; with
     ``raise_on_error`` a broken chain raises :class:`~creatorkit.errors.AuditIntegrityError` instead.
     """
-    with store.read() as tx:
+    with store._read_transaction() as tx:
         report = tx._verify_chain(store.audit_keys if keys is None else keys, batch)
     if raise_on_error:
         raise_for_broken(report)

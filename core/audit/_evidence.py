@@ -21,6 +21,7 @@ from .._service import Service
 from ..converter import unstructure
 from ..entities import Actor, AuditEvent
 from ..errors import ConfigError, Problem
+from ..store._records import copy_document
 from ..workflow._machine import load_deal
 from ._checkpoints import Checkpoint, make_checkpoint
 from ._keys import AUDIT_KEY_ENV
@@ -55,7 +56,7 @@ class AuditService(Service):
     def checkpoint(self) -> Checkpoint:
         """A checkpoint of the trail's head now, signed with the current key (unsigned without one): keep it
         elsewhere, and verify against it later."""
-        with self._kit.store.read() as tx:
+        with self._kit.store._read_transaction() as tx:
             return make_checkpoint(tx, self._kit.store.audit_keys, self._now())
 
     def rotate_key(self) -> AuditEvent | None:
@@ -81,14 +82,15 @@ class AuditService(Service):
                 docs = []
                 for kind in kinds:
                     for child in view.records(kind, parent=deal.id):
-                        docs.append({"kind": kind, "id": child.id, "version": child.version, "doc": child.doc})
+                        doc = copy_document(child.doc)  # the caller's to change: the stored one may be shared
+                        docs.append({"kind": kind, "id": child.id, "version": child.version, "doc": doc})
                         ids.append(child.id)
                 parts[name] = docs
             messages = []
             for thread in view.records("thread", parent=deal.id):
                 ids.append(thread.id)
                 for message in view.records("message", parent=thread.id):
-                    messages.append(message.doc)
+                    messages.append(copy_document(message.doc))
                     ids.append(message.id)
             parts["messages.json"] = messages
             parts["events.json"] = [unstructure(event) for event in view.audit_for(ids)]

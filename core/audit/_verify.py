@@ -51,7 +51,7 @@ def verify_store(
     holds the checkpoint's event with the checkpoint's hash.
     """
     keys = store.audit_keys if keys is None else keys
-    with store.read() as tx:
+    with store._read_transaction() as tx:
         chain = tx._verify_chain(keys, batch)
         state = tx._verify_state(chain.legacy_events, batch)
         anchors = tuple(check_checkpoint(tx, checkpoint, keys) for checkpoint in checkpoints)

@@ -83,7 +83,7 @@ class PastDealsSource:
     name: str = "past_deals"
 
     def records(self, brief: CampaignBrief) -> Iterable[CatalogRecord]:
-        with self.kit.store.read() as tx:
+        with self.kit.store._read_transaction() as tx:
             view = View(tx, self.kit._entities)
             creators = dict.fromkeys(record.parent for record in view.records("deal", workspace=brief.brand_id))
             found: list[CatalogRecord] = []

@@ -257,7 +257,7 @@ class TokenRefresher(Service):
 
     def current(self, kind: str, id: str) -> _Current:
         """The stored authorisation and its tokens; AuthExpired when it is no longer active."""
-        with self._kit.store.read() as tx:
+        with self._kit.store._read_transaction() as tx:
             return self._current_in(View(tx, self._kit._entities), kind, id)
 
     def _current_in(self, view: View, kind: str, id: str, sealed: Record | None = None) -> _Current:

@@ -18,8 +18,9 @@ optimistic: a stale expected version raises :class:`~creatorkit.errors.ConflictE
 A transaction reads back what it wrote without asking the database. On SQLite each connection also keeps the
 committed documents it has seen, and uses them only while ``PRAGMA data_version`` shows that no other
 connection or process has committed since; there, repeated updates of one document in a transaction are sent
-as one ``UPDATE`` before any query that could see it and at the latest at commit. Documents handed out may be
-shared with that cache: never change a ``Record.doc`` in place, write a new dict.
+as one ``UPDATE`` before any query that could see it and at the latest at commit. What :meth:`Store.read` hands
+out is the caller's own copy: changing a ``Record.doc`` in place changes neither that cache nor what the services
+read next. The services read through a private path (``Store._read_transaction``) that shares the cache.
 
 Documents are JSON. JSON has no NaN or infinity: entities refuse them in their number fields, and in a
 document given to the write path directly they are written as null (another connection reads ``None`` back).

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any, ClassVar
 
 from .._memo import trim_oldest
-from .._redaction import mask_url
+from .._redaction import mask_url, scrub, scrub_error, url_passwords
 from ..audit._keys import AuditKeys
 from ..entities._audit import AuditEvent
 from ..errors import StoreError
@@ -50,6 +50,7 @@ class Store(abc.ABC):
 
     def __init__(self, url: str, audit_keys: AuditKeys | None = None) -> None:
         self.url = mask_url(url)
+        self._url_passwords = url_passwords(url)
         # Read before any connection: a malformed key in the environment stops the store from opening at all.
         self.audit_keys = AuditKeys.from_environment() if audit_keys is None else audit_keys
         self._local = threading.local()
@@ -134,10 +135,21 @@ class Store(abc.ABC):
         try:
             conn = self._connect()
         except self._driver_errors as exc:
-            raise StoreError(f"cannot open {self.dialect} store {self.url}: {exc}") from exc
+            raise StoreError(f"cannot open {self.dialect} store {self.url}: {self._driver_text(exc)}") from exc
         with self._connections_lock:
             self._connections.append(conn)
         return conn
+
+    def _driver_text(self, exc: BaseException) -> str:
+        """The driver's message, and ``exc`` itself (it stays the cause), scrubbed of the URL's password.
+
+        libpq quotes a password it cannot parse; however short, it is masked (only where no letter or digit
+        touches it, so that ordinary words stay).
+        """
+        if self._url_passwords:
+            scrub_error(exc, self._url_passwords, minimum=1)
+            return scrub(str(exc), self._url_passwords, minimum=1)
+        return str(exc)
 
     def close(self) -> None:
         """Close every connection this store opened (in any thread); the store cannot be used after."""
@@ -159,11 +171,23 @@ class Store(abc.ABC):
         return self._scope(readonly=False)
 
     def read(self) -> AbstractContextManager[Transaction]:
-        """A read-only transaction on one consistent snapshot; writes in it raise StoreError."""
+        """A read-only transaction on one consistent snapshot; writes in it raise StoreError.
+
+        Each document it hands out is the caller's own: changing one in place changes nothing stored, nor what
+        the next read or the services see.
+        """
+        return self._scope(readonly=True, copies=True)
+
+    def _read_transaction(self) -> AbstractContextManager[Transaction]:
+        """:meth:`read` for the services: documents may be shared with the connection's cache (SQLite), unchanged.
+
+        Private like :meth:`_write_transaction`: a document changed in place here would be what every later
+        transaction on this connection reads, and a service would write it on under a valid audit event.
+        """
         return self._scope(readonly=True)
 
     @contextmanager
-    def _scope(self, readonly: bool) -> Iterator[Transaction]:
+    def _scope(self, readonly: bool, copies: bool = False) -> Iterator[Transaction]:
         if self._closed:
             raise StoreError(f"store {self.url} is closed")
         local = self._local
@@ -177,7 +201,7 @@ class Store(abc.ABC):
             try:
                 self._begin(conn, readonly)
                 known = self._valid_cache(conn)
-                tx = self._transaction_class(self, conn, readonly, known)
+                tx = self._transaction_class(self, conn, readonly, known, copies=copies)
                 yield tx
                 tx._finish()
                 tx._closed = True
@@ -203,7 +227,7 @@ class Store(abc.ABC):
             finally:
                 self._release(conn)
         except self._driver_errors as exc:
-            raise StoreError(f"{self.dialect} store {self.url}: {exc}") from exc
+            raise StoreError(f"{self.dialect} store {self.url}: {self._driver_text(exc)}") from exc
         finally:
             local.busy = False
 
@@ -214,13 +238,13 @@ class Store(abc.ABC):
     # --- conveniences over one short transaction --------------------------------------------------
     def schema_version(self) -> int:
         """The highest migration applied to this database."""
-        with self.read() as tx:
+        with self._read_transaction() as tx:
             tx._cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
             return int(tx._cur.fetchone()[0])
 
     def audit_head(self) -> tuple[int, str]:
         """``(last sequence, last hash)``; ``(0, GENESIS)`` while the chain is empty."""
-        with self.read() as tx:
+        with self._read_transaction() as tx:
             return tx.audit_head()
 
     def iter_audit(self, start: int = 1, batch: int = 10_000) -> Iterator[AuditEvent]:
@@ -230,7 +254,7 @@ class Store(abc.ABC):
         items; events appended meanwhile are included when their batch is read.
         """
         while True:
-            with self.read() as tx:
+            with self._read_transaction() as tx:
                 events = [tx._event(row) for row in tx._audit_page(AUDIT_COLUMNS, start, batch)]
             yield from events
             if len(events) < batch:
@@ -272,7 +296,7 @@ class Store(abc.ABC):
         except BaseException as exc:
             self._rollback_quietly(conn)
             if isinstance(exc, self._driver_errors):
-                raise StoreError(f"cannot migrate {self.dialect} store {self.url}: {exc}") from exc
+                raise StoreError(f"cannot migrate {self.dialect} store {self.url}: {self._driver_text(exc)}") from exc
             raise
         finally:
             self._release(conn)

@@ -8,13 +8,14 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+import attrs
 import orjson
 
 from .._redaction import join_path
 from .._text import text_problem
 from ..errors import ConflictError, NotFound, Problem, ValidationError
 from ._migrations import FINAL_DEAL_STATES
-from ._records import Key, Record
+from ._records import Key, Record, copy_document
 from ._transaction_base import TransactionBase, utcnow
 
 __all__ = ["DOC_COLUMNS", "UNCHANGED", "DocumentOperations", "Order"]
@@ -118,6 +119,11 @@ def _check_columns(kind: str, id: str, **columns: str | None) -> None:
         raise ValidationError(problems, what=f"{kind!r} document {id!r}")
 
 
+def _copied(record: Record) -> Record:
+    """``record`` with a document of its own."""
+    return attrs.evolve(record, doc=copy_document(record.doc))
+
+
 def _aware(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is UTC:
         return moment
@@ -183,7 +189,7 @@ class DocumentOperations(TransactionBase):
         key = (kind, id)
         known = self._known(key)
         if known is not None:
-            return known
+            return _copied(known) if self._copies else known
         if text_problem(id) or text_problem(kind):
             return None  # no store holds such an id: answered alike, before the driver would refuse it
         self._cur.execute(self._SQL_GET, (kind, id))
@@ -193,7 +199,7 @@ class DocumentOperations(TransactionBase):
         record = self._record(row)
         if self._cache is not None:
             self._cache[key] = record  # read from the database, not written here: committed whatever happens next
-        return record
+        return _copied(record) if self._copies else record
 
     def get_for_update(self, kind: str, id: str) -> Record | None:
         """The document ``kind``/``id`` read from the database and locked until this write transaction ends.
@@ -401,7 +407,8 @@ class DocumentOperations(TransactionBase):
             sql += f" LIMIT {int(limit)}"
         self._flush_deferred()  # the query must see this transaction's updates
         self._cur.execute(sql, params)
-        return [self._reuse(row) for row in self._cur.fetchall()]
+        found = [self._reuse(row) for row in self._cur.fetchall()]
+        return [_copied(record) for record in found] if self._copies else found
 
     def _reuse(self, row: Sequence[Any]) -> Record:
         """The record for a fetched row: the known one when its version matches (no decoding), else decoded."""

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["RECORD_CACHE_SIZE", "Key", "Known", "Record"]
+__all__ = ["RECORD_CACHE_SIZE", "Key", "Known", "Record", "copy_document"]
 
 
 Key = tuple[str, str]  # (kind, id)
@@ -47,3 +47,12 @@ class Known:
         self.records: dict[Key, Record] = {}
         # (last sequence, last hash, the key that MACs it): see Transaction._writable_head.
         self.audit_head: tuple[int, str, str | None] | None = None
+
+
+def copy_document(value: Any) -> Any:
+    """A document (JSON: dicts, lists and plain values) of its own, for a caller that may change it in place."""
+    if isinstance(value, dict):
+        return {key: copy_document(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_document(item) for item in value]
+    return value

@@ -42,6 +42,7 @@ class TransactionBase:
         "_cache",
         "_closed",
         "_conn",
+        "_copies",
         "_cur",
         "_deferred",
         "_head",
@@ -65,7 +66,9 @@ class TransactionBase:
     _SQL_HEAD: ClassVar[str]
     _SQL_INSERT_AUDIT: ClassVar[str]
 
-    def __init__(self, store: Store, conn: Any, readonly: bool, known: Known | None = None) -> None:
+    def __init__(
+        self, store: Store, conn: Any, readonly: bool, known: Known | None = None, *, copies: bool = False
+    ) -> None:
         self.store = store
         self._conn = conn
         self._cur: Any = conn.cursor()
@@ -77,6 +80,9 @@ class TransactionBase:
         # (see Store._valid_cache); None means every read goes to the database.
         self._known_state = known
         self._cache = None if known is None else known.records
+        # Whether documents are handed out as copies: those of the connection's cache are shared with every later
+        # transaction, the services' included, so a caller outside them (``store.read()``) gets its own.
+        self._copies = copies and known is not None
         # Documents this transaction wrote, as they now stand: served to its own reads, merged into the cache
         # after the commit, dropped on rollback.
         self._written: dict[Key, Record] = {}

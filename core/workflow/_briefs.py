@@ -13,12 +13,13 @@ import attrs
 
 from .._service import Service
 from ..converter import structure, unstructure
-from ..entities import Actor, Brand, BriefStatus, Budget, CampaignBrief, PartyKind, new_id
+from ..entities import Actor, Brand, BriefStatus, Budget, CampaignBrief, ContentRules, PartyKind, new_id
 from ..errors import NotFound, PermissionDenied, Problem, StateError, ValidationError
 from ..money import Money
 
 if TYPE_CHECKING:
     from .._change import Change, View
+    from ..config import WorkflowSettings
 
 __all__ = ["BriefService", "price_problems"]
 
@@ -31,7 +32,7 @@ class BriefService(Service):
         def work(change: Change) -> CampaignBrief:
             _brand_only(actor, "create_brief")
             brief = _brief({"id": new_id("brief"), "brand_id": actor.id, "created_at": change.now}, fields)
-            _check(brief)
+            _check(brief, self._flow)
             change.record("brief", brief, "brief.create", workspace=actor.id, state=str(brief.status))
             return brief
 
@@ -49,7 +50,7 @@ class BriefService(Service):
             if brief.status is not BriefStatus.DRAFT:
                 raise StateError(f"brief {brief_id}", str(brief.status), "update", ["close"])
             updated = _brief(unstructure(brief), fields)
-            _check(updated)
+            _check(updated, self._flow)
             change.replace("brief", updated, expected_version=version)
             change.audit("brief.update", "brief", brief_id, {"fields": sorted(fields)}, workspace=actor.id)
             return updated
@@ -161,8 +162,8 @@ def _own(change: Change, actor: Actor, brief_id: str) -> tuple[CampaignBrief, in
     return change.entity(record, CampaignBrief), record.version
 
 
-def _check(brief: CampaignBrief) -> None:
-    problems = []
+def _check(brief: CampaignBrief, flow: WorkflowSettings) -> None:
+    problems = _rule_problems(brief.content_rules, flow)
     if not brief.name.strip():
         problems.append(Problem("name", "must not be empty"))
     if not brief.deliverables:
@@ -172,6 +173,26 @@ def _check(brief: CampaignBrief) -> None:
             problems.append(Problem(f"kpis[{i}].target_cost", "must be in the budget's currency"))
     if problems:
         raise ValidationError(problems, "brief")
+
+
+def _rule_problems(rules: ContentRules, flow: WorkflowSettings) -> list[Problem]:
+    """Content rules within ``[workflow]``'s limits: each draft is checked against every term of them."""
+    lists = {field.name: getattr(rules, field.name) for field in attrs.fields(ContentRules)}
+    longest = flow.content_rule_max_chars
+    problems = [
+        Problem(
+            f"content_rules.{name}[{i}]",
+            f"is {len(term):,} characters long; at most {longest:,} (workflow.content_rule_max_chars)",
+        )
+        for name, terms in lists.items()
+        for i, term in enumerate(terms)
+        if len(term) > longest
+    ]
+    count = sum(len(terms) for terms in lists.values())
+    if count > flow.content_rules_max_terms:
+        message = f"hold {count:,} terms; at most {flow.content_rules_max_terms:,} (workflow.content_rules_max_terms)"
+        problems.insert(0, Problem("content_rules", message))
+    return problems
 
 
 def _check_ahead(brief: CampaignBrief, now: datetime) -> None:

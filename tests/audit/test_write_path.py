@@ -83,3 +83,60 @@ def test_no_event_can_be_forged_through_the_store(world: World) -> None:
     assert store.audit_head() == head
     assert "contract.sign" not in [event.action for event in store.iter_audit()]
     assert verify_chain(store).ok
+
+
+def test_a_document_the_store_handed_out_changed_in_place_changes_nothing(world: World) -> None:
+    """On SQLite a connection keeps the documents it read; what ``store.read()`` hands out is the caller's own
+    copy, so an app editing it in place (money in major units "for display") changes neither what later reads
+    see nor what the services then write under a valid audit event."""
+    from datetime import timedelta
+
+    from creatorkit import Creatorkit, Money
+    from creatorkit.audit import verify_store
+    from world import START
+
+    deal = world.agree()
+    kit = world.kit
+    template = kit.contracts.create_template(world.brand, name="Standard", body="Pay {{ contract.price }}")
+
+    def in_major_units(value: Any) -> None:
+        if isinstance(value, dict):
+            if set(value) == {"amount", "currency"}:
+                value["amount"] //= 100
+            for item in value.values():
+                in_major_units(item)
+        elif isinstance(value, list):
+            for item in value:
+                in_major_units(item)
+
+    with kit.store.read() as tx:
+        in_major_units(tx.require("deal", deal.id).doc)
+        for record in tx.find("deal"):
+            in_major_units(record.doc)
+        assert tx.require("deal", deal.id).doc["price"] == {"amount": 150_000, "currency": "USD"}
+    with kit.store.read() as tx:
+        assert tx.require("deal", deal.id).doc["price"] == {"amount": 150_000, "currency": "USD"}
+    # A kit that has built no entity yet (another request handler on the same store) reads the deal afresh.
+    other = Creatorkit(store=kit.store, plugins=kit.plugins, config=kit.config, clock=world.clock)
+    contract = other.contracts.draft(world.brand, deal.id, template_id=template.id, draft_due=START + timedelta(20))
+    assert contract.price == Money(150_000, "USD")
+    assert verify_store(kit.store).ok
+
+
+def test_evidence_changed_by_its_reader_changes_nothing_stored(world: World) -> None:
+    """``kit.audit.evidence()`` is plain data for the caller: redacting an invitation or a price in it, in place,
+    must not reach the documents the connection keeps (SQLite), which the next reads and the services use."""
+    deal = world.agree()
+    kit = world.kit
+    parts = kit.audit.evidence(world.brand, deal.id)
+    (offer,) = parts["offers.json"]
+    (invitation,) = parts["invitations.json"]
+    body = invitation["doc"]["body"]
+    offer["doc"]["terms"]["price"]["amount"] = 1
+    invitation["doc"]["body"] = "[redacted]"
+    with kit.store.read() as tx:
+        assert tx.require("offer", offer["id"]).doc["terms"]["price"]["amount"] == 150_000
+        assert tx.require("invitation", invitation["id"]).doc["body"] == body
+    again = kit.audit.evidence(world.brand, deal.id)
+    assert again["offers.json"][0]["doc"]["terms"]["price"]["amount"] == 150_000
+    assert again["invitations.json"][0]["doc"]["body"] == body

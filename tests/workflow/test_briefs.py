@@ -10,6 +10,7 @@ from creatorkit import Money
 from creatorkit.entities import (
     BriefStatus,
     Budget,
+    ContentRules,
     DealState,
     Deliverable,
     DeliverableType,
@@ -82,6 +83,32 @@ def test_an_invalid_brief_names_every_problem_and_stores_nothing(world):
     assert raised.value.paths == ["kpis[0].target_cost"]
     assert kit.store.audit_head() == before
     assert [b.id for b in kit.briefs.list(world.brand)] == [world.brief.id]
+
+
+def test_content_rules_too_many_or_too_long_are_refused_naming_the_list(world):
+    """Every draft is checked against every rule and one result per rule is written in the draft's transaction:
+    100,000 banned words held the write lock 0.4 s a draft. A brief's terms are limited in number and length."""
+    kit, flow = world.kit, world.kit.config.workflow
+    before = kit.store.audit_head()
+    many = tuple(f"word{i}" for i in range(flow.content_rules_max_terms))
+    with pytest.raises(ValidationError) as raised:
+        kit.briefs.create(
+            world.brand, **brief_fields(world, content_rules=ContentRules(banned_words=many, required_mentions=("@a",)))
+        )
+    assert raised.value.paths == ["content_rules"]
+    assert f"at most {flow.content_rules_max_terms:,} (workflow.content_rules_max_terms)" in str(raised.value)
+    long = "x" * (flow.content_rule_max_chars + 1)
+    with pytest.raises(ValidationError) as raised:
+        kit.briefs.create(world.brand, **brief_fields(world, content_rules=ContentRules(banned_words=("ok", long))))
+    assert raised.value.paths == ["content_rules.banned_words[1]"]
+    assert "(workflow.content_rule_max_chars)" in str(raised.value)
+    assert kit.store.audit_head() == before
+    draft = kit.briefs.create(world.brand, **brief_fields(world))
+    with pytest.raises(ValidationError) as raised:
+        kit.briefs.update(world.brand, draft.id, content_rules=ContentRules(key_selling_points=(long,)))
+    assert raised.value.paths == ["content_rules.key_selling_points[0]"]
+    kept = kit.briefs.create(world.brand, **brief_fields(world, content_rules=ContentRules(banned_words=many[1:])))
+    assert len(kept.content_rules.banned_words) == flow.content_rules_max_terms - 1  # "#ad" is the last term
 
 
 @pytest.mark.parametrize(
