@@ -31,8 +31,7 @@ import pyarrow.csv as pacsv
 NAMES = {"bench_catalog_import": ["catalog.import_1m_s", "catalog.import_peak_mb", "catalog.import_no_bulk_write_s"]}
 #: Switches the SQLite bulk write's settings off (SqliteTransaction._start_bulk_write), run before the import.
 BULK_WRITE_SWITCH = (
-    "from creatorkit.store._sqlite import SqliteTransaction\n"
-    "SqliteTransaction._start_bulk_write = lambda self: None"
+    "from creatorkit.store._sqlite import SqliteTransaction\nSqliteTransaction._start_bulk_write = lambda self: None"
 )
 
 CREATORS = 1_000_000
