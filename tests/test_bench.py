@@ -65,3 +65,17 @@ def test_each_discovery_switch_applies(name: str) -> None:
     check = "\n".join([*imports, f"before = {target}", patch, f"assert {target} is not before, {target!r}"])
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_catalog_import_bulk_write_switch_applies() -> None:
+    """The switch that times a catalog import without its SQLite bulk-write settings replaces the real method."""
+    spec = importlib.util.spec_from_file_location("bench_import", BENCH / "bench_import.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    patch = module.BULK_WRITE_SWITCH
+    *imports, assignment = patch.splitlines()
+    target = assignment.split("=", 1)[0].strip()
+    check = "\n".join([*imports, f"before = {target}", patch, f"assert {target} is not before, {target!r}"])
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
