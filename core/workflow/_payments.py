@@ -1031,8 +1031,7 @@ def _retried(view: View, operation: PaymentOperation) -> bool:
 
 
 def _write_entries(change: Change, operation: PaymentOperation) -> None:
-    """The ledger entries of a movement that succeeded, or was paid in part (:func:`paid_in_part`), in the
-    transaction that records it."""
+    """The ledger entries of a movement that succeeded or was paid in part, in the transaction recording it."""
     journal = Journal(change)
     request = operation.request
     currency = request.amount.currency
@@ -1048,10 +1047,8 @@ def _write_entries(change: Change, operation: PaymentOperation) -> None:
     escrow_amount = Money(int(request.metadata["escrow"]), currency)
 
     def transfer(suffix: str, postings: list[Posting], memo: str) -> None:
-        postings = [p for p in postings if p.amount.amount != 0]
-        if len(postings) >= 2:
-            op_id = operation.id + suffix
-            journal.apply(Transfer(operation_id=op_id, postings=tuple(postings), deal_id=deal_id, memo=memo))
+        if len(moved := tuple(p for p in postings if p.amount.amount != 0)) >= 2:
+            journal.apply(Transfer(operation_id=operation.id + suffix, postings=moved, deal_id=deal_id, memo=memo))
 
     if operation.purpose is PaymentPurpose.FUND:
         brand_fees = request.amount - escrow_amount
@@ -1076,21 +1073,8 @@ def _write_entries(change: Change, operation: PaymentOperation) -> None:
             [Posting(account=funding, amount=escrow_amount), Posting(account=clearing, amount=-escrow_amount)],
             "paid back",
         )
-    elif paid := paid_in_part(operation):
-        # Only the receivers the provider paid had their money leave escrow: the rest (the platform's fee too,
-        # earned by a release that completes) is still held, at the provider and here.
-        legs_paid: dict[str, Money] = {}
-        for leg in paid:
-            if leg.role is LegRole.CREATOR:
-                account = open_(LedgerAccountKind.CREATOR_PAYABLE, holder=operation.creator_id)
-            elif leg.role is LegRole.AGENCY:
-                account = open_(LedgerAccountKind.AGENCY_SHARE, holder=leg.party_id)
-            else:
-                account = open_(LedgerAccountKind.PLATFORM_FEES)
-            legs_paid[account] = legs_paid.get(account, Money.zero(currency)) + leg.amount
-        postings = [Posting(account=escrow, amount=sum(legs_paid.values(), Money.zero(currency)))]
-        postings += [Posting(account=account, amount=-amount) for account, amount in legs_paid.items()]
-        transfer("", postings, f"{operation.purpose}, paid in part: {', '.join(operation.paid_legs)}")
+    elif paid_in_part(operation):
+        transfer("", _paid_leg_postings(operation, escrow, open_), f"{operation.purpose}, paid in part")
     else:
         fees = operation.fees
         assert fees is not None
@@ -1098,14 +1082,29 @@ def _write_entries(change: Change, operation: PaymentOperation) -> None:
         if fees.platform_fee.amount:
             postings.append(Posting(account=open_(LedgerAccountKind.PLATFORM_FEES), amount=-fees.platform_fee))
         if fees.agency_cut.amount:
-            holder = _agency_of(change, operation)
-            postings.append(
-                Posting(account=open_(LedgerAccountKind.AGENCY_SHARE, holder=holder), amount=-fees.agency_cut)
-            )
+            agency = open_(LedgerAccountKind.AGENCY_SHARE, holder=_agency_of(change, operation))
+            postings.append(Posting(account=agency, amount=-fees.agency_cut))
         if fees.creator_net.amount:
             payable = open_(LedgerAccountKind.CREATOR_PAYABLE, holder=operation.creator_id)
             postings.append(Posting(account=payable, amount=-fees.creator_net))
         transfer("", postings, f"{operation.purpose}")
+
+
+def _paid_leg_postings(operation: PaymentOperation, escrow: str, open_: Callable[..., str]) -> list[Posting]:
+    """Only the receivers the provider paid had their money leave escrow: the rest (the platform's fee too, earned
+    by a release that completes) is still held, at the provider and here."""
+    currency = operation.request.amount.currency
+    legs_paid: dict[str, Money] = {}
+    for leg in paid_in_part(operation):
+        if leg.role is LegRole.CREATOR:
+            account = open_(LedgerAccountKind.CREATOR_PAYABLE, holder=operation.creator_id)
+        elif leg.role is LegRole.AGENCY:
+            account = open_(LedgerAccountKind.AGENCY_SHARE, holder=leg.party_id)
+        else:
+            account = open_(LedgerAccountKind.PLATFORM_FEES)
+        legs_paid[account] = legs_paid.get(account, Money.zero(currency)) + leg.amount
+    postings = [Posting(account=escrow, amount=sum(legs_paid.values(), Money.zero(currency)))]
+    return postings + [Posting(account=account, amount=-amount) for account, amount in legs_paid.items()]
 
 
 def _agency_of(view: View, operation: PaymentOperation) -> str:
