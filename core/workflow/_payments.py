@@ -50,6 +50,7 @@ from ..entities import (
     Posting,
     ProviderOperation,
     ProviderRequest,
+    ReceiverLeg,
     RosterEntry,
     ScheduleKind,
     Settlement,
@@ -129,7 +130,8 @@ class DealMoney:
 
     ``funded`` is what went into escrow (the brand also paid ``brand_fees`` on top: service and per-project
     fees); ``released`` went to receivers (gross of fees; ``platform_fees``, ``agency_cut``, ``creator_net`` are
-    its split), ``refunded`` back to the brand. ``held = funded - released - refunded``, and it equals the escrow
+    its split), ``refunded`` back to the brand. A movement the provider paid only in part counts as released what
+    its paid legs took (see :func:`paid_in_part`). ``held = funded - released - refunded``, and it equals the escrow
     account's balance. ``open`` are movements waiting on the provider; ``failed`` ones need a new attempt.
     """
 
@@ -536,17 +538,18 @@ class PaymentsService(Service):
                 updated_at=change.now,
                 hold_expires_at=_hold_end(current, answer),
             )
-            if status is PaymentOperationStatus.SUCCEEDED:
+            if status is PaymentOperationStatus.SUCCEEDED or paid_in_part(updated):
                 _write_entries(change, updated)
-                if updated.purpose is PaymentPurpose.FUND:  # the brand's first fund of a year bills its annual fee
-                    bill_annual_fee(
-                        change,
-                        policy,
-                        updated.brand_id,
-                        change.now.year,
-                        updated.request.amount.currency,
-                        deal_id=updated.deal_id,
-                    )
+            # The brand's first fund of a year bills its annual fee.
+            if status is PaymentOperationStatus.SUCCEEDED and updated.purpose is PaymentPurpose.FUND:
+                bill_annual_fee(
+                    change,
+                    policy,
+                    updated.brand_id,
+                    change.now.year,
+                    updated.request.amount.currency,
+                    deal_id=updated.deal_id,
+                )
             if updated == current:
                 raise _Unchanged(current)
             change.replace(_KIND, updated, expected_version=record.version, state=str(status))
@@ -743,8 +746,12 @@ def _held_by(operations: Sequence[PaymentOperation], fund: PaymentOperation) -> 
     held = Money(int(fund.request.metadata.get("escrow", fund.request.amount.amount)), currency)
     for op in operations:
         source = op.request.source
-        if op.status is PaymentOperationStatus.SUCCEEDED and source is not None and source.operation_id == fund.id:
+        if source is None or source.operation_id != fund.id:
+            continue
+        if op.status is PaymentOperationStatus.SUCCEEDED:
             held = held - Money(int(op.request.metadata.get("escrow", op.request.amount.amount)), currency)
+        else:
+            held = held - _paid_amount(op)  # what a movement paid in part took from it
     return held
 
 
@@ -992,14 +999,17 @@ def _source_fund(
 def _released_to_receivers(operations: Sequence[PaymentOperation], fund: PaymentOperation) -> Money:
     total = Money.zero(fund.request.amount.currency)
     for op in operations:
+        source = op.request.source
+        if source is None or source.operation_id != fund.id:
+            continue
         if (
             op.status is PaymentOperationStatus.SUCCEEDED
             and op.purpose in _TO_RECEIVERS
             and _provider_moves(op.request)
         ):
-            source = op.request.source
-            if source is not None and source.operation_id == fund.id:
-                total = total + op.request.amount
+            total = total + op.request.amount
+        else:
+            total = total + _paid_amount(op)
     return total
 
 
@@ -1021,7 +1031,7 @@ def _retried(view: View, operation: PaymentOperation) -> bool:
 
 
 def _write_entries(change: Change, operation: PaymentOperation) -> None:
-    """The ledger entries of a movement that succeeded, in the transaction that records it."""
+    """The ledger entries of a movement that succeeded or was paid in part, in the transaction recording it."""
     journal = Journal(change)
     request = operation.request
     currency = request.amount.currency
@@ -1037,10 +1047,8 @@ def _write_entries(change: Change, operation: PaymentOperation) -> None:
     escrow_amount = Money(int(request.metadata["escrow"]), currency)
 
     def transfer(suffix: str, postings: list[Posting], memo: str) -> None:
-        postings = [p for p in postings if p.amount.amount != 0]
-        if len(postings) >= 2:
-            op_id = operation.id + suffix
-            journal.apply(Transfer(operation_id=op_id, postings=tuple(postings), deal_id=deal_id, memo=memo))
+        if len(moved := tuple(p for p in postings if p.amount.amount != 0)) >= 2:
+            journal.apply(Transfer(operation_id=operation.id + suffix, postings=moved, deal_id=deal_id, memo=memo))
 
     if operation.purpose is PaymentPurpose.FUND:
         brand_fees = request.amount - escrow_amount
@@ -1065,6 +1073,8 @@ def _write_entries(change: Change, operation: PaymentOperation) -> None:
             [Posting(account=funding, amount=escrow_amount), Posting(account=clearing, amount=-escrow_amount)],
             "paid back",
         )
+    elif paid_in_part(operation):
+        transfer("", _paid_leg_postings(operation, escrow, open_), f"{operation.purpose}, paid in part")
     else:
         fees = operation.fees
         assert fees is not None
@@ -1072,14 +1082,29 @@ def _write_entries(change: Change, operation: PaymentOperation) -> None:
         if fees.platform_fee.amount:
             postings.append(Posting(account=open_(LedgerAccountKind.PLATFORM_FEES), amount=-fees.platform_fee))
         if fees.agency_cut.amount:
-            holder = _agency_of(change, operation)
-            postings.append(
-                Posting(account=open_(LedgerAccountKind.AGENCY_SHARE, holder=holder), amount=-fees.agency_cut)
-            )
+            agency = open_(LedgerAccountKind.AGENCY_SHARE, holder=_agency_of(change, operation))
+            postings.append(Posting(account=agency, amount=-fees.agency_cut))
         if fees.creator_net.amount:
             payable = open_(LedgerAccountKind.CREATOR_PAYABLE, holder=operation.creator_id)
             postings.append(Posting(account=payable, amount=-fees.creator_net))
         transfer("", postings, f"{operation.purpose}")
+
+
+def _paid_leg_postings(operation: PaymentOperation, escrow: str, open_: Callable[..., str]) -> list[Posting]:
+    """Only the receivers the provider paid had their money leave escrow: the rest (the platform's fee too, earned
+    by a release that completes) is still held, at the provider and here."""
+    currency = operation.request.amount.currency
+    legs_paid: dict[str, Money] = {}
+    for leg in paid_in_part(operation):
+        if leg.role is LegRole.CREATOR:
+            account = open_(LedgerAccountKind.CREATOR_PAYABLE, holder=operation.creator_id)
+        elif leg.role is LegRole.AGENCY:
+            account = open_(LedgerAccountKind.AGENCY_SHARE, holder=leg.party_id)
+        else:
+            account = open_(LedgerAccountKind.PLATFORM_FEES)
+        legs_paid[account] = legs_paid.get(account, Money.zero(currency)) + leg.amount
+    postings = [Posting(account=escrow, amount=sum(legs_paid.values(), Money.zero(currency)))]
+    return postings + [Posting(account=account, amount=-amount) for account, amount in legs_paid.items()]
 
 
 def _agency_of(view: View, operation: PaymentOperation) -> str:
@@ -1188,6 +1213,18 @@ def _paid_legs(answer: ProviderOperation | None, current: PaymentOperation) -> t
     return tuple(paid)
 
 
+def paid_in_part(operation: PaymentOperation) -> tuple[ReceiverLeg, ...]:
+    """The receiver legs a failed movement paid all the same (its ``paid_legs``): their money left escrow at the
+    provider, so the ledger, the money view and what a fund still holds count them moved. Empty for any other."""
+    if operation.status is not PaymentOperationStatus.FAILED or not operation.paid_legs:
+        return ()
+    return tuple(leg for leg in operation.request.legs if leg.role in operation.paid_legs)
+
+
+def _paid_amount(operation: PaymentOperation) -> Money:
+    return sum((leg.amount for leg in paid_in_part(operation)), Money.zero(operation.request.amount.currency))
+
+
 def _hold_end(operation: PaymentOperation, answer: ProviderOperation | None) -> datetime | None:
     """When the provider stops holding a fund: what it says, else the hold asked for from when it was asked."""
     if operation.purpose is not PaymentPurpose.FUND:
@@ -1262,6 +1299,14 @@ def _money_view(view: View, deal: Deal, operations: Sequence[PaymentOperation]) 
     zero = Money.zero(currency)
     funded = brand_fees = released = platform = agency = net = refunded = zero
     for op in operations:
+        for leg in paid_in_part(op):
+            released = released + leg.amount
+            if leg.role is LegRole.CREATOR:
+                net = net + leg.amount
+            elif leg.role is LegRole.AGENCY:
+                agency = agency + leg.amount
+            else:
+                platform = platform + leg.amount
         if op.status is not PaymentOperationStatus.SUCCEEDED:
             continue
         escrow = Money(int(op.request.metadata.get("escrow", op.request.amount.amount)), currency)

@@ -5,7 +5,8 @@ provider is asked for its own record (``creatorkit_payment_retrieve``) and the t
 core holds as moved that the provider does not know (``missing_at_provider``), statuses that disagree either way
 (``status_mismatch``), amounts and receiver legs that differ (``amount_mismatch``, ``leg_mismatch``). The ledger is
 held to the operations too: a succeeded movement without its entries (``ledger_missing``), entries that move other
-amounts than the movement says, or any amount for one that did not succeed (``ledger_mismatch``), and entries
+amounts than the movement says, or any amount for one that did not succeed (``ledger_mismatch``; one the provider
+paid in part is held to what its paid legs took out of escrow, see ``paid_in_part``), and entries
 that name no movement the core holds (``extra_in_ledger``). An operation the provider could not answer for now
 is ``unreadable``, never taken as agreeing.
 
@@ -38,6 +39,7 @@ from ..entities import (
     Capability,
     LedgerAccountKind,
     LedgerEntry,
+    LegRole,
     OperationStatus,
     PartyKind,
     PaymentOperation,
@@ -48,7 +50,7 @@ from ..entities import (
 from ..errors import IdempotencyConflict, NotFound, PaymentError, Problem, ValidationError
 from ..money import Money
 from ..parties._access import on_creator_side
-from ._payments import _provider_moves
+from ._payments import _provider_moves, paid_in_part
 
 if TYPE_CHECKING:
     from .._change import Change, View
@@ -405,11 +407,24 @@ def _extra_movements(listing: _Listing, books: _Books) -> list[Difference]:
 # --- the ledger's side -----------------------------------------------------------------------------------------
 
 
+_PAID_INTO = {
+    LegRole.CREATOR: LedgerAccountKind.CREATOR_PAYABLE,
+    LegRole.AGENCY: LedgerAccountKind.AGENCY_SHARE,
+    LegRole.PLATFORM: LedgerAccountKind.PLATFORM_FEES,
+}
+
+
 def expected_postings(operation: PaymentOperation) -> dict[LedgerAccountKind, int]:
-    """What a succeeded movement's entries add up to on each kind of account, in minor units (debits positive)."""
+    """What a succeeded movement's entries add up to on each kind of account, in minor units (debits positive);
+    for one paid in part, what its paid legs took out of escrow."""
     request = operation.request
     escrow = int(request.metadata.get("escrow", request.amount.amount))
-    if operation.purpose is PaymentPurpose.FUND:
+    paid = paid_in_part(operation)
+    if paid:
+        effect = {LedgerAccountKind.DEAL_ESCROW: sum(leg.amount.amount for leg in paid)}
+        for leg in paid:
+            effect[_PAID_INTO[leg.role]] = effect.get(_PAID_INTO[leg.role], 0) - leg.amount.amount
+    elif operation.purpose is PaymentPurpose.FUND:
         effect = {
             LedgerAccountKind.PROVIDER_CLEARING: request.amount.amount,
             LedgerAccountKind.DEAL_ESCROW: -escrow,
@@ -447,7 +462,8 @@ def posted_by_kind(entries: Sequence[LedgerEntry]) -> dict[LedgerAccountKind | s
 
 def _against_ledger(operation: PaymentOperation, entries: Sequence[LedgerEntry]) -> list[Difference]:
     difference = _DifferenceMaker(operation)
-    if operation.status is not PaymentOperationStatus.SUCCEEDED:
+    partly = bool(paid_in_part(operation))
+    if operation.status is not PaymentOperationStatus.SUCCEEDED and not partly:
         if not entries:
             return []
         ids = ", ".join(e.id for e in entries)
@@ -455,7 +471,8 @@ def _against_ledger(operation: PaymentOperation, entries: Sequence[LedgerEntry])
         return [difference(DifferenceKind.LEDGER_MISMATCH, detail, ours=str(operation.status))]
     expected = expected_postings(operation)
     if not entries:
-        return [difference(DifferenceKind.LEDGER_MISSING, "it succeeded but the ledger has no entry for it")]
+        done = f"it paid its {', '.join(operation.paid_legs)} leg(s)" if partly else "it succeeded"
+        return [difference(DifferenceKind.LEDGER_MISSING, f"{done} but the ledger has no entry for it")]
     posted = posted_by_kind(entries)
     if posted == expected:
         return []

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import attrs
 import pytest
 
 from creatorkit import Actor, Creatorkit, Money
 from creatorkit.audit import payload_hash
 from creatorkit.converter import unstructure
 from creatorkit.entities import LedgerAccountKind as Kind
-from creatorkit.entities import LedgerEntryKind, LedgerEntryStatus, NormalBalance, Posting
+from creatorkit.entities import LedgerEntry, LedgerEntryKind, LedgerEntryStatus, NormalBalance, Posting
 from creatorkit.errors import (
     IdempotencyConflict,
     InsufficientFunds,
@@ -18,6 +22,7 @@ from creatorkit.errors import (
     ValidationError,
 )
 from creatorkit.ledger import ACCOUNT_RULES, OpenAccount, Pending, Transfer, account_id, legs
+from creatorkit.ledger._journal import Journal, entry_document
 
 from .conftest import SYSTEM, add_deal, open_accounts
 
@@ -308,3 +313,42 @@ def test_a_brand_reads_its_own_deals_money_and_nothing_else(ledger_kit: Creatork
     ):
         with pytest.raises(PermissionDenied):
             read()
+
+
+def _entries_of_every_kind() -> list[LedgerEntry]:
+    when = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
+    two = (Posting(account="a:USD", amount=Money(-5, "USD")), Posting(account="b:USD", amount=Money(5, "USD")))
+    links = {LedgerEntryKind.POST: "resolves", LedgerEntryKind.VOID: "resolves", LedgerEntryKind.CORRECTION: "corrects"}
+    return [
+        LedgerEntry(
+            id=f"le_op_{kind}",
+            operation_id=f"op_{kind}",
+            kind=kind,
+            postings=two,
+            created_at=when,
+            deal_id=None if kind is LedgerEntryKind.CORRECTION else "deal_1",
+            memo="" if kind is LedgerEntryKind.PENDING else f"the {kind} ✓",
+            sequence=7,
+            **({links[kind]: "le_op_pending"} if kind in links else {}),
+        )
+        for kind in LedgerEntryKind
+    ]
+
+
+def test_an_entrys_audit_document_is_what_the_converter_makes() -> None:
+    """entry_document is unstructure(entry) built directly: for every kind and every field of an entry."""
+    assert {field.name for field in attrs.fields(LedgerEntry)} == set(
+        entry_document(_entries_of_every_kind()[0], "")
+    ), "a new field of LedgerEntry: add it to entry_document"
+    for entry in _entries_of_every_kind():
+        assert entry_document(entry, entry.created_at.isoformat()) == unstructure(entry)
+
+
+def test_a_journal_writes_each_entrys_own_time_into_its_document() -> None:
+    """The journal keeps the last time's text; an entry at another moment gets its own (the cache's invalidation)."""
+    journal = Journal(SimpleNamespace(ledger=None))  # type: ignore[arg-type]
+    first, second = _entries_of_every_kind()[:2]
+    later = attrs.evolve(second, created_at=first.created_at + timedelta(microseconds=1))
+    assert journal._document(first) == unstructure(first)
+    assert journal._document(later) == unstructure(later)
+    assert journal._document(first)["created_at"] == first.created_at.isoformat()

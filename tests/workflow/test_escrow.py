@@ -247,15 +247,12 @@ def test_an_unknown_fee_policy_names_the_key(store: Any, clock: Clock) -> None:
     assert raised.value.paths == ["money.fees.policy"]
 
 
-def test_a_release_paid_only_in_part_is_never_paid_again_as_a_whole(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The provider paid the creator's leg and refused the agency's (``partially_succeeded``): the movement is
-    failed, says which leg left, and a retry, which would pay the creator a second time, is refused."""
+def partly_released(world: World, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A deal of the other creator, whose agency takes 15 %, signed: echo_pay pays the signing release's creator
+    leg and refuses the agency's (``partially_succeeded``)."""
     import attrs
 
     from creatorkit.entities import LegRole, OperationKind, OperationStatus
-    from creatorkit.errors import StateError
 
     kit = world.kit
     provider = kit.plugins.pm.get_plugin("echo_pay")
@@ -289,6 +286,20 @@ def test_a_release_paid_only_in_part_is_never_paid_again_as_a_whole(
     for party in (world.brand, world.other_creator):
         signature = sign_contract_hash(world.keys[party.id][0], contract.content_hash)
         kit.contracts.sign(party, contract.id, signature=signature, contract_hash=contract.content_hash)
+    return deal
+
+
+def test_a_release_paid_only_in_part_is_never_paid_again_as_a_whole(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provider paid the creator's leg and refused the agency's (``partially_succeeded``): the movement is
+    failed, says which leg left, and a retry, which would pay the creator a second time, is refused."""
+    from creatorkit.entities import LegRole
+    from creatorkit.errors import StateError
+
+    kit = world.kit
+    provider = kit.plugins.pm.get_plugin("echo_pay")
+    deal = partly_released(world, monkeypatch)
     release = kit.payments.money(world.brand, deal.id).operations[-1]
     assert release.purpose is PaymentPurpose.RELEASE and release.status is PaymentOperationStatus.FAILED
     assert release.paid_legs == (LegRole.CREATOR,)
@@ -297,3 +308,35 @@ def test_a_release_paid_only_in_part_is_never_paid_again_as_a_whole(
         kit.payments.retry(world.brand, deal.id)
     assert dict(provider.balances) == paid_before, "nothing was sent to the provider again"
     assert [op.id for op in kit.payments.money(world.brand, deal.id).operations][-1] == release.id
+
+
+def test_the_ledger_holds_what_a_release_paid_in_part_paid_and_no_more(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The creator's leg left escrow at the provider, the agency's did not: the ledger moves exactly the creator's
+    net out of escrow (the agency's cut and the platform's fee are still held), the money view counts it released,
+    and reconciliation finds the books and the ledger agreeing (only the provider's partial status to settle)."""
+    from creatorkit.entities import LedgerAccountKind as Kind
+    from creatorkit.ledger import account_id
+
+    deal = partly_released(world, monkeypatch)
+    money = accounted(world, deal)
+    release = money.operations[-1]
+    assert release.status is PaymentOperationStatus.FAILED and release.fees is not None
+    fees = release.fees
+    assert fees.agency_cut.amount > 0 and fees.platform_fee.amount > 0
+    assert (money.released, money.creator_net, money.agency_cut, money.platform_fees) == (
+        fees.creator_net,
+        fees.creator_net,
+        Money.zero("USD"),
+        Money.zero("USD"),
+    )
+    assert money.held == money.funded - fees.creator_net, "the agency's cut and the platform's fee stay in escrow"
+    entries = [e for e in world.kit.ledger.entries(world.system, deal_id=deal.id) if e.operation_id == release.id]
+    payable = account_id(Kind.CREATOR_PAYABLE, "USD", holder=world.other_creator.id)
+    escrow = account_id(Kind.DEAL_ESCROW, "USD", deal_id=deal.id)
+    assert [{p.account: p.amount for p in e.postings} for e in entries] == [
+        {escrow: fees.creator_net, payable: -fees.creator_net}
+    ]
+    report = world.kit.payments.reconcile(world.system)
+    assert [(d.kind, d.operation_id) for d in report.differences] == [("status_mismatch", release.id)]
