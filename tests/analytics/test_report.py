@@ -377,9 +377,9 @@ def test_a_deal_of_two_posts_is_charged_its_price_once(campaign: Campaign) -> No
     price = first.deal.price
     assert price is not None
     costs = {p.post_id: p.kpis.cost for p in report.posts}
-    assert costs[first.post.id] is not None and costs[second.post.id] is not None
-    assert costs[first.post.id] + costs[second.post.id] == price
-    assert abs(costs[first.post.id].amount - costs[second.post.id].amount) <= 1
+    one, two = costs[first.post.id], costs[second.post.id]
+    assert one is not None and two is not None
+    assert one + two == price and abs(one.amount - two.amount) <= 1
     creator = next(c for c in report.creators if c.creator_id == first.deal.creator_id)
     assert creator.kpis.cost == price
     assert report.campaign is not None

@@ -299,6 +299,7 @@ def test_a_release_paid_only_in_part_is_never_paid_again_as_a_whole(
 
     kit = world.kit
     provider = kit.plugins.pm.get_plugin("echo_pay")
+    assert provider is not None
     deal = partly_released(world, monkeypatch)
     release = kit.payments.money(world.brand, deal.id).operations[-1]
     assert release.purpose is PaymentPurpose.RELEASE and release.status is PaymentOperationStatus.FAILED
