@@ -13,11 +13,13 @@ from workflow.test_metrics_sync import live
 from creatorkit import Creatorkit, Money
 from creatorkit.analytics import plan_budget
 from creatorkit.config import Config
-from creatorkit.entities import AudienceDimension, AudienceTarget, CampaignBrief, PlanStrategy
+from creatorkit.entities import AudienceDimension, AudienceTarget, PlanStrategy
 from creatorkit.errors import ValidationError
 from creatorkit.host import PluginHost
 from creatorkit_echo import EchoPlatform
 from world import Clock, World
+
+from .test_matching import brief_with
 
 AGE, GENDER = AudienceDimension.AGE, AudienceDimension.GENDER
 
@@ -27,19 +29,6 @@ def kit(store: Any, clock: Clock) -> Creatorkit:
     plugins = PluginHost()
     plugins.register(EchoPlatform(), name="echo")
     return Creatorkit(store=store, plugins=plugins, config=Config(), clock=clock)
-
-
-def brief_with(world: World, **changes: Any) -> CampaignBrief:
-    fields = {
-        "name": world.brief.name,
-        "product": world.brief.product,
-        "budget": world.brief.budget,
-        "timeline": world.brief.timeline,
-        "deliverables": world.brief.deliverables,
-        "content_rules": world.brief.content_rules,
-        **changes,
-    }
-    return world.kit.briefs.publish(world.brand, world.kit.briefs.create(world.brand, **fields).id)
 
 
 def test_a_brief_is_planned_from_its_matches_without_a_file(world: World) -> None:
