@@ -139,20 +139,24 @@ def objects(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value if type(item) is dict or isinstance(item, Mapping)]
 
 
-def shares(rows: Iterable[Mapping[str, Any]], key: str) -> list[tuple[str, float]]:
+def shares(rows: Iterable[Any], key: str) -> list[tuple[str, float]]:
     """``(label, share)`` pairs of a TikTok distribution, as fractions: TikTok sends 0.71, "71%" or, in places, 71.
 
-    A list whose values run above 1 is read as percentages throughout; a row without a readable value is left
-    out (its share is then unknown, which the caller states as a truncated breakdown).
+    A list whose values run above 1 is read as percentages throughout; a row that is not an object, or has no
+    readable value, is left out (its share is then unknown, which the caller states as a truncated breakdown).
     """
     pairs = []
     percent = False
     for row in rows:
-        value = api.fraction(row.get("percentage"))
-        label = row.get(key)
+        if type(row) is not dict and not isinstance(row, Mapping):  # a decoded answer's objects are dicts
+            continue
+        value, label = row.get("percentage"), row.get(key)
+        if type(value) is not float:  # TikTok sends a float nearly always: api.fraction reads the rest
+            value = api.fraction(value)
         if label and value is not None and value >= 0:  # a share of 0 is a share, not a missing one
-            pairs.append((str(label), value))
-            percent = percent or value > 1
+            pairs.append((label if type(label) is str else str(label), value))
+            if value > 1:
+                percent = True
     if percent:
         pairs = [(label, value / 100) for label, value in pairs]
     return pairs
@@ -175,6 +179,15 @@ def _money(amount: Any, currency: Any) -> Money | None:
         return None
     return Money(minor, code) if minor > 0 else None
 
+
+#: TikTok's audience splits: the dimension, the creator object's field, the key of each row's label, and how many
+#: buckets TikTok lists at most (its top three countries; None where it lists every bucket).
+_SPLITS = (
+    (ent.AudienceDimension.COUNTRY, "audience_countries", "country", 3),
+    (ent.AudienceDimension.GENDER, "audience_genders", "gender", None),
+    (ent.AudienceDimension.AGE, "audience_ages", "age", None),
+    (ent.AudienceDimension.DEVICE, "audience_devices", "device", None),
+)
 
 #: The core vocabulary's order, which a profile lists its categories in.
 _CATEGORY_ORDER = {category.value: place for place, category in enumerate(ent.Category)}
@@ -233,7 +246,7 @@ class Normaliser:
         return ent.CreatorCandidate(
             platform=self.platform,
             profile=self.profile(creator, account),
-            metrics=self.metrics(creator, account.account_id),
+            metrics=self.metrics(creator, account.account_id, followers=account.followers),
             audience=self.audience(creator, account.account_id),
         )
 
@@ -263,9 +276,18 @@ class Normaliser:
         )
 
     def metrics(
-        self, creator: Mapping[str, Any], account_id: str, videos: Sequence[Mapping[str, Any]] = ()
+        self,
+        creator: Mapping[str, Any],
+        account_id: str,
+        videos: Sequence[Mapping[str, Any]] = (),
+        *,
+        followers: ent.Count | None = None,
     ) -> ent.CreatorMetrics:
-        """TikTok's figures for the creator; with ``videos`` (its recent ones), the averages TikTok does not give."""
+        """TikTok's figures for the creator; with ``videos`` (its recent ones), the averages TikTok does not give.
+
+        ``followers`` is the creator's follower count when the caller built it already (the account's): the same
+        figure, shared rather than built twice; without it, it is read from the creator object.
+        """
         recent = _Recent(self, videos).figures()
         extensions = {}
         following = api.number(creator.get("following_count"))
@@ -277,7 +299,7 @@ class Normaliser:
             platform=self.platform,
             account_id=account_id,
             as_of=self.as_of,
-            followers=self.count(creator.get("followers_count")),
+            followers=followers if followers is not None else self.count(creator.get("followers_count")),
             average_views=recent.get("average_views"),
             median_views=median or recent.get("median_views"),
             engagement_rate=engagement or recent.get("engagement_rate"),
@@ -298,22 +320,15 @@ class Normaliser:
         """The creator's follower demographics in canonical buckets: countries (TikTok's top three), genders,
         ages (TikTok's 18-24 … 55+, with no under-18 bucket) and devices."""
         followers = api.number(creator.get("followers_count"))
-        splits = (
-            (ent.AudienceDimension.COUNTRY, "audience_countries", "country", 3),
-            (ent.AudienceDimension.GENDER, "audience_genders", "gender", None),
-            (ent.AudienceDimension.AGE, "audience_ages", "age", None),
-            (ent.AudienceDimension.DEVICE, "audience_devices", "device", None),
-        )
         breakdowns = []
-        for dimension, field, key, top in splits:
-            raw = creator.get(field)
-            rows = objects(raw)
-            if rows:
+        for dimension, field, key, top in _SPLITS:
+            rows = creator.get(field)
+            if type(rows) is list and rows:  # any other answer is no split
                 pairs = shares(rows, key)
-                listed = len(raw) if isinstance(raw, list) else len(rows)  # rows that were not objects count too
-                breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=listed)
-                if breakdown is not None:
-                    breakdowns.append(breakdown)
+                if pairs:  # every row counts as listed, those that were no object too
+                    breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=len(rows))
+                    if breakdown is not None:
+                        breakdowns.append(breakdown)
         return ent.AudienceProfile(platform=self.platform, account_id=account_id, breakdowns=tuple(breakdowns))
 
     def breakdown(
@@ -332,18 +347,24 @@ class Normaliser:
         placed = 0
         for label, value in pairs:
             key = _canonical(dimension, label)
-            if key is not None:
-                merged[key] = merged.get(key, 0.0) + value
-                placed += 1
+            if key is None:
+                continue
+            placed += 1
+            if key in merged:  # two labels of one bucket ("NONE" and "UNKNOWN"): added up
+                merged[key] += value
+            else:
+                merged[key] = value
         if not merged:
             return None
         total = math.fsum(merged.values())
         if total > 1.0:  # TikTok rounds each share: a sum of 1.01 is rounding, not a broken answer
             merged = {key: value / total for key, value in merged.items()}
-        left_out = placed < max(len(pairs), listed or 0) or total < 1 - _ROUNDING
+        # No share is above 1 now: none of them (all >= 0) is above a total that is at most 1.
+        left_out = placed < len(pairs) or placed < (listed or 0) or total < 1 - _ROUNDING
+        share = ent.AudienceShare
         return ent.AudienceBreakdown(
             dimension=dimension,
-            shares=tuple([ent.AudienceShare(key=key, share=min(1.0, value)) for key, value in merged.items()]),
+            shares=tuple([share(key=key, share=value) for key, value in merged.items()]),
             source=ent.MetricSource.PLATFORM,
             as_of=self.as_of,
             sample_size=sample,
