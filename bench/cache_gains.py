@@ -17,6 +17,13 @@ from workflow_instructions import count
 
 #: What switches each cache or fast path off, by name. Each patch is run before the deals, in their process.
 SWITCHES: dict[str, str] = {
+    # Entity constructors generated with their type checks inline (creatorkit.entities._construction): off, every
+    # entity is built by attrs' own constructor.
+    "entity_constructors": (
+        "from creatorkit import entities as ent\n"
+        "from creatorkit.entities import _construction\n"
+        "ent.AudienceShare.__init__ = _construction.uninstall()[ent.AudienceShare]"
+    ),
     # Entities built from stored records, reused per stored version (creatorkit._change.EntityCache).
     "entity_cache": (
         "from creatorkit._change import EntityCache\n"

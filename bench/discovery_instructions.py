@@ -25,10 +25,19 @@ from workflow_instructions import _instructions
 
 #: What switches each cache of the discovery path off, by name. Each patch is run before the pages, in their process.
 SWITCHES: dict[str, str] = {
+    # Entity constructors generated with their type checks inline (creatorkit.entities._construction): off, every
+    # entity is built by attrs' own constructor.
+    "entity_constructors": (
+        "from creatorkit import entities as ent\n"
+        "from creatorkit.entities import _construction\n"
+        "ent.AudienceShare.__init__ = _construction.uninstall()[ent.AudienceShare]"
+    ),
     # An audience breakdown's keys checked once per dimension and list of keys (entities._audience._check_keys).
     "audience_keys": (
         "from creatorkit.entities import _audience\n_audience._check_keys = _audience._check_keys.__wrapped__"
     ),
+    # A TikTok price in whole major units scaled in integers rather than read as a decimal (_insights._money).
+    "tiktok_whole_prices": "from creatorkit_tiktok import _insights\n_insights._WHOLE_PRICE_LIMIT = 0",
     # A TikTok bucket label's canonical key (creatorkit_tiktok._insights._canonical).
     "tiktok_bucket_labels": (
         "from creatorkit_tiktok import _insights\n_insights._canonical = _insights._canonical.__wrapped__"

@@ -4,6 +4,7 @@ Each has a JSON Schema of the same name in ``creatorkit.schemas``.
 """
 
 from ..money import Money
+from . import _construction
 from ._aftercare import (
     Appreciation,
     AppreciationKind,
@@ -566,3 +567,7 @@ __all__ = [
     "new_id",
     "utcnow",
 ]
+
+# Every entity's constructor, generated with its type checks written out (see _construction; attrs' own is kept
+# where the generated one could not match it exactly).
+_construction.install([Money, *(value for value in list(globals().values()) if isinstance(value, type))])

@@ -34,6 +34,7 @@ from ._common import (
     Window,
     aware,
     non_negative,
+    passes_none,
     platform_name,
     positive,
     typed_fields,
@@ -297,6 +298,7 @@ def _shares_consistent(
         raise FieldValueError(attribute.name, str(exc)) from None
 
 
+@passes_none
 def _top_n_consistent(instance: AudienceBreakdown, attribute: attrs.Attribute[int | None], value: int | None) -> None:
     if value is None:
         return

@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 
@@ -16,6 +16,7 @@ __all__ = [
     "FieldValueError",
     "MetricSource",
     "Period",
+    "ScalarCheck",
     "Window",
     "WindowUnit",
     "aware",
@@ -24,6 +25,7 @@ __all__ = [
     "new_id",
     "non_negative",
     "non_negative_amount",
+    "passes_none",
     "platform_name",
     "positive_amount",
     "typed_fields",
@@ -45,6 +47,7 @@ class FieldValueError(ValueError):
 
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+_V = TypeVar("_V", bound=Validator)
 
 
 def _refuse(attribute: attrs.Attribute[Any], value: Any, kind: str) -> None:
@@ -109,17 +112,35 @@ def _type_check_then(kind: str, optional: bool, then: Validator) -> Validator:
     return {"str": check_str, "int": check_int, "float": check_float, "bool": check_bool}[kind]
 
 
+class ScalarCheck(NamedTuple):
+    """What a scalar field's validator checks, for the generated constructors (``_construction``) to write out:
+    the type (``kind``, ``optional`` for ``| None``), then the field's own validator ``then``, if any."""
+
+    kind: str
+    optional: bool
+    then: Validator | None
+
+
 def _scalar_check(kind: str, optional: bool, then: Validator | None) -> Validator:
     """The type check of a scalar field, then the field's own validator ``then`` (the type is checked first, so
     that ``then`` may rely on it)."""
     alone = _type_check(kind, optional)
     alone.__name__ = "scalar_type"
+    alone.scalar_check = ScalarCheck(kind, optional, None)  # type: ignore[attr-defined]
     if then is None:
         return alone
     followed = _type_check_then(kind, optional, then)
+    followed.scalar_check = ScalarCheck(kind, optional, then)  # type: ignore[attr-defined]
     # The parts, as attrs' and_ lists them: what the schema tests read to mirror each validator in the schema.
     followed._validators = (alone, *getattr(then, "_validators", (then,)))  # type: ignore[attr-defined]
     return followed
+
+
+def passes_none(validator: _V) -> _V:
+    """Mark a validator that accepts ``None`` without a look: the generated constructors (``_construction``) do not
+    call it for a field that is ``None`` (``tests/test_entity_construction.py`` holds every marked one to this)."""
+    validator.passes_none = True  # type: ignore[attr-defined]
+    return validator
 
 
 _ARTICLE = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}
@@ -197,6 +218,7 @@ class Window:
         return "lifetime" if self.unit is WindowUnit.LIFETIME else f"last {self.length} {self.unit}"
 
 
+@passes_none
 def aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     """Datetimes must carry a time zone: a naive time is ambiguous across markets."""
     if value is None or value.tzinfo is UTC:  # the common case, without asking the zone for an offset
@@ -205,21 +227,25 @@ def aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None
         raise FieldValueError(attribute.name, "must be timezone-aware")
 
 
+@passes_none
 def finite(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and not math.isfinite(value):
         raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
 
 
+@passes_none
 def non_negative(instance: Any, attribute: attrs.Attribute[Any], value: int | float | None) -> None:
     if value is not None and value < 0:
         raise FieldValueError(attribute.name, f"must be >= 0, got {value}")
 
 
+@passes_none
 def unit_interval(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and not 0.0 <= value <= 1.0:
         raise FieldValueError(attribute.name, f"must be between 0 and 1, got {value}")
 
 
+@passes_none
 def platform_name(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is None or (type(value) is str and value in _VALID_PLATFORM_NAMES):
         return
@@ -229,6 +255,7 @@ def platform_name(instance: Any, attribute: attrs.Attribute[Any], value: str | N
         _VALID_PLATFORM_NAMES.add(value)
 
 
+@passes_none
 def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     values = value if isinstance(value, tuple | frozenset) else (value,)
     for code in values:
@@ -236,17 +263,20 @@ def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
             raise FieldValueError(attribute.name, f"must hold ISO 3166-1 alpha-2 codes like 'US', got {code!r}")
 
 
+@passes_none
 def greater_than_zero(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     """A step or a size that may be fractional (a rate rounded to 0.001) but is more than nothing."""
     if value is not None and value <= 0:
         raise FieldValueError(attribute.name, f"must be more than 0, got {value}")
 
 
+@passes_none
 def positive(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < 1:
         raise FieldValueError(attribute.name, f"must be >= 1, got {value}")
 
 
+@passes_none
 def positive_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A price, a milestone or a cap is money owed for work: at least one minor unit, never a refund in disguise.
 
@@ -256,6 +286,7 @@ def positive_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
         raise FieldValueError(attribute.name, f"must be more than zero, got {value}")
 
 
+@passes_none
 def non_negative_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Zero is a meaningful amount here (a brief with a zero budget is an unpaid task); below zero is not."""
     if value is not None and value.amount < 0:

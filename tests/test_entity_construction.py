@@ -1,0 +1,169 @@
+"""The entities' generated constructors (creatorkit.entities._construction) against attrs' own.
+
+Each installed constructor is held to the attrs constructor it replaced: on every entity the samples hold
+(nested ones too), as given, with each field left to its default, and with each field swapped for values of the
+wrong kind, the two build equal entities or refuse with the same error naming the same field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pytest
+
+from creatorkit import Money
+from creatorkit import entities as ent
+from creatorkit.entities import _construction
+from samples import EXTRA_SAMPLES, SAMPLES
+
+#: What each field is swapped for: every kind a scalar check tells apart, and the edges of the common validators.
+BAD_VALUES: tuple[Any, ...] = (None, "text", "", 0, -1, 7, 1.5, -0.5, 2.0, math.nan, math.inf, True, (), {}, b"x")
+
+
+def _entities(value: Any) -> Iterator[Any]:
+    """Every attrs instance in ``value``, itself and nested (in fields, tuples, lists and dict values)."""
+    if attrs.has(type(value)):
+        yield value
+        for field in attrs.fields(type(value)):
+            yield from _entities(getattr(value, field.name))
+    elif isinstance(value, tuple | list | frozenset):
+        for item in value:
+            yield from _entities(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _entities(item)
+
+
+def _examples() -> dict[type, list[Any]]:
+    found: dict[type, list[Any]] = {}
+    for value in [*SAMPLES.values(), *(value for _, value in EXTRA_SAMPLES)]:
+        for entity in _entities(value):
+            if type(entity) in _construction._ATTRS_INIT:
+                found.setdefault(type(entity), []).append(entity)
+    return found
+
+
+EXAMPLES = _examples()
+
+
+def _outcome(init: Any, cls: type, kwargs: dict[str, Any]) -> tuple[str, Any]:
+    """What ``init`` makes of ``kwargs``: the entity's fields, or the error's type, message and field."""
+    instance = object.__new__(cls)
+    try:
+        init(instance, **kwargs)
+    except Exception as exc:
+        return "refused", (type(exc), str(exc), getattr(exc, "field", None))
+    return "built", tuple(getattr(instance, field.name) for field in attrs.fields(cls))
+
+
+def _same(cls: type, kwargs: dict[str, Any]) -> None:
+    generated = _outcome(cls.__init__, cls, kwargs)
+    original = _outcome(_construction._ATTRS_INIT[cls], cls, kwargs)
+    if generated[0] == original[0] == "built":  # NaN is not equal to itself: compare the reprs of what was built
+        assert repr(generated[1]) == repr(original[1]), (cls.__name__, kwargs)
+    else:
+        assert generated == original, (cls.__name__, kwargs)
+
+
+def _fields_of(entity: Any) -> dict[str, Any]:
+    return {field.name: getattr(entity, field.name) for field in attrs.fields(type(entity))}
+
+
+def test_the_entities_read_by_the_hundred_have_a_generated_constructor() -> None:
+    for cls in (
+        ent.AudienceShare,
+        ent.AudienceBreakdown,
+        ent.AudienceProfile,
+        ent.Count,
+        ent.Rate,
+        ent.CreatorMetrics,
+        ent.CreatorProfile,
+        ent.PlatformAccount,
+        ent.CreatorCandidate,
+        Money,
+    ):
+        assert cls in _construction._ATTRS_INIT, cls.__name__
+        assert cls.__init__.__code__.co_filename == f"<creatorkit constructor {cls.__qualname__}>"
+
+
+def test_the_samples_cover_most_generated_constructors() -> None:
+    # The comparisons below are only as wide as the samples: most installed classes must appear in them.
+    assert len(EXAMPLES) >= 0.75 * len(_construction._ATTRS_INIT), sorted(c.__name__ for c in EXAMPLES)
+
+
+@pytest.mark.parametrize("cls", sorted(EXAMPLES, key=lambda c: c.__qualname__), ids=lambda c: c.__qualname__)
+def test_a_generated_constructor_builds_and_refuses_as_attrs_does(cls: type) -> None:
+    for entity in EXAMPLES[cls][:3]:
+        given = _fields_of(entity)
+        _same(cls, given)
+        for field in attrs.fields(cls):
+            if field.default is not attrs.NOTHING:
+                _same(cls, {k: v for k, v in given.items() if k != field.name})
+            for bad in BAD_VALUES:
+                _same(cls, {**given, field.name: bad})
+        _same(cls, {**given, "not_a_field": 1})
+        _same(cls, {k: v for k, v in given.items() if k != attrs.fields(cls)[0].name})
+
+
+def test_disabled_validators_are_not_run_by_a_generated_constructor() -> None:
+    with attrs.validators.disabled():
+        share = ent.AudienceShare(key=7, share=5.0)  # type: ignore[arg-type]
+    assert (share.key, share.share) == (7, 5.0)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        ent.AudienceShare(key="US", share=5.0)
+
+
+def test_every_validator_marked_as_passing_none_lets_none_pass() -> None:
+    # A generated constructor skips such a validator for None: that is right only while the validator agrees.
+    marked = {
+        (cls.__name__, field.name, part)
+        for cls in _construction._ATTRS_INIT
+        for field in attrs.fields(cls)
+        for part in _parts(field.validator)
+        if getattr(part, "passes_none", False)
+    }
+    assert len(marked) > 20
+    for owner, name, validator in marked:
+        validator(None, attrs.fields_dict(ent.Count)["value"], None)  # raises if it does not let None pass
+        assert owner and name
+
+
+def _parts(validator: Any) -> list[Any]:
+    check = getattr(validator, "scalar_check", None)
+    own = check.then if check is not None else validator
+    return list(getattr(own, "_validators", (own,))) if own is not None else []
+
+
+def test_uninstalling_puts_attrs_constructors_back_and_installing_again_restores_the_generated_ones() -> None:
+    generated = ent.Count.__init__
+    classes = list(_construction._ATTRS_INIT)
+    try:
+        _construction.uninstall()
+        assert ent.Count.__init__.__code__.co_filename.startswith("<attrs generated")
+        assert ent.Count(value=3, window=ent.Window.lifetime(), source=ent.MetricSource.PLATFORM, as_of=None).value == 3
+    finally:
+        assert _construction.install(classes) == len(classes)
+    assert ent.Count.__init__.__code__.co_code == generated.__code__.co_code
+
+
+def test_a_class_the_generator_cannot_match_keeps_attrs_constructor() -> None:
+    @attrs.frozen(kw_only=True)
+    class Converted:
+        name: str = attrs.field(converter=str.strip)
+
+    @attrs.frozen
+    class PostInit:
+        value: int
+
+        def __attrs_post_init__(self) -> None:
+            pass
+
+    @attrs.frozen
+    class Private:
+        _value: int
+
+    for cls in (Converted, PostInit, Private):
+        assert _construction.generated(cls) is None, cls.__name__
