@@ -162,22 +162,37 @@ def shares(rows: Iterable[Any], key: str) -> list[tuple[str, float]]:
     return pairs
 
 
+#: Below this many major units a whole-number price is scaled exactly in integers (see :func:`_money`).
+_WHOLE_PRICE_LIMIT = 10**15
+
+
 def _money(amount: Any, currency: Any) -> Money | None:
     """TikTok's price (a float in major units) as integer minor units; None when absent, zero or unreadable."""
     if not isinstance(currency, str) or not is_currency(currency.upper()):
         return None
+    code = currency.upper()
+    if ((type(amount) is float and amount.is_integer()) or type(amount) is int) and abs(amount) < _WHOLE_PRICE_LIMIT:
+        # A whole number of major units (TikTok's 7700.0): scaled in integers, which is exact and what the decimal
+        # reading below gives for it, without building decimals for every creator of every page.
+        minor = int(amount) * 10 ** currency_exponent(code)
+    else:
+        minor = _decimal_minor(amount, code)
+    return Money(minor, code) if minor > 0 else None  # 0 is TikTok's "no price set", not a free creator
+
+
+def _decimal_minor(amount: Any, code: str) -> int:
+    """``amount`` major units (as the decimal it prints as: 19.99 is 19.99) in ``code``'s minor units, rounded
+    half up; 0 for what is no positive, finite amount."""
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
-        return None
-    if not value.is_finite() or value <= 0:  # 0 is TikTok's "no price set", not a free creator
-        return None
-    code = currency.upper()
+        return 0
+    if not value.is_finite() or value <= 0:
+        return 0
     try:
-        minor = int(value.scaleb(currency_exponent(code)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return int(value.scaleb(currency_exponent(code)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     except ArithmeticError:  # more digits than any price has (decimal's InvalidOperation, Overflow)
-        return None
-    return Money(minor, code) if minor > 0 else None
+        return 0
 
 
 #: TikTok's audience splits: the dimension, the creator object's field, the key of each row's label, and how many

@@ -11,8 +11,10 @@ from typing import Any
 
 import attrs
 import pytest
-from creatorkit_tiktok import TikTokPlatform
+from creatorkit_tiktok import TikTokPlatform, _insights
 from creatorkit_tiktok._insights import Normaliser, category_map, label_categories, shares
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from creatorkit import AuthExpired, CallContext, Money
 from creatorkit import entities as ent
@@ -88,6 +90,21 @@ def test_the_price_is_money_in_minor_units(price: object, currency: str, money: 
     card = _normaliser().candidate(_creator(creator_price=price, currency=currency)).profile.rate_card
     assert card is not None and card.tiers[0].price == money
     assert card.tiers[0].deliverable is ent.DeliverableType.SHORT_VIDEO
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=-1e16, max_value=1e16).map(round).map(float),  # whole numbers, as TikTok sends
+        st.integers(min_value=-(10**17), max_value=10**17),
+    ),
+    st.sampled_from(["USD", "JPY", "KWD", "usd"]),
+)
+def test_a_whole_number_price_reads_as_the_decimal_reading_would(price: float, currency: str) -> None:
+    # _money scales whole numbers in integers: it must agree with the decimal reading every other price takes.
+    decimal = _insights._decimal_minor(price, currency.upper())
+    assert _insights._money(price, currency) == (Money(decimal, currency.upper()) if decimal > 0 else None)
 
 
 def test_the_price_falls_back_to_the_creator_rate() -> None:
