@@ -3,11 +3,11 @@
 - ``discovery.pages_per_s``: pages of 20 creators from ``creatorkit_discover_creators``, each a ``DiscoveryPage``
   of normalised candidates (profile, rate card in minor units, figures, canonical audience) built and validated
   as the entities validate themselves, walked through the cursor and started again at the end. What a page costs
-  is the plugin's and the toolkit client's: the sandbox answers from creators it encoded once. Goal ≥ 500;
-  measured 60–90 on a 2-CPU machine (December 2026), and profiled: a page is about 3 ms of HTTP through the
-  toolkit client (the answer's JSON is decoded twice, once to map errors and once by ``_base._get``) and about
-  9 ms building 20 candidates, over half of it the audience splits, where the core's ``AudienceBreakdown``
-  validation re-parses every age key (``age_range``, ``AgeRange.buckets``: memoising them gained ~15 %).
+  is the plugin's and the toolkit client's: the sandbox answers from creators it encoded once. Goal ≥ 500. The
+  walk of 400 pages is made ROUNDS times: the best walk is the figure (load on a shared machine only slows a
+  walk) and the median is beside it. What a page costs in machine instructions, which load does not move, is
+  ``python bench/discovery_instructions.py``: about 3 M of it is HTTP through httpx and the toolkit client,
+  the rest building and validating the 20 candidates' entities.
 - ``metrics_sync.requests_per_post``: requests to TikTok for 2,000 posts in 40 campaigns of 50 videos, read as
   one batch (the campaign report, a page per campaign), against ``metrics_sync.requests_per_post_unbatched``,
   the same posts asked for one at a time (measured on every tenth post).
@@ -18,6 +18,7 @@ Run directly to print the results as JSON; ``python bench/run.py tiktok --json``
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from typing import Any
 
@@ -35,14 +36,14 @@ NAMES = {
 }
 PAGE_SIZE = 20
 PAGES = 400
+#: Walks of PAGES pages: the best is the figure (the machine's load only slows one), the median beside it.
+ROUNDS = 5
 CAMPAIGNS, VIDEOS = 40, 50
 SAMPLE_EVERY = 10
 
 
-def bench_tiktok_discovery() -> dict[str, Any]:
-    plugin = TikTokPlatform()
-    query = ent.DiscoveryQuery(limit=PAGE_SIZE)
-    plugin.creatorkit_discover_creators(query, None)  # the sandbox builds its population once, not timed
+def _discovery_walk(plugin: TikTokPlatform, query: ent.DiscoveryQuery) -> tuple[float, int]:
+    """PAGES pages through the cursor (the sandbox starts again after its last page): seconds, and candidates."""
     cursor: str | None = None
     candidates = 0
     started = time.perf_counter()
@@ -50,14 +51,25 @@ def bench_tiktok_discovery() -> dict[str, Any]:
         page = plugin.creatorkit_discover_creators(attrs.evolve(query, cursor=cursor), None)
         candidates += len(page.candidates)
         cursor = page.next_cursor
-    elapsed = time.perf_counter() - started
+    return time.perf_counter() - started, candidates
+
+
+def bench_tiktok_discovery(rounds: int = ROUNDS) -> dict[str, Any]:
+    plugin = TikTokPlatform()
+    query = ent.DiscoveryQuery(limit=PAGE_SIZE)
+    plugin.creatorkit_discover_creators(query, None)  # the sandbox builds its population once, not timed
+    walks = [_discovery_walk(plugin, query) for _ in range(rounds)]
+    rates = [PAGES / seconds for seconds, _ in walks]
+    best = min(seconds for seconds, _ in walks)
     return {
         "name": "discovery.pages_per_s",
-        "value": round(PAGES / elapsed, 1),
+        "value": round(max(rates), 1),
         "unit": "pages/s",
         "goal": ">= 500",
-        "creators_per_page": round(candidates / PAGES, 2),
-        "ms_per_page": round(elapsed / PAGES * 1000, 3),
+        "median": round(statistics.median(rates), 1),
+        "rounds": rounds,
+        "creators_per_page": round(walks[0][1] / PAGES, 2),
+        "ms_per_page": round(best / PAGES * 1000, 3),
     }
 
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 import math
 import types
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
 from ._common import ScalarCheck, _not_finite, _refuse
 
+_config: Any
 try:  # attrs' switch behind attrs.validators.disabled(): read as its own constructors read it
     from attr import _config
 except ImportError:  # pragma: no cover - an attrs without it keeps its own constructors
@@ -36,7 +37,7 @@ except ImportError:  # pragma: no cover - an attrs without it keeps its own cons
 __all__ = ["generated", "install", "uninstall"]
 
 #: The class of attrs' ``and_`` validator (what a list of validators becomes), whose parts are called one by one.
-_AND = type(attrs.validators.and_())
+_AND: type = type(attrs.validators.and_())
 #: attrs' constructor of each class given a generated one, to put back (:func:`uninstall`).
 _ATTRS_INIT: dict[type, Callable[..., None]] = {}
 #: What a generated constructor's code reads besides its own class's fields: prefixed, so no field shadows it.
@@ -90,7 +91,7 @@ def _checks(name: str, validator: Any, names: dict[str, Any]) -> list[str]:
         return []
     scalar: ScalarCheck | None = getattr(validator, "scalar_check", None)
     own = scalar.then if scalar is not None else validator
-    parts = tuple(own._validators) if isinstance(own, _AND) else (own,) if own is not None else ()
+    parts = tuple(cast(Any, own)._validators) if isinstance(own, _AND) else (own,) if own is not None else ()
     calls = []
     for place, part in enumerate(parts):
         names[f"_validate_{name}_{place}"] = part
@@ -151,8 +152,9 @@ def generated(cls: type) -> Callable[..., None] | None:
     init: Callable[..., None] = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
-    init.__annotations__ = dict(getattr(cls.__init__, "__annotations__", {}))
-    init.__doc__ = cls.__init__.__doc__
+    original: Any = cls
+    init.__annotations__ = dict(getattr(original.__init__, "__annotations__", {}))
+    init.__doc__ = original.__init__.__doc__
     return init
 
 
@@ -164,8 +166,9 @@ def install(classes: Iterable[type]) -> int:
             continue
         init = generated(cls)
         if init is not None:
-            _ATTRS_INIT[cls] = cls.__init__  # type: ignore[misc]
-            cls.__init__ = init  # type: ignore[misc]
+            target: Any = cls
+            _ATTRS_INIT[cls] = target.__init__
+            target.__init__ = init
             count += 1
     return count
 
@@ -174,6 +177,7 @@ def uninstall() -> dict[type, Callable[..., None]]:
     """Put attrs' own constructors back (what the benchmarks' switch measures against); they are returned."""
     restored = dict(_ATTRS_INIT)
     for cls, init in restored.items():
-        cls.__init__ = init  # type: ignore[misc]
+        target: Any = cls
+        target.__init__ = init
     _ATTRS_INIT.clear()
     return restored
