@@ -7,7 +7,9 @@ wrong kind, the two build equal entities or refuse with the same error naming th
 
 from __future__ import annotations
 
+import inspect
 import math
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,7 +88,8 @@ def test_the_entities_read_by_the_hundred_have_a_generated_constructor() -> None
         Money,
     ):
         assert cls in _construction._ATTRS_INIT, cls.__name__
-        assert vars(cls)["__init__"].__code__.co_filename == f"<creatorkit constructor {cls.__qualname__}>"
+        name = f"<creatorkit constructor {cls.__module__}.{cls.__qualname__}>"
+        assert vars(cls)["__init__"].__code__.co_filename == name
 
 
 def test_the_samples_cover_most_generated_constructors() -> None:
@@ -155,6 +158,34 @@ def test_uninstalling_puts_attrs_constructors_back_and_installing_again_restores
     assert ent.Count.__init__.__code__.co_code == generated.__code__.co_code
 
 
+def test_a_generated_constructor_has_the_annotations_and_the_source_lines_of_attrs_one() -> None:
+    hints = typing.get_type_hints(ent.Count.__init__)
+    assert hints == typing.get_type_hints(_construction._ATTRS_INIT[ent.Count])
+    assert hints["window"] is ent.Window
+    assert "def __init__(self, *, value, window" in inspect.getsource(ent.Count.__init__)
+
+
+def test_a_subclass_that_inherits_a_generated_constructor_is_built_by_attrs_one() -> None:
+    class FixedValue(ent.Count):
+        @property  # a property over the field, as a subclass may write
+        def value(self) -> int:
+            return 5
+
+    given: dict[str, Any] = {
+        "value": 1,
+        "window": ent.Window.lifetime(),
+        "source": ent.MetricSource.PLATFORM,
+        "as_of": START,
+    }
+    with pytest.raises(AttributeError, match="no setter"):  # attrs' object.__setattr__ meets the property
+        FixedValue(**given)
+
+    class Plain(ent.Count):
+        pass
+
+    assert Plain(**given).value == 1
+
+
 def _stripped(text: str) -> str:
     return text.strip()
 
@@ -175,5 +206,20 @@ def test_a_class_the_generator_cannot_match_keeps_attrs_constructor() -> None:
     class Private:
         _value: int
 
-    for cls in (Converted, PostInit, Private):
+    @attrs.frozen(cache_hash=True)
+    class CachedHash:
+        value: int
+
+    @attrs.frozen(init=False)
+    class OwnInit:
+        value: int
+
+        def __init__(self, value: int) -> None:
+            self.__attrs_init__(value * 2)
+
+    @attrs.frozen(auto_exc=True)
+    class Failure(Exception):
+        value: int
+
+    for cls in (Converted, PostInit, Private, CachedHash, OwnInit, Failure):
         assert _construction.generated(cls) is None, cls.__name__

@@ -10,16 +10,22 @@ what attrs' does, in the same order, with the type checks inline and each field 
 * the same signature (keyword-only fields after ``*``, defaults and ``attrs.Factory`` defaults);
 * every field set, then, unless ``attrs.validators.disabled()`` is in force, each field's checks in field order:
   its type check (raising the same ``FieldValueError`` through the same functions), then its own validators
-  (one marked ``passes_none``, which lets None pass without a look, is not called for None).
+  (one marked ``passes_none``, which lets None pass without a look, is not called for None). Each is given the
+  argument where attrs reads the field back from the instance: the same value, since no validator writes a field.
 
-A class it cannot reproduce exactly keeps attrs' constructor: one with a converter, an ``__attrs_pre_init__`` or
-``__attrs_post_init__``, a field left out of ``__init__`` or named differently there, or no slot to set.
+It is the class's own constructor only: an instance of a subclass that inherits it (which may override a field
+with a property or a slot of its own) is built by attrs' constructor, as before. A class it cannot reproduce
+exactly keeps attrs' constructor: an exception class; one whose ``__init__`` is not attrs' (written by hand, or
+``init=False``); one with a converter, an ``__attrs_pre_init__`` or ``__attrs_post_init__``, a field left out of
+``__init__`` or named differently there, a slot that is no field (``cache_hash``), or a field with no slot.
 ``tests/test_entity_construction.py`` holds every generated constructor to attrs' on valid and invalid input.
 """
 
 from __future__ import annotations
 
+import linecache
 import math
+import sys
 import types
 from collections.abc import Callable, Iterable
 from typing import Any, cast
@@ -96,7 +102,7 @@ def _checks(name: str, validator: Any, names: dict[str, Any]) -> list[str]:
     for place, part in enumerate(parts):
         names[f"_validate_{name}_{place}"] = part
         calls.append(f"_validate_{name}_{place}(self, _attr_{name}, {name})")
-    may_skip = calls and all(getattr(part, "passes_none", False) for part in parts)
+    may_skip = bool(calls) and all(getattr(part, "passes_none", False) for part in parts)
     if may_skip and (scalar is None or scalar.optional):
         typed = _type_check(name, scalar._replace(optional=False)) if scalar is not None else []
         return [f"if {name} is not None:", *(f"    {line}" for line in [*typed, *calls])]
@@ -107,14 +113,22 @@ def _source(cls: type) -> tuple[str, dict[str, Any]] | None:
     """The code of ``cls``'s constructor and the names it reads; None when it cannot be attrs' exactly."""
     if _config is None or not hasattr(_config, "_run_validators"):
         return None
+    if issubclass(cls, BaseException) or not _attrs_own_init(cls):
+        return None
     if any(hasattr(cls, hook) for hook in ("__attrs_pre_init__", "__attrs_post_init__")):
         return None
-    names: dict[str, Any] = dict(_SHARED)
+    fields = attrs.fields(cast(Any, cls))
+    if set(vars(cls).get("__slots__", ())) - {"__weakref__"} - {field.name for field in fields}:
+        return None  # a slot attrs fills itself (cache_hash's), which this would not
+    # The module's names first, so that the annotations resolve (typing.get_type_hints) as on attrs' constructor.
+    names: dict[str, Any] = {**vars(sys.modules[cls.__module__]), **_SHARED}
+    names.update(_cls=cls, _attrs_init=vars(cls)["__init__"])
     positional: list[str] = []
     keyword: list[str] = []
     sets: list[str] = []
     checks: list[str] = []
-    for field in attrs.fields(cls):
+    arguments: list[str] = []
+    for field in fields:
         name = field.name
         setter = _slot_setter(cls, name)
         if not field.init or field.converter is not None or field.alias != name or name == "self" or setter is None:
@@ -131,14 +145,18 @@ def _source(cls: type) -> tuple[str, dict[str, Any]] | None:
             parameter = f"{name}=_default_{name}"
             names[f"_default_{name}"] = field.default
         (keyword if field.kw_only else positional).append(parameter)
+        arguments.append(f"{name}={name}")
         sets.append(f"_set_{name}(self, {name})")
         checks += _checks(name, field.validator, names)
     signature = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    lines = [f"def __init__({signature}):", *(f"    {line}" for line in sets)]
+    lines = [
+        f"def __init__({signature}):",
+        "    if _type(self) is not _cls:",  # a subclass's instance: attrs' constructor, which respects its overrides
+        f"        return _attrs_init({', '.join(['self', *arguments])})",
+        *(f"    {line}" for line in sets),
+    ]
     if checks:
         lines += ["    if _config._run_validators is True:", *(f"        {line}" for line in checks)]
-    if not sets:
-        lines.append("    pass")
     return "\n".join(lines) + "\n", names
 
 
@@ -148,7 +166,9 @@ def generated(cls: type) -> Callable[..., None] | None:
     if built is None:
         return None
     code, names = built
-    exec(compile(code, f"<creatorkit constructor {cls.__qualname__}>", "exec"), names)
+    filename = f"<creatorkit constructor {cls.__module__}.{cls.__qualname__}>"
+    exec(compile(code, filename, "exec"), names)
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)  # for tracebacks
     init: Callable[..., None] = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
@@ -156,6 +176,13 @@ def generated(cls: type) -> Callable[..., None] | None:
     init.__annotations__ = dict(getattr(original.__init__, "__annotations__", {}))
     init.__doc__ = original.__init__.__doc__
     return init
+
+
+def _attrs_own_init(cls: type) -> bool:
+    """Whether ``cls`` defines its own ``__init__`` and attrs generated it."""
+    init = vars(cls).get("__init__")
+    code = getattr(init, "__code__", None)
+    return code is not None and code.co_filename.startswith("<attrs generated")
 
 
 def install(classes: Iterable[type]) -> int:
