@@ -570,4 +570,4 @@ __all__ = [
 
 # Every entity's constructor, generated with its type checks written out (see _construction; attrs' own is kept
 # where the generated one could not match it exactly).
-_construction.install([Money, *(value for value in list(globals().values()) if isinstance(value, type))])
+_construction.install([value for value in list(globals().values()) if isinstance(value, type)])
