@@ -118,13 +118,61 @@ def build_client(
         wall=wall or (lambda: datetime.now(UTC)),
         rng=rng or random.Random(),
     )
-    return httpx.Client(
+    return _PlatformClient(
         base_url=config.base_url,
         timeout=config.timeout,
         headers=dict(config.headers),
         transport=platform_transport,
         follow_redirects=False,
     )
+
+
+#: How many paths one client remembers joined to its base URL: a plugin calls a few dozen endpoints; a path that
+#: embeds an id (``posts/123``) is joined afresh once the table is full, never evicting the endpoints before it.
+JOINED_PATHS = 512
+
+
+class _DiscardedCookies(httpx.Cookies):
+    """A cookie jar that keeps no cookie an answer sets: platform APIs authenticate by token, and a cookie one
+    answer sets must not ride along the next call, which may be made with another connection's token. Cookies a
+    caller sets on the client or a request are still sent."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _PlatformClient(httpx.Client):
+    """``httpx.Client`` with :class:`_DiscardedCookies`, joining each path to the base URL once.
+
+    httpx parses a request's URL three times: the path alone, the path joined to the base URL, and the join with
+    the query added. A plugin calls the same few paths over and over (a discovery walk, a report's pages), so the
+    join is remembered per path, for the base URL it was made with (setting ``base_url`` joins afresh).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._cookies = _DiscardedCookies(self._cookies)
+        self._joined: dict[str, tuple[httpx.URL, httpx.URL]] = {}
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        self._cookies = _DiscardedCookies(cookies)
+
+    def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
+        if type(url) is not str:
+            return super()._merge_url(url)
+        base = self.base_url
+        known = self._joined.get(url)
+        if known is not None and known[0] is base:
+            return known[1]
+        joined = super()._merge_url(url)  # an httpx.URL cannot change: the same one is handed out again
+        if known is not None or len(self._joined) < JOINED_PATHS:
+            self._joined[url] = (base, joined)
+        return joined
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -148,8 +196,9 @@ class _PlatformTransport(httpx.BaseTransport):
             options = CallOptions()
         deadline = deadline_on(options.deadline, self.clock, self.wall)
         idempotent = options.idempotent or request.method in IDEMPOTENT_METHODS or "idempotency-key" in request.headers
-        where = f"{request.method} {request.url.path}"
-        keys = {"endpoint": request.url.path, **options.keys}
+        path = request.url.path
+        where = f"{request.method} {path}"
+        keys = {"endpoint": path, **options.keys}
         used: list[str] = []
         try:
             return call_with_retries(
@@ -217,7 +266,8 @@ class _PlatformTransport(httpx.BaseTransport):
             raise Transient(platform, f"{where}: timed out ({type(exc).__name__})", code="timeout") from exc
         except httpx.TransportError as exc:
             raise Transient(platform, f"{where}: {type(exc).__name__}", code="transport") from exc
-        log.debug("%s %s -> %d", request.method, mask_query(request.url), response.status_code)
+        if log.isEnabledFor(logging.DEBUG):  # the masked URL is built only for a log that shows it
+            log.debug("%s %s -> %d", request.method, mask_query(request.url), response.status_code)
         error = map_response(
             response,
             platform=platform,

@@ -111,10 +111,46 @@ def call_with_retries(
     deadline: float | None = None,
     describe: str = "call",
 ) -> T:
-    """Run ``attempt`` until it returns, retrying as ``policy`` and the module's rules allow."""
-    draw = rng or random.Random()
+    """Run ``attempt`` until it returns, retrying as ``policy`` and the module's rules allow.
+
+    The first attempt is made directly: nearly every call succeeds at once, and tenacity's machinery (a
+    ``Retrying`` with its thread-local statistics, per call) is built only once an attempt has failed. Its first
+    attempt then raises the error already caught, so every rule sees the attempts as if it had made them all.
+    """
     started = clock()
     limit = started + policy.total if deadline is None else min(deadline, started + policy.total)
+    try:
+        return attempt()
+    except BaseException as error:
+        if not retryable(error, idempotent=idempotent) or policy.attempts < 2:
+            raise
+        first = error
+    return _retrying(policy, idempotent, clock, sleep, rng, limit, describe)(_replaying(first, attempt))
+
+
+def _replaying(first: BaseException, attempt: Callable[[], T]) -> Callable[[], T]:
+    """``attempt``, except that its first call raises ``first``: the failure the fast path already had."""
+    pending: list[BaseException] = [first]
+
+    def replay() -> T:
+        if pending:
+            raise pending.pop()
+        return attempt()
+
+    return replay
+
+
+def _retrying(
+    policy: RetryPolicy,
+    idempotent: bool,
+    clock: Clock,
+    sleep: Sleep,
+    rng: random.Random | None,
+    limit: float,
+    describe: str,
+) -> tenacity.Retrying:
+    """The ``Retrying`` of the module's rules, for attempts that must end by ``limit`` (a ``clock`` instant)."""
+    draw = rng or random.Random()
 
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -139,7 +175,6 @@ def call_with_retries(
             type(error).__name__,
         )
 
-    retrying = tenacity.Retrying(
+    return tenacity.Retrying(
         sleep=sleep, stop=stop, wait=wait, retry=should_retry, before_sleep=before_sleep, reraise=True
     )
-    return retrying(attempt)

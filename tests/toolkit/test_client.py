@@ -17,13 +17,14 @@ from creatorkit.toolkit import (
     Fault,
     RateBudget,
     RetryPolicy,
+    SandboxRequest,
     StaticToken,
     TokenPlacement,
     build_client,
     call_options,
 )
 
-from .conftest import ExampleSandbox, MakeClient
+from .conftest import BASE_URL, ExampleSandbox, MakeClient
 
 
 def test_a_call_carries_the_token_and_returns_the_answer(make_client: MakeClient, some_post_id: str) -> None:
@@ -381,3 +382,72 @@ def test_a_body_is_decoded_once_however_often_it_is_read() -> None:
     assert body_of(second) == {"data": {"items": [3]}}, "each response decodes its own body"
     with pytest.raises(ValueError):
         body_of(httpx.Response(200, content=b"{not json"))
+
+
+def test_a_cookie_an_answer_sets_rides_along_no_later_call(
+    make_client: MakeClient, sandbox: ExampleSandbox, some_post_id: str
+) -> None:
+    """Platform APIs authenticate by token: a cookie one answer sets must not reach the next call."""
+    seen: list[str | None] = []
+
+    def setting(request: SandboxRequest) -> httpx.Response:
+        seen.append(request.request.headers.get("cookie"))
+        return httpx.Response(200, json={"ok": True}, headers={"set-cookie": "session=abc; Path=/"})
+
+    sandbox.route("GET", "/session", setting)
+    client, _ = make_client()
+    client.get("session")
+    client.get("session")
+    assert seen == [None, None] and not client.cookies
+    client.cookies.set("chosen", "by-the-caller")  # one the caller sets on purpose is sent
+    client.get("session")
+    assert seen[-1] == "chosen=by-the-caller"
+    client.cookies = {"replaced": "too"}
+    client.get("session")
+    assert seen[-1] == "replaced=too" and dict(client.cookies) == {"replaced": "too"}
+
+
+def test_a_path_joined_to_the_base_url_once_follows_a_new_base_url(
+    make_client: MakeClient, sandbox: ExampleSandbox, some_post_id: str
+) -> None:
+    client, _ = make_client()
+    first = client.build_request("GET", f"posts/{some_post_id}", params={"page": 1})
+    again = client.build_request("GET", f"posts/{some_post_id}", params={"page": 2})
+    assert str(first.url) == f"https://api.example.test/v1/posts/{some_post_id}?page=1"
+    assert str(again.url) == f"https://api.example.test/v1/posts/{some_post_id}?page=2"
+    client.base_url = httpx.URL("https://eu.api.example.test/v2/")
+    moved = client.build_request("GET", f"posts/{some_post_id}")
+    assert str(moved.url) == f"https://eu.api.example.test/v2/posts/{some_post_id}", "the old base's join was reused"
+    assert str(client.build_request("GET", "https://other.example.test/x").url) == "https://other.example.test/x"
+
+
+def test_paths_past_the_join_table_are_joined_afresh(make_client: MakeClient) -> None:
+    from creatorkit.toolkit._client import JOINED_PATHS
+
+    client, _ = make_client()
+    for number in range(JOINED_PATHS + 5):
+        assert str(client.build_request("GET", f"posts/{number}").url) == f"{BASE_URL}posts/{number}"
+    assert str(client.build_request("GET", "posts/0").url) == f"{BASE_URL}posts/0"
+
+
+def test_a_first_attempt_that_fails_for_good_is_raised_without_a_retry(
+    make_client: MakeClient, sandbox: ExampleSandbox, clock: FakeClock
+) -> None:
+    client, _ = make_client()
+    with pytest.raises(NotFound):
+        client.get("posts/no-such-post")
+    assert sandbox.stats["requests"] == 1 and clock.slept == []
+
+
+def test_a_retried_call_sends_each_attempt_once(
+    make_client: MakeClient, sandbox: ExampleSandbox, clock: FakeClock, some_post_id: str
+) -> None:
+    """The first attempt is made before the retry machinery exists; the failure it had is not sent again."""
+    client, _ = make_client(retry=RetryPolicy(attempts=2, initial=0.25, maximum=0.25))
+    sandbox.fail(Fault.SERVER_ERROR, times=1)
+    assert client.get(f"posts/{some_post_id}").status_code == 200
+    assert sandbox.stats["requests"] == 2 and len(clock.slept) == 1 and 0 <= clock.slept[0] <= 0.25
+    sandbox.fail(Fault.SERVER_ERROR, times=2)
+    with pytest.raises(Transient):
+        client.get(f"posts/{some_post_id}")
+    assert sandbox.stats["requests"] == 4 and len(clock.slept) == 2
