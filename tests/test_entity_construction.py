@@ -11,6 +11,7 @@ import inspect
 import math
 import typing
 from collections.abc import Iterator
+from datetime import timedelta, timezone
 from typing import Any
 
 import attrs
@@ -137,6 +138,62 @@ def test_every_validator_marked_as_passing_none_lets_none_pass() -> None:
     attribute = attrs.fields_dict(ent.Count)["value"]
     for validator in marked:
         assert validator(None, attribute, None) is None, validator.__name__  # raises if None does not pass
+
+
+#: Values a ``raises_only_if`` test is tried on: each edge of the common validators, of every kind they are given.
+EDGE_VALUES: tuple[Any, ...] = (
+    *BAD_VALUES,
+    0.0,
+    1.0,
+    1,
+    -0.0,
+    1e-300,
+    0.999999,
+    1.000001,
+    -math.inf,
+    10**20,
+    "tiktok",
+    "instagram",
+    "TikTok",
+    "tik tok",
+    START,
+    START.replace(tzinfo=None),
+    START.astimezone(timezone(timedelta(hours=9))),
+    Money(1, "USD"),
+    Money(0, "USD"),
+    Money(-5, "JPY"),
+    object(),
+)
+
+
+def test_a_validator_marked_raises_only_if_accepts_every_value_its_test_passes() -> None:
+    """A generated constructor calls a marked validator only when its test holds: for every edge value, a test
+    that does not hold must be a value the validator accepts, and a test that raises must raise as it does."""
+    marked = {
+        part
+        for cls in _construction._ATTRS_INIT
+        for field in attrs.fields(cls)
+        for part in _parts(field.validator)
+        if getattr(part, "raises_only_if", None) is not None
+    }
+    assert {"aware", "unit_interval", "platform_name", "non_negative", "positive"} <= {v.__name__ for v in marked}
+    attribute = attrs.fields_dict(ent.Count)["value"]
+    for validator in marked:
+        condition, reads = validator.raises_only_if
+        scope = {"_type": type, "_str": str, "_isfinite": math.isfinite}
+        scope.update({f"_raises_{name}": value for name, value in reads.items()})
+        test = eval(compile(f"lambda value: {condition.format(value='value')}", "<test>", "eval"), scope)
+        for value in EDGE_VALUES:
+            if value is None:  # the constructors never evaluate a test for None
+                continue
+            try:
+                holds = test(value)
+            except Exception as error:
+                with pytest.raises(type(error)):
+                    validator(None, attribute, value)
+                continue
+            if not holds:
+                validator(None, attribute, value)  # raises when the test lets through a value it refuses
 
 
 def _parts(validator: Any) -> list[Any]:

@@ -143,6 +143,22 @@ def passes_none(validator: _V) -> _V:
     return validator
 
 
+def raises_only_if(condition: str, **names: Any) -> Callable[[_V], _V]:
+    """Mark a validator with the test it raises behind, over ``{value}``, written as its own code writes it: a
+    generated constructor (``_construction``) evaluates the test inline and calls the validator only when it holds,
+    so that a valid value costs no call while an invalid one is refused by the validator itself, with its own
+    error. The test may read ``names`` (each given to the constructor as ``_raises_<name>``) and ``_type``,
+    ``_str`` and ``_isfinite``. It must be false for every value the validator accepts without raising
+    (``tests/test_entity_construction.py`` holds every marked validator to this), and is evaluated only for a
+    value that is not None."""
+
+    def mark(validator: _V) -> _V:
+        validator.raises_only_if = (condition, names)  # type: ignore[attr-defined]
+        return validator
+
+    return mark
+
+
 _ARTICLE = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}
 
 
@@ -219,6 +235,7 @@ class Window:
 
 
 @passes_none
+@raises_only_if("{value}.tzinfo is not _raises_UTC", UTC=UTC)
 def aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     """Datetimes must carry a time zone: a naive time is ambiguous across markets."""
     if value is None or value.tzinfo is UTC:  # the common case, without asking the zone for an offset
@@ -228,24 +245,28 @@ def aware(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None
 
 
 @passes_none
+@raises_only_if("not _isfinite({value})")
 def finite(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and not math.isfinite(value):
         raise FieldValueError(attribute.name, f"must be a finite number, got {value}")
 
 
 @passes_none
+@raises_only_if("{value} < 0")
 def non_negative(instance: Any, attribute: attrs.Attribute[Any], value: int | float | None) -> None:
     if value is not None and value < 0:
         raise FieldValueError(attribute.name, f"must be >= 0, got {value}")
 
 
 @passes_none
+@raises_only_if("not 0.0 <= {value} <= 1.0")
 def unit_interval(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and not 0.0 <= value <= 1.0:
         raise FieldValueError(attribute.name, f"must be between 0 and 1, got {value}")
 
 
 @passes_none
+@raises_only_if("not (_type({value}) is _str and {value} in _raises_known)", known=_VALID_PLATFORM_NAMES)
 def platform_name(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is None or (type(value) is str and value in _VALID_PLATFORM_NAMES):
         return
@@ -264,6 +285,7 @@ def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
 
 
 @passes_none
+@raises_only_if("{value} <= 0")
 def greater_than_zero(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     """A step or a size that may be fractional (a rate rounded to 0.001) but is more than nothing."""
     if value is not None and value <= 0:
@@ -271,12 +293,14 @@ def greater_than_zero(instance: Any, attribute: attrs.Attribute[Any], value: flo
 
 
 @passes_none
+@raises_only_if("{value} < 1")
 def positive(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < 1:
         raise FieldValueError(attribute.name, f"must be >= 1, got {value}")
 
 
 @passes_none
+@raises_only_if("{value}.amount < 1")
 def positive_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A price, a milestone or a cap is money owed for work: at least one minor unit, never a refund in disguise.
 
@@ -287,6 +311,7 @@ def positive_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
 
 
 @passes_none
+@raises_only_if("{value}.amount < 0")
 def non_negative_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Zero is a meaningful amount here (a brief with a zero budget is an unpaid task); below zero is not."""
     if value is not None and value.amount < 0:

@@ -10,8 +10,10 @@ what attrs' does, in the same order, with the type checks inline and each field 
 * the same signature (keyword-only fields after ``*``, defaults and ``attrs.Factory`` defaults);
 * every field set, then, unless ``attrs.validators.disabled()`` is in force, each field's checks in field order:
   its type check (raising the same ``FieldValueError`` through the same functions), then its own validators
-  (one marked ``passes_none``, which lets None pass without a look, is not called for None). Each is given the
-  argument where attrs reads the field back from the instance: the same value, since no validator writes a field.
+  (one marked ``passes_none``, which lets None pass without a look, is not called for None; one marked
+  ``raises_only_if`` is called only when the test it raises behind holds, the test written out, so a valid value
+  costs no call). Each is given the argument where attrs reads the field back from the instance: the same value,
+  since no validator writes a field.
 
 It is the class's own constructor only: an instance of a subclass that inherits it (which may override a field
 with a property or a slot of its own) is built by attrs' constructor, as before. A class it cannot reproduce
@@ -98,15 +100,36 @@ def _checks(name: str, validator: Any, names: dict[str, Any]) -> list[str]:
     scalar: ScalarCheck | None = getattr(validator, "scalar_check", None)
     own = scalar.then if scalar is not None else validator
     parts = tuple(cast(Any, own)._validators) if isinstance(own, _AND) else (own,) if own is not None else ()
+    may_skip = bool(parts) and all(getattr(part, "passes_none", False) for part in parts)
+    guarded = may_skip and (scalar is None or scalar.optional)
+    # Past a type check that refuses None, or inside the guard below, the value is not None.
+    not_none = guarded or (scalar is not None and not scalar.optional)
     calls = []
     for place, part in enumerate(parts):
         names[f"_validate_{name}_{place}"] = part
-        calls.append(f"_validate_{name}_{place}(self, _attr_{name}, {name})")
-    may_skip = bool(calls) and all(getattr(part, "passes_none", False) for part in parts)
-    if may_skip and (scalar is None or scalar.optional):
+        call = f"_validate_{name}_{place}(self, _attr_{name}, {name})"
+        test = _raises_test(part, name, names)
+        if test is None:
+            calls.append(call)
+        else:
+            calls += [f"if {test if not_none else f'{name} is not None and ({test})'}:", f"    {call}"]
+    if guarded:
         typed = _type_check(name, scalar._replace(optional=False)) if scalar is not None else []
         return [f"if {name} is not None:", *(f"    {line}" for line in [*typed, *calls])]
     return [*(_type_check(name, scalar) if scalar is not None else []), *calls]
+
+
+def _raises_test(validator: Any, name: str, names: dict[str, Any]) -> str | None:
+    """The test ``validator`` raises behind (``_common.raises_only_if``) over field ``name``, its names added to
+    ``names``; None for a validator with no such mark, or one whose names another validator uses otherwise."""
+    marked = getattr(validator, "raises_only_if", None)
+    if marked is None:
+        return None
+    condition, reads = marked
+    for read, value in reads.items():
+        if names.setdefault(f"_raises_{read}", value) is not value:
+            return None
+    return str(condition).format(value=name)
 
 
 def _source(cls: type) -> tuple[str, dict[str, Any]] | None:
