@@ -20,6 +20,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any
 
 from creatorkit import Money
@@ -36,7 +37,6 @@ __all__ = [
     "Normaliser",
     "category_map",
     "label_categories",
-    "shares",
 ]
 
 C = ent.Category
@@ -119,6 +119,16 @@ def label_categories(name: str) -> tuple[ent.Category, ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=1024)
+def _categories(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The core categories label ``names`` stand for, in the core vocabulary's order (remembered: creators of one
+    niche carry the same few labels)."""
+    found: dict[ent.Category, None] = {}
+    for name in names:
+        found.update(dict.fromkeys(label_categories(name)))
+    return tuple(sorted((category.value for category in found), key=_CATEGORY_ORDER.__getitem__))
+
+
 def category_map(platform: str, labels: Iterable[Mapping[str, Any]]) -> CategoryMap:
     """The core categories as the ids of TikTok's ``labels`` (``{label_id, label_name}``) that stand for them."""
     by_category: dict[ent.Category, list[str]] = {}
@@ -137,29 +147,6 @@ def objects(value: Any) -> list[Mapping[str, Any]]:
         return []
     # A decoded answer's objects are dicts: asking the Mapping ABC about each costs more than the rest of the row.
     return [item for item in value if type(item) is dict or isinstance(item, Mapping)]
-
-
-def shares(rows: Iterable[Any], key: str) -> list[tuple[str, float]]:
-    """``(label, share)`` pairs of a TikTok distribution, as fractions: TikTok sends 0.71, "71%" or, in places, 71.
-
-    A list whose values run above 1 is read as percentages throughout; a row that is not an object, or has no
-    readable value, is left out (its share is then unknown, which the caller states as a truncated breakdown).
-    """
-    pairs = []
-    percent = False
-    for row in rows:
-        if type(row) is not dict and not isinstance(row, Mapping):  # a decoded answer's objects are dicts
-            continue
-        value, label = row.get("percentage"), row.get(key)
-        if type(value) is not float:  # TikTok sends a float nearly always: api.fraction reads the rest
-            value = api.fraction(value)
-        if label and value is not None and value >= 0:  # a share of 0 is a share, not a missing one
-            pairs.append((label if type(label) is str else str(label), value))
-            if value > 1:
-                percent = True
-    if percent:
-        pairs = [(label, value / 100) for label, value in pairs]
-    return pairs
 
 
 #: Below this many major units a whole-number price is scaled exactly in integers (see :func:`_money`).
@@ -267,10 +254,7 @@ class Normaliser:
 
     def profile(self, creator: Mapping[str, Any], account: ent.PlatformAccount) -> ent.CreatorProfile:
         labels = [*objects(creator.get("content_labels")), *objects(creator.get("industry_labels"))]
-        names = tuple(str(label["label_name"]) for label in labels if label.get("label_name"))
-        found: dict[ent.Category, None] = {}
-        for name in names:
-            found.update(dict.fromkeys(label_categories(name)))
+        names = tuple([str(label["label_name"]) for label in labels if label.get("label_name")])
         country = creator.get("country_code")
         price = _money(creator.get("creator_price"), creator.get("currency"))
         if price is None and isinstance(creator.get("creator_rate"), Mapping):
@@ -283,7 +267,7 @@ class Normaliser:
             id=f"{self.platform}:{account.account_id}",
             display_name=account.display_name or account.handle,
             accounts=(account,),
-            categories=tuple(sorted((category.value for category in found), key=_CATEGORY_ORDER.__getitem__)),
+            categories=_categories(names),
             tags=names,
             country=country.upper() if isinstance(country, str) and len(country) == 2 and country.isalpha() else None,
             bio=str(creator.get("bio") or ""),
@@ -303,7 +287,7 @@ class Normaliser:
         ``followers`` is the creator's follower count when the caller built it already (the account's): the same
         figure, shared rather than built twice; without it, it is read from the creator object.
         """
-        recent = _Recent(self, videos).figures()
+        recent = _Recent(self, videos).figures() if videos else _NO_FIGURES
         extensions = {}
         following = api.number(creator.get("following_count"))
         if following is not None:
@@ -339,54 +323,72 @@ class Normaliser:
         for dimension, field, key, top in _SPLITS:
             rows = creator.get(field)
             if type(rows) is list and rows:  # any other answer is no split
-                pairs = shares(rows, key)
-                if pairs:  # every row counts as listed, those that were no object too
-                    breakdown = self.breakdown(dimension, pairs, top_n=top, sample=followers, listed=len(rows))
-                    if breakdown is not None:
-                        breakdowns.append(breakdown)
+                breakdown = self.split(dimension, rows, key, top_n=top, sample=followers)
+                if breakdown is not None:
+                    breakdowns.append(breakdown)
         return ent.AudienceProfile(platform=self.platform, account_id=account_id, breakdowns=tuple(breakdowns))
 
-    def breakdown(
+    def split(
         self,
         dimension: ent.AudienceDimension,
-        pairs: list[tuple[str, float]],
+        rows: Sequence[Any],
+        key: str,
         *,
         top_n: int | None = None,
         sample: int | None = None,
         kind: ent.AudienceKind = ent.AudienceKind.FOLLOWERS,
-        listed: int | None = None,
     ) -> ent.AudienceBreakdown | None:
-        """One split (of ``listed`` rows, some perhaps unreadable); a label the core cannot place is left out and
-        the split said to be partial, never guessed."""
+        """One of TikTok's distributions (``rows`` of ``{key: label, "percentage": share}``) in canonical buckets,
+        read in one pass; None when no row gives a share the core can place.
+
+        TikTok sends a share as 0.71, "71%" or, in places, 71: a split whose values run above 1 is read as
+        percentages throughout. A row that is no object or has no readable share, and a label the core cannot
+        place, are left out and the split said to be partial, never guessed.
+        """
         merged: dict[str, float] = {}
         placed = 0
-        for label, value in pairs:
-            key = _canonical(dimension, label)
-            if key is None:
+        percent = False
+        for row in rows:
+            if type(row) is not dict and not isinstance(row, Mapping):  # a decoded answer's objects are dicts
+                continue
+            value, label = row.get("percentage"), row.get(key)
+            if type(value) is not float:  # TikTok sends a float nearly always: api.fraction reads the rest
+                value = api.fraction(value)
+            if not label or value is None or not 0 <= value < math.inf:  # 0 is a share, not a missing one
+                continue
+            if value > 1:
+                percent = True
+            bucket = _canonical(dimension, label if type(label) is str else str(label))
+            if bucket is None:
                 continue
             placed += 1
-            if key in merged:  # two labels of one bucket ("NONE" and "UNKNOWN"): added up
-                merged[key] += value
+            if bucket in merged:  # two labels of one bucket ("NONE" and "UNKNOWN"): added up
+                merged[bucket] += value
             else:
-                merged[key] = value
+                merged[bucket] = value
         if not merged:
             return None
+        if percent:
+            merged = {bucket: value / 100 for bucket, value in merged.items()}
         total = math.fsum(merged.values())
         if total > 1.0:  # TikTok rounds each share: a sum of 1.01 is rounding, not a broken answer
-            merged = {key: value / total for key, value in merged.items()}
+            merged = {bucket: value / total for bucket, value in merged.items()}
         # No share is above 1 now: none of them (all >= 0) is above a total that is at most 1.
-        left_out = placed < len(pairs) or placed < (listed or 0) or total < 1 - _ROUNDING
         share = ent.AudienceShare
         return ent.AudienceBreakdown(
             dimension=dimension,
-            shares=tuple([share(key=key, share=value) for key, value in merged.items()]),
+            shares=tuple([share(key=bucket, share=value) for bucket, value in merged.items()]),
             source=ent.MetricSource.PLATFORM,
             as_of=self.as_of,
             sample_size=sample,
             kind=kind,
-            truncated=top_n is not None or left_out,
+            truncated=top_n is not None or placed < len(rows) or total < 1 - _ROUNDING,
             top_n=top_n if top_n is not None and len(merged) <= top_n else None,
         )
+
+
+#: The recent videos' figures when there are none to compute them from (discovery reads no videos).
+_NO_FIGURES: Mapping[str, Any] = MappingProxyType({})
 
 
 class _Recent:

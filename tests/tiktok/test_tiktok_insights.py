@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import pytest
 from creatorkit_tiktok import TikTokPlatform, _insights
-from creatorkit_tiktok._insights import Normaliser, category_map, label_categories, shares
+from creatorkit_tiktok._insights import Normaliser, category_map, label_categories
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,14 +112,40 @@ def test_the_price_falls_back_to_the_creator_rate() -> None:
     assert card is not None and card.tiers[0].price == Money(32_000, "USD")
 
 
+def _split(dimension: A, rows: list[Any], key: str) -> list[tuple[str, float]]:
+    split = _normaliser().split(dimension, rows, key)
+    return [] if split is None else [(share.key, share.share) for share in split.shares]
+
+
 def test_shares_read_fractions_percent_strings_and_percentages() -> None:
-    assert shares([{"gender": "FEMALE", "percentage": "58%"}], "gender") == [("FEMALE", 0.58)]
-    assert shares([{"country": "US", "percentage": 71}, {"country": "CA", "percentage": 9}], "country") == [
-        ("US", 0.71),
-        ("CA", 0.09),
+    assert _split(A.GENDER, [{"gender": "FEMALE", "percentage": "58%"}], "gender") == [("female", 0.58)]
+    countries = [{"country": "US", "percentage": 71}, {"country": "CA", "percentage": 9}]
+    assert _split(A.COUNTRY, countries, "country") == [("US", 0.71), ("CA", 0.09)]
+    assert _split(A.AGE, [{"age": "18-24"}, {"age": "25-34", "percentage": 0.4}], "age") == [("25-34", 0.4)]
+    assert _split(A.GENDER, [{"gender": "NONE", "percentage": 0}], "gender") == [("unknown", 0.0)]  # 0 is a share
+
+
+def test_an_unreadable_or_endless_share_leaves_its_row_out() -> None:
+    rows = [
+        {"gender": "FEMALE", "percentage": 0.5},
+        {"gender": "MALE", "percentage": "inf"},
+        {"gender": "NONE", "percentage": "nan"},
+        {"gender": "UNKNOWN", "percentage": -0.1},
+        "not a row",
     ]
-    assert shares([{"age": "18-24"}, {"age": "25-34", "percentage": 0.4}], "age") == [("25-34", 0.4)]
-    assert shares([{"gender": "NONE", "percentage": 0}], "gender") == [("NONE", 0.0)]  # 0 is a share
+    split = _normaliser().split(A.GENDER, rows, "gender")
+    assert split is not None and [(s.key, s.share) for s in split.shares] == [("female", 0.5)] and split.truncated
+
+
+def test_two_labels_of_one_bucket_are_added_up_in_percentages_too() -> None:
+    rows = [
+        {"gender": "FEMALE", "percentage": 60},
+        {"gender": "NONE", "percentage": 25},
+        {"gender": "UNKNOWN", "percentage": 15},
+    ]
+    split = _normaliser().split(A.GENDER, rows, "gender")
+    assert split is not None and dict((s.key, s.share) for s in split.shares) == {"female": 0.6, "unknown": 0.4}
+    assert not split.truncated
 
 
 def test_a_row_without_a_readable_share_makes_the_split_partial() -> None:
@@ -180,6 +206,20 @@ def test_labels_map_onto_core_categories_by_name() -> None:
         "tiktok", [{"label_id": 7, "label_name": "Cooking"}, {"label_id": 8, "label_name": "Skincare"}]
     )
     assert labels.to_platform([ent.Category.FOOD, ent.Category.BEAUTY]) == ("7", "8")
+
+
+def test_a_profiles_categories_are_its_labels_in_the_core_order_remembered_or_not() -> None:
+    creator = _creator(
+        content_labels=[{"label_id": 1, "label_name": "Travel"}, {"label_id": 2, "label_name": "Cooking"}],
+        industry_labels=[{"label_id": 3, "label_name": "Sports & Outdoors"}, {"label_id": 4, "label_name": "Food"}],
+    )
+    normaliser = _normaliser()
+    profile = normaliser.profile(creator, normaliser.account(creator))
+    assert profile.categories == ("food", "outdoors", "sports", "travel")
+    assert profile.tags == ("Travel", "Cooking", "Sports & Outdoors", "Food")
+    names = [*_insights.LABEL_CATEGORIES, "Sports & Outdoors", "Pottery"]
+    for pair in zip(names, reversed(names), strict=True):
+        assert _insights._categories(pair) == _insights._categories.__wrapped__(pair)
 
 
 # -- through the endpoints ----------------------------------------------------------------------------------
