@@ -32,12 +32,42 @@ SWITCHES: dict[str, str] = {
         "from creatorkit.entities import _construction\n"
         "ent.AudienceShare.__init__ = _construction.uninstall()[ent.AudienceShare]"
     ),
+    # A validator's test written into the generated constructors (entities._common.raises_only_if), so a valid
+    # value costs no call: off, every constructor is generated again calling each validator, as before.
+    "validator_tests_inline": (
+        "from creatorkit import entities as ent\n"
+        "from creatorkit.entities import _construction\n"
+        "_construction._raises_test = lambda validator, name, names: None\n"
+        "_originals = _construction.uninstall()\n"
+        "_construction.install([cls for cls in _originals if cls is not ent.AudienceShare])\n"
+        "ent.AudienceShare.__init__ = _construction.generated(ent.AudienceShare)"
+    ),
     # An audience breakdown's keys checked once per dimension and list of keys (entities._audience._check_keys).
     "audience_keys": (
         "from creatorkit.entities import _audience\n_audience._check_keys = _audience._check_keys.__wrapped__"
     ),
     # A TikTok price in whole major units scaled in integers rather than read as a decimal (_insights._money).
     "tiktok_whole_prices": "from creatorkit_tiktok import _insights\n_insights._WHOLE_PRICE_LIMIT = 0",
+    # A path joined to the client's base URL once, not on every call (toolkit._client._PlatformClient._merge_url).
+    "client_joined_paths": (
+        "import httpx\n"
+        "from creatorkit.toolkit import _client\n"
+        "_client._PlatformClient._merge_url = httpx.Client._merge_url"
+    ),
+    # A call's first attempt made directly, tenacity built only after it failed (toolkit._retry): off, every call
+    # runs inside a tenacity Retrying from its first attempt, as before.
+    "retry_first_attempt": (
+        "from creatorkit.toolkit import _client, _retry\n"
+        "def _always_tenacity(attempt, *, policy, idempotent, clock, sleep, rng=None, deadline=None, describe=''):\n"
+        "    started = clock()\n"
+        "    limit = started + policy.total if deadline is None else min(deadline, started + policy.total)\n"
+        "    return _retry._retrying(policy, idempotent, clock, sleep, rng, limit, describe)(attempt)\n"
+        "_client.call_with_retries = _always_tenacity"
+    ),
+    # The core categories of a creator's TikTok label names (creatorkit_tiktok._insights._categories).
+    "tiktok_label_categories": (
+        "from creatorkit_tiktok import _insights\n_insights._categories = _insights._categories.__wrapped__"
+    ),
     # A TikTok bucket label's canonical key (creatorkit_tiktok._insights._canonical).
     "tiktok_bucket_labels": (
         "from creatorkit_tiktok import _insights\n_insights._canonical = _insights._canonical.__wrapped__"
