@@ -54,6 +54,9 @@ SWITCHES: dict[str, str] = {
         "from creatorkit.toolkit import _client\n"
         "_client._PlatformClient._merge_url = httpx.Client._merge_url"
     ),
+    # A request's query set on its joined URL without parsing the URL again (toolkit._client._WITH_QUERY): off,
+    # httpx merges the query and parses the whole URL, as it does for any client.
+    "client_query_on_joined_url": "from creatorkit.toolkit import _client\n_client._WITH_QUERY = None",
     # A call's first attempt made directly, tenacity built only after it failed (toolkit._retry): off, every call
     # runs inside a tenacity Retrying from its first attempt, as before.
     "retry_first_attempt": (

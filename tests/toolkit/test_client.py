@@ -3,6 +3,8 @@ timeouts and deadlines on every call, throttles that hold the limiter, typed err
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -451,3 +453,28 @@ def test_a_retried_call_sends_each_attempt_once(
     with pytest.raises(Transient):
         client.get(f"posts/{some_post_id}")
     assert sandbox.stats["requests"] == 4 and len(clock.slept) == 2
+
+
+QUERIES: tuple[Any, ...] = (
+    {"page": 3, "page_size": 20, "tto_tcm_account_id": "7300000000000000001"},
+    {"q": "café & crème", "tags": ["a b", "c+d", "é"], "empty": ""},
+    {"filters": '{"country_codes":["US","GB"],"followers":{"min":1000}}', "x": "/?#[]@!$&'()*+,;="},
+    [("same", "1"), ("same", "2"), ("π", "√2 %41")],
+    {"flag": True, "none": None, "number": 1.5},
+    {},
+    httpx.QueryParams("a=1&b=%20x"),
+)
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=range(len(QUERIES)))
+def test_a_query_is_set_on_the_joined_url_as_httpx_would_set_it(make_client: MakeClient, params: Any) -> None:
+    from creatorkit.toolkit._client import _WITH_QUERY
+
+    assert _WITH_QUERY is not None, "this httpx's URL internals changed: the client parses every URL again"
+    client, _ = make_client()
+    plain = httpx.Client(base_url=BASE_URL)
+    for path in ("posts/7", "search", "tto/tcm/creator/discover/", "https://other.example.test/x", "posts/7?from=a"):
+        ours = client.build_request("GET", path, params=params)
+        theirs = plain.build_request("GET", path, params=params)
+        assert ours.url == theirs.url and str(ours.url) == str(theirs.url) and ours.url.raw_path == theirs.url.raw_path
+        assert ours.url.params == theirs.url.params and ours.headers["host"] == theirs.headers["host"]
