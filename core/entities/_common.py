@@ -276,9 +276,15 @@ def platform_name(instance: Any, attribute: attrs.Attribute[Any], value: str | N
         _VALID_PLATFORM_NAMES.add(value)
 
 
+#: What a field of several country codes holds them in.
+_CODE_COLLECTIONS = (tuple, frozenset)
+
+
 @passes_none
 def country_code(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    values = value if isinstance(value, tuple | frozenset) else (value,)
+    if type(value) is str and _COUNTRY.match(value):  # one code, the common case
+        return
+    values = value if isinstance(value, _CODE_COLLECTIONS) else (value,)
     for code in values:
         if code is not None and not _COUNTRY.match(code):
             raise FieldValueError(attribute.name, f"must hold ISO 3166-1 alpha-2 codes like 'US', got {code!r}")
