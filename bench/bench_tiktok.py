@@ -6,8 +6,9 @@
   is the plugin's and the toolkit client's: the sandbox answers from creators it encoded once. Goal ≥ 500. The
   walk of 400 pages is made ROUNDS times: the best walk is the figure (load on a shared machine only slows a
   walk) and the median is beside it. What a page costs in machine instructions, which load does not move, is
-  ``python bench/discovery_instructions.py``: about 3 M of it is HTTP through httpx and the toolkit client,
-  the rest building and validating the 20 candidates' entities.
+  ``python bench/discovery_instructions.py``: about 2 M of it is HTTP through httpx and the toolkit client
+  (the sandbox's answer and the JSON decoding included), the rest building and validating the 20 candidates'
+  entities.
 - ``metrics_sync.requests_per_post``: requests to TikTok for 2,000 posts in 40 campaigns of 50 videos, read as
   one batch (the campaign report, a page per campaign), against ``metrics_sync.requests_per_post_unbatched``,
   the same posts asked for one at a time (measured on every tenth post).
