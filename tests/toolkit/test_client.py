@@ -430,6 +430,27 @@ def test_paths_past_the_join_table_are_joined_afresh(make_client: MakeClient) ->
     for number in range(JOINED_PATHS + 5):
         assert str(client.build_request("GET", f"posts/{number}").url) == f"{BASE_URL}posts/{number}"
     assert str(client.build_request("GET", "posts/0").url) == f"{BASE_URL}posts/0"
+    assert len(client._joined) == JOINED_PATHS, "the table grew past its bound"  # type: ignore[attr-defined]
+
+
+def test_a_repeated_call_with_a_query_parses_no_url_again(
+    make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path's join is remembered and the query set on it: httpx's URL parser is not run for the call."""
+    import httpx._urls
+
+    client, _ = make_client()
+    client.build_request("GET", "posts/7", params={"page": 1})  # the join is made once
+    parsed: list[str] = []
+    real = httpx._urls.urlparse  # type: ignore[attr-defined]
+
+    def counting(url: str = "", **kwargs: Any) -> Any:
+        parsed.append(url)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(httpx._urls, "urlparse", counting)
+    request = client.build_request("GET", "posts/7", params={"page": 2, "q": "a b"})
+    assert str(request.url) == f"{BASE_URL}posts/7?page=2&q=a+b" and parsed == []
 
 
 def test_a_first_attempt_that_fails_for_good_is_raised_without_a_retry(
